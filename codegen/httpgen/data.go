@@ -1,0 +1,110 @@
+package httpgen
+
+// The templates read these structs, never the design model: buildService
+// (model.go) fills them from expr, which keeps the templates short and the
+// expr dependency in one place.
+
+// serviceData is one service as the HTTP templates see it.
+type serviceData struct {
+	Name       string // design name, "chat"
+	GoName     string // "Chat"
+	PkgName    string // Go package of the service, "chat"
+	ImportPath string // import path of gen/<service>
+	ServerPath string // import path of gen/http/<service>/server
+	ClientPath string // import path of gen/http/<service>/client
+	APIName    string
+	Methods    []*methodData
+}
+
+// streaming kinds.
+const (
+	unary        = ""
+	clientStream = "client" // StreamingPayload only
+	serverStream = "server" // StreamingResult only
+	bidiStream   = "bidi"   // both
+)
+
+// methodData is one method's HTTP mapping.
+type methodData struct {
+	Name    string // design name, "echo"
+	GoName  string // "Echo"
+	Verb    string // "GET"
+	Pattern string // ServeMux path, "/rooms/{room}/history"
+	Stream  string // unary, clientStream, serverStream or bidiStream
+
+	// PayloadRef is the Go type of the payload ("*chat.CountPayload", "string"),
+	// empty when the method has none; PayloadType is the type without "*".
+	PayloadRef      string
+	PayloadType     string
+	PayloadObj      bool   // the payload is a struct
+	ValidatePayload string // "chat.ValidateCountPayload" or empty
+	Body            bool   // unary: the request has a JSON body (the payload minus params)
+	Params          []*paramData
+	Basic           *basicData // Basic auth user/password fields
+	Tokens          []*tokenData
+
+	ResultRef  string // "*chat.Event", "int", empty when none
+	ResultType string // without "*"
+	ResultPtr  bool
+
+	// Streams.
+	StreamPayloadRef  string // "*chat.EchoStreamingPayload"
+	StreamPayloadType string
+	ValidateStream    string // "chat.ValidateEchoStreamingPayload" or "nil"
+	StreamResultRef   string // streamed result (server, bidi) or final result (client)
+	StreamResultType  string
+	StreamResultPtr   bool
+	ViewedFn          string // "chat.NewViewedEvent" when the result has views
+	DefaultView       string
+
+	Statuses      []*statusData
+	WSOptions     []string // Go expressions of ws.Option, from the WebSocket block
+	PathArgs      []*paramData
+	SuccessStatus string // "http.StatusOK"
+}
+
+// paramData is a payload attribute read from the path, query or header.
+type paramData struct {
+	Name     string // name on the wire: "room", "X-Request-ID"
+	Field    string // Go field of the payload, "Room"; empty for a non-object payload
+	Source   string // "transport.Path", "transport.Query", "transport.Header"
+	GoType   string // scalar Go type, "int"
+	Slice    bool
+	Pointer  bool   // optional: the field is *GoType
+	Default  string // Go literal of the default, when any
+	Required bool
+}
+
+// tokenData is a JWT or API key credential of the payload.
+type tokenData struct {
+	Name    string // attribute name, "token"
+	Field   string // "Token"
+	Pointer bool
+	Query   string // query parameter name when mapped with Param, else empty
+	Header  string // header name for API keys in headers, else Authorization
+	APIKey  bool
+}
+
+// basicData is the Basic auth user and password fields.
+type basicData struct {
+	UserName, PasswordName string // attribute names
+	User, Password         string // Go fields
+	Pointer                bool
+}
+
+// statusData maps a design error to its HTTP status.
+type statusData struct {
+	Name   string
+	Status string // "http.StatusUnauthorized"
+}
+
+func (m *methodData) Streaming() bool { return m.Stream != unary }
+func (m *methodData) SendsStream() bool {
+	return m.Stream == serverStream || m.Stream == bidiStream
+}
+func (m *methodData) RecvsStream() bool {
+	return m.Stream == clientStream || m.Stream == bidiStream
+}
+func (m *methodData) HasParams() bool {
+	return len(m.Params) > 0 || m.Basic != nil || len(m.Tokens) > 0
+}

@@ -1,0 +1,228 @@
+package httpgen
+
+const serverT = `
+{{- $svc := . }}
+// Server serves the {{ quote .Name }} service over HTTP: unary methods as
+// JSON requests and responses, streaming methods as WebSocket endpoints.
+type Server struct {
+	// Mounts lists the method, verb and path of every handler.
+	Mounts []*MountPoint
+{{- range .Methods }}
+	// {{ .GoName }} serves the {{ quote .Name }} method.
+	{{ .GoName }} http.Handler
+{{- end }}
+	ws *ws.Server
+}
+
+// MountPoint is the verb and path a method is served on.
+type MountPoint struct {
+	// Method is the name of the service method.
+	Method string
+	// Verb is the HTTP method of the requests.
+	Verb string
+	// Pattern is the path pattern, as net/http.ServeMux reads it.
+	Pattern string
+}
+
+// New returns the handlers of every {{ .Name }} endpoint. Streaming methods
+// run on wsrv (a new ws.Server with default options when nil), whose
+// Shutdown closes every open stream.
+func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server) *Server {
+	if wsrv == nil {
+		wsrv = ws.NewServer()
+	}
+	return &Server{
+		Mounts: []*MountPoint{
+{{- range .Methods }}
+			{ {{- quote .GoName }}, {{ quote .Verb }}, {{ quote .Pattern }}},
+{{- end }}
+		},
+{{- range .Methods }}
+		{{ .GoName }}: New{{ .GoName }}Handler(e.{{ .GoName }}{{ if .Streaming }}, wsrv{{ end }}),
+{{- end }}
+		ws: wsrv,
+	}
+}
+
+// Service returns the name of the service served.
+func (s *Server) Service() string { return {{ quote .Name }} }
+
+// Use wraps every handler with the middleware m.
+func (s *Server) Use(m func(http.Handler) http.Handler) {
+{{- range .Methods }}
+	s.{{ .GoName }} = m(s.{{ .GoName }})
+{{- end }}
+}
+
+// Mount registers every handler on mux.
+func (s *Server) Mount(mux *http.ServeMux) {
+{{- range .Methods }}
+	mux.Handle({{ quote (print .Verb " " .Pattern) }}, s.{{ .GoName }})
+{{- end }}
+}
+
+// Shutdown closes every open stream with 1001 and waits for their handlers
+// to return or ctx to end.
+func (s *Server) Shutdown(ctx context.Context) error { return s.ws.Shutdown(ctx) }
+{{ range .Methods }}
+{{- if .Statuses }}
+// {{ goifyLower .Name }}Statuses maps the errors of {{ quote .Name }} to their HTTP status.
+var {{ goifyLower .Name }}Statuses = transport.Statuses{
+{{- range .Statuses }}
+	{{ quote .Name }}: {{ .Status }},
+{{- end }}
+}
+{{ end }}
+{{- if .Streaming }}
+// {{ goifyLower .Name }}Endpoint declares the WebSocket endpoint of {{ quote .Name }}.
+var {{ goifyLower .Name }}Endpoint = &ws.Endpoint{Service: {{ quote $svc.Name }}, Method: {{ quote .Name }}
+{{- if .WSOptions }}, Options: []ws.Option{ {{- join .WSOptions ", " -}} }{{ end }}}
+
+// New{{ .GoName }}Handler returns the handler of the {{ quote .Name }} method:
+// its parameters and credentials are read before the WebSocket upgrade, so
+// their errors are HTTP responses.
+func New{{ .GoName }}Handler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+{{- if .PayloadRef }}
+		payload, err := Decode{{ .GoName }}Request(r)
+		if err != nil {
+			transport.WriteError(w, err, {{ statuses . }})
+			return
+		}
+{{- end }}
+		transport.ServeStream(w, r, wsrv, {{ goifyLower .Name }}Endpoint, {{ statuses . }}, func(ctx context.Context, s *transport.ServerStream) error {
+			_, err := endpoint(ctx, &{{ $svc.PkgName }}.{{ .GoName }}EndpointInput{ {{- if .PayloadRef }}Payload: payload, {{ end }}Stream: &{{ goifyLower .Name }}ServerStream{s}})
+			return err
+		})
+	})
+}
+{{- else }}
+// New{{ .GoName }}Handler returns the handler of the {{ quote .Name }} method.
+func New{{ .GoName }}Handler(endpoint duplex.Endpoint) http.Handler {
+	return transport.Unary{{ if not .PayloadRef }}[any]{{ end }}(endpoint, {{ if .PayloadRef }}Decode{{ .GoName }}Request{{ else }}nil{{ end }}, {{ .SuccessStatus }}, {{ statuses . }})
+}
+{{- end }}
+{{ if .PayloadRef }}
+// Decode{{ .GoName }}Request reads the {{ quote .Name }} payload from r and validates it.
+func Decode{{ .GoName }}Request(r *http.Request) ({{ .PayloadRef }}, error) {
+{{- if .Body }}
+	body, err := transport.DecodeBody[{{ .PayloadType }}](r)
+	if err != nil {
+		return {{ zero .PayloadRef }}, err
+	}
+{{- if .PayloadObj }}
+	payload := &body
+{{- else }}
+	payload := body
+{{- end }}
+{{- else if .PayloadObj }}
+	payload := &{{ .PayloadType }}{}
+{{- else }}
+	var payload {{ .PayloadRef }}
+{{- end }}
+{{- if .HasParams }}
+	p := transport.NewParams(r)
+{{- range .Params }}
+	{{ target . }} = {{ readParam . }}
+{{- end }}
+{{- with .Basic }}
+{{- if .Pointer }}
+	user, password := p.Basic()
+	payload.{{ .User }}, payload.{{ .Password }} = &user, &password
+{{- else }}
+	payload.{{ .User }}, payload.{{ .Password }} = p.Basic()
+{{- end }}
+{{- end }}
+{{- range .Tokens }}
+{{- if .Pointer }}
+	{{ goifyLower .Field }} := {{ readToken . }}
+	payload.{{ .Field }} = &{{ goifyLower .Field }}
+{{- else }}
+	payload.{{ .Field }} = {{ readToken . }}
+{{- end }}
+{{- end }}
+	if err := p.Err(); err != nil {
+		return {{ zero .PayloadRef }}, err
+	}
+{{- end }}
+{{- if .ValidatePayload }}
+	if err := {{ .ValidatePayload }}(payload); err != nil {
+		return {{ zero .PayloadRef }}, transport.Invalid(err)
+	}
+{{- end }}
+	return payload, nil
+}
+{{ end }}
+{{- if .Streaming }}
+// {{ goifyLower .Name }}ServerStream implements {{ $svc.PkgName }}.{{ .GoName }}ServerStream.
+type {{ goifyLower .Name }}ServerStream struct{ s *transport.ServerStream }
+{{ $st := print (goifyLower .Name) "ServerStream" }}
+{{- if .SendsStream }}
+// Send sends one result.
+func (s *{{ $st }}) Send(v {{ .StreamResultRef }}) error {
+	return s.SendWithContext(context.Background(), v)
+}
+
+// SendWithContext sends one result unless ctx ends first.
+func (s *{{ $st }}) SendWithContext(ctx context.Context, v {{ .StreamResultRef }}) error {
+{{- if .ViewedFn }}
+	return s.s.Send(ctx, {{ .ViewedFn }}(v, s.s.View({{ quote .DefaultView }})).Projected)
+{{- else }}
+	return s.s.Send(ctx, v)
+{{- end }}
+}
+{{- end }}
+{{- if .RecvsStream }}
+
+// Recv returns the next message of the client; io.EOF when it ended its stream.
+func (s *{{ $st }}) Recv() ({{ .StreamPayloadRef }}, error) {
+	return s.RecvWithContext(context.Background())
+}
+
+// RecvWithContext is Recv that gives up when ctx ends.
+func (s *{{ $st }}) RecvWithContext(ctx context.Context) ({{ .StreamPayloadRef }}, error) {
+	return transport.Recv[{{ .StreamPayloadType }}](ctx, s.s, {{ .ValidateStream }})
+}
+{{- end }}
+{{- if eq .Stream "client" }}
+{{- if .StreamResultRef }}
+
+// SendAndClose sends the result and ends the stream.
+func (s *{{ $st }}) SendAndClose(v {{ .StreamResultRef }}) error {
+	return s.SendAndCloseWithContext(context.Background(), v)
+}
+
+// SendAndCloseWithContext is SendAndClose that gives up when ctx ends.
+func (s *{{ $st }}) SendAndCloseWithContext(ctx context.Context, v {{ .StreamResultRef }}) error {
+	if err := s.s.Send(ctx, v); err != nil {
+		return err
+	}
+	return s.s.Close()
+}
+{{- end }}
+{{- end }}
+
+// Close ends the stream: the connection closes with 1000 once queued
+// messages are written.
+func (s *{{ $st }}) Close() error { return s.s.Close() }
+{{- if .ViewedFn }}
+
+// SetView sets the view results are projected with.
+func (s *{{ $st }}) SetView(view string) { s.s.SetView(view) }
+{{- end }}
+{{ end }}
+{{- end }}
+`
+
+const pathsT = `
+{{- range .Methods }}
+// {{ .GoName }}{{ $.GoName }}Path returns the URL path of the {{ quote .Name }} method.
+func {{ .GoName }}{{ $.GoName }}Path({{ range $i, $p := .PathArgs }}{{ if $i }}, {{ end }}{{ goifyLower $p.Name }} {{ $p.GoType }}{{ end }}) string {
+{{- if .PathArgs }}
+	return {{ pathExpr . }}
+{{- else }}
+	return {{ quote .Pattern }}
+{{- end }}
+}
+{{ end }}
+`

@@ -1,0 +1,121 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// MaxBodyBytes bounds the request and response bodies read by this package.
+const MaxBodyBytes = 1 << 20
+
+// DecodeBody decodes the JSON body of r into a new T. An empty body, a body
+// that is not JSON or does not fit T is a 400 *Error naming the problem.
+func DecodeBody[T any](r *http.Request) (T, error) {
+	var v T
+	if r.Body == nil || r.Body == http.NoBody {
+		return v, NewError(http.StatusBadRequest, "missing_payload", "missing request body")
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, MaxBodyBytes))
+	if err := dec.Decode(&v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return v, NewError(http.StatusBadRequest, "missing_payload", "missing request body")
+		}
+		return v, &Error{
+			Status: http.StatusBadRequest,
+			Body:   ErrorBody{Name: "decode_payload", Message: "decode request body: " + err.Error()},
+			Err:    err,
+		}
+	}
+	return v, nil
+}
+
+// NewRequest builds a client request for url; a non-nil body is encoded as
+// JSON.
+func NewRequest(ctx context.Context, method, url string, body any) (*http.Request, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s %s request body: %w", method, url, err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return nil, fmt.Errorf("build %s %s request: %w", method, url, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	return req, nil
+}
+
+// Do sends req with c (http.DefaultClient when nil) and decodes a 2xx JSON
+// response into a T. Any other status is returned as an *Error carrying the
+// status and the decoded error body.
+func Do[T any](c *http.Client, req *http.Request) (T, error) {
+	var v T
+	if c == nil {
+		c = http.DefaultClient
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return v, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return v, DecodeError(resp)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes))
+	if err != nil {
+		return v, fmt.Errorf("%s %s: read response: %w", req.Method, req.URL.Path, err)
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return v, nil
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return v, fmt.Errorf("%s %s: decode response: %w", req.Method, req.URL.Path, err)
+	}
+	return v, nil
+}
+
+// DecodeError turns a non-2xx response into an *Error. A Goa error body is
+// decoded as is; any other body (such as a design error encoded as its own
+// value) becomes the message, named by the goa-error header when present.
+func DecodeError(resp *http.Response) *Error {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes))
+	e := &Error{Status: resp.StatusCode}
+	var body ErrorBody
+	if err := json.Unmarshal(b, &body); err == nil && body.Name != "" {
+		e.Body = body
+		return e
+	}
+	e.Body.Name = resp.Header.Get("goa-error")
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		e.Body.Message = s
+	} else {
+		e.Body.Message = strings.TrimSpace(string(b))
+	}
+	if e.Body.Message == "" {
+		e.Body.Message = http.StatusText(resp.StatusCode)
+	}
+	return e
+}
+
+// StatusOf returns the HTTP status carried by err (an *Error, or any error
+// with a StatusCode method such as a refused WebSocket upgrade), or 0.
+func StatusOf(err error) int {
+	var s interface{ StatusCode() int }
+	if errors.As(err, &s) {
+		return s.StatusCode()
+	}
+	return 0
+}

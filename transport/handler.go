@@ -1,0 +1,64 @@
+package transport
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Unary returns the handler of a unary method: decode builds the payload
+// from the request (nil when the method has none), endpoint is called with
+// it, and the result is written as JSON with status (a method without result
+// answers 204). Errors are written with WriteError and statuses.
+func Unary[P any](endpoint func(context.Context, any) (any, error), decode func(*http.Request) (P, error), status int, statuses Statuses) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var payload any
+		if decode != nil {
+			p, err := decode(r)
+			if err != nil {
+				WriteError(w, err, statuses)
+				return
+			}
+			payload = p
+		}
+		res, err := endpoint(r.Context(), payload)
+		if err != nil {
+			WriteError(w, err, statuses)
+			return
+		}
+		if res == nil {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		_ = WriteJSON(w, status, res)
+	})
+}
+
+// Format writes a parameter value as text, the inverse of Parse.
+func Format[T Scalar](v T) string { return fmt.Sprint(v) }
+
+// URL returns scheme://host/path?query, path segments being already escaped.
+func URL(scheme, host, path string, query url.Values) string {
+	u := url.URL{Scheme: scheme, Host: host, Path: path}
+	if p, err := url.PathUnescape(path); err == nil {
+		u.Path, u.RawPath = p, path
+	}
+	if len(query) > 0 {
+		u.RawQuery = query.Encode()
+	}
+	return u.String()
+}
+
+// WebSocketScheme returns the WebSocket scheme matching an HTTP scheme:
+// "https" and "wss" give "wss", anything else "ws".
+func WebSocketScheme(scheme string) string {
+	if strings.EqualFold(scheme, "https") || strings.EqualFold(scheme, "wss") {
+		return "wss"
+	}
+	return "ws"
+}
+
+// PathParam escapes a path parameter value for a client URL.
+func PathParam[T Scalar](v T) string { return url.PathEscape(fmt.Sprint(v)) }

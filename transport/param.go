@@ -1,0 +1,259 @@
+package transport
+
+import (
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// Scalar lists the Go types a path, query or header parameter decodes into.
+type Scalar interface {
+	~string | ~bool | ~int | ~int32 | ~int64 | ~uint | ~uint32 | ~uint64 | ~float32 | ~float64
+}
+
+// Source says where a parameter is read from.
+type Source int
+
+const (
+	// Path reads a path wildcard such as {room}.
+	Path Source = iota
+	// Query reads a query string parameter.
+	Query
+	// Header reads a request header.
+	Header
+)
+
+// String returns where the source is, as used in error messages.
+func (s Source) String() string {
+	switch s {
+	case Path:
+		return "path"
+	case Query:
+		return "query string"
+	default:
+		return "header"
+	}
+}
+
+// Params reads the parameters of one request and keeps the first error, so
+// generated decoders read every parameter and check Err once.
+type Params struct {
+	r     *http.Request
+	query url.Values
+	err   error
+}
+
+// NewParams returns the parameters of r.
+func NewParams(r *http.Request) *Params {
+	return &Params{r: r, query: r.URL.Query()}
+}
+
+// Err returns the first error met while reading parameters, an *Error with
+// status 400 (or 401 for missing credentials) that names the parameter.
+func (p *Params) Err() error { return p.err }
+
+// Fail records err unless an earlier error is recorded.
+func (p *Params) Fail(err error) {
+	if p.err == nil && err != nil {
+		p.err = err
+	}
+}
+
+func (p *Params) raw(src Source, name string) (string, bool) {
+	switch src {
+	case Path:
+		v := p.r.PathValue(name)
+		return v, v != ""
+	case Query:
+		vs, ok := p.query[name]
+		if !ok || len(vs) == 0 {
+			return "", false
+		}
+		return vs[0], true
+	default:
+		vs := p.r.Header.Values(name)
+		if len(vs) == 0 {
+			return "", false
+		}
+		return vs[0], true
+	}
+}
+
+// Has reports whether the parameter is present.
+func (p *Params) Has(src Source, name string) bool {
+	_, ok := p.raw(src, name)
+	return ok
+}
+
+// Required reads a parameter that must be present; when it is absent or does
+// not parse, the zero value is returned and the error recorded.
+func Required[T Scalar](p *Params, src Source, name string) T {
+	var zero T
+	raw, ok := p.raw(src, name)
+	if !ok {
+		p.Fail(MissingParam(name, src.String()))
+		return zero
+	}
+	v, err := Parse[T](name, raw)
+	if err != nil {
+		p.Fail(err)
+		return zero
+	}
+	return v
+}
+
+// Optional reads a parameter that may be absent (nil).
+func Optional[T Scalar](p *Params, src Source, name string) *T {
+	raw, ok := p.raw(src, name)
+	if !ok {
+		return nil
+	}
+	v, err := Parse[T](name, raw)
+	if err != nil {
+		p.Fail(err)
+		return nil
+	}
+	return &v
+}
+
+// Default reads a parameter that takes def when absent.
+func Default[T Scalar](p *Params, src Source, name string, def T) T {
+	raw, ok := p.raw(src, name)
+	if !ok {
+		return def
+	}
+	v, err := Parse[T](name, raw)
+	if err != nil {
+		p.Fail(err)
+		return def
+	}
+	return v
+}
+
+// Slice reads every value of a repeated query parameter or header (nil when
+// absent).
+func Slice[T Scalar](p *Params, src Source, name string) []T {
+	var raws []string
+	switch src {
+	case Query:
+		raws = p.query[name]
+	case Header:
+		raws = p.r.Header.Values(name)
+	default:
+		if v, ok := p.raw(src, name); ok {
+			raws = strings.Split(v, ",")
+		}
+	}
+	if len(raws) == 0 {
+		return nil
+	}
+	out := make([]T, 0, len(raws))
+	for _, raw := range raws {
+		v, err := Parse[T](name, raw)
+		if err != nil {
+			p.Fail(err)
+			return nil
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// Parse converts the raw text of parameter name to T, with a 400 *Error that
+// names the parameter when it does not parse.
+func Parse[T Scalar](name, raw string) (T, error) {
+	var v T
+	rv := reflect.ValueOf(&v).Elem()
+	var err error
+	var typ string
+	switch rv.Kind() {
+	case reflect.String:
+		rv.SetString(raw)
+	case reflect.Bool:
+		typ = "boolean"
+		var b bool
+		b, err = strconv.ParseBool(raw)
+		rv.SetBool(b)
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		typ = "integer"
+		var n int64
+		n, err = strconv.ParseInt(raw, 10, rv.Type().Bits())
+		rv.SetInt(n)
+	case reflect.Uint, reflect.Uint32, reflect.Uint64:
+		typ = "unsigned integer"
+		var n uint64
+		n, err = strconv.ParseUint(raw, 10, rv.Type().Bits())
+		rv.SetUint(n)
+	default: // float32, float64
+		typ = "float"
+		var f float64
+		f, err = strconv.ParseFloat(raw, rv.Type().Bits())
+		rv.SetFloat(f)
+	}
+	if err != nil {
+		var zero T
+		return zero, InvalidParam(name, raw, typ)
+	}
+	return v, nil
+}
+
+// BearerToken returns the token of an "Authorization: Bearer <token>" header
+// (the scheme is matched case-insensitively; a bare token is accepted too,
+// as Goa does) and whether one was present.
+func BearerToken(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", false
+	}
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:]), true
+	}
+	return h, true
+}
+
+// Token reads a security token: from the query parameter param when it is
+// not empty and present, else from the Authorization header (Bearer). A
+// missing token is recorded as a 401 error.
+func (p *Params) Token(param string) string {
+	if param != "" {
+		if v, ok := p.raw(Query, param); ok && v != "" {
+			return v
+		}
+	}
+	if v, ok := BearerToken(p.r); ok && v != "" {
+		return v
+	}
+	p.Fail(Unauthorized("missing token"))
+	return ""
+}
+
+// APIKey reads an API key from the query parameter or header name. A missing
+// key is recorded as a 401 error.
+func (p *Params) APIKey(src Source, name string) string {
+	if v, ok := p.raw(src, name); ok && v != "" {
+		if src == Header && len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
+			return strings.TrimSpace(v[7:])
+		}
+		return v
+	}
+	p.Fail(Unauthorized("missing API key"))
+	return ""
+}
+
+// Basic reads the user and password of an "Authorization: Basic" header. A
+// missing or malformed header is recorded as a 401 error.
+func (p *Params) Basic() (user, password string) {
+	user, password, ok := p.r.BasicAuth()
+	if !ok {
+		p.Fail(Unauthorized("missing or malformed basic credentials"))
+	}
+	return user, password
+}
+
+// SetBasic sets the Authorization header of a client request.
+func SetBasic(r *http.Request, user, password string) {
+	r.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+password)))
+}
