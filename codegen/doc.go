@@ -2,12 +2,16 @@
 // files. Generators return files as data ([]*File) rather than writing them,
 // which keeps them easy to test against golden files; the duplex command
 // writes them. This package holds what every generator shares: Go naming
-// (Goify, PackageName), Go types for design attributes (GoTypeRef,
-// TypeDefinition), validation code (ValidationCode), file assembly with
-// import pruning and gofmt (GoFile), and the generator registry (Register,
-// Generate).
+// (Goify, PackageName, SnakeCase), Go types for design attributes
+// (GoTypeRef, MethodTypeRef, GoStructDef, GoLiteral), file assembly with
+// import pruning and gofmt (GoFile, ScaffoldFile), and the pipeline of the
+// generator program (Register, Generate, Run).
+//
+// The generator program that `duplex gen` builds imports the user's design
+// and the generator packages (service, httpgen, example), registers their
+// Files functions with Register, and calls Run, which evaluates the design
+// and writes the files as JSON for the command.
 //
 // It is not a runtime: generated code never imports it. Artefact-specific
-// generators live in sub-packages (service, httpgen, example) and register
-// themselves from their init functions.
+// generators live in sub-packages.
 package codegen

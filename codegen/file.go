@@ -54,16 +54,32 @@ var (
 // templates can declare a superset), and body; then gofmt-formats it. A
 // template bug fails loudly with the file path and the offending source line.
 func GoFile(filePath, pkg, title string, imports []Import, body []byte) (*File, error) {
+	header := HeaderLine + "\n"
+	if title != "" {
+		header += "//\n// " + title + "\n"
+	}
+	return goFile(filePath, pkg, header+"\n", imports, body)
+}
+
+// ScaffoldFile assembles a Go file the user owns and edits (duplex example):
+// like GoFile but without the "DO NOT EDIT" header; title, when not empty,
+// becomes the package comment.
+func ScaffoldFile(filePath, pkg, title string, imports []Import, body []byte) (*File, error) {
+	header := ""
+	if title != "" {
+		header = Comment(title) + "\n"
+	}
+	return goFile(filePath, pkg, header, imports, body)
+}
+
+func goFile(filePath, pkg, header string, imports []Import, body []byte) (*File, error) {
 	used, err := usedPackages(filePath, body)
 	if err != nil {
 		return nil, err
 	}
 	var b bytes.Buffer
-	b.WriteString(HeaderLine + "\n")
-	if title != "" {
-		b.WriteString("//\n// " + title + "\n")
-	}
-	b.WriteString("\npackage " + pkg + "\n\n")
+	b.WriteString(header)
+	b.WriteString("package " + pkg + "\n\n")
 	seen := map[string]bool{}
 	var std, other []string
 	for _, im := range imports {

@@ -4,7 +4,13 @@
 // credential extraction, and Goa's error response shape with its status
 // mapping.
 //
+// For streaming methods it is the thin typed layer between generated code and
+// duplex.dev/ws: ServeStream runs a handler whose failures before the upgrade
+// become HTTP errors, Recv and RecvValue decode and validate streamed
+// messages, and Receive, CloseAndReceive and CloseClient serve generated
+// clients.
+//
 // It is not a router (generated servers mount on net/http's ServeMux with Go
-// 1.22 method and path patterns) and it knows nothing about WebSocket
-// streams: those live in duplex.dev/ws.
+// 1.22 method and path patterns) and it owns no connection: the WebSocket
+// life cycle, limits and heartbeats live in duplex.dev/ws.
 package transport

@@ -4,7 +4,7 @@ const cliT = `
 // Usage describes the commands of the {{ .APIName }} CLI.
 const Usage = ` + "`" + `usage: {{ .APIName }}-cli [-url URL] SERVICE METHOD [flags]
 {{ range .Services }}{{ $svc := . }}{{ range .Methods }}
-  {{ $svc.Name }} {{ .Name }}{{ range .Params }} [-{{ .Name }} VALUE]{{ end }}{{ range cliFields . }} [-{{ . }} VALUE]{{ end }}{{ if .Body }} [-body JSON]{{ end }}{{ if .RecvsStream }} < JSON lines{{ end }}
+  {{ $svc.Name }} {{ .Name }}{{ range .Params }} [-{{ .AttrName }} VALUE]{{ end }}{{ range cliFields . }} [-{{ . }} VALUE]{{ end }}{{ if .Body }} [-body JSON]{{ end }}{{ if .RecvsStream }} < JSON lines{{ end }}
 {{- end }}{{ end }}
 
 Streaming payloads are read from stdin as JSON lines; results are printed as
@@ -41,15 +41,19 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		return fmt.Errorf("missing service and method\n%s", Usage)
 	}
 	fs := flag.NewFlagSet(args[0]+" "+args[1], flag.ContinueOnError)
+{{- if .AnyPayload }}
 	body := fs.String("body", "", "JSON payload")
 	fields := map[string]*string{}
+{{- end }}
+{{- if .AnyField }}
 	field := func(name string) { fields[name] = fs.String(name, "", name) }
+{{- end }}
 	switch args[0] + " " + args[1] {
 {{- range .Services }}{{ $svc := . }}
 {{- range .Methods }}
 	case {{ quote (print $svc.Name " " .Name) }}:
 {{- range .Params }}
-		field({{ quote .Name }})
+		field({{ quote .AttrName }})
 {{- end }}
 {{- range cliFields . }}
 		field({{ quote . }})

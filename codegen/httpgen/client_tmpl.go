@@ -47,7 +47,8 @@ func (c *Client) {{ .GoName }}() duplex.Endpoint {
 {{- end }}
 		path := {{ .GoName }}{{ $svc.GoName }}Path({{ range $i, $p := .PathArgs }}{{ if $i }}, {{ end }}{{ pathArg $p }}{{ end }})
 {{- if .Streaming }}
-		conn, err := ws.Dial(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), append([]ws.DialOption{ws.WithHeader(h)}, c.dialOptions...)...)
+		opts := append([]ws.DialOption{ws.WithHeader(h){{ range .DialOptions }}, {{ . }}{{ end }}}, c.dialOptions...)
+		conn, err := ws.Dial(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), opts...)
 		if err != nil {
 			return nil, fmt.Errorf("{{ $svc.Name }} {{ .Name }}: %w", err)
 		}

@@ -50,6 +50,7 @@ type methodData struct {
 	// Streams.
 	StreamPayloadRef  string // "*chat.EchoStreamingPayload"
 	StreamPayloadType string
+	StreamPayloadPtr  bool   // the streamed payload is a struct (transport.Recv), else transport.RecvValue
 	ValidateStream    string // "chat.ValidateEchoStreamingPayload" or "nil"
 	StreamResultRef   string // streamed result (server, bidi) or final result (client)
 	StreamResultType  string
@@ -59,6 +60,7 @@ type methodData struct {
 
 	Statuses      []*statusData
 	WSOptions     []string // Go expressions of ws.Option, from the WebSocket block
+	DialOptions   []string // Go expressions of ws.DialOption the client adds (design subprotocols)
 	PathArgs      []*paramData
 	SuccessStatus string // "http.StatusOK"
 }
@@ -66,6 +68,7 @@ type methodData struct {
 // paramData is a payload attribute read from the path, query or header.
 type paramData struct {
 	Name     string // name on the wire: "room", "X-Request-ID"
+	AttrName string // design attribute name, "request_id" (the CLI flag and JSON key)
 	Field    string // Go field of the payload, "Room"; empty for a non-object payload
 	Source   string // "transport.Path", "transport.Query", "transport.Header"
 	GoType   string // scalar Go type, "int"

@@ -20,7 +20,7 @@ var (
 	transportImport = codegen.Import{Name: "transport", Path: "duplex.dev/transport"}
 	stdImports      = []codegen.Import{
 		codegen.Std("context"), codegen.Std("fmt"), codegen.Std("io"), codegen.Std("net/http"),
-		codegen.Std("net/url"), codegen.Std("flag"),
+		codegen.Std("net/url"), codegen.Std("flag"), codegen.Std("time"),
 	}
 )
 
@@ -56,6 +56,9 @@ func serviceFiles(s *serviceData) ([]*codegen.File, error) {
 type cliData struct {
 	APIName  string
 	Services []*serviceData
+	// AnyPayload and AnyField say whether some method reads a payload
+	// (-body) and flags, so that Run declares only what it uses.
+	AnyPayload, AnyField bool
 }
 
 // cliFile returns gen/http/cli/<api>/cli.go.
@@ -68,5 +71,12 @@ func cliFile(apiName string, services []*serviceData) (*codegen.File, error) {
 	}
 	pkg := codegen.PackageName(apiName)
 	p := path.Join("gen", "http", "cli", pkg, "cli.go")
-	return render(p, "cli", apiName+" command line client", p, cliT, &cliData{APIName: apiName, Services: services}, imports(extra...))
+	data := &cliData{APIName: apiName, Services: services}
+	for _, s := range services {
+		for _, m := range s.Methods {
+			data.AnyPayload = data.AnyPayload || m.PayloadRef != ""
+			data.AnyField = data.AnyField || (m.PayloadRef != "" && (len(m.Params) > 0 || len(cliFields(m)) > 0))
+		}
+	}
+	return render(p, "cli", apiName+" command line client", p, cliT, data, imports(extra...))
 }

@@ -38,10 +38,19 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server) *Server {
 {{- end }}
 		},
 {{- range .Methods }}
-		{{ .GoName }}: New{{ .GoName }}Handler(e.{{ .GoName }}{{ if .Streaming }}, wsrv{{ end }}),
+		{{ .GoName }}: withNames({{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .GoName }}{{ if .Streaming }}, wsrv{{ end }})),
 {{- end }}
 		ws: wsrv,
 	}
+}
+
+// withNames stores the service and method names in the request context
+// (duplex.ServiceKey, duplex.MethodKey) for endpoint middleware.
+func withNames(method string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), duplex.ServiceKey, {{ quote .Name }})
+		h.ServeHTTP(w, r.WithContext(context.WithValue(ctx, duplex.MethodKey, method)))
+	})
 }
 
 // Service returns the name of the service served.
@@ -181,7 +190,7 @@ func (s *{{ $st }}) Recv() ({{ .StreamPayloadRef }}, error) {
 
 // RecvWithContext is Recv that gives up when ctx ends.
 func (s *{{ $st }}) RecvWithContext(ctx context.Context) ({{ .StreamPayloadRef }}, error) {
-	return transport.Recv[{{ .StreamPayloadType }}](ctx, s.s, {{ .ValidateStream }})
+	return transport.Recv{{ if not .StreamPayloadPtr }}Value{{ end }}[{{ .StreamPayloadType }}](ctx, s.s, {{ .ValidateStream }})
 }
 {{- end }}
 {{- if eq .Stream "client" }}

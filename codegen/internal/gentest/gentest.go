@@ -16,6 +16,8 @@ import (
 	"testing"
 
 	"duplex.dev/codegen"
+	"duplex.dev/eval"
+	"duplex.dev/expr"
 )
 
 // Update is the -update flag: rewrite golden files instead of comparing.
@@ -164,4 +166,20 @@ func BuildAndVet(t *testing.T, modPath string, files []*codegen.File) {
 	dir := Module(t, modPath, files, nil)
 	Go(t, dir, "build", "./...")
 	Go(t, dir, "vet", "./...")
+}
+
+// Design evaluates a design for a generator test: it resets the model,
+// calls design (which makes the top-level DSL calls: API, Service, ...),
+// runs eval.RunDSL and returns the finalized root. A design error fails the
+// test with every "file.go:LINE: message". Tests using it must not run in
+// parallel: the model is global, as in the generator program.
+func Design(t testing.TB, design func()) *expr.RootExpr {
+	t.Helper()
+	eval.Reset()
+	t.Cleanup(eval.Reset)
+	design()
+	if err := eval.RunDSL(); err != nil {
+		t.Fatalf("design errors:\n%v", err)
+	}
+	return expr.Root
 }

@@ -1,0 +1,252 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// goodDesign is the guide's three streaming methods.
+const goodDesign = `package design
+
+import . "duplex.dev/dsl"
+
+var _ = API("demo", func() {})
+
+var _ = Service("demo", func() {
+	Method("listener", func() {
+		StreamingPayload(func() {
+			Field(1, "message", String)
+			Required("message")
+		})
+		HTTP(func() { GET("/listen") })
+	})
+	Method("subscribe", func() {
+		StreamingResult(func() {
+			Field(1, "message", String)
+			Required("message")
+		})
+		HTTP(func() { GET("/subscribe") })
+	})
+	Method("echo", func() {
+		StreamingPayload(func() {
+			Field(1, "message", String)
+			Required("message")
+		})
+		StreamingResult(func() {
+			Field(1, "message", String)
+			Required("message")
+		})
+		HTTP(func() { GET("/echo") })
+	})
+})
+`
+
+// badDesign maps a streaming method to POST (line 10 holds the POST call).
+const badDesign = `package design
+
+import . "duplex.dev/dsl"
+
+var _ = API("demo", func() {})
+
+var _ = Service("demo", func() {
+	Method("echo", func() {
+		StreamingPayload(String)
+		HTTP(func() { POST("/echo") })
+	})
+})
+`
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// buildDuplex builds the command once per test into a temporary directory.
+func buildDuplex(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "duplex")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build duplex: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// newModule writes a module example.com/demo with design/design.go.
+func newModule(t *testing.T, design string) string {
+	t.Helper()
+	root := repoRoot(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod":           "module example.com/demo\n\ngo 1.26.0\n\nrequire duplex.dev v0.0.0\n\nreplace duplex.dev => " + root + "\n",
+		"design/design.go": design,
+	}
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files["go.sum"] = string(sum)
+	for p, c := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// duplexRun runs the command in dir with its own cache directory (but the
+// shared Go build cache) and returns stdout, stderr and the exit code.
+func duplexRun(t *testing.T, bin, dir, cache string, args ...string) (string, string, int) {
+	t.Helper()
+	gocache, err := exec.Command("go", "env", "GOCACHE").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+cache, "GOCACHE="+strings.TrimSpace(string(gocache)),
+		"GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+func TestVersion(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"version"}, &out, &errOut); code != 0 || !strings.Contains(out.String(), Version) {
+		t.Fatalf("version: code %d, out %q", code, out.String())
+	}
+	if code := run([]string{"nope"}, &out, &errOut); code != 2 {
+		t.Fatalf("unknown command: want exit 2, got %d", code)
+	}
+}
+
+func TestGenRejectsBadDesignWithoutWriting(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a generator program")
+	}
+	bin := buildDuplex(t)
+	dir := newModule(t, badDesign)
+	_, stderr, code := duplexRun(t, bin, dir, t.TempDir(), "gen", "example.com/demo/design")
+	if code != 1 {
+		t.Fatalf("want exit 1, got %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "design.go:10") || !strings.Contains(stderr, `"echo"`) {
+		t.Errorf("stderr does not name design.go:10 and the method:\n%s", stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "gen")); !os.IsNotExist(err) {
+		t.Errorf("gen/ written for a bad design (stat err %v)", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "_duplexgen") {
+			t.Errorf("temporary package %s left behind", e.Name())
+		}
+	}
+}
+
+func TestGenWritesFilesAndReusesCachedBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a generator program")
+	}
+	bin := buildDuplex(t)
+	dir := newModule(t, goodDesign)
+	cache := t.TempDir()
+	start := time.Now()
+	stdout, stderr, code := duplexRun(t, bin, dir, cache, "gen", "example.com/demo/design", "-v")
+	first := time.Since(start)
+	if code != 0 {
+		t.Fatalf("gen: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "generator program built") {
+		t.Errorf("first run did not build the generator program:\n%s", stderr)
+	}
+	for _, p := range []string{"gen/demo/service.go", "gen/demo/endpoints.go", "gen/demo/client.go"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			t.Errorf("%s not written: %v\nstdout:\n%s", p, err, stdout)
+		}
+	}
+	before, err := os.ReadFile(filepath.Join(dir, "gen/demo/service.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	_, stderr, code = duplexRun(t, bin, dir, cache, "gen", "example.com/demo/design", "-v")
+	second := time.Since(start)
+	if code != 0 {
+		t.Fatalf("second gen: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "generator program cached") {
+		t.Errorf("second run on an unchanged design rebuilt the generator program:\n%s", stderr)
+	}
+	after, err := os.ReadFile(filepath.Join(dir, "gen/demo/service.go"))
+	if err != nil || !bytes.Equal(before, after) {
+		t.Errorf("second run changed service.go (err %v)", err)
+	}
+	bins, _ := filepath.Glob(filepath.Join(cache, "duplex", "gen-*"))
+	if len(bins) != 1 {
+		t.Errorf("want one cached generator, got %v", bins)
+	}
+	t.Logf("duplex gen: first run (build) %v, second run (cached) %v", first, second)
+
+	// A changed design is a new generator program.
+	design := filepath.Join(dir, "design", "design.go")
+	if err := os.WriteFile(design, []byte(goodDesign+"\n// changed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code = duplexRun(t, bin, dir, cache, "gen", "example.com/demo/design", "-v"); code != 0 || !strings.Contains(stderr, "generator program built") {
+		t.Errorf("gen after a design change: exit %d, want a rebuild:\n%s", code, stderr)
+	}
+
+	// Example scaffolding: written once, never overwritten.
+	_, stderr, code = duplexRun(t, bin, dir, cache, "example", "example.com/demo/design")
+	if code != 0 {
+		t.Fatalf("example: exit %d\n%s", code, stderr)
+	}
+	for _, p := range []string{"demo.go", "cmd/demo/main.go", "cmd/demo-cli/main.go"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			t.Errorf("%s not written: %v", p, err)
+		}
+	}
+	// The scaffold and the generated code build and vet together.
+	for _, args := range [][]string{{"build", "./..."}, {"vet", "./..."}} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %s on generated module: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	impl := filepath.Join(dir, "demo.go")
+	if err := os.WriteFile(impl, []byte("package demoapi\n// edited\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code = duplexRun(t, bin, dir, cache, "example", "example.com/demo/design"); code != 0 {
+		t.Fatalf("second example: exit %d\n%s", code, stderr)
+	}
+	if got, _ := os.ReadFile(impl); !strings.Contains(string(got), "// edited") {
+		t.Error("duplex example overwrote an existing file")
+	}
+}

@@ -1,0 +1,143 @@
+package service
+
+// The templates read these structs, never the design model: buildService
+// (model.go) fills them from expr, with the Go code that depends on types
+// (struct definitions, validations, projections) already written, which keeps
+// the templates short.
+
+// serviceData is one service as the templates see it.
+type serviceData struct {
+	Name        string // design name, "chat"
+	GoName      string // "Chat"
+	PkgName     string // Go package, "chat"
+	Description string
+	APIName     string
+	APIVersion  string
+	Methods     []*methodData
+	Auths       []*authFuncData // methods of Auther, one per scheme kind used
+	Types       []*typeData     // types defined in service.go, sorted by name
+	Errors      []*errorData    // design errors of the default (ServiceError) type
+	Viewed      []*viewedData   // result types with views
+	Validators  []*validatorData
+}
+
+// methodData is one service method.
+type methodData struct {
+	Name        string // design name, "count"
+	GoName      string // "Count"
+	VarName     string // "count"
+	Description string
+	Streaming   bool
+
+	PayloadRef string // "*CountPayload", "" when none
+	ResultRef  string // unary result or final result of a client stream, "" when none
+	ViewedNew  string // unary result with views: "NewViewedEvent"
+	ViewParam  bool   // the method returns the view to render its result with
+	ResultView string // the view when fixed: "default"
+	Views      []string
+
+	ServerStream *streamData
+	ClientStream *streamData
+
+	AuthParams []*authParamData // parameters of New<Method>Endpoint
+	AuthCode   string           // statements authorizing the request
+	Errors     []string         // documentation of the errors the method returns
+}
+
+// Sig returns the method of the Service interface.
+func (m *methodData) Sig() string {
+	s := m.GoName + "(context.Context"
+	if m.PayloadRef != "" {
+		s += ", " + m.PayloadRef
+	}
+	if m.Streaming {
+		return s + ", " + m.ServerStream.Name + ") (err error)"
+	}
+	s += ") ("
+	if m.ResultRef != "" {
+		s += "res " + m.ResultRef + ", "
+		if m.ViewParam {
+			s += "view string, "
+		}
+	}
+	return s + "err error)"
+}
+
+// streamData is a server or client stream interface.
+type streamData struct {
+	Name    string // "CountServerStream"
+	Doc     string
+	Methods []*streamMethodData
+}
+
+// streamMethodData is one method of a stream interface.
+type streamMethodData struct {
+	Doc string
+	Sig string // "Send(*Event) error"
+}
+
+// authFuncData is one method of the Auther interface.
+type authFuncData struct {
+	Kind   string // "Basic", "JWT", "APIKey", "OAuth2"
+	Params string // "user, pass string"
+}
+
+// authParamData is an authorization function parameter of an endpoint
+// constructor.
+type authParamData struct {
+	Name string // "authJWTFn"
+	Kind string // "JWT"
+}
+
+// typeData is a type defined in service.go.
+type typeData struct {
+	Name     string
+	Doc      string
+	Def      string // after "type Name "
+	Struct   bool   // a struct: Validate<Name> is generated
+	Validate string // body of Validate<Name>
+	Defaults string // composite literal fields of the defaults, "" when none
+	Error    *typeErrorData
+}
+
+// typeErrorData makes a type a design error.
+type typeErrorData struct {
+	Name string // design error name
+	Recv string // receiver type, "*NotFound" or "Unauthorized"
+	Body string // statements of the Error method, with receiver e
+}
+
+// errorData is a design error of the default type, built with Make<Name>.
+type errorData struct {
+	Name                      string // design name, "not_found"
+	GoName                    string // "NotFound"
+	Doc                       string
+	Timeout, Temporary, Fault bool
+}
+
+// viewedData is a result type with views.
+type viewedData struct {
+	Name       string // "Event"
+	Ref        string // "*Event"
+	ViewedName string // "ViewedEvent"
+	ViewName   string // "EventView" (projected type)
+	ProjRef    string // "*EventView"
+	ProjDef    string
+	Views      []*viewData
+	Default    string
+	Collection *viewedData // element of a collection
+	ToResult   string      // body of New<Name>, from vres to res
+}
+
+// viewData is one view of a result type.
+type viewData struct {
+	Name    string
+	Project string // expression building the projected value from res
+}
+
+// validatorData validates a method value that is not a struct.
+type validatorData struct {
+	Name string // "ValidateCountStreamingPayload"
+	Ref  string // "int"
+	Body string
+}

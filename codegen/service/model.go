@@ -1,0 +1,384 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"duplex.dev/codegen"
+	"duplex.dev/expr"
+)
+
+// Files returns the service package of every service of root:
+// gen/<service>/service.go, endpoints.go and client.go. genPkg is the import
+// path of the gen directory ("example.com/chat/gen"); the generated packages
+// import nothing else from it today, but the argument keeps the signature of
+// every generator the same. root must have gone through eval.RunDSL.
+func Files(genPkg string, root *expr.RootExpr) ([]*codegen.File, error) {
+	var files []*codegen.File
+	for _, s := range root.Services {
+		fs, err := ServiceFiles(root, s)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, fs...)
+	}
+	return files, nil
+}
+
+// ServiceFiles returns gen/<service>/service.go, endpoints.go and client.go
+// of one service of root.
+func ServiceFiles(root *expr.RootExpr, s *expr.ServiceExpr) ([]*codegen.File, error) {
+	data, err := buildService(root, s)
+	if err != nil {
+		return nil, err // design errors: "file.go:LINE: service ...: ..."
+	}
+	dir := path.Join("gen", data.PkgName)
+	specs := []struct{ file, title, tmpl string }{
+		{"service.go", s.Name + " service", serviceT},
+		{"endpoints.go", s.Name + " endpoints", endpointsT},
+		{"client.go", s.Name + " client", clientT},
+	}
+	var files []*codegen.File
+	for _, sp := range specs {
+		p := path.Join(dir, sp.file)
+		body, err := codegen.Render(p, sp.tmpl, data, nil)
+		if err != nil {
+			return nil, err
+		}
+		f, err := codegen.GoFile(p, data.PkgName, sp.title, imports, body)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+// imports lists every package generated service code may use; GoFile keeps
+// the used ones.
+var imports = []codegen.Import{
+	codegen.Std("context"), codegen.Std("encoding/json"), codegen.Std("unicode/utf8"),
+	codegen.DuplexImport, codegen.SecurityImport,
+}
+
+// builder holds the state of one service's build.
+type builder struct {
+	svc     *expr.ServiceExpr
+	data    *serviceData
+	types   map[string]*typeData
+	named   map[string]expr.UserType // user types to define, by Go name
+	viewed  map[string]*viewedData
+	anon    map[*expr.AttributeExpr]expr.UserType
+	docs    map[expr.UserType]string // docs of method value types
+	errs    map[string]*typeErrorData
+	authSet map[string]bool
+	errors  []error
+}
+
+func buildService(root *expr.RootExpr, s *expr.ServiceExpr) (*serviceData, error) {
+	b := &builder{
+		svc:     s,
+		types:   map[string]*typeData{},
+		named:   map[string]expr.UserType{},
+		viewed:  map[string]*viewedData{},
+		anon:    map[*expr.AttributeExpr]expr.UserType{},
+		docs:    map[expr.UserType]string{},
+		errs:    map[string]*typeErrorData{},
+		authSet: map[string]bool{},
+	}
+	d := &serviceData{
+		Name:        s.Name,
+		GoName:      codegen.Goify(s.Name, true),
+		PkgName:     codegen.PackageName(s.Name),
+		Description: s.Description,
+	}
+	if root.API != nil {
+		d.APIName, d.APIVersion = root.API.Name, root.API.Version
+	}
+	b.data = d
+	for _, m := range s.Methods {
+		md, err := b.method(m)
+		if err != nil {
+			return nil, fmt.Errorf("method %s: %w", m.Name, err)
+		}
+		d.Methods = append(d.Methods, md)
+	}
+	for _, e := range s.Errors {
+		b.serviceError(e)
+	}
+	for _, m := range s.Methods {
+		for _, e := range m.Errors {
+			if s.Error(e.Name) == nil {
+				b.serviceError(e)
+			}
+		}
+	}
+	for _, ut := range b.named {
+		b.defineType(ut)
+	}
+	for name, e := range b.errs {
+		if td := b.types[name]; td != nil {
+			td.Error = e
+		}
+	}
+	names := make([]string, 0, len(b.types))
+	for n := range b.types {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		d.Types = append(d.Types, b.types[n])
+	}
+	b.checkNames()
+	if len(b.errors) > 0 {
+		return nil, errors.Join(b.errors...)
+	}
+	vnames := make([]string, 0, len(b.viewed))
+	for n := range b.viewed {
+		vnames = append(vnames, n)
+	}
+	slices.Sort(vnames)
+	for _, n := range vnames {
+		d.Viewed = append(d.Viewed, b.viewed[n])
+	}
+	slices.SortFunc(d.Errors, func(x, y *errorData) int { return strings.Compare(x.GoName, y.GoName) })
+	return d, nil
+}
+
+// methodType returns the type of a method value, wrapping an anonymous
+// object into a user type named after the method, as Goa does; nil for
+// Empty.
+func (b *builder) methodType(m *expr.MethodExpr, att *expr.AttributeExpr, suffix string) expr.DataType {
+	if att == nil || expr.IsEmpty(att.Type) {
+		return nil
+	}
+	if _, ok := att.Type.(*expr.Object); ok {
+		ut, ok := b.anon[att]
+		if !ok {
+			ut = &expr.UserTypeExpr{AttributeExpr: att, TypeName: codegen.MethodTypeName(m, suffix)}
+			b.anon[att] = ut
+		}
+		b.collect(ut, valueDoc(ut, suffix, b.svc.Name, m.Name))
+		return ut
+	}
+	if ut, ok := att.Type.(expr.UserType); ok {
+		b.collect(ut, valueDoc(ut, suffix, b.svc.Name, m.Name))
+	} else {
+		b.collect(att.Type, "")
+	}
+	return att.Type
+}
+
+// valueDoc documents the type of a method value as Goa does: "CountPayload
+// is the payload type of the chat service count method."
+func valueDoc(ut expr.UserType, suffix, svc, method string) string {
+	return fmt.Sprintf("%s is the %s type of the %s service %s method.",
+		codegen.GoTypeName(ut), strings.ToLower(strings.Join(splitCamel(suffix), " ")), svc, method)
+}
+
+func splitCamel(s string) []string {
+	var words []string
+	start := 0
+	for i := 1; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' {
+			words = append(words, s[start:i])
+			start = i
+		}
+	}
+	return append(words, s[start:])
+}
+
+// collect records the user types reachable from dt.
+func (b *builder) collect(dt expr.DataType, doc string) {
+	switch t := dt.(type) {
+	case *expr.Array:
+		if t.ElemType != nil {
+			b.collect(t.ElemType.Type, "")
+		}
+	case *expr.Map:
+		if t.KeyType != nil {
+			b.collect(t.KeyType.Type, "")
+		}
+		if t.ElemType != nil {
+			b.collect(t.ElemType.Type, "")
+		}
+	case *expr.Object:
+		for _, nat := range *t {
+			b.collect(nat.Attribute.Type, "")
+		}
+	case expr.UserType:
+		if t == expr.Empty || t == expr.ErrorResult {
+			return
+		}
+		name := codegen.GoTypeName(t)
+		if other, ok := b.named[name]; ok {
+			if other != t && other.Attribute() != t.Attribute() {
+				b.clash(t, fmt.Sprintf("types %q and %q both become the Go type %s", other.Name(), t.Name(), name))
+			}
+			return
+		}
+		b.named[name] = t
+		if doc != "" {
+			b.docs[t] = doc
+		}
+		if t.Attribute() != nil {
+			b.collect(t.Attribute().Type, "")
+		}
+	}
+}
+
+// defineType adds the definition of a user type and, for struct types, its
+// validation function.
+func (b *builder) defineType(ut expr.UserType) {
+	name := codegen.GoTypeName(ut)
+	att := ut.Attribute()
+	doc := att.Description
+	if doc == "" {
+		doc = b.docs[ut]
+	}
+	if doc == "" {
+		doc = name + " is a type of the " + b.svc.Name + " service."
+	}
+	td := &typeData{Name: name, Doc: codegen.Comment(doc), Def: codegen.GoTypeDef(ut, "")}
+	if codegen.IsStruct(ut) {
+		td.Struct = true
+		v := &validator{}
+		v.object(att, "v", "", name)
+		td.Validate = strings.TrimSuffix(v.String(), "\n")
+		td.Defaults = defaults(att)
+	}
+	b.types[name] = td
+}
+
+// defaults returns the composite literal fields giving the attributes of an
+// object their default value.
+func defaults(att *expr.AttributeExpr) string {
+	var parts []string
+	for _, nat := range *expr.AsObject(att.Type) {
+		a := nat.Attribute
+		if !a.HasDefaultValue() || codegen.IsPointerField(att, nat.Name) {
+			continue
+		}
+		if expr.AsMap(a.Type) != nil || codegen.IsStruct(a.Type) {
+			continue
+		}
+		parts = append(parts, codegen.GoFieldName(nat.Name)+": "+codegen.GoLiteral(a.DefaultValue, a.Type, ""))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// serviceError records a design error: a typed error for an error type other
+// than the default, a Make function otherwise.
+func (b *builder) serviceError(e *expr.ErrorExpr) {
+	goName := codegen.Goify(e.Name, true)
+	for _, x := range b.data.Errors {
+		if x.Name == e.Name {
+			return
+		}
+	}
+	if e.AttributeExpr == nil || e.Type == nil || e.Type == expr.ErrorResult {
+		ed := &errorData{Name: e.Name, GoName: goName, Doc: codegen.Comment(e.Description)}
+		if e.AttributeExpr != nil {
+			_, ed.Timeout = e.Meta["goa:error:timeout"]
+			_, ed.Temporary = e.Meta["goa:error:temporary"]
+			_, ed.Fault = e.Meta["goa:error:fault"]
+		}
+		b.data.Errors = append(b.data.Errors, ed)
+		return
+	}
+	if ut, ok := e.Type.(expr.UserType); ok {
+		b.collect(ut, "")
+		name := codegen.GoTypeName(ut)
+		if b.errs[name] == nil {
+			body := "return " + strconvQuote(ut.Attribute().Description)
+			if obj := expr.AsObject(ut); obj != nil {
+				if m := obj.Attribute("message"); m != nil && expr.Underlying(m.Type) == expr.String {
+					body = "return e.Message"
+					if codegen.IsPointerField(ut.Attribute(), "message") {
+						body = "if e.Message == nil {\nreturn \"\"\n}\nreturn *e.Message"
+					}
+				}
+			} else if expr.Underlying(ut) == expr.String {
+				body = "return string(e)"
+			}
+			recv := name
+			if codegen.IsStruct(ut) {
+				recv = "*" + name
+			}
+			b.errs[name] = &typeErrorData{Name: e.Name, Recv: recv, Body: body}
+		}
+		return
+	}
+	// A primitive or array error type: a named type of the error's name.
+	if ut, ok := b.named[goName]; ok {
+		b.clash(ut, fmt.Sprintf("type %q and error %q both become the Go type %s", ut.Name(), e.Name, goName))
+	}
+	td := &typeData{
+		Name: goName,
+		Doc:  codegen.Comment(orDefault(e.Description, goName+" is the \""+e.Name+"\" error of the "+b.svc.Name+" service.")),
+		Def:  codegen.GoTypeRef(e.Type, ""),
+	}
+	body := "return " + strconvQuote(e.Description)
+	if expr.Underlying(e.Type) == expr.String {
+		body = "return string(e)"
+	}
+	td.Error = &typeErrorData{Name: e.Name, Recv: goName, Body: body}
+	b.collect(e.Type, "")
+	b.types[goName] = td
+}
+
+func orDefault(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
+}
+
+func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }
+
+// clash records a naming conflict found in the design at the position of ut.
+func (b *builder) clash(ut expr.UserType, msg string) {
+	var pos expr.Pos
+	if a := ut.Attribute(); a != nil {
+		pos = a.Pos
+	}
+	b.errors = append(b.errors, expr.Errorf(pos, "service %q: %s; rename one of them (TypeName)", b.svc.Name, msg))
+}
+
+// checkNames fails the generation of a design whose type names collide with
+// the names the service package declares, which would not compile.
+func (b *builder) checkNames() {
+	taken := map[string]string{
+		"Service": "service interface", "Auther": "Auther interface", "Endpoints": "Endpoints struct",
+		"Client": "Client struct", "NewEndpoints": "NewEndpoints function", "NewClient": "NewClient function",
+		"APIName": "APIName constant", "APIVersion": "APIVersion constant", "ServiceName": "ServiceName constant",
+		"MethodNames": "MethodNames variable",
+	}
+	for _, m := range b.data.Methods {
+		for _, n := range []string{m.GoName + "ServerStream", m.GoName + "ClientStream", m.GoName + "EndpointInput", "New" + m.GoName + "Endpoint"} {
+			taken[n] = "declaration of method " + strconvQuote(m.Name)
+		}
+	}
+	for _, e := range b.data.Errors {
+		taken["Make"+e.GoName] = "constructor of error " + strconvQuote(e.Name)
+	}
+	for _, v := range b.viewed {
+		for _, n := range []string{v.ViewedName, v.ViewName, "NewViewed" + v.Name, "New" + v.Name} {
+			taken[n] = "view declaration of " + v.Name
+		}
+	}
+	for _, v := range b.data.Validators {
+		taken[v.Name] = "validation function " + v.Name
+	}
+	for name, ut := range b.named {
+		if what, ok := taken[name]; ok {
+			b.clash(ut, fmt.Sprintf("type %q becomes the Go type %s, the name of the %s", ut.Name(), name, what))
+		}
+		if what, ok := taken["Validate"+name]; ok {
+			b.clash(ut, fmt.Sprintf("the validation function of type %q, Validate%s, is the name of the %s", ut.Name(), name, what))
+		}
+	}
+}

@@ -1,0 +1,601 @@
+package dsl_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	. "duplex.dev/dsl"
+	"duplex.dev/eval"
+	"duplex.dev/expr"
+)
+
+// wantLine returns the line of the caller's file holding the marker
+// "// want:" + name, so that expected positions follow edits of the file.
+func wantLine(t *testing.T, name string) int {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(1)
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("read test source: %v", err)
+	}
+	marker := "// want:" + name
+	line := 0
+	for i, l := range strings.Split(string(src), "\n") {
+		if strings.HasSuffix(strings.TrimSpace(l), marker) {
+			if line != 0 {
+				t.Fatalf("marker %q appears twice", marker)
+			}
+			line = i + 1
+		}
+	}
+	if line == 0 {
+		t.Fatalf("marker %q not found", marker)
+	}
+	return line
+}
+
+var jwtScheme *expr.SchemeExpr
+
+// api declares the API and a JWT scheme shared by the cases.
+func api() {
+	API("rules", func() {})
+	jwtScheme = JWTSecurity("jwt")
+}
+
+// ruleCases covers every design rule: each case declares a design with one
+// offending DSL call, marked "// want:<case name>", and lists what the
+// error message must say besides the position.
+var ruleCases = []struct {
+	name   string
+	design func()
+	want   []string
+}{
+	{"streaming result mapped to POST", func() {
+		Service("s", func() {
+			Method("feed", func() {
+				StreamingResult(String)
+				HTTP(func() {
+					POST("/feed") // want:streaming result mapped to POST
+				})
+			})
+		})
+	}, []string{`method "feed"`, "must be mapped to GET", `GET("/feed")`}},
+
+	{"bidirectional stream mapped to PUT", func() {
+		Service("s", func() {
+			Method("chat", func() {
+				StreamingPayload(String)
+				StreamingResult(String)
+				HTTP(func() {
+					PUT("/chat") // want:bidirectional stream mapped to PUT
+				})
+			})
+		})
+	}, []string{`method "chat"`, "StreamingPayload and StreamingResult", "GET"}},
+
+	{"client stream mapped to DELETE", func() {
+		Service("s", func() {
+			Method("upload", func() {
+				StreamingPayload(String)
+				HTTP(func() {
+					DELETE("/upload") // want:client stream mapped to DELETE
+				})
+			})
+		})
+	}, []string{`method "upload"`, "StreamingPayload", "GET"}},
+
+	{"streaming payload attribute needing a body", func() {
+		Service("s", func() {
+			Method("watch", func() {
+				Payload(func() {
+					Attribute("filter", String) // want:streaming payload attribute needing a body
+				})
+				StreamingResult(String)
+				HTTP(func() { GET("/watch") })
+			})
+		})
+	}, []string{`method "watch"`, `"filter"`, `Param("filter")`, "no body"}},
+
+	{"streaming payload of a user type needing a body", func() {
+		criteria := Type("Criteria", func() {
+			Attribute("room", String)
+			Attribute("since", Int64) // want:streaming payload of a user type needing a body
+		})
+		Service("s", func() {
+			Method("watch", func() {
+				Payload(criteria)
+				StreamingResult(String)
+				HTTP(func() {
+					GET("/watch")
+					Param("room")
+				})
+			})
+		})
+	}, []string{`method "watch"`, `"since"`, `Param("since")`}},
+
+	{"streaming primitive payload not mapped", func() {
+		Service("s", func() {
+			Method("watch", func() {
+				Payload(String) // want:streaming primitive payload not mapped
+				StreamingResult(String)
+				HTTP(func() { GET("/watch") })
+			})
+		})
+	}, []string{`method "watch"`, "Param"}},
+
+	{"streaming method with an explicit body", func() {
+		Service("s", func() {
+			Method("watch", func() {
+				Payload(func() { Attribute("filter", String) })
+				StreamingResult(String)
+				HTTP(func() {
+					GET("/watch")
+					Param("filter")
+					Body("filter") // want:streaming method with an explicit body
+				})
+			})
+		})
+	}, []string{`method "watch"`, "remove Body"}},
+
+	{"Required naming a missing attribute", func() {
+		Service("s", func() {
+			Method("post", func() {
+				Payload(func() {
+					Attribute("text", String)
+					Required("txt") // want:Required naming a missing attribute
+				})
+				HTTP(func() { POST("/post") })
+			})
+		})
+	}, []string{`method "post"`, `Required("txt")`, "text"}},
+
+	{"Required naming a missing attribute of a type", func() {
+		msg := Type("Msg", func() {
+			Attribute("text", String)
+			Required("body") // want:Required naming a missing attribute of a type
+		})
+		Service("s", func() {
+			Method("post", func() {
+				Payload(msg)
+				HTTP(func() { POST("/post") })
+			})
+		})
+	}, []string{`method "post"`, `type "Msg"`, `Required("body")`}},
+
+	{"View naming an attribute absent from the result type", func() {
+		ev := ResultType("application/vnd.event", func() {
+			Attributes(func() { Attribute("message", String) })
+			View("tiny", func() {
+				Attribute("msg") // want:View naming an attribute absent from the result type
+			})
+		})
+		Service("s", func() {
+			Method("events", func() {
+				StreamingResult(ev)
+				HTTP(func() { GET("/events") })
+			})
+		})
+	}, []string{`method "events"`, `view "tiny"`, `"msg"`, `"Event"`}},
+
+	{"View in a Type streamed as a result", func() {
+		ev := Type("Event", func() {
+			Attribute("message", String)
+			View("tiny", func() { Attribute("message") }) // want:View in a Type streamed as a result
+		})
+		Service("s", func() {
+			Method("events", func() {
+				StreamingResult(ev)
+				HTTP(func() { GET("/events") })
+			})
+		})
+	}, []string{`method "events"`, `View("tiny")`, "ResultType"}},
+
+	{"View selected on a result that is not a ResultType", func() {
+		ev := Type("Event", func() { Attribute("message", String) })
+		Service("s", func() {
+			Method("events", func() {
+				StreamingResult(ev, func() {
+					View("tiny") // want:View selected on a result that is not a ResultType
+				})
+				HTTP(func() { GET("/events") })
+			})
+		})
+	}, []string{`method "events"`, `View("tiny")`, "not a ResultType"}},
+
+	{"View selecting an unknown view", func() {
+		ev := ResultType("application/vnd.event", func() {
+			Attributes(func() { Attribute("message", String) })
+		})
+		Service("s", func() {
+			Method("events", func() {
+				StreamingResult(ev, func() {
+					View("huge") // want:View selecting an unknown view
+				})
+				HTTP(func() { GET("/events") })
+			})
+		})
+	}, []string{`method "events"`, `View("huge")`, `"default"`}},
+
+	{"duplicate method names", func() {
+		Service("s", func() {
+			Method("ping", func() { HTTP(func() { GET("/ping") }) })
+			Method("ping", func() { HTTP(func() { GET("/ping2") }) }) // want:duplicate method names
+		})
+	}, []string{`method "ping" is defined twice in service "s"`, "rename"}},
+
+	{"duplicate HTTP routes", func() {
+		Service("a", func() {
+			Method("list", func() { HTTP(func() { GET("/items/{id}") }); Payload(func() { Attribute("id", String) }) })
+		})
+		Service("b", func() {
+			Method("show", func() {
+				Payload(func() { Attribute("key", String) })
+				HTTP(func() {
+					GET("/items/{key}") // want:duplicate HTTP routes
+				})
+			})
+		})
+	}, []string{`method "show"`, `method "list"`, "GET /items/{key}"}},
+
+	{"Param of an object type", func() {
+		Service("s", func() {
+			Method("search", func() {
+				Payload(func() {
+					Attribute("filter", func() { Attribute("room", String) })
+				})
+				StreamingResult(String)
+				HTTP(func() {
+					GET("/search")
+					Param("filter") // want:Param of an object type
+				})
+			})
+		})
+	}, []string{`method "search"`, `Param("filter")`, "query string"}},
+
+	{"Param of a map type", func() {
+		Service("s", func() {
+			Method("search", func() {
+				Payload(func() { Attribute("tags", MapOf(String, String)) })
+				HTTP(func() {
+					GET("/search")
+					Param("tags") // want:Param of a map type
+				})
+			})
+		})
+	}, []string{`method "search"`, `Param("tags")`, "map"}},
+
+	{"Param of an array of objects", func() {
+		point := Type("Point", func() { Attribute("x", Int) })
+		Service("s", func() {
+			Method("search", func() {
+				Payload(func() { Attribute("points", ArrayOf(point)) })
+				HTTP(func() {
+					GET("/search")
+					Param("points") // want:Param of an array of objects
+				})
+			})
+		})
+	}, []string{`method "search"`, `Param("points")`, "array of Point"}},
+
+	{"Param of type Any", func() {
+		Service("s", func() {
+			Method("search", func() {
+				Payload(func() { Attribute("q", Any) })
+				HTTP(func() {
+					GET("/search")
+					Param("q") // want:Param of type Any
+				})
+			})
+		})
+	}, []string{`method "search"`, `Param("q")`, "any"}},
+
+	{"Header of an object type", func() {
+		Service("s", func() {
+			Method("search", func() {
+				Payload(func() { Attribute("meta", func() { Attribute("a", String) }) })
+				HTTP(func() {
+					GET("/search")
+					Header("meta:X-Meta") // want:Header of an object type
+				})
+			})
+		})
+	}, []string{`method "search"`, `Header("meta")`, "header"}},
+
+	{"Param naming no payload attribute", func() {
+		Service("s", func() {
+			Method("search", func() {
+				Payload(func() { Attribute("q", String) })
+				HTTP(func() {
+					GET("/search")
+					Param("query") // want:Param naming no payload attribute
+				})
+			})
+		})
+	}, []string{`method "search"`, `Param("query")`, "no attribute"}},
+
+	{"route wildcard naming no payload attribute", func() {
+		Service("s", func() {
+			Method("show", func() {
+				HTTP(func() {
+					GET("/items/{id}") // want:route wildcard naming no payload attribute
+				})
+			})
+		})
+	}, []string{`method "show"`, "{id}", `Attribute("id", String)`}},
+
+	{"Enum value of the wrong type", func() {
+		Service("s", func() {
+			Method("set", func() {
+				Payload(func() {
+					Attribute("level", Int, func() {
+						Enum(1, 2, "three") // want:Enum value of the wrong type
+					})
+				})
+				HTTP(func() { POST("/set") })
+			})
+		})
+	}, []string{`method "set"`, `"three"`, "level"}},
+
+	{"Minimum greater than Maximum", func() {
+		Service("s", func() {
+			Method("list", func() {
+				Payload(func() {
+					Attribute("limit", Int, func() {
+						Minimum(10)
+						Maximum(5) // want:Minimum greater than Maximum
+					})
+				})
+				HTTP(func() { GET("/list"); Param("limit") })
+			})
+		})
+	}, []string{`method "list"`, "Minimum 10 is greater than Maximum 5", "limit"}},
+
+	{"MinLength greater than MaxLength", func() {
+		Service("s", func() {
+			Method("post", func() {
+				Payload(func() {
+					Attribute("text", String, func() {
+						MinLength(10)
+						MaxLength(2) // want:MinLength greater than MaxLength
+					})
+				})
+				HTTP(func() { POST("/post") })
+			})
+		})
+	}, []string{`method "post"`, "MinLength 10 is greater than MaxLength 2"}},
+
+	{"Default of the wrong type", func() {
+		Service("s", func() {
+			Method("list", func() {
+				Payload(func() {
+					Attribute("limit", Int, func() {
+						Default("fifty") // want:Default of the wrong type
+					})
+				})
+				HTTP(func() { GET("/list"); Param("limit") })
+			})
+		})
+	}, []string{`method "list"`, `Default "fifty"`, "int"}},
+
+	{"Default not in Enum", func() {
+		Service("s", func() {
+			Method("list", func() {
+				Payload(func() {
+					Attribute("view", String, func() {
+						Enum("tiny", "full")
+						Default("huge") // want:Default not in Enum
+					})
+				})
+				HTTP(func() { GET("/list"); Param("view") })
+			})
+		})
+	}, []string{`method "list"`, `Default "huge"`, "Enum"}},
+
+	{"method without HTTP", func() {
+		Service("s", func() {
+			Method("lost", func() { // want:method without HTTP
+				Payload(String)
+			})
+		})
+	}, []string{`method "lost"`, "no HTTP route", `POST("/lost")`}},
+
+	{"security scheme without its payload attribute", func() {
+		Service("s", func() {
+			Method("secret", func() {
+				Security(jwtScheme) // want:security scheme without its payload attribute
+				StreamingResult(String)
+				HTTP(func() { GET("/secret") })
+			})
+		})
+	}, []string{`method "secret"`, `Token("token", String)`}},
+
+	{"WebSocket on a unary method", func() {
+		Service("s", func() {
+			Method("get", func() {
+				HTTP(func() {
+					GET("/get")
+					WebSocket(func() { Resumable() }) // want:WebSocket on a unary method
+				})
+			})
+		})
+	}, []string{`method "get"`, "does not stream"}},
+
+	{"SendQueue with an unknown policy", func() {
+		Service("s", func() {
+			Method("feed", func() {
+				StreamingResult(String)
+				HTTP(func() {
+					GET("/feed")
+					WebSocket(func() {
+						SendQueue(10, "drop_newest") // want:SendQueue with an unknown policy
+					})
+				})
+			})
+		})
+	}, []string{`method "feed"`, `"drop_newest"`, "DropOldest"}},
+
+	{"Heartbeat timeout not longer than the interval", func() {
+		Service("s", func() {
+			Method("feed", func() {
+				StreamingResult(String)
+				HTTP(func() {
+					GET("/feed")
+					WebSocket(func() {
+						Heartbeat(30*time.Second, 10*time.Second) // want:Heartbeat timeout not longer than the interval
+					})
+				})
+			})
+		})
+	}, []string{`method "feed"`, "must be longer than the interval"}},
+
+	{"Subprotocol that is not a token", func() {
+		Service("s", func() {
+			Method("feed", func() {
+				StreamingResult(String)
+				HTTP(func() {
+					GET("/feed")
+					WebSocket(func() {
+						Subprotocol("chat v1") // want:Subprotocol that is not a token
+					})
+				})
+			})
+		})
+	}, []string{`method "feed"`, `Subprotocol "chat v1"`}},
+
+	{"Response naming an unknown error", func() {
+		Service("s", func() {
+			Method("get", func() {
+				HTTP(func() {
+					GET("/get")
+					Response("not_found", StatusNotFound) // want:Response naming an unknown error
+				})
+			})
+		})
+	}, []string{`method "get"`, `Response("not_found")`, `Error("not_found")`}},
+
+	{"GRPC block", func() {
+		Service("s", func() {
+			Method("get", func() {
+				HTTP(func() { GET("/get") })
+				GRPC(func() {}) // want:GRPC block
+			})
+		})
+	}, []string{`method "get"`, "GRPC transport is not supported by Duplex"}},
+
+	{"Files", func() {
+		Service("s", func() {
+			Method("get", func() {
+				HTTP(func() { GET("/get") })
+			})
+			Files("/static/{*path}", "./public") // want:Files
+		})
+	}, []string{"Files is not supported by Duplex"}},
+
+	{"ServerSentEvents", func() {
+		Service("s", func() {
+			Method("events", func() {
+				StreamingResult(String)
+				HTTP(func() {
+					GET("/events")
+					ServerSentEvents() // want:ServerSentEvents
+				})
+			})
+		})
+	}, []string{`method "events"`, "ServerSentEvents is not supported by Duplex"}},
+
+	{"MultipartRequest", func() {
+		Service("s", func() {
+			Method("upload", func() {
+				Payload(Bytes)
+				HTTP(func() {
+					POST("/upload")
+					MultipartRequest() // want:MultipartRequest
+				})
+			})
+		})
+	}, []string{`method "upload"`, "MultipartRequest is not supported by Duplex"}},
+
+	{"GRPC Message", func() {
+		Service("s", func() {
+			Method("get", func() {
+				HTTP(func() { GET("/get") })
+				Message(func() {}) // want:GRPC Message
+			})
+		})
+	}, []string{`method "get"`, "not supported by Duplex"}},
+
+	{"Payload outside a Method", func() {
+		Type("T", func() {
+			Payload(String) // want:Payload outside a Method
+		})
+	}, []string{"Payload must appear in a Method", `Type "T"`}},
+
+	{"Param outside the HTTP block", func() {
+		Service("s", func() {
+			Method("get", func() {
+				Param("q") // want:Param outside the HTTP block
+				HTTP(func() { GET("/get") })
+			})
+		})
+	}, []string{`Method "get"`, "Param must appear in the HTTP block of a Method"}},
+
+	{"Method at the top level", func() {
+		Method("orphan", func() {}) // want:Method at the top level
+	}, []string{"Method must appear in a Service, not at the top level"}},
+
+	{"Service inside a Service", func() {
+		Service("outer", func() {
+			Service("inner", func() {}) // want:Service inside a Service
+		})
+	}, []string{"Service must appear at the top level", `Service "outer"`}},
+
+	{"panic in a design function", func() {
+		Service("s", func() {
+			Method("boom", func() {
+				var m map[string]int
+				m["x"] = 1 // want:panic in a design function
+			})
+		})
+	}, []string{"panicked", "assignment to entry in nil map"}},
+}
+
+func TestDesignRules(t *testing.T) {
+	for _, c := range ruleCases {
+		t.Run(c.name, func(t *testing.T) {
+			line := wantLine(t, c.name)
+			eval.Reset()
+			t.Cleanup(eval.Reset)
+			api()
+			c.design()
+			err := eval.RunDSL()
+			if err == nil {
+				t.Fatal("RunDSL returned no error")
+			}
+			var merr *eval.MultiError
+			if !errors.As(err, &merr) {
+				t.Fatalf("RunDSL error is %T, want *eval.MultiError", err)
+			}
+			pos := fmt.Sprintf("rules_test.go:%d: ", line)
+			for _, e := range merr.Errors {
+				if msg := e.Error(); strings.HasPrefix(msg, pos) && containsAll(msg, c.want) {
+					return
+				}
+			}
+			t.Errorf("no error at %s containing %q; got:\n%v", pos, c.want, err)
+		})
+	}
+}
+
+func containsAll(s string, subs []string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,138 @@
+package dsl
+
+import (
+	"duplex.dev/eval"
+	"duplex.dev/expr"
+)
+
+// unsupported records that a Goa DSL function is not supported by Duplex.
+func unsupported(what, instead string) {
+	msg := what + " is not supported by Duplex"
+	if m := enclosingMethod(); m != nil {
+		msg += " (method " + quote(m.Name) + ")"
+	}
+	if instead != "" {
+		msg += ": " + instead
+	}
+	eval.ReportError("%s", msg)
+}
+
+// GRPC exists for Goa compatibility: Duplex serves HTTP and WebSocket only,
+// so it records the design error "GRPC transport is not supported by
+// Duplex". Remove the GRPC block.
+func GRPC(fn func()) {
+	unsupported("GRPC transport", "remove the GRPC block; Duplex serves HTTP and WebSocket")
+}
+
+// Package exists for Goa compatibility (gRPC); it records a design error.
+func Package(name string) { unsupported("GRPC Package", "remove it") }
+
+// Message exists for Goa compatibility (gRPC); it records a design error.
+func Message(fn func()) { unsupported("GRPC Message", "remove it") }
+
+// Metadata exists for Goa compatibility (gRPC); it records a design error.
+func Metadata(fn func()) { unsupported("GRPC Metadata", "use Header in the HTTP block") }
+
+// Trailers exists for Goa compatibility (gRPC); it records a design error.
+func Trailers(fn func()) { unsupported("GRPC Trailers", "remove them") }
+
+// Files exists for Goa compatibility; serving static files is not
+// supported by Duplex and records a design error.
+func Files(path, filename string, fns ...func()) {
+	unsupported("Files", "serve static files with net/http next to the Duplex handler")
+}
+
+// Redirect exists for Goa compatibility; it records a design error.
+func Redirect(url string, code int) {
+	unsupported("Redirect", "redirect with net/http next to the Duplex handler")
+}
+
+// ServerSentEvents exists for Goa compatibility; Duplex streams over
+// WebSocket, so it records a design error.
+func ServerSentEvents(args ...any) {
+	unsupported("ServerSentEvents", "remove it: Duplex streams results over WebSocket (StreamingResult with GET)")
+}
+
+// SSERequestID exists for Goa compatibility; it records a design error.
+func SSERequestID(name string) { unsupported("ServerSentEvents", "") }
+
+// SSEEventData exists for Goa compatibility; it records a design error.
+func SSEEventData(name string) { unsupported("ServerSentEvents", "") }
+
+// SSEEventID exists for Goa compatibility; it records a design error.
+func SSEEventID(name string) { unsupported("ServerSentEvents", "") }
+
+// SSEEventType exists for Goa compatibility; it records a design error.
+func SSEEventType(name string) { unsupported("ServerSentEvents", "") }
+
+// SSEEventRetry exists for Goa compatibility; it records a design error.
+func SSEEventRetry(name string) { unsupported("ServerSentEvents", "") }
+
+// MultipartRequest exists for Goa compatibility; it records a design error.
+func MultipartRequest() {
+	unsupported("MultipartRequest", "send the parts as JSON attributes (Bytes for binary data)")
+}
+
+// SkipRequestBodyEncodeDecode exists for Goa compatibility; it records a
+// design error.
+func SkipRequestBodyEncodeDecode() {
+	unsupported("SkipRequestBodyEncodeDecode", "remove it")
+}
+
+// SkipResponseBodyEncodeDecode exists for Goa compatibility; it records a
+// design error.
+func SkipResponseBodyEncodeDecode() {
+	unsupported("SkipResponseBodyEncodeDecode", "remove it")
+}
+
+// Interceptor exists for Goa compatibility; it records a design error.
+func Interceptor(name string, fn ...func()) *expr.InterceptorExpr {
+	unsupported("Interceptor", "wrap the generated endpoints instead")
+	return &expr.InterceptorExpr{Name: name, Pos: eval.Caller()}
+}
+
+// ServerInterceptor exists for Goa compatibility; it records a design error.
+func ServerInterceptor(interceptors ...any) { unsupported("ServerInterceptor", "remove it") }
+
+// ClientInterceptor exists for Goa compatibility; it records a design error.
+func ClientInterceptor(interceptors ...any) { unsupported("ClientInterceptor", "remove it") }
+
+// JSONRPC exists for Goa compatibility; it records a design error.
+func JSONRPC(dsl func()) { unsupported("JSONRPC transport", "remove the JSONRPC block") }
+
+// Cookie exists for Goa compatibility; it records a design error.
+func Cookie(name string, args ...any) {
+	unsupported("Cookie", "use Header or Param")
+}
+
+// OneOf exists for Goa compatibility; it records a design error.
+func OneOf(name string, args ...any) {
+	unsupported("OneOf", "use an attribute with an Enum kind and optional attributes")
+}
+
+// ConvertTo exists for Goa compatibility; it records a design error.
+func ConvertTo(obj any) { unsupported("ConvertTo", "remove it") }
+
+// CreateFrom exists for Goa compatibility; it records a design error.
+func CreateFrom(obj any) { unsupported("CreateFrom", "remove it") }
+
+// Temporary marks an error as temporary (Meta "goa:error:temporary").
+func Temporary() { errorMeta("Temporary", "goa:error:temporary") }
+
+// Timeout marks an error as a timeout (Meta "goa:error:timeout").
+func Timeout(args ...string) { errorMeta("Timeout", "goa:error:timeout") }
+
+// Fault marks an error as a server fault (Meta "goa:error:fault").
+func Fault() { errorMeta("Fault", "goa:error:fault") }
+
+func errorMeta(fn, key string) {
+	a, ok := eval.Current().(*expr.AttributeExpr)
+	if !ok {
+		incompatible(fn, "an Error")
+		return
+	}
+	if a.Meta == nil {
+		a.Meta = expr.MetaExpr{}
+	}
+	a.Meta[key] = nil
+}

@@ -1,0 +1,102 @@
+package transport
+
+import (
+	"context"
+	"net/http"
+	"sync"
+
+	"duplex.dev/ws"
+)
+
+// ServerStream is the server side of one WebSocket stream as generated
+// stream types use it: typed Recv and RecvValue, Send, Close and the view
+// of result streams.
+type ServerStream struct {
+	conn *ws.Conn
+
+	mu   sync.Mutex
+	view string
+}
+
+// ServeStream serves one stream request: wsrv.Handle runs h with a
+// ServerStream (the upgrade happens on the first Send or Recv), and an
+// error h returns before the upgrade — failed authorization, an invalid
+// parameter — is answered as HTTP with WriteError and statuses, as a unary
+// method's would be. Errors after the upgrade are close frames (see
+// ws.Conn.Fail).
+func ServeStream(w http.ResponseWriter, r *http.Request, wsrv *ws.Server, ep *ws.Endpoint, statuses Statuses,
+	h func(ctx context.Context, s *ServerStream) error) {
+	err := wsrv.Handle(w, r, ep, func(ctx context.Context, c *ws.Conn) error {
+		return h(ctx, &ServerStream{conn: c})
+	})
+	if err != nil {
+		WriteError(w, err, statuses)
+	}
+}
+
+// Send encodes v as one JSON text frame and queues it; it does not wait for
+// the client.
+func (s *ServerStream) Send(ctx context.Context, v any) error { return s.conn.Send(ctx, v) }
+
+// Close sends the queued frames, then closes the stream with 1000.
+func (s *ServerStream) Close() error { return s.conn.Close(ws.StatusNormalClosure, "") }
+
+// View returns the view set with SetView, or def when none was set.
+func (s *ServerStream) View(def string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.view == "" {
+		return def
+	}
+	return s.view
+}
+
+// SetView sets the view results are rendered with from now on.
+func (s *ServerStream) SetView(view string) {
+	s.mu.Lock()
+	s.view = view
+	s.mu.Unlock()
+}
+
+// Conn returns the underlying connection, for its ID, Subprotocol,
+// Request or SendRaw.
+func (s *ServerStream) Conn() *ws.Conn { return s.conn }
+
+// Recv reads the next message of a client stream into a new T (a struct
+// payload) and validates it with validate, which may be nil. It returns
+// io.EOF when the client sent JSON null or closed with 1000. Malformed
+// JSON closes the stream with 1007 (see ws.Conn.Receive); a validation
+// error closes it with 1007 and the error's text, which names the
+// attribute, and is returned marked with ws.Invalid.
+func Recv[T any](ctx context.Context, s *ServerStream, validate func(*T) error) (*T, error) {
+	v := new(T)
+	if err := s.conn.Receive(ctx, v); err != nil {
+		return nil, err
+	}
+	if validate != nil {
+		if err := validate(v); err != nil {
+			err = ws.Invalid(err)
+			s.conn.Fail(err)
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// RecvValue is Recv for scalar, array and map payloads.
+func RecvValue[T any](ctx context.Context, s *ServerStream, validate func(T) error) (T, error) {
+	var v T
+	if err := s.conn.Receive(ctx, &v); err != nil {
+		var zero T
+		return zero, err
+	}
+	if validate != nil {
+		if err := validate(v); err != nil {
+			err = ws.Invalid(err)
+			s.conn.Fail(err)
+			var zero T
+			return zero, err
+		}
+	}
+	return v, nil
+}

@@ -1,0 +1,285 @@
+package transport_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	duplex "duplex.dev"
+	"duplex.dev/transport"
+	"duplex.dev/ws"
+)
+
+type note struct {
+	Author *string `json:"author"`
+	Text   string  `json:"text"`
+}
+
+func validateNote(n *note) error {
+	if n.Author == nil {
+		return duplex.MissingFieldError("author", "body")
+	}
+	return nil
+}
+
+func validateCount(n int) error {
+	if n < 0 {
+		return duplex.InvalidRangeError("count", n, 0, true)
+	}
+	return nil
+}
+
+// servedStream serves h at /s through ServeStream on a real server, with
+// "unauthorized" mapped to 401.
+func servedStream(t *testing.T, h func(ctx context.Context, s *transport.ServerStream) error) (string, chan struct{}) {
+	t.Helper()
+	wsrv := ws.NewServer()
+	ep := &ws.Endpoint{Service: "notes", Method: "post"}
+	statuses := transport.Statuses{"unauthorized": http.StatusUnauthorized}
+	done := make(chan struct{}, 16)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /s", func(w http.ResponseWriter, r *http.Request) {
+		transport.ServeStream(w, r, wsrv, ep, statuses, h)
+		done <- struct{}{}
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := wsrv.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		srv.Close()
+	})
+	return "ws" + strings.TrimPrefix(srv.URL, "http") + "/s", done
+}
+
+func dialServed(t *testing.T, url string) *websocket.Conn {
+	t.Helper()
+	c, _, err := websocket.Dial(context.Background(), url, nil)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { _ = c.CloseNow() })
+	return c
+}
+
+func sendFrame(t *testing.T, c *websocket.Conn, frame string) {
+	t.Helper()
+	if err := c.Write(context.Background(), websocket.MessageText, []byte(frame)); err != nil {
+		t.Fatalf("write %s: %v", frame, err)
+	}
+}
+
+func readFrame(t *testing.T, c *websocket.Conn) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, b, err := c.Read(ctx)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	return string(b)
+}
+
+func closeFrameOf(t *testing.T, c *websocket.Conn) websocket.CloseError {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for {
+		_, _, err := c.Read(ctx)
+		if err != nil {
+			var ce websocket.CloseError
+			if !errors.As(err, &ce) {
+				t.Fatalf("no close frame: %v", err)
+			}
+			return ce
+		}
+	}
+}
+
+func TestServeStreamAnswersErrorsBeforeUpgradeAsHTTP(t *testing.T) {
+	url, done := servedStream(t, func(ctx context.Context, s *transport.ServerStream) error {
+		if s.Conn().Request().URL.Query().Get("token") == "" {
+			return duplex.PermanentError("unauthorized", "missing token")
+		}
+		return s.Send(ctx, "hello")
+	})
+	_, resp, err := websocket.Dial(context.Background(), url, nil)
+	if err == nil || resp == nil {
+		t.Fatalf("dial without token succeeded: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("goa-error") != "unauthorized" || !strings.Contains(string(body), `"message":"missing token"`) {
+		t.Errorf("got %d (goa-error %q) %s, want 401 unauthorized with Goa's error body", resp.StatusCode, resp.Header.Get("goa-error"), body)
+	}
+	<-done
+	c := dialServed(t, url+"?token=t")
+	if got := readFrame(t, c); got != `"hello"` {
+		t.Errorf("read %s", got)
+	}
+	if ce := closeFrameOf(t, c); ce.Code != websocket.StatusNormalClosure {
+		t.Errorf("close %d, want 1000", ce.Code)
+	}
+	<-done
+}
+
+func TestRecvValidatesAndEndsOnNull(t *testing.T) {
+	url, done := servedStream(t, func(ctx context.Context, s *transport.ServerStream) error {
+		n := 0
+		for {
+			m, err := transport.Recv(ctx, s, validateNote)
+			if errors.Is(err, io.EOF) {
+				if err := s.Send(ctx, map[string]int{"received": n}); err != nil {
+					return err
+				}
+				return s.Close()
+			}
+			if err != nil {
+				return err
+			}
+			n++
+			if err := s.Send(ctx, m); err != nil {
+				return err
+			}
+		}
+	})
+
+	t.Run("valid notes are echoed and null ends the client's side", func(t *testing.T) {
+		c := dialServed(t, url)
+		sendFrame(t, c, `{"author":"ann","text":"hi"}`)
+		if got := readFrame(t, c); got != `{"author":"ann","text":"hi"}` {
+			t.Errorf("echo %s", got)
+		}
+		sendFrame(t, c, `null`)
+		if got := readFrame(t, c); got != `{"received":1}` {
+			t.Errorf("result %s, want the count after io.EOF", got)
+		}
+		if ce := closeFrameOf(t, c); ce.Code != websocket.StatusNormalClosure {
+			t.Errorf("close %d, want 1000", ce.Code)
+		}
+		<-done
+	})
+	t.Run("a note failing validation closes 1007 naming the attribute", func(t *testing.T) {
+		c := dialServed(t, url)
+		sendFrame(t, c, `{"text":"anonymous"}`)
+		ce := closeFrameOf(t, c)
+		if ce.Code != websocket.StatusInvalidFramePayloadData || ce.Reason != `"author" is missing from body` {
+			t.Errorf("close %d %q, want 1007 naming author", ce.Code, ce.Reason)
+		}
+		<-done
+	})
+	t.Run("malformed JSON closes 1007", func(t *testing.T) {
+		c := dialServed(t, url)
+		sendFrame(t, c, `{"author":`)
+		ce := closeFrameOf(t, c)
+		if ce.Code != websocket.StatusInvalidFramePayloadData || !strings.HasPrefix(ce.Reason, "invalid JSON: ") {
+			t.Errorf("close %d %q, want 1007 invalid JSON", ce.Code, ce.Reason)
+		}
+		<-done
+	})
+	t.Run("a client close 1000 is io.EOF too", func(t *testing.T) {
+		c := dialServed(t, url)
+		sendFrame(t, c, `{"author":"bo","text":"bye"}`)
+		readFrame(t, c)
+		_ = c.Close(websocket.StatusNormalClosure, "")
+		<-done
+	})
+}
+
+func TestRecvValueValidatesScalars(t *testing.T) {
+	got := make(chan error, 1)
+	url, done := servedStream(t, func(ctx context.Context, s *transport.ServerStream) error {
+		sum := 0
+		for {
+			n, err := transport.RecvValue(ctx, s, validateCount)
+			if err != nil {
+				got <- err
+				if errors.Is(err, io.EOF) {
+					return s.Send(ctx, sum)
+				}
+				return err
+			}
+			sum += n
+		}
+	})
+	c := dialServed(t, url)
+	sendFrame(t, c, `2`)
+	sendFrame(t, c, `3`)
+	sendFrame(t, c, `null`)
+	if err := <-got; !errors.Is(err, io.EOF) {
+		t.Errorf("RecvValue after null = %v, want io.EOF", err)
+	}
+	if sum := readFrame(t, c); sum != "5" {
+		t.Errorf("sum %s, want 5", sum)
+	}
+	closeFrameOf(t, c)
+	<-done
+
+	c = dialServed(t, url)
+	sendFrame(t, c, `-1`)
+	ce := closeFrameOf(t, c)
+	if ce.Code != websocket.StatusInvalidFramePayloadData || !strings.Contains(ce.Reason, "count") {
+		t.Errorf("close %d %q, want 1007 naming count", ce.Code, ce.Reason)
+	}
+	if err := <-got; !ws.IsInvalid(err) || !duplex.IsValidationError(err) {
+		t.Errorf("RecvValue error %v is not marked invalid", err)
+	}
+	<-done
+}
+
+func TestViewAndSetView(t *testing.T) {
+	url, done := servedStream(t, func(ctx context.Context, s *transport.ServerStream) error {
+		before := s.View("default")
+		if v := s.Conn().Request().URL.Query().Get("view"); v != "" {
+			s.SetView(v)
+		}
+		return s.Send(ctx, []string{before, s.View("default")})
+	})
+	cases := []struct{ query, want string }{
+		{"", `["default","default"]`},
+		{"?view=tiny", `["default","tiny"]`},
+	}
+	for _, tc := range cases {
+		c := dialServed(t, url+tc.query)
+		if got := readFrame(t, c); got != tc.want {
+			t.Errorf("views %s, want %s", got, tc.want)
+		}
+		closeFrameOf(t, c)
+		<-done
+	}
+}
+
+func TestServerStreamCloseSendsQueuedFramesFirst(t *testing.T) {
+	url, done := servedStream(t, func(ctx context.Context, s *transport.ServerStream) error {
+		for i := range 3 {
+			if err := s.Send(ctx, i); err != nil {
+				return err
+			}
+		}
+		if err := s.Close(); err != nil {
+			return err
+		}
+		if err := s.Send(ctx, 99); err == nil {
+			t.Error("Send after Close succeeded")
+		}
+		return nil
+	})
+	c := dialServed(t, url)
+	for i, want := range []string{"0", "1", "2"} {
+		if got := readFrame(t, c); got != want {
+			t.Errorf("frame %d = %s, want %s", i, got, want)
+		}
+	}
+	if ce := closeFrameOf(t, c); ce.Code != websocket.StatusNormalClosure {
+		t.Errorf("close %d, want 1000", ce.Code)
+	}
+	<-done
+}

@@ -1,0 +1,49 @@
+package ws
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/coder/websocket"
+)
+
+// BenchmarkEchoRoundTrip measures one message to the server and back over
+// loopback through Handle, Receive and SendRaw (the queue and its writer).
+func BenchmarkEchoRoundTrip(b *testing.B) {
+	for _, size := range []int{64, 16 << 10} {
+		b.Run(fmt.Sprintf("%dB", size), func(b *testing.B) {
+			srv := NewServer(WithLogger(slog.New(slog.DiscardHandler)))
+			hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_ = srv.Handle(w, r, nil, echoHandler)
+			}))
+			defer hs.Close()
+			ctx := context.Background()
+			c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(hs.URL, "http"), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			c.SetReadLimit(1 << 20)
+			msg := []byte(`"` + strings.Repeat("x", size-2) + `"`)
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := c.Write(ctx, websocket.MessageText, msg); err != nil {
+					b.Fatal(err)
+				}
+				if _, _, err := c.Read(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			_ = c.Close(websocket.StatusNormalClosure, "")
+			if err := srv.Shutdown(ctx); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}

@@ -1,0 +1,568 @@
+package ws
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+const (
+	// defaultDialReadLimit is the largest frame a client accepts unless
+	// WithDialReadLimit says otherwise; larger frames close the connection
+	// with 1009.
+	defaultDialReadLimit = 1 << 20
+	// clientSendQueue bounds the frames Send may queue ahead of the writer;
+	// a full queue makes Send wait (honouring its context).
+	clientSendQueue = 256
+	// clientReceiveQueue bounds the frames read ahead of Receive.
+	clientReceiveQueue = 16
+	// closeFlushTimeout bounds how long Close waits for queued frames to be
+	// written before it gives up on them.
+	closeFlushTimeout = 5 * time.Second
+	// maxHTTPErrorBody bounds the server text kept in an HTTPError.
+	maxHTTPErrorBody = 1024
+)
+
+// State is a client connection's life-cycle state, reported to the function
+// given with WithStateFunc (for UIs showing "connecting…", "reconnecting…").
+type State int
+
+// Client connection states.
+const (
+	// Connecting: the first handshake is in progress.
+	Connecting State = iota
+	// Connected: the handshake succeeded; frames flow.
+	Connected
+	// Reconnecting: a handshake or connection failed with a retryable error
+	// and the client waits for its backoff delay before dialling again.
+	Reconnecting
+	// Closed: the connection ended (either side closed it, it dropped, or
+	// dialling gave up).
+	Closed
+)
+
+func (s State) String() string {
+	switch s {
+	case Connecting:
+		return "connecting"
+	case Connected:
+		return "connected"
+	case Reconnecting:
+		return "reconnecting"
+	case Closed:
+		return "closed"
+	}
+	return fmt.Sprintf("State(%d)", int(s))
+}
+
+// DialOption configures Dial, DialWithRetry and Reconnect.
+type DialOption func(*dialConfig)
+
+type dialConfig struct {
+	header       http.Header
+	httpClient   *http.Client
+	subprotocols []string
+	readLimit    int64
+	compression  bool
+	retry        RetryPolicy
+	stateFunc    func(State)
+}
+
+func newDialConfig(opts []DialOption) *dialConfig {
+	cfg := &dialConfig{readLimit: defaultDialReadLimit, retry: DefaultRetryPolicy}
+	for _, o := range opts {
+		o(cfg)
+	}
+	return cfg
+}
+
+func (cfg *dialConfig) setState(s State) {
+	if cfg.stateFunc != nil {
+		cfg.stateFunc(s)
+	}
+}
+
+// WithHeader adds h to the handshake request (for example Authorization).
+// Later calls add to earlier ones.
+func WithHeader(h http.Header) DialOption {
+	return func(cfg *dialConfig) {
+		if cfg.header == nil {
+			cfg.header = make(http.Header, len(h))
+		}
+		for k, vs := range h {
+			for _, v := range vs {
+				cfg.header.Add(k, v)
+			}
+		}
+	}
+}
+
+// WithHTTPClient performs the handshake with c instead of
+// http.DefaultClient (for custom TLS, proxies or a handshake timeout via
+// c.Timeout). c's Transport must support protocol upgrades, as
+// *http.Transport does.
+func WithHTTPClient(c *http.Client) DialOption {
+	return func(cfg *dialConfig) { cfg.httpClient = c }
+}
+
+// WithDialSubprotocols asks the server for these subprotocols, in order of
+// preference, with Sec-WebSocket-Protocol; ClientConn.Subprotocol reports
+// the one the server chose ("" if none).
+func WithDialSubprotocols(names ...string) DialOption {
+	return func(cfg *dialConfig) { cfg.subprotocols = append([]string(nil), names...) }
+}
+
+// WithDialReadLimit sets the largest frame the client accepts (default
+// 1 MiB); a larger frame closes the connection with 1009.
+func WithDialReadLimit(n int64) DialOption {
+	return func(cfg *dialConfig) { cfg.readLimit = n }
+}
+
+// WithDialCompression asks the server for permessage-deflate without
+// context takeover. The server decides; an uncompressed connection works
+// the same.
+func WithDialCompression() DialOption {
+	return func(cfg *dialConfig) { cfg.compression = true }
+}
+
+// WithRetry sets the backoff policy DialWithRetry and Reconnect follow
+// (default DefaultRetryPolicy).
+func WithRetry(p RetryPolicy) DialOption {
+	return func(cfg *dialConfig) { cfg.retry = p }
+}
+
+// WithStateFunc calls f on every state change: Connecting, Connected,
+// Reconnecting, Closed. f runs synchronously on the goroutine that saw the
+// change (possibly the connection's reader): it must return quickly and
+// must not call ClientConn.Close.
+func WithStateFunc(f func(State)) DialOption {
+	return func(cfg *dialConfig) { cfg.stateFunc = f }
+}
+
+// HTTPError is the error Dial returns when the server answered the
+// handshake with an HTTP response instead of upgrading (for example 401
+// for a missing token, 429 or 503 when overloaded).
+type HTTPError struct {
+	// StatusCode is the HTTP status of the response.
+	StatusCode int
+	// Body is the start of the response body (at most 1 KiB), the server's
+	// explanation.
+	Body string
+	// Header is the response's header (for example Retry-After).
+	Header http.Header
+}
+
+func (e *HTTPError) Error() string {
+	msg := fmt.Sprintf("websocket handshake refused: %d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if body := strings.TrimSpace(e.Body); body != "" {
+		msg += ": " + body
+	}
+	return msg
+}
+
+// Dial opens a WebSocket connection to url (ws://, wss://, http:// or
+// https://). ctx bounds the handshake only; cancelling it later does not
+// affect the connection. A server that refuses the upgrade yields an
+// *HTTPError; use Retryable to decide whether to try again, or
+// DialWithRetry to do so with backoff.
+func Dial(ctx context.Context, url string, opts ...DialOption) (*ClientConn, error) {
+	cfg := newDialConfig(opts)
+	cfg.setState(Connecting)
+	c, err := dial(ctx, url, cfg)
+	if err != nil {
+		cfg.setState(Closed)
+		return nil, err
+	}
+	return c, nil
+}
+
+// dial performs one handshake and starts the connection's goroutines;
+// it reports Connected on success and no state on failure.
+func dial(ctx context.Context, rawURL string, cfg *dialConfig) (*ClientConn, error) {
+	if err := checkURL(rawURL); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("dial %s: %w", redact(rawURL), err)
+	}
+	dopts := &websocket.DialOptions{
+		HTTPClient:   cfg.httpClient,
+		HTTPHeader:   cfg.header.Clone(),
+		Subprotocols: cfg.subprotocols,
+	}
+	if cfg.compression {
+		dopts.CompressionMode = websocket.CompressionNoContextTakeover
+	}
+	conn, resp, err := websocket.Dial(ctx, rawURL, dopts)
+	if err != nil {
+		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
+			herr := &HTTPError{StatusCode: resp.StatusCode, Header: resp.Header}
+			if resp.Body != nil {
+				b, _ := io.ReadAll(io.LimitReader(resp.Body, maxHTTPErrorBody))
+				herr.Body = string(b)
+			}
+			return nil, fmt.Errorf("dial %s: %w", redact(rawURL), herr)
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, fmt.Errorf("dial %s: %w", redact(rawURL), cerr)
+		}
+		// The library's message quotes the full URL, query string and all;
+		// keep the network error itself (for Retryable) with a redacted URL.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			uerr.URL = redact(uerr.URL)
+			return nil, fmt.Errorf("dial %s: %w", redact(rawURL), uerr)
+		}
+		return nil, fmt.Errorf("dial %s: %w", redact(rawURL), err)
+	}
+	conn.SetReadLimit(cfg.readLimit)
+	c := newClientConn(conn, cfg.stateFunc)
+	cfg.setState(Connected)
+	return c, nil
+}
+
+// checkURL rejects URLs no retry can fix, so they are reported as such.
+func checkURL(rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return fmt.Errorf("dial: invalid URL: %v", err) // not %w: a *url.Error would read as a network failure
+	}
+	switch u.Scheme {
+	case "ws", "wss", "http", "https":
+	default:
+		return fmt.Errorf("dial %s: unsupported scheme %q: use ws, wss, http or https", redact(rawURL), u.Scheme)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("dial %s: URL has no host", redact(rawURL))
+	}
+	return nil
+}
+
+// redact drops the query string and user info from a URL so that tokens
+// passed as query parameters never reach an error message or a log.
+func redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "<invalid URL>"
+	}
+	u.User = nil
+	if u.RawQuery != "" {
+		u.RawQuery = "…"
+	}
+	u.Fragment = ""
+	return u.String()
+}
+
+// ClientConn is the client end of a WebSocket stream speaking the default
+// Duplex wire: one JSON document per text frame. Send, SendRaw and
+// CloseSend are safe from many goroutines; Receive and ReceiveRaw are meant
+// for one reader at a time. Always call Close when done: it is idempotent
+// and releases every goroutine the connection started.
+type ClientConn struct {
+	conn        *websocket.Conn
+	subprotocol string
+	stateFunc   func(State)
+
+	// ctx lives as long as the connection; ending it closes the socket
+	// (one context.AfterFunc) and stops the reader and the writer.
+	ctx    context.Context
+	cancel context.CancelFunc
+	stop   func() bool
+
+	out     chan []byte   // frames queued by Send, drained by the writer
+	closing chan struct{} // closed by Close: Send refuses new frames
+	// sending is held (shared) by every Send while it enqueues; Close takes
+	// it exclusively once closing is closed, so that no frame is accepted
+	// after the writer's final flush.
+	sending sync.RWMutex
+	flush   chan struct{} // closed by Close after that barrier: the writer flushes and exits
+	in      chan []byte   // frames read ahead of Receive; closed when the reader ends
+
+	// readErr is why the reader ended; set before in is closed.
+	readErr error
+
+	termMu  sync.Mutex
+	termErr error // first reason the connection ended, for Send
+
+	closedLocally atomic.Bool
+	closeOnce     sync.Once
+	closeErr      error
+	writerDone    chan struct{}
+	writeErr      error // set before writerDone is closed
+	readerDone    chan struct{}
+}
+
+func newClientConn(conn *websocket.Conn, stateFunc func(State)) *ClientConn {
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &ClientConn{
+		conn:        conn,
+		subprotocol: conn.Subprotocol(),
+		stateFunc:   stateFunc,
+		ctx:         ctx,
+		cancel:      cancel,
+		out:         make(chan []byte, clientSendQueue),
+		closing:     make(chan struct{}),
+		flush:       make(chan struct{}),
+		in:          make(chan []byte, clientReceiveQueue),
+		writerDone:  make(chan struct{}),
+		readerDone:  make(chan struct{}),
+	}
+	c.stop = context.AfterFunc(ctx, func() { _ = conn.CloseNow() })
+	go c.readLoop()
+	go c.writeLoop()
+	return c
+}
+
+// Subprotocol returns the subprotocol the server chose during the
+// handshake, "" if none.
+func (c *ClientConn) Subprotocol() string { return c.subprotocol }
+
+var errClientClosed = fmt.Errorf("connection closed by this client: %w", net.ErrClosed)
+
+// terminate records why the connection ended (first reason wins) and ends
+// its context, which closes the socket and stops both goroutines.
+func (c *ClientConn) terminate(err error) {
+	c.termMu.Lock()
+	if c.termErr == nil {
+		c.termErr = err
+	}
+	c.termMu.Unlock()
+	c.cancel()
+}
+
+func (c *ClientConn) terminalErr() error {
+	c.termMu.Lock()
+	defer c.termMu.Unlock()
+	if c.termErr == nil {
+		return errClientClosed
+	}
+	return c.termErr
+}
+
+// Send encodes v as JSON and queues it as one text frame. It returns once
+// the frame is queued (the queue holds 256 frames; when full, Send waits
+// for room or for ctx to end). A write failure ends the connection and is
+// returned by later calls, and by Receive. After the server closed the
+// stream Send returns a *CloseError.
+func (c *ClientConn) Send(ctx context.Context, v any) error {
+	frame, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode message: %w", err)
+	}
+	return c.SendRaw(ctx, frame)
+}
+
+// SendRaw queues frame, which must be one complete JSON document, as a text
+// frame, like Send. The frame is not copied: do not modify it afterwards.
+func (c *ClientConn) SendRaw(ctx context.Context, frame []byte) error {
+	c.sending.RLock()
+	defer c.sending.RUnlock()
+	select {
+	case <-c.closing:
+		return fmt.Errorf("send: %w", errClientClosed)
+	case <-c.ctx.Done():
+		return fmt.Errorf("send: %w", c.terminalErr())
+	default:
+	}
+	select {
+	case c.out <- frame:
+		return nil
+	case <-c.closing:
+		return fmt.Errorf("send: %w", errClientClosed)
+	case <-c.ctx.Done():
+		return fmt.Errorf("send: %w", c.terminalErr())
+	case <-ctx.Done():
+		return fmt.Errorf("send: %w", ctx.Err())
+	}
+}
+
+var nullFrame = []byte("null")
+
+// CloseSend tells the server this client sends nothing more (a JSON null
+// text frame, the default wire's end of a client stream). The connection
+// stays open to receive the server's remaining messages; call Close when
+// done with them.
+func (c *ClientConn) CloseSend(ctx context.Context) error {
+	return c.SendRaw(ctx, nullFrame)
+}
+
+// Receive decodes the next text frame into v (as json.Unmarshal). It
+// returns io.EOF when the server ended the stream normally (close 1000), a
+// *CloseError carrying the code and reason for any other close (1006 when
+// the connection dropped without one), ctx's error when ctx ends first, and
+// an error wrapping net.ErrClosed after Close. A frame that is not valid
+// JSON for v returns the decoding error and leaves the connection open.
+func (c *ClientConn) Receive(ctx context.Context, v any) error {
+	frame, err := c.ReceiveRaw(ctx)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(frame, v); err != nil {
+		return fmt.Errorf("decode message: %w", err)
+	}
+	return nil
+}
+
+// ReceiveRaw returns the next text frame undecoded, with Receive's errors.
+// The slice belongs to the caller.
+func (c *ClientConn) ReceiveRaw(ctx context.Context) ([]byte, error) {
+	select {
+	case frame, ok := <-c.in:
+		if !ok {
+			return nil, c.readErr
+		}
+		return frame, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("receive: %w", ctx.Err())
+	}
+}
+
+// Close ends the connection: frames already queued by Send are written
+// (for at most 5 seconds), then a close frame 1000 is sent and the
+// server's answer awaited (bounded by the library's 5 s timeouts). When
+// Close returns, every goroutine of the connection has exited. Close is
+// idempotent; it returns an error only when queued frames could not be
+// written.
+func (c *ClientConn) Close() error {
+	c.closeOnce.Do(func() {
+		c.closedLocally.Store(true)
+		close(c.closing) // wakes Sends waiting for queue room
+		c.sending.Lock() // waits for Sends still enqueuing; later ones see closing
+		c.sending.Unlock()
+		close(c.flush)
+		t := time.NewTimer(closeFlushTimeout)
+		select {
+		case <-c.writerDone:
+		case <-t.C:
+			c.terminate(errClientClosed)
+			<-c.writerDone
+		}
+		t.Stop()
+		if c.ctx.Err() == nil {
+			_ = c.conn.Close(websocket.StatusNormalClosure, "")
+		}
+		c.terminate(errClientClosed)
+		<-c.readerDone
+		c.stop()
+		_ = c.conn.CloseNow() // no-op after the handshake; the AfterFunc may have been stopped before running
+		if c.writeErr != nil && !errors.Is(c.writeErr, net.ErrClosed) {
+			c.closeErr = fmt.Errorf("close: queued messages were not all sent: %w", c.writeErr)
+		}
+	})
+	return c.closeErr
+}
+
+// writeLoop is the connection's only writer. It writes with a background
+// context: per-call contexts are honoured while Send waits for queue room,
+// and a stuck write is ended by closing the connection.
+func (c *ClientConn) writeLoop() {
+	defer close(c.writerDone)
+	for {
+		select {
+		case frame := <-c.out:
+			if err := c.write(frame); err != nil {
+				return
+			}
+		case <-c.flush:
+			// Flush what Send accepted before Close, then hand over to Close.
+			for {
+				select {
+				case frame := <-c.out:
+					if err := c.write(frame); err != nil {
+						return
+					}
+				default:
+					return
+				}
+			}
+		case <-c.ctx.Done():
+			return
+		}
+	}
+}
+
+func (c *ClientConn) write(frame []byte) error {
+	err := c.conn.Write(context.Background(), websocket.MessageText, frame)
+	if err != nil {
+		c.writeErr = err
+		c.terminate(&CloseError{Code: StatusAbnormal, Reason: "write failed: " + err.Error()})
+	}
+	return err
+}
+
+// readLoop is the connection's only reader: it reads ahead into c.in so
+// that Receive can honour its context without a cancellable context per
+// read.
+func (c *ClientConn) readLoop() {
+	defer close(c.readerDone)
+	defer func() {
+		if c.stateFunc != nil {
+			c.stateFunc(Closed)
+		}
+	}()
+	defer close(c.in)
+	for {
+		typ, frame, err := c.conn.Read(context.Background())
+		if err != nil {
+			c.readErr = c.readError(err)
+			c.terminate(c.sendError(c.readErr))
+			return
+		}
+		if typ != websocket.MessageText {
+			const reason = "binary frames are not supported; send JSON text"
+			_ = c.conn.Close(websocket.StatusUnsupportedData, reason)
+			c.readErr = &CloseError{Code: StatusUnsupportedData, Reason: reason}
+			c.terminate(c.readErr)
+			return
+		}
+		select {
+		case c.in <- frame:
+		case <-c.ctx.Done():
+			c.readErr = c.readError(net.ErrClosed)
+			return
+		}
+	}
+}
+
+// readError turns the library's read error into what Receive returns.
+func (c *ClientConn) readError(err error) error {
+	if c.closedLocally.Load() {
+		return fmt.Errorf("receive: %w", errClientClosed)
+	}
+	var ce websocket.CloseError
+	switch {
+	case errors.As(err, &ce) && ce.Code == websocket.StatusNormalClosure:
+		return io.EOF
+	case errors.As(err, &ce):
+		return &CloseError{Code: StatusCode(ce.Code), Reason: ce.Reason}
+	case errors.Is(err, websocket.ErrMessageTooBig):
+		return &CloseError{Code: StatusMessageTooBig, Reason: err.Error()}
+	}
+	c.termMu.Lock()
+	term := c.termErr
+	c.termMu.Unlock()
+	if term != nil { // the writer failed first: report its reason
+		return term
+	}
+	return &CloseError{Code: StatusAbnormal, Reason: "connection lost: " + err.Error()}
+}
+
+// sendError is what Send reports once the reader ended with err: the close
+// itself rather than io.EOF.
+func (c *ClientConn) sendError(err error) error {
+	if err == io.EOF {
+		return &CloseError{Code: StatusNormalClosure, Reason: "stream closed by the server"}
+	}
+	return err
+}

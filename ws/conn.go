@@ -1,0 +1,716 @@
+package ws
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+
+	duplex "duplex.dev"
+)
+
+// ErrSlowConsumer is returned by SendRaw and Send when the connection's send
+// queue is full under the Disconnect policy; the connection is being closed
+// with StatusSlowConsumer.
+var ErrSlowConsumer = errors.New("ws: slow consumer: send queue full")
+
+// ErrHeartbeatTimeout is the cause of a handler's context cancellation, and
+// the error Receive returns, when the peer did not answer a ping within the
+// heartbeat timeout; the connection has been released.
+var ErrHeartbeatTimeout = errors.New("ws: peer did not answer ping within the heartbeat timeout")
+
+// errWriteTimeout ends a connection whose peer stopped reading.
+var errWriteTimeout = errors.New("ws: write timeout: peer is not reading")
+
+// maxReason is the longest close reason a close frame can carry.
+const maxReason = 123
+
+// Conn is one WebSocket stream on the server side. The handler given to
+// Server.Handle receives it before the upgrade; the first Send, SendRaw,
+// Receive, ReceiveRaw, Close or Upgrade call upgrades the connection.
+//
+// Send and SendRaw are safe from many goroutines; Receive and ReceiveRaw
+// must be called from one goroutine at a time.
+type Conn struct {
+	id  string
+	srv *Server
+	ep  *endpoint
+	w   http.ResponseWriter
+	r   *http.Request
+	ip  string
+
+	// ctx is the handler's context; its cause says why it ended.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	umu      sync.Mutex // guards the upgrade
+	ws       *websocket.Conn
+	upErr    error
+	answered bool  // an HTTP response was written while upgrading
+	failErr  error // Fail called before the upgrade
+	upgraded atomic.Bool
+	handled  atomic.Bool // the handler returned: no upgrade any more
+	started  time.Time
+
+	// life ends the connection itself; its AfterFunc closes the socket.
+	life context.Context
+	kill context.CancelCauseFunc
+
+	qmu      sync.Mutex // guards queue, closeReq, ready and writing
+	queue    [][]byte
+	closeReq *CloseError // set once: the close the writer sends after its queue
+	ready    bool        // upgraded: a writer may run
+	writing  bool        // a writer goroutine is running (at most one)
+	spare    [][]byte    // writer only: the previous batch, reused
+	wtimer   *time.Timer // write timeout of the writer's current batch
+
+	// The heartbeat is a timer, not a goroutine, so an idle connection
+	// costs no stack for it; beats are counted in hbWG until stopped.
+	hb        *time.Timer
+	hbMu      sync.Mutex
+	hbStopped bool
+	hbWG      sync.WaitGroup
+
+	in       chan []byte   // frames from the reader to Receive
+	eof      chan struct{} // closed on the client's null frame
+	eofSeen  atomic.Bool
+	readDone chan struct{} // closed when the reader stopped; rerr is set
+	rerr     error         // written once, before rerrSet
+	rerrSet  atomic.Bool
+	parked   atomic.Bool // the reader waits for Receive: pongs are not read
+
+	finalCode atomic.Int32   // the code the connection closed with
+	wg        sync.WaitGroup // the reader and the running writer
+}
+
+func newConn(s *Server, e *endpoint, w http.ResponseWriter, r *http.Request, ip string) *Conn {
+	ctx, cancel := context.WithCancelCause(r.Context())
+	life, kill := context.WithCancelCause(context.Background())
+	return &Conn{
+		id:       s.newID(),
+		srv:      s,
+		ep:       e,
+		w:        w,
+		r:        r,
+		ip:       ip,
+		ctx:      ctx,
+		cancel:   cancel,
+		life:     life,
+		kill:     kill,
+		in:       make(chan []byte),
+		eof:      make(chan struct{}),
+		readDone: make(chan struct{}),
+	}
+}
+
+// ID identifies the connection within its server, for logs and for rooms.
+func (c *Conn) ID() string { return c.id }
+
+// Subprotocol returns the subprotocol negotiated with the client, "" before
+// the upgrade or when none of the server's Subprotocols was asked for.
+func (c *Conn) Subprotocol() string {
+	if !c.upgraded.Load() {
+		return ""
+	}
+	return c.ws.Subprotocol()
+}
+
+// Request returns the upgrade request. Read its URL, headers and context
+// values; do not read its body or use it after the handler returned.
+func (c *Conn) Request() *http.Request { return c.r }
+
+// Context returns the handler's context: it is cancelled when the peer
+// leaves, the heartbeat fails, the connection is closed or the server shuts
+// down; context.Cause tells which.
+func (c *Conn) Context() context.Context { return c.ctx }
+
+// QueueLen returns the number of frames waiting for the connection's
+// writer; it never exceeds the configured SendQueue.
+func (c *Conn) QueueLen() int {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	return len(c.queue)
+}
+
+// Upgrade completes the WebSocket handshake. It is idempotent, and Send,
+// SendRaw, Receive, ReceiveRaw and Close call it implicitly; call it
+// yourself to upgrade before the first message. Before the upgrade, a
+// handler may still return an error that the caller answers as HTTP.
+func (c *Conn) Upgrade() error {
+	if c.upgraded.Load() {
+		return nil
+	}
+	c.umu.Lock()
+	defer c.umu.Unlock()
+	if c.ws != nil {
+		return nil
+	}
+	if c.upErr != nil {
+		return c.upErr
+	}
+	if c.handled.Load() {
+		c.upErr = errors.New("ws: upgrade after the handler returned")
+		return c.upErr
+	}
+	c.qmu.Lock()
+	refused := c.closeReq
+	c.qmu.Unlock()
+	if refused != nil {
+		// Shutdown began before the upgrade.
+		c.answered = true
+		http.Error(c.w, "server shutting down", http.StatusServiceUnavailable)
+		c.upErr = fmt.Errorf("ws: upgrade refused: %w", refused)
+		return c.upErr
+	}
+	if err := c.ctx.Err(); err != nil {
+		c.upErr = fmt.Errorf("ws: upgrade: %w", context.Cause(c.ctx))
+		return c.upErr
+	}
+	wsc, err := websocket.Accept(c.w, c.r, c.ep.accept)
+	c.answered = true
+	if err != nil {
+		c.upErr = fmt.Errorf("ws: upgrade: %w", err)
+		return c.upErr
+	}
+	wsc.SetReadLimit(-1) // the reader enforces ReadLimit with its own reason
+	c.ws = wsc
+	c.started = time.Now()
+	context.AfterFunc(c.life, func() { _ = wsc.CloseNow() })
+	c.wtimer = time.AfterFunc(time.Hour, func() { c.abort(errWriteTimeout, StatusAbnormal) })
+	c.wtimer.Stop()
+	c.srv.opened(c)
+	c.ep.metrics.connected()
+	c.ep.log.Debug("websocket connected", "id", c.id, "remote", c.ip, "path", c.r.URL.Path, "subprotocol", wsc.Subprotocol())
+
+	c.wg.Add(1)
+	go c.readLoop()
+	if c.ep.cfg.HeartbeatInterval > 0 {
+		c.hb = time.AfterFunc(c.ep.cfg.HeartbeatInterval, c.beat)
+	}
+	c.qmu.Lock()
+	c.ready = true
+	start := c.closeReq != nil && c.startWriter() // Shutdown raced the upgrade
+	c.qmu.Unlock()
+	if start {
+		go c.writeLoop()
+	}
+	c.upgraded.Store(true)
+	return nil
+}
+
+// Receive reads the next text frame and decodes its JSON into v. It returns
+// io.EOF when the client ended its side with a JSON null frame or closed
+// with 1000. A frame that is not valid JSON for v closes the connection
+// with 1007 "invalid JSON: …" and Receive returns that *CloseError; a
+// binary frame closes it with 1003, a frame above the read limit with 1009.
+func (c *Conn) Receive(ctx context.Context, v any) error {
+	b, err := c.ReceiveRaw(ctx)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return c.refuse(StatusInvalidPayload, "invalid JSON: "+strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return nil
+}
+
+// ReceiveRaw is Receive without the decoding: it returns the next text
+// frame as is (the caller owns it).
+func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
+	if err := c.Upgrade(); err != nil {
+		return nil, err
+	}
+	if c.eofSeen.Load() {
+		return nil, io.EOF
+	}
+	select {
+	case b := <-c.in:
+		return b, nil
+	case <-c.eof:
+		return nil, io.EOF
+	case <-c.readDone:
+		return nil, c.rerr
+	case <-c.ctx.Done():
+		return nil, c.endErr()
+	case <-ctx.Done():
+		if c.ctx.Err() != nil {
+			return nil, c.endErr()
+		}
+		return nil, ctx.Err()
+	}
+}
+
+// endErr says why the stream ended: what stopped the reader, else why the
+// handler's context was cancelled.
+func (c *Conn) endErr() error {
+	if c.rerrSet.Load() {
+		return c.rerr
+	}
+	return context.Cause(c.ctx)
+}
+
+// Send encodes v as JSON and queues it as one text frame; it does not wait
+// for the peer. See SendRaw for what happens when the queue is full.
+func (c *Conn) Send(ctx context.Context, v any) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("ws: encode message: %w", err)
+	}
+	return c.SendRaw(b)
+}
+
+// SendRaw queues frame, a pre-encoded JSON document, as one text frame and
+// returns without waiting for the peer. The frame may be shared by many
+// connections (a broadcast encodes once): it is never modified. When the
+// queue is full, the Disconnect policy closes the connection with 4000
+// "slow consumer: …" and returns ErrSlowConsumer; DropOldest drops the
+// oldest queued frame, counts it, and returns nil. Sending on a closed
+// connection returns an error wrapping the reason it closed.
+func (c *Conn) SendRaw(frame []byte) error {
+	if !c.upgraded.Load() {
+		if err := c.Upgrade(); err != nil {
+			return err
+		}
+	}
+	c.qmu.Lock()
+	if c.closeReq != nil || c.life.Err() != nil {
+		c.qmu.Unlock()
+		return fmt.Errorf("ws: send on closed connection: %w", context.Cause(c.ctx))
+	}
+	if n := c.ep.cfg.SendQueue; len(c.queue) >= n {
+		if c.ep.cfg.SlowConsumer != DropOldest {
+			c.qmu.Unlock()
+			c.ep.log.Info("websocket slow consumer disconnected", "id", c.id, "queue", n)
+			c.closeWith(StatusSlowConsumer, fmt.Sprintf("slow consumer: send queue full (%d messages)", n), false)
+			return ErrSlowConsumer
+		}
+		c.queue[0] = nil
+		c.queue = c.queue[1:]
+		c.ep.metrics.dropped()
+		c.ep.metrics.queued(-1)
+	}
+	c.queue = append(c.queue, frame)
+	start := c.startWriter()
+	c.qmu.Unlock()
+	c.ep.metrics.queued(1)
+	if start {
+		go c.writeLoop()
+	}
+	return nil
+}
+
+// startWriter reports whether the caller must start a writer goroutine,
+// and counts it; c.qmu is held. Writers run only while there is something
+// to write, so an idle connection has none.
+func (c *Conn) startWriter() bool {
+	if !c.ready || c.writing {
+		return false
+	}
+	c.writing = true
+	c.wg.Add(1)
+	return true
+}
+
+// Close sends the queued frames (bounded by the write timeout), then a
+// close frame with code and reason (truncated to 123 bytes), and returns
+// once the close handshake is over. Later calls do nothing.
+func (c *Conn) Close(code StatusCode, reason string) error {
+	if err := c.Upgrade(); err != nil {
+		return err
+	}
+	c.closeWith(code, reason, true)
+	<-c.life.Done() // the writer ends the connection after the handshake
+	return nil
+}
+
+// Fail ends the stream because of err. Before the upgrade it only records
+// err: Handle returns it so the caller answers with an HTTP error. After
+// the upgrade the connection is closed, once queued frames are sent, with
+// the code err carries (a *CloseError in its chain), 1007 and err's text
+// when IsInvalid(err) or duplex.IsValidationError(err) (the text names the
+// attribute), else 1011 "internal error" (the detail is logged, not sent).
+func (c *Conn) Fail(err error) {
+	if err == nil {
+		err = errors.New("ws: Fail called with a nil error")
+	}
+	if !c.upgraded.Load() {
+		c.umu.Lock()
+		if c.ws == nil {
+			if c.failErr == nil {
+				c.failErr = err
+			}
+			c.umu.Unlock()
+			c.cancel(err)
+			return
+		}
+		c.umu.Unlock()
+	}
+	code, reason := failStatus(err)
+	if code == StatusInternalError && !c.closing() {
+		c.ep.log.Warn("stream handler failed", "id", c.id, "error", err.Error())
+	}
+	c.closeWith(code, reason, true)
+}
+
+// Invalid marks err as bad input from the peer: Fail closes the connection
+// with 1007 and err's text as the reason.
+func Invalid(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &invalidError{err}
+}
+
+// IsInvalid reports whether err, or an error it wraps, was marked with
+// Invalid.
+func IsInvalid(err error) bool {
+	var ie *invalidError
+	return errors.As(err, &ie)
+}
+
+type invalidError struct{ err error }
+
+func (e *invalidError) Error() string { return e.err.Error() }
+func (e *invalidError) Unwrap() error { return e.err }
+
+// failStatus maps a handler's error to the close code and reason sent.
+func failStatus(err error) (StatusCode, string) {
+	if code := CloseStatus(err); sendable(code) {
+		var ce *CloseError
+		if errors.As(err, &ce) {
+			return code, ce.Reason
+		}
+		var wce websocket.CloseError
+		if errors.As(err, &wce) {
+			return code, wce.Reason
+		}
+		return code, err.Error()
+	}
+	if IsInvalid(err) || duplex.IsValidationError(err) {
+		return StatusInvalidPayload, err.Error()
+	}
+	return StatusInternalError, "internal error"
+}
+
+// sendable reports whether code may appear in a close frame (RFC 6455
+// section 7.4).
+func sendable(code StatusCode) bool {
+	switch {
+	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1014:
+		return true
+	case code >= 3000 && code <= 4999:
+		return true
+	}
+	return false
+}
+
+// truncateReason cuts s to what a close frame can carry, on a rune
+// boundary.
+func truncateReason(s string) string {
+	if len(s) <= maxReason {
+		return s
+	}
+	i := maxReason
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
+}
+
+// closing reports whether a close was requested or the connection died.
+func (c *Conn) closing() bool {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	return c.closeReq != nil || c.life.Err() != nil
+}
+
+// closeWith asks the writer to send a close frame with code and reason,
+// after the queued frames when flush is set, else instead of them. The
+// handler's context is cancelled at once. Only the first call counts.
+func (c *Conn) closeWith(code StatusCode, reason string, flush bool) {
+	ce := &CloseError{Code: code, Reason: truncateReason(reason)}
+	c.qmu.Lock()
+	if c.closeReq != nil || c.life.Err() != nil {
+		c.qmu.Unlock()
+		return // already closing, or dead: no close frame to send
+	}
+	c.closeReq = ce
+	if !flush && len(c.queue) > 0 {
+		n := len(c.queue)
+		clear(c.queue)
+		c.queue = c.queue[:0]
+		c.ep.metrics.queued(-n)
+	}
+	start := c.startWriter()
+	c.qmu.Unlock()
+	c.finalCode.CompareAndSwap(0, int32(code))
+	c.cancel(ce)
+	if start {
+		go c.writeLoop()
+	}
+}
+
+// refuse closes the connection because of bad input, dropping what is
+// queued, and returns the error the reader or Receive reports.
+func (c *Conn) refuse(code StatusCode, reason string) error {
+	c.closeWith(code, reason, false)
+	return &CloseError{Code: code, Reason: truncateReason(reason)}
+}
+
+// abort ends the connection without a close handshake: the peer is gone,
+// dead or not reading.
+func (c *Conn) abort(cause error, code StatusCode) {
+	c.finalCode.CompareAndSwap(0, int32(code))
+	c.cancel(cause)
+	c.kill(cause)
+}
+
+// writeLoop is the connection's only writer while it runs: it drains the
+// queue in batches (every frame queued when it takes a batch is written
+// before it looks again), sends the close frame once a close was requested
+// and the queue is empty, and exits when the queue is empty.
+func (c *Conn) writeLoop() {
+	defer c.wg.Done()
+	for {
+		if c.life.Err() != nil {
+			c.discardQueue()
+			return // writing stays set: no writer after the end
+		}
+		c.qmu.Lock()
+		batch := c.queue
+		closeReq := c.closeReq
+		if len(batch) == 0 {
+			if closeReq == nil {
+				c.writing = false
+			}
+			c.qmu.Unlock()
+			if closeReq != nil {
+				c.sendClose(closeReq)
+			}
+			return
+		}
+		c.queue = c.spare[:0]
+		c.qmu.Unlock()
+		c.ep.metrics.queued(-len(batch))
+		err := c.writeBatch(batch)
+		clear(batch)
+		c.spare = batch[:0]
+		if err != nil {
+			if !c.closing() {
+				c.ep.log.Debug("websocket write failed", "id", c.id, "error", err.Error())
+			}
+			c.abort(fmt.Errorf("ws: write: %w", err), StatusAbnormal)
+			c.discardQueue()
+			return
+		}
+	}
+}
+
+func (c *Conn) writeBatch(batch [][]byte) error {
+	c.wtimer.Reset(c.ep.cfg.WriteTimeout)
+	for _, f := range batch {
+		if err := c.ws.Write(context.Background(), websocket.MessageText, f); err != nil {
+			c.wtimer.Stop()
+			return err
+		}
+		c.ep.metrics.out(len(f))
+	}
+	if !c.wtimer.Stop() {
+		return errWriteTimeout
+	}
+	return nil
+}
+
+// sendClose performs the close handshake, then releases the connection.
+func (c *Conn) sendClose(ce *CloseError) {
+	if c.life.Err() != nil {
+		return // dropped meanwhile
+	}
+	c.wtimer.Reset(c.ep.cfg.WriteTimeout)
+	err := c.ws.Close(websocket.StatusCode(ce.Code), ce.Reason)
+	c.wtimer.Stop()
+	if err != nil {
+		c.ep.log.Debug("websocket close handshake incomplete", "id", c.id, "error", err.Error())
+	}
+	c.kill(ce)
+}
+
+func (c *Conn) discardQueue() {
+	c.qmu.Lock()
+	n := len(c.queue)
+	clear(c.queue)
+	c.queue = c.queue[:0]
+	c.qmu.Unlock()
+	c.ep.metrics.queued(-n)
+}
+
+// readLoop reads frames in its own goroutine, so that pings, pongs and
+// close frames are handled whether or not the handler is receiving, and
+// hands data frames to Receive.
+func (c *Conn) readLoop() {
+	defer c.wg.Done()
+	limit := c.ep.cfg.ReadLimit
+	for {
+		typ, r, err := c.ws.Reader(context.Background())
+		if err != nil {
+			c.endRead(err)
+			return
+		}
+		if typ != websocket.MessageText {
+			c.endRead(c.refuse(StatusUnsupportedData, "binary frames are not supported; send JSON text"))
+			return
+		}
+		b, err := readFrame(r, limit)
+		if err != nil {
+			c.endRead(err)
+			return
+		}
+		if int64(len(b)) > limit {
+			c.endRead(c.refuse(StatusMessageTooBig, fmt.Sprintf("message too big: the limit is %d bytes", limit)))
+			return
+		}
+		c.ep.metrics.in(len(b))
+		if c.eofSeen.Load() {
+			continue // the client ended its side: nothing more is expected
+		}
+		if isNull(b) {
+			c.eofSeen.Store(true)
+			close(c.eof)
+			continue
+		}
+		c.parked.Store(true)
+		select {
+		case c.in <- b:
+			c.parked.Store(false)
+		case <-c.life.Done():
+			c.parked.Store(false)
+			c.endRead(context.Cause(c.life))
+			return
+		}
+	}
+}
+
+// endRead records why reading stopped and, when the peer left or the
+// connection broke, releases the connection. The reason is published
+// before the handler's context is cancelled, so that Receive reports it.
+func (c *Conn) endRead(err error) {
+	defer close(c.readDone)
+	var ce *CloseError
+	switch {
+	case errors.As(err, &ce):
+		c.setReadErr(ce) // refused by this side; the writer closes
+	case websocket.CloseStatus(err) != -1:
+		var wce websocket.CloseError
+		errors.As(err, &wce)
+		peer := &CloseError{Code: StatusCode(wce.Code), Reason: wce.Reason}
+		if peer.Code == StatusNormalClosure {
+			c.setReadErr(io.EOF)
+		} else {
+			c.setReadErr(peer)
+		}
+		c.abort(peer, peer.Code)
+	default:
+		c.qmu.Lock()
+		req := c.closeReq
+		c.qmu.Unlock()
+		switch {
+		case req != nil:
+			c.setReadErr(req)
+		case c.life.Err() != nil:
+			c.setReadErr(context.Cause(c.life))
+		default:
+			lost := fmt.Errorf("ws: connection lost: %w", err)
+			c.setReadErr(lost)
+			c.abort(lost, StatusAbnormal)
+		}
+	}
+}
+
+func (c *Conn) setReadErr(err error) {
+	c.rerr = err
+	c.rerrSet.Store(true)
+}
+
+// readBuffers are reused to read frames of unknown size; each frame is then
+// copied once, at its exact size, for Receive.
+var readBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readFrame reads one message, at most limit+1 bytes of it so the caller
+// can tell a frame above the limit.
+func readFrame(r io.Reader, limit int64) ([]byte, error) {
+	buf := readBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			buf.Reset()
+			readBuffers.Put(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(buf.Bytes()), nil
+}
+
+// isNull reports whether frame is the JSON null a client ends its side
+// with.
+func isNull(frame []byte) bool {
+	return len(frame) < 16 && string(bytes.TrimSpace(frame)) == "null"
+}
+
+// beat pings the peer, in the heartbeat timer's goroutine, and releases
+// the connection when the pong does not come back within the timeout; then
+// it re-arms the timer. While the reader waits for the handler to Receive,
+// pongs cannot be read, so no ping is judged then.
+func (c *Conn) beat() {
+	c.hbMu.Lock()
+	if c.hbStopped {
+		c.hbMu.Unlock()
+		return
+	}
+	c.hbWG.Add(1)
+	c.hbMu.Unlock()
+	defer c.hbWG.Done()
+	if c.life.Err() != nil {
+		return
+	}
+	if !c.parked.Load() && !c.closing() {
+		ctx, cancel := context.WithTimeout(c.life, c.ep.cfg.HeartbeatTimeout)
+		err := c.ws.Ping(ctx)
+		cancel()
+		if err != nil && !c.parked.Load() && !c.closing() {
+			c.ep.log.Info("websocket peer missed heartbeat", "id", c.id, "timeout", c.ep.cfg.HeartbeatTimeout)
+			c.abort(ErrHeartbeatTimeout, StatusAbnormal)
+			return
+		}
+	}
+	c.hbMu.Lock()
+	if !c.hbStopped {
+		c.hb.Reset(c.ep.cfg.HeartbeatInterval)
+	}
+	c.hbMu.Unlock()
+}
+
+// stopHeartbeat disarms the heartbeat and waits for a running beat.
+func (c *Conn) stopHeartbeat() {
+	if c.hb == nil {
+		return
+	}
+	c.hbMu.Lock()
+	c.hbStopped = true
+	c.hb.Stop()
+	c.hbMu.Unlock()
+	c.hbWG.Wait()
+}

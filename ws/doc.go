@@ -1,0 +1,28 @@
+// Package ws is Duplex's WebSocket runtime: the server side that generated
+// stream handlers run on (Server, Conn) and the Go client that generated
+// clients use (Dial, ClientConn, reconnection with backoff).
+//
+// The server does what users of other WebSocket stacks write by hand:
+// every connection has an id and is registered while alive; the handler's
+// context ends when the peer leaves, misses its heartbeat, or the server
+// shuts down; each connection has one writer draining a bounded send queue
+// (Send is safe from many goroutines) with an explicit slow-consumer
+// policy; bad input is answered with the close code a client can act on
+// (1007 malformed JSON or failed validation, 1003 binary frames, 1009 too
+// big, 1011 handler panic); requests are refused as HTTP before the upgrade
+// (426 not WebSocket, 403 cross-origin, 503/429 over limits); Shutdown sends
+// 1001 to every stream and waits for the handlers; slog events and
+// Prometheus metrics (NewMetrics) report all of it.
+//
+// The upgrade is lazy, as in Goa: a handler may still fail with an HTTP
+// error (401, 400 …) until its first Send or Receive.
+//
+// Wire format: one JSON document per text frame; a client ends its side
+// with a JSON null frame; the server ends a stream with a 1000 close. Close
+// codes 4000–4499 tell clients to reconnect, 4500–4999 not to.
+//
+// It is not a general WebSocket library: there is no binary message API and
+// no framing of its own (github.com/coder/websocket does the protocol, and
+// can be replaced without changing generated code). Rooms and broadcast
+// live in duplex.dev/hub, which calls Conn.SendRaw.
+package ws

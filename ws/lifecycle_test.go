@@ -1,0 +1,152 @@
+package ws
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+func TestConnectionsHaveIDsAndLeaveTheRegistryOnEveryExit(t *testing.T) {
+	ids := make(chan string, 16)
+	causes := make(chan error, 16)
+	ts := startServer(t, func(ctx context.Context, c *Conn) error {
+		if err := c.Upgrade(); err != nil {
+			return err
+		}
+		ids <- c.ID()
+		var cmd string
+		err := c.Receive(ctx, &cmd)
+		causes <- context.Cause(ctx)
+		switch {
+		case err != nil:
+			return err
+		case cmd == "fail":
+			return errors.New("database is down")
+		case cmd == "panic":
+			panic("bug")
+		case cmd == "done":
+			return nil
+		}
+		return Invalid(fmt.Errorf("unknown command %q", cmd))
+	})
+	good := ts.goodPeer(t)
+	cases := []struct {
+		name   string
+		act    func(t *testing.T, c *websocket.Conn)
+		code   websocket.StatusCode
+		reason string
+	}{
+		{"the handler returns nil", func(t *testing.T, c *websocket.Conn) { write(t, c, websocket.MessageText, []byte(`"done"`)) }, websocket.StatusNormalClosure, ""},
+		{"the handler fails", func(t *testing.T, c *websocket.Conn) { write(t, c, websocket.MessageText, []byte(`"fail"`)) }, websocket.StatusInternalError, "internal error"},
+		{"the handler rejects input", func(t *testing.T, c *websocket.Conn) { write(t, c, websocket.MessageText, []byte(`"dance"`)) }, websocket.StatusInvalidFramePayloadData, `unknown command "dance"`},
+		{"the handler panics", func(t *testing.T, c *websocket.Conn) { write(t, c, websocket.MessageText, []byte(`"panic"`)) }, websocket.StatusInternalError, "internal error"},
+		{"the client closes", func(t *testing.T, c *websocket.Conn) { _ = c.Close(websocket.StatusGoingAway, "tab closed") }, -1, ""},
+		{"the client vanishes", func(t *testing.T, c *websocket.Conn) { _ = c.CloseNow() }, -1, ""},
+	}
+	seen := map[string]bool{}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := ts.dial(t, "/stream", nil)
+			id := <-ids
+			if id == "" || seen[id] {
+				t.Errorf("connection id %q is empty or reused", id)
+			}
+			seen[id] = true
+			if n := ts.ws.Len(); n != 2 {
+				t.Errorf("Len = %d with two open connections", n)
+			}
+			tc.act(t, c)
+			if tc.code != -1 {
+				ce := readClose(t, c)
+				if ce.Code != tc.code || ce.Reason != tc.reason {
+					t.Errorf("close = %d %q, want %d %q", ce.Code, ce.Reason, tc.code, tc.reason)
+				}
+			}
+			if cause := <-causes; tc.code == -1 && cause == nil {
+				t.Error("the handler's context was not cancelled when the peer left")
+			}
+			if err := ts.handlerResult(t); err != nil {
+				t.Errorf("Handle = %v", err)
+			}
+			if n := ts.ws.Len(); n != 1 {
+				t.Errorf("Len = %d after the stream ended, want 1", n)
+			}
+			good.echoes(t)
+		})
+	}
+	if !strings.Contains(ts.logs.String(), "database is down") {
+		t.Error("the detail of a 1011 failure is not logged")
+	}
+}
+
+func TestSendIsSafeFromManyGoroutines(t *testing.T) {
+	const senders, each = 8, 100
+	ts := startServer(t, func(ctx context.Context, c *Conn) error {
+		var wg sync.WaitGroup
+		for g := range senders {
+			wg.Go(func() {
+				for i := range each {
+					if err := c.Send(ctx, [2]int{g, i}); err != nil {
+						t.Errorf("Send: %v", err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		return nil
+	}, WithSendQueue(senders*each, Disconnect))
+	c := ts.dial(t, "/stream", nil)
+	next := make([]int, senders)
+	for range senders * each {
+		_, b, err := c.Read(context.Background())
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		var m [2]int
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("frame %q is not one JSON document: %v", b, err)
+		}
+		if m[1] != next[m[0]] {
+			t.Fatalf("sender %d: got %d, want %d", m[0], m[1], next[m[0]])
+		}
+		next[m[0]]++
+	}
+	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
+		t.Errorf("close = %d, want 1000 after every queued frame", ce.Code)
+	}
+	ts.handlerResult(t)
+}
+
+func TestPeerThatStopsReadingIsDroppedAfterWriteTimeout(t *testing.T) {
+	conns := make(chan *Conn, 1)
+	ts := startServerOn(t, func(l net.Listener) net.Listener { return smallBuffers{l} },
+		streams(conns), WithWriteTimeout(100*time.Millisecond), WithSendQueue(1<<20, Disconnect))
+	good := ts.goodPeer(t)
+	dialSmallReadBuffer(t, ts.wsURL("/stream"))
+	c := <-conns
+	frame := broadcastFrame(0)
+	for i := 0; i < 10_000; i++ {
+		if err := c.SendRaw(frame); err != nil {
+			break // dropped: the writer timed out meanwhile
+		}
+	}
+	select {
+	case <-c.Context().Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("a peer that does not read was never dropped")
+	}
+	if cause := context.Cause(c.Context()); !errors.Is(cause, errWriteTimeout) {
+		t.Errorf("cause = %v, want the write timeout", cause)
+	}
+	ts.handlerResult(t)
+	good.echoes(t)
+}

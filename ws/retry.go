@@ -1,0 +1,240 @@
+package ws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"syscall"
+	"time"
+)
+
+// RetryPolicy is an exponential backoff with full jitter: before retry
+// number attempt (0 for the first retry) a client waits a uniformly random
+// time in [0, min(Max, Initial·Multiplier^attempt)]. Full jitter spreads
+// the reconnections of many clients dropped at once (a server restart)
+// instead of having them return in waves.
+type RetryPolicy struct {
+	// Initial caps the first delay. Zero means DefaultRetryPolicy's.
+	Initial time.Duration
+	// Max caps every delay. Zero means DefaultRetryPolicy's.
+	Max time.Duration
+	// Multiplier grows the cap after each failed attempt. Values below 1
+	// mean DefaultRetryPolicy's; 1 keeps the cap at Initial.
+	Multiplier float64
+	// MaxAttempts bounds the dial attempts (including the first) made by
+	// one DialWithRetry call, and the consecutive failed ones in
+	// Reconnect; 0 means unlimited (until the context ends).
+	MaxAttempts int
+}
+
+// DefaultRetryPolicy waits up to 250ms before the first retry, doubles that
+// cap after each failure up to 30s, and never gives up on its own: bound it
+// with a context or MaxAttempts.
+var DefaultRetryPolicy = RetryPolicy{Initial: 250 * time.Millisecond, Max: 30 * time.Second, Multiplier: 2, MaxAttempts: 0}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.Initial <= 0 {
+		p.Initial = DefaultRetryPolicy.Initial
+	}
+	if p.Max <= 0 {
+		p.Max = DefaultRetryPolicy.Max
+	}
+	if p.Multiplier < 1 {
+		p.Multiplier = DefaultRetryPolicy.Multiplier
+	}
+	return p
+}
+
+// Ceiling returns the largest delay Delay may return before retry number
+// attempt: min(Max, Initial·Multiplier^attempt).
+func (p RetryPolicy) Ceiling(attempt int) time.Duration {
+	p = p.withDefaults()
+	if attempt < 0 {
+		attempt = 0
+	}
+	c := float64(p.Initial) * math.Pow(p.Multiplier, float64(attempt))
+	if math.IsInf(c, 0) || math.IsNaN(c) || c >= float64(p.Max) {
+		return p.Max
+	}
+	return time.Duration(c)
+}
+
+// Delay returns how long to wait before retry number attempt (0 for the
+// first retry): uniform in [0, Ceiling(attempt)]. rnd makes it
+// reproducible in tests; nil uses the global source.
+func (p RetryPolicy) Delay(attempt int, rnd *rand.Rand) time.Duration {
+	ceiling := int64(p.Ceiling(attempt))
+	if rnd == nil {
+		return time.Duration(rand.Int64N(ceiling + 1))
+	}
+	return time.Duration(rnd.Int64N(ceiling + 1))
+}
+
+// Retryable reports whether a client should dial again after err, by the
+// rule Duplex servers follow:
+//
+//   - retry: network failures (refused, reset, dropped), close codes 1001,
+//     1006, 1011–1014 and 4000–4499, and handshake refusals with HTTP 429,
+//     502, 503 or 504;
+//   - do not retry: io.EOF (close 1000, the stream is over), close codes
+//     1002, 1003, 1007, 1008, 1009 and 4500–4999, other HTTP statuses
+//     (400, 401, 403, 404 …: the request itself must change), invalid
+//     URLs, context cancellation or expiry, and a connection this client
+//     closed.
+func Retryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var herr *HTTPError
+	if errors.As(err, &herr) {
+		switch herr.StatusCode {
+		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return true
+		}
+		return false
+	}
+	if code := CloseStatus(err); code != -1 {
+		return code.Retryable()
+	}
+	if errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) && !isNetworkError(err) {
+		return false
+	}
+	return isNetworkError(err)
+}
+
+func isNetworkError(err error) bool {
+	var uerr *url.Error
+	var nerr net.Error
+	var operr *net.OpError
+	return errors.As(err, &uerr) || errors.As(err, &nerr) || errors.As(err, &operr) ||
+		errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// DialWithRetry dials like Dial and, while the failure is Retryable, dials
+// again after the backoff of the WithRetry policy (DefaultRetryPolicy if
+// none), until it connects, the policy's MaxAttempts is reached or ctx
+// ends. It returns at once on a failure that retrying cannot fix (401,
+// 403, a bad URL …). Its error wraps the last dial error (and ctx's error
+// when ctx ended). WithStateFunc sees Connecting, then Reconnecting
+// before each retry, then Connected or Closed.
+func DialWithRetry(ctx context.Context, url string, opts ...DialOption) (*ClientConn, error) {
+	cfg := newDialConfig(opts)
+	cfg.setState(Connecting)
+	c, err := dialWithRetry(ctx, url, cfg, newJitterSource())
+	if err != nil {
+		cfg.setState(Closed)
+		return nil, err
+	}
+	return c, nil
+}
+
+func newJitterSource() *rand.Rand {
+	return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+}
+
+func dialWithRetry(ctx context.Context, url string, cfg *dialConfig, rnd *rand.Rand) (*ClientConn, error) {
+	attempt := 0
+	return dialWithRetryFrom(ctx, url, cfg, rnd, &attempt)
+}
+
+func wait(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Reconnect keeps a session running over a connection to url: it dials
+// with retry (as DialWithRetry), runs session, closes the connection, and
+// when session's error is Retryable (the server went away with 1001, a
+// slow-consumer 4000, a dropped connection …) dials again after a backoff.
+// It returns nil when session returns nil or io.EOF (the server ended the
+// stream with 1000), and session's or the dial's error when retrying cannot
+// help (1008, 4500–4999, 401 …), when MaxAttempts consecutive dials failed,
+// or when ctx ends. The backoff restarts from Initial after a connection
+// that stayed up at least the policy's Max.
+//
+// Messages sent on a connection that dropped are not replayed: that is
+// what the resumable protocol (docs/protocol.md) is for.
+func Reconnect(ctx context.Context, url string, session func(ctx context.Context, c *ClientConn) error, opts ...DialOption) error {
+	cfg := newDialConfig(opts)
+	p := cfg.retry.withDefaults()
+	rnd := newJitterSource()
+	// Each connection's end is a step, not the end: Closed is reported
+	// once, when Reconnect returns.
+	report := cfg.stateFunc
+	if report != nil {
+		cfg.stateFunc = func(s State) {
+			if s != Closed {
+				report(s)
+			}
+		}
+	}
+	defer func() {
+		if report != nil {
+			report(Closed)
+		}
+	}()
+	cfg.setState(Connecting)
+	attempt := 0
+	for {
+		c, err := dialWithRetryFrom(ctx, url, cfg, rnd, &attempt)
+		if err != nil {
+			return err
+		}
+		started := time.Now()
+		err = session(ctx, c)
+		_ = c.Close()
+		if err == nil || errors.Is(err, io.EOF) {
+			return nil
+		}
+		if !Retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		if time.Since(started) >= p.Max {
+			attempt = 0
+		}
+		cfg.setState(Reconnecting)
+		if werr := wait(ctx, p.Delay(attempt, rnd)); werr != nil {
+			return fmt.Errorf("%w while reconnecting; last error: %w", werr, err)
+		}
+		attempt++
+	}
+}
+
+// dialWithRetryFrom is dialWithRetry continuing the backoff at *attempt;
+// MaxAttempts counts the failed dials of this call.
+func dialWithRetryFrom(ctx context.Context, url string, cfg *dialConfig, rnd *rand.Rand, attempt *int) (*ClientConn, error) {
+	p := cfg.retry
+	for failed := 0; ; failed++ {
+		c, err := dial(ctx, url, cfg)
+		if err == nil {
+			return c, nil
+		}
+		if !Retryable(err) {
+			return nil, err
+		}
+		if p.MaxAttempts > 0 && failed+1 >= p.MaxAttempts {
+			return nil, fmt.Errorf("giving up after %d attempts: %w", failed+1, err)
+		}
+		cfg.setState(Reconnecting)
+		if werr := wait(ctx, p.Delay(*attempt, rnd)); werr != nil {
+			return nil, fmt.Errorf("%w after %d attempts; last error: %w", werr, failed+1, err)
+		}
+		*attempt++
+	}
+}

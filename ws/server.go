@@ -1,0 +1,419 @@
+package ws
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"path"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
+)
+
+// Server runs WebSocket streams: it answers refused requests before the
+// upgrade, registers every connection while it is alive, and closes them
+// all on Shutdown. One Server serves any number of endpoints; the zero
+// value is not usable, call NewServer.
+type Server struct {
+	cfg     Config
+	limiter *rate.Limiter // nil: no upgrade rate limit
+	prefix  string        // connection ids are prefix-sequence
+	seq     atomic.Uint64
+	eps     sync.Map // *Endpoint → *endpoint
+	def     *endpoint
+
+	mu      sync.Mutex
+	conns   map[*Conn]struct{} // every admitted request, upgraded or not
+	perIP   map[string]int
+	open    int // upgraded connections
+	closing bool
+	drained chan struct{} // closed when closing and conns is empty
+}
+
+// Endpoint names the service method a stream belongs to (for logs and
+// metric labels) and carries the options that apply to it only, after the
+// server's. Do not change Options after the first request.
+type Endpoint struct {
+	Service, Method string
+	Options         []Option
+}
+
+// endpoint is an Endpoint resolved once: its configuration, accept options,
+// logger and metrics.
+type endpoint struct {
+	cfg     Config
+	accept  *websocket.AcceptOptions
+	log     *slog.Logger
+	metrics *endpointMetrics
+}
+
+// NewServer returns a Server configured by opts over DefaultConfig.
+func NewServer(opts ...Option) *Server {
+	cfg := DefaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	s := &Server{
+		cfg:     cfg,
+		prefix:  hex.EncodeToString(b[:]),
+		conns:   make(map[*Conn]struct{}),
+		perIP:   make(map[string]int),
+		drained: make(chan struct{}),
+	}
+	if cfg.UpgradeRate > 0 {
+		burst := max(cfg.UpgradeBurst, 1)
+		s.limiter = rate.NewLimiter(rate.Limit(cfg.UpgradeRate), burst)
+	}
+	s.def = s.resolve("", "", nil)
+	return s
+}
+
+// Config returns the server-wide configuration.
+func (s *Server) Config() Config { return s.cfg }
+
+func (s *Server) resolve(service, method string, opts []Option) *endpoint {
+	cfg := s.cfg
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.ReadLimit <= 0 {
+		cfg.ReadLimit = DefaultConfig().ReadLimit
+	}
+	if cfg.SendQueue <= 0 {
+		cfg.SendQueue = DefaultConfig().SendQueue
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = DefaultConfig().WriteTimeout
+	}
+	if cfg.HeartbeatInterval > 0 && cfg.HeartbeatTimeout <= 0 {
+		cfg.HeartbeatTimeout = DefaultConfig().HeartbeatTimeout
+	}
+	accept := &websocket.AcceptOptions{
+		Subprotocols:   cfg.Subprotocols,
+		OriginPatterns: cfg.Origins,
+	}
+	if cfg.CompressionThreshold > 0 {
+		accept.CompressionMode = websocket.CompressionNoContextTakeover
+		accept.CompressionThreshold = cfg.CompressionThreshold
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if service != "" || method != "" {
+		log = log.With("service", service, "method", method)
+	}
+	return &endpoint{cfg: cfg, accept: accept, log: log, metrics: cfg.Metrics.forEndpoint(service, method)}
+}
+
+func (s *Server) endpoint(ep *Endpoint) *endpoint {
+	if ep == nil {
+		return s.def
+	}
+	if e, ok := s.eps.Load(ep); ok {
+		return e.(*endpoint)
+	}
+	e, _ := s.eps.LoadOrStore(ep, s.resolve(ep.Service, ep.Method, ep.Options))
+	return e.(*endpoint)
+}
+
+func (s *Server) newID() string {
+	return s.prefix + "-" + strconv.FormatUint(s.seq.Add(1), 36)
+}
+
+// Len returns the number of open (upgraded) connections.
+func (s *Server) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.open
+}
+
+// Handle serves one stream request with h.
+//
+// First it answers, as HTTP, the requests it refuses: 426 when the request
+// is not a WebSocket upgrade (400 for a broken handshake, 405 for a method
+// other than GET), 403 for a cross-origin page that Origins does not allow,
+// 503 past MaxConnections or after Shutdown, 429 past MaxConnectionsPerIP
+// or the upgrade rate. It returns nil then.
+//
+// Otherwise h runs in the calling goroutine and the upgrade happens on the
+// first Send, SendRaw, Receive, ReceiveRaw, Close or Upgrade call. If h
+// returns an error (or calls Fail) before the upgrade, Handle writes
+// nothing and returns that error: the caller answers it as HTTP, for
+// example 401. A handler that returns nil without using the connection
+// gets an upgrade and a 1000 close.
+//
+// After the upgrade, h's context is cancelled when the peer leaves, the
+// heartbeat fails, the connection is closed or the server shuts down. When
+// h returns nil the queued frames are sent and the stream closes with 1000;
+// an error closes it as Fail does. A panic in h is recovered and logged
+// with its stack, and the stream closes with 1011 (HTTP 500 before the
+// upgrade). Handle returns nil once the connection is fully released.
+func (s *Server) Handle(w http.ResponseWriter, r *http.Request, ep *Endpoint, h func(ctx context.Context, c *Conn) error) error {
+	e := s.endpoint(ep)
+	if status, msg := checkHandshake(w, r); status != 0 {
+		http.Error(w, msg, status)
+		return nil
+	}
+	if !originAllowed(r, e.cfg.Origins) {
+		http.Error(w, "cross-origin WebSocket request refused: origin not allowed", http.StatusForbidden)
+		return nil
+	}
+	ip := clientIP(r)
+	c := newConn(s, e, w, r, ip)
+	if status, msg := s.admit(c); status != 0 {
+		c.cancel(errors.New("ws: request refused"))
+		http.Error(w, msg, status)
+		return nil
+	}
+	defer s.release(c)
+	defer c.kill(errors.New("ws: handler returned"))
+
+	start := time.Now()
+	herr, panicked := c.run(h)
+	e.metrics.handled(time.Since(start))
+
+	if !c.upgraded.Load() && !panicked && herr == nil {
+		// The handler never used the connection: end the stream cleanly
+		// rather than answer an empty 200.
+		c.umu.Lock()
+		unused := !c.answered && c.failErr == nil
+		c.umu.Unlock()
+		if unused {
+			_ = c.Upgrade()
+		}
+	}
+	c.handled.Store(true)
+	c.umu.Lock()
+	upgraded, answered, failErr := c.ws != nil, c.answered, c.failErr
+	c.umu.Unlock()
+	if !upgraded {
+		c.cancel(errors.New("ws: handler returned"))
+		switch {
+		case panicked:
+			if !answered {
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+			return nil
+		case answered:
+			return nil
+		case herr != nil:
+			return herr
+		default:
+			return failErr
+		}
+	}
+
+	switch {
+	case panicked:
+		c.closeWith(StatusInternalError, "internal error", true)
+	case herr != nil:
+		c.Fail(herr)
+	default:
+		c.closeWith(StatusNormalClosure, "", true)
+	}
+	c.wg.Wait()
+	c.stopHeartbeat()
+
+	code := StatusCode(c.finalCode.Load())
+	e.metrics.closed(code)
+	reason := ""
+	if ce := (*CloseError)(nil); errors.As(context.Cause(c.ctx), &ce) {
+		reason = ce.Reason
+	}
+	e.log.Debug("websocket closed", "id", c.id, "code", int(code), "reason", reason, "duration", time.Since(c.started))
+	return nil
+}
+
+// run calls h, recovering a panic.
+func (c *Conn) run(h func(ctx context.Context, c *Conn) error) (err error, panicked bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			panicked = true
+			c.ep.log.Error("stream handler panicked", "id", c.id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		}
+	}()
+	return h(c.ctx, c), false
+}
+
+// admit registers c, or returns the HTTP status and text refusing it.
+func (s *Server) admit(c *Conn) (int, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closing:
+		return http.StatusServiceUnavailable, "server shutting down"
+	case s.cfg.MaxConnections > 0 && len(s.conns) >= s.cfg.MaxConnections:
+		return http.StatusServiceUnavailable, "too many connections: try again later"
+	case s.cfg.MaxConnectionsPerIP > 0 && s.perIP[c.ip] >= s.cfg.MaxConnectionsPerIP:
+		return http.StatusTooManyRequests, "too many connections from this address"
+	case s.limiter != nil && !s.limiter.Allow():
+		return http.StatusTooManyRequests, "too many new connections: try again later"
+	}
+	s.conns[c] = struct{}{}
+	s.perIP[c.ip]++
+	return 0, ""
+}
+
+// opened counts c among the open connections once it is upgraded.
+func (s *Server) opened(*Conn) {
+	s.mu.Lock()
+	s.open++
+	s.mu.Unlock()
+}
+
+// release removes c from the registry; it runs on every exit path.
+func (s *Server) release(c *Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, c)
+	if n := s.perIP[c.ip] - 1; n > 0 {
+		s.perIP[c.ip] = n
+	} else {
+		delete(s.perIP, c.ip)
+	}
+	if c.upgraded.Load() {
+		s.open--
+		c.ep.metrics.disconnected()
+	}
+	if s.closing && len(s.conns) == 0 {
+		select {
+		case <-s.drained:
+		default:
+			close(s.drained)
+		}
+	}
+}
+
+// Shutdown closes every stream with 1001 "server shutting down" after its
+// queued frames, cancels the handlers' contexts and waits until every
+// handler returned and every connection is released, or ctx ends (then the
+// remaining connections are dropped without a close handshake and ctx's
+// error is returned). Requests that arrive afterwards get HTTP 503.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.closing {
+		s.closing = true
+		if len(s.conns) == 0 {
+			close(s.drained)
+		}
+	}
+	conns := s.snapshot()
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.closeWith(StatusGoingAway, "server shutting down", true)
+	}
+	select {
+	case <-s.drained:
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		conns = s.snapshot()
+		s.mu.Unlock()
+		cause := fmt.Errorf("ws: shutdown deadline: %w", ctx.Err())
+		for _, c := range conns {
+			c.abort(cause, StatusGoingAway)
+		}
+		return fmt.Errorf("ws: shutdown: %w", ctx.Err())
+	}
+}
+
+func (s *Server) snapshot() []*Conn {
+	conns := make([]*Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	return conns
+}
+
+// checkHandshake returns the HTTP status and text for a request that is not
+// a valid WebSocket opening handshake, 0 for one that is.
+func checkHandshake(w http.ResponseWriter, r *http.Request) (int, string) {
+	if !headerHasToken(r.Header, "Connection", "upgrade") || !headerHasToken(r.Header, "Upgrade", "websocket") {
+		w.Header().Set("Connection", "Upgrade")
+		w.Header().Set("Upgrade", "websocket")
+		return http.StatusUpgradeRequired, "this is a WebSocket endpoint: send a GET request with Connection: Upgrade and Upgrade: websocket"
+	}
+	if !r.ProtoAtLeast(1, 1) {
+		return http.StatusUpgradeRequired, "WebSocket requires HTTP/1.1"
+	}
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", http.MethodGet)
+		return http.StatusMethodNotAllowed, "WebSocket upgrade requires GET"
+	}
+	if r.Header.Get("Sec-WebSocket-Version") != "13" {
+		w.Header().Set("Sec-WebSocket-Version", "13")
+		return http.StatusBadRequest, "unsupported Sec-WebSocket-Version: only 13 is supported"
+	}
+	key, err := base64.StdEncoding.DecodeString(r.Header.Get("Sec-WebSocket-Key"))
+	if err != nil || len(key) != 16 {
+		return http.StatusBadRequest, "invalid Sec-WebSocket-Key"
+	}
+	return 0, ""
+}
+
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for t := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// originAllowed applies the same rule as coder/websocket's Accept (which
+// checks again): no Origin header (not a browser), the request's own host,
+// or a host matching one of patterns.
+func originAllowed(r *http.Request, patterns []string) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(r.Host, u.Host) {
+		return true
+	}
+	for _, p := range patterns {
+		target := u.Host
+		if strings.Contains(p, "://") {
+			target = u.Scheme + "://" + u.Host
+		}
+		if ok, _ := path.Match(strings.ToLower(p), strings.ToLower(target)); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// clientIP is the address connection limits count: the peer of the TCP
+// connection. Forwarding headers are not trusted.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
