@@ -259,3 +259,18 @@ func TestPayloadExtendingATypeInline(t *testing.T) {
 		t.Errorf("payload %s lost the extended attributes", m.Payload.Type.Name())
 	}
 }
+
+func TestResultTypeDefaultNames(t *testing.T) {
+	eval.Reset()
+	t.Cleanup(eval.Reset)
+	cases := map[string]string{
+		"application/vnd.chat.room-event":       "ChatRoomEvent",
+		"application/vnd.goa.example.bottle":    "GoaExampleBottle",
+		"application/vnd.event+json; type=list": "Event",
+	}
+	for id, want := range cases {
+		if got := ResultType(id).TypeName; got != want {
+			t.Errorf("ResultType(%q).TypeName = %q, want %q", id, got, want)
+		}
+	}
+}

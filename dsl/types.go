@@ -291,8 +291,11 @@ func mediaTypeToResultType(identifier string) (string, string, error) {
 		last = last[:i]
 	}
 	last = strings.TrimPrefix(last, "vnd.")
+	// Title-case every word so the default name is a Go identifier
+	// ("vnd.chat.room-event" -> "ChatRoomEvent"), as Goa's generated code
+	// names it.
 	var b strings.Builder
-	for _, e := range strings.Split(last, ".") {
+	for _, e := range strings.FieldsFunc(last, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
 		b.WriteString(title(e))
 	}
 	name := b.String()

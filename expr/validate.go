@@ -45,6 +45,13 @@ func (r *RootExpr) Validate() []*Error {
 			}
 		}
 	}
+	for _, srv := range r.API.Servers {
+		for _, name := range srv.Services {
+			if r.Service(name) == nil {
+				v.errorf(srv.Pos, "server %q hosts service %q, which is not defined: fix the name in Services or declare the service", srv.Name, name)
+			}
+		}
+	}
 	for _, he := range r.API.HTTP.HTTPErrors {
 		if apiError(r, he.Name) == nil {
 			v.errorf(he.Pos, "API: Response(%q) names no error of the API: add Error(%q) to the API or fix the name", he.Name, he.Name)

@@ -132,10 +132,14 @@ func TestServeStreamAnswersErrorsBeforeUpgradeAsHTTP(t *testing.T) {
 }
 
 func TestRecvValidatesAndEndsOnNull(t *testing.T) {
+	ended := make(chan error, 1) // why each stream's last Recv returned
 	url, done := servedStream(t, func(ctx context.Context, s *transport.ServerStream) error {
 		n := 0
 		for {
 			m, err := transport.Recv(ctx, s, validateNote)
+			if err != nil {
+				ended <- err
+			}
 			if errors.Is(err, io.EOF) {
 				if err := s.Send(ctx, map[string]int{"received": n}); err != nil {
 					return err
@@ -165,6 +169,9 @@ func TestRecvValidatesAndEndsOnNull(t *testing.T) {
 		if ce := closeFrameOf(t, c); ce.Code != websocket.StatusNormalClosure {
 			t.Errorf("close %d, want 1000", ce.Code)
 		}
+		if err := <-ended; !errors.Is(err, io.EOF) {
+			t.Errorf("Recv after null = %v, want io.EOF", err)
+		}
 		<-done
 	})
 	t.Run("a note failing validation closes 1007 naming the attribute", func(t *testing.T) {
@@ -173,6 +180,9 @@ func TestRecvValidatesAndEndsOnNull(t *testing.T) {
 		ce := closeFrameOf(t, c)
 		if ce.Code != websocket.StatusInvalidFramePayloadData || ce.Reason != `"author" is missing from body` {
 			t.Errorf("close %d %q, want 1007 naming author", ce.Code, ce.Reason)
+		}
+		if err := <-ended; !ws.IsInvalid(err) || !duplex.IsValidationError(err) {
+			t.Errorf("Recv = %v, want the validation error marked invalid", err)
 		}
 		<-done
 	})
@@ -183,6 +193,9 @@ func TestRecvValidatesAndEndsOnNull(t *testing.T) {
 		if ce.Code != websocket.StatusInvalidFramePayloadData || !strings.HasPrefix(ce.Reason, "invalid JSON: ") {
 			t.Errorf("close %d %q, want 1007 invalid JSON", ce.Code, ce.Reason)
 		}
+		if err := <-ended; ws.CloseStatus(err) != ws.StatusInvalidPayload {
+			t.Errorf("Recv = %v, want the 1007 close", err)
+		}
 		<-done
 	})
 	t.Run("a client close 1000 is io.EOF too", func(t *testing.T) {
@@ -190,6 +203,9 @@ func TestRecvValidatesAndEndsOnNull(t *testing.T) {
 		sendFrame(t, c, `{"author":"bo","text":"bye"}`)
 		readFrame(t, c)
 		_ = c.Close(websocket.StatusNormalClosure, "")
+		if err := <-ended; !errors.Is(err, io.EOF) {
+			t.Errorf("Recv after the client's 1000 close = %v, want io.EOF", err)
+		}
 		<-done
 	})
 }

@@ -88,6 +88,7 @@ type Conn struct {
 	rerr     error         // written once, before rerrSet
 	rerrSet  atomic.Bool
 	parked   atomic.Bool // the reader waits for Receive: pongs are not read
+	busy     atomic.Bool // the writer is writing: pings would queue behind it
 
 	finalCode atomic.Int32   // the code the connection closed with
 	wg        sync.WaitGroup // the reader and the running writer
@@ -520,6 +521,8 @@ func (c *Conn) writeLoop() {
 }
 
 func (c *Conn) writeBatch(batch [][]byte) error {
+	c.busy.Store(true)
+	defer c.busy.Store(false)
 	c.wtimer.Reset(c.ep.cfg.WriteTimeout)
 	for _, f := range batch {
 		if err := c.ws.Write(context.Background(), websocket.MessageText, f); err != nil {
@@ -672,8 +675,7 @@ func isNull(frame []byte) bool {
 
 // beat pings the peer, in the heartbeat timer's goroutine, and releases
 // the connection when the pong does not come back within the timeout; then
-// it re-arms the timer. While the reader waits for the handler to Receive,
-// pongs cannot be read, so no ping is judged then.
+// it re-arms the timer.
 func (c *Conn) beat() {
 	c.hbMu.Lock()
 	if c.hbStopped {
@@ -686,11 +688,11 @@ func (c *Conn) beat() {
 	if c.life.Err() != nil {
 		return
 	}
-	if !c.parked.Load() && !c.closing() {
+	if !c.excused() {
 		ctx, cancel := context.WithTimeout(c.life, c.ep.cfg.HeartbeatTimeout)
 		err := c.ws.Ping(ctx)
 		cancel()
-		if err != nil && !c.parked.Load() && !c.closing() {
+		if err != nil && !c.excused() {
 			c.ep.log.Info("websocket peer missed heartbeat", "id", c.id, "timeout", c.ep.cfg.HeartbeatTimeout)
 			c.abort(ErrHeartbeatTimeout, StatusAbnormal)
 			return
@@ -701,6 +703,13 @@ func (c *Conn) beat() {
 		c.hb.Reset(c.ep.cfg.HeartbeatInterval)
 	}
 	c.hbMu.Unlock()
+}
+
+// excused reports whether a missing pong says nothing about the peer: the
+// reader is waiting for the handler (pongs are not read), the writer is
+// busy (the write timeout judges that peer), or the connection is closing.
+func (c *Conn) excused() bool {
+	return c.parked.Load() || c.busy.Load() || c.closing()
 }
 
 // stopHeartbeat disarms the heartbeat and waits for a running beat.

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -149,4 +152,81 @@ func TestPeerThatStopsReadingIsDroppedAfterWriteTimeout(t *testing.T) {
 	}
 	ts.handlerResult(t)
 	good.echoes(t)
+}
+
+func TestEndpointOptionsApplyAfterTheServers(t *testing.T) {
+	srv := NewServer(WithReadLimit(1000), WithLogger(slog.New(slog.DiscardHandler)))
+	small := &Endpoint{Service: "s", Method: "small", Options: []Option{WithReadLimit(10)}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/small", func(w http.ResponseWriter, r *http.Request) { _ = srv.Handle(w, r, small, echoHandler) })
+	mux.HandleFunc("/default", func(w http.ResponseWriter, r *http.Request) { _ = srv.Handle(w, r, nil, echoHandler) })
+	hs := httptest.NewServer(mux)
+	t.Cleanup(func() {
+		if err := srv.Shutdown(context.Background()); err != nil {
+			t.Error(err)
+		}
+		hs.Close()
+	})
+	frame := []byte(`"` + strings.Repeat("a", 20) + `"`)
+	for path, want := range map[string]websocket.StatusCode{"/small": websocket.StatusMessageTooBig, "/default": -1} {
+		c, _, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(hs.URL, "http")+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, c, websocket.MessageText, frame)
+		if want == -1 {
+			if _, b, err := c.Read(context.Background()); err != nil || string(b) != string(frame) {
+				t.Errorf("%s: echo = %s, %v", path, b, err)
+			}
+			_ = c.Close(websocket.StatusNormalClosure, "")
+			continue
+		}
+		if ce := readClose(t, c); ce.Code != want || ce.Reason != "message too big: the limit is 10 bytes" {
+			t.Errorf("%s: close %d %q, want %d for the endpoint's limit", path, ce.Code, ce.Reason, want)
+		}
+		_ = c.CloseNow()
+	}
+}
+
+func TestUnusedConnIsUpgradedAndClosedNormally(t *testing.T) {
+	ts := startServer(t, func(ctx context.Context, c *Conn) error { return nil })
+	c := ts.dial(t, "/stream", nil)
+	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
+		t.Errorf("close = %d, want 1000", ce.Code)
+	}
+	if err := ts.handlerResult(t); err != nil {
+		t.Errorf("Handle = %v", err)
+	}
+}
+
+func TestShutdownCancelsHandlersWaitingBeforeTheUpgrade(t *testing.T) {
+	waiting := make(chan struct{})
+	upgradeErr := make(chan error, 1)
+	ts := startServer(t, func(ctx context.Context, c *Conn) error {
+		close(waiting)
+		<-ctx.Done() // e.g. an authorization call that honours ctx
+		err := c.Upgrade()
+		upgradeErr <- err
+		return err
+	})
+	dialed := make(chan *http.Response, 1)
+	go func() {
+		_, resp, _ := websocket.Dial(context.Background(), ts.wsURL("/stream"), nil)
+		dialed <- resp
+	}()
+	<-waiting
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := ts.ws.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if err := <-upgradeErr; err == nil {
+		t.Error("Upgrade after Shutdown succeeded")
+	}
+	if resp := <-dialed; resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("response = %v, want HTTP 503", resp)
+	}
+	if err := ts.handlerResult(t); err != nil {
+		t.Errorf("Handle = %v, want nil (it answered 503 itself)", err)
+	}
 }

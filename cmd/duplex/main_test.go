@@ -211,6 +211,16 @@ func TestGenWritesFilesAndReusesCachedBuild(t *testing.T) {
 	}
 	t.Logf("duplex gen: first run (build) %v, second run (cached) %v", first, second)
 
+	// -o writes gen/ under another directory of the module, with import
+	// paths to match.
+	if _, stderr, code = duplexRun(t, bin, dir, cache, "gen", "example.com/demo/design", "-o", "sub"); code != 0 {
+		t.Fatalf("gen -o sub: exit %d\n%s", code, stderr)
+	}
+	client, err := os.ReadFile(filepath.Join(dir, "sub", "gen", "http", "demo", "client", "client.go"))
+	if err != nil || !strings.Contains(string(client), `"example.com/demo/sub/gen/demo"`) {
+		t.Errorf("gen -o sub: client.go does not import example.com/demo/sub/gen/demo (err %v)", err)
+	}
+
 	// A changed design is a new generator program.
 	design := filepath.Join(dir, "design", "design.go")
 	if err := os.WriteFile(design, []byte(goodDesign+"\n// changed\n"), 0o644); err != nil {

@@ -11,6 +11,7 @@ type apiData struct {
 	CLIPath  string // import path of gen/http/cli/<api>
 	Port     string // default -http-port, "8080"
 	Services []*serviceData
+	HTTP     []*serviceData // the services served over HTTP
 }
 
 // serviceData is one service.
@@ -22,6 +23,7 @@ type serviceData struct {
 	ServerPkg  string // local name of gen/http/<service>/server, "chatsvr"
 	ServerPath string
 	VarName    string // "chat" (Go identifier, lower case)
+	HTTP       bool   // the service has HTTP endpoints (and so a server package)
 	Schemes    []*schemeData
 	Methods    []*methodData
 }

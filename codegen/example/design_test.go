@@ -44,6 +44,9 @@ func TestScaffoldReadsTheDesign(t *testing.T) {
 	if api.PkgName != "myapiapi" || api.ModPath != "example.com/my" || api.CLIPath != "example.com/my/gen/http/cli/myapi" {
 		t.Errorf("api = %s %s %s", api.PkgName, api.ModPath, api.CLIPath)
 	}
+	if len(api.Services) != 1 || len(api.HTTP) != 1 {
+		t.Errorf("services %d, served over HTTP %d; want 1 served over HTTP", len(api.Services), len(api.HTTP))
+	}
 	s := api.Services[0]
 	var auths []string
 	for _, sc := range s.Schemes {

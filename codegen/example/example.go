@@ -27,7 +27,11 @@ func files(api *apiData) ([]*codegen.File, error) {
 		codegen.Std("net/http"), codegen.Std("os"), codegen.Std("os/signal"), codegen.Std("syscall"),
 		codegen.Std("time"), codegen.WSImport, {Name: api.PkgName, Path: api.ModPath},
 	}
-	for _, s := range api.Services {
+	if len(api.HTTP) == 0 {
+		// Nothing to serve or call over HTTP: no server, no CLI.
+		return out, nil
+	}
+	for _, s := range api.HTTP {
 		imports = append(imports, codegen.Import{Name: s.PkgName, Path: s.ImportPath}, codegen.Import{Name: s.ServerPkg, Path: s.ServerPath})
 	}
 	f, err := render(path.Join("cmd", cmd, "main.go"), "main", fmt.Sprintf("Command %s serves the %s API over HTTP and WebSocket.", cmd, api.APIName), serverT, api, imports)

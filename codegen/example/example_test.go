@@ -12,7 +12,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // fixtureAPI is the chat API of the guide as the templates see it.
 func fixtureAPI() *apiData {
-	return &apiData{
+	api := &apiData{
 		APIName: "chat", PkgName: "chatapi", ModPath: "example.com/chat", CLIPath: "example.com/chat/gen/http/cli/chat", Port: "8080",
 		Services: []*serviceData{{
 			Name: "chat", GoName: "Chat", PkgName: "chat", ImportPath: "example.com/chat/gen/chat",
@@ -27,6 +27,8 @@ func fixtureAPI() *apiData {
 			},
 		}},
 	}
+	api.HTTP = api.Services
+	return api
 }
 
 func TestScaffoldMatchesGoldenFiles(t *testing.T) {

@@ -40,6 +40,10 @@ func buildAPI(genPkg string, root *expr.RootExpr) *apiData {
 			ServerPath: path.Join(genPkg, "http", codegen.SnakeCase(svc.Name), "server"),
 			VarName:    codegen.Goify(svc.Name, false),
 		}
+		if hs := root.API.HTTP.Service(svc.Name); hs != nil && len(hs.Endpoints) > 0 {
+			s.HTTP = true
+			api.HTTP = append(api.HTTP, s)
+		}
 		kinds := map[expr.SchemeKind]bool{}
 		for _, me := range svc.Methods {
 			for _, req := range me.Requirements {

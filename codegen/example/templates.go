@@ -89,7 +89,7 @@ func serve(addr string, logger *slog.Logger) error {
 	// messages) and its Shutdown closes every open stream with 1001.
 	wsrv := ws.NewServer(ws.WithLogger(logger))
 	mux := http.NewServeMux()
-{{- range .Services }}
+{{- range .HTTP }}
 	{{ .VarName }}Server := {{ .ServerPkg }}.New({{ .PkgName }}.NewEndpoints({{ $.PkgName }}.New{{ .GoName }}()), wsrv)
 	{{ .VarName }}Server.Mount(mux)
 	for _, m := range {{ .VarName }}Server.Mounts {

@@ -56,7 +56,14 @@ func (c *Client) {{ .GoName }}() duplex.Endpoint {
 	}
 }
 {{- else }}
-		req, err := transport.NewRequest(ctx, {{ quote .Verb }}, transport.URL(c.scheme, c.host, path, q), {{ if .Body }}payload{{ else }}nil{{ end }})
+{{- if .BodyFields }}
+		body := struct {
+{{- range .BodyFields }}
+			{{ .Field }} {{ .Ref }} ` + "`" + `json:{{ quote .Tag }}` + "`" + `
+{{- end }}
+		}{ {{- range $i, $f := .BodyFields }}{{ if $i }}, {{ end }}{{ $f.Field }}: payload.{{ $f.Field }}{{ end -}} }
+{{- end }}
+		req, err := transport.NewRequest(ctx, {{ quote .Verb }}, transport.URL(c.scheme, c.host, path, q), {{ if .BodyFields }}body{{ else if .Body }}payload{{ else }}nil{{ end }})
 		if err != nil {
 			return nil, err
 		}

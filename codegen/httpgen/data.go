@@ -30,7 +30,11 @@ type methodData struct {
 	GoName  string // "Echo"
 	Verb    string // "GET"
 	Pattern string // ServeMux path, "/rooms/{room}/history"
-	Stream  string // unary, clientStream, serverStream or bidiStream
+	// Routes are every verb and pattern the server mounts the method on:
+	// the first route, then the other routes and service path prefixes.
+	// Clients use the first.
+	Routes []*routeData
+	Stream string // unary, clientStream, serverStream or bidiStream
 
 	// PayloadRef is the Go type of the payload ("*chat.CountPayload", "string"),
 	// empty when the method has none; PayloadType is the type without "*".
@@ -39,9 +43,13 @@ type methodData struct {
 	PayloadObj      bool   // the payload is a struct
 	ValidatePayload string // "chat.ValidateCountPayload" or empty
 	Body            bool   // unary: the request has a JSON body (the payload minus params)
-	Params          []*paramData
-	Basic           *basicData // Basic auth user/password fields
-	Tokens          []*tokenData
+	// BodyFields are the payload fields the client sends in the body when
+	// some travel elsewhere (path, query, headers, credentials); empty when
+	// the whole payload is the body.
+	BodyFields []*bodyField
+	Params     []*paramData
+	Basic      *basicData // Basic auth user/password fields
+	Tokens     []*tokenData
 
 	ResultRef  string // "*chat.Event", "int", empty when none
 	ResultType string // without "*"
@@ -63,6 +71,18 @@ type methodData struct {
 	DialOptions   []string // Go expressions of ws.DialOption the client adds (design subprotocols)
 	PathArgs      []*paramData
 	SuccessStatus string // "http.StatusOK"
+}
+
+// bodyField is one payload field sent in a request body.
+type bodyField struct {
+	Field string // Go field, "Filter"
+	Ref   string // Go type, "*string"
+	Tag   string // JSON tag value, "filter,omitempty"
+}
+
+// routeData is one verb and ServeMux pattern.
+type routeData struct {
+	Verb, Pattern string
 }
 
 // paramData is a payload attribute read from the path, query or header.

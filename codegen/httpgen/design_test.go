@@ -39,6 +39,9 @@ func chatDesign() {
 		})
 		dsl.View("tiny", func() { dsl.Attribute("message") })
 	})
+	key := dsl.APIKeySecurity("key", func() {
+		dsl.Description("API key in the X-API-Key header")
+	})
 	dsl.Service("chat", func() {
 		dsl.Error("unauthorized", dsl.String)
 		dsl.HTTP(func() {
@@ -75,6 +78,38 @@ func chatDesign() {
 				dsl.Param("limit")
 				dsl.Param("order")
 				dsl.Header("request_id:X-Request-ID")
+			})
+		})
+		dsl.Method("search", func() {
+			dsl.Security(key)
+			dsl.Payload(func() {
+				dsl.APIKey("key", "key", dsl.String)
+				dsl.Attribute("page", dsl.Int)
+				dsl.Attribute("tags", dsl.ArrayOf(dsl.String))
+				dsl.Attribute("exact", dsl.Boolean, func() { dsl.Default(false) })
+				dsl.Attribute("filter", dsl.String)
+				dsl.Required("key", "page")
+			})
+			dsl.Result(dsl.ArrayOf(event))
+			dsl.HTTP(func() {
+				dsl.POST("/search/{page}")
+				dsl.Header("key:X-API-Key")
+				dsl.Param("tags")
+				dsl.Param("exact")
+			})
+		})
+		dsl.Method("feed", func() {
+			dsl.Security(key)
+			dsl.Payload(func() {
+				dsl.APIKey("key", "key", dsl.String)
+				dsl.Attribute("since", dsl.Int64)
+				dsl.Required("key")
+			})
+			dsl.StreamingResult(dsl.String)
+			dsl.HTTP(func() {
+				dsl.GET("/feed")
+				dsl.Param("key:api_key")
+				dsl.Header("since:X-Since")
 			})
 		})
 		dsl.Method("listener", func() {

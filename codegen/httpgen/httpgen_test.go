@@ -41,6 +41,11 @@ func fixtureChat() *serviceData {
 
 func TestTemplatesMatchGoldenFiles(t *testing.T) {
 	s := fixtureChat()
+	for _, m := range s.Methods {
+		m.Routes = []*routeData{{m.Verb, m.Pattern}}
+	}
+	// A second route for history, as Goa allows.
+	s.Methods[1].Routes = append(s.Methods[1].Routes, &routeData{"GET", "/history/{room}"})
 	files, err := serviceFiles(s)
 	if err != nil {
 		t.Fatal(err)

@@ -86,6 +86,16 @@ func buildMethod(s *serviceData, e *expr.HTTPEndpointExpr) (*methodData, error) 
 		Verb:    route.Method,
 		Pattern: muxPattern(route.FullPath()),
 	}
+	seen := map[string]bool{}
+	for _, r := range e.Routes {
+		for _, p := range r.FullPaths() {
+			rd := &routeData{Verb: r.Method, Pattern: muxPattern(p)}
+			if key := rd.Verb + " " + rd.Pattern; !seen[key] {
+				seen[key] = true
+				m.Routes = append(m.Routes, rd)
+			}
+		}
+	}
 	switch me.Stream {
 	case expr.ClientStreamKind:
 		m.Stream = clientStream
@@ -103,6 +113,9 @@ func buildMethod(s *serviceData, e *expr.HTTPEndpointExpr) (*methodData, error) 
 		m.PayloadObj = expr.AsObject(me.Payload.Type) != nil
 		m.ValidatePayload = qualify(pkg, service.ValidateFuncName(me, me.Payload, "Payload"))
 		m.Body = !m.Streaming() && hasBody(e, me.Payload)
+		if m.Body {
+			m.BodyFields = bodyFields(e, me.Payload, pkg)
+		}
 		if err := buildParams(m, e, me.Payload); err != nil {
 			return nil, err
 		}
@@ -168,6 +181,44 @@ func mappedAttr(m *expr.MappedAttributeExpr, name string) *expr.AttributeExpr {
 	return m.Find(name)
 }
 
+// bodyFields returns the payload fields of the request body when some
+// payload attributes travel elsewhere, nil when the whole payload is the
+// body. Their tags follow the service package's (codegen.GoStructDef).
+func bodyFields(e *expr.HTTPEndpointExpr, payload *expr.AttributeExpr, pkg string) []*bodyField {
+	obj := expr.AsObject(payload.Type)
+	if obj == nil {
+		return nil
+	}
+	var fields []*bodyField
+	for _, nat := range *obj {
+		if !inBody(e, nat) {
+			continue
+		}
+		tag := nat.Name
+		if !payload.IsRequired(nat.Name) && !nat.Attribute.HasDefaultValue() {
+			tag += ",omitempty"
+		}
+		fields = append(fields, &bodyField{
+			Field: codegen.GoFieldName(nat.Name),
+			Ref:   codegen.GoFieldRef(payload, nat.Name, pkg),
+			Tag:   tag,
+		})
+	}
+	if len(fields) == len(*obj) {
+		return nil
+	}
+	return fields
+}
+
+// inBody reports whether a payload attribute travels in the request body.
+func inBody(e *expr.HTTPEndpointExpr, nat *expr.NamedAttributeExpr) bool {
+	if mappedAttr(e.Params, nat.Name) != nil || mappedAttr(e.Headers, nat.Name) != nil {
+		return false
+	}
+	kind, _ := expr.SecurityAttribute(nat.Attribute)
+	return kind == ""
+}
+
 // hasBody reports whether a unary request carries a JSON body: some payload
 // attribute travels in neither the path, the query string, a header nor the
 // credentials.
@@ -177,13 +228,9 @@ func hasBody(e *expr.HTTPEndpointExpr, payload *expr.AttributeExpr) bool {
 		return e.Params.Len() == 0 && e.Headers.Len() == 0
 	}
 	for _, nat := range *obj {
-		if mappedAttr(e.Params, nat.Name) != nil || mappedAttr(e.Headers, nat.Name) != nil {
-			continue
+		if inBody(e, nat) {
+			return true
 		}
-		if kind, _ := expr.SecurityAttribute(nat.Attribute); kind != "" {
-			continue
-		}
-		return true
 	}
 	return false
 }

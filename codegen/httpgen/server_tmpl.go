@@ -33,8 +33,10 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server) *Server {
 	}
 	return &Server{
 		Mounts: []*MountPoint{
-{{- range .Methods }}
-			{ {{- quote .GoName }}, {{ quote .Verb }}, {{ quote .Pattern }}},
+{{- range $m := .Methods }}
+{{- range .Routes }}
+			{ {{- quote $m.GoName }}, {{ quote .Verb }}, {{ quote .Pattern }}},
+{{- end }}
 {{- end }}
 		},
 {{- range .Methods }}
@@ -65,8 +67,10 @@ func (s *Server) Use(m func(http.Handler) http.Handler) {
 
 // Mount registers every handler on mux.
 func (s *Server) Mount(mux *http.ServeMux) {
-{{- range .Methods }}
-	mux.Handle({{ quote (print .Verb " " .Pattern) }}, s.{{ .GoName }})
+{{- range $m := .Methods }}
+{{- range .Routes }}
+	mux.Handle({{ quote (print .Verb " " .Pattern) }}, s.{{ $m.GoName }})
+{{- end }}
 {{- end }}
 }
 

@@ -130,6 +130,7 @@ var _ = Service("chat", func() {
 			Field(1, "message", String, "メッセージ内容")
 			Required("message")
 		})
+		Result(Int, "Number of messages received.")
 
 		HTTP(func() {
 			GET("/listen") // WebSocketエンドポイント
