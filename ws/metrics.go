@@ -1,4 +1,3 @@
-//go:build duplexmetrics
 
 package ws
 
