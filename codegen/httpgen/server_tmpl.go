@@ -218,6 +218,10 @@ func (s *{{ $st }}) SendAndCloseWithContext(ctx context.Context, v {{ .StreamRes
 // Close ends the stream: the connection closes with 1000 once queued
 // messages are written.
 func (s *{{ $st }}) Close() error { return s.s.Close() }
+
+// Conn returns the WebSocket connection of the stream, for fan-out that
+// writes pre-encoded frames (hub.Member: ID and SendRaw).
+func (s *{{ $st }}) Conn() *ws.Conn { return s.s.Conn() }
 {{- if .ViewedFn }}
 
 // SetView sets the view results are projected with.
