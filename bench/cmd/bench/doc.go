@@ -1,0 +1,12 @@
+// Command bench runs the comparison: it builds cmd/benchserver, starts one
+// process per server (raw gorilla/websocket, Goa, Duplex …), runs every
+// scenario against every server in interleaved rounds on 127.0.0.1, and
+// writes the table of ratios (markdown) and a chart (SVG).
+//
+// Run it from the bench directory:
+//
+//	go run ./cmd/bench -rounds 5 -out ../BENCHMARKS.md
+//
+// -short runs a few hundred messages per scenario (a check that the harness
+// works, not a measurement).
+package main

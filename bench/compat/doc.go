@@ -1,0 +1,10 @@
+// Package compat holds the wire-compatibility tests between Duplex and Goa
+// (DESIGN.md, "Compatibility contract"): the client Goa v3 generates for the
+// bench design drives the server Duplex generates for the same design, and
+// the client Duplex generates drives Goa's server, for every method of the
+// design (unary publish, client→server stream with a result, server→client
+// stream to its end, bidirectional echo, and a room stream), with the
+// same-framework pairs run alongside as controls.
+//
+// It has no code outside its tests; it is not a client library.
+package compat
