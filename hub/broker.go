@@ -162,3 +162,55 @@ func (b *MemoryBroker) Close() error {
 	b.closed = true
 	return nil
 }
+
+// HistoryBroker is a Broker that also stores each room's messages, such as
+// natsbroker.Broker on JetStream. A Hub given one (WithBroker) uses it:
+//
+//   - HistoryContext reaches past the Hub's in-memory window, and serves
+//     the rooms the Hub does not hold (after a restart, or on another node);
+//   - JoinAfter catches a member up from any stored sequence, so a client
+//     that reconnects to another node resumes where it stopped;
+//   - a room the Hub creates (again) takes its last sequence from LastSeq
+//     and subscribes with SubscribeAfter from there, so RoomInfo.LastSeq is
+//     right before the first delivery and no message falls between the two.
+type HistoryBroker interface {
+	Broker
+	// History returns up to limit stored messages of room with a sequence
+	// above after, oldest first (limit <= 0: all stored ones). Messages the
+	// broker no longer keeps are missing, so the first Seq may be greater
+	// than after+1. A room never published to has no history and no error.
+	History(ctx context.Context, room string, after int64, limit int) ([]Envelope, error)
+	// SubscribeAfter is Subscribe starting after sequence after: deliver
+	// receives the stored messages above it, then every new one, with no
+	// gap and no duplicate, one call at a time.
+	SubscribeAfter(room string, after int64, deliver func(Envelope)) (cancel func(), err error)
+	// LastSeq returns the sequence of the last message of room, 0 if none.
+	LastSeq(ctx context.Context, room string) (int64, error)
+}
+
+// PresenceBroker is a Broker that also tracks room members across the
+// nodes sharing it, such as natsbroker.Broker. A Hub given one (WithBroker)
+// records each member it joins and removes with Join and Leave, watches
+// every room it holds and forwards the joins and leaves of members on other
+// nodes to its own members, and lists every node's members in
+// Hub.Members.
+type PresenceBroker interface {
+	Broker
+	// NodeID names this node; it is the Node of the PresenceMember and
+	// PresenceEvent values of the members joined through this broker.
+	NodeID() string
+	// Join records member as present in room on this node, until Leave.
+	// Member IDs are unique within a room across nodes; joining twice
+	// through one node without leaving returns ErrDuplicateMember.
+	Join(ctx context.Context, room, member string, info PresenceInfo) error
+	// Leave removes member from room if it joined through this node;
+	// otherwise it does nothing.
+	Leave(ctx context.Context, room, member string) error
+	// Members returns the members of room on every node, sorted by ID.
+	Members(room string) []PresenceMember
+	// Watch calls fn for each join and leave in room on any node (this
+	// one included), one call at a time and in one order, until cancel is
+	// called; fn must return quickly. A call already running may finish
+	// after cancel returns.
+	Watch(room string, fn func(PresenceEvent)) (cancel func())
+}

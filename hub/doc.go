@@ -40,8 +40,29 @@
 // (chatd -data) is the stream's, replayed by such a broker; the Hub's own
 // history is an in-memory window.
 //
-// Presence is per process: join and leave events go to the members of this
-// Hub, not through the broker.
+// # History, resumption and presence across nodes
+//
+// A broker may offer more than ordering, through two optional interfaces
+// the Hub looks for (natsbroker.Broker implements both):
+//
+//   - HistoryBroker stores each room's messages. HistoryContext then reads
+//     them when the Hub's window does not reach back far enough or the Hub
+//     does not hold the room (after a restart), JoinAfter catches a
+//     resuming member up from them, and a room the Hub creates continues
+//     from the stored last sequence.
+//   - PresenceBroker tracks members across nodes. The Hub records its
+//     members there, forwards the join and leave events of other nodes'
+//     members to its own members (PresenceEvent.Node says where, and
+//     Expired marks the members of a node that died), and Members lists
+//     every node's members.
+//
+// JoinAfter works with any broker: a client that saw sequence N rejoins
+// (on this node or another) and is handed every later message once, in
+// order, then live ones. With the MemoryBroker only the Hub's window is
+// available, so a client further behind misses what fell out of it.
+//
+// Without a PresenceBroker presence is per process: join and leave events
+// go to the members of this Hub only.
 //
 // # What it is not
 //

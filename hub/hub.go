@@ -50,6 +50,13 @@ type PresenceEvent struct {
 	Info PresenceInfo `json:"info"`
 	// Time is when the member joined or left.
 	Time time.Time `json:"timestamp"`
+	// Node is the node the member joined through, with a PresenceBroker
+	// (its NodeID); empty otherwise.
+	Node string `json:"node,omitempty"`
+	// Expired is true for a leave caused by the member's node no longer
+	// refreshing its presence (the node died or lost its broker), as a
+	// PresenceBroker reports it; false for a member that left.
+	Expired bool `json:"expired,omitempty"`
 }
 
 // PresenceMember describes a current member of a room.
@@ -62,6 +69,9 @@ type PresenceMember struct {
 	View string `json:"view"`
 	// JoinedAt is when the member joined.
 	JoinedAt time.Time `json:"joined_at"`
+	// Node is the node the member joined through, with a PresenceBroker
+	// (its NodeID); empty otherwise. Members of other nodes have no View.
+	Node string `json:"node,omitempty"`
 }
 
 // Entry is one message of a room's history.
@@ -123,7 +133,9 @@ var (
 type Option func(*Hub)
 
 // WithBroker sets the broker messages go through; the default is a new
-// MemoryBroker, which is right for one process.
+// MemoryBroker, which is right for one process. A broker that also
+// implements HistoryBroker or PresenceBroker (natsbroker.Broker does both)
+// gives the Hub durable history and resumption, and presence across nodes.
 func WithBroker(b Broker) Option { return func(h *Hub) { h.broker = b } }
 
 // WithHistoryLimit sets how many messages each room keeps for History
@@ -169,6 +181,9 @@ func WithPresenceEvent(render func(PresenceEvent) any) Option {
 // for concurrent use.
 type Hub struct {
 	broker         Broker
+	hb             HistoryBroker  // broker, if it stores history
+	pb             PresenceBroker // broker, if it tracks presence
+	node           string         // pb.NodeID()
 	historyLimit   int
 	idleTimeout    time.Duration
 	now            func() time.Time
@@ -185,8 +200,9 @@ type Hub struct {
 }
 
 type room struct {
-	name   string
-	cancel func() // broker subscription
+	name    string
+	cancel  func() // broker subscription
+	unwatch func() // presence watch, with a PresenceBroker
 
 	mu         sync.Mutex
 	closed     bool
@@ -195,6 +211,9 @@ type room struct {
 	history    []Entry
 	lastSeq    int64
 	lastActive time.Time
+	// leaves are members removed under mu whose PresenceBroker entry is
+	// still to be removed, outside mu (see flushLeaves).
+	leaves []string
 }
 
 type membership struct {
@@ -202,6 +221,20 @@ type membership struct {
 	view     string
 	info     PresenceInfo
 	joinedAt time.Time
+	// catchup, while not nil, collects the frames sent to a member that
+	// JoinAfter is still catching up, in order, instead of sending them.
+	catchup *[]pendingFrame
+	// skip is the last sequence JoinAfter sent from a HistoryBroker, which
+	// may be ahead of the Hub's deliveries: live messages up to it are not
+	// sent again.
+	skip int64
+}
+
+// pendingFrame is a frame held for a member being caught up; seq is the
+// message's sequence, 0 for a presence event.
+type pendingFrame struct {
+	seq   int64
+	frame []byte
 }
 
 // New returns a Hub configured by opts.
@@ -219,12 +252,17 @@ func New(opts ...Option) *Hub {
 	if h.broker == nil {
 		h.broker = NewMemoryBroker(h.now)
 	}
+	h.hb, _ = h.broker.(HistoryBroker)
+	if h.pb, _ = h.broker.(PresenceBroker); h.pb != nil {
+		h.node = h.pb.NodeID()
+	}
 	return h
 }
 
 // room returns the room called name, creating it and subscribing to the
-// broker if needed.
-func (h *Hub) room(name string) (*room, error) {
+// broker if needed (and, with a HistoryBroker, reading its last sequence,
+// and with a PresenceBroker, watching its presence).
+func (h *Hub) room(ctx context.Context, name string) (*room, error) {
 	if name == "" {
 		return nil, ErrEmptyRoom
 	}
@@ -242,29 +280,90 @@ func (h *Hub) room(name string) (*room, error) {
 		byView:     make(map[string]map[string]*membership),
 		lastActive: h.now(),
 	}
-	cancel, err := h.broker.Subscribe(name, func(env Envelope) { h.deliver(r, env) })
+	deliver := func(env Envelope) { h.deliver(r, env) }
+	var err error
+	if h.hb != nil {
+		// Subscribing after the last stored sequence leaves no message
+		// between the two, and a re-created room continues its sequence.
+		if r.lastSeq, err = h.hb.LastSeq(ctx, name); err != nil {
+			return nil, fmt.Errorf("hub: room %q: %w", name, err)
+		}
+		r.cancel, err = h.hb.SubscribeAfter(name, r.lastSeq, deliver)
+	} else {
+		r.cancel, err = h.broker.Subscribe(name, deliver)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("hub: room %q: %w", name, err)
 	}
-	r.cancel = cancel
+	if h.pb != nil {
+		r.unwatch = h.pb.Watch(name, func(ev PresenceEvent) { h.remotePresence(r, ev) })
+	}
 	h.rooms[name] = r
 	return r, nil
 }
 
+// stop ends r's broker subscription and presence watch; r.mu must not be
+// held, as the broker may be delivering to r.
+func (r *room) stop() {
+	r.cancel()
+	if r.unwatch != nil {
+		r.unwatch()
+	}
+}
+
 // Join adds m to room, receiving messages in view ("" for the published
-// value), and tells the room's other members with a join event. m leaves
-// when leave is called or ctx is done, whichever is first; leave may be
-// called more than once.
+// value) from now on, and tells the room's other members with a join event.
+// With a PresenceBroker the member is also recorded there, so other nodes
+// see it join. m leaves when leave is called or ctx is done, whichever is
+// first; leave may be called more than once.
 func (h *Hub) Join(ctx context.Context, roomName string, m Member, view string, info PresenceInfo) (leave func(), err error) {
+	return h.join(ctx, roomName, m, view, info, 0, false)
+}
+
+// JoinAfter is Join for a member that has already seen the room's messages
+// up to sequence after (a client resuming, on this node or another): before
+// it returns, m is handed every message with a greater sequence, oldest
+// first, from the Hub's history or, when that window does not reach back to
+// after, from the HistoryBroker; then it receives messages live. Nothing
+// published meanwhile is missed or sent twice: messages and presence events
+// that arrive while m catches up are held and handed to it in order after
+// the stored ones. Without a HistoryBroker only the Hub's window is
+// available, so messages older than it are missed; so are messages a
+// HistoryBroker no longer keeps (see its limits). after <= 0 means from the
+// room's first message.
+func (h *Hub) JoinAfter(ctx context.Context, roomName string, m Member, view string, info PresenceInfo, after int64) (leave func(), err error) {
+	return h.join(ctx, roomName, m, view, info, max(after, 0), true)
+}
+
+func (h *Hub) join(ctx context.Context, roomName string, m Member, view string, info PresenceInfo, after int64, resume bool) (leave func(), err error) {
 	if _, ok := h.views[view]; view != "" && !ok {
 		return nil, fmt.Errorf("join %q with view %q: %w", roomName, view, ErrUnknownView)
 	}
+	if roomName == "" {
+		return nil, fmt.Errorf("join %q: %w", roomName, ErrEmptyRoom)
+	}
+	id := m.ID()
+	if h.pb != nil {
+		if err := h.pb.Join(ctx, roomName, id, info); err != nil {
+			return nil, fmt.Errorf("join %q as %q: presence: %w", roomName, id, err)
+		}
+	}
+	// undo removes the presence entry recorded above when the join fails.
+	undo := func() {
+		if h.pb != nil {
+			_ = h.pb.Leave(context.WithoutCancel(ctx), roomName, id)
+		}
+	}
 	ms := &membership{m: m, view: view, info: info}
+	if resume {
+		ms.catchup = new([]pendingFrame)
+	}
 	// Eviction may close the room between lookup and lock; a retry gets a
 	// fresh one. Three tries is plenty: eviction needs an idle room.
 	for range 3 {
-		r, err := h.room(roomName)
+		r, err := h.room(ctx, roomName)
 		if err != nil {
+			undo()
 			return nil, fmt.Errorf("join %q: %w", roomName, err)
 		}
 		r.mu.Lock()
@@ -272,31 +371,34 @@ func (h *Hub) Join(ctx context.Context, roomName string, m Member, view string, 
 			r.mu.Unlock()
 			continue
 		}
-		if _, dup := r.members[m.ID()]; dup {
+		if _, dup := r.members[id]; dup {
 			r.mu.Unlock()
-			return nil, fmt.Errorf("join %q as %q: %w", roomName, m.ID(), ErrDuplicateMember)
+			undo()
+			return nil, fmt.Errorf("join %q as %q: %w", roomName, id, ErrDuplicateMember)
 		}
 		now := h.now()
 		ms.joinedAt = now
-		r.members[m.ID()] = ms
+		r.members[id] = ms
 		set := r.byView[view]
 		if set == nil {
 			set = make(map[string]*membership)
 			r.byView[view] = set
 		}
-		set[m.ID()] = ms
+		set[id] = ms
 		r.lastActive = now
-		h.presenceLocked(r, PresenceEvent{Type: EventJoin, Room: r.name, Member: m.ID(), Info: info, Time: now}, m.ID())
+		h.presenceLocked(r, PresenceEvent{Type: EventJoin, Room: r.name, Member: id, Info: info, Time: now, Node: h.node}, id)
 		r.mu.Unlock()
+		h.flushLeaves(r)
 
 		var once sync.Once
 		remove := func() {
 			once.Do(func() {
 				r.mu.Lock()
-				defer r.mu.Unlock()
-				if r.members[m.ID()] == ms {
+				if r.members[id] == ms {
 					h.removeLocked(r, []*membership{ms})
 				}
+				r.mu.Unlock()
+				h.flushLeaves(r)
 			})
 		}
 		stop := context.AfterFunc(ctx, remove)
@@ -304,9 +406,86 @@ func (h *Hub) Join(ctx context.Context, roomName string, m Member, view string, 
 			stop()
 			remove()
 		}
+		if resume {
+			if err := h.catchUp(ctx, r, ms, after); err != nil {
+				leave()
+				return nil, fmt.Errorf("join %q as %q after %d: %w", roomName, id, after, err)
+			}
+		}
 		return leave, nil
 	}
+	undo()
 	return nil, fmt.Errorf("join %q: room evicted repeatedly", roomName)
+}
+
+// errLeftDuringCatchUp is returned by JoinAfter when the member was removed
+// (its ctx ended, or it was dropped) before it was caught up.
+var errLeftDuringCatchUp = errors.New("hub: member left while catching up")
+
+// catchUp hands ms the messages of r after sequence after, then the frames
+// held for it meanwhile, and makes it live. ms was registered (with its
+// catchup buffer) before the history is read, so every message is either
+// in that history or in the buffer, or both; and a HistoryBroker's history
+// may be ahead of the Hub's deliveries, so later ones too: sequences
+// already sent are skipped, while catching up and then live.
+func (h *Hub) catchUp(ctx context.Context, r *room, ms *membership, after int64) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%w: %w", errLeftDuringCatchUp, err)
+	}
+	entries, err := h.HistoryContext(ctx, r.name, after, 0)
+	if err != nil {
+		return err
+	}
+	sent := after
+	for _, e := range entries {
+		if e.Seq <= sent {
+			continue
+		}
+		frame := e.Data
+		if ms.view != "" {
+			if frame, err = json.Marshal(h.views[ms.view](e.Value)); err != nil {
+				return fmt.Errorf("encode message %d in view %q: %w", e.Seq, ms.view, err)
+			}
+			h.encodes.Add(1)
+		}
+		if err := ms.m.SendRaw(frame); err != nil {
+			h.dropped.Add(1)
+			return fmt.Errorf("send message %d: %w", e.Seq, err)
+		}
+		h.frames.Add(1)
+		sent = e.Seq
+	}
+	for {
+		r.mu.Lock()
+		if r.members[ms.m.ID()] != ms {
+			r.mu.Unlock()
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("%w: %w", errLeftDuringCatchUp, err)
+			}
+			return errLeftDuringCatchUp
+		}
+		held := *ms.catchup
+		if len(held) == 0 {
+			// Live from here, under the lock deliver holds. The stored
+			// history may have been ahead of this Hub's deliveries.
+			ms.catchup, ms.skip = nil, sent
+			r.mu.Unlock()
+			return nil
+		}
+		*ms.catchup = nil
+		r.mu.Unlock()
+		for _, p := range held {
+			if p.seq != 0 && p.seq <= sent {
+				continue
+			}
+			if err := ms.m.SendRaw(p.frame); err != nil {
+				h.dropped.Add(1)
+				return fmt.Errorf("send held frame: %w", err)
+			}
+			h.frames.Add(1)
+			sent = max(sent, p.seq)
+		}
+	}
 }
 
 // Publish publishes one message to room. build receives the sequence number
@@ -317,7 +496,7 @@ func (h *Hub) Join(ctx context.Context, roomName string, m Member, view string, 
 // With the MemoryBroker, every local member has been handed the message
 // when Publish returns.
 func (h *Hub) Publish(ctx context.Context, roomName string, build func(seq int64, at time.Time) (any, error)) (int64, error) {
-	if _, err := h.room(roomName); err != nil {
+	if _, err := h.room(ctx, roomName); err != nil {
 		return 0, fmt.Errorf("publish to %q: %w", roomName, err)
 	}
 	seq, err := h.broker.Publish(ctx, roomName, func(seq int64, at time.Time) (Envelope, error) {
@@ -342,19 +521,31 @@ func (h *Hub) Publish(ctx context.Context, roomName string, build func(seq int64
 // deliver is the broker subscription of room r.
 func (h *Hub) deliver(r *room, env Envelope) {
 	h.delivered.Add(1)
-	value := env.Value
-	if value == nil {
-		value = json.RawMessage(env.Data)
-		if h.decode != nil {
-			v, err := h.decode(r.name, env.Data)
-			if err == nil {
-				value = v
-			}
-		}
-		h.decodes.Add(1)
-	}
+	value := h.value(r.name, env)
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	h.deliverLocked(r, env, value)
+	dropped := len(r.leaves) > 0
+	r.mu.Unlock()
+	if dropped {
+		h.flushLeaves(r)
+	}
+}
+
+// value returns env's Go value, decoding it if it came without one.
+func (h *Hub) value(roomName string, env Envelope) any {
+	if env.Value != nil {
+		return env.Value
+	}
+	h.decodes.Add(1)
+	if h.decode != nil {
+		if v, err := h.decode(roomName, env.Data); err == nil {
+			return v
+		}
+	}
+	return json.RawMessage(env.Data)
+}
+
+func (h *Hub) deliverLocked(r *room, env Envelope, value any) {
 	if r.closed {
 		return
 	}
@@ -384,16 +575,25 @@ func (h *Hub) deliver(r *room, env Envelope) {
 			h.encodes.Add(1)
 			frame = b
 		}
-		failed = h.sendLocked(set, frame, "", failed)
+		failed = h.sendLocked(set, env.Seq, frame, "", failed)
 	}
 	h.removeLocked(r, failed)
 }
 
-// sendLocked hands frame to every member of set except the one called
-// except, and returns failed with the members whose SendRaw failed added.
-func (h *Hub) sendLocked(set map[string]*membership, frame []byte, except string, failed []*membership) []*membership {
+// sendLocked hands frame (message seq, or 0 for a presence event) to every
+// member of set except the one called except, or holds it for a member
+// being caught up, and returns failed with the members whose SendRaw
+// failed added.
+func (h *Hub) sendLocked(set map[string]*membership, seq int64, frame []byte, except string, failed []*membership) []*membership {
 	for id, ms := range set {
 		if id == except {
+			continue
+		}
+		if ms.catchup != nil {
+			*ms.catchup = append(*ms.catchup, pendingFrame{seq: seq, frame: frame})
+			continue
+		}
+		if seq != 0 && seq <= ms.skip {
 			continue
 		}
 		if err := ms.m.SendRaw(frame); err != nil {
@@ -413,7 +613,7 @@ func (h *Hub) presenceLocked(r *room, ev PresenceEvent, except string) {
 	if !ok {
 		return
 	}
-	h.removeLocked(r, h.sendLocked(r.members, frame, except, nil))
+	h.removeLocked(r, h.sendLocked(r.members, 0, frame, except, nil))
 }
 
 func (h *Hub) encodePresence(ev PresenceEvent) ([]byte, bool) {
@@ -448,7 +648,10 @@ func (h *Hub) removeLocked(r *room, members []*membership) {
 			if len(r.byView[ms.view]) == 0 {
 				delete(r.byView, ms.view)
 			}
-			events = append(events, PresenceEvent{Type: EventLeave, Room: r.name, Member: id, Info: ms.info, Time: now})
+			events = append(events, PresenceEvent{Type: EventLeave, Room: r.name, Member: id, Info: ms.info, Time: now, Node: h.node})
+			if h.pb != nil {
+				r.leaves = append(r.leaves, id)
+			}
 		}
 		r.lastActive = now
 		var failed []*membership
@@ -457,31 +660,77 @@ func (h *Hub) removeLocked(r *room, members []*membership) {
 			if !ok {
 				continue
 			}
-			failed = h.sendLocked(r.members, frame, "", failed)
+			failed = h.sendLocked(r.members, 0, frame, "", failed)
 		}
 		members = failed
 	}
 }
 
-// Members returns the current members of room, sorted by ID.
-func (h *Hub) Members(roomName string) []PresenceMember {
-	r := h.lookup(roomName)
-	if r == nil {
-		return nil
+// flushLeaves removes from the PresenceBroker the members removed from r
+// under r.mu since the last call. It is called after r.mu is released, as
+// it waits for the broker. An error is ignored: the broker's entry then
+// expires with its presence timeout.
+func (h *Hub) flushLeaves(r *room) {
+	if h.pb == nil {
+		return
 	}
 	r.mu.Lock()
-	out := make([]PresenceMember, 0, len(r.members))
-	for id, ms := range r.members {
-		out = append(out, PresenceMember{ID: id, Info: ms.info, View: ms.view, JoinedAt: ms.joinedAt})
-	}
+	ids := r.leaves
+	r.leaves = nil
 	r.mu.Unlock()
+	for _, id := range ids {
+		_ = h.pb.Leave(context.Background(), r.name, id)
+	}
+}
+
+// remotePresence forwards a PresenceBroker event of room r to r's members,
+// unless it is about a member of this node (which the Hub announced
+// itself).
+func (h *Hub) remotePresence(r *room, ev PresenceEvent) {
+	if ev.Node == h.node {
+		return
+	}
+	r.mu.Lock()
+	if _, local := r.members[ev.Member]; r.closed || local {
+		r.mu.Unlock()
+		return
+	}
+	r.lastActive = h.now()
+	h.presenceLocked(r, ev, "")
+	r.mu.Unlock()
+	h.flushLeaves(r)
+}
+
+// Members returns the current members of room, sorted by ID: those of this
+// Hub and, with a PresenceBroker, those of every other node too.
+func (h *Hub) Members(roomName string) []PresenceMember {
+	var out []PresenceMember
+	local := make(map[string]bool)
+	if r := h.lookup(roomName); r != nil {
+		r.mu.Lock()
+		out = make([]PresenceMember, 0, len(r.members))
+		for id, ms := range r.members {
+			out = append(out, PresenceMember{ID: id, Info: ms.info, View: ms.view, JoinedAt: ms.joinedAt, Node: h.node})
+			local[id] = true
+		}
+		r.mu.Unlock()
+	}
+	if h.pb != nil {
+		for _, pm := range h.pb.Members(roomName) {
+			if pm.Node != h.node && !local[pm.ID] {
+				out = append(out, pm)
+			}
+		}
+	}
 	slices.SortFunc(out, func(a, b PresenceMember) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }
 
 // History returns up to limit messages of room with a sequence above after,
-// oldest first (limit <= 0: all that are kept). Only the last HistoryLimit
-// messages are kept, and none of a room that was evicted.
+// oldest first (limit <= 0: all that are kept), from the Hub's memory only:
+// the last HistoryLimit messages it delivered, and none of a room it does
+// not hold (evicted, or never joined or published to since New). Use
+// HistoryContext to reach a HistoryBroker's stored history.
 func (h *Hub) History(roomName string, after int64, limit int) []Entry {
 	r := h.lookup(roomName)
 	if r == nil {
@@ -489,6 +738,44 @@ func (h *Hub) History(roomName string, after int64, limit int) []Entry {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return windowLocked(r, after, limit)
+}
+
+// HistoryContext is History that, when the broker is a HistoryBroker and
+// the Hub's in-memory window does not reach back to after (or the Hub does
+// not hold the room: after a restart, or on another node), reads the
+// broker's stored history instead, decoding it with WithDecoder. With the
+// broker, limit <= 0 returns every stored message after after, so give a
+// limit. Messages the broker no longer keeps are missing (the first Seq
+// is then above after+1). Without a HistoryBroker it is History.
+func (h *Hub) HistoryContext(ctx context.Context, roomName string, after int64, limit int) ([]Entry, error) {
+	after = max(after, 0)
+	if r := h.lookup(roomName); r != nil {
+		r.mu.Lock()
+		covered := h.hb == nil || after >= r.lastSeq || len(r.history) > 0 && r.history[0].Seq <= after+1
+		if covered {
+			defer r.mu.Unlock()
+			return windowLocked(r, after, limit), nil
+		}
+		r.mu.Unlock()
+	}
+	if h.hb == nil {
+		return nil, nil
+	}
+	envs, err := h.hb.History(ctx, roomName, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("history of %q after %d: %w", roomName, after, err)
+	}
+	out := make([]Entry, 0, len(envs))
+	for _, env := range envs {
+		out = append(out, Entry{Seq: env.Seq, Time: env.Time, Value: h.value(roomName, env), Data: env.Data})
+	}
+	return out, nil
+}
+
+// windowLocked returns up to limit entries of r's in-memory history after
+// sequence after; r.mu must be held.
+func windowLocked(r *room, after int64, limit int) []Entry {
 	i, _ := slices.BinarySearchFunc(r.history, after, func(e Entry, seq int64) int {
 		switch {
 		case e.Seq <= seq:
@@ -549,7 +836,7 @@ func (h *Hub) Evict(now time.Time) []string {
 		r.mu.Unlock()
 		if idle {
 			delete(h.rooms, name)
-			r.cancel() // outside r.mu: the broker may be delivering to r
+			r.stop() // outside r.mu: the broker may be delivering to r
 			evicted = append(evicted, name)
 		}
 	}
@@ -571,21 +858,35 @@ func (h *Hub) Run(ctx context.Context) {
 	}
 }
 
-// Close drops every room, cancelling the broker subscriptions; later Join
-// and Publish calls fail with ErrClosed. It does not close the broker or
-// the members.
+// Close drops every room, cancelling the broker subscriptions (and
+// presence watches), and removes this Hub's members from a PresenceBroker;
+// later Join and Publish calls fail with ErrClosed. It does not close the
+// broker or the members.
 func (h *Hub) Close() error {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	h.closed = true
+	type left struct{ room, id string }
+	var leaves []left
 	for name, r := range h.rooms {
 		r.mu.Lock()
 		r.closed = true
+		if h.pb != nil {
+			for id := range r.members {
+				leaves = append(leaves, left{name, id})
+			}
+		}
 		r.mu.Unlock()
-		r.cancel()
+		r.stop()
 		delete(h.rooms, name)
 	}
-	return nil
+	h.mu.Unlock()
+	var errs []error
+	for _, l := range leaves {
+		if err := h.pb.Leave(context.Background(), l.room, l.id); err != nil {
+			errs = append(errs, fmt.Errorf("hub: close: presence leave %q as %q: %w", l.room, l.id, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Stats returns the Hub's counters.

@@ -1,0 +1,421 @@
+package natsbroker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"duplex.dev/hub"
+)
+
+// WithNodeID names this node in presence entries (default: a random id per
+// Broker). Use a stable, unique name per chatd process, such as its host
+// name and port.
+func WithNodeID(id string) Option { return func(c *config) { c.nodeID = id } }
+
+// WithPresenceTimeout sets how long a member of a node that stopped
+// refreshing its entries (a node that died or lost NATS) stays in other
+// nodes' presence: its entries expire between 2/3 of the timeout and the
+// timeout after its last refresh (default 10s, at least 1s). The first
+// node that creates the presence bucket fixes the timeout for all nodes;
+// the others use the bucket's.
+func WithPresenceTimeout(d time.Duration) Option { return func(c *config) { c.presenceTimeout = d } }
+
+// WithPresenceBucket sets the name of the JetStream key-value bucket that
+// holds presence (default "duplex_presence").
+func WithPresenceBucket(name string) Option { return func(c *config) { c.presenceBucket = name } }
+
+// entry is one member's record in the presence bucket.
+type entry struct {
+	Room     string           `json:"room"`
+	ID       string           `json:"id"`
+	Node     string           `json:"node"`
+	Info     hub.PresenceInfo `json:"info"`
+	JoinedAt time.Time        `json:"joined_at"`
+}
+
+func (e entry) member() hub.PresenceMember {
+	return hub.PresenceMember{ID: e.ID, Info: e.Info, JoinedAt: e.JoinedAt, Node: e.Node}
+}
+
+// Presence tracks the members of every room across all nodes sharing one
+// NATS system; the Broker's Join, Leave, Members and Watch (its
+// hub.PresenceBroker methods) use it. Each member is one entry in a JetStream key-value bucket
+// whose entries live for the presence timeout; the member's node refreshes
+// its entries every third of the timeout, so the entries of a node that
+// dies expire and every other node sees a leave event with Expired set
+// (hub.PresenceEvent.Expired).
+// Every node watches the whole bucket, so Members answers from memory and
+// all nodes see events in the same order.
+type Presence struct {
+	kv        jetstream.KeyValue
+	w         jetstream.KeyWatcher
+	stopWatch context.CancelFunc
+	node      string
+	timeout   time.Duration
+	now       func() time.Time
+
+	stop          chan struct{}
+	heartbeatDone chan struct{}
+	readerDone    chan struct{}
+
+	mu       sync.Mutex
+	closed   bool
+	local    map[string]*localEntry      // this node's entries, by key
+	byKey    map[string]entry            // every node's entries, by key
+	rooms    map[string]map[string]entry // room → member ID → member
+	watchers map[int]watcher
+	nextID   int
+}
+
+type localEntry struct {
+	key  string
+	data []byte
+	rev  uint64 // 0 while the first Put is in flight
+}
+
+type watcher struct {
+	room string
+	fn   func(hub.PresenceEvent)
+}
+
+func newPresence(ctx context.Context, js jetstream.JetStream, cfg config) (*Presence, error) {
+	if cfg.presenceTimeout < time.Second {
+		return nil, fmt.Errorf("presence timeout %v: must be at least 1s", cfg.presenceTimeout)
+	}
+	kvCfg := jetstream.KeyValueConfig{
+		Bucket:         cfg.presenceBucket,
+		Description:    "duplex presence",
+		History:        1,
+		TTL:            cfg.presenceTimeout,
+		LimitMarkerTTL: cfg.presenceTimeout,
+		Storage:        jetstream.MemoryStorage,
+		Replicas:       cfg.replicas,
+	}
+	kv, err := js.CreateKeyValue(ctx, kvCfg)
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		kv, err = js.KeyValue(ctx, cfg.presenceBucket)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("presence bucket %s: %w", cfg.presenceBucket, err)
+	}
+	// The bucket's age limit is the timeout that counts, whoever created
+	// it: refreshing at a third of a longer one would let entries expire.
+	status, err := kv.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("presence bucket %s status: %w", cfg.presenceBucket, err)
+	}
+	timeout := cfg.presenceTimeout
+	if ttl := status.TTL(); ttl > 0 {
+		timeout = ttl
+	}
+	// The watcher outlives ctx, which only bounds New; nats.go ends the
+	// watcher's subscription, and a goroutine waiting for it, when
+	// watchCtx is cancelled.
+	watchCtx, stopWatch := context.WithCancel(context.Background())
+	w, err := kv.WatchAll(watchCtx)
+	if err != nil {
+		stopWatch()
+		return nil, fmt.Errorf("watch presence bucket %s: %w", cfg.presenceBucket, err)
+	}
+	p := &Presence{
+		kv:            kv,
+		w:             w,
+		stopWatch:     stopWatch,
+		node:          cfg.nodeID,
+		timeout:       timeout,
+		now:           cfg.now,
+		stop:          make(chan struct{}),
+		heartbeatDone: make(chan struct{}),
+		readerDone:    make(chan struct{}),
+		local:         make(map[string]*localEntry),
+		byKey:         make(map[string]entry),
+		rooms:         make(map[string]map[string]entry),
+		watchers:      make(map[int]watcher),
+	}
+	synced := make(chan struct{})
+	go p.read(synced)
+	select {
+	case <-synced:
+	case <-ctx.Done():
+		stopWatch()
+		<-p.readerDone
+		return nil, fmt.Errorf("presence bucket %s: initial values: %w", cfg.presenceBucket, ctx.Err())
+	}
+	go p.heartbeat()
+	return p, nil
+}
+
+func presenceKey(roomName, member string) string { return token(roomName) + "." + token(member) }
+
+// Join records member as present in room on this node, with info, and
+// keeps the record alive until Leave or Close. Every node's watchers see a
+// join event. Member IDs must be unique within a room across all nodes
+// (connection ids are); joining twice through the same node without
+// leaving returns hub.ErrDuplicateMember.
+func (p *Presence) Join(ctx context.Context, roomName, member string, info hub.PresenceInfo) error {
+	if roomName == "" {
+		return hub.ErrEmptyRoom
+	}
+	key := presenceKey(roomName, member)
+	data, err := json.Marshal(entry{Room: roomName, ID: member, Node: p.node, Info: info, JoinedAt: p.now()})
+	if err != nil {
+		return fmt.Errorf("presence join %q as %q: %w", roomName, member, err)
+	}
+	e := &localEntry{key: key, data: data}
+	p.mu.Lock()
+	switch {
+	case p.closed:
+		p.mu.Unlock()
+		return ErrClosed
+	case p.local[key] != nil:
+		p.mu.Unlock()
+		return fmt.Errorf("presence join %q as %q: %w", roomName, member, hub.ErrDuplicateMember)
+	}
+	p.local[key] = e
+	p.mu.Unlock()
+
+	rev, err := p.kv.Put(ctx, key, data)
+	p.mu.Lock()
+	still := p.local[key] == e
+	switch {
+	case err != nil && still:
+		delete(p.local, key)
+	case err == nil && still:
+		e.rev = rev
+	}
+	p.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("presence join %q as %q: %w", roomName, member, err)
+	}
+	if !still {
+		// Leave or Close ran while the Put was in flight.
+		p.remove(ctx, key, rev)
+	}
+	return nil
+}
+
+// Leave removes member from room's presence if it joined through this
+// node; every node's watchers see a leave event. Leaving a room one is not
+// in does nothing.
+func (p *Presence) Leave(ctx context.Context, roomName, member string) error {
+	key := presenceKey(roomName, member)
+	p.mu.Lock()
+	e := p.local[key]
+	delete(p.local, key)
+	rev := uint64(0)
+	if e != nil {
+		rev = e.rev
+	}
+	p.mu.Unlock()
+	if rev == 0 {
+		return nil // not joined here, or Join will remove it when its Put returns
+	}
+	if err := p.remove(ctx, key, rev); err != nil {
+		return fmt.Errorf("presence leave %q as %q: %w", roomName, member, err)
+	}
+	return nil
+}
+
+// remove deletes key if it is still at revision rev. A newer revision means
+// a heartbeat refreshed it concurrently; that heartbeat sees the entry gone
+// and removes it itself.
+func (p *Presence) remove(ctx context.Context, key string, rev uint64) error {
+	err := p.kv.Delete(ctx, key, jetstream.LastRevision(rev))
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		return nil
+	}
+	return err
+}
+
+// Members returns the members of room on every node, sorted by ID, with
+// the node each joined through.
+func (p *Presence) Members(roomName string) []hub.PresenceMember {
+	p.mu.Lock()
+	out := make([]hub.PresenceMember, 0, len(p.rooms[roomName]))
+	for _, m := range p.rooms[roomName] {
+		out = append(out, m.member())
+	}
+	p.mu.Unlock()
+	slices.SortFunc(out, func(a, b hub.PresenceMember) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// Watch calls fn for each join and leave in room ("" for every room) on
+// any node, from now on, one call at a time and in the same order on every
+// node. fn runs on the presence watcher and must return quickly. cancel
+// stops the calls; a call already running may finish after cancel returns.
+func (p *Presence) Watch(roomName string, fn func(hub.PresenceEvent)) (cancel func()) {
+	p.mu.Lock()
+	id := p.nextID
+	p.nextID++
+	p.watchers[id] = watcher{room: roomName, fn: fn}
+	p.mu.Unlock()
+	return func() {
+		p.mu.Lock()
+		delete(p.watchers, id)
+		p.mu.Unlock()
+	}
+}
+
+// read applies the bucket's updates until the watcher stops.
+func (p *Presence) read(synced chan<- struct{}) {
+	defer close(p.readerDone)
+	for e := range p.w.Updates() {
+		if e == nil {
+			if synced != nil {
+				close(synced)
+				synced = nil
+			}
+			continue
+		}
+		p.apply(e)
+	}
+}
+
+func (p *Presence) apply(e jetstream.KeyValueEntry) {
+	key := e.Key()
+	var ev hub.PresenceEvent
+	p.mu.Lock()
+	prev, known := p.byKey[key]
+	switch e.Operation() {
+	case jetstream.KeyValuePut:
+		var m entry
+		if err := json.Unmarshal(e.Value(), &m); err != nil {
+			p.mu.Unlock()
+			return // not an entry this package wrote
+		}
+		p.byKey[key] = m
+		if p.rooms[m.Room] == nil {
+			p.rooms[m.Room] = make(map[string]entry)
+		}
+		p.rooms[m.Room][m.ID] = m
+		if known {
+			p.mu.Unlock()
+			return // a heartbeat
+		}
+		ev = hub.PresenceEvent{Type: hub.EventJoin, Room: m.Room, Member: m.ID, Info: m.Info, Time: e.Created(), Node: m.Node}
+	default: // KeyValueDelete (Leave) or KeyValuePurge (expiry marker)
+		if !known {
+			p.mu.Unlock()
+			return
+		}
+		delete(p.byKey, key)
+		if members := p.rooms[prev.Room]; members[prev.ID].Node == prev.Node {
+			delete(members, prev.ID)
+			if len(members) == 0 {
+				delete(p.rooms, prev.Room)
+			}
+		}
+		ev = hub.PresenceEvent{
+			Type: hub.EventLeave, Room: prev.Room, Member: prev.ID, Info: prev.Info, Time: e.Created(),
+			Node:    prev.Node,
+			Expired: e.Operation() == jetstream.KeyValuePurge,
+		}
+	}
+	var fns []func(hub.PresenceEvent)
+	for _, w := range p.watchers {
+		if w.room == "" || w.room == ev.Room {
+			fns = append(fns, w.fn)
+		}
+	}
+	p.mu.Unlock()
+	for _, fn := range fns {
+		fn(ev)
+	}
+}
+
+// heartbeat refreshes this node's entries every third of the timeout.
+func (p *Presence) heartbeat() {
+	defer close(p.heartbeatDone)
+	t := time.NewTicker(p.timeout / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+			p.refresh()
+		}
+	}
+}
+
+func (p *Presence) refresh() {
+	ctx, cancel := context.WithTimeout(context.Background(), p.timeout/3)
+	defer cancel()
+	p.mu.Lock()
+	entries := make([]*localEntry, 0, len(p.local))
+	for _, e := range p.local {
+		if e.rev != 0 {
+			entries = append(entries, e)
+		}
+	}
+	p.mu.Unlock()
+	for _, e := range entries {
+		select {
+		case <-p.stop:
+			return
+		default:
+		}
+		rev, err := p.kv.Put(ctx, e.key, e.data)
+		if err != nil {
+			// The connection is down or slow: the entry may expire, and the
+			// next successful refresh announces the member again.
+			continue
+		}
+		p.mu.Lock()
+		still := p.local[e.key] == e
+		if still {
+			e.rev = rev
+		}
+		p.mu.Unlock()
+		if !still {
+			_ = p.remove(ctx, e.key, rev) // best effort: the entry expires anyway
+		}
+	}
+}
+
+// close stops the heartbeat, deletes this node's entries (best effort,
+// within timeout) and stops the watcher.
+func (p *Presence) close(timeout time.Duration) error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	entries := make([]*localEntry, 0, len(p.local))
+	for _, e := range p.local {
+		if e.rev != 0 {
+			entries = append(entries, e)
+		}
+	}
+	clear(p.local)
+	p.mu.Unlock()
+	close(p.stop)
+	<-p.heartbeatDone
+
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var errs []error
+	for _, e := range entries {
+		err := p.remove(ctx, e.key, e.rev)
+		if errors.Is(err, nats.ErrConnectionClosed) {
+			break // the entries expire instead
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("presence: remove %s: %w", e.key, err))
+		}
+	}
+	p.stopWatch()
+	<-p.readerDone
+	return errors.Join(errs...)
+}
