@@ -34,8 +34,10 @@ func ServeStream(w http.ResponseWriter, r *http.Request, wsrv *ws.Server, ep *ws
 	}
 }
 
-// Send encodes v as one JSON text frame and queues it; it does not wait for
-// the client.
+// Send encodes v as one JSON text frame and queues it. When the client reads
+// more slowly than the handler produces, Send waits for room in the send
+// queue (back-pressure) until ctx ends or the write timeout passes; see
+// ws.Conn.Send.
 func (s *ServerStream) Send(ctx context.Context, v any) error { return s.conn.Send(ctx, v) }
 
 // Close sends the queued frames, then closes the stream with 1000.

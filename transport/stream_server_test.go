@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -296,6 +297,32 @@ func TestServerStreamCloseSendsQueuedFramesFirst(t *testing.T) {
 	}
 	if ce := closeFrameOf(t, c); ce.Code != websocket.StatusNormalClosure {
 		t.Errorf("close %d, want 1000", ce.Code)
+	}
+	<-done
+}
+
+// TestServerStreamSendPacesAFastProducer: a handler streaming thousands of
+// results back to back, faster than the client reads, is paced by Send
+// (back-pressure) with the default send queue: every result arrives in
+// order, then 1000, instead of a 4000 slow-consumer close.
+func TestServerStreamSendPacesAFastProducer(t *testing.T) {
+	const total = 5000
+	url, done := servedStream(t, func(ctx context.Context, s *transport.ServerStream) error {
+		for i := range total {
+			if err := s.Send(ctx, i); err != nil {
+				return err
+			}
+		}
+		return s.Close()
+	})
+	c := dialServed(t, url)
+	for i := range total {
+		if got, want := readFrame(t, c), strconv.Itoa(i); got != want {
+			t.Fatalf("result %d = %s, want %s", i, got, want)
+		}
+	}
+	if ce := closeFrameOf(t, c); ce.Code != websocket.StatusNormalClosure {
+		t.Errorf("close %d %q, want 1000", ce.Code, ce.Reason)
 	}
 	<-done
 }

@@ -19,9 +19,9 @@ import (
 	duplex "duplex.dev"
 )
 
-// ErrSlowConsumer is returned by SendRaw and Send when the connection's send
-// queue is full under the Disconnect policy; the connection is being closed
-// with StatusSlowConsumer.
+// ErrSlowConsumer is returned, under the Disconnect policy, by SendRaw when
+// the connection's send queue is full and by Send when it stayed full for
+// the write timeout; the connection is being closed with StatusSlowConsumer.
 var ErrSlowConsumer = errors.New("ws: slow consumer: send queue full")
 
 // ErrHeartbeatTimeout is the cause of a handler's context cancellation, and
@@ -62,17 +62,22 @@ type Conn struct {
 	handled  atomic.Bool // the handler returned: no upgrade any more
 	started  time.Time
 
-	// life ends the connection itself; its AfterFunc closes the socket.
-	life context.Context
-	kill context.CancelCauseFunc
+	// life ends the connection itself: kill cancels it and closes the
+	// socket (without a context.AfterFunc registration per connection).
+	life    context.Context
+	endLife context.CancelCauseFunc
+	sock    atomic.Pointer[websocket.Conn] // set by the upgrade, for kill
+	killed  atomic.Bool
 
-	qmu      sync.Mutex // guards queue, closeReq, ready and writing
+	qmu      sync.Mutex // guards queue, room, closeReq, ready and writing
 	queue    [][]byte
-	closeReq *CloseError // set once: the close the writer sends after its queue
-	ready    bool        // upgraded: a writer may run
-	writing  bool        // a writer goroutine is running (at most one)
-	spare    [][]byte    // writer only: the previous batch, reused
-	wtimer   *time.Timer // write timeout of the writer's current batch
+	closeReq *CloseError   // set once: the close the writer sends after its queue
+	ready    bool          // upgraded: a writer may run
+	writing  bool          // a writer goroutine is running (at most one)
+	room     chan struct{} // closed when the writer makes room; made by a waiting Send
+	spare    [][]byte      // writer only: the previous batch, reused
+	wtimer   *time.Timer   // writer only: write timeout of the current batch (made lazily)
+	out      corkWriter    // under the library's buffered writer: coalesces a batch's flushes
 
 	// The heartbeat is a timer, not a goroutine, so an idle connection
 	// costs no stack for it; beats are counted in hbWG until stopped.
@@ -81,14 +86,18 @@ type Conn struct {
 	hbStopped bool
 	hbWG      sync.WaitGroup
 
-	in       chan []byte   // frames from the reader to Receive
-	eof      chan struct{} // closed on the client's null frame
-	eofSeen  atomic.Bool
-	readDone chan struct{} // closed when the reader stopped; rerr is set
-	rerr     error         // written once, before rerrSet
-	rerrSet  atomic.Bool
-	parked   atomic.Bool // the reader waits for Receive: pongs are not read
-	busy     atomic.Bool // the writer is writing: pings would queue behind it
+	in      chan []byte   // frames from the reader to Receive; closed when it stopped (rerr is set)
+	eof     chan struct{} // closed on the client's null frame
+	eofSeen atomic.Bool
+	rerr    error // written once, before rerrSet
+	rerrSet atomic.Bool
+	parked  atomic.Bool // the reader waits for Receive: pongs are not read
+	busy    atomic.Bool // the writer is writing: pings would queue behind it
+	// lastRead is when the last data frame arrived (Unix ns): a peer that
+	// sends is alive even if it does not read, and so cannot answer pings
+	// (a Goa or gorilla client streaming to the server reads only at the
+	// end, and gorilla answers pings only while reading).
+	lastRead atomic.Int64
 
 	finalCode atomic.Int32   // the code the connection closed with
 	wg        sync.WaitGroup // the reader and the running writer
@@ -96,21 +105,20 @@ type Conn struct {
 
 func newConn(s *Server, e *endpoint, w http.ResponseWriter, r *http.Request, ip string) *Conn {
 	ctx, cancel := context.WithCancelCause(r.Context())
-	life, kill := context.WithCancelCause(context.Background())
+	life, endLife := context.WithCancelCause(context.Background())
 	return &Conn{
-		id:       s.newID(),
-		srv:      s,
-		ep:       e,
-		w:        w,
-		r:        r,
-		ip:       ip,
-		ctx:      ctx,
-		cancel:   cancel,
-		life:     life,
-		kill:     kill,
-		in:       make(chan []byte),
-		eof:      make(chan struct{}),
-		readDone: make(chan struct{}),
+		id:      s.newID(),
+		srv:     s,
+		ep:      e,
+		w:       w,
+		r:       r,
+		ip:      ip,
+		ctx:     ctx,
+		cancel:  cancel,
+		life:    life,
+		endLife: endLife,
+		in:      make(chan []byte),
+		eof:     make(chan struct{}),
 	}
 }
 
@@ -177,7 +185,11 @@ func (c *Conn) Upgrade() error {
 		c.upErr = fmt.Errorf("ws: upgrade: %w", context.Cause(c.ctx))
 		return c.upErr
 	}
-	wsc, err := websocket.Accept(c.w, c.r, c.ep.accept)
+	rw := c.w
+	if hj, ok := hijacker(c.w); ok {
+		rw = &corkingResponse{ResponseWriter: c.w, hj: hj, out: &c.out}
+	}
+	wsc, err := websocket.Accept(rw, c.r, c.ep.accept)
 	c.answered = true
 	if err != nil {
 		c.upErr = fmt.Errorf("ws: upgrade: %w", err)
@@ -186,9 +198,10 @@ func (c *Conn) Upgrade() error {
 	wsc.SetReadLimit(-1) // the reader enforces ReadLimit with its own reason
 	c.ws = wsc
 	c.started = time.Now()
-	context.AfterFunc(c.life, func() { _ = wsc.CloseNow() })
-	c.wtimer = time.AfterFunc(time.Hour, func() { c.abort(errWriteTimeout, StatusAbnormal) })
-	c.wtimer.Stop()
+	c.sock.Store(wsc)
+	if c.life.Err() != nil {
+		go wsc.CloseNow() // killed during the handshake
+	}
 	c.srv.opened(c)
 	c.ep.metrics.connected()
 	c.ep.log.Debug("websocket connected", "id", c.id, "remote", c.ip, "path", c.r.URL.Path, "subprotocol", wsc.Subprotocol())
@@ -234,16 +247,23 @@ func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
 	if c.eofSeen.Load() {
 		return nil, io.EOF
 	}
+	// A goroutine parked in a select holds one sudog per channel: an idle
+	// connection's handler waits on as few channels as possible.
+	done := ctx.Done()
+	if done == c.ctx.Done() {
+		done = nil // the handler's own context: already a case
+	}
 	select {
-	case b := <-c.in:
+	case b, ok := <-c.in:
+		if !ok {
+			return nil, c.rerr // the reader stopped
+		}
 		return b, nil
 	case <-c.eof:
 		return nil, io.EOF
-	case <-c.readDone:
-		return nil, c.rerr
 	case <-c.ctx.Done():
 		return nil, c.endErr()
-	case <-ctx.Done():
+	case <-done:
 		if c.ctx.Err() != nil {
 			return nil, c.endErr()
 		}
@@ -260,8 +280,18 @@ func (c *Conn) endErr() error {
 	return context.Cause(c.ctx)
 }
 
-// Send encodes v as JSON and queues it as one text frame; it does not wait
-// for the peer. See SendRaw for what happens when the queue is full.
+// Send encodes v as JSON and queues it as one text frame, for the single
+// producer of a stream (a handler sending its results). It applies
+// back-pressure: when the send queue is full it waits for the writer to
+// make room, so a handler that produces faster than the peer reads is
+// slowed down to the peer's pace instead of being disconnected. The wait
+// ends when ctx ends (Send returns ctx's error and the connection stays
+// open), when the connection closes (an error wrapping the reason), or
+// after the write timeout: then the peer counts as a slow consumer and the
+// SlowConsumer policy applies as in SendRaw (Disconnect: close 4000 and
+// ErrSlowConsumer; DropOldest: the oldest queued frame makes room).
+// Send is safe from many goroutines; the frames of one goroutine keep their
+// order.
 func (c *Conn) Send(ctx context.Context, v any) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -270,28 +300,69 @@ func (c *Conn) Send(ctx context.Context, v any) error {
 	if err != nil {
 		return fmt.Errorf("ws: encode message: %w", err)
 	}
-	return c.SendRaw(b)
+	return c.enqueue(ctx, b, true)
 }
 
 // SendRaw queues frame, a pre-encoded JSON document, as one text frame and
-// returns without waiting for the peer. The frame may be shared by many
-// connections (a broadcast encodes once): it is never modified. When the
-// queue is full, the Disconnect policy closes the connection with 4000
-// "slow consumer: …" and returns ErrSlowConsumer; DropOldest drops the
-// oldest queued frame, counts it, and returns nil. Sending on a closed
-// connection returns an error wrapping the reason it closed.
+// returns without waiting, ever: it is meant for fan-out (a hub broadcast
+// queues the same frame for every member) where one slow member must not
+// hold up the others. The frame may be shared by many connections: it is
+// never modified. When the queue is full, the SlowConsumer policy applies
+// at once: Disconnect closes the connection with 4000 "slow consumer: …"
+// and returns ErrSlowConsumer; DropOldest drops the oldest queued frame,
+// counts it, and returns nil. A single producer that wants back-pressure
+// instead uses Send. Sending on a closed connection returns an error
+// wrapping the reason it closed.
 func (c *Conn) SendRaw(frame []byte) error {
+	return c.enqueue(context.Background(), frame, false)
+}
+
+// enqueue queues frame. When the queue is full and wait is set, it waits
+// for room until ctx ends or the write timeout passes, then applies the
+// slow-consumer policy; without wait it applies the policy at once.
+func (c *Conn) enqueue(ctx context.Context, frame []byte, wait bool) error {
 	if !c.upgraded.Load() {
 		if err := c.Upgrade(); err != nil {
 			return err
 		}
 	}
+	var deadline *time.Timer // created on the first wait only
+	defer func() {
+		if deadline != nil {
+			deadline.Stop()
+		}
+	}()
+	expired := false
 	c.qmu.Lock()
-	if c.closeReq != nil || c.life.Err() != nil {
-		c.qmu.Unlock()
-		return fmt.Errorf("ws: send on closed connection: %w", context.Cause(c.ctx))
-	}
-	if n := c.ep.cfg.SendQueue; len(c.queue) >= n {
+	for {
+		if c.closeReq != nil || c.life.Err() != nil {
+			c.qmu.Unlock()
+			return fmt.Errorf("ws: send on closed connection: %w", context.Cause(c.ctx))
+		}
+		n := c.ep.cfg.SendQueue
+		if len(c.queue) < n {
+			break
+		}
+		if wait && !expired {
+			if c.room == nil {
+				c.room = make(chan struct{})
+			}
+			room := c.room
+			c.qmu.Unlock()
+			if deadline == nil {
+				deadline = time.NewTimer(c.ep.cfg.WriteTimeout)
+			}
+			select {
+			case <-room:
+			case <-deadline.C:
+				expired = true
+			case <-c.life.Done():
+			case <-ctx.Done():
+				return fmt.Errorf("ws: send: waiting for room in the send queue: %w", ctx.Err())
+			}
+			c.qmu.Lock()
+			continue
+		}
 		if c.ep.cfg.SlowConsumer != DropOldest {
 			c.qmu.Unlock()
 			c.ep.log.Info("websocket slow consumer disconnected", "id", c.id, "queue", n)
@@ -302,6 +373,7 @@ func (c *Conn) SendRaw(frame []byte) error {
 		c.queue = c.queue[1:]
 		c.ep.metrics.dropped()
 		c.ep.metrics.queued(-1)
+		break
 	}
 	c.queue = append(c.queue, frame)
 	start := c.startWriter()
@@ -431,6 +503,14 @@ func truncateReason(s string) string {
 	return s[:i]
 }
 
+// wakeSenders wakes the Send calls waiting for room; c.qmu is held.
+func (c *Conn) wakeSenders() {
+	if c.room != nil {
+		close(c.room)
+		c.room = nil
+	}
+}
+
 // closing reports whether a close was requested or the connection died.
 func (c *Conn) closing() bool {
 	c.qmu.Lock()
@@ -449,6 +529,7 @@ func (c *Conn) closeWith(code StatusCode, reason string, flush bool) {
 		return // already closing, or dead: no close frame to send
 	}
 	c.closeReq = ce
+	c.wakeSenders()
 	if !flush && len(c.queue) > 0 {
 		n := len(c.queue)
 		clear(c.queue)
@@ -469,6 +550,19 @@ func (c *Conn) closeWith(code StatusCode, reason string, flush bool) {
 func (c *Conn) refuse(code StatusCode, reason string) error {
 	c.closeWith(code, reason, false)
 	return &CloseError{Code: code, Reason: truncateReason(reason)}
+}
+
+// kill ends the connection's life with cause and closes its socket, in
+// another goroutine: the caller may hold one of the library's locks that
+// closing waits for. Only the first call counts.
+func (c *Conn) kill(cause error) {
+	if !c.killed.CompareAndSwap(false, true) {
+		return
+	}
+	c.endLife(cause)
+	if wsc := c.sock.Load(); wsc != nil {
+		go wsc.CloseNow()
+	}
 }
 
 // abort ends the connection without a close handshake: the peer is gone,
@@ -504,6 +598,7 @@ func (c *Conn) writeLoop() {
 			return
 		}
 		c.queue = c.spare[:0]
+		c.wakeSenders()
 		c.qmu.Unlock()
 		c.ep.metrics.queued(-len(batch))
 		err := c.writeBatch(batch)
@@ -520,16 +615,30 @@ func (c *Conn) writeLoop() {
 	}
 }
 
+// writeBatch writes batch back to back. coder/websocket flushes its
+// buffered writer after every message; with more than one frame the
+// flushes go to the corked writer, which hands the whole batch to the
+// socket in one write at the end.
 func (c *Conn) writeBatch(batch [][]byte) error {
 	c.busy.Store(true)
 	defer c.busy.Store(false)
-	c.wtimer.Reset(c.ep.cfg.WriteTimeout)
+	c.armWriteTimer()
+	corked := len(batch) > 1 && c.out.cork()
 	for _, f := range batch {
 		if err := c.ws.Write(context.Background(), websocket.MessageText, f); err != nil {
+			if corked {
+				c.out.uncork(false)
+			}
 			c.wtimer.Stop()
 			return err
 		}
 		c.ep.metrics.out(len(f))
+	}
+	if corked {
+		if err := c.out.uncork(true); err != nil {
+			c.wtimer.Stop()
+			return err
+		}
 	}
 	if !c.wtimer.Stop() {
 		return errWriteTimeout
@@ -537,12 +646,23 @@ func (c *Conn) writeBatch(batch [][]byte) error {
 	return nil
 }
 
+// armWriteTimer starts the write timeout of the writer's next write; the
+// timer is made on the first write, so a connection that never sends has
+// none.
+func (c *Conn) armWriteTimer() {
+	if c.wtimer == nil {
+		c.wtimer = time.AfterFunc(c.ep.cfg.WriteTimeout, func() { c.abort(errWriteTimeout, StatusAbnormal) })
+		return
+	}
+	c.wtimer.Reset(c.ep.cfg.WriteTimeout)
+}
+
 // sendClose performs the close handshake, then releases the connection.
 func (c *Conn) sendClose(ce *CloseError) {
 	if c.life.Err() != nil {
 		return // dropped meanwhile
 	}
-	c.wtimer.Reset(c.ep.cfg.WriteTimeout)
+	c.armWriteTimer()
 	err := c.ws.Close(websocket.StatusCode(ce.Code), ce.Reason)
 	c.wtimer.Stop()
 	if err != nil {
@@ -586,6 +706,9 @@ func (c *Conn) readLoop() {
 			return
 		}
 		c.ep.metrics.in(len(b))
+		if c.ep.cfg.HeartbeatInterval > 0 {
+			c.lastRead.Store(time.Now().UnixNano())
+		}
 		if c.eofSeen.Load() {
 			continue // the client ended its side: nothing more is expected
 		}
@@ -610,7 +733,7 @@ func (c *Conn) readLoop() {
 // connection broke, releases the connection. The reason is published
 // before the handler's context is cancelled, so that Receive reports it.
 func (c *Conn) endRead(err error) {
-	defer close(c.readDone)
+	defer close(c.in)
 	var ce *CloseError
 	switch {
 	case errors.As(err, &ce):
@@ -688,11 +811,12 @@ func (c *Conn) beat() {
 	if c.life.Err() != nil {
 		return
 	}
-	if !c.excused() {
+	if !c.excused() && !c.heardSince(time.Now().Add(-c.ep.cfg.HeartbeatInterval)) {
+		sent := time.Now()
 		ctx, cancel := context.WithTimeout(c.life, c.ep.cfg.HeartbeatTimeout)
 		err := c.ws.Ping(ctx)
 		cancel()
-		if err != nil && !c.excused() {
+		if err != nil && !c.excused() && !c.heardSince(sent) {
 			c.ep.log.Info("websocket peer missed heartbeat", "id", c.id, "timeout", c.ep.cfg.HeartbeatTimeout)
 			c.abort(ErrHeartbeatTimeout, StatusAbnormal)
 			return
@@ -704,6 +828,9 @@ func (c *Conn) beat() {
 	}
 	c.hbMu.Unlock()
 }
+
+// heardSince reports whether a data frame arrived after t.
+func (c *Conn) heardSince(t time.Time) bool { return c.lastRead.Load() > t.UnixNano() }
 
 // excused reports whether a missing pong says nothing about the peer: the
 // reader is waiting for the handler (pongs are not read), the writer is

@@ -14,6 +14,19 @@
 // 1001 to every stream and waits for the handlers; slog events and
 // Prometheus metrics (NewMetrics) report all of it.
 //
+// Back-pressure: each connection has a bounded send queue drained by one
+// writer goroutine (running only while there is something to write). The
+// writer takes every queued frame at once, writes them back to back and
+// hands the batch to the socket in one write, not one per message.
+// Conn.Send, used by a stream's single producer, waits for room when the
+// queue is full, so a handler streaming thousands of events is paced by
+// the client instead of disconnected; it gives up when its ctx ends, and
+// after the write timeout it treats the peer as a slow consumer.
+// Conn.SendRaw, used for fan-out (hub broadcasts), never waits: a full
+// queue applies the endpoint's SlowConsumer policy at once, Disconnect
+// (close 4000 "slow consumer: …", the client reconnects and catches up)
+// or DropOldest.
+//
 // The upgrade is lazy, as in Goa: a handler may still fail with an HTTP
 // error (401, 400 …) until its first Send or Receive.
 //

@@ -21,12 +21,13 @@ type Config struct {
 	// an interval of 0 disables heartbeats.
 	HeartbeatInterval, HeartbeatTimeout time.Duration
 	// WriteTimeout bounds one write of queued frames and the final flush
-	// before a close; a peer that does not read for that long is dropped.
-	// Default 10 s.
+	// before a close (a peer that does not read for that long is dropped),
+	// and how long Send waits for room in a full queue. Default 10 s.
 	WriteTimeout time.Duration
 	// SendQueue is the number of frames that may wait for the writer of
-	// one connection; SlowConsumer says what happens when it is full.
-	// Defaults 256 and Disconnect.
+	// one connection. When it is full, Send waits for room (up to
+	// WriteTimeout) and SendRaw does not; SlowConsumer says what happens
+	// then. Defaults 256 and Disconnect.
 	SendQueue    int
 	SlowConsumer Policy
 	// Origins are the host patterns, besides the request's own host, whose
@@ -55,7 +56,8 @@ type Config struct {
 	Metrics *Metrics
 }
 
-// Policy says what SendRaw does when a connection's send queue is full.
+// Policy says what SendRaw does when a connection's send queue is full, and
+// what Send does when the queue stayed full for the write timeout.
 type Policy int
 
 const (
@@ -111,7 +113,8 @@ func WithHeartbeat(interval, timeout time.Duration) Option {
 func WithWriteTimeout(d time.Duration) Option { return func(c *Config) { c.WriteTimeout = d } }
 
 // WithSendQueue sets how many frames may wait for a connection's writer and
-// what happens when the queue is full.
+// what happens when the queue is full: SendRaw applies p at once, Send
+// waits for room first (see Conn.Send).
 func WithSendQueue(size int, p Policy) Option {
 	return func(c *Config) { c.SendQueue, c.SlowConsumer = size, p }
 }

@@ -17,10 +17,6 @@ import (
 // (gorilla) answers pings only while it reads, and a client→server stream
 // reads nothing until CloseAndRecv: the server must take the client's
 // frames as a sign of life rather than drop it for a missing pong.
-//
-// Known gap: duplex.dev/ws drops such a stream once a ping goes unanswered
-// for the heartbeat timeout (with the defaults, a Goa client streaming for
-// more than 25 s + 60 s); the test skips, saying so, while the runtime does.
 func TestGoaClientStreamOutlivesHeartbeat(t *testing.T) {
 	const interval, timeout = 20 * time.Millisecond, 50 * time.Millisecond
 	srv := httptest.NewServer(benchduplex.NewHandlerWith(slog.New(slog.DiscardHandler), ws.WithHeartbeat(interval, timeout)))
@@ -36,13 +32,13 @@ func TestGoaClientStreamOutlivesHeartbeat(t *testing.T) {
 	const n = 100
 	for i := range n {
 		if err := s.Send(&gbench.ListenerStreamingPayload{Message: "tick"}); err != nil {
-			t.Skipf("known Duplex runtime gap: send %d of %d: %v: the server dropped a client that sends but does not read for a heartbeat timeout (gorilla answers pings only while reading); ws should count the peer's frames as liveness", i+1, n, err)
+			t.Fatalf("send %d of %d: %v: the server dropped a client that sends but does not read (gorilla answers pings only while reading)", i+1, n, err)
 		}
 		time.Sleep(timeout / 10)
 	}
 	count, err := s.CloseAndRecv()
 	if err != nil {
-		t.Skipf("known Duplex runtime gap: CloseAndRecv after %d messages: %v: the server dropped a client that sends but does not read for a heartbeat timeout; ws should count the peer's frames as liveness", n, err)
+		t.Fatalf("CloseAndRecv after %d messages: %v: the server dropped a client that sends but does not read", n, err)
 	}
 	if count != n {
 		t.Errorf("server counted %d messages, sent %d", count, n)

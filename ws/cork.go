@@ -1,0 +1,151 @@
+package ws
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+)
+
+// corkWriter sits between coder/websocket's buffered writer and the
+// socket. Normally it passes writes through; while corked (the writer
+// goroutine writes a batch of queued frames) it collects them, so that the
+// library's flush after each message does not cost a system call and a TCP
+// segment each, and uncork writes the batch at once. Framing stays the
+// library's: only the bytes it flushes are held back.
+type corkWriter struct {
+	mu     sync.Mutex // the library writes under its own lock; this orders those writes with uncork
+	conn   net.Conn
+	corked bool
+	buf    *[]byte // from corkBuffers while corked
+}
+
+// corkLimit bounds what a corked writer holds: past it the collected bytes
+// are written out, and larger writes go straight to the socket.
+const corkLimit = 64 << 10
+
+var corkBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// cork starts collecting writes; it reports false when there is no socket
+// to cork (the connection was not hijacked through corkingResponse).
+func (w *corkWriter) cork() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.conn == nil {
+		return false
+	}
+	w.corked = true
+	return true
+}
+
+// uncork ends collecting and, when write is set, writes what was collected.
+func (w *corkWriter) uncork(write bool) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.corked = false
+	var err error
+	if write {
+		err = w.flushLocked()
+	}
+	w.release()
+	return err
+}
+
+func (w *corkWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.corked {
+		return w.conn.Write(p)
+	}
+	big := len(p) >= corkLimit/2 // not worth a copy: written as is, after what was collected
+	if w.buf != nil && (big || len(*w.buf)+len(p) > corkLimit) {
+		if err := w.flushLocked(); err != nil {
+			return 0, err
+		}
+	}
+	if big {
+		return w.conn.Write(p)
+	}
+	if w.buf == nil {
+		w.buf = corkBuffers.Get().(*[]byte)
+	}
+	*w.buf = append(*w.buf, p...)
+	return len(p), nil
+}
+
+// flushLocked writes what was collected; w.mu is held.
+func (w *corkWriter) flushLocked() error {
+	if w.buf == nil || len(*w.buf) == 0 {
+		return nil
+	}
+	_, err := w.conn.Write(*w.buf)
+	*w.buf = (*w.buf)[:0]
+	if err != nil {
+		return fmt.Errorf("ws: write batch: %w", err)
+	}
+	return nil
+}
+
+// release returns the collecting buffer to the pool; w.mu is held.
+func (w *corkWriter) release() {
+	if w.buf == nil {
+		return
+	}
+	if cap(*w.buf) <= 2*corkLimit {
+		*w.buf = (*w.buf)[:0]
+		corkBuffers.Put(w.buf)
+	}
+	w.buf = nil
+}
+
+// corkingResponse is the ResponseWriter coder/websocket's Accept sees: its
+// Hijack points the library's buffered writer at the connection's
+// corkWriter instead of at the socket.
+type corkingResponse struct {
+	http.ResponseWriter
+	hj  http.Hijacker
+	out *corkWriter
+}
+
+func (r *corkingResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, brw, err := r.hj.Hijack()
+	if err != nil {
+		return nc, brw, err
+	}
+	if err := brw.Writer.Flush(); err != nil {
+		return nc, brw, fmt.Errorf("ws: flush handshake: %w", err)
+	}
+	r.out.mu.Lock()
+	r.out.conn = nc
+	r.out.mu.Unlock()
+	brw.Writer.Reset(r.out) // keeps net/http's buffer
+	return nc, brw, nil
+}
+
+// WriteHeaderNow forwards to the wrapped ResponseWriter when it has the
+// method (gin's does): coder/websocket calls it to send the handshake
+// response before hijacking.
+func (r *corkingResponse) WriteHeaderNow() {
+	if w, ok := r.ResponseWriter.(interface{ WriteHeaderNow() }); ok {
+		w.WriteHeaderNow()
+	}
+}
+
+// Unwrap returns the wrapped ResponseWriter, for http.ResponseController.
+func (r *corkingResponse) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// hijacker finds the Hijacker of w, following Unwrap as
+// http.ResponseController and coder/websocket do.
+func hijacker(w http.ResponseWriter) (http.Hijacker, bool) {
+	for {
+		switch t := w.(type) {
+		case http.Hijacker:
+			return t, true
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = t.Unwrap()
+		default:
+			return nil, false
+		}
+	}
+}
