@@ -97,7 +97,19 @@ type typeData struct {
 	Struct   bool   // a struct: Validate<Name> is generated
 	Validate string // body of Validate<Name>
 	Defaults string // composite literal fields of the defaults, "" when none
-	Error    *typeErrorData
+	// Shadow are the override fields of the shadow struct UnmarshalJSON
+	// decodes into, to see which required attributes the data lacks (see
+	// presence.go); Convert copies them into the value (s.plain).
+	Shadow  []*shadowField
+	Convert string
+	Error   *typeErrorData
+}
+
+// shadowField is an override field of the shadow struct of UnmarshalJSON.
+type shadowField struct {
+	Name  string // attribute name, the JSON key
+	Field string // Go field name
+	Ref   string // Go type of the shadow field, "*string"
 }
 
 // typeErrorData makes a type a design error.

@@ -13,8 +13,8 @@ import (
 )
 
 // shopDSL declares a design that uses what the chat design does not:
-// validations of every kind, defaults, nested and anonymous types, arrays and
-// maps, a user type error and default-type errors, a collection, a unary
+// validations of every kind, defaults, nested and anonymous types (required
+// attributes in nested named and anonymous objects), arrays and maps, a user type error and default-type errors, a collection, a unary
 // result with views, API key, OAuth2 and alternative requirements, methods
 // without payload or result, a primitive payload and a client stream without
 // result.
@@ -28,10 +28,25 @@ func shopDSL(t *testing.T) *expr.RootExpr {
 		ClientCredentialsFlow("http://auth.example.com/token", "")
 		Scope("read")
 	})
+	var Origin = Type("Origin", func() {
+		Attribute("country", String)
+		Attribute("city", String)
+		Required("country")
+	})
 	var Tag = Type("Tag", func() {
 		Description("Tag labels an item.")
 		Attribute("name", String, func() { Pattern("^[a-z]+$"); MinLength(1) })
 		Attribute("weight", Float64, func() { Minimum(0); Maximum(1) })
+		Attribute("origin", Origin)
+		Attribute("source", func() {
+			Attribute("url", String)
+			Attribute("rank", Int)
+			Attribute("meta", func() {
+				Attribute("lang", String)
+				Required("lang")
+			})
+			Required("url")
+		})
 		Required("name")
 	})
 	var Item = ResultType("application/vnd.shop.item", func() {

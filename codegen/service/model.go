@@ -76,6 +76,9 @@ type builder struct {
 	errs    map[string]*typeErrorData
 	authSet map[string]bool
 	errors  []error
+	// outside lists, by Go type name, the attributes of unary payloads that
+	// travel outside the JSON body (path, query, headers, credentials).
+	outside map[string]map[string]bool
 }
 
 func buildService(root *expr.RootExpr, s *expr.ServiceExpr) (*serviceData, error) {
@@ -116,6 +119,7 @@ func buildService(root *expr.RootExpr, s *expr.ServiceExpr) (*serviceData, error
 			}
 		}
 	}
+	b.outside = outsideBody(root, s)
 	for _, ut := range b.named {
 		b.defineType(ut)
 	}
@@ -249,8 +253,88 @@ func (b *builder) defineType(ut expr.UserType) {
 		v.object(att, "v", "", name)
 		td.Validate = strings.TrimSuffix(v.String(), "\n")
 		td.Defaults = defaults(att)
+		td.Shadow, td.Convert = presence(name, att, b.skipped(ut, name))
 	}
 	b.types[name] = td
+}
+
+// skipped returns the attributes of the user type ut (Go name name) whose
+// presence UnmarshalJSON must not require: those that never travel in JSON
+// (outsideBody) and, for a result type rendered with views, those that some
+// view leaves out of the encoded value.
+func (b *builder) skipped(ut expr.UserType, name string) map[string]bool {
+	skip := map[string]bool{}
+	for n := range b.outside[name] {
+		skip[n] = true
+	}
+	rt, ok := ut.(*expr.ResultTypeExpr)
+	if !ok || b.viewed[name] == nil {
+		return skip
+	}
+	for _, v := range rt.Views {
+		in := map[string]bool{}
+		for _, n := range viewAttributes(v) {
+			in[n] = true
+		}
+		for _, nat := range *expr.AsObject(rt.Attribute().Type) {
+			if !in[nat.Name] {
+				skip[nat.Name] = true
+			}
+		}
+	}
+	return skip
+}
+
+// outsideBody returns, by Go type name, the payload attributes of the
+// methods of s that never travel in JSON: every attribute of the payload of
+// a streaming method (read from the upgrade request's parameters and
+// headers), credentials, and the attributes that the HTTP mapping of a unary
+// method puts in the path, the query string or headers (the HTTP server
+// decodes the body into the whole payload type, so UnmarshalJSON must not
+// require them).
+func outsideBody(root *expr.RootExpr, s *expr.ServiceExpr) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	var hs *expr.HTTPServiceExpr
+	if root.API != nil {
+		hs = root.API.HTTP.Service(s.Name)
+	}
+	for _, m := range s.Methods {
+		if m.Payload == nil {
+			continue
+		}
+		obj := expr.AsObject(m.Payload.Type)
+		if obj == nil {
+			continue
+		}
+		var name string
+		switch t := m.Payload.Type.(type) {
+		case expr.UserType:
+			name = codegen.GoTypeName(t)
+		case *expr.Object:
+			name = codegen.MethodTypeName(m, "Payload")
+		default:
+			continue
+		}
+		var e *expr.HTTPEndpointExpr
+		if hs != nil {
+			e = hs.Endpoint(m.Name)
+		}
+		for _, nat := range *obj {
+			kind, _ := expr.SecurityAttribute(nat.Attribute)
+			if kind != "" || m.IsStreaming() || (e != nil && (mapped(e.Params, nat.Name) || mapped(e.Headers, nat.Name))) {
+				if out[name] == nil {
+					out[name] = map[string]bool{}
+				}
+				out[name][nat.Name] = true
+			}
+		}
+	}
+	return out
+}
+
+// mapped reports whether m maps the attribute name.
+func mapped(m *expr.MappedAttributeExpr, name string) bool {
+	return m != nil && m.AttributeExpr != nil && m.Find(name) != nil
 }
 
 // defaults returns the composite literal fields giving the attributes of an

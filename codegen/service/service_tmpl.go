@@ -96,7 +96,34 @@ func (e {{ .Recv }}) GoaErrorName() string {
 {{ end }}
 {{- end }}
 {{- range .Types }}
+{{- if .Shadow }}
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// with those of nested values (see duplex.MissingFieldError){{ if .Defaults }}; the optional attributes that data lacks
+// get their default value from the design{{ end }}.
+func (v *{{ .Name }}) UnmarshalJSON(data []byte) error {
+	type plain {{ .Name }}
+	var s struct {
+		plain
+{{- range .Shadow }}
+		{{ .Field }} {{ .Ref }} ` + "`" + `json:{{ quote .Name }}` + "`" + `
+{{- end }}
+	}
 {{- if .Defaults }}
+	s.plain = plain{ {{- .Defaults -}} }
+{{- end }}
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
+	}
+	{{ .Convert }}
+	if err != nil {
+		return err
+	}
+	*v = {{ .Name }}(s.plain)
+	return nil
+}
+{{ else if .Defaults }}
 // UnmarshalJSON decodes data into v; the attributes that data lacks get their
 // default value from the design.
 func (v *{{ .Name }}) UnmarshalJSON(data []byte) error {

@@ -8,15 +8,21 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	neturl "net/url"
+	"os"
 	"sort"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"duplex.dev/examples/chat/gen/chat"
 	chatsvr "duplex.dev/examples/chat/gen/http/chat/server"
 	"duplex.dev/examples/chat/service"
 	"duplex.dev/examples/chat/web"
 	"duplex.dev/hub"
+	"duplex.dev/hub/natsbroker"
 	"duplex.dev/ws"
 )
 
@@ -43,6 +49,138 @@ type Config struct {
 	WSOptions []ws.Option
 	// ShutdownTimeout bounds the graceful shutdown (default 10s).
 	ShutdownTimeout time.Duration
+
+	// NATSURL puts the rooms on the NATS server or cluster at this URL
+	// (several URLs separated by commas), which must have JetStream
+	// enabled, so that every chatd given the same URL shares them: one
+	// order of messages per room, presence across nodes, history and
+	// resumption from any node. Empty (and no DataDir or Broker): rooms are
+	// in memory, in this process only.
+	NATSURL string
+	// DataDir runs a single-node NATS server with JetStream inside chatd,
+	// storing the rooms in files under this directory, so their history and
+	// sequences survive a restart on the same directory. It listens on a
+	// random port of 127.0.0.1 only. Not together with NATSURL or Broker.
+	DataDir string
+	// NodeID names this node in presence across nodes (default: random).
+	// Used with NATSURL or DataDir.
+	NodeID string
+	// PresenceTimeout is how long the members of a node that stopped
+	// answering stay listed on the other nodes (default 10s; the first node
+	// that creates the presence bucket fixes it for all). Used with NATSURL
+	// or DataDir.
+	PresenceTimeout time.Duration
+	// BrokerOptions are added to the natsbroker options used with NATSURL
+	// or DataDir (room limits, replicas …).
+	BrokerOptions []natsbroker.Option
+	// Broker is a broker the caller made and still owns (for example a
+	// natsbroker.Broker on its own NATS connection): chatd uses it and
+	// does not close it; close it after Serve returns. Not together with
+	// NATSURL or DataDir.
+	Broker hub.Broker
+}
+
+// brokerOptions returns the natsbroker options cfg asks for.
+func (cfg *Config) brokerOptions() []natsbroker.Option {
+	var opts []natsbroker.Option
+	if cfg.NodeID != "" {
+		opts = append(opts, natsbroker.WithNodeID(cfg.NodeID))
+	}
+	if cfg.PresenceTimeout > 0 {
+		opts = append(opts, natsbroker.WithPresenceTimeout(cfg.PresenceTimeout))
+	}
+	return append(opts, cfg.BrokerOptions...)
+}
+
+// backend is the broker a Server runs on and what it took to start it.
+type backend struct {
+	broker hub.Broker // nil: the hub's in-memory default
+	mode   string     // said at start-up
+	// closers release what New started, in order: broker, connection,
+	// embedded server.
+	closers []func() error
+}
+
+func (b *backend) close() error {
+	var errs []error
+	for _, c := range b.closers {
+		errs = append(errs, c())
+	}
+	b.closers = nil
+	return errors.Join(errs...)
+}
+
+// openBackend starts the broker cfg asks for.
+func openBackend(cfg *Config) (*backend, error) {
+	set := 0
+	for _, on := range []bool{cfg.NATSURL != "", cfg.DataDir != "", cfg.Broker != nil} {
+		if on {
+			set++
+		}
+	}
+	if set > 1 {
+		return nil, errors.New("use only one of NATSURL (-nats), DataDir (-data) and Broker")
+	}
+	be := &backend{}
+	switch {
+	case cfg.Broker != nil:
+		be.broker = cfg.Broker
+		be.mode = fmt.Sprintf("broker given by the caller (%T)", cfg.Broker)
+		return be, nil
+	case cfg.NATSURL == "" && cfg.DataDir == "":
+		be.mode = "in-memory broker: rooms live in this process only; history and sequences do not survive a restart"
+		return be, nil
+	}
+	url := cfg.NATSURL
+	if cfg.DataDir != "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+		srv, u, err := natsbroker.RunEmbedded(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		url = u
+		be.closers = append(be.closers, func() error {
+			srv.Shutdown()
+			srv.WaitForShutdown()
+			return nil
+		})
+		be.mode = "embedded JetStream with file storage in " + cfg.DataDir + ": room history and sequences survive a restart on this directory"
+	} else {
+		be.mode = "NATS JetStream at " + redactURL(url) + ": rooms are shared with every chatd on the same NATS"
+	}
+	nc, err := nats.Connect(url, nats.Name("chatd"), nats.MaxReconnects(-1))
+	if err != nil {
+		_ = be.close()
+		return nil, fmt.Errorf("connect to NATS at %s: %w", redactURL(url), err)
+	}
+	// Prepended: the connection closes before the embedded server stops.
+	be.closers = append([]func() error{func() error { nc.Close(); return nil }}, be.closers...)
+	b, err := natsbroker.New(nc, cfg.brokerOptions()...)
+	if err != nil {
+		_ = be.close()
+		return nil, fmt.Errorf("NATS broker at %s: %w", redactURL(url), err)
+	}
+	be.closers = append([]func() error{b.Close}, be.closers...)
+	be.broker = b
+	return be, nil
+}
+
+// redactURL hides the passwords and tokens of NATS URLs for logs.
+func redactURL(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		u, err := neturl.Parse(strings.TrimSpace(p))
+		if err != nil || u.User == nil {
+			continue
+		}
+		if _, ok := u.User.Password(); !ok {
+			u.User = neturl.User("xxxxx") // a token
+		}
+		parts[i] = u.Redacted()
+	}
+	return strings.Join(parts, ",")
 }
 
 // Server is a chat server: an http.Handler and what its shutdown needs.
@@ -53,6 +191,9 @@ type Server struct {
 	svc     *service.Service
 	log     *slog.Logger
 	timeout time.Duration
+	backend *backend
+	closed  sync.Once
+	err     error // of the first Shutdown
 }
 
 // New builds a chat server from cfg without listening.
@@ -70,7 +211,15 @@ func New(cfg Config) (*Server, error) {
 	metricsOpt, metricsHandler := newMetrics()
 	wsOpts := append([]ws.Option{ws.WithLogger(log)}, metricsOpt...)
 	wsrv := ws.NewServer(append(wsOpts, cfg.WSOptions...)...)
-	h := hub.New(append(service.HubOptions(), cfg.HubOptions...)...)
+	be, err := openBackend(&cfg)
+	if err != nil {
+		return nil, fmt.Errorf("chatd: %w", err)
+	}
+	hubOpts := service.HubOptions()
+	if be.broker != nil {
+		hubOpts = append(hubOpts, hub.WithBroker(be.broker))
+	}
+	h := hub.New(append(hubOpts, cfg.HubOptions...)...)
 	svc, err := service.New(service.Config{
 		JWTSecret:         secret,
 		Users:             cfg.Users,
@@ -82,6 +231,7 @@ func New(cfg Config) (*Server, error) {
 	})
 	if err != nil {
 		_ = h.Close()
+		_ = be.close()
 		return nil, fmt.Errorf("chatd: %w", err)
 	}
 	api := chatsvr.New(chat.NewEndpoints(svc), wsrv)
@@ -93,18 +243,27 @@ func New(cfg Config) (*Server, error) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	return &Server{mux: mux, ws: wsrv, api: api, svc: svc, log: log, timeout: timeout}, nil
+	return &Server{mux: mux, ws: wsrv, api: api, svc: svc, log: log, timeout: timeout, backend: be}, nil
 }
 
 // ServeHTTP serves the API, the page and the metrics.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // Shutdown closes every open stream with 1001, waits for their handlers
-// (or ctx), then releases the rooms.
+// (or ctx), then releases the rooms (removing this node's members from
+// presence across nodes), closes the NATS broker and connection and stops
+// the embedded NATS server, if New started them. Later calls return the
+// first one's result.
 func (s *Server) Shutdown(ctx context.Context) error {
-	err := s.api.Shutdown(ctx)
-	return errors.Join(err, s.svc.Close(), s.svc.Hub().Close())
+	s.closed.Do(func() {
+		err := s.api.Shutdown(ctx)
+		s.err = errors.Join(err, s.svc.Close(), s.svc.Hub().Close(), s.backend.close())
+	})
+	return s.err
 }
+
+// Mode says which broker the server runs on, as logged at start-up.
+func (s *Server) Mode() string { return s.backend.mode }
 
 // Service returns the chat service the server runs.
 func (s *Server) Service() *service.Service { return s.svc }
@@ -143,7 +302,7 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config) error {
 	}
 	sort.Strings(names)
 	log.Info("chatd listening", "url", "http://"+ln.Addr().String()+"/")
-	log.Info("everything is in memory: history and sequences do not survive a restart")
+	log.Info("rooms: " + s.Mode())
 	if cfg.Users == nil {
 		log.Info("demo users", "users", strings.Join(names, ", "), "password", service.DemoPassword)
 	}

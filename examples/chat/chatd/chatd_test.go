@@ -25,11 +25,28 @@ type node struct {
 	host string
 	http *http.Client
 	stop func()
+	// halt stops the node like stop and returns what chatd.Serve returned
+	// (nil after the first call).
+	halt func() error
 }
 
 // startChatd serves a chat server on a fresh 127.0.0.1 port until the test
-// ends (or stop is called).
-func startChatd(t *testing.T, cfg chatd.Config) *node {
+// ends (or stop is called); an error from chatd.Serve fails the test.
+func startChatd(t testing.TB, cfg chatd.Config) *node {
+	t.Helper()
+	n := serveChatd(t, cfg)
+	n.stop = func() {
+		if err := n.halt(); err != nil {
+			t.Errorf("chatd.Serve: %v", err)
+		}
+	}
+	t.Cleanup(n.stop)
+	return n
+}
+
+// serveChatd serves a chat server on a fresh 127.0.0.1 port until halt is
+// called; the caller makes sure it is.
+func serveChatd(t testing.TB, cfg chatd.Config) *node {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -47,20 +64,18 @@ func startChatd(t *testing.T, cfg chatd.Config) *node {
 	tr := &http.Transport{}
 	var once sync.Once
 	n := &node{host: ln.Addr().String(), http: &http.Client{Transport: tr, Timeout: 10 * time.Second}}
-	n.stop = func() {
+	n.halt = func() (err error) {
 		once.Do(func() {
 			// Idle client connections first: http.Server.Shutdown waits up
 			// to 5s for a connection that never sent a request (one the
 			// transport dialled during a burst and did not use).
 			tr.CloseIdleConnections()
 			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("chatd.Serve: %v", err)
-			}
+			err = <-done
 			tr.CloseIdleConnections()
 		})
+		return err
 	}
-	t.Cleanup(n.stop)
 	return n
 }
 
@@ -71,7 +86,7 @@ func (n *node) client() *chat.Client {
 }
 
 // login returns a token for a demo user.
-func (n *node) login(t *testing.T, ctx context.Context, user string) string {
+func (n *node) login(t testing.TB, ctx context.Context, user string) string {
 	t.Helper()
 	tok, err := n.client().Login(ctx, &chat.LoginPayload{User: user, Password: "secret"})
 	if err != nil {
@@ -146,7 +161,7 @@ func TestStreamsRefuseMissingOrBadTokenBeforeUpgrade(t *testing.T) {
 
 // joined opens a join stream and waits until the server has added it to
 // the room: the stream starts with the room's presence, itself included.
-func joined(t *testing.T, ctx context.Context, c *chat.Client, token, room, user string) chat.JoinClientStream {
+func joined(t testing.TB, ctx context.Context, c *chat.Client, token, room, user string) chat.JoinClientStream {
 	t.Helper()
 	s, err := c.Join(ctx, &chat.JoinPayload{Token: token, Room: room})
 	if err != nil {
@@ -165,7 +180,7 @@ func joined(t *testing.T, ctx context.Context, c *chat.Client, token, room, user
 
 // closeStream closes a client stream. Streams of server-to-client methods
 // do not have Close in their interface (as in Goa); their generated type has.
-func closeStream(t *testing.T, s any) {
+func closeStream(t testing.TB, s any) {
 	t.Helper()
 	c, ok := s.(interface{ Close() error })
 	if !ok {

@@ -1,4 +1,3 @@
-
 package chatd_test
 
 import (

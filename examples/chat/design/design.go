@@ -54,6 +54,8 @@ var RoomEvent = ResultType("application/vnd.chat.room-event", func() {
 		Attribute("user", String, "User the event is about.")
 		Attribute("message", ChatMessage, "The message, for kind \"message\".")
 		Attribute("timestamp", String, "Time of the event.", func() { Format(FormatDateTime) })
+		Attribute("node", String, "Server node the user is connected to, when several chatd nodes share the room (chatd -nats).")
+		Attribute("expired", Boolean, "For kind \"left\": the user's node stopped answering and its presence timed out.")
 		Required("kind", "room", "user", "timestamp")
 	})
 })
@@ -187,12 +189,16 @@ var _ = Service("chat", func() {
 			Attribute("room", String, "Room to join.", func() {
 				Pattern("^[a-z0-9][a-z0-9_-]{0,63}$")
 			})
+			Attribute("after", Int64, "Resume after this sequence number: every later message is sent once, oldest first, then live ones (a client reconnecting, to this node or another, gives the last sequence it saw). Without it, join sends the most recent messages.", func() {
+				Minimum(0)
+			})
 			Required("token", "room")
 		})
 		StreamingResult(RoomEvent)
 		HTTP(func() {
 			GET("/rooms/{room}")
 			Param("token")
+			Param("after")
 			WebSocket(func() {
 				Subprotocol("chat.v1")
 				Resumable()

@@ -50,7 +50,7 @@ func TestChatMethods(t *testing.T) {
 		{"listener", "GET", "/listen", expr.ClientStreamKind, []string{"jwt"}, []string{"token"}, nil},
 		{"subscribe", "GET", "/subscribe", expr.ServerStreamKind, []string{"jwt"}, []string{"token"}, nil},
 		{"echo", "GET", "/echo", expr.BidirectionalStreamKind, nil, nil, nil},
-		{"join", "GET", "/rooms/{room}", expr.ServerStreamKind, []string{"jwt"}, []string{"token", "room"}, nil},
+		{"join", "GET", "/rooms/{room}", expr.ServerStreamKind, []string{"jwt"}, []string{"token", "after", "room"}, nil},
 		{"send", "POST", "/rooms/{room}/messages", expr.NoStreamKind, []string{"jwt"}, []string{"room"}, []string{"token"}},
 		{"history", "GET", "/rooms/{room}/history", expr.NoStreamKind, []string{"jwt"}, []string{"after", "limit", "room"}, []string{"token"}},
 		{"analytics", "GET", "/analytics", expr.ServerStreamKind, []string{"jwt"}, []string{"token", "view"}, nil},

@@ -4,8 +4,15 @@
 // history), the guide's three streaming patterns (listener, subscribe,
 // echo) and an analytics stream rendered in the view the client asks for.
 //
-// Everything lives in memory: history does not survive a restart. It is
-// not a transport: cmd/chatd mounts the generated HTTP/WebSocket server on
-// it (see examples/chat/chatd), and it does not manage connections, which
-// the WebSocket runtime owns.
+// Where rooms live is the hub's broker's business: with the default
+// in-memory broker everything is in one process and history does not
+// survive a restart; with a NATS broker (natsbroker, which chatd -nats and
+// -data set up) several nodes share rooms, join with "after" resumes on any
+// node from the stored history, history survives restarts, and presence
+// events name the member's node and say when a dead node's members
+// expired. HubOptions are what a Hub given to the service needs either way.
+//
+// It is not a transport: cmd/chatd mounts the generated HTTP/WebSocket
+// server on it (see examples/chat/chatd), and it does not manage
+// connections, which the WebSocket runtime owns.
 package service

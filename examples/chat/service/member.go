@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -18,39 +19,69 @@ type rawConn interface{ Conn() *ws.Conn }
 // connection.
 var streamIDs atomic.Int64
 
-// rawSender returns the member ID and the raw-frame sender of stream. When
+// rawSender returns the member ID and two raw-frame senders of stream:
+// send queues a frame without ever waiting (for the hub's live fan-out,
+// where one slow member must not hold up a room), sendWait waits for room
+// in the connection's send queue (for a catch-up sent by the member's own
+// handler, which must not lose frames to the slow-consumer policy). When
 // the generated stream does not expose its connection, frames are decoded
-// into T and sent with send: correct, but each member then encodes the
-// frame again.
-func rawSender[T any](stream any, send func(*T) error) (string, func([]byte) error) {
+// into T and sent with the stream: correct, but each member then encodes
+// the frame again.
+func rawSender[T any](stream any, send func(*T) error, sendCtx func(context.Context, *T) error) (id string, sendRaw func([]byte) error, sendWait func(context.Context, []byte) error) {
 	if rc, ok := stream.(rawConn); ok {
 		c := rc.Conn()
-		return c.ID(), c.SendRaw
+		return c.ID(), c.SendRaw, func(ctx context.Context, frame []byte) error {
+			return c.Send(ctx, json.RawMessage(frame))
+		}
 	}
-	id := fmt.Sprintf("stream-%d", streamIDs.Add(1))
-	return id, func(frame []byte) error {
+	decode := func(frame []byte) (*T, error) {
 		v := new(T)
 		if err := json.Unmarshal(frame, v); err != nil {
-			return fmt.Errorf("decode hub frame: %w", err)
+			return nil, fmt.Errorf("decode hub frame: %w", err)
+		}
+		return v, nil
+	}
+	id = fmt.Sprintf("stream-%d", streamIDs.Add(1))
+	sendRaw = func(frame []byte) error {
+		v, err := decode(frame)
+		if err != nil {
+			return err
 		}
 		return send(v)
 	}
+	sendWait = func(ctx context.Context, frame []byte) error {
+		v, err := decode(frame)
+		if err != nil {
+			return err
+		}
+		return sendCtx(ctx, v)
+	}
+	return id, sendRaw, sendWait
 }
 
-// errCatchUpOverflow ends a join whose live messages piled up past
-// maxPending while its catch-up was being sent. Its 4000-range code tells
-// the client to reconnect: a fresh catch-up may keep up.
+// errCatchUpOverflow ends a join whose live messages piled up past its
+// limit while its catch-up was being sent. Its 4000-range code tells the
+// client to reconnect: a fresh catch-up may keep up.
 var errCatchUpOverflow = &ws.CloseError{Code: ws.StatusSlowConsumer, Reason: "too many messages while catching up"}
 
 // maxPending bounds the live frames a member holds during its catch-up.
 const maxPending = 4096
 
-// member is a hub member that holds live frames back until the catch-up
-// (presence and recent history) has been sent, so the client sees history
-// then live messages, in sequence order and without duplicates.
+// maxResume bounds, in addition to maxPending, the messages a member
+// resuming with join's "after" may be behind: the hub hands them all to
+// the member before it returns, and they are held until the roster has
+// been sent. It matches natsbroker's default per-room history limit.
+const maxResume = 100_000
+
+// member is a hub member that holds frames back until the catch-up
+// (presence and recent or missed history) has been sent, so the client sees
+// the roster, then history, then live messages, in sequence order and
+// without duplicates.
 type member struct {
-	id   string
-	send func([]byte) error
+	id       string
+	send     func([]byte) error
+	sendWait func(context.Context, []byte) error
+	limit    int // frames held at most before going live; 0 means maxPending
 
 	mu       sync.Mutex
 	live     bool
@@ -67,7 +98,11 @@ func (m *member) SendRaw(frame []byte) error {
 	if m.live {
 		return m.send(frame)
 	}
-	if len(m.pending) >= maxPending {
+	limit := m.limit
+	if limit <= 0 {
+		limit = maxPending
+	}
+	if len(m.pending) >= limit {
 		m.overflow, m.pending = true, nil
 		return errCatchUpOverflow
 	}
@@ -78,24 +113,36 @@ func (m *member) SendRaw(frame []byte) error {
 	return nil
 }
 
-// goLive sends the frames held back, skipping messages with a sequence of
-// at most sent (the catch-up had them), and lets later frames through.
-func (m *member) goLive(sent int64) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.overflow {
-		return errCatchUpOverflow
-	}
-	for _, f := range m.pending {
-		if seq := frameSequence(f); seq != 0 && seq <= sent {
-			continue
+// goLive sends the frames held back with sendWait, skipping messages with
+// a sequence of at most sent (the catch-up had them), and lets later frames
+// through. Frames that arrive while it sends are held and sent in turn; the
+// member is live once none is left.
+func (m *member) goLive(ctx context.Context, sent int64) error {
+	for {
+		m.mu.Lock()
+		if m.overflow {
+			m.mu.Unlock()
+			return errCatchUpOverflow
 		}
-		if err := m.send(f); err != nil {
-			return err
+		held := m.pending
+		m.pending = nil
+		if len(held) == 0 {
+			m.live = true
+			m.mu.Unlock()
+			return nil
+		}
+		m.mu.Unlock()
+		for _, f := range held {
+			seq := frameSequence(f)
+			if seq != 0 && seq <= sent {
+				continue
+			}
+			if err := m.sendWait(ctx, f); err != nil {
+				return err
+			}
+			sent = max(sent, seq)
 		}
 	}
-	m.pending, m.live = nil, true
-	return nil
 }
 
 // frameSequence returns the sequence of the message a room-event frame

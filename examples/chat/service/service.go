@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -110,13 +111,15 @@ func New(cfg Config) (*Service, error) {
 }
 
 // HubOptions are the options a Hub given in Config.Hub needs: presence
-// events rendered as chat.RoomEvent values (none for the activity feed).
-// Add a broker with hub.WithBroker for several nodes.
+// events rendered as chat.RoomEvent values (none for the activity feed),
+// and messages published on other nodes decoded back into chat values. Add
+// a broker with hub.WithBroker for several nodes (see chatd.Config.NATSURL).
 func HubOptions() []hub.Option {
-	return []hub.Option{hub.WithPresenceEvent(presenceEvent)}
+	return []hub.Option{hub.WithPresenceEvent(presenceEvent), hub.WithDecoder(decodeEvent)}
 }
 
-// presenceEvent renders the hub's presence events as room events.
+// presenceEvent renders the hub's presence events as room events, with the
+// node of the member and, for a member whose node died, expired set.
 func presenceEvent(e hub.PresenceEvent) any {
 	if e.Room == activityRoom {
 		return nil
@@ -125,7 +128,26 @@ func presenceEvent(e hub.PresenceEvent) any {
 	if e.Type == hub.EventLeave {
 		kind = "left"
 	}
-	return &chat.RoomEvent{Kind: kind, Room: e.Room, User: e.Info.User, Timestamp: formatTime(e.Time)}
+	ev := &chat.RoomEvent{Kind: kind, Room: e.Room, User: e.Info.User, Timestamp: formatTime(e.Time), Node: optional(e.Node)}
+	if e.Expired {
+		expired := true
+		ev.Expired = &expired
+	}
+	return ev
+}
+
+// decodeEvent turns a message published on another node (JSON only) back
+// into the value this node published would have had: a *chat.RoomEvent,
+// or a *chat.SubscribeResult for the activity feed.
+func decodeEvent(room string, data []byte) (any, error) {
+	var v any = new(chat.RoomEvent)
+	if room == activityRoom {
+		v = new(chat.SubscribeResult)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return nil, fmt.Errorf("decode message of room %q: %w", room, err)
+	}
+	return v, nil
 }
 
 // Hub returns the hub the service's rooms live in.
@@ -161,13 +183,19 @@ func (s *Service) Send(ctx context.Context, p *chat.SendPayload) (*chat.Message,
 }
 
 // History returns the messages of a room after a sequence number, oldest
-// first. Only the hub's in-memory window is kept (100 per room by default).
+// first: from the hub's in-memory window (the last 100 per room by
+// default) or, with a broker that stores history (chatd -nats or -data),
+// from the broker when the window does not reach back far enough.
 func (s *Service) History(ctx context.Context, p *chat.HistoryPayload) (chat.MessageCollection, error) {
 	if _, err := requireUser(ctx); err != nil {
 		return nil, err
 	}
+	entries, err := s.hub.HistoryContext(ctx, p.Room, p.After, p.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("history of room %q: %w", p.Room, err)
+	}
 	res := chat.MessageCollection{}
-	for _, e := range s.hub.History(p.Room, p.After, p.Limit) {
+	for _, e := range entries {
 		if m := messageOf(e.Value); m != nil {
 			res = append(res, m)
 		}

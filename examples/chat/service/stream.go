@@ -13,55 +13,96 @@ import (
 )
 
 // Join streams a room to its new member: who is present (a "joined" event
-// per member, itself included), then the last Config.CatchUp messages, then
-// live messages and presence events in sequence order, until the client
-// leaves or the server shuts down.
+// per member, itself included, on every node), then history, then live
+// messages and presence events in sequence order, until the client leaves
+// or the server shuts down.
+//
+// Without "after" the history is the last Config.CatchUp messages. With
+// "after" (a client resuming, on this node or another) it is every message
+// with a greater sequence, each once, however far back the broker keeps
+// them (hub.Hub.JoinAfter): a client that gives the last sequence it saw
+// misses nothing and sees nothing twice.
 func (s *Service) Join(ctx context.Context, p *chat.JoinPayload, stream chat.JoinServerStream) error {
 	user, err := requireUser(ctx)
 	if err != nil {
 		return err
 	}
-	id, send := rawSender(stream, stream.Send)
-	m := &member{id: id, send: send}
-	leave, err := s.hub.Join(ctx, p.Room, m, "", hub.PresenceInfo{User: user})
+	id, send, sendWait := rawSender(stream, stream.Send, stream.SendWithContext)
+	m := &member{id: id, send: send, sendWait: sendWait}
+	info := hub.PresenceInfo{User: user}
+	var leave func()
+	if p.After != nil {
+		// JoinAfter hands m the missed messages before it returns; m holds
+		// them until the roster has been sent.
+		m.limit = maxPending + maxResume
+		leave, err = s.hub.JoinAfter(ctx, p.Room, m, "", info, *p.After)
+	} else {
+		leave, err = s.hub.Join(ctx, p.Room, m, "", info)
+	}
 	if err != nil {
 		return fmt.Errorf("join room %q: %w", p.Room, err)
 	}
 	defer leave()
 	start := s.now()
-	s.log.Info("joined room", "room", p.Room, "user", user, "member", id)
+	if p.After != nil {
+		s.log.Info("joined room", "room", p.Room, "user", user, "member", id, "after", *p.After)
+	} else {
+		s.log.Info("joined room", "room", p.Room, "user", user, "member", id)
+	}
 	defer func() {
 		s.log.Info("left room", "room", p.Room, "user", user, "member", id, "duration", time.Since(start).Round(time.Millisecond))
 	}()
 	s.activity(ctx, "joined", fmt.Sprintf("%s joined %s", user, p.Room))
 
 	for _, pm := range s.hub.Members(p.Room) {
-		ev := &chat.RoomEvent{Kind: "joined", Room: p.Room, User: pm.Info.User, Timestamp: formatTime(pm.JoinedAt)}
+		ev := &chat.RoomEvent{Kind: "joined", Room: p.Room, User: pm.Info.User, Timestamp: formatTime(pm.JoinedAt), Node: optional(pm.Node)}
 		if err := stream.SendWithContext(ctx, ev); err != nil {
 			return fmt.Errorf("send presence: %w", err)
 		}
 	}
 	var sent int64
-	for _, e := range s.recent(p.Room) {
-		if err := m.send(e.Data); err != nil {
-			return fmt.Errorf("send history: %w", err)
+	if p.After == nil {
+		recent, err := s.recent(ctx, p.Room)
+		if err != nil {
+			return fmt.Errorf("join room %q: %w", p.Room, err)
 		}
-		sent = e.Seq
+		for _, e := range recent {
+			if err := m.sendWait(ctx, e.Data); err != nil {
+				return fmt.Errorf("send history: %w", err)
+			}
+			sent = e.Seq
+		}
 	}
-	if err := m.goLive(sent); err != nil {
+	if err := m.goLive(ctx, sent); err != nil {
 		return fmt.Errorf("catch up: %w", err)
 	}
 	<-ctx.Done()
 	return nil
 }
 
-// recent returns the last Config.CatchUp messages of room, oldest first.
-func (s *Service) recent(room string) []hub.Entry {
-	all := s.hub.History(room, 0, 0)
-	if len(all) > s.catchUp {
-		all = all[len(all)-s.catchUp:]
+// recent returns the last Config.CatchUp messages of room, oldest first,
+// from the hub's window or, when it does not reach back far enough (after
+// a restart with a durable broker), from the broker's stored history. The
+// room is held by the hub: its member has joined.
+func (s *Service) recent(ctx context.Context, room string) ([]hub.Entry, error) {
+	info, ok := s.hub.Room(room)
+	if !ok {
+		return nil, nil
 	}
-	return all
+	after := max(info.LastSeq-int64(s.catchUp), 0)
+	entries, err := s.hub.HistoryContext(ctx, room, after, s.catchUp)
+	if err != nil {
+		return nil, fmt.Errorf("recent messages: %w", err)
+	}
+	return entries, nil
+}
+
+// optional returns a pointer to s, or nil for "".
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // Listener counts the messages the client streams and returns the count
@@ -93,7 +134,7 @@ func (s *Service) Subscribe(ctx context.Context, p *chat.SubscribePayload, strea
 	if err != nil {
 		return err
 	}
-	id, send := rawSender(stream, stream.Send)
+	id, send, _ := rawSender(stream, stream.Send, stream.SendWithContext)
 	// The first frame upgrades the connection and tells the client it is
 	// subscribed before any event arrives.
 	if err := stream.SendWithContext(ctx, &chat.SubscribeResult{Message: "subscribed as " + user, Action: "subscribed", Timestamp: formatTime(s.now())}); err != nil {

@@ -190,6 +190,143 @@ type SubscribePayload struct {
 	Count int `json:"count"`
 }
 
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// with those of nested values (see duplex.MissingFieldError).
+func (v *EchoResult) UnmarshalJSON(data []byte) error {
+	type plain EchoResult
+	var s struct {
+		plain
+		Message *string `json:"message"`
+	}
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
+	}
+	if s.Message == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "EchoResult"))
+	} else {
+		s.plain.Message = *s.Message
+	}
+	if err != nil {
+		return err
+	}
+	*v = EchoResult(s.plain)
+	return nil
+}
+
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// with those of nested values (see duplex.MissingFieldError).
+func (v *EchoStreamingPayload) UnmarshalJSON(data []byte) error {
+	type plain EchoStreamingPayload
+	var s struct {
+		plain
+		Message *string `json:"message"`
+	}
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
+	}
+	if s.Message == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "EchoStreamingPayload"))
+	} else {
+		s.plain.Message = *s.Message
+	}
+	if err != nil {
+		return err
+	}
+	*v = EchoStreamingPayload(s.plain)
+	return nil
+}
+
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// with those of nested values (see duplex.MissingFieldError).
+func (v *Event) UnmarshalJSON(data []byte) error {
+	type plain Event
+	var s struct {
+		plain
+		Message   *string `json:"message"`
+		Action    *string `json:"action"`
+		Timestamp *string `json:"timestamp"`
+	}
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
+	}
+	if s.Message == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "Event"))
+	} else {
+		s.plain.Message = *s.Message
+	}
+	if s.Action == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("action", "Event"))
+	} else {
+		s.plain.Action = *s.Action
+	}
+	if s.Timestamp == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("timestamp", "Event"))
+	} else {
+		s.plain.Timestamp = *s.Timestamp
+	}
+	if err != nil {
+		return err
+	}
+	*v = Event(s.plain)
+	return nil
+}
+
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// with those of nested values (see duplex.MissingFieldError).
+func (v *ListenerStreamingPayload) UnmarshalJSON(data []byte) error {
+	type plain ListenerStreamingPayload
+	var s struct {
+		plain
+		Message *string `json:"message"`
+	}
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
+	}
+	if s.Message == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "ListenerStreamingPayload"))
+	} else {
+		s.plain.Message = *s.Message
+	}
+	if err != nil {
+		return err
+	}
+	*v = ListenerStreamingPayload(s.plain)
+	return nil
+}
+
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// with those of nested values (see duplex.MissingFieldError).
+func (v *PublishPayload) UnmarshalJSON(data []byte) error {
+	type plain PublishPayload
+	var s struct {
+		plain
+		Message *string `json:"message"`
+	}
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
+	}
+	if s.Message == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "PublishPayload"))
+	} else {
+		s.plain.Message = *s.Message
+	}
+	if err != nil {
+		return err
+	}
+	*v = PublishPayload(s.plain)
+	return nil
+}
+
 // UnmarshalJSON decodes data into v; the attributes that data lacks get their
 // default value from the design.
 func (v *SubscribePayload) UnmarshalJSON(data []byte) error {

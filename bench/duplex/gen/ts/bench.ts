@@ -2,8 +2,7 @@
 //
 // bench service client.
 
-import { Transport, validate, basicAuth, bearer } from './duplex.js';
-import type { BidiStream, CallOptions, ClientOptions, ClientStream, Schema, ServerStream, StreamOptions } from './duplex.js';
+import * as duplex from './duplex.js';
 
 export * from './duplex.js';
 
@@ -49,7 +48,7 @@ export interface PublishPayload {
 }
 
 /** The design's validation rules of every type above, used by validate. */
-export const schemas: Record<string, Schema> = {
+export const schemas: Record<string, duplex.Schema> = {
   "ListenerStreamingPayload": {"type":"object","props":{"message":{"type":"string"}},"required":["message"]},
   "SubscribePayload": {"type":"object","props":{"count":{"type":"integer","minimum":0}}},
   "Event": {"type":"object","props":{"action":{"type":"string","enum":["join","leave","message"]},"message":{"type":"string"},"timestamp":{"type":"string","format":"date-time"}},"required":["message","action","timestamp"]},
@@ -61,37 +60,42 @@ export const schemas: Record<string, Schema> = {
 
 /** Streaming endpoints measured by the harness. */
 export class Client {
-  private readonly t: Transport;
+  private readonly t: duplex.Transport;
 
   /** Creates a client of the service at baseURL, e.g. "http://localhost:8080". */
-  constructor(baseURL: string, options: ClientOptions = {}) {
-    this.t = new Transport(baseURL, options);
+  constructor(baseURL: string, options: duplex.ClientOptions = {}) {
+    this.t = new duplex.Transport(baseURL, options);
   }
 
   /**
    * Opens the client stream (GET /listen).
    * send throws a ValidationError, without sending, for a message that breaks the design's rules.
    */
-  listener(options?: StreamOptions): ClientStream<ListenerStreamingPayload, number> {
+  listener(options?: duplex.StreamOptions): duplex.ClientStream<ListenerStreamingPayload, number> {
     return this.t.stream<ListenerStreamingPayload, number>({
       request: { method: "GET", path: `/listen` },
       subprotocols: [],
       resumable: false,
       kind: 'client',
-      validateOut: this.t.validate ? (m) => validate(m, schemas.ListenerStreamingPayload, 'message', schemas) : undefined,
-      validateIn: this.t.validate ? (m) => validate(m, {"type":"integer"}, 'result', schemas) : undefined,
+      validateOut: this.t.validate ? (m) => duplex.validate(m, schemas.ListenerStreamingPayload, 'message', schemas) : undefined,
+      validateIn: this.t.validate ? (m) => duplex.validate(m, {"type":"integer"}, 'result', schemas) : undefined,
     }, options);
   }
 
   /** Opens the server stream (GET /subscribe). */
-  subscribe(p: SubscribePayload, options?: StreamOptions): ServerStream<Event> {
-    if (this.t.validate) validate(p, schemas.SubscribePayload, 'payload', schemas);
-    return this.t.stream<never, Event>({
-      request: { method: "GET", path: `/subscribe`, query: { count: p.count } },
+  subscribe(p: SubscribePayload, options?: duplex.StreamOptions<SubscribePayload>): duplex.ServerStream<Event> {
+    const check = this.t.validate ? (p: SubscribePayload) => duplex.validate(p, schemas.SubscribePayload, 'payload', schemas) : undefined;
+    check?.(p);
+    const request = (p: SubscribePayload): duplex.Request => ({ method: "GET", path: `/subscribe`, query: { count: p.count } });
+    return this.t.stream<never, Event, SubscribePayload>({
+      request: request(p),
+      payload: p,
+      rebuild: request,
+      validatePayload: check,
       subprotocols: [],
       resumable: false,
       kind: 'server',
-      validateIn: this.t.validate ? (m) => validate(m, schemas.Event, 'result', schemas) : undefined,
+      validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.Event, 'result', schemas) : undefined,
     }, options);
   }
 
@@ -99,34 +103,39 @@ export class Client {
    * Opens the bidirectional stream (GET /echo).
    * send throws a ValidationError, without sending, for a message that breaks the design's rules.
    */
-  echo(options?: StreamOptions): BidiStream<EchoStreamingPayload, EchoResult> {
+  echo(options?: duplex.StreamOptions): duplex.BidiStream<EchoStreamingPayload, EchoResult> {
     return this.t.stream<EchoStreamingPayload, EchoResult>({
       request: { method: "GET", path: `/echo` },
       subprotocols: [],
       resumable: false,
       kind: 'bidirectional',
-      validateOut: this.t.validate ? (m) => validate(m, schemas.EchoStreamingPayload, 'message', schemas) : undefined,
-      validateIn: this.t.validate ? (m) => validate(m, schemas.EchoResult, 'result', schemas) : undefined,
+      validateOut: this.t.validate ? (m) => duplex.validate(m, schemas.EchoStreamingPayload, 'message', schemas) : undefined,
+      validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.EchoResult, 'result', schemas) : undefined,
     }, options);
   }
 
   /** Opens the server stream (GET /rooms/{room}). */
-  join(p: JoinPayload, options?: StreamOptions): ServerStream<Event> {
-    if (this.t.validate) validate(p, schemas.JoinPayload, 'payload', schemas);
-    return this.t.stream<never, Event>({
-      request: { method: "GET", path: `/rooms/${encodeURIComponent(String(p.room))}` },
+  join(p: JoinPayload, options?: duplex.StreamOptions<JoinPayload>): duplex.ServerStream<Event> {
+    const check = this.t.validate ? (p: JoinPayload) => duplex.validate(p, schemas.JoinPayload, 'payload', schemas) : undefined;
+    check?.(p);
+    const request = (p: JoinPayload): duplex.Request => ({ method: "GET", path: `/rooms/${encodeURIComponent(String(p.room))}` });
+    return this.t.stream<never, Event, JoinPayload>({
+      request: request(p),
+      payload: p,
+      rebuild: request,
+      validatePayload: check,
       subprotocols: [],
       resumable: false,
       kind: 'server',
-      validateIn: this.t.validate ? (m) => validate(m, schemas.Event, 'result', schemas) : undefined,
+      validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.Event, 'result', schemas) : undefined,
     }, options);
   }
 
   /** Calls POST /rooms/{room}. */
-  async publish(p: PublishPayload, options?: CallOptions): Promise<number> {
-    if (this.t.validate) validate(p, schemas.PublishPayload, 'payload', schemas);
+  async publish(p: PublishPayload, options?: duplex.CallOptions): Promise<number> {
+    if (this.t.validate) duplex.validate(p, schemas.PublishPayload, 'payload', schemas);
     const res = await this.t.unary({ method: "POST", path: `/rooms/${encodeURIComponent(String(p.room))}`, body: { message: p.message } }, options);
-    if (this.t.validate) validate(res, {"type":"integer"}, 'result', schemas);
+    if (this.t.validate) duplex.validate(res, {"type":"integer"}, 'result', schemas);
     return res as number;
   }
 }

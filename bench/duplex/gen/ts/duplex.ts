@@ -107,8 +107,8 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-/** Options of one stream. */
-export interface StreamOptions {
+/** Options of one stream; P is the method's payload type. */
+export interface StreamOptions<P = unknown> {
   /**
    * Reconnect after a retryable close (default: true for server streams and
    * resumable streams, false otherwise: on the default wire, messages sent
@@ -123,6 +123,13 @@ export interface StreamOptions {
   signal?: AbortSignal;
   /** Disable the duplex.v1 resumable protocol even if the method supports it. */
   noResume?: boolean;
+  /**
+   * Called before each reconnection (unless a duplex.v1 session resumes)
+   * with the payload of the previous connection; returns the payload of the
+   * next one, validated again. Use it to re-subscribe where the stream
+   * stopped, e.g. with the last sequence number seen.
+   */
+  resubscribe?: (payload: P) => P;
 }
 
 /** A schema of the design's types, interpreted by validate. */
@@ -284,9 +291,15 @@ export interface BidiStream<T, R> extends AsyncIterable<R> {
   readonly state: ConnectionState;
 }
 
-/** What generated code tells the transport about one stream. */
-export interface StreamSpec {
+/** What generated code tells the transport about one stream; P is the payload type. */
+export interface StreamSpec<P = unknown> {
   request: Request;
+  /** The payload the request was built from, given to StreamOptions.resubscribe. */
+  payload?: P;
+  /** Builds the request of a payload returned by StreamOptions.resubscribe. */
+  rebuild?: (payload: P) => Request;
+  /** Validates a payload returned by StreamOptions.resubscribe. */
+  validatePayload?: (payload: P) => void;
   /** Design subprotocols, in order of preference. */
   subprotocols: string[];
   resumable: boolean;
@@ -348,11 +361,12 @@ export class Transport {
   }
 
   /** Opens a stream. */
-  stream<T, R>(spec: StreamSpec, opts: StreamOptions = {}): Stream<T, R> {
+  stream<T, R, P = unknown>(spec: StreamSpec<P>, opts: StreamOptions<P> = {}): Stream<T, R, P> {
     const WS = this.opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (WS === undefined) throw new Error('duplex: no WebSocket: pass ClientOptions.WebSocket or set globalThis.WebSocket');
     const retry = { ...defaultRetryPolicy, ...this.opts.retry, ...opts.retry };
-    return new Stream<T, R>(WS, this.url(spec.request, true), this.headers(spec.request), spec, opts, retry);
+    const endpoint = (req: Request) => ({ url: this.url(req, true), headers: this.headers(req) });
+    return new Stream<T, R, P>(WS, endpoint, spec, opts, retry);
   }
 }
 
@@ -367,7 +381,7 @@ interface Waiter<R> {
  * One stream over a WebSocket, reconnected as the options say. Generated
  * methods return it typed as ClientStream, ServerStream or BidiStream.
  */
-export class Stream<T, R> implements ClientStream<T, R>, ServerStream<R>, BidiStream<T, R> {
+export class Stream<T, R, P = unknown> implements ClientStream<T, R>, ServerStream<R>, BidiStream<T, R> {
   private ws?: WebSocket;
   private readonly reconnect: boolean;
   private current: ConnectionState = 'connecting';
@@ -396,14 +410,19 @@ export class Stream<T, R> implements ClientStream<T, R>, ServerStream<R>, BidiSt
   private unacked = 0;
   private ackTimer?: ReturnType<typeof setTimeout>;
 
+  private url: string;
+  private headers: Record<string, string>;
+  private payload?: P;
+
   constructor(
     private readonly WS: WebSocketConstructor,
-    private readonly url: string,
-    private readonly headers: Record<string, string>,
-    private readonly spec: StreamSpec,
-    private readonly opts: StreamOptions,
+    private readonly endpoint: (req: Request) => { url: string; headers: Record<string, string> },
+    private readonly spec: StreamSpec<P>,
+    private readonly opts: StreamOptions<P>,
     private readonly retry: RetryPolicy,
   ) {
+    ({ url: this.url, headers: this.headers } = endpoint(spec.request));
+    this.payload = spec.payload;
     this.reconnect = opts.reconnect ?? (spec.kind === 'server' || (spec.resumable && !opts.noResume));
     this.result = new Promise<R>((resolve, reject) => {
       this.resolveResult = resolve;
@@ -595,7 +614,18 @@ export class Stream<T, R> implements ClientStream<T, R>, ServerStream<R>, BidiSt
       const delay = backoff(this.retry, this.attempt++);
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        if (!this.finished) this.connect();
+        if (this.finished) return;
+        if (this.token === undefined && this.opts.resubscribe !== undefined && this.spec.rebuild !== undefined) {
+          try {
+            this.payload = this.opts.resubscribe(this.payload as P);
+            this.spec.validatePayload?.(this.payload);
+            ({ url: this.url, headers: this.headers } = this.endpoint(this.spec.rebuild(this.payload)));
+          } catch (e) {
+            this.finish(e as Error);
+            return;
+          }
+        }
+        this.connect();
       }, delay);
       return;
     }

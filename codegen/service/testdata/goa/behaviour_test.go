@@ -115,3 +115,25 @@ func TestViewsProjectResults(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamedMessagesLackingRequiredAttributesAreRejected decodes listener
+// frames as the WebSocket server does: Goa's server answers {} with
+// "missing_field", and so must the type a Goa implementation receives.
+func TestStreamedMessagesLackingRequiredAttributesAreRejected(t *testing.T) {
+	var p chat.ListenerStreamingPayload
+	err := json.Unmarshal([]byte(`{}`), &p)
+	var se *duplex.ServiceError
+	if !errors.As(err, &se) || se.Name != "missing_field" || se.Field == nil || *se.Field != "message" {
+		t.Fatalf("{} decoded with error %#v, want missing_field naming message", err)
+	}
+	if err := json.Unmarshal([]byte(`{"message":""}`), &p); err != nil || p.Message != "" {
+		t.Errorf(`{"message":""} = %+v, %v; want accepted`, p, err)
+	}
+	var ev chat.Event
+	if err := json.Unmarshal([]byte(`{"message":"hi"}`), &ev); err != nil || ev.Message != "hi" {
+		t.Errorf("an event projected with the tiny view = %+v, %v; want accepted", ev, err)
+	}
+	if err := json.Unmarshal([]byte(`{"action":"join"}`), &ev); err == nil || !strings.Contains(err.Error(), `"message"`) {
+		t.Errorf("an event without message: %v, want missing message (it is in every view)", err)
+	}
+}

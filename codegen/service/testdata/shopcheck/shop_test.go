@@ -162,3 +162,109 @@ func TestClientReturnsTheEndpointResult(t *testing.T) {
 		t.Error("Ping returned no error")
 	}
 }
+
+// missingFields returns the attributes a missing_field error names, in order,
+// and fails the test if err is anything else.
+func missingFields(t *testing.T, what string, err error) []string {
+	t.Helper()
+	var se *duplex.ServiceError
+	if !errors.As(err, &se) || !duplex.IsValidationError(err) {
+		t.Fatalf("%s: error %#v is not a validation error", what, err)
+	}
+	var names []string
+	for _, h := range se.History() {
+		if h.Name != duplex.MissingField || h.Field == nil {
+			t.Fatalf("%s: error %q is not a missing_field error naming its attribute", what, h.Message)
+		}
+		names = append(names, *h.Field)
+	}
+	return names
+}
+
+func TestDecodingReportsMissingRequiredAttributes(t *testing.T) {
+	for _, c := range []struct {
+		name, json string
+		into       any
+		want       string // attributes named, comma separated
+	}{
+		{"empty object", `{}`, new(Tag), "name"},
+		{"null value", `{"name":null}`, new(Tag), "name"},
+		{"only optional attributes", `{"weight":0.5}`, new(Tag), "name"},
+		{"several missing", `{"status":"sold"}`, new(Item), "id,name"},
+		{"one of several missing", `{"name":"x"}`, new(Item), "id"},
+		{"missing in a value and in a nested value", `{"name":"x","tags":[{}]}`, new(Item), "name,id"},
+		{"element of an array of user types", `{"id":1,"name":"x","tags":[{"name":"a"},{}]}`, new(Item), "name"},
+		{"element of a collection", `[{"id":1,"name":"x"},{"id":2}]`, new(ItemCollection), "name"},
+		{"user type error", `{"id":4}`, new(NotFound), "message"},
+		{"nested named type", `{"name":"a","origin":{"city":"Paris"}}`, new(Tag), "country"},
+		{"nested anonymous object", `{"name":"a","source":{"rank":1}}`, new(Tag), "url"},
+		{"anonymous object in an anonymous object", `{"name":"a","source":{"url":"u","meta":{}}}`, new(Tag), "lang"},
+		{"every level at once", `{"source":{"meta":{"lang":null}}}`, new(Tag), "name,url,lang"},
+		{"anonymous object in an element of an array", `{"id":1,"name":"x","tags":[{"name":"a","source":{}}]}`, new(Item), "url"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := json.Unmarshal([]byte(c.json), c.into)
+			if got := strings.Join(missingFields(t, c.json, err), ","); got != c.want {
+				t.Errorf("json.Unmarshal(%s) names %q, want %q (error: %v)", c.json, got, c.want, err)
+			}
+			for _, n := range strings.Split(c.want, ",") {
+				if !strings.Contains(err.Error(), `"`+n+`"`) {
+					t.Errorf("error text %q does not name %q", err, n)
+				}
+			}
+		})
+	}
+}
+
+func TestDecodingAcceptsZeroValuesAndFillsDefaults(t *testing.T) {
+	var tag Tag
+	if err := json.Unmarshal([]byte(`{"name":""}`), &tag); err != nil || tag.Name != "" {
+		t.Errorf(`{"name":""}: %+v, %v; want an empty name, no error`, tag, err)
+	}
+	tag = Tag{}
+	if err := json.Unmarshal([]byte(`{"name":"a","origin":{"country":""},"source":{"url":"","rank":2,"meta":{"lang":""}}}`), &tag); err != nil {
+		t.Fatalf("zero values in nested objects: %v", err)
+	}
+	if tag.Origin == nil || tag.Origin.Country != "" || tag.Source == nil || tag.Source.URL != "" ||
+		tag.Source.Rank == nil || *tag.Source.Rank != 2 || tag.Source.Meta == nil || tag.Source.Meta.Lang != "" {
+		t.Errorf("decoded %+v (source %+v): want every nested attribute kept", tag, tag.Source)
+	}
+	tag = Tag{}
+	if err := json.Unmarshal([]byte(`{"name":"a","source":null}`), &tag); err != nil || tag.Source != nil || tag.Origin != nil {
+		t.Errorf("null source: %+v, %v; want nil nested objects", tag, err)
+	}
+	var item Item
+	if err := json.Unmarshal([]byte(`{"id":0,"name":"","tags":[{"name":"a"}]}`), &item); err != nil {
+		t.Fatalf("zero values of required attributes: %v", err)
+	}
+	if item.ID != 0 || item.Name != "" || item.Status != "new" || len(item.Tags) != 1 || item.Tags[0].Name != "a" {
+		t.Errorf("decoded %+v: want the zero values kept, the default status and the tag", item)
+	}
+	item = Item{Name: "old", Status: "sold", Price: new(float32)}
+	if err := json.Unmarshal([]byte(`{"id":3,"name":"pen"}`), &item); err != nil {
+		t.Fatal(err)
+	}
+	if item.ID != 3 || item.Name != "pen" || item.Status != "new" || item.Price != nil {
+		t.Errorf("decoded into a used value: %+v, want only the data and the defaults", item)
+	}
+	// Round trip: what the generated types encode, they decode.
+	src := &Tag{Origin: &Origin{}}
+	src.Source = &struct {
+		URL  string `json:"url"`
+		Rank *int   `json:"rank,omitempty"`
+		Meta *struct {
+			Lang string `json:"lang"`
+		} `json:"meta,omitempty"`
+	}{}
+	b, err := json.Marshal(&Item{ID: 1, Tags: []*Tag{src}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, new(Item)); err != nil {
+		t.Errorf("decoding %s: %v", b, err)
+	}
+	// Malformed JSON is still a decoding error, not a missing attribute.
+	if err := json.Unmarshal([]byte(`{"name":5}`), &tag); err == nil || duplex.IsValidationError(err) {
+		t.Errorf(`{"name":5}: error %v, want json's type error`, err)
+	}
+}

@@ -3,8 +3,17 @@
 //
 //	go run ./examples/chat/cmd/chatd            # http://127.0.0.1:8080/
 //	go run ./examples/chat/cmd/chatd -addr :9000 -jwt-secret "$SECRET" -debug
+//	go run ./examples/chat/cmd/chatd -data ./chatd-data       # history survives restarts
+//	go run ./examples/chat/cmd/chatd -nats nats://n1:4222,nats://n2:4222 -node web-1
 //
-// Everything is kept in memory: history does not survive a restart.
+// Without -nats or -data, rooms are kept in memory: history does not
+// survive a restart. -data DIR runs an embedded single-node NATS JetStream
+// server with file storage in DIR inside chatd, so rooms' history and
+// sequences survive a restart on the same directory. -nats URL joins an
+// existing NATS cluster (JetStream enabled) that every chatd node behind a
+// load balancer is given: the nodes share rooms, message order, history and
+// presence. Give every node the same -jwt-secret so tokens work on all of
+// them. See docs/scaling.md.
 package main
 
 import (
@@ -25,6 +34,10 @@ func main() {
 	secret := flag.String("jwt-secret", "", "secret signing login tokens (default: random per start, so tokens die with the process)")
 	users := flag.String("users", "", `accounts as "user:password,user:password" (default: the demo users alice, bob and carol, password "secret")`)
 	debug := flag.Bool("debug", false, "log debug events (every connection and close)")
+	natsURL := flag.String("nats", "", "share rooms with other chatd nodes through the NATS cluster (JetStream enabled) at these comma-separated URLs")
+	dataDir := flag.String("data", "", "run an embedded NATS JetStream server storing room history in this directory, so it survives restarts")
+	node := flag.String("node", "", "name of this node in presence across nodes (with -nats or -data; default: random)")
+	presence := flag.Duration("presence-timeout", 0, "how long a dead node's members stay present on other nodes (with -nats or -data; default 10s)")
 	flag.Parse()
 
 	level := slog.LevelInfo
@@ -32,7 +45,11 @@ func main() {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	cfg := chatd.Config{Addr: *addr, Logger: log}
+	if *natsURL != "" && *dataDir != "" {
+		fmt.Fprintln(os.Stderr, "chatd: use -nats or -data, not both")
+		os.Exit(2)
+	}
+	cfg := chatd.Config{Addr: *addr, Logger: log, NATSURL: *natsURL, DataDir: *dataDir, NodeID: *node, PresenceTimeout: *presence}
 	if *secret != "" {
 		cfg.JWTSecret = []byte(*secret)
 	}

@@ -236,6 +236,10 @@ type JoinPayload struct {
 	Token string `json:"token"`
 	// Room to join.
 	Room string `json:"room"`
+	// Resume after this sequence number: every later message is sent once, oldest
+	// first, then live ones (a client reconnecting, to this node or another, gives
+	// the last sequence it saw). Without it, join sends the most recent messages.
+	After *int64 `json:"after,omitempty"`
 }
 
 // ListenerPayload is the payload type of the chat service listener method.
@@ -288,6 +292,12 @@ type RoomEvent struct {
 	Message *Message `json:"message,omitempty"`
 	// Time of the event.
 	Timestamp string `json:"timestamp"`
+	// Server node the user is connected to, when several chatd nodes share the room
+	// (chatd -nats).
+	Node *string `json:"node,omitempty"`
+	// For kind "left": the user's node stopped answering and its presence timed
+	// out.
+	Expired *bool `json:"expired,omitempty"`
 }
 
 // SendPayload is the payload type of the chat service send method.
@@ -336,6 +346,43 @@ func (e Unauthorized) GoaErrorName() string {
 	return "unauthorized"
 }
 
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// (see duplex.MissingFieldError).
+func (v *Analytics) UnmarshalJSON(data []byte) error {
+	type plain Analytics
+	var s struct {
+		plain
+		Timestamp   *string `json:"timestamp"`
+		Connections *int    `json:"connections"`
+		Rooms       *int    `json:"rooms"`
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	var err error
+	if s.Timestamp == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("timestamp", "Analytics"))
+	} else {
+		s.plain.Timestamp = *s.Timestamp
+	}
+	if s.Connections == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("connections", "Analytics"))
+	} else {
+		s.plain.Connections = *s.Connections
+	}
+	if s.Rooms == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("rooms", "Analytics"))
+	} else {
+		s.plain.Rooms = *s.Rooms
+	}
+	if err != nil {
+		return err
+	}
+	*v = Analytics(s.plain)
+	return nil
+}
+
 // UnmarshalJSON decodes data into v; the attributes that data lacks get their
 // default value from the design.
 func (v *AnalyticsPayload) UnmarshalJSON(data []byte) error {
@@ -348,6 +395,56 @@ func (v *AnalyticsPayload) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// (see duplex.MissingFieldError).
+func (v *EchoResult) UnmarshalJSON(data []byte) error {
+	type plain EchoResult
+	var s struct {
+		plain
+		Message *string `json:"message"`
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	var err error
+	if s.Message == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "EchoResult"))
+	} else {
+		s.plain.Message = *s.Message
+	}
+	if err != nil {
+		return err
+	}
+	*v = EchoResult(s.plain)
+	return nil
+}
+
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// (see duplex.MissingFieldError).
+func (v *EchoStreamingPayload) UnmarshalJSON(data []byte) error {
+	type plain EchoStreamingPayload
+	var s struct {
+		plain
+		Message *string `json:"message"`
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	var err error
+	if s.Message == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "EchoStreamingPayload"))
+	} else {
+		s.plain.Message = *s.Message
+	}
+	if err != nil {
+		return err
+	}
+	*v = EchoStreamingPayload(s.plain)
+	return nil
+}
+
 // UnmarshalJSON decodes data into v; the attributes that data lacks get their
 // default value from the design.
 func (v *HistoryPayload) UnmarshalJSON(data []byte) error {
@@ -357,6 +454,185 @@ func (v *HistoryPayload) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*v = HistoryPayload(p)
+	return nil
+}
+
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// (see duplex.MissingFieldError).
+func (v *ListenerStreamingPayload) UnmarshalJSON(data []byte) error {
+	type plain ListenerStreamingPayload
+	var s struct {
+		plain
+		Message *string `json:"message"`
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	var err error
+	if s.Message == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "ListenerStreamingPayload"))
+	} else {
+		s.plain.Message = *s.Message
+	}
+	if err != nil {
+		return err
+	}
+	*v = ListenerStreamingPayload(s.plain)
+	return nil
+}
+
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// (see duplex.MissingFieldError).
+func (v *Message) UnmarshalJSON(data []byte) error {
+	type plain Message
+	var s struct {
+		plain
+		Sequence  *int64  `json:"sequence"`
+		Room      *string `json:"room"`
+		From      *string `json:"from"`
+		Text      *string `json:"text"`
+		Timestamp *string `json:"timestamp"`
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	var err error
+	if s.Sequence == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("sequence", "Message"))
+	} else {
+		s.plain.Sequence = *s.Sequence
+	}
+	if s.Room == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("room", "Message"))
+	} else {
+		s.plain.Room = *s.Room
+	}
+	if s.From == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("from", "Message"))
+	} else {
+		s.plain.From = *s.From
+	}
+	if s.Text == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("text", "Message"))
+	} else {
+		s.plain.Text = *s.Text
+	}
+	if s.Timestamp == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("timestamp", "Message"))
+	} else {
+		s.plain.Timestamp = *s.Timestamp
+	}
+	if err != nil {
+		return err
+	}
+	*v = Message(s.plain)
+	return nil
+}
+
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// (see duplex.MissingFieldError).
+func (v *RoomEvent) UnmarshalJSON(data []byte) error {
+	type plain RoomEvent
+	var s struct {
+		plain
+		Kind      *string `json:"kind"`
+		Room      *string `json:"room"`
+		User      *string `json:"user"`
+		Timestamp *string `json:"timestamp"`
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	var err error
+	if s.Kind == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("kind", "RoomEvent"))
+	} else {
+		s.plain.Kind = *s.Kind
+	}
+	if s.Room == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("room", "RoomEvent"))
+	} else {
+		s.plain.Room = *s.Room
+	}
+	if s.User == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("user", "RoomEvent"))
+	} else {
+		s.plain.User = *s.User
+	}
+	if s.Timestamp == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("timestamp", "RoomEvent"))
+	} else {
+		s.plain.Timestamp = *s.Timestamp
+	}
+	if err != nil {
+		return err
+	}
+	*v = RoomEvent(s.plain)
+	return nil
+}
+
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// (see duplex.MissingFieldError).
+func (v *SendPayload) UnmarshalJSON(data []byte) error {
+	type plain SendPayload
+	var s struct {
+		plain
+		Text *string `json:"text"`
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	var err error
+	if s.Text == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("text", "SendPayload"))
+	} else {
+		s.plain.Text = *s.Text
+	}
+	if err != nil {
+		return err
+	}
+	*v = SendPayload(s.plain)
+	return nil
+}
+
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// (see duplex.MissingFieldError).
+func (v *SubscribeResult) UnmarshalJSON(data []byte) error {
+	type plain SubscribeResult
+	var s struct {
+		plain
+		Message   *string `json:"message"`
+		Action    *string `json:"action"`
+		Timestamp *string `json:"timestamp"`
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	var err error
+	if s.Message == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "SubscribeResult"))
+	} else {
+		s.plain.Message = *s.Message
+	}
+	if s.Action == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("action", "SubscribeResult"))
+	} else {
+		s.plain.Action = *s.Action
+	}
+	if s.Timestamp == nil {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("timestamp", "SubscribeResult"))
+	} else {
+		s.plain.Timestamp = *s.Timestamp
+	}
+	if err != nil {
+		return err
+	}
+	*v = SubscribeResult(s.plain)
 	return nil
 }
 
@@ -407,6 +683,11 @@ func ValidateHistoryPayload(v *HistoryPayload) (err error) {
 // violation, merged.
 func ValidateJoinPayload(v *JoinPayload) (err error) {
 	err = duplex.MergeErrors(err, duplex.ValidatePattern("room", string(v.Room), "^[a-z0-9][a-z0-9_-]{0,63}$"))
+	if v.After != nil {
+		if *v.After < 0 {
+			err = duplex.MergeErrors(err, duplex.InvalidRangeError("after", *v.After, 0, true))
+		}
+	}
 	return
 }
 
@@ -696,6 +977,12 @@ type RoomEventView struct {
 	Message *Message `json:"message,omitempty"`
 	// Time of the event.
 	Timestamp *string `json:"timestamp,omitempty"`
+	// Server node the user is connected to, when several chatd nodes share the room
+	// (chatd -nats).
+	Node *string `json:"node,omitempty"`
+	// For kind "left": the user's node stopped answering and its presence timed
+	// out.
+	Expired *bool `json:"expired,omitempty"`
 }
 
 // NewViewedRoomEvent projects res with the given view; the default view
@@ -712,6 +999,8 @@ func NewViewedRoomEvent(res *RoomEvent, view string) *ViewedRoomEvent {
 		User:      &res.User,
 		Message:   res.Message,
 		Timestamp: &res.Timestamp,
+		Node:      res.Node,
+		Expired:   res.Expired,
 	}, View: "default"}
 }
 
@@ -736,5 +1025,7 @@ func NewRoomEvent(vres *ViewedRoomEvent) *RoomEvent {
 	if p.Timestamp != nil {
 		res.Timestamp = *p.Timestamp
 	}
+	res.Node = p.Node
+	res.Expired = p.Expired
 	return res
 }

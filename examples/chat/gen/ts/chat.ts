@@ -3,7 +3,7 @@
 // chat service client.
 
 import { Transport, validate, basicAuth, bearer } from './duplex.js';
-import type { BidiStream, CallOptions, ClientOptions, ClientStream, Schema, ServerStream, StreamOptions } from './duplex.js';
+import type { BidiStream, CallOptions, ClientOptions, ClientStream, Request, Schema, ServerStream, StreamOptions } from './duplex.js';
 
 export * from './duplex.js';
 
@@ -53,6 +53,8 @@ export interface JoinPayload {
   token: string;
   /** Room to join. */
   room: string;
+  /** Resume after this sequence number: every later message is sent once, oldest first, then live ones (a client reconnecting, to this node or another, gives the last sequence it saw). Without it, join sends the most recent messages. */
+  after?: number;
 }
 
 /** An event in a room: a message, or a user joining or leaving. */
@@ -67,6 +69,10 @@ export interface RoomEvent {
   message?: Message;
   /** Time of the event. */
   timestamp: string;
+  /** Server node the user is connected to, when several chatd nodes share the room (chatd -nats). */
+  node?: string;
+  /** For kind "left": the user's node stopped answering and its presence timed out. */
+  expired?: boolean;
 }
 
 /** A message posted in a room. */
@@ -139,8 +145,8 @@ export const schemas: Record<string, Schema> = {
   "SubscribeResult": {"type":"object","props":{"action":{"type":"string"},"message":{"type":"string"},"timestamp":{"type":"string"}},"required":["message","action","timestamp"]},
   "EchoStreamingPayload": {"type":"object","props":{"message":{"type":"string"}},"required":["message"]},
   "EchoResult": {"type":"object","props":{"message":{"type":"string"}},"required":["message"]},
-  "JoinPayload": {"type":"object","props":{"room":{"type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,63}$"},"token":{"type":"string"}},"required":["token","room"]},
-  "RoomEvent": {"type":"object","props":{"kind":{"type":"string","enum":["message","joined","left"]},"message":{"ref":"Message"},"room":{"type":"string"},"timestamp":{"type":"string","format":"date-time"},"user":{"type":"string"}},"required":["kind","room","user","timestamp"]},
+  "JoinPayload": {"type":"object","props":{"after":{"type":"integer","minimum":0},"room":{"type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,63}$"},"token":{"type":"string"}},"required":["token","room"]},
+  "RoomEvent": {"type":"object","props":{"expired":{"type":"boolean"},"kind":{"type":"string","enum":["message","joined","left"]},"message":{"ref":"Message"},"node":{"type":"string"},"room":{"type":"string"},"timestamp":{"type":"string","format":"date-time"},"user":{"type":"string"}},"required":["kind","room","user","timestamp"]},
   "Message": {"type":"object","props":{"from":{"type":"string"},"room":{"type":"string"},"sequence":{"type":"integer","minimum":1},"text":{"type":"string","maxLength":4096},"timestamp":{"type":"string","format":"date-time"}},"required":["sequence","room","from","text","timestamp"]},
   "SendPayload": {"type":"object","props":{"room":{"type":"string"},"text":{"type":"string","minLength":1,"maxLength":4096},"token":{"type":"string"}},"required":["token","room","text"]},
   "HistoryPayload": {"type":"object","props":{"after":{"type":"integer","minimum":0},"limit":{"type":"integer","minimum":1,"maximum":500},"room":{"type":"string"},"token":{"type":"string"}},"required":["token","room"]},
@@ -170,10 +176,15 @@ export class Client {
    * Opens the client stream (GET /listen).
    * send throws a ValidationError, without sending, for a message that breaks the design's rules.
    */
-  listener(p: ListenerPayload, options?: StreamOptions): ClientStream<ListenerStreamingPayload, number> {
-    if (this.t.validate) validate(p, schemas.ListenerPayload, 'payload', schemas);
-    return this.t.stream<ListenerStreamingPayload, number>({
-      request: { method: "GET", path: `/listen`, query: { token: p.token } },
+  listener(p: ListenerPayload, options?: StreamOptions<ListenerPayload>): ClientStream<ListenerStreamingPayload, number> {
+    const check = this.t.validate ? (p: ListenerPayload) => validate(p, schemas.ListenerPayload, 'payload', schemas) : undefined;
+    check?.(p);
+    const request = (p: ListenerPayload): Request => ({ method: "GET", path: `/listen`, query: { token: p.token } });
+    return this.t.stream<ListenerStreamingPayload, number, ListenerPayload>({
+      request: request(p),
+      payload: p,
+      rebuild: request,
+      validatePayload: check,
       subprotocols: [],
       resumable: false,
       kind: 'client',
@@ -183,10 +194,15 @@ export class Client {
   }
 
   /** Opens the server stream (GET /subscribe). */
-  subscribe(p: SubscribePayload, options?: StreamOptions): ServerStream<SubscribeResult> {
-    if (this.t.validate) validate(p, schemas.SubscribePayload, 'payload', schemas);
-    return this.t.stream<never, SubscribeResult>({
-      request: { method: "GET", path: `/subscribe`, query: { token: p.token } },
+  subscribe(p: SubscribePayload, options?: StreamOptions<SubscribePayload>): ServerStream<SubscribeResult> {
+    const check = this.t.validate ? (p: SubscribePayload) => validate(p, schemas.SubscribePayload, 'payload', schemas) : undefined;
+    check?.(p);
+    const request = (p: SubscribePayload): Request => ({ method: "GET", path: `/subscribe`, query: { token: p.token } });
+    return this.t.stream<never, SubscribeResult, SubscribePayload>({
+      request: request(p),
+      payload: p,
+      rebuild: request,
+      validatePayload: check,
       subprotocols: [],
       resumable: false,
       kind: 'server',
@@ -213,10 +229,15 @@ export class Client {
    * Join a room and receive its events until the stream is closed.
    * Resumable: reconnects continue the stream without loss when the server speaks duplex.v1.
    */
-  join(p: JoinPayload, options?: StreamOptions): ServerStream<RoomEvent> {
-    if (this.t.validate) validate(p, schemas.JoinPayload, 'payload', schemas);
-    return this.t.stream<never, RoomEvent>({
-      request: { method: "GET", path: `/rooms/${encodeURIComponent(String(p.room))}`, query: { token: p.token } },
+  join(p: JoinPayload, options?: StreamOptions<JoinPayload>): ServerStream<RoomEvent> {
+    const check = this.t.validate ? (p: JoinPayload) => validate(p, schemas.JoinPayload, 'payload', schemas) : undefined;
+    check?.(p);
+    const request = (p: JoinPayload): Request => ({ method: "GET", path: `/rooms/${encodeURIComponent(String(p.room))}`, query: { token: p.token, after: p.after } });
+    return this.t.stream<never, RoomEvent, JoinPayload>({
+      request: request(p),
+      payload: p,
+      rebuild: request,
+      validatePayload: check,
       subprotocols: ["chat.v1"],
       resumable: true,
       kind: 'server',
@@ -241,10 +262,15 @@ export class Client {
   }
 
   /** Stream server activity in the chosen view. */
-  analytics(p: AnalyticsPayload, options?: StreamOptions): ServerStream<Analytics> {
-    if (this.t.validate) validate(p, schemas.AnalyticsPayload, 'payload', schemas);
-    return this.t.stream<never, Analytics>({
-      request: { method: "GET", path: `/analytics`, query: { token: p.token, view: p.view } },
+  analytics(p: AnalyticsPayload, options?: StreamOptions<AnalyticsPayload>): ServerStream<Analytics> {
+    const check = this.t.validate ? (p: AnalyticsPayload) => validate(p, schemas.AnalyticsPayload, 'payload', schemas) : undefined;
+    check?.(p);
+    const request = (p: AnalyticsPayload): Request => ({ method: "GET", path: `/analytics`, query: { token: p.token, view: p.view } });
+    return this.t.stream<never, Analytics, AnalyticsPayload>({
+      request: request(p),
+      payload: p,
+      rebuild: request,
+      validatePayload: check,
       subprotocols: [],
       resumable: false,
       kind: 'server',

@@ -107,8 +107,8 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-/** Options of one stream. */
-export interface StreamOptions {
+/** Options of one stream; P is the method's payload type. */
+export interface StreamOptions<P = unknown> {
   /**
    * Reconnect after a retryable close (default: true for server streams and
    * resumable streams, false otherwise: on the default wire, messages sent
@@ -123,6 +123,13 @@ export interface StreamOptions {
   signal?: AbortSignal;
   /** Disable the duplex.v1 resumable protocol even if the method supports it. */
   noResume?: boolean;
+  /**
+   * Called before each reconnection (unless a duplex.v1 session resumes)
+   * with the payload of the previous connection; returns the payload of the
+   * next one, validated again. Use it to re-subscribe where the stream
+   * stopped, e.g. with the last sequence number seen.
+   */
+  resubscribe?: (payload: P) => P;
 }
 
 /** A schema of the design's types, interpreted by validate. */
@@ -284,9 +291,15 @@ export interface BidiStream<T, R> extends AsyncIterable<R> {
   readonly state: ConnectionState;
 }
 
-/** What generated code tells the transport about one stream. */
-export interface StreamSpec {
+/** What generated code tells the transport about one stream; P is the payload type. */
+export interface StreamSpec<P = unknown> {
   request: Request;
+  /** The payload the request was built from, given to StreamOptions.resubscribe. */
+  payload?: P;
+  /** Builds the request of a payload returned by StreamOptions.resubscribe. */
+  rebuild?: (payload: P) => Request;
+  /** Validates a payload returned by StreamOptions.resubscribe. */
+  validatePayload?: (payload: P) => void;
   /** Design subprotocols, in order of preference. */
   subprotocols: string[];
   resumable: boolean;
@@ -348,11 +361,12 @@ export class Transport {
   }
 
   /** Opens a stream. */
-  stream<T, R>(spec: StreamSpec, opts: StreamOptions = {}): Stream<T, R> {
+  stream<T, R, P = unknown>(spec: StreamSpec<P>, opts: StreamOptions<P> = {}): Stream<T, R, P> {
     const WS = this.opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (WS === undefined) throw new Error('duplex: no WebSocket: pass ClientOptions.WebSocket or set globalThis.WebSocket');
     const retry = { ...defaultRetryPolicy, ...this.opts.retry, ...opts.retry };
-    return new Stream<T, R>(WS, this.url(spec.request, true), this.headers(spec.request), spec, opts, retry);
+    const endpoint = (req: Request) => ({ url: this.url(req, true), headers: this.headers(req) });
+    return new Stream<T, R, P>(WS, endpoint, spec, opts, retry);
   }
 }
 
@@ -367,7 +381,7 @@ interface Waiter<R> {
  * One stream over a WebSocket, reconnected as the options say. Generated
  * methods return it typed as ClientStream, ServerStream or BidiStream.
  */
-export class Stream<T, R> implements ClientStream<T, R>, ServerStream<R>, BidiStream<T, R> {
+export class Stream<T, R, P = unknown> implements ClientStream<T, R>, ServerStream<R>, BidiStream<T, R> {
   private ws?: WebSocket;
   private readonly reconnect: boolean;
   private current: ConnectionState = 'connecting';
@@ -379,7 +393,7 @@ export class Stream<T, R> implements ClientStream<T, R>, ServerStream<R>, BidiSt
   private timer?: ReturnType<typeof setTimeout>;
   private readonly inbox: R[] = [];
   private readonly waiters: Waiter<R>[] = [];
-  private readonly pending: string[] = []; // default wire: frames waiting for an open connection
+  private readonly pending: (string | null)[] = []; // messages waiting for an open connection; null ends the client's side
   private resolveResult!: (r: R) => void;
   private rejectResult!: (e: unknown) => void;
   private gotResult = false;
@@ -396,14 +410,19 @@ export class Stream<T, R> implements ClientStream<T, R>, ServerStream<R>, BidiSt
   private unacked = 0;
   private ackTimer?: ReturnType<typeof setTimeout>;
 
+  private url: string;
+  private headers: Record<string, string>;
+  private payload?: P;
+
   constructor(
     private readonly WS: WebSocketConstructor,
-    private readonly url: string,
-    private readonly headers: Record<string, string>,
-    private readonly spec: StreamSpec,
-    private readonly opts: StreamOptions,
+    private readonly endpoint: (req: Request) => { url: string; headers: Record<string, string> },
+    private readonly spec: StreamSpec<P>,
+    private readonly opts: StreamOptions<P>,
     private readonly retry: RetryPolicy,
   ) {
+    ({ url: this.url, headers: this.headers } = endpoint(spec.request));
+    this.payload = spec.payload;
     this.reconnect = opts.reconnect ?? (spec.kind === 'server' || (spec.resumable && !opts.noResume));
     this.result = new Promise<R>((resolve, reject) => {
       this.resolveResult = resolve;
@@ -450,12 +469,14 @@ export class Stream<T, R> implements ClientStream<T, R>, ServerStream<R>, BidiSt
       this.session = ws.protocol === RESUME_PROTOCOL;
       this.ready = !this.session;
       if (this.session) {
-        ws.send(JSON.stringify(this.token === undefined ? { hello: {} } : { resume: { token: this.token, last_seq: this.inSeq } }));
+        // "last" is the runtime's name, "last_seq" the draft's (docs/protocol.md); servers ignore the other.
+        const first = this.token === undefined ? { hello: {} } : { resume: { token: this.token, last: this.inSeq, last_seq: this.inSeq } };
+        ws.send(JSON.stringify(first));
         return;
       }
       this.attempt = 0;
       this.setState('open');
-      for (const f of this.pending.splice(0)) ws.send(f);
+      for (const f of this.pending.splice(0)) ws.send(f ?? 'null');
     };
     ws.onmessage = (ev: MessageEvent) => {
       if (this.ws !== ws) return;
@@ -482,14 +503,21 @@ export class Stream<T, R> implements ClientStream<T, R>, ServerStream<R>, BidiSt
   }
 
   private envelope(ws: WebSocket, msg: unknown): void {
-    const m = msg as { welcome?: { token: string }; resumed?: { last_seq: number }; seq?: number; ack?: number; data?: unknown };
+    const m = msg as {
+      welcome?: { token: string };
+      resumed?: { ack?: number; last_seq?: number };
+      seq?: number;
+      ack?: number;
+      data?: unknown;
+      end?: { code?: number; reason?: string };
+    };
     if (m.welcome !== undefined) {
       this.token = m.welcome.token;
       this.opened(ws, 0);
       return;
     }
     if (m.resumed !== undefined) {
-      this.opened(ws, m.resumed.last_seq);
+      this.opened(ws, m.resumed.ack ?? m.resumed.last_seq ?? 0);
       return;
     }
     if (typeof m.ack === 'number') {
@@ -505,6 +533,15 @@ export class Stream<T, R> implements ClientStream<T, R>, ServerStream<R>, BidiSt
         return;
       }
       this.inSeq = m.seq;
+      if (m.end !== undefined) {
+        // The server ended the stream: acknowledge it so the server can
+        // close, then stop.
+        this.scheduleAck(ws, true);
+        const code = m.end.code ?? 1000;
+        this.finish(code === 1000 ? undefined : new CloseError(code, m.end.reason ?? ''));
+        this.closeSocket(1000);
+        return;
+      }
       this.scheduleAck(ws, false);
       this.deliver(m.data);
     }
@@ -521,9 +558,11 @@ export class Stream<T, R> implements ClientStream<T, R>, ServerStream<R>, BidiSt
     for (const o of this.outBuf) ws.send(o.frame);
   }
 
-  private numbered(data: string): { seq: number; frame: string } {
+  // numbered wraps a message (null: the end of the client's side) in a
+  // duplex.v1 envelope with the next sequence number.
+  private numbered(data: string | null): { seq: number; frame: string } {
     const seq = ++this.outSeq;
-    return { seq, frame: `{"seq":${seq},"data":${data}}` };
+    return { seq, frame: data === null ? `{"seq":${seq},"end":{}}` : `{"seq":${seq},"data":${data}}` };
   }
 
   private scheduleAck(ws: WebSocket, now: boolean): void {
@@ -575,7 +614,18 @@ export class Stream<T, R> implements ClientStream<T, R>, ServerStream<R>, BidiSt
       const delay = backoff(this.retry, this.attempt++);
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        if (!this.finished) this.connect();
+        if (this.finished) return;
+        if (this.token === undefined && this.opts.resubscribe !== undefined && this.spec.rebuild !== undefined) {
+          try {
+            this.payload = this.opts.resubscribe(this.payload as P);
+            this.spec.validatePayload?.(this.payload);
+            ({ url: this.url, headers: this.headers } = this.endpoint(this.spec.rebuild(this.payload)));
+          } catch (e) {
+            this.finish(e as Error);
+            return;
+          }
+        }
+        this.connect();
       }, delay);
       return;
     }
@@ -609,9 +659,13 @@ export class Stream<T, R> implements ClientStream<T, R>, ServerStream<R>, BidiSt
     const ws = this.ws;
     if (ws === undefined) return;
     if (ws.readyState === 0) return; // closed in onopen (userClosed)
-    if (this.session && this.unacked > 0 && ws.readyState === 1) {
-      this.unacked = 0;
-      ws.send(JSON.stringify({ ack: this.inSeq }));
+    if (this.session && ws.readyState === 1) {
+      if (this.unacked > 0) {
+        this.unacked = 0;
+        ws.send(JSON.stringify({ ack: this.inSeq }));
+      }
+      // The application gave up on the stream: the server may drop the session.
+      if (this.userClosed) ws.send('{"close":{}}');
     }
     try {
       ws.close(code, reason);
@@ -620,7 +674,7 @@ export class Stream<T, R> implements ClientStream<T, R>, ServerStream<R>, BidiSt
     }
   }
 
-  private write(data: string): void {
+  private write(data: string | null): void {
     if (this.finished) throw this.failure ?? new Error('duplex: stream is closed');
     if (this.session) {
       if (this.ready && this.ws !== undefined && this.ws.readyState === 1) {
@@ -632,7 +686,7 @@ export class Stream<T, R> implements ClientStream<T, R>, ServerStream<R>, BidiSt
       }
       return;
     }
-    if (this.ws !== undefined && this.ws.readyState === 1 && this.current === 'open') this.ws.send(data);
+    if (this.ws !== undefined && this.ws.readyState === 1 && this.current === 'open') this.ws.send(data ?? 'null');
     else this.pending.push(data);
   }
 
@@ -649,7 +703,7 @@ export class Stream<T, R> implements ClientStream<T, R>, ServerStream<R>, BidiSt
       this.abort();
       return;
     }
-    this.write('null');
+    this.write(null);
   }
 
   /** Closes the connection at once with 1000; iterations end, a missing result rejects. */

@@ -197,6 +197,9 @@ func (c *Client) Join() duplex.Endpoint {
 		}
 		q := url.Values{}
 		h := http.Header{}
+		if payload.After != nil {
+			q.Add("after", transport.Format(*payload.After))
+		}
 		q.Set("token", payload.Token)
 		path := JoinChatPath(payload.Room)
 		opts := append([]ws.DialOption{ws.WithHeader(h), ws.WithDialSubprotocols("chat.v1")}, c.dialOptions...)

@@ -357,6 +357,7 @@ func DecodeJoinRequest(r *http.Request) (*chat.JoinPayload, error) {
 	payload := &chat.JoinPayload{}
 	p := transport.NewParams(r)
 	payload.Room = transport.Required[string](p, transport.Path, "room")
+	payload.After = transport.Optional[int64](p, transport.Query, "after")
 	payload.Token = p.Token("token")
 	if err := p.Err(); err != nil {
 		return nil, err

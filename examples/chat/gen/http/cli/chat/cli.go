@@ -24,7 +24,7 @@ const Usage = `usage: chat-cli [-url URL] SERVICE METHOD [flags]
   chat listener [-token VALUE] < JSON lines
   chat subscribe [-token VALUE]
   chat echo < JSON lines
-  chat join [-room VALUE] [-token VALUE]
+  chat join [-room VALUE] [-after VALUE] [-token VALUE]
   chat send [-room VALUE] [-token VALUE] [-body JSON]
   chat history [-room VALUE] [-after VALUE] [-limit VALUE] [-token VALUE]
   chat analytics [-view VALUE] [-token VALUE]
@@ -138,6 +138,7 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		return transport.Converse(ctx, stdin, stdout, stream.SendWithContext, stream.RecvWithContext, stream.(interface{ CloseSend(context.Context) error }).CloseSend)
 	case "chat join":
 		field("room")
+		field("after")
 		field("token")
 		if err := fs.Parse(args[2:]); err != nil {
 			return err
