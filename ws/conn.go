@@ -225,7 +225,9 @@ func (c *Conn) Upgrade() error {
 // Receive reads the next text frame and decodes its JSON into v. It returns
 // io.EOF when the client ended its side with a JSON null frame or closed
 // with 1000. A frame that is not valid JSON for v closes the connection
-// with 1007 "invalid JSON: …" and Receive returns that *CloseError; a
+// with 1007 "invalid JSON: …" (or the validation error, naming the
+// attribute, when v's UnmarshalJSON reports one) and Receive returns that
+// *CloseError; a
 // binary frame closes it with 1003, a frame above the read limit with 1009.
 func (c *Conn) Receive(ctx context.Context, v any) error {
 	b, err := c.ReceiveRaw(ctx)
@@ -233,6 +235,11 @@ func (c *Conn) Receive(ctx context.Context, v any) error {
 		return err
 	}
 	if err := json.Unmarshal(b, v); err != nil {
+		if duplex.IsValidationError(err) {
+			// A generated UnmarshalJSON found a required attribute missing:
+			// the reason names it, as for any failed validation.
+			return c.refuse(StatusInvalidPayload, err.Error())
+		}
 		return c.refuse(StatusInvalidPayload, "invalid JSON: "+strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return nil
