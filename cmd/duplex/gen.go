@@ -295,6 +295,8 @@ func pruneCache(dir, keep string) {
 var generators = []struct{ kind, name, pkg, fn string }{
 	{"codegen.Gen", "service", "duplex.dev/codegen/service", "service.Files"},
 	{"codegen.Gen", "http", "duplex.dev/codegen/httpgen", "httpgen.Files"},
+	{"codegen.Gen", "openapi", "duplex.dev/codegen/openapi", "openapi.Files"},
+	{"codegen.Gen", "ts", "duplex.dev/codegen/tsgen", "tsgen.Files"},
 	{"codegen.Example", "example", "duplex.dev/codegen/example", "example.Files"},
 }
 

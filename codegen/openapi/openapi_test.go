@@ -1,0 +1,165 @@
+package openapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"duplex.dev/codegen"
+	"duplex.dev/codegen/internal/gentest"
+	"duplex.dev/codegen/openapi"
+	"duplex.dev/eval"
+	_ "duplex.dev/examples/chat/design"
+	"duplex.dev/expr"
+)
+
+// chat holds the documents of the chat example's design, generated in
+// TestMain before other tests reset the DSL engine for designs of their own.
+var chat struct {
+	files []*codegen.File
+	err   error
+}
+
+func TestMain(m *testing.M) {
+	if chat.err = eval.RunDSL(); chat.err == nil {
+		chat.files, chat.err = openapi.Files("example.com/chat/gen", expr.Root)
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// chatFiles returns the documents of the chat example's design.
+func chatFiles(t *testing.T) []*codegen.File {
+	t.Helper()
+	if chat.err != nil {
+		t.Fatalf("chat design: %v", chat.err)
+	}
+	return chat.files
+}
+
+func TestChatDocumentsMatchGolden(t *testing.T) {
+	gentest.Golden(t, filepath.Join("testdata", "chat"), chatFiles(t))
+}
+
+func TestChatOpenAPIJSONAndYAMLAgree(t *testing.T) {
+	files := chatFiles(t)
+	var fromJSON any
+	if err := json.Unmarshal(file(t, files, "gen/http/openapi3.json"), &fromJSON); err != nil {
+		t.Fatalf("openapi3.json is not JSON: %v", err)
+	}
+	doc := fromJSON.(map[string]any)
+	if doc["openapi"] != "3.1.0" {
+		t.Errorf("openapi = %v, want 3.1.0", doc["openapi"])
+	}
+	paths := doc["paths"].(map[string]any)
+	join := paths["/rooms/{room}"].(map[string]any)["get"].(map[string]any)
+	if _, ok := join["responses"].(map[string]any)["101"]; !ok {
+		t.Errorf("the join upgrade endpoint has no 101 response: %v", join["responses"])
+	}
+	if _, ok := paths["/rooms/{room}/messages"].(map[string]any)["post"].(map[string]any)["requestBody"]; !ok {
+		t.Error("send has no request body")
+	}
+	if !strings.Contains(string(file(t, files, "gen/http/openapi3.yaml")), "openapi: 3.1.0") {
+		t.Error("openapi3.yaml does not declare openapi: 3.1.0")
+	}
+}
+
+func file(t *testing.T, files []*codegen.File, path string) []byte {
+	t.Helper()
+	for _, f := range files {
+		if f.Path == path {
+			return f.Content
+		}
+	}
+	t.Fatalf("%s was not generated", path)
+	return nil
+}
+
+// npmDir holds the package.json of the npm validators; `npm ci` there
+// installs them (.ci/run does).
+func npmDir(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("testdata", "npm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("npm validators are not installed (run npm ci --prefix %s): %v", dir, err)
+		}
+		t.Skipf("npm validators are not installed; run: npm ci --prefix %s", dir)
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("node is not installed")
+		}
+		t.Skip("node is not installed")
+	}
+	return dir
+}
+
+// node runs a script of the npm directory with args and returns its
+// combined output.
+func node(t *testing.T, dir, script string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", append([]string{filepath.Join(dir, script)}, args...)...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func TestChatDocumentsPassNPMValidators(t *testing.T) {
+	dir := npmDir(t)
+	tmp := t.TempDir()
+	for _, f := range chatFiles(t) {
+		p := filepath.Join(tmp, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Run("asyncapi.yaml is valid for @asyncapi/parser", func(t *testing.T) {
+		out, err := node(t, dir, "validate-asyncapi.mjs", filepath.Join(tmp, "gen", "asyncapi.yaml"))
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+	})
+	for _, name := range []string{"openapi3.json", "openapi3.yaml"} {
+		t.Run(name+" is valid OpenAPI 3.1", func(t *testing.T) {
+			out, err := node(t, dir, "validate-openapi.mjs", filepath.Join(tmp, "gen", "http", name))
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+		})
+	}
+}
+
+func TestNPMValidatorsRejectBrokenDocuments(t *testing.T) {
+	dir := npmDir(t)
+	tmp := t.TempDir()
+	broken := map[string]string{
+		"asyncapi.yaml": "asyncapi: 3.0.0\ninfo:\n  title: x\nchannels:\n  a:\n    address: /a\n    messages: 7\n",
+		"openapi3.json": `{"openapi":"3.1.0","info":{"title":"x","version":"1"},"paths":{"/a":{"get":{"responses":{"200":{}}}}}}`,
+	}
+	for name, content := range broken {
+		if err := os.WriteFile(filepath.Join(tmp, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := node(t, dir, "validate-asyncapi.mjs", filepath.Join(tmp, "asyncapi.yaml")); err == nil {
+		t.Errorf("validate-asyncapi accepted a broken document:\n%s", out)
+	}
+	if out, err := node(t, dir, "validate-openapi.mjs", filepath.Join(tmp, "openapi3.json")); err == nil {
+		t.Errorf("validate-openapi accepted a broken document:\n%s", out)
+	}
+}
