@@ -290,29 +290,13 @@ func pruneCache(dir, keep string) {
 	}
 }
 
-// generators are the packages of the code generators and the Register
-// calls the generator program makes, by kind.
-var generators = []struct{ kind, name, pkg, fn string }{
-	{"codegen.Gen", "service", "duplex.dev/codegen/service", "service.Files"},
-	{"codegen.Gen", "http", "duplex.dev/codegen/httpgen", "httpgen.Files"},
-	{"codegen.Gen", "openapi", "duplex.dev/codegen/openapi", "openapi.Files"},
-	{"codegen.Gen", "ts", "duplex.dev/codegen/tsgen", "tsgen.Files"},
-	{"codegen.Example", "example", "duplex.dev/codegen/example", "example.Files"},
-}
-
 // generatorSource returns the temporary main package: it imports the design
 // (whose init records the DSL) and the generators, registers them and runs
 // codegen.Run; a design error exits with exitDesign.
 func generatorSource(design string) string {
 	var src strings.Builder
-	src.WriteString("// Command generator is built by `duplex gen`; it is temporary.\npackage main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\n\t\"duplex.dev/codegen\"\n")
-	for _, g := range generators {
-		fmt.Fprintf(&src, "\t%q\n", g.pkg)
-	}
-	fmt.Fprintf(&src, "\n\t_ %q\n)\n\nfunc main() {\n", design)
-	for _, g := range generators {
-		fmt.Fprintf(&src, "\tcodegen.Register(%s, %q, %s)\n", g.kind, g.name, g.fn)
-	}
+	src.WriteString("// Command generator is built by `duplex gen`; it is temporary.\npackage main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\n\t\"duplex.dev/codegen\"\n\t\"duplex.dev/codegen/generators\"\n")
+	fmt.Fprintf(&src, "\n\t_ %q\n)\n\nfunc main() {\n\tgenerators.Register()\n", design)
 	src.WriteString(`	kind := codegen.Gen
 	if len(os.Args) < 3 {
 		fmt.Fprintln(os.Stderr, "usage: generator gen|example GEN_PACKAGE")

@@ -348,7 +348,7 @@ func (e Unauthorized) GoaErrorName() string {
 
 // UnmarshalJSON decodes data into v. The required attributes that data lacks
 // (or sets to null) are reported as "missing_field" validation errors, merged
-// (see duplex.MissingFieldError).
+// with those of nested values (see duplex.MissingFieldError).
 func (v *Analytics) UnmarshalJSON(data []byte) error {
 	type plain Analytics
 	var s struct {
@@ -357,10 +357,10 @@ func (v *Analytics) UnmarshalJSON(data []byte) error {
 		Connections *int    `json:"connections"`
 		Rooms       *int    `json:"rooms"`
 	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return err
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
 	}
-	var err error
 	if s.Timestamp == nil {
 		err = duplex.MergeErrors(err, duplex.MissingFieldError("timestamp", "Analytics"))
 	} else {
@@ -397,17 +397,17 @@ func (v *AnalyticsPayload) UnmarshalJSON(data []byte) error {
 
 // UnmarshalJSON decodes data into v. The required attributes that data lacks
 // (or sets to null) are reported as "missing_field" validation errors, merged
-// (see duplex.MissingFieldError).
+// with those of nested values (see duplex.MissingFieldError).
 func (v *EchoResult) UnmarshalJSON(data []byte) error {
 	type plain EchoResult
 	var s struct {
 		plain
 		Message *string `json:"message"`
 	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return err
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
 	}
-	var err error
 	if s.Message == nil {
 		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "EchoResult"))
 	} else {
@@ -422,17 +422,17 @@ func (v *EchoResult) UnmarshalJSON(data []byte) error {
 
 // UnmarshalJSON decodes data into v. The required attributes that data lacks
 // (or sets to null) are reported as "missing_field" validation errors, merged
-// (see duplex.MissingFieldError).
+// with those of nested values (see duplex.MissingFieldError).
 func (v *EchoStreamingPayload) UnmarshalJSON(data []byte) error {
 	type plain EchoStreamingPayload
 	var s struct {
 		plain
 		Message *string `json:"message"`
 	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return err
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
 	}
-	var err error
 	if s.Message == nil {
 		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "EchoStreamingPayload"))
 	} else {
@@ -459,17 +459,17 @@ func (v *HistoryPayload) UnmarshalJSON(data []byte) error {
 
 // UnmarshalJSON decodes data into v. The required attributes that data lacks
 // (or sets to null) are reported as "missing_field" validation errors, merged
-// (see duplex.MissingFieldError).
+// with those of nested values (see duplex.MissingFieldError).
 func (v *ListenerStreamingPayload) UnmarshalJSON(data []byte) error {
 	type plain ListenerStreamingPayload
 	var s struct {
 		plain
 		Message *string `json:"message"`
 	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return err
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
 	}
-	var err error
 	if s.Message == nil {
 		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "ListenerStreamingPayload"))
 	} else {
@@ -484,7 +484,7 @@ func (v *ListenerStreamingPayload) UnmarshalJSON(data []byte) error {
 
 // UnmarshalJSON decodes data into v. The required attributes that data lacks
 // (or sets to null) are reported as "missing_field" validation errors, merged
-// (see duplex.MissingFieldError).
+// with those of nested values (see duplex.MissingFieldError).
 func (v *Message) UnmarshalJSON(data []byte) error {
 	type plain Message
 	var s struct {
@@ -495,10 +495,10 @@ func (v *Message) UnmarshalJSON(data []byte) error {
 		Text      *string `json:"text"`
 		Timestamp *string `json:"timestamp"`
 	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return err
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
 	}
-	var err error
 	if s.Sequence == nil {
 		err = duplex.MergeErrors(err, duplex.MissingFieldError("sequence", "Message"))
 	} else {
@@ -533,7 +533,7 @@ func (v *Message) UnmarshalJSON(data []byte) error {
 
 // UnmarshalJSON decodes data into v. The required attributes that data lacks
 // (or sets to null) are reported as "missing_field" validation errors, merged
-// (see duplex.MissingFieldError).
+// with those of nested values (see duplex.MissingFieldError).
 func (v *RoomEvent) UnmarshalJSON(data []byte) error {
 	type plain RoomEvent
 	var s struct {
@@ -543,10 +543,10 @@ func (v *RoomEvent) UnmarshalJSON(data []byte) error {
 		User      *string `json:"user"`
 		Timestamp *string `json:"timestamp"`
 	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return err
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
 	}
-	var err error
 	if s.Kind == nil {
 		err = duplex.MergeErrors(err, duplex.MissingFieldError("kind", "RoomEvent"))
 	} else {
@@ -576,17 +576,17 @@ func (v *RoomEvent) UnmarshalJSON(data []byte) error {
 
 // UnmarshalJSON decodes data into v. The required attributes that data lacks
 // (or sets to null) are reported as "missing_field" validation errors, merged
-// (see duplex.MissingFieldError).
+// with those of nested values (see duplex.MissingFieldError).
 func (v *SendPayload) UnmarshalJSON(data []byte) error {
 	type plain SendPayload
 	var s struct {
 		plain
 		Text *string `json:"text"`
 	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return err
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
 	}
-	var err error
 	if s.Text == nil {
 		err = duplex.MergeErrors(err, duplex.MissingFieldError("text", "SendPayload"))
 	} else {
@@ -601,7 +601,7 @@ func (v *SendPayload) UnmarshalJSON(data []byte) error {
 
 // UnmarshalJSON decodes data into v. The required attributes that data lacks
 // (or sets to null) are reported as "missing_field" validation errors, merged
-// (see duplex.MissingFieldError).
+// with those of nested values (see duplex.MissingFieldError).
 func (v *SubscribeResult) UnmarshalJSON(data []byte) error {
 	type plain SubscribeResult
 	var s struct {
@@ -610,10 +610,10 @@ func (v *SubscribeResult) UnmarshalJSON(data []byte) error {
 		Action    *string `json:"action"`
 		Timestamp *string `json:"timestamp"`
 	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return err
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
 	}
-	var err error
 	if s.Message == nil {
 		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "SubscribeResult"))
 	} else {

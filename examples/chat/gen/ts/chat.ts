@@ -2,8 +2,7 @@
 //
 // chat service client.
 
-import { Transport, validate, basicAuth, bearer } from './duplex.js';
-import type { BidiStream, CallOptions, ClientOptions, ClientStream, Request, Schema, ServerStream, StreamOptions } from './duplex.js';
+import * as duplex from './duplex.js';
 
 export * from './duplex.js';
 
@@ -137,7 +136,7 @@ export interface Analytics {
 }
 
 /** The design's validation rules of every type above, used by validate. */
-export const schemas: Record<string, Schema> = {
+export const schemas: Record<string, duplex.Schema> = {
   "LoginPayload": {"type":"object","props":{"password":{"type":"string"},"user":{"type":"string"}},"required":["user","password"]},
   "ListenerPayload": {"type":"object","props":{"token":{"type":"string"}},"required":["token"]},
   "ListenerStreamingPayload": {"type":"object","props":{"message":{"type":"string"}},"required":["message"]},
@@ -157,18 +156,18 @@ export const schemas: Record<string, Schema> = {
 
 /** The chat service. */
 export class Client {
-  private readonly t: Transport;
+  private readonly t: duplex.Transport;
 
   /** Creates a client of the service at baseURL, e.g. "http://localhost:8080". */
-  constructor(baseURL: string, options: ClientOptions = {}) {
-    this.t = new Transport(baseURL, options);
+  constructor(baseURL: string, options: duplex.ClientOptions = {}) {
+    this.t = new duplex.Transport(baseURL, options);
   }
 
   /** Exchange a user name and password for a JWT. */
-  async login(p: LoginPayload, options?: CallOptions): Promise<string> {
-    if (this.t.validate) validate(p, schemas.LoginPayload, 'payload', schemas);
-    const res = await this.t.unary({ method: "POST", path: `/login`, headers: { Authorization: basicAuth(p.user, p.password) } }, options);
-    if (this.t.validate) validate(res, {"type":"string"}, 'result', schemas);
+  async login(p: LoginPayload, options?: duplex.CallOptions): Promise<string> {
+    if (this.t.validate) duplex.validate(p, schemas.LoginPayload, 'payload', schemas);
+    const res = await this.t.unary({ method: "POST", path: `/login`, headers: { Authorization: duplex.basicAuth(p.user, p.password) } }, options);
+    if (this.t.validate) duplex.validate(res, {"type":"string"}, 'result', schemas);
     return res as string;
   }
 
@@ -176,10 +175,10 @@ export class Client {
    * Opens the client stream (GET /listen).
    * send throws a ValidationError, without sending, for a message that breaks the design's rules.
    */
-  listener(p: ListenerPayload, options?: StreamOptions<ListenerPayload>): ClientStream<ListenerStreamingPayload, number> {
-    const check = this.t.validate ? (p: ListenerPayload) => validate(p, schemas.ListenerPayload, 'payload', schemas) : undefined;
+  listener(p: ListenerPayload, options?: duplex.StreamOptions<ListenerPayload>): duplex.ClientStream<ListenerStreamingPayload, number> {
+    const check = this.t.validate ? (p: ListenerPayload) => duplex.validate(p, schemas.ListenerPayload, 'payload', schemas) : undefined;
     check?.(p);
-    const request = (p: ListenerPayload): Request => ({ method: "GET", path: `/listen`, query: { token: p.token } });
+    const request = (p: ListenerPayload): duplex.Request => ({ method: "GET", path: `/listen`, query: { token: p.token } });
     return this.t.stream<ListenerStreamingPayload, number, ListenerPayload>({
       request: request(p),
       payload: p,
@@ -188,16 +187,16 @@ export class Client {
       subprotocols: [],
       resumable: false,
       kind: 'client',
-      validateOut: this.t.validate ? (m) => validate(m, schemas.ListenerStreamingPayload, 'message', schemas) : undefined,
-      validateIn: this.t.validate ? (m) => validate(m, {"type":"integer"}, 'result', schemas) : undefined,
+      validateOut: this.t.validate ? (m) => duplex.validate(m, schemas.ListenerStreamingPayload, 'message', schemas) : undefined,
+      validateIn: this.t.validate ? (m) => duplex.validate(m, {"type":"integer"}, 'result', schemas) : undefined,
     }, options);
   }
 
   /** Opens the server stream (GET /subscribe). */
-  subscribe(p: SubscribePayload, options?: StreamOptions<SubscribePayload>): ServerStream<SubscribeResult> {
-    const check = this.t.validate ? (p: SubscribePayload) => validate(p, schemas.SubscribePayload, 'payload', schemas) : undefined;
+  subscribe(p: SubscribePayload, options?: duplex.StreamOptions<SubscribePayload>): duplex.ServerStream<SubscribeResult> {
+    const check = this.t.validate ? (p: SubscribePayload) => duplex.validate(p, schemas.SubscribePayload, 'payload', schemas) : undefined;
     check?.(p);
-    const request = (p: SubscribePayload): Request => ({ method: "GET", path: `/subscribe`, query: { token: p.token } });
+    const request = (p: SubscribePayload): duplex.Request => ({ method: "GET", path: `/subscribe`, query: { token: p.token } });
     return this.t.stream<never, SubscribeResult, SubscribePayload>({
       request: request(p),
       payload: p,
@@ -206,7 +205,7 @@ export class Client {
       subprotocols: [],
       resumable: false,
       kind: 'server',
-      validateIn: this.t.validate ? (m) => validate(m, schemas.SubscribeResult, 'result', schemas) : undefined,
+      validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.SubscribeResult, 'result', schemas) : undefined,
     }, options);
   }
 
@@ -214,14 +213,14 @@ export class Client {
    * Opens the bidirectional stream (GET /echo).
    * send throws a ValidationError, without sending, for a message that breaks the design's rules.
    */
-  echo(options?: StreamOptions): BidiStream<EchoStreamingPayload, EchoResult> {
+  echo(options?: duplex.StreamOptions): duplex.BidiStream<EchoStreamingPayload, EchoResult> {
     return this.t.stream<EchoStreamingPayload, EchoResult>({
       request: { method: "GET", path: `/echo` },
       subprotocols: [],
       resumable: false,
       kind: 'bidirectional',
-      validateOut: this.t.validate ? (m) => validate(m, schemas.EchoStreamingPayload, 'message', schemas) : undefined,
-      validateIn: this.t.validate ? (m) => validate(m, schemas.EchoResult, 'result', schemas) : undefined,
+      validateOut: this.t.validate ? (m) => duplex.validate(m, schemas.EchoStreamingPayload, 'message', schemas) : undefined,
+      validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.EchoResult, 'result', schemas) : undefined,
     }, options);
   }
 
@@ -229,10 +228,10 @@ export class Client {
    * Join a room and receive its events until the stream is closed.
    * Resumable: reconnects continue the stream without loss when the server speaks duplex.v1.
    */
-  join(p: JoinPayload, options?: StreamOptions<JoinPayload>): ServerStream<RoomEvent> {
-    const check = this.t.validate ? (p: JoinPayload) => validate(p, schemas.JoinPayload, 'payload', schemas) : undefined;
+  join(p: JoinPayload, options?: duplex.StreamOptions<JoinPayload>): duplex.ServerStream<RoomEvent> {
+    const check = this.t.validate ? (p: JoinPayload) => duplex.validate(p, schemas.JoinPayload, 'payload', schemas) : undefined;
     check?.(p);
-    const request = (p: JoinPayload): Request => ({ method: "GET", path: `/rooms/${encodeURIComponent(String(p.room))}`, query: { token: p.token, after: p.after } });
+    const request = (p: JoinPayload): duplex.Request => ({ method: "GET", path: `/rooms/${encodeURIComponent(String(p.room))}`, query: { token: p.token, after: p.after } });
     return this.t.stream<never, RoomEvent, JoinPayload>({
       request: request(p),
       payload: p,
@@ -241,31 +240,31 @@ export class Client {
       subprotocols: ["chat.v1"],
       resumable: true,
       kind: 'server',
-      validateIn: this.t.validate ? (m) => validate(m, schemas.RoomEvent, 'result', schemas) : undefined,
+      validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.RoomEvent, 'result', schemas) : undefined,
     }, options);
   }
 
   /** Post a message to a room. */
-  async send(p: SendPayload, options?: CallOptions): Promise<Message> {
-    if (this.t.validate) validate(p, schemas.SendPayload, 'payload', schemas);
-    const res = await this.t.unary({ method: "POST", path: `/rooms/${encodeURIComponent(String(p.room))}/messages`, headers: { Authorization: bearer(p.token) }, body: { text: p.text } }, options);
-    if (this.t.validate) validate(res, schemas.Message, 'result', schemas);
+  async send(p: SendPayload, options?: duplex.CallOptions): Promise<Message> {
+    if (this.t.validate) duplex.validate(p, schemas.SendPayload, 'payload', schemas);
+    const res = await this.t.unary({ method: "POST", path: `/rooms/${encodeURIComponent(String(p.room))}/messages`, headers: { Authorization: duplex.bearer(p.token) }, body: { text: p.text } }, options);
+    if (this.t.validate) duplex.validate(res, schemas.Message, 'result', schemas);
     return res as Message;
   }
 
   /** List the messages of a room after a sequence number, oldest first. */
-  async history(p: HistoryPayload, options?: CallOptions): Promise<MessageCollection> {
-    if (this.t.validate) validate(p, schemas.HistoryPayload, 'payload', schemas);
-    const res = await this.t.unary({ method: "GET", path: `/rooms/${encodeURIComponent(String(p.room))}/history`, query: { after: p.after, limit: p.limit }, headers: { Authorization: bearer(p.token) } }, options);
-    if (this.t.validate) validate(res, schemas.MessageCollection, 'result', schemas);
+  async history(p: HistoryPayload, options?: duplex.CallOptions): Promise<MessageCollection> {
+    if (this.t.validate) duplex.validate(p, schemas.HistoryPayload, 'payload', schemas);
+    const res = await this.t.unary({ method: "GET", path: `/rooms/${encodeURIComponent(String(p.room))}/history`, query: { after: p.after, limit: p.limit }, headers: { Authorization: duplex.bearer(p.token) } }, options);
+    if (this.t.validate) duplex.validate(res, schemas.MessageCollection, 'result', schemas);
     return res as MessageCollection;
   }
 
   /** Stream server activity in the chosen view. */
-  analytics(p: AnalyticsPayload, options?: StreamOptions<AnalyticsPayload>): ServerStream<Analytics> {
-    const check = this.t.validate ? (p: AnalyticsPayload) => validate(p, schemas.AnalyticsPayload, 'payload', schemas) : undefined;
+  analytics(p: AnalyticsPayload, options?: duplex.StreamOptions<AnalyticsPayload>): duplex.ServerStream<Analytics> {
+    const check = this.t.validate ? (p: AnalyticsPayload) => duplex.validate(p, schemas.AnalyticsPayload, 'payload', schemas) : undefined;
     check?.(p);
-    const request = (p: AnalyticsPayload): Request => ({ method: "GET", path: `/analytics`, query: { token: p.token, view: p.view } });
+    const request = (p: AnalyticsPayload): duplex.Request => ({ method: "GET", path: `/analytics`, query: { token: p.token, view: p.view } });
     return this.t.stream<never, Analytics, AnalyticsPayload>({
       request: request(p),
       payload: p,
@@ -274,7 +273,7 @@ export class Client {
       subprotocols: [],
       resumable: false,
       kind: 'server',
-      validateIn: this.t.validate ? (m) => validate(m, schemas.Analytics, 'result', schemas) : undefined,
+      validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.Analytics, 'result', schemas) : undefined,
     }, options);
   }
 }

@@ -14,13 +14,15 @@ import (
 	"duplex.dev/examples/chat/gen/chat"
 	"duplex.dev/transport"
 	"duplex.dev/ws"
+	"duplex.dev/ws/resume"
 )
 
 // Client calls the "chat" service over HTTP and WebSocket.
 type Client struct {
-	scheme, host string
-	doer         *http.Client
-	dialOptions  []ws.DialOption
+	scheme, host  string
+	doer          *http.Client
+	dialOptions   []ws.DialOption
+	resumeOptions []resume.ClientOption
 }
 
 // NewClient returns a client for the service at scheme://host. doer sends
@@ -31,6 +33,14 @@ func NewClient(scheme, host string, doer *http.Client, dialOptions ...ws.DialOpt
 		doer = http.DefaultClient
 	}
 	return &Client{scheme: scheme, host: host, doer: doer, dialOptions: dialOptions}
+}
+
+// WithResumeOptions configures the resumable streams of c (the retry
+// policy, resume.WithStateFunc to follow reconnections in a UI, buffers)
+// and returns c. Call it before the first stream.
+func (c *Client) WithResumeOptions(opts ...resume.ClientOption) *Client {
+	c.resumeOptions = append(c.resumeOptions, opts...)
+	return c
 }
 
 // Login returns the endpoint of the "login" method.
@@ -202,8 +212,8 @@ func (c *Client) Join() duplex.Endpoint {
 		}
 		q.Set("token", payload.Token)
 		path := JoinChatPath(payload.Room)
-		opts := append([]ws.DialOption{ws.WithHeader(h), ws.WithDialSubprotocols("chat.v1")}, c.dialOptions...)
-		conn, err := ws.Dial(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), opts...)
+		opts := append([]ws.DialOption{ws.WithHeader(h)}, c.dialOptions...)
+		conn, err := transport.DialResumable(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), opts, c.resumeOptions...)
 		if err != nil {
 			return nil, fmt.Errorf("chat join: %w", err)
 		}
@@ -212,7 +222,9 @@ func (c *Client) Join() duplex.Endpoint {
 }
 
 // joinClientStream implements chat.JoinClientStream.
-type joinClientStream struct{ c *ws.ClientConn }
+// It resumes after a dropped connection without losing or repeating a
+// message when the server speaks duplex.v1.
+type joinClientStream struct{ c *resume.Stream }
 
 // Recv returns the next result; io.EOF when the server ended the stream.
 func (s *joinClientStream) Recv() (*chat.RoomEvent, error) {
@@ -221,11 +233,11 @@ func (s *joinClientStream) Recv() (*chat.RoomEvent, error) {
 
 // RecvWithContext is Recv that gives up when ctx ends.
 func (s *joinClientStream) RecvWithContext(ctx context.Context) (*chat.RoomEvent, error) {
-	return transport.Receive[chat.RoomEvent](ctx, s.c)
+	return transport.ReceiveResumable[chat.RoomEvent](ctx, s.c)
 }
 
 // Close ends the stream and releases the connection.
-func (s *joinClientStream) Close() error { return transport.CloseClient(s.c) }
+func (s *joinClientStream) Close() error { return s.c.Close() }
 
 // Send returns the endpoint of the "send" method.
 func (c *Client) Send() duplex.Endpoint {

@@ -13,6 +13,7 @@ import (
 	"duplex.dev/examples/chat/gen/chat"
 	"duplex.dev/transport"
 	"duplex.dev/ws"
+	"duplex.dev/ws/resume"
 )
 
 // Server serves the "chat" service over HTTP: unary methods as
@@ -37,6 +38,8 @@ type Server struct {
 	// Analytics serves the "analytics" method.
 	Analytics http.Handler
 	ws        *ws.Server
+	// resume holds the sessions of the resumable methods.
+	resume *resume.Manager
 }
 
 // MountPoint is the verb and path a method is served on.
@@ -56,6 +59,7 @@ func New(e *chat.Endpoints, wsrv *ws.Server) *Server {
 	if wsrv == nil {
 		wsrv = ws.NewServer()
 	}
+	mgr := resume.NewManager()
 	return &Server{
 		Mounts: []*MountPoint{
 			{"Login", "POST", "/login"},
@@ -71,11 +75,12 @@ func New(e *chat.Endpoints, wsrv *ws.Server) *Server {
 		Listener:  withNames("listener", NewListenerHandler(e.Listener, wsrv)),
 		Subscribe: withNames("subscribe", NewSubscribeHandler(e.Subscribe, wsrv)),
 		Echo:      withNames("echo", NewEchoHandler(e.Echo, wsrv)),
-		Join:      withNames("join", NewJoinHandler(e.Join, wsrv)),
+		Join:      withNames("join", NewJoinHandler(e.Join, wsrv, mgr)),
 		Send:      withNames("send", NewSendHandler(e.Send)),
 		History:   withNames("history", NewHistoryHandler(e.History)),
 		Analytics: withNames("analytics", NewAnalyticsHandler(e.Analytics, wsrv)),
 		ws:        wsrv,
+		resume:    mgr,
 	}
 }
 
@@ -115,9 +120,15 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /analytics", s.Analytics)
 }
 
-// Shutdown closes every open stream with 1001 and waits for their handlers
-// to return or ctx to end.
-func (s *Server) Shutdown(ctx context.Context) error { return s.ws.Shutdown(ctx) }
+// Shutdown ends every resumable session, closes every open stream with 1001
+// and waits for their handlers to return or ctx to end.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.resume.Close(ctx)
+	if werr := s.ws.Shutdown(ctx); err == nil {
+		err = werr
+	}
+	return err
+}
 
 // loginStatuses maps the errors of "login" to their HTTP status.
 var loginStatuses = transport.Statuses{
@@ -333,19 +344,21 @@ var joinStatuses = transport.Statuses{
 }
 
 // joinEndpoint declares the WebSocket endpoint of "join".
-var joinEndpoint = &ws.Endpoint{Service: "chat", Method: "join", Options: []ws.Option{ws.WithSubprotocols("chat.v1"), ws.WithSendQueue(1024, ws.DropOldest)}}
+var joinEndpoint = &ws.Endpoint{Service: "chat", Method: "join", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol, "chat.v1"), ws.WithSendQueue(1024, ws.DropOldest)}}
 
 // NewJoinHandler returns the handler of the "join" method:
 // its parameters and credentials are read before the WebSocket upgrade, so
-// their errors are HTTP responses.
-func NewJoinHandler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler {
+// their errors are HTTP responses. Clients that negotiate duplex.v1 get a
+// resumable session from mgr (docs/protocol.md, section 2); the others get
+// the default wire.
+func NewJoinHandler(endpoint duplex.Endpoint, wsrv *ws.Server, mgr *resume.Manager) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		payload, err := DecodeJoinRequest(r)
 		if err != nil {
 			transport.WriteError(w, err, joinStatuses)
 			return
 		}
-		transport.ServeStream(w, r, wsrv, joinEndpoint, joinStatuses, func(ctx context.Context, s *transport.ServerStream) error {
+		transport.ServeResumableStream(w, r, wsrv, joinEndpoint, mgr, transport.ResumeSubject(payload), joinStatuses, func(ctx context.Context, s *transport.ResumableStream) error {
 			_, err := endpoint(ctx, &chat.JoinEndpointInput{Payload: payload, Stream: &joinServerStream{s}})
 			return err
 		})
@@ -369,7 +382,7 @@ func DecodeJoinRequest(r *http.Request) (*chat.JoinPayload, error) {
 }
 
 // joinServerStream implements chat.JoinServerStream.
-type joinServerStream struct{ s *transport.ServerStream }
+type joinServerStream struct{ s *transport.ResumableStream }
 
 // Send sends one result.
 func (s *joinServerStream) Send(v *chat.RoomEvent) error {
@@ -385,9 +398,9 @@ func (s *joinServerStream) SendWithContext(ctx context.Context, v *chat.RoomEven
 // messages are written.
 func (s *joinServerStream) Close() error { return s.s.Close() }
 
-// Conn returns the WebSocket connection of the stream, for fan-out that
-// writes pre-encoded frames (hub.Member: ID and SendRaw).
-func (s *joinServerStream) Conn() *ws.Conn { return s.s.Conn() }
+// Session returns the resumable session of the stream, nil when the client
+// speaks the default wire.
+func (s *joinServerStream) Session() *resume.Session { return s.s.Session() }
 
 // SetView sets the view results are projected with.
 func (s *joinServerStream) SetView(view string) { s.s.SetView(view) }
