@@ -117,6 +117,10 @@ func writeGen(out string, files []file, w io.Writer) error {
 		if err := writeFile(out, f); err != nil {
 			return err
 		}
+	}
+	// Listed only once everything is written: a reader that goes away
+	// early (duplex gen | head) must not cut the generation short.
+	for _, f := range files {
 		fmt.Fprintln(w, filepath.Join(out, filepath.FromSlash(f.Path)))
 	}
 	return nil
@@ -391,9 +395,14 @@ func (g *generation) cacheKey() (string, error) {
 		}
 		queue = append(queue, imports...)
 	}
-	// A local duplex.dev (replace directive): the sources of the packages
-	// the generator program is built from, by stat.
-	if dir, ok := localReplacements(gomod, g.modRoot)["duplex.dev"]; ok {
+	// A local duplex.dev (replace directive, or the duplex.dev module itself,
+	// as for its examples): the sources of the packages the generator
+	// program is built from, by stat.
+	dir, ok := localReplacements(gomod, g.modRoot)["duplex.dev"]
+	if g.modPath == "duplex.dev" {
+		dir, ok = g.modRoot, true
+	}
+	if ok {
 		for _, pkg := range generatorPackages {
 			if err := hashTreeStat(h, filepath.Join(dir, pkg)); err != nil {
 				return "", err
@@ -464,8 +473,8 @@ func hashTreeStat(h io.Writer, dir string) error {
 			}
 			return nil
 		}
-		if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
-			return nil
+		if strings.HasSuffix(p, "_test.go") {
+			return nil // embedded files (the TypeScript runtime) count too
 		}
 		fi, err := d.Info()
 		if err != nil {

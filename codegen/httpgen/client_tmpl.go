@@ -7,6 +7,9 @@ type Client struct {
 	scheme, host string
 	doer         *http.Client
 	dialOptions  []ws.DialOption
+{{- if .AnyResumable }}
+	resumeOptions []resume.ClientOption
+{{- end }}
 }
 
 // NewClient returns a client for the service at scheme://host. doer sends
@@ -18,6 +21,16 @@ func NewClient(scheme, host string, doer *http.Client, dialOptions ...ws.DialOpt
 	}
 	return &Client{scheme: scheme, host: host, doer: doer, dialOptions: dialOptions}
 }
+{{- if .AnyResumable }}
+
+// WithResumeOptions configures the resumable streams of c (the retry
+// policy, resume.WithStateFunc to follow reconnections in a UI, buffers)
+// and returns c. Call it before the first stream.
+func (c *Client) WithResumeOptions(opts ...resume.ClientOption) *Client {
+	c.resumeOptions = append(c.resumeOptions, opts...)
+	return c
+}
+{{- end }}
 {{ range .Methods }}
 // {{ .GoName }} returns the endpoint of the {{ quote .Name }} method
 {{- if .Streaming }}; its result is a {{ $svc.PkgName }}.{{ .GoName }}ClientStream{{ end }}.
@@ -48,7 +61,11 @@ func (c *Client) {{ .GoName }}() duplex.Endpoint {
 		path := {{ .GoName }}{{ $svc.GoName }}Path({{ range $i, $p := .PathArgs }}{{ if $i }}, {{ end }}{{ pathArg $p }}{{ end }})
 {{- if .Streaming }}
 		opts := append([]ws.DialOption{ws.WithHeader(h){{ range .DialOptions }}, {{ . }}{{ end }}}, c.dialOptions...)
+{{- if .Resumable }}
+		conn, err := transport.DialResumable(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), opts, c.resumeOptions...)
+{{- else }}
 		conn, err := ws.Dial(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), opts...)
+{{- end }}
 		if err != nil {
 			return nil, fmt.Errorf("{{ $svc.Name }} {{ .Name }}: %w", err)
 		}
@@ -97,7 +114,13 @@ func (c *Client) {{ .GoName }}() duplex.Endpoint {
 {{ if .Streaming }}
 {{- $st := print (goifyLower .Name) "ClientStream" }}
 // {{ $st }} implements {{ $svc.PkgName }}.{{ .GoName }}ClientStream.
+{{- if .Resumable }}
+// It resumes after a dropped connection without losing or repeating a
+// message when the server speaks duplex.v1.
+type {{ $st }} struct{ c *resume.Stream }
+{{- else }}
 type {{ $st }} struct{ c *ws.ClientConn }
+{{- end }}
 {{ if .RecvsStream }}
 // Send sends one message.
 func (s *{{ $st }}) Send(v {{ .StreamPayloadRef }}) error {
@@ -120,7 +143,7 @@ func (s *{{ $st }}) Recv() ({{ .StreamResultRef }}, error) {
 
 // RecvWithContext is Recv that gives up when ctx ends.
 func (s *{{ $st }}) RecvWithContext(ctx context.Context) ({{ .StreamResultRef }}, error) {
-	return transport.{{ if .StreamResultPtr }}Receive{{ else }}ReceiveValue{{ end }}[{{ .StreamResultType }}](ctx, s.c)
+	return transport.Receive{{ if .Resumable }}Resumable{{ end }}{{ if not .StreamResultPtr }}Value{{ end }}[{{ .StreamResultType }}](ctx, s.c)
 }
 {{ end }}
 {{- if and (eq .Stream "client") .StreamResultRef }}
@@ -131,11 +154,15 @@ func (s *{{ $st }}) CloseAndRecv() ({{ .StreamResultRef }}, error) {
 
 // CloseAndRecvWithContext is CloseAndRecv that gives up when ctx ends.
 func (s *{{ $st }}) CloseAndRecvWithContext(ctx context.Context) ({{ .StreamResultRef }}, error) {
-	return transport.CloseAndReceive{{ if not .StreamResultPtr }}Value{{ end }}[{{ .StreamResultType }}](ctx, s.c)
+	return transport.CloseAndReceive{{ if .Resumable }}Resumable{{ end }}{{ if not .StreamResultPtr }}Value{{ end }}[{{ .StreamResultType }}](ctx, s.c)
 }
 {{ end }}
 // Close ends the stream and releases the connection.
+{{- if .Resumable }}
+func (s *{{ $st }}) Close() error { return s.c.Close() }
+{{- else }}
 func (s *{{ $st }}) Close() error { return transport.CloseClient(s.c) }
+{{- end }}
 {{ end }}
 {{- end }}
 `

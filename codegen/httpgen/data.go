@@ -69,6 +69,7 @@ type methodData struct {
 	Statuses      []*statusData
 	WSOptions     []string // Go expressions of ws.Option, from the WebSocket block
 	DialOptions   []string // Go expressions of ws.DialOption the client adds (design subprotocols)
+	Resumable     bool     // the design says Resumable(): duplex.v1 on server and client
 	PathArgs      []*paramData
 	SuccessStatus string // "http.StatusOK"
 }
@@ -122,6 +123,16 @@ type statusData struct {
 }
 
 func (m *methodData) Streaming() bool { return m.Stream != unary }
+
+// AnyResumable reports whether a method of the service is resumable.
+func (s *serviceData) AnyResumable() bool {
+	for _, m := range s.Methods {
+		if m.Resumable {
+			return true
+		}
+	}
+	return false
+}
 func (m *methodData) SendsStream() bool {
 	return m.Stream == serverStream || m.Stream == bidiStream
 }

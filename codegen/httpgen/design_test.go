@@ -159,6 +159,7 @@ func chatDesign() {
 				dsl.GET("/echo")
 				dsl.WebSocket(func() {
 					dsl.Heartbeat(10*time.Second, 30*time.Second)
+					dsl.Resumable()
 				})
 			})
 		})
@@ -236,8 +237,11 @@ func TestModelReadsTheDesign(t *testing.T) {
 	if got := strings.Join(sub.WSOptions, " "); got != `ws.WithReadLimit(4096) ws.WithSubprotocols("chat.v1") ws.WithSendQueue(32, ws.DropOldest)` {
 		t.Errorf("subscribe options = %s", got)
 	}
-	if got := strings.Join(byName["echo"].WSOptions, " "); got != "ws.WithHeartbeat(10 * time.Second, 30 * time.Second)" {
+	if got := strings.Join(byName["echo"].WSOptions, " "); got != "ws.WithHeartbeat(10 * time.Second, 30 * time.Second) ws.WithSubprotocols(resume.Subprotocol)" {
 		t.Errorf("echo options = %s", got)
+	}
+	if !byName["echo"].Resumable || byName["subscribe"].Resumable {
+		t.Errorf("Resumable: echo %v, subscribe %v; want true, false", byName["echo"].Resumable, byName["subscribe"].Resumable)
 	}
 	if e := byName["echo"]; e.ValidateStream != "chat.ValidateEchoStreamingPayload" {
 		t.Errorf("echo stream validation = %q", e.ValidateStream)

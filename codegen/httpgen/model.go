@@ -158,7 +158,8 @@ func buildMethod(s *serviceData, e *expr.HTTPEndpointExpr) (*methodData, error) 
 			}
 		}
 		m.WSOptions = wsOptions(e.WebSocket)
-		if w := e.WebSocket; w != nil && len(w.Subprotocols) > 0 {
+		m.Resumable = e.WebSocket != nil && e.WebSocket.Resumable
+		if w := e.WebSocket; w != nil && len(w.Subprotocols) > 0 && !m.Resumable {
 			m.DialOptions = []string{"ws.WithDialSubprotocols(" + quoteAll(w.Subprotocols) + ")"}
 		}
 	}
@@ -427,7 +428,12 @@ func wsOptions(w *expr.WebSocketExpr) []string {
 		(w.HeartbeatTimeout != 0 && w.HeartbeatTimeout != expr.DefaultHeartbeatTimeout) {
 		opts = append(opts, fmt.Sprintf("ws.WithHeartbeat(%s, %s)", durationExpr(w.HeartbeatInterval), durationExpr(w.HeartbeatTimeout)))
 	}
-	if len(w.Subprotocols) > 0 {
+	switch {
+	case w.Resumable && len(w.Subprotocols) > 0:
+		opts = append(opts, "ws.WithSubprotocols(resume.Subprotocol, "+quoteAll(w.Subprotocols)+")")
+	case w.Resumable:
+		opts = append(opts, "ws.WithSubprotocols(resume.Subprotocol)")
+	case len(w.Subprotocols) > 0:
 		opts = append(opts, "ws.WithSubprotocols("+quoteAll(w.Subprotocols)+")")
 	}
 	if (w.SendQueue != 0 && w.SendQueue != expr.DefaultSendQueue) || w.SlowConsumer == expr.SlowConsumerDropOldest {

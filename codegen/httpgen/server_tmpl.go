@@ -12,6 +12,10 @@ type Server struct {
 	{{ .GoName }} http.Handler
 {{- end }}
 	ws *ws.Server
+{{- if .AnyResumable }}
+	// resume holds the sessions of the resumable methods.
+	resume *resume.Manager
+{{- end }}
 }
 
 // MountPoint is the verb and path a method is served on.
@@ -31,6 +35,9 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server) *Server {
 	if wsrv == nil {
 		wsrv = ws.NewServer()
 	}
+{{- if .AnyResumable }}
+	mgr := resume.NewManager()
+{{- end }}
 	return &Server{
 		Mounts: []*MountPoint{
 {{- range $m := .Methods }}
@@ -40,9 +47,12 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server) *Server {
 {{- end }}
 		},
 {{- range .Methods }}
-		{{ .GoName }}: withNames({{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .GoName }}{{ if .Streaming }}, wsrv{{ end }})),
+		{{ .GoName }}: withNames({{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .GoName }}{{ if .Streaming }}, wsrv{{ end }}{{ if .Resumable }}, mgr{{ end }})),
 {{- end }}
 		ws: wsrv,
+{{- if .AnyResumable }}
+		resume: mgr,
+{{- end }}
 	}
 }
 
@@ -74,9 +84,21 @@ func (s *Server) Mount(mux *http.ServeMux) {
 {{- end }}
 }
 
+{{- if .AnyResumable }}
+// Shutdown ends every resumable session, closes every open stream with 1001
+// and waits for their handlers to return or ctx to end.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.resume.Close(ctx)
+	if werr := s.ws.Shutdown(ctx); err == nil {
+		err = werr
+	}
+	return err
+}
+{{- else }}
 // Shutdown closes every open stream with 1001 and waits for their handlers
 // to return or ctx to end.
 func (s *Server) Shutdown(ctx context.Context) error { return s.ws.Shutdown(ctx) }
+{{- end }}
 {{ range .Methods }}
 {{- if .Statuses }}
 // {{ goifyLower .Name }}Statuses maps the errors of {{ quote .Name }} to their HTTP status.
@@ -91,10 +113,19 @@ var {{ goifyLower .Name }}Statuses = transport.Statuses{
 var {{ goifyLower .Name }}Endpoint = &ws.Endpoint{Service: {{ quote $svc.Name }}, Method: {{ quote .Name }}
 {{- if .WSOptions }}, Options: []ws.Option{ {{- join .WSOptions ", " -}} }{{ end }}}
 
+{{- if .Resumable }}
+// New{{ .GoName }}Handler returns the handler of the {{ quote .Name }} method:
+// its parameters and credentials are read before the WebSocket upgrade, so
+// their errors are HTTP responses. Clients that negotiate duplex.v1 get a
+// resumable session from mgr (docs/protocol.md, section 2); the others get
+// the default wire.
+func New{{ .GoName }}Handler(endpoint duplex.Endpoint, wsrv *ws.Server, mgr *resume.Manager) http.Handler {
+{{- else }}
 // New{{ .GoName }}Handler returns the handler of the {{ quote .Name }} method:
 // its parameters and credentials are read before the WebSocket upgrade, so
 // their errors are HTTP responses.
 func New{{ .GoName }}Handler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler {
+{{- end }}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 {{- if .PayloadRef }}
 		payload, err := Decode{{ .GoName }}Request(r)
@@ -103,7 +134,11 @@ func New{{ .GoName }}Handler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Han
 			return
 		}
 {{- end }}
+{{- if .Resumable }}
+		transport.ServeResumableStream(w, r, wsrv, {{ goifyLower .Name }}Endpoint, mgr, transport.ResumeSubject({{ if .PayloadRef }}payload{{ else }}nil{{ end }}), {{ statuses . }}, func(ctx context.Context, s *transport.ResumableStream) error {
+{{- else }}
 		transport.ServeStream(w, r, wsrv, {{ goifyLower .Name }}Endpoint, {{ statuses . }}, func(ctx context.Context, s *transport.ServerStream) error {
+{{- end }}
 			_, err := endpoint(ctx, &{{ $svc.PkgName }}.{{ .GoName }}EndpointInput{ {{- if .PayloadRef }}Payload: payload, {{ end }}Stream: &{{ goifyLower .Name }}ServerStream{s}})
 			return err
 		})
@@ -168,7 +203,7 @@ func Decode{{ .GoName }}Request(r *http.Request) ({{ .PayloadRef }}, error) {
 {{ end }}
 {{- if .Streaming }}
 // {{ goifyLower .Name }}ServerStream implements {{ $svc.PkgName }}.{{ .GoName }}ServerStream.
-type {{ goifyLower .Name }}ServerStream struct{ s *transport.ServerStream }
+type {{ goifyLower .Name }}ServerStream struct{ s *transport.{{ if .Resumable }}ResumableStream{{ else }}ServerStream{{ end }} }
 {{ $st := print (goifyLower .Name) "ServerStream" }}
 {{- if .SendsStream }}
 // Send sends one result.
@@ -194,7 +229,7 @@ func (s *{{ $st }}) Recv() ({{ .StreamPayloadRef }}, error) {
 
 // RecvWithContext is Recv that gives up when ctx ends.
 func (s *{{ $st }}) RecvWithContext(ctx context.Context) ({{ .StreamPayloadRef }}, error) {
-	return transport.Recv{{ if not .StreamPayloadPtr }}Value{{ end }}[{{ .StreamPayloadType }}](ctx, s.s, {{ .ValidateStream }})
+	return transport.Recv{{ if .Resumable }}Resumable{{ end }}{{ if not .StreamPayloadPtr }}Value{{ end }}[{{ .StreamPayloadType }}](ctx, s.s, {{ .ValidateStream }})
 }
 {{- end }}
 {{- if eq .Stream "client" }}
@@ -219,8 +254,14 @@ func (s *{{ $st }}) SendAndCloseWithContext(ctx context.Context, v {{ .StreamRes
 // messages are written.
 func (s *{{ $st }}) Close() error { return s.s.Close() }
 
+{{- if .Resumable }}
+// Session returns the resumable session of the stream, nil when the client
+// speaks the default wire.
+func (s *{{ $st }}) Session() *resume.Session { return s.s.Session() }
+{{ end }}
 // Conn returns the WebSocket connection of the stream, for fan-out that
-// writes pre-encoded frames (hub.Member: ID and SendRaw).
+// writes pre-encoded frames (hub.Member: ID and SendRaw){{ if .Resumable }};
+// nil when the client resumes through Session{{ end }}.
 func (s *{{ $st }}) Conn() *ws.Conn { return s.s.Conn() }
 {{- if .ViewedFn }}
 

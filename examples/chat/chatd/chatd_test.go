@@ -493,11 +493,16 @@ func TestAnalyticsViewsChooseTheFields(t *testing.T) {
 	})
 }
 
+// TestShutdownClosesStreamsWith1001 uses subscribe, a plain stream: join is
+// resumable, and its client rightly keeps reconnecting after a 1001.
 func TestShutdownClosesStreamsWith1001(t *testing.T) {
 	n := startChatd(t, chatd.Config{})
 	ctx := testContext(t)
 	c := n.client()
-	s := joined(t, ctx, c, n.login(t, ctx, "alice"), "general", "alice")
+	s, err := c.Subscribe(ctx, &chat.SubscribePayload{Token: n.login(t, ctx, "alice")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer closeStream(t, s)
 	n.stop()
 	for {

@@ -8,12 +8,17 @@ import (
 	"sync/atomic"
 
 	"duplex.dev/ws"
+	"duplex.dev/ws/resume"
 )
 
 // rawConn is what a generated server stream offers when it exposes its
 // WebSocket connection: the hub then hands it the frames it encoded once
 // for the whole room.
 type rawConn interface{ Conn() *ws.Conn }
+
+// resumable is what the stream of a Resumable() method offers: a client
+// speaking duplex.v1 has a session, whose replay buffer takes the frames.
+type resumable interface{ Session() *resume.Session }
 
 // streamIDs numbers the members of streams that do not expose their
 // connection.
@@ -28,10 +33,18 @@ var streamIDs atomic.Int64
 // into T and sent with the stream: correct, but each member then encodes
 // the frame again.
 func rawSender[T any](stream any, send func(*T) error, sendCtx func(context.Context, *T) error) (id string, sendRaw func([]byte) error, sendWait func(context.Context, []byte) error) {
+	if rs, ok := stream.(resumable); ok {
+		if sess := rs.Session(); sess != nil {
+			return sess.ID(), sess.SendRaw, func(ctx context.Context, frame []byte) error {
+				return sess.Send(ctx, json.RawMessage(frame))
+			}
+		}
+	}
 	if rc, ok := stream.(rawConn); ok {
-		c := rc.Conn()
-		return c.ID(), c.SendRaw, func(ctx context.Context, frame []byte) error {
-			return c.Send(ctx, json.RawMessage(frame))
+		if c := rc.Conn(); c != nil {
+			return c.ID(), c.SendRaw, func(ctx context.Context, frame []byte) error {
+				return c.Send(ctx, json.RawMessage(frame))
+			}
 		}
 	}
 	decode := func(frame []byte) (*T, error) {

@@ -103,6 +103,7 @@ var _ = Service("e2e", func() {
 			WebSocket(func() {
 				ReadLimit(64 << 10)
 				SendQueue(64, Disconnect)
+				Resumable()
 			})
 		})
 	})

@@ -402,6 +402,11 @@ func (s *joinServerStream) Close() error { return s.s.Close() }
 // speaks the default wire.
 func (s *joinServerStream) Session() *resume.Session { return s.s.Session() }
 
+// Conn returns the WebSocket connection of the stream, for fan-out that
+// writes pre-encoded frames (hub.Member: ID and SendRaw);
+// nil when the client resumes through Session.
+func (s *joinServerStream) Conn() *ws.Conn { return s.s.Conn() }
+
 // SetView sets the view results are projected with.
 func (s *joinServerStream) SetView(view string) { s.s.SetView(view) }
 

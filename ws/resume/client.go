@@ -1,0 +1,528 @@
+package resume
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"sync"
+	"time"
+
+	"duplex.dev/ws"
+)
+
+// ClientOption configures Dial.
+type ClientOption func(*clientConfig)
+
+type clientConfig struct {
+	dialOpts         []ws.DialOption
+	retry            ws.RetryPolicy
+	state            func(ws.State)
+	rnd              *rand.Rand
+	replayMessages   int
+	replayBytes      int
+	ackEvery         int
+	ackDelay         time.Duration
+	handshakeTimeout time.Duration
+}
+
+// WithDialOptions passes options to every ws.Dial of the stream (headers
+// with credentials, an HTTP client, a read limit …). Subprotocols are
+// replaced by duplex.v1; give the retry policy and state function with
+// this package's WithRetry and WithStateFunc.
+func WithDialOptions(opts ...ws.DialOption) ClientOption {
+	return func(c *clientConfig) { c.dialOpts = append(c.dialOpts, opts...) }
+}
+
+// WithRetry sets the backoff between reconnection attempts (default
+// ws.DefaultRetryPolicy: full jitter, unlimited attempts).
+func WithRetry(p ws.RetryPolicy) ClientOption { return func(c *clientConfig) { c.retry = p } }
+
+// WithStateFunc calls f on every change of the stream's connection state:
+// Connecting (first dial), Connected, Reconnecting (waiting to dial again
+// after a drop), Closed (the stream ended). f runs on the stream's
+// goroutine: it must return quickly and must not call Close.
+func WithStateFunc(f func(ws.State)) ClientOption { return func(c *clientConfig) { c.state = f } }
+
+// WithRand draws the backoff jitter from r instead of a random source, for
+// reproducible tests. r is used by one goroutine at a time.
+func WithRand(r *rand.Rand) ClientOption { return func(c *clientConfig) { c.rnd = r } }
+
+// WithSendBuffer bounds the client's buffer of sent, unacknowledged
+// messages (default 1024 messages, 1 MiB); Send waits while it is full.
+func WithSendBuffer(messages, bytes int) ClientOption {
+	return func(c *clientConfig) { c.replayMessages, c.replayBytes = messages, bytes }
+}
+
+// WithClientAcks sets how the client batches acknowledgements (default
+// every 32 messages or 200 ms).
+func WithClientAcks(every int, delay time.Duration) ClientOption {
+	return func(c *clientConfig) { c.ackEvery, c.ackDelay = every, delay }
+}
+
+// WithHandshakeTimeout bounds each connection attempt, from the dial to
+// the server's welcome or resumed frame (default 10 s).
+func WithHandshakeTimeout(d time.Duration) ClientOption {
+	return func(c *clientConfig) { c.handshakeTimeout = d }
+}
+
+// Stream is the client end of a resumable stream. It stays valid across
+// reconnections: Send, Receive and their peers never see a drop, only the
+// state function does. Send and CloseSend are safe from many goroutines;
+// Receive is meant for one reader at a time. Always call Close.
+//
+// When the server does not speak duplex.v1, Dial returns a Stream over the
+// default wire that does not reconnect (Resumable reports false).
+type Stream struct {
+	url   string
+	cfg   clientConfig
+	p     *peer
+	plain *ws.ClientConn
+
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	done   chan struct{} // the supervisor exited
+	wg     sync.WaitGroup
+
+	mu         sync.Mutex
+	token      string
+	conn       *ws.ClientConn
+	state      ws.State
+	reconnects int
+}
+
+// errHandshake marks a connection attempt that failed in a way a new
+// attempt may fix (the server did not answer in time).
+type errHandshake struct{ err error }
+
+func (e *errHandshake) Error() string { return e.err.Error() }
+func (e *errHandshake) Unwrap() error { return e.err }
+
+func retryable(err error) bool {
+	var he *errHandshake
+	return errors.As(err, &he) || ws.Retryable(err)
+}
+
+// reconnectable is retryable for a stream that was connected before: a
+// failure that carries no verdict of the server (a close code or an HTTP
+// status) is the network's, and a new connection may fix it.
+func reconnectable(err error) bool {
+	var he *errHandshake
+	var herr *ws.HTTPError
+	var uerr *url.Error
+	switch {
+	case errors.As(err, &he):
+		return true
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return false
+	case errors.As(err, &uerr):
+		return true // the handshake request failed on the network
+	case errors.As(err, &herr):
+		return ws.Retryable(err)
+	case ws.CloseStatus(err) != -1:
+		return ws.CloseStatus(err).Retryable()
+	}
+	// Including io.EOF, a 1000 close: the server closes with 1000 only
+	// after its end was acknowledged, so one before it is not the end of
+	// the stream; a resume gets the rest, or 4500 if there is none.
+	return true
+}
+
+// Dial opens a resumable stream to url: it connects (retrying retryable
+// failures with the backoff of WithRetry, within ctx), says hello and
+// waits for the server's welcome. ctx bounds this first connection only.
+func Dial(ctx context.Context, url string, opts ...ClientOption) (*Stream, error) {
+	cfg := clientConfig{retry: ws.DefaultRetryPolicy, replayMessages: 1024, replayBytes: 1 << 20,
+		ackEvery: 32, ackDelay: 200 * time.Millisecond, handshakeTimeout: 10 * time.Second}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s := &Stream{url: url, cfg: cfg, done: make(chan struct{}), state: -1}
+	s.ctx, s.cancel = context.WithCancelCause(context.Background())
+	s.setState(ws.Connecting)
+	var (
+		conn *ws.ClientConn
+		e    envelope
+		err  error
+	)
+	for attempt := 0; ; attempt++ {
+		conn, e, err = s.connect(ctx, envelope{Hello: &helloBody{}}, true)
+		if err == nil {
+			break
+		}
+		if !retryable(err) || (cfg.retry.MaxAttempts > 0 && attempt+1 >= cfg.retry.MaxAttempts) || ctx.Err() != nil {
+			s.setState(ws.Closed)
+			s.cancel(err)
+			close(s.done)
+			return nil, fmt.Errorf("resume: dial %s: %w", url, err)
+		}
+		s.setState(ws.Reconnecting)
+		if werr := s.wait(ctx, attempt); werr != nil {
+			s.setState(ws.Closed)
+			s.cancel(werr)
+			close(s.done)
+			return nil, fmt.Errorf("resume: dial %s: %w (last error: %v)", url, werr, err)
+		}
+	}
+	if conn.Subprotocol() != Subprotocol {
+		s.plain = conn
+		s.setState(ws.Connected)
+		close(s.done)
+		return s, nil
+	}
+	window := cfg.replayMessages
+	if e.Welcome.Window > 0 {
+		window = min(window, e.Welcome.Window)
+	}
+	s.p = newPeer(window, cfg.replayBytes, false, cfg.ackEvery, cfg.ackDelay, 1<<30)
+	s.token = e.Welcome.Token
+	gen, _, _ := s.p.attach(0)
+	s.conn = conn
+	s.setState(ws.Connected)
+	go s.supervise(conn, gen, 0)
+	return s, nil
+}
+
+// connect dials once and performs the duplex.v1 handshake with first.
+func (s *Stream) connect(ctx context.Context, first envelope, initial bool) (*ws.ClientConn, envelope, error) {
+	hctx, cancel := context.WithTimeout(ctx, s.cfg.handshakeTimeout)
+	defer cancel()
+	opts := append(append([]ws.DialOption(nil), s.cfg.dialOpts...), ws.WithDialSubprotocols(Subprotocol))
+	conn, err := ws.Dial(hctx, s.url, opts...)
+	if err != nil {
+		if hctx.Err() != nil && ctx.Err() == nil {
+			err = &errHandshake{fmt.Errorf("handshake timed out: %w", err)}
+		}
+		return nil, envelope{}, err
+	}
+	if conn.Subprotocol() != Subprotocol {
+		if initial {
+			return conn, envelope{}, nil
+		}
+		s.closeConn(conn)
+		return nil, envelope{}, errors.New("resume: the server no longer speaks duplex.v1")
+	}
+	fail := func(err error) (*ws.ClientConn, envelope, error) {
+		s.closeConn(conn)
+		if hctx.Err() != nil && ctx.Err() == nil {
+			err = &errHandshake{fmt.Errorf("no answer to %s in time: %w", kind(first), err)}
+		}
+		return nil, envelope{}, err
+	}
+	if err := conn.SendRaw(hctx, mustJSON(first)); err != nil {
+		return fail(err)
+	}
+	b, err := conn.ReceiveRaw(hctx)
+	if err != nil {
+		return fail(err)
+	}
+	e, err := parse(b)
+	switch {
+	case err != nil:
+	case first.Hello != nil && (e.Welcome == nil || e.Welcome.Token == ""):
+		err = fmt.Errorf("resume: expected welcome, got %s", b)
+	case first.Resume != nil && e.Resumed == nil:
+		err = fmt.Errorf("resume: expected resumed, got %s", b)
+	}
+	if err != nil {
+		s.closeConn(conn)
+		return nil, envelope{}, err
+	}
+	return conn, e, nil
+}
+
+func kind(e envelope) string {
+	if e.Resume != nil {
+		return "resume"
+	}
+	return "hello"
+}
+
+// closeConn closes an abandoned connection in the background: its close
+// handshake may take seconds on a stalled network, and must not delay the
+// next connection.
+func (s *Stream) closeConn(c *ws.ClientConn) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = c.Close()
+	}()
+}
+
+// wait sleeps for the backoff of retry number attempt.
+func (s *Stream) wait(ctx context.Context, attempt int) error {
+	t := time.NewTimer(s.cfg.retry.Delay(attempt, s.cfg.rnd))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.ctx.Done():
+		return ErrSessionClosed
+	}
+}
+
+func (s *Stream) setState(st ws.State) {
+	s.mu.Lock()
+	changed := s.state != st
+	s.state = st
+	if st == ws.Reconnecting && changed {
+		s.reconnects++
+	}
+	s.mu.Unlock()
+	if changed && s.cfg.state != nil {
+		s.cfg.state(st)
+	}
+}
+
+// supervise runs connections until the stream ends.
+func (s *Stream) supervise(conn *ws.ClientConn, gen int, last uint64) {
+	defer close(s.done)
+	defer s.setState(ws.Closed)
+	attempt := 0
+	for {
+		up, before := time.Now(), s.progress()
+		err := s.run(conn, gen, last)
+		s.p.detach(gen)
+		s.mu.Lock()
+		s.conn = nil
+		s.mu.Unlock()
+		s.closeConn(conn)
+		switch {
+		case s.ctx.Err() != nil:
+			s.p.fail(fmt.Errorf("%w", ErrSessionClosed))
+			return
+		case s.peerEnded():
+			// The server ended the stream and we have all of it; an
+			// acknowledgement lost with the connection only keeps the
+			// server's session until its grace period ends.
+			s.p.fail(ErrSessionClosed)
+			return
+		case !reconnectable(err):
+			s.p.fail(classify(err))
+			return
+		}
+		// A connection that carried messages, or stayed up long enough,
+		// restarts the backoff; one that failed at once (a server that
+		// accepts and drops) grows it.
+		if s.progress() != before || time.Since(up) >= s.cfg.retry.Ceiling(64) {
+			attempt = 0
+		}
+		for {
+			s.setState(ws.Reconnecting)
+			if werr := s.wait(s.ctx, attempt); werr != nil {
+				s.p.fail(ErrSessionClosed)
+				return
+			}
+			s.p.mu.Lock()
+			received := s.p.received
+			s.p.mu.Unlock()
+			var e envelope
+			conn, e, err = s.connect(s.ctx, envelope{Resume: &resumeBody{Token: s.token, Last: received}}, false)
+			if err == nil {
+				gen, _, err = s.p.attach(e.Resumed.Ack)
+				if err != nil {
+					s.closeConn(conn)
+					s.p.fail(fmt.Errorf("resume: server's resumed frame: %w", err))
+					return
+				}
+				// Everything after what the server has is sent again; it
+				// drops what it already received.
+				last = e.Resumed.Ack
+				break
+			}
+			if s.ctx.Err() != nil {
+				s.p.fail(ErrSessionClosed)
+				return
+			}
+			attempt++
+			if !reconnectable(err) {
+				s.p.fail(classify(err))
+				return
+			}
+			if s.cfg.retry.MaxAttempts > 0 && attempt >= s.cfg.retry.MaxAttempts {
+				s.p.fail(fmt.Errorf("resume: giving up after %d attempts: %w", attempt, err))
+				return
+			}
+		}
+		s.mu.Lock()
+		s.conn = conn
+		s.mu.Unlock()
+		s.setState(ws.Connected)
+	}
+}
+
+// classify turns the error that ended a stream into what Receive returns.
+func classify(err error) error {
+	if ws.CloseStatus(err) == ws.StatusResumeFailed {
+		return fmt.Errorf("%w: %w", ErrResumeFailed, err)
+	}
+	return err
+}
+
+// progress counts the messages received and acknowledged so far.
+func (s *Stream) progress() uint64 {
+	s.p.mu.Lock()
+	defer s.p.mu.Unlock()
+	return s.p.received + s.p.acked
+}
+
+func (s *Stream) peerEnded() bool {
+	s.p.mu.Lock()
+	defer s.p.mu.Unlock()
+	return s.p.peerEnded
+}
+
+// run serves one connection: a pump writes, this goroutine reads.
+func (s *Stream) run(conn *ws.ClientConn, gen int, last uint64) error {
+	ctx, cancel := context.WithCancelCause(s.ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := s.p.pump(ctx, gen, last, conn.SendRaw); err != nil {
+			cancel(err)
+		}
+	}()
+	defer func() {
+		cancel(nil)
+		wg.Wait()
+	}()
+	for {
+		b, err := conn.ReceiveRaw(ctx)
+		if err == nil && len(b) == 0 {
+			err = errConnLost // no duplex.v1 frame is empty: see Session.read
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			return err
+		}
+		e, err := parse(b)
+		if err == nil {
+			err = s.p.onFrame(e)
+		}
+		if errors.Is(err, errGap) {
+			return fmt.Errorf("resume: %w: reconnecting to get them again", err) // reconnectable
+		}
+		if err != nil {
+			err = &ws.CloseError{Code: ws.StatusProtocolError, Reason: "duplex.v1: " + err.Error()}
+			cancel(err)
+			return err
+		}
+	}
+}
+
+// Send encodes v as JSON and sends it as the stream's next message. It
+// returns once the message is buffered for (re)transmission; when the
+// buffer is full of unacknowledged messages it waits for the server, or
+// for ctx to end.
+func (s *Stream) Send(ctx context.Context, v any) error {
+	if s.plain != nil {
+		return s.plain.Send(ctx, v)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("resume: encode message: %w", err)
+	}
+	return s.p.send(ctx, b, nil)
+}
+
+// SendRaw sends frame, one complete JSON document, as Send does. It is
+// not copied: do not modify it afterwards.
+func (s *Stream) SendRaw(ctx context.Context, frame []byte) error {
+	if s.plain != nil {
+		return s.plain.SendRaw(ctx, frame)
+	}
+	if !json.Valid(frame) {
+		return errors.New("resume: SendRaw: frame is not valid JSON")
+	}
+	return s.p.send(ctx, frame, nil)
+}
+
+// CloseSend tells the server the client sends nothing more; the stream
+// stays open for the server's remaining messages.
+func (s *Stream) CloseSend(ctx context.Context) error {
+	if s.plain != nil {
+		return s.plain.CloseSend(ctx)
+	}
+	return s.p.send(ctx, nil, &endBody{})
+}
+
+// Receive decodes the server's next message into v. It returns io.EOF when
+// the server ended the stream normally, a *ws.CloseError when it ended it
+// with an error, an error wrapping ErrResumeFailed when the session could
+// not be resumed, and ctx's error when ctx ends first. A message that is
+// not valid JSON for v returns the decoding error; the stream goes on.
+func (s *Stream) Receive(ctx context.Context, v any) error {
+	b, err := s.ReceiveRaw(ctx)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+// ReceiveRaw returns the server's next message undecoded, with Receive's
+// errors.
+func (s *Stream) ReceiveRaw(ctx context.Context) ([]byte, error) {
+	if s.plain != nil {
+		return s.plain.ReceiveRaw(ctx)
+	}
+	return s.p.receive(ctx)
+}
+
+// Close ends the stream and releases its connection and goroutines. A
+// stream the server has not ended yet is abandoned: the server discards
+// its session and cancels its handler. Close is idempotent.
+func (s *Stream) Close() error {
+	if s.plain != nil {
+		return s.plain.Close()
+	}
+	if s.ctx.Err() == nil {
+		s.mu.Lock()
+		conn := s.conn
+		s.mu.Unlock()
+		if conn != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_ = conn.SendRaw(ctx, closeFrame)
+			cancel()
+		}
+	}
+	s.cancel(ErrSessionClosed)
+	<-s.done
+	s.wg.Wait()
+	s.p.fail(ErrSessionClosed)
+	return nil
+}
+
+// Resumable reports whether the server negotiated duplex.v1; when it did
+// not, the stream speaks the default wire and does not survive a drop.
+func (s *Stream) Resumable() bool { return s.plain == nil }
+
+// State returns the stream's current connection state.
+func (s *Stream) State() ws.State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
+}
+
+// Reconnects returns how many times the stream lost its connection and
+// started reconnecting.
+func (s *Stream) Reconnects() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reconnects
+}
+
+// Stats returns the stream's replay buffer statistics (zero for a
+// default-wire stream).
+func (s *Stream) Stats() Stats {
+	if s.plain != nil {
+		return Stats{}
+	}
+	return s.p.stats()
+}
