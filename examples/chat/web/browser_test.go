@@ -82,37 +82,34 @@ func (s *chatServer) stop() {
 	}
 }
 
-// TestWebPageInChromium runs test/browser.mjs: two Chromium pages chat,
-// see each other's presence, and recover by themselves when chatd restarts.
-// It skips when Chromium or the npm packages are missing, unless CI=true.
-func TestWebPageInChromium(t *testing.T) {
+// skipWithout skips the test with a message when something it needs is
+// missing, or fails it when CI=true.
+func skipWithout(t *testing.T, missing []string) {
+	t.Helper()
+	if len(missing) == 0 {
+		return
+	}
+	msg := "browser test needs " + strings.Join(missing, ", ")
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg + " (mandatory when CI=true)")
+}
+
+// runBrowser runs test/browser.mjs SCENARIO against url and answers its
+// requests: for a line "NAME" with a handler in on, it runs the handler and
+// writes the lowercase past tense the script waits for (see browser.mjs).
+// It returns the screenshot directory, and fails the test if the script
+// fails or never asked for one of the requests in on.
+func runBrowser(t *testing.T, scenario, url string, on map[string]func() error, onFail func()) string {
+	t.Helper()
 	chromium, node, missing := browserTools()
-	if len(missing) > 0 {
-		msg := "browser test needs " + strings.Join(missing, ", ")
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg + " (mandatory when CI=true)")
-	}
+	skipWithout(t, missing)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs bytes.Buffer
-	var logMu sync.Mutex
-	srv := &chatServer{t: t, addr: ln.Addr().String(), cfg: chatd.Config{
-		// The same secret across the restart: the pages' tokens stay valid.
-		JWTSecret: []byte("browser test secret"),
-		Logger:    slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &logMu}, nil)),
-	}}
-	srv.start(ln)
-	defer srv.stop()
-
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	shots := t.ArtifactDir()
-	cmd := exec.CommandContext(ctx, node, "browser.mjs", "http://"+srv.addr+"/", shots)
+	cmd := exec.CommandContext(ctx, node, "browser.mjs", scenario, url, shots)
 	cmd.Dir = "test"
 	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
 	cmd.WaitDelay = 10 * time.Second
@@ -130,21 +127,19 @@ func TestWebPageInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var stopped, started bool
+	asked := map[string]bool{}
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
 		line := sc.Text()
 		t.Log("browser: " + line)
-		switch line {
-		case "STOP":
-			srv.stop()
-			stopped = true
-			_, err = io.WriteString(stdin, "stopped\n")
-		case "START":
-			if err = srv.restart(); err == nil {
-				started = true
-				_, err = io.WriteString(stdin, "started\n")
-			}
+		h, ok := on[line]
+		if !ok {
+			continue
+		}
+		asked[line] = true
+		err := h()
+		if err == nil {
+			_, err = io.WriteString(stdin, answers[line]+"\n")
 		}
 		if err != nil {
 			t.Errorf("answering %s: %v", line, err)
@@ -158,14 +153,53 @@ func TestWebPageInChromium(t *testing.T) {
 	}
 	t.Logf("screenshots in %s (keep them with go test -artifacts -outputdir DIR)", shots)
 	if werr != nil {
+		if onFail != nil {
+			onFail()
+		}
+		t.Fatalf("node browser.mjs %s: %v", scenario, werr)
+	}
+	for req := range on {
+		if !asked[req] {
+			t.Fatalf("the browser script passed without asking for %s", req)
+		}
+	}
+	return shots
+}
+
+// answers are the replies browser.mjs waits for after each request.
+var answers = map[string]string{"STOP": "stopped", "START": "started", "KILL": "killed"}
+
+// TestWebPageInChromium runs test/browser.mjs: two Chromium pages chat
+// through the generated TypeScript client, see each other's presence, and
+// recover by themselves when chatd restarts (in memory: the pages notice
+// the history is gone). It skips when Chromium or the npm packages are
+// missing, unless CI=true.
+func TestWebPageInChromium(t *testing.T) {
+	_, _, missing := browserTools()
+	skipWithout(t, missing)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	srv := &chatServer{t: t, addr: ln.Addr().String(), cfg: chatd.Config{
+		// The same secret across the restart: the pages' tokens stay valid.
+		JWTSecret: []byte("browser test secret"),
+		Logger:    slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &logMu}, nil)),
+	}}
+	srv.start(ln)
+	defer srv.stop()
+
+	runBrowser(t, "restart", "http://"+srv.addr+"/", map[string]func() error{
+		"STOP":  func() error { srv.stop(); return nil },
+		"START": srv.restart,
+	}, func() {
 		logMu.Lock()
+		defer logMu.Unlock()
 		t.Log("chatd log:\n" + logs.String())
-		logMu.Unlock()
-		t.Fatalf("node browser.mjs: %v", werr)
-	}
-	if !stopped || !started {
-		t.Fatalf("the browser script passed without asking for the restart (stopped %v, started %v)", stopped, started)
-	}
+	})
 }
 
 // lockedWriter serialises writes to w; both chatd instances log to it.

@@ -1,13 +1,21 @@
 // Package web holds the chat example's browser page (static/: index.html,
-// app.js, style.css), embedded so that chatd serves it at "/". The page is
-// plain HTML, CSS and JavaScript with no build step: it logs in with fetch,
-// joins a room over a WebSocket, shows presence and history, keeps messages
-// in sequence order, and reconnects with exponential backoff, catching up
-// with the history method.
+// app.js, style.css), embedded so that chatd serves it at "/". The page
+// uses the TypeScript client generated from examples/chat/design
+// (examples/chat/gen/ts), compiled to ES modules in static/client by
+// go generate and committed, so the page needs no build step to be served:
+// it logs in, joins a room with a server stream that reconnects by itself
+// and resumes after the last sequence it saw, shows presence and history,
+// keeps messages in sequence order and shows a banner while reconnecting.
+//
+// Run go generate in this directory after regenerating the chat example
+// (it needs `npm ci` in test/, which installs tsc); TestCompiledClientIsCurrent
+// fails when static/client is out of date.
 //
 // It is not a client library: Go programs use the generated client in
-// examples/chat/gen/http/chat/client.
+// examples/chat/gen/http/chat/client, TypeScript programs gen/ts.
 package web
+
+//go:generate node test/node_modules/typescript/bin/tsc --strict --target es2022 --module es2022 --moduleResolution bundler --lib es2022,dom --newLine lf --rootDir ../gen/ts --outDir static/client ../gen/ts/chat.ts ../gen/ts/duplex.ts
 
 import (
 	"embed"

@@ -1,29 +1,40 @@
-// browser.mjs drives the chat page in headless Chromium with two pages:
-// alice and bob log in, join one room, see each other's presence and
-// messages in order; then the server restarts (the Go test that runs this
-// script stops and starts chatd when asked), both pages show the reconnect
-// banner, reconnect by themselves and chat again.
+// browser.mjs drives the chat page (which runs the generated TypeScript
+// client, ../static/client) in headless Chromium with two pages, alice and
+// bob, in one room.
 //
-//	node browser.mjs URL SCREENSHOT_DIR
+//	node browser.mjs restart URL SCREENSHOT_DIR
+//	node browser.mjs sigkill URL SCREENSHOT_DIR
 //
-// Protocol with the Go test (TestWebPageInChromium): the script prints
-// "STOP" and waits for a "stopped" line on stdin, then prints "START" and
-// waits for "started". Other output is progress for the test log. The exit
-// code is 0 when every check passed.
+// restart (chatd in memory): they see each other's presence and messages
+// in order, a reloaded page catches up from history; then chatd stops and
+// starts again: both pages show the reconnect banner, reconnect by
+// themselves, notice that the history is gone and chat again.
+//
+// sigkill (chatd -data): they chat; chatd is killed with SIGKILL and
+// started again on the same data directory and port, and a message is
+// posted as soon as it is back; both pages show the banner, reconnect by
+// themselves, still show every earlier message once and in sequence order
+// (no notice: nothing was lost), then the message posted meanwhile, and
+// chat again; a reloaded page gets the same history from the server.
+//
+// Protocol with the Go test (browser_test.go): the script prints a request
+// ("STOP", "KILL" or "START") and waits for its answer on stdin
+// ("stopped", "killed", "started"). Other output is progress for the test
+// log. The exit code is 0 when every check passed.
 import { chromium } from "playwright-core";
 import { createInterface } from "node:readline";
 import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const [url, shotDir = tmpdir()] = process.argv.slice(2);
-if (!url) {
-  console.error("usage: node browser.mjs URL [SCREENSHOT_DIR]");
+const [scenario, url, shotDir = tmpdir()] = process.argv.slice(2);
+if (!url || !["restart", "sigkill"].includes(scenario)) {
+  console.error("usage: node browser.mjs restart|sigkill URL [SCREENSHOT_DIR]");
   process.exit(2);
 }
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 const TIMEOUT = 20_000;
-const room = "browser-test";
+const room = scenario === "sigkill" ? "browser-sigkill" : "browser-test";
 
 const lines = createInterface({ input: process.stdin });
 const waiting = [];
@@ -87,6 +98,145 @@ function assertConsecutive(name, seqs) {
   }
 }
 
+async function loginBoth(alice, bob) {
+  step("alice and bob log in and join " + room);
+  await login(alice, "alice");
+  await login(bob, "bob");
+  await waitForPresence(alice, ["alice", "bob"]);
+  await waitForPresence(bob, ["alice", "bob"]);
+  for (const p of [alice, bob]) {
+    // The page runs the generated client, not hand-written calls.
+    const loaded = await p.evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname));
+    for (const m of ["/client/chat.js", "/client/duplex.js"]) {
+      if (!loaded.includes(m)) throw new Error(`the page did not load ${m}: ${loaded.join(", ")}`);
+    }
+  }
+}
+
+// exchange has alice and bob send n messages in turn, prefixed, and
+// checks that both pages show the same messages in the same order.
+async function exchange(alice, bob, prefix, n) {
+  for (let i = 1; i <= n; i++) {
+    const [from, to] = i % 2 ? [alice, bob] : [bob, alice];
+    await send(from, `${prefix} ${i}`);
+    await waitForText(to, `${prefix} ${i}`);
+  }
+  await waitForText(alice, `${prefix} ${n}`);
+  await waitForText(bob, `${prefix} ${n}`);
+  return sameOnBoth(alice, bob);
+}
+
+async function sameOnBoth(alice, bob) {
+  const ta = await texts(alice);
+  const tb = await texts(bob);
+  if (JSON.stringify(ta) !== JSON.stringify(tb)) throw new Error(`pages disagree on the order:\n${ta}\n${tb}`);
+  assertConsecutive("alice", await sequences(alice));
+  assertConsecutive("bob", await sequences(bob));
+  return ta;
+}
+
+async function waitForBanner(pages) {
+  for (const p of pages) {
+    await p.waitForSelector("#banner:not([hidden])");
+    await p.waitForSelector('#status[data-state="reconnecting"]');
+  }
+  console.log("banner: " + (await pages[0].textContent("#banner-text")));
+}
+
+async function waitForOnline(pages) {
+  for (const p of pages) {
+    await p.waitForSelector("#banner", { state: "hidden" });
+    await p.waitForSelector('#status[data-state="online"]');
+  }
+  for (const p of pages) await waitForPresence(p, ["alice", "bob"]);
+}
+
+async function restart(alice, bob) {
+  await loginBoth(alice, bob);
+
+  step("they exchange messages");
+  await send(alice, "hello from alice");
+  await waitForText(bob, "hello from alice");
+  await send(bob, "hi alice");
+  await waitForText(alice, "hi alice");
+  const ta = await exchange(alice, bob, "message", 5);
+
+  step("a page that reloads catches up from history");
+  await bob.reload();
+  await login(bob, "bob");
+  await waitForText(bob, "message 5");
+  if (JSON.stringify(await texts(bob)) !== JSON.stringify(ta)) throw new Error("bob's history after reload differs");
+
+  step("the server stops");
+  await ask("STOP", "stopped");
+  await waitForBanner([alice, bob]);
+  mkdirSync(shotDir, { recursive: true });
+  await alice.screenshot({ path: join(shotDir, "reconnecting.png"), fullPage: true });
+
+  step("the server starts again; both pages reconnect by themselves");
+  await ask("START", "started");
+  await waitForOnline([alice, bob]);
+  // chatd keeps history in memory: the pages must notice it is gone
+  // rather than drop the new room's messages as already seen.
+  for (const p of [alice, bob]) await p.waitForSelector("#messages li.notice");
+
+  step("they chat again");
+  await send(bob, "back after the restart");
+  await waitForText(alice, "back after the restart");
+  await send(alice, "welcome back");
+  await waitForText(bob, "welcome back");
+  assertConsecutive("alice after restart", await sequences(alice));
+  assertConsecutive("bob after restart", await sequences(bob));
+  await alice.screenshot({ path: join(shotDir, "after-restart.png"), fullPage: true });
+  await bob.screenshot({ path: join(shotDir, "after-restart-bob.png"), fullPage: true });
+}
+
+async function sigkill(alice, bob) {
+  await loginBoth(alice, bob);
+
+  step("they exchange messages");
+  const before = await exchange(alice, bob, "before the crash", 6);
+  const seqs = await sequences(alice);
+  if (seqs[0] !== 1 || seqs.length !== before.length) throw new Error(`alice shows sequences ${seqs}, want 1..${before.length}`);
+
+  step("chatd is killed with SIGKILL");
+  await ask("KILL", "killed");
+  await waitForBanner([alice, bob]);
+  mkdirSync(shotDir, { recursive: true });
+  await alice.screenshot({ path: join(shotDir, "sigkill-reconnecting.png"), fullPage: true });
+
+  step("chatd starts again on the same data directory; both pages reconnect by themselves");
+  await ask("START", "started");
+  await waitForOnline([alice, bob]);
+  const away = "posted while you were away";
+  for (const p of [alice, bob]) await waitForText(p, away);
+
+  step("every earlier message is still there, once, in order");
+  const after = await sameOnBoth(alice, bob);
+  const want = [...before, away];
+  if (JSON.stringify(after) !== JSON.stringify(want)) {
+    throw new Error(`after the restart the pages show\n${after}\nwant\n${want}`);
+  }
+  for (const p of [alice, bob]) {
+    if ((await p.$$("#messages li.notice")).length !== 0) throw new Error("a page says history was lost; chatd -data keeps it");
+    const s = await sequences(p);
+    if (s[0] !== 1 || s.length !== want.length) throw new Error(`a page shows sequences ${s}, want 1..${want.length}`);
+  }
+
+  step("they chat again");
+  const again = await exchange(alice, bob, "after the crash", 4);
+  if (again.length !== want.length + 4) throw new Error(`the pages show ${again.length} messages, want ${want.length + 4}`);
+
+  step("a page that reloads gets the same history from the restarted chatd");
+  await bob.reload();
+  await login(bob, "bob");
+  await waitForText(bob, "after the crash 4");
+  if (JSON.stringify(await texts(bob)) !== JSON.stringify(again)) throw new Error("bob's history after reload differs");
+  assertConsecutive("bob after reload", await sequences(bob));
+  await alice.screenshot({ path: join(shotDir, "sigkill-after-restart.png"), fullPage: true });
+  await bob.screenshot({ path: join(shotDir, "sigkill-after-reload-bob.png"), fullPage: true });
+}
+
 const browser = await chromium.launch({
   executablePath,
   headless: true,
@@ -118,64 +268,7 @@ try {
     });
   }
 
-  step("alice and bob log in and join " + room);
-  await login(alice, "alice");
-  await login(bob, "bob");
-  await waitForPresence(alice, ["alice", "bob"]);
-  await waitForPresence(bob, ["alice", "bob"]);
-
-  step("they exchange messages");
-  await send(alice, "hello from alice");
-  await waitForText(bob, "hello from alice");
-  await send(bob, "hi alice");
-  await waitForText(alice, "hi alice");
-  for (let i = 1; i <= 5; i++) await send(i % 2 ? alice : bob, `message ${i}`);
-  await waitForText(alice, "message 5");
-  await waitForText(bob, "message 5");
-  const ta = await texts(alice);
-  const tb = await texts(bob);
-  if (JSON.stringify(ta) !== JSON.stringify(tb)) throw new Error(`pages disagree on the order:\n${ta}\n${tb}`);
-  assertConsecutive("alice", await sequences(alice));
-  assertConsecutive("bob", await sequences(bob));
-
-  step("a page that reloads catches up from history");
-  await bob.reload();
-  await login(bob, "bob");
-  await waitForText(bob, "message 5");
-  if (JSON.stringify(await texts(bob)) !== JSON.stringify(ta)) throw new Error("bob's history after reload differs");
-
-  step("the server stops");
-  await ask("STOP", "stopped");
-  for (const p of pages) {
-    await p.waitForSelector("#banner:not([hidden])");
-    await p.waitForSelector('#status[data-state="reconnecting"]');
-  }
-  const banner = await alice.textContent("#banner-text");
-  console.log("banner: " + banner);
-  mkdirSync(shotDir, { recursive: true });
-  await alice.screenshot({ path: join(shotDir, "reconnecting.png"), fullPage: true });
-
-  step("the server starts again; both pages reconnect by themselves");
-  await ask("START", "started");
-  for (const p of pages) {
-    await p.waitForSelector("#banner", { state: "hidden" });
-    await p.waitForSelector('#status[data-state="online"]');
-  }
-  await waitForPresence(alice, ["alice", "bob"]);
-  await waitForPresence(bob, ["alice", "bob"]);
-  // chatd keeps history in memory: the pages must notice it is gone
-  // rather than drop the new room's messages as already seen.
-  for (const p of pages) await p.waitForSelector("#messages li.notice");
-
-  step("they chat again");
-  await send(bob, "back after the restart");
-  await waitForText(alice, "back after the restart");
-  await send(alice, "welcome back");
-  await waitForText(bob, "welcome back");
-  assertConsecutive("alice after restart", await sequences(alice));
-  assertConsecutive("bob after restart", await sequences(bob));
-  await alice.screenshot({ path: join(shotDir, "after-restart.png"), fullPage: true });
-  await bob.screenshot({ path: join(shotDir, "after-restart-bob.png"), fullPage: true });
+  await (scenario === "sigkill" ? sigkill(alice, bob) : restart(alice, bob));
   console.log("screenshots: " + shotDir);
 } catch (err) {
   failed = true;
