@@ -390,6 +390,12 @@ func (s *Session) serve(c *ws.Conn, gen int, last uint64) error {
 		s.mu.Unlock()
 		return s.closeFor(context.Cause(s.ctx))
 	}
+	if s.connCancel != nil && s.gen > gen {
+		// A newer connection (a resume that overtook this one between
+		// attach and here) already serves the session: this one is stale.
+		s.mu.Unlock()
+		return closeErr(ws.StatusGoingAway, "connection superseded by a resume")
+	}
 	if s.connCancel != nil {
 		s.connCancel(errSuperseded)
 	}
