@@ -77,6 +77,7 @@ type dialConfig struct {
 	compression  bool
 	retry        RetryPolicy
 	stateFunc    func(State)
+	hooks        retryHooks // WithRetrySleep, WithRetryRand (retry.go)
 }
 
 func newDialConfig(opts []DialOption) *dialConfig {

@@ -120,6 +120,46 @@ func isNetworkError(err error) bool {
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
+// retryHooks replace the waiting and the randomness of the backoff, for
+// tests (WithRetrySleep, WithRetryRand).
+type retryHooks struct {
+	sleep  func(ctx context.Context, d time.Duration) error
+	jitter *rand.Rand
+}
+
+// WithRetrySleep makes DialWithRetry and Reconnect call sleep(ctx, d)
+// instead of waiting d before each retry; a non-nil error stops the
+// retries and is returned wrapped. It exists to test code that retries
+// without real waiting (record the delays, return nil at once); sleep
+// must honour ctx as the default wait does. The default waits on a timer
+// or until ctx ends.
+func WithRetrySleep(sleep func(ctx context.Context, d time.Duration) error) DialOption {
+	return func(cfg *dialConfig) { cfg.hooks.sleep = sleep }
+}
+
+// WithRetryRand draws the backoff's jitter from r instead of a source
+// seeded at random, so that a test can predict the delays: with r seeded
+// like a copy handed to RetryPolicy.Delay, the delays are Delay(0, copy),
+// Delay(1, copy) …. r is used by one DialWithRetry or Reconnect call at a
+// time (a *rand.Rand is not safe for concurrent use).
+func WithRetryRand(r *rand.Rand) DialOption {
+	return func(cfg *dialConfig) { cfg.hooks.jitter = r }
+}
+
+func (cfg *dialConfig) jitterSource() *rand.Rand {
+	if cfg.hooks.jitter != nil {
+		return cfg.hooks.jitter
+	}
+	return newJitterSource()
+}
+
+func (cfg *dialConfig) wait(ctx context.Context, d time.Duration) error {
+	if cfg.hooks.sleep != nil {
+		return cfg.hooks.sleep(ctx, d)
+	}
+	return wait(ctx, d)
+}
+
 // DialWithRetry dials like Dial and, while the failure is Retryable, dials
 // again after the backoff of the WithRetry policy (DefaultRetryPolicy if
 // none), until it connects, the policy's MaxAttempts is reached or ctx
@@ -130,7 +170,7 @@ func isNetworkError(err error) bool {
 func DialWithRetry(ctx context.Context, url string, opts ...DialOption) (*ClientConn, error) {
 	cfg := newDialConfig(opts)
 	cfg.setState(Connecting)
-	c, err := dialWithRetry(ctx, url, cfg, newJitterSource())
+	c, err := dialWithRetry(ctx, url, cfg, cfg.jitterSource())
 	if err != nil {
 		cfg.setState(Closed)
 		return nil, err
@@ -173,7 +213,7 @@ func wait(ctx context.Context, d time.Duration) error {
 func Reconnect(ctx context.Context, url string, session func(ctx context.Context, c *ClientConn) error, opts ...DialOption) error {
 	cfg := newDialConfig(opts)
 	p := cfg.retry.withDefaults()
-	rnd := newJitterSource()
+	rnd := cfg.jitterSource()
 	// Each connection's end is a step, not the end: Closed is reported
 	// once, when Reconnect returns.
 	report := cfg.stateFunc
@@ -209,7 +249,7 @@ func Reconnect(ctx context.Context, url string, session func(ctx context.Context
 			attempt = 0
 		}
 		cfg.setState(Reconnecting)
-		if werr := wait(ctx, p.Delay(attempt, rnd)); werr != nil {
+		if werr := cfg.wait(ctx, p.Delay(attempt, rnd)); werr != nil {
 			return fmt.Errorf("%w while reconnecting; last error: %w", werr, err)
 		}
 		attempt++
@@ -232,7 +272,7 @@ func dialWithRetryFrom(ctx context.Context, url string, cfg *dialConfig, rnd *ra
 			return nil, fmt.Errorf("giving up after %d attempts: %w", failed+1, err)
 		}
 		cfg.setState(Reconnecting)
-		if werr := wait(ctx, p.Delay(*attempt, rnd)); werr != nil {
+		if werr := cfg.wait(ctx, p.Delay(*attempt, rnd)); werr != nil {
 			return nil, fmt.Errorf("%w after %d attempts; last error: %w", werr, failed+1, err)
 		}
 		*attempt++

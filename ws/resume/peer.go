@@ -38,7 +38,7 @@ type inMsg struct {
 // pump goroutine per connection writes from it.
 type peer struct {
 	mu      sync.Mutex
-	changed chan struct{} // closed and replaced on every change
+	changed chan struct{} // closed on the next change; nil until someone waits
 
 	// Outgoing.
 	out       []outMsg // unacknowledged, seq ascending and contiguous
@@ -72,15 +72,27 @@ type peer struct {
 
 func newPeer(maxMsgs, maxBytes int, failFull bool, ackEvery int, ackDelay time.Duration, window int) *peer {
 	return &peer{
-		changed: make(chan struct{}), maxMsgs: maxMsgs, maxBytes: maxBytes, failFull: failFull,
+		maxMsgs: maxMsgs, maxBytes: maxBytes, failFull: failFull,
 		ackEvery: ackEvery, ackDelay: ackDelay, window: window,
 	}
 }
 
-// notify wakes every waiter; p.mu must be held.
+// notify wakes every waiter; p.mu must be held. The channel is made only
+// when someone waits (waitCh), so that the changes nobody waits for, most
+// of them on a busy stream, allocate nothing.
 func (p *peer) notify() {
-	close(p.changed)
-	p.changed = make(chan struct{})
+	if p.changed != nil {
+		close(p.changed)
+		p.changed = nil
+	}
+}
+
+// waitCh returns a channel the next notify closes; p.mu must be held.
+func (p *peer) waitCh() chan struct{} {
+	if p.changed == nil {
+		p.changed = make(chan struct{})
+	}
+	return p.changed
 }
 
 // fail ends the peer with err (the first error wins) and wakes everyone.
@@ -135,7 +147,7 @@ func (p *peer) sendPolicy(ctx context.Context, data []byte, end *endBody, failFu
 			p.failLocked(fmt.Errorf("%w (%d messages, %d bytes unacknowledged)", errOverflow, len(p.out), p.outBytes))
 			return p.err
 		}
-		ch := p.changed
+		ch := p.waitCh()
 		p.mu.Unlock()
 		select {
 		case <-ch:
@@ -236,7 +248,7 @@ func (p *peer) receive(ctx context.Context) ([]byte, error) {
 		if p.err != nil {
 			return nil, p.err
 		}
-		ch := p.changed
+		ch := p.waitCh()
 		p.mu.Unlock()
 		select {
 		case <-ch:
@@ -339,7 +351,11 @@ func (p *peer) pump(ctx context.Context, gen int, last uint64, write func(ctx co
 			}
 			last = p.seq
 		}
-		err, ch := p.err, p.changed
+		err := p.err
+		var ch chan struct{}
+		if err == nil && len(batch) == 0 {
+			ch = p.waitCh()
+		}
 		p.mu.Unlock()
 		if err != nil {
 			return nil

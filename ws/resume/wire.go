@@ -71,6 +71,9 @@ type endBody struct {
 }
 
 func parse(frame []byte) (envelope, error) {
+	if e, ok := parseData(frame); ok {
+		return e, nil
+	}
 	var e envelope
 	if err := json.Unmarshal(frame, &e); err != nil {
 		if len(frame) > 40 {
@@ -79,6 +82,37 @@ func parse(frame []byte) (envelope, error) {
 		return e, fmt.Errorf("invalid duplex.v1 frame %q: %w", frame, err)
 	}
 	return e, nil
+}
+
+// parseData is parse's fast path for the frame that carries the stream,
+// {"seq":N,"data":D} exactly as dataFrame writes it: it finds N and D
+// without decoding the envelope through reflection, and checks that D is
+// one valid JSON value with encoding/json (so a frame with more keys after
+// data, which would make D invalid, falls back to parse). Any other
+// frame, or spacing, order or number that differs, reports false and goes
+// through json.Unmarshal.
+func parseData(frame []byte) (envelope, bool) {
+	const seqKey, dataKey = `{"seq":`, `,"data":`
+	if len(frame) < len(seqKey)+1+len(dataKey)+2 || string(frame[:len(seqKey)]) != seqKey || frame[len(frame)-1] != '}' {
+		return envelope{}, false
+	}
+	i := len(seqKey)
+	j := i
+	for j < len(frame) && j-i < 20 && frame[j] >= '0' && frame[j] <= '9' {
+		j++
+	}
+	if j == i || frame[i] == '0' || len(frame)-j < len(dataKey)+2 || string(frame[j:j+len(dataKey)]) != dataKey {
+		return envelope{}, false
+	}
+	seq, err := strconv.ParseUint(string(frame[i:j]), 10, 64)
+	if err != nil {
+		return envelope{}, false
+	}
+	data := frame[j+len(dataKey) : len(frame)-1]
+	if !json.Valid(data) {
+		return envelope{}, false
+	}
+	return envelope{Seq: seq, Data: json.RawMessage(data)}, true
 }
 
 // dataFrame builds {"seq":N,"data":…} without re-encoding data.

@@ -469,8 +469,9 @@ export class Stream<T, R, P = unknown> implements ClientStream<T, R>, ServerStre
       this.session = ws.protocol === RESUME_PROTOCOL;
       this.ready = !this.session;
       if (this.session) {
-        // "last" is the runtime's name, "last_seq" the draft's (docs/protocol.md); servers ignore the other.
-        const first = this.token === undefined ? { hello: {} } : { resume: { token: this.token, last: this.inSeq, last_seq: this.inSeq } };
+        // docs/protocol.md 2.2: {"hello":{}} opens a session, {"resume":{"token":T,"last":N}}
+        // reattaches to it, N the highest seq received from the server.
+        const first = this.token === undefined ? { hello: {} } : { resume: { token: this.token, last: this.inSeq } };
         ws.send(JSON.stringify(first));
         return;
       }
@@ -505,7 +506,7 @@ export class Stream<T, R, P = unknown> implements ClientStream<T, R>, ServerStre
   private envelope(ws: WebSocket, msg: unknown): void {
     const m = msg as {
       welcome?: { token: string };
-      resumed?: { ack?: number; last_seq?: number };
+      resumed?: { from?: number; ack?: number };
       seq?: number;
       ack?: number;
       data?: unknown;
@@ -517,7 +518,8 @@ export class Stream<T, R, P = unknown> implements ClientStream<T, R>, ServerStre
       return;
     }
     if (m.resumed !== undefined) {
-      this.opened(ws, m.resumed.ack ?? m.resumed.last_seq ?? 0);
+      // "ack": the server has consumed every client message up to it.
+      this.opened(ws, m.resumed.ack ?? 0);
       return;
     }
     if (typeof m.ack === 'number') {
@@ -529,7 +531,10 @@ export class Stream<T, R, P = unknown> implements ClientStream<T, R>, ServerStre
         return;
       }
       if (m.seq !== this.inSeq + 1) {
-        this.fail(new Error(`duplex: sequence gap: got ${m.seq} after ${this.inSeq}`), 1002);
+        // A gap: the connection lost a frame the server still buffers
+        // (docs/protocol.md 2.3). Deliver nothing, drop the connection
+        // and resume, which sends the missing messages again.
+        this.dropAndResume(ws, `duplex.v1: message ${m.seq} arrived after ${this.inSeq}: messages are missing: resume`);
         return;
       }
       this.inSeq = m.seq;
@@ -545,6 +550,26 @@ export class Stream<T, R, P = unknown> implements ClientStream<T, R>, ServerStre
       this.scheduleAck(ws, false);
       this.deliver(m.data);
     }
+  }
+
+  // dropAndResume abandons a duplex.v1 connection that lost frames (close
+  // 4000, in the retry range) and reconnects at once through the usual
+  // backoff; the resume frame's "last" tells the server where to start.
+  private dropAndResume(ws: WebSocket, reason: string): void {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    if (this.unacked > 0 && ws.readyState === 1) {
+      this.unacked = 0;
+      ws.send(JSON.stringify({ ack: this.inSeq }));
+    }
+    this.ws = undefined; // its onclose is ignored from now on
+    this.ready = false;
+    try {
+      ws.close(4000, reason.slice(0, 120));
+    } catch {
+      ws.close();
+    }
+    this.closed(4000, reason);
   }
 
   // opened completes the duplex.v1 handshake: frames the server has not
