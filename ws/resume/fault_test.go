@@ -21,7 +21,7 @@ import (
 
 var (
 	faultSeed = flag.Uint64("fault.seed", 0, "seed of TestResumeNoLossUnderFaults (0: $DUPLEX_FAULT_SEED, else random)")
-	faultN    = flag.Int("fault.n", 2000, "messages per direction and stream in TestResumeNoLossUnderFaults")
+	faultN    = flag.Int("fault.n", 10000, "messages per direction and stream in TestResumeNoLossUnderFaults")
 )
 
 // seed returns the fault seed: the flag, else $DUPLEX_FAULT_SEED, else a
@@ -198,7 +198,13 @@ func TestResumeNoLossUnderFaults(t *testing.T) {
 	}
 	byKind, total := proxy.faultCount()
 	t.Logf("seed %d: %d faults %v, %d reconnections", sd, total, byKind, reconnects.Load())
-	if total < 20 || reconnects.Load() < 20 {
+	// Issue 5 asks for at least 50 forced disconnects at the default size;
+	// smaller -fault.n runs (debugging) need proportionally fewer.
+	minFaults := int64(50)
+	if n < 10000 {
+		minFaults = 20
+	}
+	if int64(total) < minFaults || reconnects.Load() < minFaults {
 		t.Errorf("seed %d: only %d faults and %d reconnections: the test did not exercise resumption", sd, total, reconnects.Load())
 	}
 }
