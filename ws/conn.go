@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -189,7 +190,7 @@ func (c *Conn) Upgrade() error {
 	if hj, ok := hijacker(c.w); ok {
 		rw = &corkingResponse{ResponseWriter: c.w, hj: hj, out: &c.out}
 	}
-	wsc, err := websocket.Accept(rw, c.r, c.ep.accept)
+	wsc, err := accept(rw, c.r, c.ep.accept)
 	c.answered = true
 	if err != nil {
 		c.upErr = fmt.Errorf("ws: upgrade: %w", err)
@@ -222,6 +223,39 @@ func (c *Conn) Upgrade() error {
 	return nil
 }
 
+// accept runs websocket.Accept in a goroutine of its own and waits for it.
+// The handshake needs a deep stack (hijacking, header parsing, hashing);
+// run on the handler's goroutine, below the frames of net/http, the
+// generated handler and the service method, it grows that goroutine's
+// stack from 8 to 16 KB, which a connection then keeps while it idles
+// (the garbage collector shrinks a stack only when less than a quarter of
+// it is in use). A goroutine that ends after the handshake gives its stack
+// back. A panic in the handshake is raised again in the caller's
+// goroutine, where the handler's recovery sees it.
+func accept(w http.ResponseWriter, r *http.Request, opts *websocket.AcceptOptions) (*websocket.Conn, error) {
+	type result struct {
+		c      *websocket.Conn
+		err    error
+		panicv any
+	}
+	done := make(chan result, 1)
+	go func() {
+		var res result
+		defer func() {
+			if p := recover(); p != nil {
+				res.panicv = p
+			}
+			done <- res
+		}()
+		res.c, res.err = websocket.Accept(w, r, opts)
+	}()
+	res := <-done
+	if res.panicv != nil {
+		panic(res.panicv)
+	}
+	return res.c, res.err
+}
+
 // Receive reads the next text frame and decodes its JSON into v. It returns
 // io.EOF when the client ended its side with a JSON null frame or closed
 // with 1000. A frame that is not valid JSON for v closes the connection
@@ -234,7 +268,7 @@ func (c *Conn) Receive(ctx context.Context, v any) error {
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	if err := decode(b, v); err != nil {
 		if duplex.IsValidationError(err) {
 			// A generated UnmarshalJSON found a required attribute missing:
 			// the reason names it, as for any failed validation.
@@ -243,6 +277,42 @@ func (c *Conn) Receive(ctx context.Context, v any) error {
 		return c.refuse(StatusInvalidPayload, "invalid JSON: "+strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return nil
+}
+
+// StrictUnmarshaler is a json.Unmarshaler that rejects any input that is
+// not exactly one valid JSON value, as one whose UnmarshalJSON decodes with
+// json.Unmarshal does. Receive hands such a value the frame directly,
+// without the validating pass json.Unmarshal makes before it calls
+// UnmarshalJSON (which then validates the frame once more itself).
+type StrictUnmarshaler interface {
+	json.Unmarshaler
+	// StrictJSON marks the type; it is never called.
+	StrictJSON()
+}
+
+// decode decodes the JSON frame b into v as json.Unmarshal does, with the
+// same errors. A json.Unmarshaler is called directly: json.Unmarshal would
+// scan the frame twice (validation, then finding the value's end) before
+// calling it, and a generated UnmarshalJSON decodes with json.Unmarshal,
+// which scans it twice again. Unless v is a StrictUnmarshaler, one
+// validating pass (json.Valid) is kept, so that v never sees invalid JSON.
+func decode(b []byte, v any) error {
+	if s, ok := v.(StrictUnmarshaler); ok {
+		return s.UnmarshalJSON(b) // it skips JSON whitespace itself
+	}
+	u, ok := v.(json.Unmarshaler)
+	if !ok {
+		return json.Unmarshal(b, v)
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return json.Unmarshal(b, v) // its error: v is not a usable pointer
+	}
+	if !json.Valid(b) {
+		return json.Unmarshal(b, v) // its syntax error
+	}
+	// json.Unmarshal hands UnmarshalJSON the value without the whitespace
+	// around it; in valid JSON, TrimSpace trims exactly that.
+	return u.UnmarshalJSON(bytes.TrimSpace(b))
 }
 
 // ReceiveRaw is Receive without the decoding: it returns the next text
