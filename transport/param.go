@@ -235,9 +235,11 @@ func (p *Params) Token(param string) string {
 func (p *Params) APIKey(src Source, name string) string {
 	if v, ok := p.raw(src, name); ok && v != "" {
 		if src == Header && len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
-			return strings.TrimSpace(v[7:])
+			v = strings.TrimSpace(v[7:])
 		}
-		return v
+		if v != "" {
+			return v
+		}
 	}
 	p.Fail(Unauthorized("missing API key"))
 	return ""

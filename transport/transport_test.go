@@ -189,3 +189,14 @@ func TestServiceErrorsGetGoaBody(t *testing.T) {
 		})
 	}
 }
+
+// TestAPIKeyBearerPrefixWithoutKeyIs401: "Bearer" and blanks is no key
+// (found by FuzzCredentials).
+func TestAPIKeyBearerPrefixWithoutKeyIs401(t *testing.T) {
+	r := httptest.NewRequest(http.MethodGet, "/stream", nil)
+	r.Header.Set("X-Api-Key", "Bearer  ")
+	p := transport.NewParams(r)
+	if key := p.APIKey(transport.Header, "X-Api-Key"); key != "" || transport.StatusOf(p.Err()) != http.StatusUnauthorized {
+		t.Fatalf("APIKey = %q, err %v; want \"\" and a 401", key, p.Err())
+	}
+}

@@ -229,7 +229,10 @@ func dial(ctx context.Context, rawURL string, cfg *dialConfig) (*ClientConn, err
 	}
 	conn.SetReadLimit(cfg.readLimit)
 	c := newClientConn(conn, cfg.stateFunc)
+	// Connected is reported before the connection's goroutines start, so a
+	// connection that breaks at once still reports Closed after it.
 	cfg.setState(Connected)
+	c.start()
 	return c, nil
 }
 
@@ -320,9 +323,13 @@ func newClientConn(conn *websocket.Conn, stateFunc func(State)) *ClientConn {
 		readerDone:  make(chan struct{}),
 	}
 	c.stop = context.AfterFunc(ctx, func() { _ = conn.CloseNow() })
+	return c
+}
+
+// start runs the connection's reader and writer.
+func (c *ClientConn) start() {
 	go c.readLoop()
 	go c.writeLoop()
-	return c
 }
 
 // Subprotocol returns the subprotocol the server chose during the

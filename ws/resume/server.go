@@ -459,10 +459,9 @@ func (s *Session) read(ctx context.Context, c *ws.Conn) error {
 		}
 		b, err := c.ReceiveRaw(ctx)
 		if err == nil && len(b) == 0 {
-			// No duplex.v1 frame is empty: treat one as a broken
-			// connection (ws.Conn.ReceiveRaw returned one, without an
-			// error, when its inbox closed, until that was fixed).
-			err = errConnLost
+			// No duplex.v1 frame is empty: a client that sends one breaks
+			// the protocol (found by FuzzResumeFrames).
+			return closeErr(ws.StatusProtocolError, "duplex.v1: empty frame")
 		}
 		if err != nil {
 			if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
