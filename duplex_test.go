@@ -205,3 +205,17 @@ func TestValidatePattern(t *testing.T) {
 		})
 	}
 }
+
+func TestRequiredFieldCopiesOrReportsMissing(t *testing.T) {
+	v := "hi"
+	var dst string
+	if err := duplex.RequiredField(nil, &v, &dst, "message", "Echo"); err != nil || dst != "hi" {
+		t.Fatalf("present: dst %q, err %v; want \"hi\", nil", dst, err)
+	}
+	var n int
+	err := duplex.RequiredField[int](nil, nil, &n, "count", "Echo")
+	err = duplex.RequiredField[int](err, nil, &n, "total", "Echo")
+	if !duplex.IsValidationError(err) || !strings.Contains(err.Error(), `"count" is missing from Echo`) || !strings.Contains(err.Error(), `"total" is missing from Echo`) {
+		t.Fatalf("missing: err %v; want both attributes named", err)
+	}
+}

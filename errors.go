@@ -129,6 +129,18 @@ func MissingFieldError(name, context string) error {
 		"%q is missing from %s", name, context))
 }
 
+// RequiredField is the step generated UnmarshalJSON methods take for each
+// required attribute: it copies *src, the attribute as decoded, into *dst,
+// or, when the data lacked it (src is nil), returns err merged with a
+// MissingFieldError naming name in context.
+func RequiredField[T any](err error, src, dst *T, name, context string) error {
+	if src == nil {
+		return MergeErrors(err, MissingFieldError(name, context))
+	}
+	*dst = *src
+	return err
+}
+
 // InvalidEnumValueError is returned by generated code when the value of
 // attribute name is not one of allowed.
 func InvalidEnumValueError(name string, val any, allowed []any) error {

@@ -116,11 +116,7 @@ func (c *converter) line(format string, args ...any) {
 // required copies the pointer src of a required attribute name into dst, or
 // reports the attribute missing from context.
 func (c *converter) required(name, src, dst, context string) {
-	c.line("if %s == nil {", src)
-	c.line("err = duplex.MergeErrors(err, duplex.MissingFieldError(%q, %q))", name, context)
-	c.line("} else {")
-	c.line("%s = *%s", dst, src)
-	c.line("}")
+	c.line("err = duplex.RequiredField(err, %s, &%s, %q, %q)", src, dst, name, context)
 }
 
 // value copies src, the shadow of a value of att (needsShadow), into dst;

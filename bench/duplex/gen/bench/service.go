@@ -203,11 +203,7 @@ func (v *EchoResult) UnmarshalJSON(data []byte) error {
 	if err != nil && !duplex.IsValidationError(err) {
 		return err // not JSON, or not the design's types
 	}
-	if s.Message == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "EchoResult"))
-	} else {
-		s.plain.Message = *s.Message
-	}
+	err = duplex.RequiredField(err, s.Message, &s.plain.Message, "message", "EchoResult")
 	if err != nil {
 		return err
 	}
@@ -228,11 +224,7 @@ func (v *EchoStreamingPayload) UnmarshalJSON(data []byte) error {
 	if err != nil && !duplex.IsValidationError(err) {
 		return err // not JSON, or not the design's types
 	}
-	if s.Message == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "EchoStreamingPayload"))
-	} else {
-		s.plain.Message = *s.Message
-	}
+	err = duplex.RequiredField(err, s.Message, &s.plain.Message, "message", "EchoStreamingPayload")
 	if err != nil {
 		return err
 	}
@@ -255,21 +247,9 @@ func (v *Event) UnmarshalJSON(data []byte) error {
 	if err != nil && !duplex.IsValidationError(err) {
 		return err // not JSON, or not the design's types
 	}
-	if s.Message == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "Event"))
-	} else {
-		s.plain.Message = *s.Message
-	}
-	if s.Action == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("action", "Event"))
-	} else {
-		s.plain.Action = *s.Action
-	}
-	if s.Timestamp == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("timestamp", "Event"))
-	} else {
-		s.plain.Timestamp = *s.Timestamp
-	}
+	err = duplex.RequiredField(err, s.Message, &s.plain.Message, "message", "Event")
+	err = duplex.RequiredField(err, s.Action, &s.plain.Action, "action", "Event")
+	err = duplex.RequiredField(err, s.Timestamp, &s.plain.Timestamp, "timestamp", "Event")
 	if err != nil {
 		return err
 	}
@@ -290,11 +270,7 @@ func (v *ListenerStreamingPayload) UnmarshalJSON(data []byte) error {
 	if err != nil && !duplex.IsValidationError(err) {
 		return err // not JSON, or not the design's types
 	}
-	if s.Message == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "ListenerStreamingPayload"))
-	} else {
-		s.plain.Message = *s.Message
-	}
+	err = duplex.RequiredField(err, s.Message, &s.plain.Message, "message", "ListenerStreamingPayload")
 	if err != nil {
 		return err
 	}
@@ -315,11 +291,7 @@ func (v *PublishPayload) UnmarshalJSON(data []byte) error {
 	if err != nil && !duplex.IsValidationError(err) {
 		return err // not JSON, or not the design's types
 	}
-	if s.Message == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "PublishPayload"))
-	} else {
-		s.plain.Message = *s.Message
-	}
+	err = duplex.RequiredField(err, s.Message, &s.plain.Message, "message", "PublishPayload")
 	if err != nil {
 		return err
 	}

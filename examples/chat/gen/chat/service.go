@@ -361,21 +361,9 @@ func (v *Analytics) UnmarshalJSON(data []byte) error {
 	if err != nil && !duplex.IsValidationError(err) {
 		return err // not JSON, or not the design's types
 	}
-	if s.Timestamp == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("timestamp", "Analytics"))
-	} else {
-		s.plain.Timestamp = *s.Timestamp
-	}
-	if s.Connections == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("connections", "Analytics"))
-	} else {
-		s.plain.Connections = *s.Connections
-	}
-	if s.Rooms == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("rooms", "Analytics"))
-	} else {
-		s.plain.Rooms = *s.Rooms
-	}
+	err = duplex.RequiredField(err, s.Timestamp, &s.plain.Timestamp, "timestamp", "Analytics")
+	err = duplex.RequiredField(err, s.Connections, &s.plain.Connections, "connections", "Analytics")
+	err = duplex.RequiredField(err, s.Rooms, &s.plain.Rooms, "rooms", "Analytics")
 	if err != nil {
 		return err
 	}
@@ -408,11 +396,7 @@ func (v *EchoResult) UnmarshalJSON(data []byte) error {
 	if err != nil && !duplex.IsValidationError(err) {
 		return err // not JSON, or not the design's types
 	}
-	if s.Message == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "EchoResult"))
-	} else {
-		s.plain.Message = *s.Message
-	}
+	err = duplex.RequiredField(err, s.Message, &s.plain.Message, "message", "EchoResult")
 	if err != nil {
 		return err
 	}
@@ -433,11 +417,7 @@ func (v *EchoStreamingPayload) UnmarshalJSON(data []byte) error {
 	if err != nil && !duplex.IsValidationError(err) {
 		return err // not JSON, or not the design's types
 	}
-	if s.Message == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "EchoStreamingPayload"))
-	} else {
-		s.plain.Message = *s.Message
-	}
+	err = duplex.RequiredField(err, s.Message, &s.plain.Message, "message", "EchoStreamingPayload")
 	if err != nil {
 		return err
 	}
@@ -470,11 +450,7 @@ func (v *ListenerStreamingPayload) UnmarshalJSON(data []byte) error {
 	if err != nil && !duplex.IsValidationError(err) {
 		return err // not JSON, or not the design's types
 	}
-	if s.Message == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "ListenerStreamingPayload"))
-	} else {
-		s.plain.Message = *s.Message
-	}
+	err = duplex.RequiredField(err, s.Message, &s.plain.Message, "message", "ListenerStreamingPayload")
 	if err != nil {
 		return err
 	}
@@ -499,31 +475,11 @@ func (v *Message) UnmarshalJSON(data []byte) error {
 	if err != nil && !duplex.IsValidationError(err) {
 		return err // not JSON, or not the design's types
 	}
-	if s.Sequence == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("sequence", "Message"))
-	} else {
-		s.plain.Sequence = *s.Sequence
-	}
-	if s.Room == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("room", "Message"))
-	} else {
-		s.plain.Room = *s.Room
-	}
-	if s.From == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("from", "Message"))
-	} else {
-		s.plain.From = *s.From
-	}
-	if s.Text == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("text", "Message"))
-	} else {
-		s.plain.Text = *s.Text
-	}
-	if s.Timestamp == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("timestamp", "Message"))
-	} else {
-		s.plain.Timestamp = *s.Timestamp
-	}
+	err = duplex.RequiredField(err, s.Sequence, &s.plain.Sequence, "sequence", "Message")
+	err = duplex.RequiredField(err, s.Room, &s.plain.Room, "room", "Message")
+	err = duplex.RequiredField(err, s.From, &s.plain.From, "from", "Message")
+	err = duplex.RequiredField(err, s.Text, &s.plain.Text, "text", "Message")
+	err = duplex.RequiredField(err, s.Timestamp, &s.plain.Timestamp, "timestamp", "Message")
 	if err != nil {
 		return err
 	}
@@ -547,26 +503,10 @@ func (v *RoomEvent) UnmarshalJSON(data []byte) error {
 	if err != nil && !duplex.IsValidationError(err) {
 		return err // not JSON, or not the design's types
 	}
-	if s.Kind == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("kind", "RoomEvent"))
-	} else {
-		s.plain.Kind = *s.Kind
-	}
-	if s.Room == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("room", "RoomEvent"))
-	} else {
-		s.plain.Room = *s.Room
-	}
-	if s.User == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("user", "RoomEvent"))
-	} else {
-		s.plain.User = *s.User
-	}
-	if s.Timestamp == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("timestamp", "RoomEvent"))
-	} else {
-		s.plain.Timestamp = *s.Timestamp
-	}
+	err = duplex.RequiredField(err, s.Kind, &s.plain.Kind, "kind", "RoomEvent")
+	err = duplex.RequiredField(err, s.Room, &s.plain.Room, "room", "RoomEvent")
+	err = duplex.RequiredField(err, s.User, &s.plain.User, "user", "RoomEvent")
+	err = duplex.RequiredField(err, s.Timestamp, &s.plain.Timestamp, "timestamp", "RoomEvent")
 	if err != nil {
 		return err
 	}
@@ -587,11 +527,7 @@ func (v *SendPayload) UnmarshalJSON(data []byte) error {
 	if err != nil && !duplex.IsValidationError(err) {
 		return err // not JSON, or not the design's types
 	}
-	if s.Text == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("text", "SendPayload"))
-	} else {
-		s.plain.Text = *s.Text
-	}
+	err = duplex.RequiredField(err, s.Text, &s.plain.Text, "text", "SendPayload")
 	if err != nil {
 		return err
 	}
@@ -614,21 +550,9 @@ func (v *SubscribeResult) UnmarshalJSON(data []byte) error {
 	if err != nil && !duplex.IsValidationError(err) {
 		return err // not JSON, or not the design's types
 	}
-	if s.Message == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("message", "SubscribeResult"))
-	} else {
-		s.plain.Message = *s.Message
-	}
-	if s.Action == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("action", "SubscribeResult"))
-	} else {
-		s.plain.Action = *s.Action
-	}
-	if s.Timestamp == nil {
-		err = duplex.MergeErrors(err, duplex.MissingFieldError("timestamp", "SubscribeResult"))
-	} else {
-		s.plain.Timestamp = *s.Timestamp
-	}
+	err = duplex.RequiredField(err, s.Message, &s.plain.Message, "message", "SubscribeResult")
+	err = duplex.RequiredField(err, s.Action, &s.plain.Action, "action", "SubscribeResult")
+	err = duplex.RequiredField(err, s.Timestamp, &s.plain.Timestamp, "timestamp", "SubscribeResult")
 	if err != nil {
 		return err
 	}
