@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
-	"sync/atomic"
 
 	"duplex.dev/ws"
 	"duplex.dev/ws/resume"
@@ -20,56 +19,29 @@ type rawConn interface{ Conn() *ws.Conn }
 // speaking duplex.v1 has a session, whose replay buffer takes the frames.
 type resumable interface{ Session() *resume.Session }
 
-// streamIDs numbers the members of streams that do not expose their
-// connection.
-var streamIDs atomic.Int64
-
 // rawSender returns the member ID and two raw-frame senders of stream:
-// send queues a frame without ever waiting (for the hub's live fan-out,
+// sendRaw queues a frame without ever waiting (for the hub's live fan-out,
 // where one slow member must not hold up a room), sendWait waits for room
-// in the connection's send queue (for a catch-up sent by the member's own
-// handler, which must not lose frames to the slow-consumer policy). When
-// the generated stream does not expose its connection, frames are decoded
-// into T and sent with the stream: correct, but each member then encodes
-// the frame again.
-func rawSender[T any](stream any, send func(*T) error, sendCtx func(context.Context, *T) error) (id string, sendRaw func([]byte) error, sendWait func(context.Context, []byte) error) {
+// (for a catch-up sent by the member's own handler, which must not lose
+// frames to the slow-consumer policy). Every generated server stream
+// offers its connection (Conn), and a resumable one its duplex.v1 session
+// (Session), so the hub's frames, encoded once per room, go out as they are.
+func rawSender(stream any) (id string, sendRaw func([]byte) error, sendWait func(context.Context, []byte) error, err error) {
 	if rs, ok := stream.(resumable); ok {
 		if sess := rs.Session(); sess != nil {
 			return sess.ID(), sess.SendRaw, func(ctx context.Context, frame []byte) error {
 				return sess.Send(ctx, json.RawMessage(frame))
-			}
+			}, nil
 		}
 	}
 	if rc, ok := stream.(rawConn); ok {
 		if c := rc.Conn(); c != nil {
 			return c.ID(), c.SendRaw, func(ctx context.Context, frame []byte) error {
 				return c.Send(ctx, json.RawMessage(frame))
-			}
+			}, nil
 		}
 	}
-	decode := func(frame []byte) (*T, error) {
-		v := new(T)
-		if err := json.Unmarshal(frame, v); err != nil {
-			return nil, fmt.Errorf("decode hub frame: %w", err)
-		}
-		return v, nil
-	}
-	id = fmt.Sprintf("stream-%d", streamIDs.Add(1))
-	sendRaw = func(frame []byte) error {
-		v, err := decode(frame)
-		if err != nil {
-			return err
-		}
-		return send(v)
-	}
-	sendWait = func(ctx context.Context, frame []byte) error {
-		v, err := decode(frame)
-		if err != nil {
-			return err
-		}
-		return sendCtx(ctx, v)
-	}
-	return id, sendRaw, sendWait
+	return "", nil, nil, fmt.Errorf("chat: stream %T exposes neither Session nor Conn: regenerate examples/chat/gen", stream)
 }
 
 // errCatchUpOverflow ends a join whose live messages piled up past its

@@ -27,7 +27,10 @@ func (s *Service) Join(ctx context.Context, p *chat.JoinPayload, stream chat.Joi
 	if err != nil {
 		return err
 	}
-	id, send, sendWait := rawSender(stream, stream.Send, stream.SendWithContext)
+	id, send, sendWait, err := rawSender(stream)
+	if err != nil {
+		return err
+	}
 	m := &member{id: id, send: send, sendWait: sendWait}
 	info := hub.PresenceInfo{User: user}
 	var leave func()
@@ -134,7 +137,10 @@ func (s *Service) Subscribe(ctx context.Context, p *chat.SubscribePayload, strea
 	if err != nil {
 		return err
 	}
-	id, send, _ := rawSender(stream, stream.Send, stream.SendWithContext)
+	id, send, _, err := rawSender(stream)
+	if err != nil {
+		return err
+	}
 	// The first frame upgrades the connection and tells the client it is
 	// subscribed before any event arrives.
 	if err := stream.SendWithContext(ctx, &chat.SubscribeResult{Message: "subscribed as " + user, Action: "subscribed", Timestamp: formatTime(s.now())}); err != nil {
