@@ -45,7 +45,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		if design == "" && fs.NArg() > 0 {
+			// Flags came first ("-v DESIGN -o DIR"): the ones after the
+			// design are parsed too, never silently dropped.
 			design = fs.Arg(0)
+			if err := fs.Parse(fs.Args()[1:]); err != nil {
+				return 2
+			}
+		}
+		if fs.NArg() > 0 {
+			fmt.Fprintf(stderr, "duplex %s: unexpected arguments %q\n%s", cmd, fs.Args(), usage)
+			return 2
 		}
 		if design == "" {
 			fmt.Fprint(stderr, usage)

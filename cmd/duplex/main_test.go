@@ -260,3 +260,19 @@ func TestGenWritesFilesAndReusesCachedBuild(t *testing.T) {
 		t.Error("duplex example overwrote an existing file")
 	}
 }
+
+// TestFlagsAroundTheDesignAreAllRead: "-v DESIGN -o DIR" once wrote to the
+// module root because -o after the design was dropped.
+func TestFlagsAroundTheDesignAreAllRead(t *testing.T) {
+	var out, errOut bytes.Buffer
+	// -o outside the module fails before anything is built or written, so
+	// the error shows which directory was taken.
+	outside := t.TempDir()
+	if code := run([]string{"gen", "-v", "example.com/x/design", "-o", outside}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "outside the module") {
+		t.Fatalf("gen -v DESIGN -o %s: code %d, stderr %q; want the -o directory refused", outside, code, errOut.String())
+	}
+	errOut.Reset()
+	if code := run([]string{"gen", "example.com/x/design", "extra"}, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "unexpected arguments") {
+		t.Fatalf("gen DESIGN extra: code %d, stderr %q; want exit 2", code, errOut.String())
+	}
+}
