@@ -87,12 +87,30 @@ type Conn struct {
 	hbStopped bool
 	hbWG      sync.WaitGroup
 
-	in      chan []byte   // frames from the reader to Receive; closed when it stopped (rerr is set)
+	// One goroutine at a time reads the socket: the handler itself, inside
+	// Receive with its own context, when no reader goroutine runs (an
+	// exchange of messages then costs no hand-off between goroutines), or
+	// the reader goroutine, which hands data frames to Receive through in.
+	// The reader goroutine runs from the upgrade (a handler that only sends
+	// still learns that the peer left) until it can hand a frame to a
+	// Receive waiting with the handler's context: then that handler reads
+	// next. When the handler stays away from Receive for readerGrace, a
+	// reader goroutine starts again.
+	rmu      sync.Mutex
+	rloop    bool        // the reader goroutine runs
+	rinline  bool        // the handler reads inside Receive
+	rwait    bool        // a Receive with the handler's context waits on in: the reader goroutine may hand over
+	rpending bool        // the reader goroutine handed over with a frame still in in
+	rstop    bool        // the handler returned: no reader goroutine starts any more
+	rdone    bool        // reading ended: rerr is set and in is closed
+	rtimer   *time.Timer // starts the reader goroutine when the handler stays away (made lazily)
+
+	in      chan []byte   // frames from the reader goroutine to Receive; closed when reading ended (rerr is set)
 	eof     chan struct{} // closed on the client's null frame
 	eofSeen atomic.Bool
 	rerr    error // written once, before rerrSet
 	rerrSet atomic.Bool
-	parked  atomic.Bool // the reader waits for Receive: pongs are not read
+	parked  atomic.Bool // the reader goroutine waits for Receive: pongs are not read
 	busy    atomic.Bool // the writer is writing: pings would queue behind it
 	// lastRead is when the last data frame arrived (Unix ns): a peer that
 	// sends is alive even if it does not read, and so cannot answer pings
@@ -207,8 +225,9 @@ func (c *Conn) Upgrade() error {
 	c.ep.metrics.connected()
 	c.ep.log.Debug("websocket connected", "id", c.id, "remote", c.ip, "path", c.r.URL.Path, "subprotocol", wsc.Subprotocol())
 
-	c.wg.Add(1)
-	go c.readLoop()
+	c.rmu.Lock()
+	c.startReader()
+	c.rmu.Unlock()
 	if c.ep.cfg.HeartbeatInterval > 0 {
 		c.hb = time.AfterFunc(c.ep.cfg.HeartbeatInterval, c.beat)
 	}
@@ -324,6 +343,41 @@ func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
 	if c.eofSeen.Load() {
 		return nil, io.EOF
 	}
+	own := c.ownContext(ctx)
+	if own && c.ctx.Err() != nil {
+		return nil, c.endErr()
+	}
+	c.rmu.Lock()
+	if own && !c.rloop && !c.rpending && !c.rdone {
+		c.rinline = true
+		c.rmu.Unlock()
+		b, err := c.readInline()
+		c.rmu.Lock()
+		c.rinline = false
+		c.graceReader()
+		c.rmu.Unlock()
+		return b, err
+	}
+	if !c.rloop && !c.rpending && !c.rdone {
+		c.startReader() // a context of its own: the reader goroutine reads meanwhile
+	}
+	c.rwait = own
+	c.rmu.Unlock()
+	b, err := c.awaitFrame(ctx)
+	c.rmu.Lock()
+	c.rwait = false
+	if err == nil {
+		c.rpending = false // the frame handed over, if there was one, is this one
+		if own {
+			c.graceReader()
+		}
+	}
+	c.rmu.Unlock()
+	return b, err
+}
+
+// awaitFrame waits for the reader goroutine's next frame.
+func (c *Conn) awaitFrame(ctx context.Context) ([]byte, error) {
 	// A goroutine parked in a select holds one sudog per channel: an idle
 	// connection's handler waits on as few channels as possible.
 	done := ctx.Done()
@@ -333,7 +387,7 @@ func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
 	select {
 	case b, ok := <-c.in:
 		if !ok {
-			return nil, c.rerr // the reader stopped
+			return nil, c.rerr // reading ended
 		}
 		return b, nil
 	case <-c.eof:
@@ -345,6 +399,87 @@ func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
 			return nil, c.endErr()
 		}
 		return nil, ctx.Err()
+	}
+}
+
+// readerGrace is how long the handler may stay away from Receive, after
+// reading a frame itself, before a reader goroutine takes over reading (so
+// that control frames, and the peer leaving, are seen meanwhile).
+const readerGrace = 20 * time.Millisecond
+
+// graceReader arms the timer that starts the reader goroutine unless the
+// handler is back in Receive by then; c.rmu is held.
+func (c *Conn) graceReader() {
+	if c.rloop || c.rdone || c.rstop {
+		return
+	}
+	if c.rtimer == nil {
+		c.rtimer = time.AfterFunc(readerGrace, c.wakeReader)
+		return
+	}
+	c.rtimer.Reset(readerGrace)
+}
+
+// inputWaiting reports whether frames that nobody has read yet wait in
+// the connection's read buffer. It looks only while nobody reads (the
+// buffer is the reader's), and answers false otherwise.
+func (c *Conn) inputWaiting() bool {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if c.rloop || c.rinline || c.out.rbuf == nil {
+		return false
+	}
+	return c.out.rbuf.Buffered() > 0
+}
+
+// wakeReader starts the reader goroutine when nobody reads.
+func (c *Conn) wakeReader() {
+	c.rmu.Lock()
+	if !c.rinline && !c.rpending {
+		c.startReader()
+	}
+	c.rmu.Unlock()
+}
+
+// startReader starts the reader goroutine unless one runs or reading
+// ended; c.rmu is held.
+func (c *Conn) startReader() {
+	if c.rloop || c.rdone || c.rstop || c.life.Err() != nil {
+		return
+	}
+	c.rloop = true
+	c.wg.Add(1)
+	go c.readLoop()
+}
+
+// stopReaders keeps reader goroutines from starting, once the handler
+// returned, so that the connection's goroutines can be waited for.
+func (c *Conn) stopReaders() {
+	c.rmu.Lock()
+	c.rstop = true
+	if c.rtimer != nil {
+		c.rtimer.Stop()
+	}
+	c.rmu.Unlock()
+}
+
+// readInline reads the next data frame in the handler's goroutine.
+func (c *Conn) readInline() ([]byte, error) {
+	for {
+		b, err := c.readData()
+		if err != nil {
+			c.endRead(err)
+			return nil, c.rerr
+		}
+		if c.eofSeen.Load() {
+			continue // the client ended its side: nothing more is expected
+		}
+		if isNull(b) {
+			c.eofSeen.Store(true)
+			close(c.eof)
+			return nil, io.EOF
+		}
+		return b, nil
 	}
 }
 
@@ -377,7 +512,66 @@ func (c *Conn) Send(ctx context.Context, v any) error {
 	if err != nil {
 		return fmt.Errorf("ws: encode message: %w", err)
 	}
+	if c.ownContext(ctx) {
+		if done, err := c.writeInline(b); done {
+			return err
+		}
+	}
 	return c.enqueue(ctx, b, true)
+}
+
+// ownContext reports whether ctx ends only when the connection does (the
+// handler's context, one derived from it with values only, or one that
+// never ends): a Send with such a context may write in the caller's
+// goroutine, since there is no earlier end its wait would have to honour.
+func (c *Conn) ownContext(ctx context.Context) bool {
+	done := ctx.Done()
+	return done == nil || done == c.ctx.Done()
+}
+
+// writeInline writes frame in the caller's goroutine when nothing is
+// queued and no writer runs: the frame is on the wire when it returns, and
+// an exchange of one message each way costs no goroutine hand-off. It
+// reports false, having done nothing, when the frame must be queued
+// instead. Frames queued meanwhile by other goroutines, or a close
+// requested meanwhile, are left to a writer goroutine.
+func (c *Conn) writeInline(frame []byte) (bool, error) {
+	if !c.upgraded.Load() {
+		return false, nil
+	}
+	if c.inputWaiting() {
+		// More frames have arrived: their answers will follow this one, and
+		// a writer goroutine writes them together.
+		return false, nil
+	}
+	c.qmu.Lock()
+	if !c.ready || c.writing || len(c.queue) > 0 || c.closeReq != nil || c.life.Err() != nil {
+		c.qmu.Unlock()
+		return false, nil
+	}
+	c.writing = true
+	c.qmu.Unlock()
+	one := [1][]byte{frame}
+	if err := c.writeBatch(one[:]); err != nil {
+		if !c.closing() {
+			c.ep.log.Debug("websocket write failed", "id", c.id, "error", err.Error())
+		}
+		c.abort(fmt.Errorf("ws: write: %w", err), StatusAbnormal)
+		c.discardQueue()
+		return true, fmt.Errorf("ws: send: %w", context.Cause(c.ctx))
+	}
+	c.qmu.Lock()
+	more := len(c.queue) > 0 || c.closeReq != nil
+	if more {
+		c.wg.Add(1) // this goroutine's writing turn passes to a writer goroutine
+	} else {
+		c.writing = false
+	}
+	c.qmu.Unlock()
+	if more {
+		go c.writeLoop()
+	}
+	return true, nil
 }
 
 // SendRaw queues frame, a pre-encoded JSON document, as one text frame and
@@ -759,32 +953,15 @@ func (c *Conn) discardQueue() {
 
 // readLoop reads frames in its own goroutine, so that pings, pongs and
 // close frames are handled whether or not the handler is receiving, and
-// hands data frames to Receive.
+// hands data frames to Receive. It ends when it hands a frame to a Receive
+// waiting with the handler's context: that handler reads next.
 func (c *Conn) readLoop() {
 	defer c.wg.Done()
-	limit := c.ep.cfg.ReadLimit
 	for {
-		typ, r, err := c.ws.Reader(context.Background())
+		b, err := c.readData()
 		if err != nil {
 			c.endRead(err)
 			return
-		}
-		if typ != websocket.MessageText {
-			c.endRead(c.refuse(StatusUnsupportedData, "binary frames are not supported; send JSON text"))
-			return
-		}
-		b, err := readFrame(r, limit)
-		if err != nil {
-			c.endRead(err)
-			return
-		}
-		if int64(len(b)) > limit {
-			c.endRead(c.refuse(StatusMessageTooBig, fmt.Sprintf("message too big: the limit is %d bytes", limit)))
-			return
-		}
-		c.ep.metrics.in(len(b))
-		if c.ep.cfg.HeartbeatInterval > 0 {
-			c.lastRead.Store(time.Now().UnixNano())
 		}
 		if c.eofSeen.Load() {
 			continue // the client ended its side: nothing more is expected
@@ -794,10 +971,20 @@ func (c *Conn) readLoop() {
 			close(c.eof)
 			continue
 		}
+		c.rmu.Lock()
+		handover := c.rwait && !c.rstop
+		if handover {
+			c.rloop = false
+			c.rpending = true
+		}
+		c.rmu.Unlock()
 		c.parked.Store(true)
 		select {
 		case c.in <- b:
 			c.parked.Store(false)
+			if handover {
+				return
+			}
 		case <-c.life.Done():
 			c.parked.Store(false)
 			c.endRead(context.Cause(c.life))
@@ -806,11 +993,42 @@ func (c *Conn) readLoop() {
 	}
 }
 
+// readData reads the next data frame, refusing a binary frame and one
+// above the read limit.
+func (c *Conn) readData() ([]byte, error) {
+	typ, r, err := c.ws.Reader(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	if typ != websocket.MessageText {
+		return nil, c.refuse(StatusUnsupportedData, "binary frames are not supported; send JSON text")
+	}
+	limit := c.ep.cfg.ReadLimit
+	b, err := readFrame(r, limit)
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, c.refuse(StatusMessageTooBig, fmt.Sprintf("message too big: the limit is %d bytes", limit))
+	}
+	c.ep.metrics.in(len(b))
+	if c.ep.cfg.HeartbeatInterval > 0 {
+		c.lastRead.Store(time.Now().UnixNano())
+	}
+	return b, nil
+}
+
 // endRead records why reading stopped and, when the peer left or the
 // connection broke, releases the connection. The reason is published
 // before the handler's context is cancelled, so that Receive reports it.
 func (c *Conn) endRead(err error) {
-	defer close(c.in)
+	defer func() {
+		c.rmu.Lock()
+		c.rdone = true
+		c.rloop = false
+		c.rmu.Unlock()
+		close(c.in)
+	}()
 	var ce *CloseError
 	switch {
 	case errors.As(err, &ce):
@@ -913,7 +1131,15 @@ func (c *Conn) heardSince(t time.Time) bool { return c.lastRead.Load() > t.UnixN
 // reader is waiting for the handler (pongs are not read), the writer is
 // busy (the write timeout judges that peer), or the connection is closing.
 func (c *Conn) excused() bool {
-	return c.parked.Load() || c.busy.Load() || c.closing()
+	return c.parked.Load() || c.busy.Load() || c.unread() || c.closing()
+}
+
+// unread reports whether nobody reads the socket: the handler has the turn
+// to read but is not in Receive.
+func (c *Conn) unread() bool {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	return !c.rloop && !c.rinline && !c.rdone
 }
 
 // stopHeartbeat disarms the heartbeat and waits for a running beat.

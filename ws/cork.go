@@ -19,6 +19,11 @@ type corkWriter struct {
 	conn   net.Conn
 	corked bool
 	buf    *[]byte // from corkBuffers while corked
+
+	// rbuf is the hijacked connection's read buffer, which the library
+	// reads frames from; set once by the hijack. Only the goroutine whose
+	// turn it is to read may look at it (see Conn.inputWaiting).
+	rbuf *bufio.Reader
 }
 
 // corkLimit bounds what a corked writer holds: past it the collected bytes
@@ -118,6 +123,7 @@ func (r *corkingResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	r.out.mu.Lock()
 	r.out.conn = nc
+	r.out.rbuf = brw.Reader
 	r.out.mu.Unlock()
 	brw.Writer.Reset(r.out) // keeps net/http's buffer
 	return nc, brw, nil

@@ -227,6 +227,7 @@ func (s *Server) Handle(w http.ResponseWriter, r *http.Request, ep *Endpoint, h 
 	default:
 		c.closeWith(StatusNormalClosure, "", true)
 	}
+	c.stopReaders()
 	c.wg.Wait()
 	c.stopHeartbeat()
 

@@ -1,6 +1,9 @@
 package load
 
-import "time"
+import (
+	"regexp"
+	"time"
+)
 
 // Config sets the size of every scenario. FullConfig is the published run;
 // SmokeConfig is a few hundred messages per scenario, for tests.
@@ -28,6 +31,10 @@ type Config struct {
 	ChurnCycles, ChurnWorkers int
 	// DialParallel bounds concurrent handshakes when opening many connections.
 	DialParallel int
+
+	// Only, when set, keeps the scenarios whose name it matches (for
+	// profiling one scenario); nil runs them all.
+	Only *regexp.Regexp
 
 	// ScenarioTimeout bounds one scenario against one server; past it the
 	// scenario is reported as failed.

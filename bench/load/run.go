@@ -101,6 +101,12 @@ func Run(ctx context.Context, cfg Config, targets []Target, progress io.Writer) 
 	}
 	rep := &Report{Config: cfg, Started: time.Now()}
 	scenarios := Scenarios(cfg)
+	if cfg.Only != nil {
+		scenarios = slices.DeleteFunc(scenarios, func(s Scenario) bool { return !cfg.Only.MatchString(s.Name) })
+		if len(scenarios) == 0 {
+			return nil, fmt.Errorf("run: no scenario name matches %q", cfg.Only)
+		}
+	}
 	for _, s := range scenarios {
 		for _, t := range targets {
 			rep.Rows = append(rep.Rows, &Row{Scenario: s, Server: t.Name})

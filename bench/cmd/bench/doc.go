@@ -8,5 +8,7 @@
 //	go run ./cmd/bench -rounds 5 -out ../BENCHMARKS.md
 //
 // -short runs a few hundred messages per scenario (a check that the harness
-// works, not a measurement).
+// works, not a measurement). -scenarios 'window 1$|churn' runs only the
+// scenarios whose names match the regular expression, and -cpuprofile DIR
+// writes one CPU profile per server: together, a profile of one scenario.
 package main

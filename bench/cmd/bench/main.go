@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -39,6 +40,7 @@ func run() error {
 		window      = flag.Int("window", 0, "unanswered messages per connection in the second echo scenario (default 32)")
 		serverBin   = flag.String("server-bin", "", "prebuilt cmd/benchserver (default: go build it)")
 		profiles    = flag.String("cpuprofile", "", "directory for one CPU profile per server (KIND.pprof)")
+		only        = flag.String("scenarios", "", "regular expression: run only the scenarios whose names it matches (default: all)")
 		quiet       = flag.Bool("q", false, "no progress lines")
 	)
 	flag.Parse()
@@ -55,6 +57,13 @@ func run() error {
 	setIf(&cfg.IdleConns, *idle)
 	setIf(&cfg.EchoConns, *conns)
 	setIf(&cfg.WideWindow, *window)
+	if *only != "" {
+		re, err := regexp.Compile(*only)
+		if err != nil {
+			return fmt.Errorf("-scenarios: %w", err)
+		}
+		cfg.Only = re
+	}
 	if cfg.Rounds < 1 {
 		return errors.New("-rounds must be at least 1")
 	}

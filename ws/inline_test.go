@@ -1,0 +1,177 @@
+package ws
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// The handler reads and writes in its own goroutine while it receives with
+// its own context (see Conn's reading fields); these tests cover the turns
+// between that and the reader goroutine.
+
+// TestPeerLeavingIsSeenWhileTheHandlerIsAwayFromReceive: after frames were
+// read in the handler's goroutine, a handler that stops receiving still
+// learns that the peer left (its context is cancelled), because a reader
+// goroutine takes over reading.
+func TestPeerLeavingIsSeenWhileTheHandlerIsAwayFromReceive(t *testing.T) {
+	ts := startServer(t, func(ctx context.Context, c *Conn) error {
+		for range 3 {
+			var v json.RawMessage
+			if err := c.Receive(ctx, &v); err != nil {
+				return fmt.Errorf("receive: %w", err)
+			}
+			if err := c.Send(ctx, v); err != nil {
+				return fmt.Errorf("send: %w", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(10 * time.Second):
+			return errors.New("the peer closed, but the handler's context was not cancelled")
+		}
+	})
+	c := ts.dial(t, "/stream", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for i := range 3 {
+		want := fmt.Sprintf(`{"n":%d}`, i)
+		write(t, c, websocket.MessageText, []byte(want))
+		_, got, err := c.Read(ctx)
+		if err != nil || string(got) != want {
+			t.Fatalf("echo %d = %s, %v; want %s", i, got, err, want)
+		}
+	}
+	time.Sleep(2 * readerGrace) // the handler is away from Receive
+	if err := c.Close(websocket.StatusNormalClosure, "bye"); err != nil {
+		t.Errorf("close: %v", err)
+	}
+	if err := ts.handlerResult(t); err != nil {
+		t.Errorf("Handle = %v", err)
+	}
+}
+
+// TestReceiveSwitchesBetweenItsOwnAndOtherContexts: a Receive with a
+// context that ends sooner than the connection gives up and leaves the
+// connection open, whether the handler read before or not; the frames then
+// come in order, to Receive calls with either kind of context.
+func TestReceiveSwitchesBetweenItsOwnAndOtherContexts(t *testing.T) {
+	got := make(chan string, 16)
+	ts := startServer(t, func(ctx context.Context, c *Conn) error {
+		receive := func(rctx context.Context) error {
+			var v json.RawMessage
+			if err := c.Receive(rctx, &v); err != nil {
+				return err
+			}
+			got <- string(v)
+			return c.Send(ctx, v)
+		}
+		short := func() error {
+			sctx, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
+			defer cancel()
+			if err := receive(sctx); !errors.Is(err, context.DeadlineExceeded) {
+				return fmt.Errorf("Receive with a context that ended = %v, want DeadlineExceeded", err)
+			}
+			return nil
+		}
+		long := func() error {
+			lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			return receive(lctx)
+		}
+		for _, step := range []func() error{
+			func() error { return receive(ctx) },
+			short, short,
+			func() error { return receive(ctx) },
+			long,
+			func() error { return receive(ctx) },
+			short,
+			long, long,
+			func() error { return receive(ctx) },
+		} {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	c := ts.dial(t, "/stream", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range 7 {
+		want := fmt.Sprintf(`{"n":%d}`, i)
+		if i == 1 || i == 4 {
+			time.Sleep(100 * time.Millisecond) // after the short Receive calls gave up
+		}
+		write(t, c, websocket.MessageText, []byte(want))
+		_, echo, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		if string(echo) != want {
+			t.Fatalf("frame %d echoed %s, want %s", i, echo, want)
+		}
+		if g := <-got; g != want {
+			t.Fatalf("handler received %s, want %s", g, want)
+		}
+	}
+	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
+		t.Errorf("close = %d %q, want 1000", ce.Code, ce.Reason)
+	}
+	if err := ts.handlerResult(t); err != nil {
+		t.Errorf("Handle = %v", err)
+	}
+}
+
+// TestFramesSentWhileTheHandlerWritesKeepTheirOrder: frames queued with
+// SendRaw by another goroutine while the handler's Send writes in its own
+// goroutine are all delivered, each sender's in its order.
+func TestFramesSentWhileTheHandlerWritesKeepTheirOrder(t *testing.T) {
+	const each = 300
+	ts := startServer(t, func(ctx context.Context, c *Conn) error {
+		raw := make(chan error, 1)
+		go func() {
+			for i := range each {
+				if err := c.SendRaw(fmt.Appendf(nil, `[1,%d]`, i)); err != nil {
+					raw <- err
+					return
+				}
+			}
+			raw <- nil
+		}()
+		for i := range each {
+			if err := c.Send(ctx, [2]int{0, i}); err != nil {
+				return err
+			}
+		}
+		return <-raw
+	}, WithSendQueue(2*each, Disconnect))
+	c := ts.dial(t, "/stream", nil)
+	next := [2]int{}
+	for range 2 * each {
+		_, b, err := c.Read(context.Background())
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		var m [2]int
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("frame %q: %v", b, err)
+		}
+		if m[1] != next[m[0]] {
+			t.Fatalf("sender %d: got %d, want %d", m[0], m[1], next[m[0]])
+		}
+		next[m[0]]++
+	}
+	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
+		t.Errorf("close = %d, want 1000", ce.Code)
+	}
+	if err := ts.handlerResult(t); err != nil {
+		t.Errorf("Handle = %v", err)
+	}
+}
