@@ -26,6 +26,10 @@ type corkWriter struct {
 	rbuf *bufio.Reader
 }
 
+// writeBufferSize is the size of the library's buffered writer on the
+// server side (see corkingResponse.Hijack).
+const writeBufferSize = 512
+
 // corkLimit bounds what a corked writer holds: past it the collected bytes
 // are written out, and larger writes go straight to the socket.
 const corkLimit = 64 << 10
@@ -125,7 +129,14 @@ func (r *corkingResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	r.out.conn = nc
 	r.out.rbuf = brw.Reader
 	r.out.mu.Unlock()
-	brw.Writer.Reset(r.out) // keeps net/http's buffer
+	// The library writes a frame's header and payload through this buffer
+	// and flushes it after every message; a server's frames are not masked,
+	// so a payload larger than the buffer goes through without a copy, and
+	// a batch is collected by the corkWriter below it. A small buffer then
+	// costs no extra system call, and spares an idle connection net/http's
+	// 4 KB one, which net/http's connection (not used after the hijack)
+	// keeps a pointer to while the handler runs: its contents are replaced.
+	*brw.Writer = *bufio.NewWriterSize(r.out, writeBufferSize)
 	return nc, brw, nil
 }
 
