@@ -141,7 +141,7 @@ func Run(ctx context.Context, cfg Config, targets []Target, progress io.Writer) 
 				sctx, cancel := context.WithTimeout(ctx, cfg.ScenarioTimeout)
 				m, err := s.run(sctx, cfg, t, round)
 				cancel()
-				if measureCPU {
+				if measureCPU && m.ServerCPU == 0 {
 					if cpu1, err := CPUTime(t.PID); err == nil {
 						m.ServerCPU = cpu1 - cpu0
 					}

@@ -25,8 +25,9 @@ type Measurement struct {
 	// BytesPerConn is the server's RSS growth per connection (idle scenario only).
 	BytesPerConn float64
 	// ServerCPU is the CPU time the server process used during the
-	// scenario (0 when unknown): the server's cost, whatever the load
-	// client's share of the machine.
+	// scenario, or during its measured phase when the scenario reads it
+	// itself (broadcast: the publishing, not the joins); 0 when unknown:
+	// the server's cost, whatever the load client's share of the machine.
 	ServerCPU time.Duration
 }
 
@@ -363,6 +364,9 @@ func broadcast(ctx context.Context, cfg Config, t Target, round int) (Measuremen
 	tr := &http.Transport{MaxIdleConnsPerHost: 1}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr}
+	// The server's CPU is measured over the publishing only: the 10,000
+	// handshakes before it would outweigh the fan-out.
+	cpu0, cpuErr := cpuOf(t)
 	start := time.Now()
 	g.Go(func() error {
 		var msg []byte
@@ -383,8 +387,20 @@ func broadcast(ctx context.Context, cfg Config, t Target, round int) (Measuremen
 		return Measurement{}, err
 	}
 	elapsed := time.Since(start)
-	return Measurement{Ops: k * n, Elapsed: elapsed,
-		P50: percentile(lat.all, 50), P99: percentile(lat.all, 99)}, nil
+	m := Measurement{Ops: k * n, Elapsed: elapsed,
+		P50: percentile(lat.all, 50), P99: percentile(lat.all, 99)}
+	if cpu1, err := cpuOf(t); err == nil && cpuErr == nil {
+		m.ServerCPU = cpu1 - cpu0
+	}
+	return m, nil
+}
+
+// cpuOf reads the CPU time used so far by t's process.
+func cpuOf(t Target) (time.Duration, error) {
+	if t.PID == 0 {
+		return 0, errors.New("the server runs in this process")
+	}
+	return CPUTime(t.PID)
 }
 
 // idle: IdleConns connections each echo one message and stay open while the
