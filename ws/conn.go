@@ -104,6 +104,8 @@ type Conn struct {
 	rstop    bool        // the handler returned: no reader goroutine starts any more
 	rdone    bool        // reading ended: rerr is set and in is closed
 	rtimer   *time.Timer // starts the reader goroutine when the handler stays away (made lazily)
+	rarmed   bool        // rtimer is set to fire
+	rleft    time.Time   // when the handler last left Receive with a frame it read itself
 
 	in      chan []byte   // frames from the reader goroutine to Receive; closed when reading ended (rerr is set)
 	eof     chan struct{} // closed on the client's null frame
@@ -407,12 +409,19 @@ func (c *Conn) awaitFrame(ctx context.Context) ([]byte, error) {
 // that control frames, and the peer leaving, are seen meanwhile).
 const readerGrace = 20 * time.Millisecond
 
-// graceReader arms the timer that starts the reader goroutine unless the
-// handler is back in Receive by then; c.rmu is held.
+// graceReader notes that the handler left Receive with the turn to read,
+// and makes sure the timer that starts the reader goroutine, unless the
+// handler is back in Receive by then, is set; c.rmu is held. The timer is
+// not moved for every frame: when it fires early it sets itself again.
 func (c *Conn) graceReader() {
 	if c.rloop || c.rdone || c.rstop {
 		return
 	}
+	c.rleft = time.Now()
+	if c.rarmed {
+		return
+	}
+	c.rarmed = true
 	if c.rtimer == nil {
 		c.rtimer = time.AfterFunc(readerGrace, c.wakeReader)
 		return
@@ -432,13 +441,21 @@ func (c *Conn) inputWaiting() bool {
 	return c.out.rbuf.Buffered() > 0
 }
 
-// wakeReader starts the reader goroutine when nobody reads.
+// wakeReader starts the reader goroutine when nobody reads and the handler
+// has been away from Receive for readerGrace.
 func (c *Conn) wakeReader() {
 	c.rmu.Lock()
-	if !c.rinline && !c.rpending {
-		c.startReader()
+	defer c.rmu.Unlock()
+	c.rarmed = false
+	if c.rinline || c.rpending || c.rloop || c.rdone || c.rstop {
+		return // reading, or the reader goroutine's turn: graceReader sets the timer again
 	}
-	c.rmu.Unlock()
+	if away := time.Since(c.rleft); away < readerGrace {
+		c.rarmed = true
+		c.rtimer.Reset(readerGrace - away)
+		return
+	}
+	c.startReader()
 }
 
 // startReader starts the reader goroutine unless one runs or reading
