@@ -113,6 +113,7 @@ type Conn struct {
 	rerr    error // written once, before rerrSet
 	rerrSet atomic.Bool
 	parked  atomic.Bool // the reader goroutine waits for Receive: pongs are not read
+	reply   atomic.Bool // Receive returned a frame and no Send wrote inline since
 	busy    atomic.Bool // the writer is writing: pings would queue behind it
 	// lastRead is when the last data frame arrived (Unix ns): a peer that
 	// sends is alive even if it does not read, and so cannot answer pings
@@ -358,6 +359,7 @@ func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
 		c.rinline = false
 		c.graceReader()
 		c.rmu.Unlock()
+		c.reply.Store(err == nil)
 		return b, err
 	}
 	if !c.rloop && !c.rpending && !c.rdone {
@@ -375,6 +377,7 @@ func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
 		}
 	}
 	c.rmu.Unlock()
+	c.reply.Store(err == nil)
 	return b, err
 }
 
@@ -546,14 +549,17 @@ func (c *Conn) ownContext(ctx context.Context) bool {
 	return done == nil || done == c.ctx.Done()
 }
 
-// writeInline writes frame in the caller's goroutine when nothing is
-// queued and no writer runs: the frame is on the wire when it returns, and
-// an exchange of one message each way costs no goroutine hand-off. It
-// reports false, having done nothing, when the frame must be queued
-// instead. Frames queued meanwhile by other goroutines, or a close
-// requested meanwhile, are left to a writer goroutine.
+// writeInline writes frame in the caller's goroutine when it answers the
+// frame Receive returned last (the first Send after it), nothing is queued
+// and no writer runs: the frame is on the wire when it returns, and an
+// exchange of one message each way costs no goroutine hand-off. It reports
+// false, having done nothing, when the frame must be queued instead: the
+// frames of a burst after the first one, and every frame while more input
+// waits, go to the writer goroutine, which writes them together. Frames
+// queued meanwhile by other goroutines, or a close requested meanwhile,
+// are left to a writer goroutine.
 func (c *Conn) writeInline(frame []byte) (bool, error) {
-	if !c.upgraded.Load() {
+	if !c.upgraded.Load() || !c.reply.CompareAndSwap(true, false) {
 		return false, nil
 	}
 	if c.inputWaiting() {

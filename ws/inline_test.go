@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -167,6 +169,54 @@ func TestFramesSentWhileTheHandlerWritesKeepTheirOrder(t *testing.T) {
 			t.Fatalf("sender %d: got %d, want %d", m[0], m[1], next[m[0]])
 		}
 		next[m[0]]++
+	}
+	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
+		t.Errorf("close = %d, want 1000", ce.Code)
+	}
+	if err := ts.handlerResult(t); err != nil {
+		t.Errorf("Handle = %v", err)
+	}
+}
+
+// TestABurstAnsweringOneFrameIsCoalesced: the first Send after Receive
+// writes in the handler's goroutine, and the rest of a burst goes through
+// the queue, where the writer goroutine writes queued frames together: far
+// fewer socket writes than frames.
+func TestABurstAnsweringOneFrameIsCoalesced(t *testing.T) {
+	const total = 200
+	var writes atomic.Int64
+	started := make(chan int64, 1)
+	ts := startServerOn(t, func(l net.Listener) net.Listener { return countingListener{l, &writes} },
+		func(ctx context.Context, c *Conn) error {
+			var v json.RawMessage
+			if err := c.Receive(ctx, &v); err != nil {
+				return err
+			}
+			started <- writes.Load()
+			for i := range total {
+				if err := c.Send(ctx, seqMessage{Seq: i}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, WithSendQueue(total, Disconnect))
+	c := ts.dial(t, "/stream", nil)
+	write(t, c, websocket.MessageText, []byte(`{}`))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for want := range total {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("message %d: %v", want, err)
+		}
+		if got := frameSeq(t, b); got != want {
+			t.Fatalf("got message %d, want %d", got, want)
+		}
+	}
+	n := writes.Load() - <-started
+	t.Logf("%d socket writes for %d frames", n, total)
+	if n > total/2 {
+		t.Errorf("%d socket writes for a burst of %d frames: the burst was not coalesced", n, total)
 	}
 	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
 		t.Errorf("close = %d, want 1000", ce.Code)
