@@ -523,7 +523,10 @@ func (c *Conn) endErr() error {
 // SlowConsumer policy applies as in SendRaw (Disconnect: close 4000 and
 // ErrSlowConsumer; DropOldest: the oldest queued frame makes room).
 // Send is safe from many goroutines; the frames of one goroutine keep their
-// order.
+// order. The first Send after Receive returned a frame, with the handler's
+// own context, writes in the caller's goroutine when nothing else is
+// queued or waiting to be read (a request answered costs no hand-off to
+// the writer goroutine); it then returns once the frame is written.
 func (c *Conn) Send(ctx context.Context, v any) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -17,7 +17,16 @@
 // Back-pressure: each connection has a bounded send queue drained by one
 // writer goroutine (running only while there is something to write). The
 // writer takes every queued frame at once, writes them back to back and
-// hands the batch to the socket in one write, not one per message.
+// hands the batch to the socket in one write, not one per message. The
+// first Send answering a received frame skips the queue when it is empty
+// and no more input waits: the handler writes it itself.
+//
+// Reading: from the upgrade a reader goroutine reads frames (so that a
+// handler that only sends still sees pings, pongs and the peer leaving)
+// until the handler waits in Receive with its own context; from then on the
+// handler reads the socket itself, and an idle connection costs one
+// goroutine, not two. When the handler stays away from Receive for 20 ms,
+// the reader goroutine takes over again.
 // Conn.Send, used by a stream's single producer, waits for room when the
 // queue is full, so a handler streaming thousands of events is paced by
 // the client instead of disconnected; it gives up when its ctx ends, and
