@@ -155,21 +155,7 @@ func TestFramesSentWhileTheHandlerWritesKeepTheirOrder(t *testing.T) {
 		return <-raw
 	}, WithSendQueue(2*each, Disconnect))
 	c := ts.dial(t, "/stream", nil)
-	next := [2]int{}
-	for range 2 * each {
-		_, b, err := c.Read(context.Background())
-		if err != nil {
-			t.Fatalf("read: %v", err)
-		}
-		var m [2]int
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatalf("frame %q: %v", b, err)
-		}
-		if m[1] != next[m[0]] {
-			t.Fatalf("sender %d: got %d, want %d", m[0], m[1], next[m[0]])
-		}
-		next[m[0]]++
-	}
+	readInSenderOrder(t, c, 2, each)
 	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
 		t.Errorf("close = %d, want 1000", ce.Code)
 	}

@@ -108,6 +108,18 @@ func TestSendIsSafeFromManyGoroutines(t *testing.T) {
 		return nil
 	}, WithSendQueue(senders*each, Disconnect))
 	c := ts.dial(t, "/stream", nil)
+	readInSenderOrder(t, c, senders, each)
+	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
+		t.Errorf("close = %d, want 1000 after every queued frame", ce.Code)
+	}
+	ts.handlerResult(t)
+}
+
+// readInSenderOrder reads each frames from each of senders, every frame a
+// JSON [sender, seq] pair, and fails unless every sender's frames arrive
+// whole and in the order it sent them.
+func readInSenderOrder(t *testing.T, c *websocket.Conn, senders, each int) {
+	t.Helper()
 	next := make([]int, senders)
 	for range senders * each {
 		_, b, err := c.Read(context.Background())
@@ -118,15 +130,11 @@ func TestSendIsSafeFromManyGoroutines(t *testing.T) {
 		if err := json.Unmarshal(b, &m); err != nil {
 			t.Fatalf("frame %q is not one JSON document: %v", b, err)
 		}
-		if m[1] != next[m[0]] {
-			t.Fatalf("sender %d: got %d, want %d", m[0], m[1], next[m[0]])
+		if m[0] < 0 || m[0] >= senders || m[1] != next[m[0]] {
+			t.Fatalf("frame %s: want sender < %d with its message %d", b, senders, next[min(max(m[0], 0), senders-1)])
 		}
 		next[m[0]]++
 	}
-	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
-		t.Errorf("close = %d, want 1000 after every queued frame", ce.Code)
-	}
-	ts.handlerResult(t)
 }
 
 func TestPeerThatStopsReadingIsDroppedAfterWriteTimeout(t *testing.T) {
