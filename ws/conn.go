@@ -863,11 +863,13 @@ func (c *Conn) kill(cause error) {
 }
 
 // abort ends the connection without a close handshake: the peer is gone,
-// dead or not reading.
+// dead or not reading. The connection's life ends before the handler's
+// context: a handler that wakes up and returns finds it dead, and its
+// return does not send a close frame to the peer after all.
 func (c *Conn) abort(cause error, code StatusCode) {
 	c.finalCode.CompareAndSwap(0, int32(code))
-	c.cancel(cause)
 	c.kill(cause)
+	c.cancel(cause)
 }
 
 // writeLoop is the connection's only writer while it runs: it drains the
@@ -1078,6 +1080,7 @@ func (c *Conn) endRead(err error) {
 			c.setReadErr(req)
 		case c.life.Err() != nil:
 			c.setReadErr(context.Cause(c.life))
+			c.cancel(context.Cause(c.life)) // what ended it may not have cancelled yet (abort)
 		default:
 			lost := fmt.Errorf("ws: connection lost: %w", err)
 			c.setReadErr(lost)
