@@ -434,7 +434,8 @@ func (c *Conn) graceReader() {
 
 // inputWaiting reports whether frames that nobody has read yet wait in
 // the connection's read buffer. It looks only while nobody reads (the
-// buffer is the reader's), and answers false otherwise.
+// buffer is the reader's), and answers false otherwise; the caller holds
+// the writing turn, so no close handshake reads the buffer either.
 func (c *Conn) inputWaiting() bool {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
@@ -565,18 +566,19 @@ func (c *Conn) writeInline(frame []byte) (bool, error) {
 	if !c.upgraded.Load() || !c.reply.CompareAndSwap(true, false) {
 		return false, nil
 	}
-	if c.inputWaiting() {
-		// More frames have arrived: their answers will follow this one, and
-		// a writer goroutine writes them together.
-		return false, nil
-	}
 	c.qmu.Lock()
 	if !c.ready || c.writing || len(c.queue) > 0 || c.closeReq != nil || c.life.Err() != nil {
 		c.qmu.Unlock()
 		return false, nil
 	}
-	c.writing = true
+	c.writing = true // the writing turn: no close handshake reads the socket meanwhile
 	c.qmu.Unlock()
+	if c.inputWaiting() {
+		// More frames have arrived: their answers will follow this one, and
+		// a writer goroutine writes them together.
+		c.passWritingTurn()
+		return false, nil
+	}
 	one := [1][]byte{frame}
 	if err := c.writeBatch(one[:]); err != nil {
 		if !c.closing() {
@@ -586,10 +588,18 @@ func (c *Conn) writeInline(frame []byte) (bool, error) {
 		c.discardQueue()
 		return true, fmt.Errorf("ws: send: %w", context.Cause(c.ctx))
 	}
+	c.passWritingTurn()
+	return true, nil
+}
+
+// passWritingTurn ends a writing turn taken outside the writer goroutine:
+// frames queued meanwhile by other goroutines, or a close requested
+// meanwhile, go to a writer goroutine.
+func (c *Conn) passWritingTurn() {
 	c.qmu.Lock()
 	more := len(c.queue) > 0 || c.closeReq != nil
 	if more {
-		c.wg.Add(1) // this goroutine's writing turn passes to a writer goroutine
+		c.wg.Add(1) // the turn passes to a writer goroutine
 	} else {
 		c.writing = false
 	}
@@ -597,7 +607,6 @@ func (c *Conn) writeInline(frame []byte) (bool, error) {
 	if more {
 		go c.writeLoop()
 	}
-	return true, nil
 }
 
 // SendRaw queues frame, a pre-encoded JSON document, as one text frame and
