@@ -442,7 +442,7 @@ func (c *Conn) inputWaiting() bool {
 	if c.rloop || c.rinline || c.out.rbuf == nil {
 		return false
 	}
-	return c.out.rbuf.Buffered() > 0
+	return c.out.rbuf.Buffered() > 0 || c.out.idle != nil && c.out.idle.buffered() > 0
 }
 
 // wakeReader starts the reader goroutine when nobody reads and the handler

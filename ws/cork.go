@@ -24,6 +24,9 @@ type corkWriter struct {
 	// reads frames from; set once by the hijack. Only the goroutine whose
 	// turn it is to read may look at it (see Conn.inputWaiting).
 	rbuf *bufio.Reader
+	// idle is the reader under rbuf that holds a buffer only while there
+	// are unread bytes (nil where the platform or connection has none).
+	idle *idleReader
 }
 
 // writeBufferSize is the size of the library's buffered writer on the
@@ -125,9 +128,11 @@ func (r *corkingResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err := brw.Writer.Flush(); err != nil {
 		return nc, brw, fmt.Errorf("ws: flush handshake: %w", err)
 	}
+	rc, idle := swapReadBuffer(nc, brw.Reader)
 	r.out.mu.Lock()
 	r.out.conn = nc
 	r.out.rbuf = brw.Reader
+	r.out.idle = idle
 	r.out.mu.Unlock()
 	// The library writes a frame's header and payload through this buffer
 	// and flushes it after every message; a server's frames are not masked,
@@ -137,7 +142,7 @@ func (r *corkingResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	// 4 KB one, which net/http's connection (not used after the hijack)
 	// keeps a pointer to while the handler runs: its contents are replaced.
 	*brw.Writer = *bufio.NewWriterSize(r.out, writeBufferSize)
-	return nc, brw, nil
+	return rc, brw, nil
 }
 
 // WriteHeaderNow forwards to the wrapped ResponseWriter when it has the

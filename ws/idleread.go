@@ -1,0 +1,145 @@
+//go:build unix
+
+package ws
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"sync"
+	"syscall"
+)
+
+// An idle connection should not keep a read buffer. The library reads
+// frames through a bufio.Reader; net/http hands over a 4 KB one, which a
+// connection would hold for its whole life, mostly empty. idleReader sits
+// under a small bufio.Reader instead: it reads from the socket into a
+// pooled chunk only once the socket is readable (the wait holds no
+// buffer), hands the bytes out, and returns the chunk to the pool as soon
+// as it is drained. Framing stays the library's; this only decides when a
+// buffer exists.
+type idleReader struct {
+	net.Conn
+	raw   syscall.RawConn
+	chunk *[]byte // unread bytes are (*chunk)[off:]; nil when there are none
+	off   int
+}
+
+// readChunk is the size of one read from the socket, as net/http's buffer.
+const readChunk = 4 << 10
+
+// smallReadBuffer is the size of the bufio.Reader above an idleReader: a
+// frame header fits, payloads go around it.
+const smallReadBuffer = 128
+
+var readChunks = sync.Pool{New: func() any { b := make([]byte, readChunk); return &b }}
+
+// newIdleReader returns an idleReader over nc holding pending, the bytes
+// already read from nc; ok is false when nc gives no access to its
+// descriptor (TLS, a wrapper): then the caller keeps its own buffer.
+func newIdleReader(nc net.Conn, pending []byte) (r *idleReader, ok bool) {
+	sc, isSC := nc.(syscall.Conn)
+	if !isSC {
+		return nil, false
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil, false
+	}
+	r = &idleReader{Conn: nc, raw: raw}
+	if len(pending) > 0 {
+		b := make([]byte, len(pending))
+		copy(b, pending)
+		r.chunk = &b
+	}
+	return r, true
+}
+
+func (r *idleReader) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if r.chunk == nil {
+		if len(p) >= readChunk {
+			return r.Conn.Read(p) // large enough to read into directly
+		}
+		if err := r.fill(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, (*r.chunk)[r.off:])
+	r.off += n
+	if r.off == len(*r.chunk) {
+		r.release()
+	}
+	return n, nil
+}
+
+// fill waits until the socket is readable and reads what it has into a
+// pooled chunk.
+func (r *idleReader) fill() error {
+	var n int
+	var rerr error
+	err := r.raw.Read(func(fd uintptr) bool {
+		b := readChunks.Get().(*[]byte)
+		*b = (*b)[:readChunk]
+		for {
+			n, rerr = syscall.Read(int(fd), *b)
+			if rerr != syscall.EINTR {
+				break
+			}
+		}
+		if rerr == syscall.EAGAIN {
+			readChunks.Put(b)
+			return false // nothing yet: wait for the socket, without a buffer
+		}
+		if n > 0 {
+			*b = (*b)[:n]
+			r.chunk, r.off = b, 0
+		} else {
+			readChunks.Put(b)
+		}
+		return true
+	})
+	switch {
+	case err != nil:
+		return err
+	case rerr != nil:
+		return &net.OpError{Op: "read", Net: r.LocalAddr().Network(), Source: r.LocalAddr(), Addr: r.RemoteAddr(), Err: rerr}
+	case n == 0:
+		return io.EOF
+	}
+	return nil
+}
+
+// release returns the drained chunk to the pool (not the one that held
+// the bytes read before the hijack, which has another size).
+func (r *idleReader) release() {
+	if cap(*r.chunk) == readChunk {
+		readChunks.Put(r.chunk)
+	}
+	r.chunk, r.off = nil, 0
+}
+
+// buffered returns the number of bytes read from the socket and not handed
+// out yet.
+func (r *idleReader) buffered() int {
+	if r.chunk == nil {
+		return 0
+	}
+	return len(*r.chunk) - r.off
+}
+
+// swapReadBuffer replaces the contents of br, net/http's 4 KB reader of the
+// hijacked connection nc, with a small reader over an idleReader, keeping
+// the bytes br had already read; it returns the connection the library
+// must read through (nc itself when nc cannot be read that way).
+func swapReadBuffer(nc net.Conn, br *bufio.Reader) (net.Conn, *idleReader) {
+	pending, _ := br.Peek(br.Buffered())
+	ir, ok := newIdleReader(nc, pending)
+	if !ok {
+		return nc, nil
+	}
+	*br = *bufio.NewReaderSize(ir, smallReadBuffer)
+	return ir, ir
+}

@@ -1,0 +1,16 @@
+//go:build !unix
+
+package ws
+
+import (
+	"bufio"
+	"net"
+)
+
+// idleReader exists on unix only (see idleread.go); elsewhere a connection
+// keeps net/http's read buffer.
+type idleReader struct{}
+
+func (*idleReader) buffered() int { return 0 }
+
+func swapReadBuffer(nc net.Conn, _ *bufio.Reader) (net.Conn, *idleReader) { return nc, nil }
