@@ -99,8 +99,9 @@ type Conn struct {
 	rmu      sync.Mutex
 	rloop    bool        // the reader goroutine runs
 	rinline  bool        // the handler reads inside Receive
-	rwait    bool        // a Receive with the handler's context waits on in: the reader goroutine may hand over
-	rpending bool        // the reader goroutine handed over with a frame still in in
+	rwaiting bool        // a Receive waits on in
+	rwait    bool        // and it has the handler's context: the reader goroutine may hand over
+	rpending bool        // the reader goroutine is handing over: its last frame is (or goes) in in
 	rstop    bool        // the handler returned: no reader goroutine starts any more
 	rdone    bool        // reading ended: rerr is set and in is closed
 	rtimer   *time.Timer // starts the reader goroutine when the handler stays away (made lazily)
@@ -365,16 +366,13 @@ func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
 	if !c.rloop && !c.rpending && !c.rdone {
 		c.startReader() // a context of its own: the reader goroutine reads meanwhile
 	}
-	c.rwait = own
+	c.rwaiting, c.rwait = true, own
 	c.rmu.Unlock()
 	b, err := c.awaitFrame(ctx)
 	c.rmu.Lock()
-	c.rwait = false
-	if err == nil {
-		c.rpending = false // the frame handed over, if there was one, is this one
-		if own {
-			c.graceReader()
-		}
+	c.rwaiting, c.rwait = false, false
+	if err == nil && own {
+		c.graceReader()
 	}
 	c.rmu.Unlock()
 	c.reply.Store(err == nil)
@@ -490,7 +488,10 @@ func (c *Conn) readInline() ([]byte, error) {
 		b, err := c.readData()
 		if err != nil {
 			c.endRead(err)
-			return nil, c.rerr
+			if c.rerrSet.Load() {
+				return nil, c.rerr
+			}
+			return nil, err
 		}
 		if c.eofSeen.Load() {
 			continue // the client ended its side: nothing more is expected
@@ -1019,7 +1020,7 @@ func (c *Conn) readLoop() {
 		select {
 		case c.in <- b:
 			c.parked.Store(false)
-			if handover {
+			if handover && c.handedOver() {
 				return
 			}
 		case <-c.life.Done():
@@ -1028,6 +1029,22 @@ func (c *Conn) readLoop() {
 			return
 		}
 	}
+}
+
+// handedOver ends a hand-over once its frame was taken: the reader
+// goroutine stops and the handler reads next, unless a Receive already
+// waits for the reader goroutine's next frame (it came while the hand-over
+// was pending): then the reader goroutine goes on.
+func (c *Conn) handedOver() bool {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	c.rpending = false
+	if c.rwaiting && !c.rstop {
+		c.rloop = true
+		return false
+	}
+	c.graceReader()
+	return true
 }
 
 // readData reads the next data frame, refusing a binary frame and one
@@ -1059,13 +1076,15 @@ func (c *Conn) readData() ([]byte, error) {
 // connection broke, releases the connection. The reason is published
 // before the handler's context is cancelled, so that Receive reports it.
 func (c *Conn) endRead(err error) {
-	defer func() {
-		c.rmu.Lock()
-		c.rdone = true
-		c.rloop = false
+	c.rmu.Lock()
+	if c.rdone {
 		c.rmu.Unlock()
-		close(c.in)
-	}()
+		return // one reader at a time: only the first end counts
+	}
+	c.rdone = true
+	c.rloop = false
+	c.rmu.Unlock()
+	defer close(c.in)
 	var ce *CloseError
 	switch {
 	case errors.As(err, &ce):

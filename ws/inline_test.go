@@ -211,3 +211,56 @@ func TestABurstAnsweringOneFrameIsCoalesced(t *testing.T) {
 		t.Errorf("Handle = %v", err)
 	}
 }
+
+// TestReadingTurnsLoseNoFrame: a stream of frames read while the turn to
+// read passes back and forth between the handler and the reader goroutine
+// (the handler stays away from Receive longer than readerGrace now and
+// then, and receives with another context now and then) arrives whole, in
+// order, each frame once.
+func TestReadingTurnsLoseNoFrame(t *testing.T) {
+	const total = 3000
+	result := make(chan error, 1)
+	ts := startServer(t, func(ctx context.Context, c *Conn) error {
+		result <- func() error {
+			for want := range total {
+				rctx := ctx
+				var cancel context.CancelFunc = func() {}
+				if want%97 == 0 {
+					rctx, cancel = context.WithTimeout(ctx, 5*time.Second)
+				}
+				var m seqMessage
+				err := c.Receive(rctx, &m)
+				cancel()
+				if err != nil {
+					return fmt.Errorf("frame %d: %w", want, err)
+				}
+				if m.Seq != want {
+					return fmt.Errorf("got frame %d, want %d", m.Seq, want)
+				}
+				if want%150 == 0 {
+					time.Sleep(readerGrace + readerGrace/4)
+				}
+			}
+			return nil
+		}()
+		return nil
+	})
+	c := ts.dial(t, "/stream", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i := range total {
+		if err := c.Write(ctx, websocket.MessageText, fmt.Appendf(nil, `{"seq":%d}`, i)); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	select {
+	case err := <-result:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-ctx.Done():
+		t.Fatal("the handler did not get every frame")
+	}
+	_ = c.Close(websocket.StatusNormalClosure, "")
+	ts.handlerResult(t)
+}
