@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -263,4 +265,88 @@ func TestReadingTurnsLoseNoFrame(t *testing.T) {
 	}
 	_ = c.Close(websocket.StatusNormalClosure, "")
 	ts.handlerResult(t)
+}
+
+// TestReadingTurnsUnderRandomSchedules: several connections at once, each
+// handler receiving on a seeded random schedule (pauses longer than
+// readerGrace, Receive calls with contexts of their own, some of which
+// expire before a frame comes, answers now and then) while the heartbeat
+// pings: every frame arrives once and in order.
+func TestReadingTurnsUnderRandomSchedules(t *testing.T) {
+	const conns, total = 6, 1500
+	results := make(chan error, conns)
+	ts := startServer(t, func(ctx context.Context, c *Conn) error {
+		var seed uint64
+		if _, err := fmt.Sscan(c.Request().URL.Query().Get("seed"), &seed); err != nil {
+			return err
+		}
+		rnd := rand.New(rand.NewPCG(seed, seed))
+		results <- func() error {
+			for want := 0; want < total; {
+				rctx, cancel := ctx, context.CancelFunc(func() {})
+				switch n := rnd.IntN(100); {
+				case n < 1:
+					rctx, cancel = context.WithTimeout(ctx, time.Microsecond)
+				case n < 6:
+					rctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+				}
+				var m seqMessage
+				err := c.Receive(rctx, &m)
+				cancel()
+				if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+					continue // gave up before a frame came: the frame comes next
+				}
+				if err != nil {
+					return fmt.Errorf("seed %d, frame %d: %w", seed, want, err)
+				}
+				if m.Seq != want {
+					return fmt.Errorf("seed %d: got frame %d, want %d", seed, m.Seq, want)
+				}
+				want++
+				switch n := rnd.IntN(100); {
+				case n < 2:
+					time.Sleep(readerGrace + time.Duration(rnd.IntN(10))*time.Millisecond)
+				case n < 10:
+					if err := c.Send(ctx, m); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}()
+		return nil
+	}, WithHeartbeat(5*time.Millisecond, time.Second))
+	// The clients stay open until every handler reported.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := range conns {
+		wg.Go(func() {
+			c := ts.dial(t, fmt.Sprintf("/stream?seed=%d", 1000+i), nil)
+			go func() { // read answers and pings, so the heartbeat is answered
+				for {
+					if _, _, err := c.Read(ctx); err != nil {
+						return
+					}
+				}
+			}()
+			for seq := range total {
+				if err := c.Write(ctx, websocket.MessageText, fmt.Appendf(nil, `{"seq":%d}`, seq)); err != nil {
+					t.Errorf("connection %d: write %d: %v", i, seq, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for range conns {
+		select {
+		case err := <-results:
+			if err != nil {
+				t.Error(err)
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatal("a handler did not get every frame")
+		}
+	}
 }
