@@ -100,6 +100,7 @@ type Conn struct {
 	rloop    bool        // the reader goroutine runs
 	rinline  bool        // the handler reads inside Receive
 	rwaiting bool        // a Receive waits on in
+	rwaitSeq uint64      // counts the Receive calls that waited on in
 	rwait    bool        // and it has the handler's context: the reader goroutine may hand over
 	rpending bool        // the reader goroutine is handing over: its last frame is (or goes) in in
 	rstop    bool        // the handler returned: no reader goroutine starts any more
@@ -367,6 +368,7 @@ func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
 		c.startReader() // a context of its own: the reader goroutine reads meanwhile
 	}
 	c.rwaiting, c.rwait = true, own
+	c.rwaitSeq++
 	c.rmu.Unlock()
 	b, err := c.awaitFrame(ctx)
 	c.rmu.Lock()
@@ -1011,6 +1013,7 @@ func (c *Conn) readLoop() {
 		}
 		c.rmu.Lock()
 		handover := c.rwait && !c.rstop
+		to := c.rwaitSeq // the Receive it is handed to
 		if handover {
 			c.rloop = false
 			c.rpending = true
@@ -1020,7 +1023,7 @@ func (c *Conn) readLoop() {
 		select {
 		case c.in <- b:
 			c.parked.Store(false)
-			if handover && c.handedOver() {
+			if handover && c.handedOver(to) {
 				return
 			}
 		case <-c.life.Done():
@@ -1032,14 +1035,16 @@ func (c *Conn) readLoop() {
 }
 
 // handedOver ends a hand-over once its frame was taken: the reader
-// goroutine stops and the handler reads next, unless a Receive already
-// waits for the reader goroutine's next frame (it came while the hand-over
-// was pending): then the reader goroutine goes on.
-func (c *Conn) handedOver() bool {
+// goroutine stops and the handler reads next, unless a later Receive than
+// the one it was handed to (to) already waits for the reader goroutine's
+// next frame (it came while the hand-over was pending): then the reader
+// goroutine goes on. (The Receive that took the frame may not have
+// noted yet that it no longer waits.)
+func (c *Conn) handedOver(to uint64) bool {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	c.rpending = false
-	if c.rwaiting && !c.rstop {
+	if c.rwaiting && c.rwaitSeq != to && !c.rstop {
 		c.rloop = true
 		return false
 	}

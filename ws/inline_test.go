@@ -350,3 +350,42 @@ func TestReadingTurnsUnderRandomSchedules(t *testing.T) {
 		}
 	}
 }
+
+// TestAnExchangingHandlerReadsItself: once the reader goroutine handed a
+// frame to a Receive with the handler's context, the handler reads the
+// socket itself: the reader goroutine has stopped, so an idle connection
+// keeps one goroutine.
+func TestAnExchangingHandlerReadsItself(t *testing.T) {
+	loops := make(chan bool, 8)
+	ts := startServer(t, func(ctx context.Context, c *Conn) error {
+		for range 4 {
+			var v json.RawMessage
+			if err := c.Receive(ctx, &v); err != nil {
+				return err
+			}
+			c.rmu.Lock()
+			loops <- c.rloop
+			c.rmu.Unlock()
+			if err := c.Send(ctx, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	c := ts.dial(t, "/stream", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for i := range 4 {
+		write(t, c, websocket.MessageText, fmt.Appendf(nil, `{"n":%d}`, i))
+		if loop := <-loops; loop && i > 0 {
+			t.Errorf("frame %d: the reader goroutine still reads after the hand-over", i)
+		}
+		if _, _, err := c.Read(ctx); err != nil {
+			t.Fatalf("echo %d: %v", i, err)
+		}
+	}
+	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
+		t.Errorf("close = %d, want 1000", ce.Code)
+	}
+	ts.handlerResult(t)
+}
