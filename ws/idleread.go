@@ -23,6 +23,12 @@ type idleReader struct {
 	raw   syscall.RawConn
 	chunk *[]byte // unread bytes are (*chunk)[off:]; nil when there are none
 	off   int
+
+	// read is readOnce as a func value, made once: a closure per fill
+	// would cost allocations per frame. n and err are its results.
+	read func(fd uintptr) bool
+	n    int
+	err  error
 }
 
 // readChunk is the size of one read from the socket, as net/http's buffer.
@@ -47,6 +53,7 @@ func newIdleReader(nc net.Conn, pending []byte) (r *idleReader, ok bool) {
 		return nil, false
 	}
 	r = &idleReader{Conn: nc, raw: raw}
+	r.read = r.readOnce
 	if len(pending) > 0 {
 		b := make([]byte, len(pending))
 		copy(b, pending)
@@ -78,38 +85,45 @@ func (r *idleReader) Read(p []byte) (int, error) {
 // fill waits until the socket is readable and reads what it has into a
 // pooled chunk.
 func (r *idleReader) fill() error {
-	var n int
-	var rerr error
-	err := r.raw.Read(func(fd uintptr) bool {
-		b := readChunks.Get().(*[]byte)
-		*b = (*b)[:readChunk]
-		for {
-			n, rerr = syscall.Read(int(fd), *b)
-			if rerr != syscall.EINTR {
-				break
-			}
-		}
-		if rerr == syscall.EAGAIN {
-			readChunks.Put(b)
-			return false // nothing yet: wait for the socket, without a buffer
-		}
-		if n > 0 {
-			*b = (*b)[:n]
-			r.chunk, r.off = b, 0
-		} else {
-			readChunks.Put(b)
-		}
-		return true
-	})
-	switch {
-	case err != nil:
+	r.n, r.err = 0, nil
+	if err := r.raw.Read(r.read); err != nil {
 		return err
-	case rerr != nil:
-		return &net.OpError{Op: "read", Net: r.LocalAddr().Network(), Source: r.LocalAddr(), Addr: r.RemoteAddr(), Err: rerr}
-	case n == 0:
+	}
+	switch {
+	case r.err != nil:
+		return &net.OpError{Op: "read", Net: r.LocalAddr().Network(), Source: r.LocalAddr(), Addr: r.RemoteAddr(), Err: r.err}
+	case r.n == 0:
 		return io.EOF
 	}
 	return nil
+}
+
+// readOnce reads from the socket into a pooled chunk, reporting false
+// (wait for the socket, holding no buffer) when it has nothing yet.
+func (r *idleReader) readOnce(fd uintptr) bool {
+	b := readChunks.Get().(*[]byte)
+	*b = (*b)[:readChunk]
+	var n int
+	var err error
+	for {
+		n, err = syscall.Read(int(fd), *b)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err == syscall.EAGAIN {
+		readChunks.Put(b)
+		return false
+	}
+	if n > 0 {
+		*b = (*b)[:n]
+		r.chunk, r.off = b, 0
+	} else {
+		readChunks.Put(b)
+		n = 0
+	}
+	r.n, r.err = n, err
+	return true
 }
 
 // release returns the drained chunk to the pool (not the one that held
