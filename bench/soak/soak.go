@@ -167,6 +167,9 @@ func Run(ctx context.Context, cfg Config, t load.Target, debugURL string, progre
 	if t.PID == 0 {
 		return nil, errors.New("soak: the server must run in its own process (Target.PID)")
 	}
+	if cfg.Interval <= 0 || cfg.Duration <= 0 {
+		return nil, fmt.Errorf("soak: duration (%s) and interval (%s) must be positive", cfg.Duration, cfg.Interval)
+	}
 	if progress == nil {
 		progress = io.Discard
 	}
@@ -190,27 +193,34 @@ func Run(ctx context.Context, cfg Config, t load.Target, debugURL string, progre
 	}
 	r.start(trafficCtx)
 
+	// One sample every Interval and one at the end of Duration (not two
+	// when the end falls on an interval: a ticker and an end timer firing
+	// together gave an extra sample).
 	trafficStart := time.Now()
-	end := time.NewTimer(cfg.Duration)
-	defer end.Stop()
-	tick := time.NewTicker(cfg.Interval)
-	defer tick.Stop()
-	for running := true; running; {
-		select {
-		case <-tick.C:
-		case <-end.C:
-			running = false
-		case <-ctx.Done():
-			running = false
+	for i := 1; ; i++ {
+		at := time.Duration(i) * cfg.Interval
+		last := at >= cfg.Duration
+		if last {
+			at = cfg.Duration
 		}
+		wait := time.NewTimer(time.Until(trafficStart.Add(at)))
+		select {
+		case <-wait.C:
+		case <-ctx.Done():
+			last = true
+		}
+		wait.Stop()
 		smp, err := s.sample(ctx, time.Since(trafficStart))
 		if err != nil {
 			r.w.fail(fmt.Errorf("sample: %w", err))
-			continue
+		} else {
+			r.fill(&smp)
+			res.Samples = append(res.Samples, smp)
+			fmt.Fprintln(progress, smp.line(cfg.Interval))
 		}
-		r.fill(&smp)
-		res.Samples = append(res.Samples, smp)
-		fmt.Fprintln(progress, smp.line(cfg.Interval))
+		if last {
+			break
+		}
 	}
 	stopTraffic()
 	r.wait()
