@@ -26,7 +26,9 @@
 // until the handler waits in Receive with its own context; from then on the
 // handler reads the socket itself, and an idle connection costs one
 // goroutine, not two. When the handler stays away from Receive for 20 ms,
-// the reader goroutine takes over again.
+// the reader goroutine takes over again. On unix an idle connection holds
+// no read buffer either: bytes are read into a pooled 4 KB chunk only once
+// the socket is readable, and the chunk goes back to the pool when drained.
 // Conn.Send, used by a stream's single producer, waits for room when the
 // queue is full, so a handler streaming thousands of events is paced by
 // the client instead of disconnected; it gives up when its ctx ends, and
