@@ -12,6 +12,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	"golang.org/x/sync/errgroup"
+
+	"duplex.dev/bench/wire"
 )
 
 // Measurement is one scenario against one server in one round.
@@ -130,11 +132,11 @@ func echoConn(ctx context.Context, c *websocket.Conn, n, size, window int) ([]ti
 	go func() {
 		read <- func() error {
 			for i := range n {
-				m, err := readMessage(c)
+				m, err := wire.ReadMessage(c)
 				if err != nil {
 					return fmt.Errorf("echo %d of %d: %w", i+1, n, err)
 				}
-				seq, d, err := parseStamp(m)
+				seq, d, err := wire.ParseStamp(m)
 				if err != nil {
 					return fmt.Errorf("echo %d of %d: %w", i+1, n, err)
 				}
@@ -163,7 +165,7 @@ func echoConn(ctx context.Context, c *websocket.Conn, n, size, window int) ([]ti
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			frame = messageFrame(frame[:0], i, size)
+			frame = wire.MessageFrame(frame[:0], i, size)
 			if err := c.WriteMessage(websocket.TextMessage, frame); err != nil {
 				return fmt.Errorf("send %d of %d: %w", i+1, n, err)
 			}
@@ -180,10 +182,10 @@ func echoConn(ctx context.Context, c *websocket.Conn, n, size, window int) ([]ti
 	if err := <-read; err != nil {
 		return lat, err
 	}
-	if err := closeSend(c); err != nil {
+	if err := wire.CloseSend(c); err != nil {
 		return lat, err
 	}
-	return lat, expectClose(c)
+	return lat, wire.ExpectClose(c)
 }
 
 // serverStream: StreamConns connections each receive StreamMessages events from
@@ -203,7 +205,7 @@ func serverStream(ctx context.Context, cfg Config, t Target, _ int) (Measurement
 			d := make([]time.Duration, 0, n)
 			defer func() { lat.add(d) }()
 			for i := range n {
-				ev, err := readEvent(c)
+				ev, err := wire.ReadEvent(c)
 				if err != nil {
 					return fmt.Errorf("event %d of %d: %w", i+1, n, err)
 				}
@@ -213,7 +215,7 @@ func serverStream(ctx context.Context, cfg Config, t Target, _ int) (Measurement
 				}
 				d = append(d, time.Since(ts))
 			}
-			return expectClose(c)
+			return wire.ExpectClose(c)
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -249,13 +251,13 @@ func clientStream(ctx context.Context, cfg Config, t Target, _ int) (Measurement
 			}
 			var frame []byte
 			for i := range n {
-				frame = messageFrame(frame[:0], i, cfg.EchoSize)
+				frame = wire.MessageFrame(frame[:0], i, cfg.EchoSize)
 				if err := c.WriteMessage(websocket.TextMessage, frame); err != nil {
 					return fmt.Errorf("send %d of %d: %w", i+1, n, err)
 				}
 			}
 			sent := time.Now()
-			if err := closeSend(c); err != nil {
+			if err := wire.CloseSend(c); err != nil {
 				return err
 			}
 			_, data, err := c.ReadMessage()
@@ -315,7 +317,7 @@ func broadcast(ctx context.Context, cfg Config, t Target, round int) (Measuremen
 			if jctx.Err() != nil {
 				return jctx.Err()
 			}
-			ev, err := readEvent(c)
+			ev, err := wire.ReadEvent(c)
 			if err != nil {
 				return fmt.Errorf("join: %w", err)
 			}
@@ -343,12 +345,12 @@ func broadcast(ctx context.Context, cfg Config, t Target, round int) (Measuremen
 			d := make([]time.Duration, 0, n)
 			defer func() { lat.add(d) }()
 			for i := range n {
-				ev, err := readEvent(c)
+				ev, err := wire.ReadEvent(c)
 				if err != nil {
 					abort()
 					return fmt.Errorf("broadcast %d of %d: %w", i+1, n, err)
 				}
-				seq, l, err := parseStamp(ev.Message)
+				seq, l, err := wire.ParseStamp(ev.Message)
 				if err == nil && (seq != i || ev.Action != "message") {
 					err = fmt.Errorf("broadcast %d of %d: got %d (%s): %w", i+1, n, seq, ev.Action, errLost)
 				}
@@ -371,7 +373,7 @@ func broadcast(ctx context.Context, cfg Config, t Target, round int) (Measuremen
 	g.Go(func() error {
 		var msg []byte
 		for i := range n {
-			msg = stamp(msg[:0], i, cfg.EchoSize)
+			msg = wire.Stamp(msg[:0], i, cfg.EchoSize)
 			got, err := publish(gctx, hc, t, room, string(msg))
 			if err == nil && got != k {
 				err = fmt.Errorf("publish %d of %d reached %d members, want %d: %w", i+1, n, got, k, errLost)
@@ -456,10 +458,10 @@ func idle(ctx context.Context, cfg Config, t Target, _ int) (m Measurement, err 
 				return err
 			}
 			conns[i], releases[i] = c, release
-			if err := c.WriteMessage(websocket.TextMessage, messageFrame(nil, 0, cfg.EchoSize)); err != nil {
+			if err := c.WriteMessage(websocket.TextMessage, wire.MessageFrame(nil, 0, cfg.EchoSize)); err != nil {
 				return fmt.Errorf("idle: send: %w", err)
 			}
-			if _, err := readMessage(c); err != nil {
+			if _, err := wire.ReadMessage(c); err != nil {
 				return fmt.Errorf("idle: echo: %w", err)
 			}
 			lat.add([]time.Duration{time.Since(begin)})
@@ -482,10 +484,10 @@ func idle(ctx context.Context, cfg Config, t Target, _ int) (m Measurement, err 
 	closing.SetLimit(cfg.DialParallel)
 	for _, c := range conns {
 		closing.Go(func() error {
-			if err := closeSend(c); err != nil {
+			if err := wire.CloseSend(c); err != nil {
 				return err
 			}
-			return expectClose(c)
+			return wire.ExpectClose(c)
 		})
 	}
 	if err := closing.Wait(); err != nil {
@@ -535,18 +537,18 @@ func churnOnce(ctx context.Context, cfg Config, t Target, i int) error {
 		return err
 	}
 	defer release()
-	if err := c.WriteMessage(websocket.TextMessage, messageFrame(nil, i, cfg.EchoSize)); err != nil {
+	if err := c.WriteMessage(websocket.TextMessage, wire.MessageFrame(nil, i, cfg.EchoSize)); err != nil {
 		return fmt.Errorf("send: %w", err)
 	}
-	m, err := readMessage(c)
+	m, err := wire.ReadMessage(c)
 	if err != nil {
 		return fmt.Errorf("echo: %w", err)
 	}
-	if seq, _, err := parseStamp(m); err != nil || seq != i {
+	if seq, _, err := wire.ParseStamp(m); err != nil || seq != i {
 		return fmt.Errorf("echo: got %.40q: %w", m, errLost)
 	}
-	if err := closeSend(c); err != nil {
+	if err := wire.CloseSend(c); err != nil {
 		return err
 	}
-	return expectClose(c)
+	return wire.ExpectClose(c)
 }

@@ -19,6 +19,8 @@ import (
 
 	"duplex.dev/bench/load"
 	"duplex.dev/bench/server"
+
+	"duplex.dev/bench/wire"
 )
 
 // Config sets the size and mix of a soak run. DefaultConfig is the documented
@@ -396,7 +398,7 @@ func (r *runner) open(ctx context.Context) error {
 	for i := range r.roomConns {
 		r.roomOf[i] = i % max(1, r.cfg.Rooms)
 		dialInto(r.roomConns, i, "/rooms/"+roomName(r.roomOf[i]), func(c *websocket.Conn) error {
-			ev, err := readEvent(c)
+			ev, err := wire.ReadEvent(c)
 			if err == nil && ev.Action != "join" {
 				err = fmt.Errorf("join: first event %+v, want action join", ev)
 			}
@@ -520,7 +522,7 @@ func (r *runner) memberLoop(ctx context.Context, c *websocket.Conn) {
 	defer stop()
 	defer r.drop(c)
 	for {
-		ev, err := readEvent(c)
+		ev, err := wire.ReadEvent(c)
 		if err != nil {
 			if !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
 				r.fail(ctx, fmt.Errorf("room member: %w", err))
@@ -530,7 +532,7 @@ func (r *runner) memberLoop(ctx context.Context, c *websocket.Conn) {
 		if ev.Action != "message" {
 			continue
 		}
-		_, d, err := parseStamp(ev.Message)
+		_, d, err := wire.ParseStamp(ev.Message)
 		if err != nil {
 			r.fail(ctx, fmt.Errorf("room member: %w", err))
 			continue
@@ -546,7 +548,7 @@ func (r *runner) publishLoop(ctx context.Context, room, members int) {
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	for seq := 0; pause(ctx, r.cfg.PublishEvery); seq++ {
-		body, _ := json.Marshal(map[string]string{"message": string(stamp(nil, seq, 64))})
+		body, _ := json.Marshal(map[string]string{"message": string(wire.Stamp(nil, seq, 64))})
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.t.URL+"/rooms/"+roomName(room), strings.NewReader(string(body)))
 		if err != nil {
 			r.fail(ctx, err)
@@ -591,7 +593,7 @@ func (r *runner) streamOnce(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
 	for i := range n {
-		ev, err := readEvent(c)
+		ev, err := wire.ReadEvent(c)
 		if err != nil {
 			return fmt.Errorf("event %d of %d: %w", i+1, n, err)
 		}
@@ -601,7 +603,7 @@ func (r *runner) streamOnce(ctx context.Context) error {
 		}
 		r.w.record(kindStream, time.Since(ts), 1)
 	}
-	return expectClose(c)
+	return wire.ExpectClose(c)
 }
 
 // churnLoop connects, echoes one message, ends the stream, waits for the
@@ -631,7 +633,7 @@ func (r *runner) churnOnce(ctx context.Context, seq int) error {
 	if err := c.WriteMessage(websocket.TextMessage, []byte("null")); err != nil {
 		return fmt.Errorf("send null: %w", err)
 	}
-	return expectClose(c)
+	return wire.ExpectClose(c)
 }
 
 // percentile returns the p-th percentile (0–100) of d, sorting d in place.
