@@ -15,40 +15,23 @@ import (
 	"duplex.dev/codegen"
 	"duplex.dev/codegen/internal/gentest"
 	"duplex.dev/codegen/openapi"
-	"duplex.dev/eval"
 	_ "duplex.dev/examples/chat/design"
-	"duplex.dev/expr"
 )
 
-// chat holds the documents of the chat example's design, generated in
-// TestMain before other tests reset the DSL engine for designs of their own.
-var chat struct {
-	files []*codegen.File
-	err   error
-}
+// chat holds the documents of the chat example's design.
+var chat *gentest.Generated
 
 func TestMain(m *testing.M) {
-	if chat.err = eval.RunDSL(); chat.err == nil {
-		chat.files, chat.err = openapi.Files("example.com/chat/gen", expr.Root)
-	}
+	chat = gentest.Generate(openapi.Files, "example.com/chat/gen")
 	goleak.VerifyTestMain(m)
 }
 
-// chatFiles returns the documents of the chat example's design.
-func chatFiles(t *testing.T) []*codegen.File {
-	t.Helper()
-	if chat.err != nil {
-		t.Fatalf("chat design: %v", chat.err)
-	}
-	return chat.files
-}
-
 func TestChatDocumentsMatchGolden(t *testing.T) {
-	gentest.Golden(t, filepath.Join("testdata", "chat"), chatFiles(t))
+	gentest.Golden(t, filepath.Join("testdata", "chat"), chat.Files(t))
 }
 
 func TestChatOpenAPIJSONAndYAMLAgree(t *testing.T) {
-	files := chatFiles(t)
+	files := chat.Files(t)
 	var fromJSON any
 	if err := json.Unmarshal(file(t, files, "gen/http/openapi3.json"), &fromJSON); err != nil {
 		t.Fatalf("openapi3.json is not JSON: %v", err)
@@ -119,7 +102,7 @@ func node(t *testing.T, dir, script string, args ...string) (string, error) {
 func TestChatDocumentsPassNPMValidators(t *testing.T) {
 	dir := npmDir(t)
 	tmp := t.TempDir()
-	for _, f := range chatFiles(t) {
+	for _, f := range chat.Files(t) {
 		p := filepath.Join(tmp, filepath.FromSlash(f.Path))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)

@@ -8,46 +8,28 @@ import (
 
 	"go.uber.org/goleak"
 
-	"duplex.dev/codegen"
 	"duplex.dev/codegen/internal/gentest"
 	"duplex.dev/codegen/tsgen"
 	"duplex.dev/codegen/tsgen/internal/nodetest"
-	"duplex.dev/eval"
 	_ "duplex.dev/examples/chat/design"
-	"duplex.dev/expr"
 )
 
-// chat holds the client of the chat example's design, generated in
-// TestMain before other tests reset the DSL engine for designs of their own.
-var chat struct {
-	files []*codegen.File
-	err   error
-}
+// chat holds the client of the chat example's design.
+var chat *gentest.Generated
 
 func TestMain(m *testing.M) {
-	if chat.err = eval.RunDSL(); chat.err == nil {
-		chat.files, chat.err = tsgen.Files("example.com/chat/gen", expr.Root)
-	}
+	chat = gentest.Generate(tsgen.Files, "example.com/chat/gen")
 	goleak.VerifyTestMain(m)
 }
 
-// chatFiles returns the TypeScript client of the chat example's design.
-func chatFiles(t *testing.T) []*codegen.File {
-	t.Helper()
-	if chat.err != nil {
-		t.Fatalf("chat design: %v", chat.err)
-	}
-	return chat.files
-}
-
 func TestChatClientMatchesGolden(t *testing.T) {
-	gentest.Golden(t, filepath.Join("testdata", "chat"), chatFiles(t))
+	gentest.Golden(t, filepath.Join("testdata", "chat"), chat.Files(t))
 }
 
 func TestChatClientTypeChecksStrict(t *testing.T) {
 	npm := nodetest.NPMDir(t)
 	dir := t.TempDir()
-	nodetest.WriteFiles(t, dir, chatFiles(t))
+	nodetest.WriteFiles(t, dir, chat.Files(t))
 	ts, _ := filepath.Glob(filepath.Join(dir, "gen", "ts", "*.ts"))
 	if len(ts) < 2 {
 		t.Fatalf("expected duplex.ts and chat.ts, got %v", ts)
@@ -61,7 +43,7 @@ func TestChatClientTypeChecksStrict(t *testing.T) {
 func TestTypeCheckCatchesMisuse(t *testing.T) {
 	npm := nodetest.NPMDir(t)
 	dir := t.TempDir()
-	nodetest.WriteFiles(t, dir, chatFiles(t))
+	nodetest.WriteFiles(t, dir, chat.Files(t))
 	// A payload without its required room must not compile: the check above
 	// would be worthless if the generated types accepted anything.
 	misuse := "import { Client } from './gen/ts/chat.js';\nnew Client('http://x').join({ token: 't' });\n"
@@ -81,7 +63,7 @@ func TestTypeCheckCatchesMisuse(t *testing.T) {
 // three streaming patterns, validation errors caught before sending, an
 // error before the upgrade, a reconnection and a re-subscription).
 func TestTypeScriptClientUnderNode(t *testing.T) {
-	dir := nodetest.Compile(t, chatFiles(t),
+	dir := nodetest.Compile(t, chat.Files(t),
 		filepath.Join("testdata", "node", "runtime.test.ts"),
 		filepath.Join("testdata", "node", "chat.test.ts"))
 	t.Run("runtime without a server", func(t *testing.T) {

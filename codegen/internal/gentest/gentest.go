@@ -183,3 +183,31 @@ func Design(t testing.TB, design func()) *expr.RootExpr {
 	}
 	return expr.Root
 }
+
+// Generated is what a generator wrote for the design the test binary
+// imports (the chat example's), made once in TestMain, before other tests
+// reset the model for designs of their own.
+type Generated struct {
+	files []*codegen.File
+	err   error
+}
+
+// Generate runs the DSL of the imported design and gen on the model, for
+// genPkg; call it in TestMain.
+func Generate(gen func(genPkg string, root *expr.RootExpr) ([]*codegen.File, error), genPkg string) *Generated {
+	g := &Generated{}
+	if g.err = eval.RunDSL(); g.err == nil {
+		g.files, g.err = gen(genPkg, expr.Root)
+	}
+	return g
+}
+
+// Files returns the generated files, failing t when the design or the
+// generator failed.
+func (g *Generated) Files(t testing.TB) []*codegen.File {
+	t.Helper()
+	if g.err != nil {
+		t.Fatalf("imported design: %v", g.err)
+	}
+	return g.files
+}
