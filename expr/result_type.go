@@ -34,6 +34,25 @@ func (r *ResultTypeExpr) View(name string) *ViewExpr {
 // in which case a result stream offers SetView.
 func (r *ResultTypeExpr) HasMultipleViews() bool { return r != nil && len(r.Views) > 1 }
 
+// RenderedByEveryView returns, for a result type with several views, a
+// filter keeping only the attribute names every view renders (a document
+// or client then requires an attribute only if a message in any view has
+// it); it returns nil for any other type: every attribute counts.
+func RenderedByEveryView(ut UserType) func(name string) bool {
+	rt, ok := ut.(*ResultTypeExpr)
+	if !ok || !rt.HasMultipleViews() {
+		return nil
+	}
+	return func(name string) bool {
+		for _, v := range rt.Views {
+			if o := AsObject(v.Type); o != nil && o.Attribute(name) == nil {
+				return false
+			}
+		}
+		return true
+	}
+}
+
 // ViewExpr is a view of a result type: the subset of its attributes to
 // render.
 type ViewExpr struct {

@@ -67,7 +67,7 @@ func (s *schemas) schema(att *expr.AttributeExpr) *object {
 			s.byType[ut] = name
 			s.owner[name] = ut
 			s.defs.set(name, obj()) // reserve the position: types may be recursive
-			s.defs.set(name, s.inline(ut.Attribute(), viewRequired(ut)))
+			s.defs.set(name, s.inline(ut.Attribute(), expr.RenderedByEveryView(ut)))
 		}
 		return ref(name)
 	}
@@ -75,7 +75,7 @@ func (s *schemas) schema(att *expr.AttributeExpr) *object {
 }
 
 // inline returns the schema of att without naming it. keepRequired, when
-// not nil, restricts the required list (see viewRequired).
+// not nil, restricts the required list (see expr.RenderedByEveryView).
 func (s *schemas) inline(att *expr.AttributeExpr, keepRequired func(string) bool) *object {
 	sc := obj()
 	switch t := att.Type.(type) {
@@ -119,24 +119,6 @@ func (s *schemas) inline(att *expr.AttributeExpr, keepRequired func(string) bool
 	}
 	sc.set("examples", examples)
 	return sc
-}
-
-// viewRequired returns, for a result type with several views, a filter
-// keeping only the required attributes every view renders: a message sent
-// in any view then validates against the type's schema.
-func viewRequired(ut expr.UserType) func(string) bool {
-	rt, ok := ut.(*expr.ResultTypeExpr)
-	if !ok || len(rt.Views) < 2 {
-		return nil
-	}
-	return func(name string) bool {
-		for _, v := range rt.Views {
-			if o := expr.AsObject(v.Type); o != nil && o.Attribute(name) == nil {
-				return false
-			}
-		}
-		return true
-	}
 }
 
 func primitive(sc *object, p expr.Primitive) {

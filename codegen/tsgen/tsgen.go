@@ -197,7 +197,7 @@ func required(att *expr.AttributeExpr, keep func(string) bool) []string {
 // inline type.
 func (b *builder) typeRef(att *expr.AttributeExpr) string {
 	if ut, ok := att.Type.(expr.UserType); ok && !expr.IsEmpty(att.Type) {
-		return b.declare(ut, codegen.GoTypeName(ut), ut.Attribute(), viewRequired(ut))
+		return b.declare(ut, codegen.GoTypeName(ut), ut.Attribute(), expr.RenderedByEveryView(ut))
 	}
 	return b.inlineType(att)
 }
@@ -249,21 +249,4 @@ func (b *builder) inlineType(att *expr.AttributeExpr) string {
 		return b.typeRef(att)
 	}
 	return "unknown"
-}
-
-// viewRequired returns, for a result type with several views, a filter
-// keeping only the required attributes every view renders.
-func viewRequired(ut expr.UserType) func(string) bool {
-	rt, ok := ut.(*expr.ResultTypeExpr)
-	if !ok || len(rt.Views) < 2 {
-		return nil
-	}
-	return func(name string) bool {
-		for _, v := range rt.Views {
-			if o := expr.AsObject(v.Type); o != nil && o.Attribute(name) == nil {
-				return false
-			}
-		}
-		return true
-	}
 }
