@@ -33,7 +33,7 @@ func AsyncAPI(root *expr.RootExpr) *Document {
 	}
 	schemes := obj()
 	for _, c := range creds.list {
-		schemes.set(c.key, asyncAPIScheme(c))
+		schemes.set(c.key, c.schemeObject("availableScopes", "httpApiKey"))
 	}
 	return &Document{obj(
 		"asyncapi", "3.0.0",
@@ -243,16 +243,4 @@ func bindingSchema(m *expr.MappedAttributeExpr, sch *schemas, keep func(name, el
 		return nil
 	}
 	return obj("type", "object", "properties", props, "required", req)
-}
-
-func asyncAPIScheme(c *credential) *object {
-	switch {
-	case c.scheme.Kind == expr.BasicAuthKind:
-		return obj("type", "http", "scheme", "basic", "description", c.description())
-	case c.scheme.Kind == expr.JWTKind && c.bearer():
-		return obj("type", "http", "scheme", "bearer", "bearerFormat", "JWT", "description", c.description())
-	case c.scheme.Kind == expr.OAuth2Kind && c.bearer():
-		return obj("type", "oauth2", "description", c.description(), "flows", c.flows("availableScopes"))
-	}
-	return obj("type", "httpApiKey", "in", c.in, "name", c.name, "description", c.description())
 }

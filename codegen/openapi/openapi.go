@@ -104,7 +104,7 @@ func (b *openAPIBuilder) build() *object {
 	components.set("schemas", nonEmpty(b.schemas.defs))
 	schemes := obj()
 	for _, c := range b.creds.list {
-		schemes.set(c.key, openAPIScheme(c))
+		schemes.set(c.key, c.schemeObject("scopes", "apiKey"))
 	}
 	components.set("securitySchemes", nonEmpty(schemes))
 	return obj(
@@ -391,16 +391,4 @@ func (b *openAPIBuilder) errorResponses(e *expr.HTTPEndpointExpr, responses *obj
 		o.set("headers", obj("goa-error", obj("description", "Name of the design error.", "schema", obj("type", "string"))))
 		responses.set(key, o)
 	}
-}
-
-func openAPIScheme(c *credential) *object {
-	switch {
-	case c.scheme.Kind == expr.BasicAuthKind:
-		return obj("type", "http", "scheme", "basic", "description", c.description())
-	case c.scheme.Kind == expr.JWTKind && c.bearer():
-		return obj("type", "http", "scheme", "bearer", "bearerFormat", "JWT", "description", c.description())
-	case c.scheme.Kind == expr.OAuth2Kind && c.bearer():
-		return obj("type", "oauth2", "description", c.description(), "flows", c.flows("scopes"))
-	}
-	return obj("type", "apiKey", "in", c.in, "name", c.name, "description", c.description())
 }

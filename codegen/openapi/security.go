@@ -180,3 +180,18 @@ func scopeList(e *expr.HTTPEndpointExpr, sc *expr.SchemeExpr) []any {
 	}
 	return out
 }
+
+// schemeObject is c's security scheme object: OpenAPI and AsyncAPI write the
+// same one, except the key of an OAuth2 flow's scopes (scopesKey) and the
+// type of an API key (apiKeyType).
+func (c *credential) schemeObject(scopesKey, apiKeyType string) *object {
+	switch {
+	case c.scheme.Kind == expr.BasicAuthKind:
+		return obj("type", "http", "scheme", "basic", "description", c.description())
+	case c.scheme.Kind == expr.JWTKind && c.bearer():
+		return obj("type", "http", "scheme", "bearer", "bearerFormat", "JWT", "description", c.description())
+	case c.scheme.Kind == expr.OAuth2Kind && c.bearer():
+		return obj("type", "oauth2", "description", c.description(), "flows", c.flows(scopesKey))
+	}
+	return obj("type", apiKeyType, "in", c.in, "name", c.name, "description", c.description())
+}
