@@ -95,6 +95,20 @@ func (p *peer) waitCh() chan struct{} {
 	return p.changed
 }
 
+// wait lets go of p.mu until the next change or the end of ctx (then it
+// returns ctx's error), and holds it again when it returns; p.mu is held.
+func (p *peer) wait(ctx context.Context) error {
+	ch := p.waitCh()
+	p.mu.Unlock()
+	defer p.mu.Lock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // fail ends the peer with err (the first error wins) and wakes everyone.
 func (p *peer) fail(err error) {
 	p.mu.Lock()
@@ -147,14 +161,8 @@ func (p *peer) sendPolicy(ctx context.Context, data []byte, end *endBody, failFu
 			p.failLocked(fmt.Errorf("%w (%d messages, %d bytes unacknowledged)", errOverflow, len(p.out), p.outBytes))
 			return p.err
 		}
-		ch := p.waitCh()
-		p.mu.Unlock()
-		select {
-		case <-ch:
-			p.mu.Lock()
-		case <-ctx.Done():
-			p.mu.Lock()
-			return fmt.Errorf("resume: waiting for acknowledgements: %w", ctx.Err())
+		if err := p.wait(ctx); err != nil {
+			return fmt.Errorf("resume: waiting for acknowledgements: %w", err)
 		}
 	}
 	p.seq++
@@ -248,14 +256,8 @@ func (p *peer) receive(ctx context.Context) ([]byte, error) {
 		if p.err != nil {
 			return nil, p.err
 		}
-		ch := p.waitCh()
-		p.mu.Unlock()
-		select {
-		case <-ch:
-			p.mu.Lock()
-		case <-ctx.Done():
-			p.mu.Lock()
-			return nil, ctx.Err()
+		if err := p.wait(ctx); err != nil {
+			return nil, err
 		}
 	}
 	m := p.inbox[0]
