@@ -3,11 +3,13 @@ package load
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,6 +48,24 @@ type Process struct {
 	done    chan error
 	stop    sync.Once
 	stopErr error
+}
+
+// BuildServer builds cmd/benchserver into a temporary directory and
+// returns the binary's path and a cleanup that removes it; the go command's
+// output goes to stderr. It must run inside the bench module.
+func BuildServer(ctx context.Context, stderr io.Writer) (bin string, cleanup func(), err error) {
+	dir, err := os.MkdirTemp("", "duplex-benchserver-")
+	if err != nil {
+		return "", nil, err
+	}
+	bin = filepath.Join(dir, "benchserver")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "duplex.dev/bench/cmd/benchserver")
+	build.Stdout, build.Stderr = stderr, stderr
+	if err := build.Run(); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, fmt.Errorf("build benchserver (run this command inside the bench module): %w", err)
+	}
+	return bin, func() { os.RemoveAll(dir) }, nil
 }
 
 // StartServer starts the command newCmd returns (a benchserver, or any

@@ -73,17 +73,12 @@ func run() error {
 
 	bin := *serverBin
 	if bin == "" {
-		dir, err := os.MkdirTemp("", "duplex-bench-")
+		built, cleanup, err := load.BuildServer(ctx, os.Stderr)
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
-		bin = filepath.Join(dir, "benchserver")
-		build := exec.CommandContext(ctx, "go", "build", "-o", bin, "duplex.dev/bench/cmd/benchserver")
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			return fmt.Errorf("build benchserver (run this command inside the bench module): %w", err)
-		}
+		defer cleanup()
+		bin = built
 	}
 	if *profiles != "" {
 		if err := os.MkdirAll(*profiles, 0o755); err != nil {

@@ -47,17 +47,12 @@ func run() error {
 	defer stop()
 	bin := *serverBin
 	if bin == "" {
-		dir, err := os.MkdirTemp("", "duplex-soak-")
+		built, cleanup, err := load.BuildServer(ctx, os.Stderr)
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
-		bin = filepath.Join(dir, "benchserver")
-		build := exec.CommandContext(ctx, "go", "build", "-o", bin, "duplex.dev/bench/cmd/benchserver")
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			return fmt.Errorf("build benchserver (run this command inside the bench module): %w", err)
-		}
+		defer cleanup()
+		bin = built
 	}
 	var progress io.Writer = os.Stderr
 	if *quiet {
