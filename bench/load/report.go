@@ -28,7 +28,9 @@ func Machine() string {
 	return fmt.Sprintf("%s/%s, %d CPUs (%s), %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), model, runtime.Version())
 }
 
-func fmtDuration(d time.Duration) string {
+// FormatDuration writes d for a report: "–" for none, µs below a
+// millisecond, ms with two decimals below a second, else seconds.
+func FormatDuration(d time.Duration) string {
 	switch {
 	case d <= 0:
 		return "–"
@@ -119,7 +121,7 @@ func (r *Report) Markdown(w io.Writer, command, chart string) error {
 			note = fmt.Sprintf(" (%d of %d rounds failed)", len(row.Errors), len(row.Errors)+len(row.Rounds))
 		}
 		fmt.Fprintf(bw, "| %s | %s | %s%s | %s | %s | %s | %s | %s | %s |\n", name, row.Server, thr, note, rel,
-			fmtDuration(m.P50), fmtDuration(m.P99), p99rel, fmtDuration(m.CPUPerOp()), cpurel)
+			FormatDuration(m.P50), FormatDuration(m.P99), p99rel, FormatDuration(m.CPUPerOp()), cpurel)
 	}
 	if chart != "" {
 		fmt.Fprintf(bw, "\n![throughput and p99 per server](%s)\n", chart)
@@ -199,7 +201,7 @@ func (r *Report) SVG(w io.Writer) error {
 				label += " (" + ratio(fig, figure(b)) + "×)"
 			}
 			bar(bw, labelW, by, barW(fig, maxFig, panelW), barH, color, label)
-			bar(bw, labelW+panelW+gap, by, barW(float64(m.P99), maxP99, panelW), barH, color, "p99 "+fmtDuration(m.P99))
+			bar(bw, labelW+panelW+gap, by, barW(float64(m.P99), maxP99, panelW), barH, color, "p99 "+FormatDuration(m.P99))
 		}
 		y += groupH
 	}

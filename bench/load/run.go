@@ -159,7 +159,7 @@ func Run(ctx context.Context, cfg Config, targets []Target, progress io.Writer) 
 					fmt.Fprintf(progress, "round %d  %-45s %-15s %8.1f KB/conn\n", round+1, s.Name, t.Name, m.BytesPerConn/1024)
 				} else {
 					fmt.Fprintf(progress, "round %d  %-45s %-15s %10.0f %s/s  p50 %s  p99 %s  server CPU %s/%s\n",
-						round+1, s.Name, t.Name, m.Throughput(), s.Unit, fmtDuration(m.P50), fmtDuration(m.P99), fmtDuration(m.CPUPerOp()), s.Unit)
+						round+1, s.Name, t.Name, m.Throughput(), s.Unit, FormatDuration(m.P50), FormatDuration(m.P99), FormatDuration(m.CPUPerOp()), s.Unit)
 				}
 			}
 		}

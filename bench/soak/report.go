@@ -30,28 +30,15 @@ func (s Sample) cells(interval time.Duration) []string {
 		s.label(), fmt.Sprint(s.Open),
 		fmt.Sprintf("%.1f MB", float64(s.RSS)/(1<<20)), fmt.Sprint(s.Goroutines),
 		fmt.Sprintf("%.1f MB", float64(s.HeapBytes)/(1<<20)), fmt.Sprint(s.GCs),
-		fmtDuration(s.GCPauseMax), fmtDuration(s.GCPauseP99), opsPerSec,
-		fmtDuration(s.P99), fmtDuration(s.EchoP99), fmtDuration(s.StreamP99),
-		fmtDuration(s.BroadcastP99), fmtDuration(s.ChurnP99), fmt.Sprint(s.Errors),
+		load.FormatDuration(s.GCPauseMax), load.FormatDuration(s.GCPauseP99), opsPerSec,
+		load.FormatDuration(s.P99), load.FormatDuration(s.EchoP99), load.FormatDuration(s.StreamP99),
+		load.FormatDuration(s.BroadcastP99), load.FormatDuration(s.ChurnP99), fmt.Sprint(s.Errors),
 	}
 }
 
 // line is the progress line of a sample taken every interval.
 func (s Sample) line(interval time.Duration) string {
 	return strings.Join(s.cells(interval), " | ")
-}
-
-func fmtDuration(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return "–"
-	case d < time.Millisecond:
-		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
-	case d < time.Second:
-		return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
-	default:
-		return fmt.Sprintf("%.2f s", d.Seconds())
-	}
 }
 
 // Markdown writes the run as a table, one row per sample, with the machine,
