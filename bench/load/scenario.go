@@ -87,14 +87,29 @@ func Scenarios(cfg Config) []Scenario {
 // most window unanswered, and check that each comes back in order.
 func echo(ctx context.Context, cfg Config, t Target, conns, n, size, window int) (Measurement, error) {
 	lat := &samples{}
-	var start time.Time
-	var ready sync.WaitGroup // every connection dialled before the clock starts
+	elapsed, err := together(ctx, t, "/echo", conns, func(ctx context.Context, c *websocket.Conn) error {
+		d, err := echoConn(ctx, c, n, size, window)
+		lat.add(d)
+		return err
+	})
+	if err != nil {
+		return Measurement{}, err
+	}
+	return Measurement{Ops: conns * n, Elapsed: elapsed,
+		P50: percentile(lat.all, 50), P99: percentile(lat.all, 99)}, nil
+}
+
+// together dials conns connections to path on t, starts the clock once
+// every one is open (handshakes are not measured), runs run on each, and
+// returns the time from the start until the last one ended.
+func together(ctx context.Context, t Target, path string, conns int, run func(ctx context.Context, c *websocket.Conn) error) (time.Duration, error) {
+	var ready sync.WaitGroup
 	ready.Add(conns)
 	begin := make(chan struct{})
 	g, gctx := errgroup.WithContext(ctx)
 	for range conns {
 		g.Go(func() error {
-			c, release, err := dial(gctx, t, "/echo")
+			c, release, err := dial(gctx, t, path)
 			ready.Done()
 			if err != nil {
 				return err
@@ -105,20 +120,16 @@ func echo(ctx context.Context, cfg Config, t Target, conns, n, size, window int)
 			case <-gctx.Done():
 				return gctx.Err()
 			}
-			d, err := echoConn(gctx, c, n, size, window)
-			lat.add(d)
-			return err
+			return run(gctx, c)
 		})
 	}
 	ready.Wait()
-	start = time.Now()
+	start := time.Now()
 	close(begin)
 	if err := g.Wait(); err != nil {
-		return Measurement{}, err
+		return 0, err
 	}
-	elapsed := time.Since(start)
-	return Measurement{Ops: conns * n, Elapsed: elapsed,
-		P50: percentile(lat.all, 50), P99: percentile(lat.all, 99)}, nil
+	return time.Since(start), nil
 }
 
 // echoConn runs one connection of the echo scenario and ends its stream.
@@ -232,52 +243,31 @@ func serverStream(ctx context.Context, cfg Config, t Target, _ int) (Measurement
 func clientStream(ctx context.Context, cfg Config, t Target, _ int) (Measurement, error) {
 	lat := &samples{}
 	n := cfg.ListenMessages
-	var ready sync.WaitGroup
-	ready.Add(cfg.ListenConns)
-	begin := make(chan struct{})
-	g, gctx := errgroup.WithContext(ctx)
-	for range cfg.ListenConns {
-		g.Go(func() error {
-			c, release, err := dial(gctx, t, "/listen")
-			ready.Done()
-			if err != nil {
-				return err
+	elapsed, err := together(ctx, t, "/listen", cfg.ListenConns, func(_ context.Context, c *websocket.Conn) error {
+		var frame []byte
+		for i := range n {
+			frame = wire.MessageFrame(frame[:0], i, cfg.EchoSize)
+			if err := c.WriteMessage(websocket.TextMessage, frame); err != nil {
+				return fmt.Errorf("send %d of %d: %w", i+1, n, err)
 			}
-			defer release()
-			select {
-			case <-begin:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-			var frame []byte
-			for i := range n {
-				frame = wire.MessageFrame(frame[:0], i, cfg.EchoSize)
-				if err := c.WriteMessage(websocket.TextMessage, frame); err != nil {
-					return fmt.Errorf("send %d of %d: %w", i+1, n, err)
-				}
-			}
-			sent := time.Now()
-			if err := wire.CloseSend(c); err != nil {
-				return err
-			}
-			_, data, err := c.ReadMessage()
-			if err != nil {
-				return fmt.Errorf("read count: %w", err)
-			}
-			lat.add([]time.Duration{time.Since(sent)})
-			if got, err := strconv.Atoi(string(trimSpace(data))); err != nil || got != n {
-				return fmt.Errorf("server counted %q, sent %d: %w", data, n, errLost)
-			}
-			return nil
-		})
-	}
-	ready.Wait()
-	start := time.Now()
-	close(begin)
-	if err := g.Wait(); err != nil {
+		}
+		sent := time.Now()
+		if err := wire.CloseSend(c); err != nil {
+			return err
+		}
+		_, data, err := c.ReadMessage()
+		if err != nil {
+			return fmt.Errorf("read count: %w", err)
+		}
+		lat.add([]time.Duration{time.Since(sent)})
+		if got, err := strconv.Atoi(string(trimSpace(data))); err != nil || got != n {
+			return fmt.Errorf("server counted %q, sent %d: %w", data, n, errLost)
+		}
+		return nil
+	})
+	if err != nil {
 		return Measurement{}, err
 	}
-	elapsed := time.Since(start)
 	return Measurement{Ops: cfg.ListenConns * n, Elapsed: elapsed,
 		P50: percentile(lat.all, 50), P99: percentile(lat.all, 99)}, nil
 }
