@@ -877,11 +877,13 @@ func (c *Conn) kill(cause error) {
 // abort ends the connection without a close handshake: the peer is gone,
 // dead or not reading. The connection's life ends before the handler's
 // context: a handler that wakes up and returns finds it dead, and its
-// return does not send a close frame to the peer after all.
+// return does not send a close frame to the peer after all. The context
+// ends with the life's cause: when two aborts race (the write timeout, then
+// the write it interrupts failing), the first one is the reason.
 func (c *Conn) abort(cause error, code StatusCode) {
 	c.finalCode.CompareAndSwap(0, int32(code))
 	c.kill(cause)
-	c.cancel(cause)
+	c.cancel(context.Cause(c.life))
 }
 
 // writeLoop is the connection's only writer while it runs: it drains the
