@@ -36,7 +36,7 @@ func dialSmallReadBuffer(t *testing.T, url string) *websocket.Conn {
 	d := &net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
 		var serr error
 		err := rc.Control(func(fd uintptr) {
-			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4<<10)
+			serr = setReceiveBuffer(fd, 4<<10)
 		})
 		if err != nil {
 			return err

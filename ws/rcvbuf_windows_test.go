@@ -1,0 +1,8 @@
+package ws
+
+import "syscall"
+
+// setReceiveBuffer sets the socket receive buffer of fd to n bytes.
+func setReceiveBuffer(fd uintptr, n int) error {
+	return syscall.SetsockoptInt(syscall.Handle(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, n)
+}
