@@ -137,20 +137,26 @@ func (s *Service) Subscribe(ctx context.Context, p *chat.SubscribePayload, strea
 	if err != nil {
 		return err
 	}
-	id, send, _, err := rawSender(stream)
+	id, send, sendWait, err := rawSender(stream)
 	if err != nil {
 		return err
 	}
-	// The first frame upgrades the connection and tells the client it is
-	// subscribed before any event arrives.
-	if err := stream.SendWithContext(ctx, &chat.SubscribeResult{Message: "subscribed as " + user, Action: "subscribed", Timestamp: formatTime(s.now())}); err != nil {
-		return fmt.Errorf("subscribe: %w", err)
-	}
-	leave, err := s.hub.Join(ctx, activityRoom, &member{id: id, send: send, live: true}, "", hub.PresenceInfo{User: user})
+	// The member joins first and holds the activity until the first frame
+	// (which upgrades the connection) has told the client it is subscribed:
+	// an event published in between follows that frame instead of being
+	// lost.
+	m := &member{id: id, send: send, sendWait: sendWait}
+	leave, err := s.hub.Join(ctx, activityRoom, m, "", hub.PresenceInfo{User: user})
 	if err != nil {
 		return fmt.Errorf("subscribe: %w", err)
 	}
 	defer leave()
+	if err := stream.SendWithContext(ctx, &chat.SubscribeResult{Message: "subscribed as " + user, Action: "subscribed", Timestamp: formatTime(s.now())}); err != nil {
+		return fmt.Errorf("subscribe: %w", err)
+	}
+	if err := m.goLive(ctx, 0); err != nil {
+		return fmt.Errorf("subscribe: %w", err)
+	}
 	<-ctx.Done()
 	return nil
 }
