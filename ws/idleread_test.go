@@ -57,10 +57,5 @@ func TestAReceivingHandlerHoldsNoReadBuffer(t *testing.T) {
 			t.Fatalf("echo %d: %v", i, err)
 		}
 	}
-	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
-		t.Errorf("close = %d, want 1000", ce.Code)
-	}
-	if err := ts.handlerResult(t); err != nil {
-		t.Errorf("Handle = %v", err)
-	}
+	ts.endsNormally(t, c)
 }

@@ -125,12 +125,7 @@ func TestReceiveSwitchesBetweenItsOwnAndOtherContexts(t *testing.T) {
 			t.Fatalf("handler received %s, want %s", g, want)
 		}
 	}
-	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
-		t.Errorf("close = %d %q, want 1000", ce.Code, ce.Reason)
-	}
-	if err := ts.handlerResult(t); err != nil {
-		t.Errorf("Handle = %v", err)
-	}
+	ts.endsNormally(t, c)
 }
 
 // TestFramesSentWhileTheHandlerWritesKeepTheirOrder: frames queued with
@@ -158,12 +153,7 @@ func TestFramesSentWhileTheHandlerWritesKeepTheirOrder(t *testing.T) {
 	}, WithSendQueue(2*each, Disconnect))
 	c := ts.dial(t, "/stream", nil)
 	readInSenderOrder(t, c, 2, each)
-	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
-		t.Errorf("close = %d, want 1000", ce.Code)
-	}
-	if err := ts.handlerResult(t); err != nil {
-		t.Errorf("Handle = %v", err)
-	}
+	ts.endsNormally(t, c)
 }
 
 // TestABurstAnsweringOneFrameIsCoalesced: the first Send after Receive
@@ -206,12 +196,7 @@ func TestABurstAnsweringOneFrameIsCoalesced(t *testing.T) {
 	if n > total/2 {
 		t.Errorf("%d socket writes for a burst of %d frames: the burst was not coalesced", n, total)
 	}
-	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
-		t.Errorf("close = %d, want 1000", ce.Code)
-	}
-	if err := ts.handlerResult(t); err != nil {
-		t.Errorf("Handle = %v", err)
-	}
+	ts.endsNormally(t, c)
 }
 
 // TestReadingTurnsLoseNoFrame: a stream of frames read while the turn to
@@ -384,8 +369,5 @@ func TestAnExchangingHandlerReadsItself(t *testing.T) {
 			t.Fatalf("echo %d: %v", i, err)
 		}
 	}
-	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
-		t.Errorf("close = %d, want 1000", ce.Code)
-	}
-	ts.handlerResult(t)
+	ts.endsNormally(t, c)
 }

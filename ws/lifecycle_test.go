@@ -109,10 +109,7 @@ func TestSendIsSafeFromManyGoroutines(t *testing.T) {
 	}, WithSendQueue(senders*each, Disconnect))
 	c := ts.dial(t, "/stream", nil)
 	readInSenderOrder(t, c, senders, each)
-	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
-		t.Errorf("close = %d, want 1000 after every queued frame", ce.Code)
-	}
-	ts.handlerResult(t)
+	ts.endsNormally(t, c)
 }
 
 // readInSenderOrder reads each frames from each of senders, every frame a
@@ -199,12 +196,7 @@ func TestEndpointOptionsApplyAfterTheServers(t *testing.T) {
 func TestUnusedConnIsUpgradedAndClosedNormally(t *testing.T) {
 	ts := startServer(t, func(ctx context.Context, c *Conn) error { return nil })
 	c := ts.dial(t, "/stream", nil)
-	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
-		t.Errorf("close = %d, want 1000", ce.Code)
-	}
-	if err := ts.handlerResult(t); err != nil {
-		t.Errorf("Handle = %v", err)
-	}
+	ts.endsNormally(t, c)
 }
 
 func TestShutdownCancelsHandlersWaitingBeforeTheUpgrade(t *testing.T) {

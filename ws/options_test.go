@@ -141,10 +141,7 @@ func TestSubprotocolIsNegotiatedAndVisible(t *testing.T) {
 			if err != nil || string(b) != `"`+tc.want+`"` {
 				t.Errorf("handler saw %s (%v), want %q", b, err, tc.want)
 			}
-			if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
-				t.Errorf("close = %d, want 1000", ce.Code)
-			}
-			ts.handlerResult(t)
+			ts.endsNormally(t, c)
 		})
 	}
 }

@@ -107,6 +107,18 @@ func (ts *testServer) handlerResult(t *testing.T) error {
 	}
 }
 
+// endsNormally reads c up to its close frame, which must be 1000, and
+// waits for Handle, which must return nil.
+func (ts *testServer) endsNormally(t *testing.T, c *websocket.Conn) {
+	t.Helper()
+	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
+		t.Errorf("close = %d %q, want 1000", ce.Code, ce.Reason)
+	}
+	if err := ts.handlerResult(t); err != nil {
+		t.Errorf("Handle = %v", err)
+	}
+}
+
 func echoHandler(ctx context.Context, c *Conn) error {
 	for {
 		var v json.RawMessage
@@ -425,12 +437,7 @@ func TestErrorBeforeUpgradeIsReturnedForHTTP(t *testing.T) {
 	if err != nil || string(b) != `"welcome"` {
 		t.Fatalf("read = %s, %v", b, err)
 	}
-	if ce := readClose(t, c); ce.Code != websocket.StatusNormalClosure {
-		t.Errorf("close = %d, want 1000 after the handler returned nil", ce.Code)
-	}
-	if err := ts.handlerResult(t); err != nil {
-		t.Errorf("Handle = %v", err)
-	}
+	ts.endsNormally(t, c)
 	if strings.Contains(ts.logs.String(), "secret") {
 		t.Errorf("log leaks the token:\n%s", ts.logs.String())
 	}
