@@ -341,16 +341,34 @@ func TestReadingTurnsUnderRandomSchedules(t *testing.T) {
 // socket itself: the reader goroutine has stopped, so an idle connection
 // keeps one goroutine.
 func TestAnExchangingHandlerReadsItself(t *testing.T) {
-	loops := make(chan bool, 8)
+	frames := make([][]byte, 4)
+	for i := range frames {
+		frames[i] = fmt.Appendf(nil, `{"n":%d}`, i)
+	}
+	echoInspecting(t, frames, func(c *Conn, i int) string {
+		c.rmu.Lock()
+		defer c.rmu.Unlock()
+		if c.rloop && i > 0 {
+			return "the reader goroutine still reads after the hand-over"
+		}
+		return ""
+	})
+}
+
+// echoInspecting echoes frames through a handler that, after receiving
+// frame i and before answering it, reports inspect(c, i): "" when all is
+// well, else what is wrong, which fails the test. The stream must then end
+// with 1000.
+func echoInspecting(t *testing.T, frames [][]byte, inspect func(c *Conn, i int) string) {
+	t.Helper()
+	reports := make(chan string, len(frames))
 	ts := startServer(t, func(ctx context.Context, c *Conn) error {
-		for range 4 {
+		for i := range frames {
 			var v json.RawMessage
 			if err := c.Receive(ctx, &v); err != nil {
 				return err
 			}
-			c.rmu.Lock()
-			loops <- c.rloop
-			c.rmu.Unlock()
+			reports <- inspect(c, i)
 			if err := c.Send(ctx, v); err != nil {
 				return err
 			}
@@ -360,10 +378,10 @@ func TestAnExchangingHandlerReadsItself(t *testing.T) {
 	c := ts.dial(t, "/stream", nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	for i := range 4 {
-		write(t, c, websocket.MessageText, fmt.Appendf(nil, `{"n":%d}`, i))
-		if loop := <-loops; loop && i > 0 {
-			t.Errorf("frame %d: the reader goroutine still reads after the hand-over", i)
+	for i, f := range frames {
+		write(t, c, websocket.MessageText, f)
+		if msg := <-reports; msg != "" {
+			t.Fatalf("frame %d: %s", i, msg)
 		}
 		if _, _, err := c.Read(ctx); err != nil {
 			t.Fatalf("echo %d: %v", i, err)
