@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -100,4 +101,73 @@ func TestQueuedFramesAreCoalescedIntoFewWrites(t *testing.T) {
 			ts.handlerResult(t)
 		})
 	}
+}
+
+// TestWriteDelayGathersABurstIntoOneWrite: with a write delay given to one
+// method (ForMethod), frames sent a few milliseconds apart wait for each
+// other and reach the socket in one write, whole and in order; a close
+// requested behind queued frames still delivers them first. Other methods
+// keep writing at once.
+func TestWriteDelayGathersABurstIntoOneWrite(t *testing.T) {
+	const (
+		burst = 10
+		delay = 400 * time.Millisecond
+	)
+	var writes atomic.Int64
+	conns := make(chan *Conn, 1)
+	ts := startServerOn(t, func(l net.Listener) net.Listener { return countingListener{l, &writes} },
+		streams(conns), ForMethod("test", "stream", WithWriteDelay(delay)))
+	if d := ts.ws.endpoint(&Endpoint{Service: "test", Method: "echo"}).cfg.WriteDelay; d != 0 {
+		t.Fatalf("the echo method has a write delay of %v; ForMethod gave it to stream only", d)
+	}
+	nested := []Option{ForMethod("test", "other", WithWriteDelay(delay))}
+	if d := ts.ws.resolve("test", "other", nested).cfg.WriteDelay; d != 0 {
+		t.Fatalf("ForMethod among an endpoint's own options gave it a write delay of %v; want it ignored", d)
+	}
+	client := ts.dial(t, "/stream", nil)
+	c := <-conns
+	before := writes.Load()
+
+	// 10 frames 5 ms apart: without the delay each one is written before
+	// the next is queued (10 writes).
+	for seq := range burst {
+		if err := c.SendRaw([]byte(strconv.Itoa(seq))); err != nil {
+			t.Fatalf("SendRaw(%d): %v", seq, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for want := range burst {
+		_, b, err := client.Read(ctx)
+		if err != nil {
+			t.Fatalf("frame %d: %v", want, err)
+		}
+		if string(b) != strconv.Itoa(want) {
+			t.Fatalf("frame %d arrived as %q", want, b)
+		}
+	}
+	n := writes.Load() - before
+	t.Logf("%d socket writes for %d frames sent 5 ms apart with a %v write delay", n, burst, delay)
+	if n > 2 { // one, or two if this machine stretched the burst past the delay
+		t.Errorf("%d socket writes for %d frames: the write delay did not gather them", n, burst)
+	}
+
+	// A close behind queued frames waits for them.
+	for seq := range 3 {
+		if err := c.SendRaw([]byte(strconv.Itoa(seq))); err != nil {
+			t.Fatalf("SendRaw(%d): %v", seq, err)
+		}
+	}
+	go func() { _ = c.Close(StatusNormalClosure, "") }()
+	for want := range 3 {
+		_, b, err := client.Read(ctx)
+		if err != nil {
+			t.Fatalf("frame %d before the close: %v", want, err)
+		}
+		if string(b) != strconv.Itoa(want) {
+			t.Fatalf("frame %d before the close arrived as %q", want, b)
+		}
+	}
+	ts.endsNormally(t, client)
 }

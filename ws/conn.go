@@ -566,7 +566,7 @@ func (c *Conn) ownContext(ctx context.Context) bool {
 // queued meanwhile by other goroutines, or a close requested meanwhile,
 // are left to a writer goroutine.
 func (c *Conn) writeInline(frame []byte) (bool, error) {
-	if !c.upgraded.Load() || !c.reply.CompareAndSwap(true, false) {
+	if c.ep.cfg.WriteDelay > 0 || !c.upgraded.Load() || !c.reply.CompareAndSwap(true, false) {
 		return false, nil
 	}
 	c.qmu.Lock()
@@ -893,6 +893,7 @@ func (c *Conn) abort(cause error, code StatusCode) {
 func (c *Conn) writeLoop() {
 	defer c.wg.Done()
 	for {
+		c.delayWrite()
 		if c.life.Err() != nil {
 			c.discardQueue()
 			return // writing stays set: no writer after the end
@@ -925,6 +926,28 @@ func (c *Conn) writeLoop() {
 			c.discardQueue()
 			return
 		}
+	}
+}
+
+// delayWrite waits WriteDelay before the writer takes a batch, so that the
+// frames queued meanwhile are written with it; the connection's end cuts
+// the wait short. There is no wait before a close frame alone.
+func (c *Conn) delayWrite() {
+	d := c.ep.cfg.WriteDelay
+	if d <= 0 {
+		return
+	}
+	c.qmu.Lock()
+	empty := len(c.queue) == 0
+	c.qmu.Unlock()
+	if empty {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-c.life.Done():
 	}
 }
 

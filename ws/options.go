@@ -24,6 +24,12 @@ type Config struct {
 	// before a close (a peer that does not read for that long is dropped),
 	// and how long Send waits for room in a full queue. Default 10 s.
 	WriteTimeout time.Duration
+	// WriteDelay is how long a queued frame waits for others to join it
+	// in one write, a latency traded for fewer system calls when a
+	// connection gets many messages in quick succession (a busy room).
+	// Every frame waits, the answer to a request included; a close waits
+	// at most this long behind it. 0 writes at once (default).
+	WriteDelay time.Duration
 	// SendQueue is the number of frames that may wait for the writer of
 	// one connection. When it is full, Send waits for room (up to
 	// WriteTimeout) and SendRaw does not; SlowConsumer says what happens
@@ -54,6 +60,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Metrics receives connection metrics; nil records none.
 	Metrics *Metrics
+
+	// methods holds the options ForMethod gave for one method, by
+	// service and method name (server options only).
+	methods map[[2]string][]Option
 }
 
 // Policy says what SendRaw does when a connection's send queue is full, and
@@ -111,6 +121,27 @@ func WithHeartbeat(interval, timeout time.Duration) Option {
 // WithWriteTimeout bounds each write to the peer; a peer that does not read
 // for that long is dropped.
 func WithWriteTimeout(d time.Duration) Option { return func(c *Config) { c.WriteTimeout = d } }
+
+// WithWriteDelay makes queued frames wait d for others to join them in one
+// write (see Config.WriteDelay). It pays off on methods whose connections
+// get bursts of messages, such as a room's broadcasts; give it to one
+// method with ForMethod.
+func WithWriteDelay(d time.Duration) Option { return func(c *Config) { c.WriteDelay = d } }
+
+// ForMethod applies opts to the streams of one method, named as in its
+// Endpoint, after the method's own options (those the design gave it): a
+// deployment can tune a method without changing the design. Options that
+// are server-wide only have no effect there, as in Endpoint.Options, and
+// ForMethod inside Endpoint.Options is ignored.
+func ForMethod(service, method string, opts ...Option) Option {
+	return func(c *Config) {
+		if c.methods == nil {
+			c.methods = make(map[[2]string][]Option)
+		}
+		k := [2]string{service, method}
+		c.methods[k] = append(c.methods[k], opts...)
+	}
+}
 
 // WithSendQueue sets how many frames may wait for a connection's writer and
 // what happens when the queue is full: SendRaw applies p at once, Send

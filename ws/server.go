@@ -88,9 +88,14 @@ func (s *Server) Config() Config { return s.cfg }
 
 func (s *Server) resolve(service, method string, opts []Option) *endpoint {
 	cfg := s.cfg
+	cfg.methods = nil // ForMethod among the endpoint's options is ignored
 	for _, o := range opts {
 		o(&cfg)
 	}
+	for _, o := range s.cfg.methods[[2]string{service, method}] {
+		o(&cfg)
+	}
+	cfg.methods = nil
 	if cfg.ReadLimit <= 0 {
 		cfg.ReadLimit = DefaultConfig().ReadLimit
 	}

@@ -226,6 +226,8 @@ func Example_serverOptions() {
 			ws.WithMaxConnections(50_000),                    // HTTP 503 past it
 			ws.WithMaxConnectionsPerIP(100),                  // HTTP 429 past it
 			ws.WithUpgradeRate(500, 1000),                    // new connections per second, burst
+			// The room streams only: a burst of messages shares writes.
+			ws.ForMethod("chat", "join", ws.WithWriteDelay(5*time.Millisecond)),
 		},
 	})
 	defer srv.stop()
