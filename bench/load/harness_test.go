@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -156,4 +157,31 @@ func TestBenchserverBinary(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWriteDelayedDuplexLosesNothing runs the broadcast scenario against a
+// Duplex server whose room streams have a write delay (the
+// duplex-delay-DURATION kinds, outside the default run): every member
+// still gets every message, in order. A malformed delay is refused.
+func TestWriteDelayedDuplexLosesNothing(t *testing.T) {
+	if _, err := server.Handler("duplex-delay-soon", slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "positive duration") {
+		t.Errorf("kind duplex-delay-soon: error %v, want one asking for a positive duration", err)
+	}
+	target := startServer(t, "duplex-delay-20ms")
+	cfg := load.SmokeConfig()
+	cfg.Only = regexp.MustCompile("broadcast")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var progress bytes.Buffer
+	rep, err := load.Run(ctx, cfg, []load.Target{target}, &progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range rep.Errors() {
+		t.Error(err)
+	}
+	if len(rep.Rows) != 1 || len(rep.Rows[0].Rounds) != cfg.Rounds {
+		t.Fatalf("want one broadcast row of %d rounds, got %+v", cfg.Rounds, rep.Rows)
+	}
+	t.Logf("progress:\n%s", progress.String())
 }

@@ -54,7 +54,10 @@ func Kinds() []string {
 func Handler(kind string, logger *slog.Logger) (http.Handler, error) {
 	newHandler, ok := servers[kind]
 	if !ok {
-		return nil, fmt.Errorf("unknown server kind %q (known: %v)", kind, Kinds())
+		if h, ok, err := delayed(kind, logger); ok {
+			return h, err
+		}
+		return nil, fmt.Errorf("unknown server kind %q (known: %v, and %sDURATION)", kind, Kinds(), delayedPrefix)
 	}
 	return newHandler(logger), nil
 }
