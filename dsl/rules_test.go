@@ -453,6 +453,20 @@ var ruleCases = []struct {
 		})
 	}, []string{`method "feed"`, "must be longer than the interval"}},
 
+	{"WriteDelay of seconds", func() {
+		Service("s", func() {
+			Method("feed", func() {
+				StreamingResult(String)
+				HTTP(func() {
+					GET("/feed")
+					WebSocket(func() {
+						WriteDelay(5 * time.Second) // want:WriteDelay of seconds
+					})
+				})
+			})
+		})
+	}, []string{`method "feed"`, "WriteDelay", "under a second", "5s"}},
+
 	{"Subprotocol that is not a token", func() {
 		Service("s", func() {
 			Method("feed", func() {

@@ -128,6 +128,21 @@ func SendQueue(size int, policy string) {
 	ws.SendQueue, ws.SlowConsumer = size, policy
 }
 
+// WriteDelay makes the stream's queued messages wait d for the ones that
+// follow, so that a burst (a busy room) goes out in fewer writes: fewer
+// system calls for d of latency. It must be positive and under a second.
+func WriteDelay(d time.Duration) {
+	ws := currentWebSocket("WriteDelay")
+	if ws == nil {
+		return
+	}
+	if d <= 0 || d >= time.Second {
+		eval.ReportError("WriteDelay%s must be positive and under a second (it is added to every message's latency), got %s", methodSuffix(), d)
+		return
+	}
+	ws.WriteDelay = d
+}
+
 // isToken reports whether s is an RFC 7230 token, as Sec-WebSocket-Protocol
 // requires.
 func isToken(s string) bool {

@@ -355,6 +355,9 @@ type WebSocketExpr struct {
 	// SlowConsumer is the policy when the queue is full: "disconnect"
 	// (default) or "drop_oldest".
 	SlowConsumer string
+	// WriteDelay is how long queued messages wait for the ones that follow
+	// before they are written together (default 0: at once).
+	WriteDelay time.Duration
 	// Pos is where WebSocket was called.
 	Pos Pos
 }

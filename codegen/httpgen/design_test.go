@@ -148,6 +148,7 @@ func chatDesign() {
 					dsl.Subprotocol("chat.v1")
 					dsl.ReadLimit(4096)
 					dsl.SendQueue(32, dsl.DropOldest)
+					dsl.WriteDelay(5 * time.Millisecond)
 				})
 			})
 		})
@@ -234,7 +235,7 @@ func TestModelReadsTheDesign(t *testing.T) {
 	if sub.ViewedFn != "chat.NewViewedEvent" || sub.DefaultView != "default" {
 		t.Errorf("subscribe views = %q %q", sub.ViewedFn, sub.DefaultView)
 	}
-	if got := strings.Join(sub.WSOptions, " "); got != `ws.WithReadLimit(4096) ws.WithSubprotocols("chat.v1") ws.WithSendQueue(32, ws.DropOldest)` {
+	if got := strings.Join(sub.WSOptions, " "); got != `ws.WithReadLimit(4096) ws.WithSubprotocols("chat.v1") ws.WithSendQueue(32, ws.DropOldest) ws.WithWriteDelay(5 * time.Millisecond)` {
 		t.Errorf("subscribe options = %s", got)
 	}
 	if got := strings.Join(byName["echo"].WSOptions, " "); got != "ws.WithHeartbeat(10 * time.Second, 30 * time.Second) ws.WithSubprotocols(resume.Subprotocol)" {

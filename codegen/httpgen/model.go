@@ -447,6 +447,9 @@ func wsOptions(w *expr.WebSocketExpr) []string {
 		}
 		opts = append(opts, fmt.Sprintf("ws.WithSendQueue(%d, %s)", size, policy))
 	}
+	if w.WriteDelay > 0 {
+		opts = append(opts, fmt.Sprintf("ws.WithWriteDelay(%s)", durationExpr(w.WriteDelay)))
+	}
 	return opts
 }
 

@@ -279,6 +279,9 @@ func webSocketExtension(e *expr.HTTPEndpointExpr) *object {
 	o.set("heartbeatTimeout", ws.HeartbeatTimeout.String())
 	o.set("sendQueue", ws.SendQueue)
 	o.set("slowConsumer", ws.SlowConsumer)
+	if ws.WriteDelay > 0 {
+		o.set("writeDelay", ws.WriteDelay.String())
+	}
 	return o
 }
 

@@ -114,6 +114,7 @@ func Features() {
 					Subprotocol("feed.v2", "feed.v1")
 					ReadLimit(1 << 16)
 					Heartbeat(10*time.Second, 30*time.Second)
+					WriteDelay(10 * time.Millisecond)
 				})
 			})
 		})
