@@ -530,7 +530,8 @@ func (c *Conn) endErr() error {
 // order. The first Send after Receive returned a frame, with the handler's
 // own context, writes in the caller's goroutine when nothing else is
 // queued or waiting to be read (a request answered costs no hand-off to
-// the writer goroutine); it then returns once the frame is written.
+// the writer goroutine); it then returns once the frame is written. With a
+// write delay (WithWriteDelay) every frame is queued.
 func (c *Conn) Send(ctx context.Context, v any) error {
 	if err := ctx.Err(); err != nil {
 		return err
