@@ -128,25 +128,34 @@ func TestWriteDelayGathersABurstIntoOneWrite(t *testing.T) {
 	c := <-conns
 	before := writes.Load()
 
-	// 10 frames 5 ms apart: without the delay each one is written before
-	// the next is queued (10 writes).
-	for seq := range burst {
-		if err := c.SendRaw([]byte(strconv.Itoa(seq))); err != nil {
-			t.Fatalf("SendRaw(%d): %v", seq, err)
+	// send queues frames "0" to "n-1", pausing gap after each; receive
+	// reads them back in order.
+	send := func(n int, gap time.Duration) {
+		for seq := range n {
+			if err := c.SendRaw([]byte(strconv.Itoa(seq))); err != nil {
+				t.Fatalf("SendRaw(%d): %v", seq, err)
+			}
+			time.Sleep(gap)
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for want := range burst {
-		_, b, err := client.Read(ctx)
-		if err != nil {
-			t.Fatalf("frame %d: %v", want, err)
-		}
-		if string(b) != strconv.Itoa(want) {
-			t.Fatalf("frame %d arrived as %q", want, b)
+	receive := func(n int, when string) {
+		for want := range n {
+			_, b, err := client.Read(ctx)
+			if err != nil {
+				t.Fatalf("frame %d %s: %v", want, when, err)
+			}
+			if string(b) != strconv.Itoa(want) {
+				t.Fatalf("frame %d %s arrived as %q", want, when, b)
+			}
 		}
 	}
+
+	// 10 frames 5 ms apart: without the delay each one is written before
+	// the next is queued (10 writes).
+	send(burst, 5*time.Millisecond)
+	receive(burst, "of the burst")
 	n := writes.Load() - before
 	t.Logf("%d socket writes for %d frames sent 5 ms apart with a %v write delay", n, burst, delay)
 	if n > 2 { // one, or two if this machine stretched the burst past the delay
@@ -154,20 +163,8 @@ func TestWriteDelayGathersABurstIntoOneWrite(t *testing.T) {
 	}
 
 	// A close behind queued frames waits for them.
-	for seq := range 3 {
-		if err := c.SendRaw([]byte(strconv.Itoa(seq))); err != nil {
-			t.Fatalf("SendRaw(%d): %v", seq, err)
-		}
-	}
+	send(3, 0)
 	go func() { _ = c.Close(StatusNormalClosure, "") }()
-	for want := range 3 {
-		_, b, err := client.Read(ctx)
-		if err != nil {
-			t.Fatalf("frame %d before the close: %v", want, err)
-		}
-		if string(b) != strconv.Itoa(want) {
-			t.Fatalf("frame %d before the close arrived as %q", want, b)
-		}
-	}
+	receive(3, "before the close")
 	ts.endsNormally(t, client)
 }
