@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -60,6 +61,23 @@ func startServer(t *testing.T, kind string) load.Target {
 	return p.Target
 }
 
+// run runs cfg against targets within timeout, writing progress to
+// progress (nil: none); the run's error ends the test, and every lost or
+// failed measurement is reported as an error.
+func run(t *testing.T, timeout time.Duration, cfg load.Config, targets []load.Target, progress io.Writer) *load.Report {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	rep, err := load.Run(ctx, cfg, targets, progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range rep.Errors() {
+		t.Error(err)
+	}
+	return rep
+}
+
 // TestHarnessSmoke runs every scenario with a few hundred messages against
 // every registered server (raw and goa at least), each in its own process,
 // and checks that nothing was lost and that the report has every row.
@@ -76,16 +94,8 @@ func TestHarnessSmoke(t *testing.T) {
 	}
 	cfg := load.SmokeConfig()
 	var progress bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	rep, err := load.Run(ctx, cfg, targets, &progress)
-	t.Logf("progress:\n%s", progress.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, err := range rep.Errors() {
-		t.Error(err)
-	}
+	defer func() { t.Logf("progress:\n%s", progress.String()) }()
+	rep := run(t, 2*time.Minute, cfg, targets, &progress)
 	scenarios := load.Scenarios(cfg)
 	if got, want := len(rep.Rows), len(scenarios)*len(targets); got != want {
 		t.Fatalf("report has %d rows, want %d (scenarios × servers)", got, want)
@@ -143,15 +153,7 @@ func TestBenchserverBinary(t *testing.T) {
 			}
 			cfg := load.SmokeConfig()
 			cfg.Rounds = 1
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			rep, err := load.Run(ctx, cfg, []load.Target{p.Target}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, err := range rep.Errors() {
-				t.Error(err)
-			}
+			run(t, time.Minute, cfg, []load.Target{p.Target}, nil)
 			if err := p.Stop(); err != nil {
 				t.Errorf("stop: %v (want a clean exit when stdin closes)", err)
 			}
@@ -170,16 +172,8 @@ func TestWriteDelayedDuplexLosesNothing(t *testing.T) {
 	target := startServer(t, "duplex-delay-20ms")
 	cfg := load.SmokeConfig()
 	cfg.Only = regexp.MustCompile("broadcast")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	var progress bytes.Buffer
-	rep, err := load.Run(ctx, cfg, []load.Target{target}, &progress)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, err := range rep.Errors() {
-		t.Error(err)
-	}
+	rep := run(t, time.Minute, cfg, []load.Target{target}, &progress)
 	if len(rep.Rows) != 1 || len(rep.Rows[0].Rounds) != cfg.Rounds {
 		t.Fatalf("want one broadcast row of %d rounds, got %+v", cfg.Rounds, rep.Rows)
 	}
