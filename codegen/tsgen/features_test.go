@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"duplex.dev/codegen"
 	"duplex.dev/codegen/internal/gentest"
 	"duplex.dev/codegen/tsgen"
 	"duplex.dev/codegen/tsgen/internal/nodetest"
@@ -19,16 +20,7 @@ func TestFeaturesClientMatchesGoldenAndTypeChecks(t *testing.T) {
 	}
 	gentest.Golden(t, filepath.Join("testdata", "features"), files)
 
-	npm := nodetest.NPMDir(t)
-	dir := t.TempDir()
-	nodetest.WriteFiles(t, dir, files)
-	ts, _ := filepath.Glob(filepath.Join(dir, "gen", "ts", "*.ts"))
-	if len(ts) != 3 {
-		t.Fatalf("expected duplex.ts, store.ts and feed.ts, got %v", ts)
-	}
-	if out, err := nodetest.TSC(t, npm, dir, append(append([]string{"--noEmit"}, nodetest.TSCFlags...), ts...)...); err != nil {
-		t.Fatalf("tsc --strict --noEmit: %v\n%s", err, out)
-	}
+	typeCheck(t, files, 2)
 }
 
 func TestDesignTypeNamesDoNotClashWithTheClient(t *testing.T) {
@@ -65,11 +57,20 @@ func TestDesignTypeNamesDoNotClashWithTheClient(t *testing.T) {
 	if !strings.Contains(src, "export interface ClientType {") {
 		t.Errorf("the design type Client was not renamed ClientType:\n%s", src)
 	}
-	npm := nodetest.NPMDir(t)
-	dir := t.TempDir()
-	nodetest.WriteFiles(t, dir, files)
+	typeCheck(t, files, 1)
+}
+
+// typeCheck type-checks the generated files (want of them, the runtime
+// package aside) with nodetest.TSCFlags.
+func typeCheck(t *testing.T, files []*codegen.File, want int) {
+	t.Helper()
+	tools := nodetest.Need(t)
+	dir := tools.Project(t, files)
 	ts, _ := filepath.Glob(filepath.Join(dir, "gen", "ts", "*.ts"))
-	if out, err := nodetest.TSC(t, npm, dir, append(append([]string{"--noEmit"}, nodetest.TSCFlags...), ts...)...); err != nil {
-		t.Fatalf("tsc --strict --noEmit: %v\n%s", err, out)
+	if len(ts) != want {
+		t.Fatalf("expected %d generated files, got %v", want, ts)
+	}
+	if out, err := tools.TSC(t, dir, append(nodetest.TSCFlags, ts...)...); err != nil {
+		t.Fatalf("tsc %s: %v\n%s", strings.Join(nodetest.TSCFlags, " "), err, out)
 	}
 }

@@ -1,7 +1,6 @@
 package tsgen
 
 import (
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -13,13 +12,13 @@ import (
 	"duplex.dev/expr"
 )
 
-//go:embed runtime/duplex.ts
-var runtimeTS []byte
+// RuntimePackage is the npm package of the runtime that generated files
+// import (its sources are in runtime/).
+const RuntimePackage = "@duplex-dev/client"
 
-// Files returns gen/ts/duplex.ts and gen/ts/<service>.ts for every service
-// of root that has an HTTP mapping. genPkg is unused; it keeps the
-// signature of every generator the same. root must have gone through
-// eval.RunDSL.
+// Files returns gen/ts/<service>.ts for every service of root that has an
+// HTTP mapping. genPkg is unused; it keeps the signature of every
+// generator the same. root must have gone through eval.RunDSL.
 func Files(genPkg string, root *expr.RootExpr) ([]*codegen.File, error) {
 	var files []*codegen.File
 	for _, svc := range root.Services {
@@ -33,10 +32,7 @@ func Files(genPkg string, root *expr.RootExpr) ([]*codegen.File, error) {
 		}
 		files = append(files, &codegen.File{Path: path.Join("gen", "ts", codegen.SnakeCase(svc.Name)+".ts"), Content: src})
 	}
-	if len(files) == 0 {
-		return nil, nil
-	}
-	return append([]*codegen.File{{Path: "gen/ts/duplex.ts", Content: runtimeTS}}, files...), nil
+	return files, nil
 }
 
 // builder collects the types and schemas of one service file.
@@ -65,26 +61,27 @@ func serviceFile(hs *expr.HTTPServiceExpr) ([]byte, error) {
 	fmt.Fprintf(&s, "// %s service client.\n\n", svc.Name)
 	// The runtime is imported as a namespace so that no design type name
 	// can clash with it.
-	s.WriteString("import * as duplex from './duplex.js';\n\n")
-	s.WriteString("export * from './duplex.js';\n\n")
+	fmt.Fprintf(&s, "import * as duplex from '%s';\n\n", RuntimePackage)
+	fmt.Fprintf(&s, "export * from '%s';\n\n", RuntimePackage)
 	for _, d := range b.decls {
 		s.WriteString(d)
 		s.WriteString("\n")
 	}
 	s.WriteString("/** The design's validation rules of every type above, used by validate. */\n")
-	s.WriteString("export const schemas: Record<string, duplex.Schema> = {\n")
+	s.WriteString("export const schemas = {\n")
 	for _, e := range b.schemas {
 		s.WriteString(e)
 	}
-	s.WriteString("};\n\n")
+	s.WriteString("} satisfies Record<string, duplex.Schema>;\n\n")
 	desc := svc.Description
 	if desc == "" {
 		desc = "Client of the " + svc.Name + " service."
 	}
 	s.WriteString(jsDoc("", desc))
 	s.WriteString("export class Client {\n  private readonly t: duplex.Transport;\n\n")
-	s.WriteString("  /** Creates a client of the service at baseURL, e.g. \"http://localhost:8080\". */\n")
-	s.WriteString("  constructor(baseURL: string, options: duplex.ClientOptions = {}) {\n    this.t = new duplex.Transport(baseURL, options);\n  }\n")
+	s.WriteString("  /**\n   * Creates a client of the service at baseURL, e.g. \"http://localhost:8080\",\n")
+	s.WriteString("   * or at several servers of it, tried in turn when one fails.\n   */\n")
+	s.WriteString("  constructor(baseURL: string | readonly string[], options: duplex.ClientOptions = {}) {\n    this.t = new duplex.Transport(baseURL, options);\n  }\n")
 	for _, m := range methods {
 		s.WriteString("\n")
 		s.WriteString(m)

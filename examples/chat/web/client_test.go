@@ -11,36 +11,40 @@ import (
 	"time"
 )
 
-// generateCommand returns the arguments of doc.go's go:generate directive
-// that compiles the TypeScript client, so the test runs exactly what
-// go generate runs.
-func generateCommand(t *testing.T) []string {
+// generateCommands returns the arguments of doc.go's go:generate
+// directives that compile the TypeScript client and its runtime package,
+// so the test runs exactly what go generate runs.
+func generateCommands(t *testing.T) [][]string {
 	t.Helper()
 	src, err := os.ReadFile("doc.go")
 	if err != nil {
 		t.Fatal(err)
 	}
+	var cmds [][]string
 	for line := range strings.Lines(string(src)) {
 		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "//go:generate "); ok && strings.Contains(rest, "tsc") {
-			return strings.Fields(rest)
+			cmds = append(cmds, strings.Fields(rest))
 		}
 	}
-	t.Fatal("doc.go has no go:generate directive running tsc")
-	return nil
+	if len(cmds) == 0 {
+		t.Fatal("doc.go has no go:generate directive running tsc")
+	}
+	return cmds
 }
 
-// TestCompiledClientIsCurrent compiles examples/chat/gen/ts with doc.go's
-// go:generate command into a temporary directory and compares the output
-// with the committed static/client: the page must run the client generated
-// from the current design. It skips without node or tsc (npm ci in test/),
-// unless CI=true.
+// TestCompiledClientIsCurrent compiles examples/chat/gen/ts and the runtime
+// package with doc.go's go:generate commands into a temporary directory
+// and compares the output with the committed static/client: the page must
+// run the client generated from the current design, on the current
+// runtime. It skips without node or tsc (npm ci in test/), unless CI=true.
 func TestCompiledClientIsCurrent(t *testing.T) {
-	args := generateCommand(t)
+	const committed = "static/client"
+	cmds := generateCommands(t)
 	var missing []string
-	if _, err := exec.LookPath(args[0]); err != nil {
-		missing = append(missing, args[0]+" (apt-get install nodejs)")
+	if _, err := exec.LookPath(cmds[0][0]); err != nil {
+		missing = append(missing, cmds[0][0]+" (apt-get install nodejs)")
 	}
-	if _, err := os.Stat(args[1]); err != nil {
+	if _, err := os.Stat(cmds[0][1]); err != nil {
 		missing = append(missing, "tsc (cd examples/chat/web/test && npm ci)")
 	}
 	if len(missing) > 0 {
@@ -51,36 +55,35 @@ func TestCompiledClientIsCurrent(t *testing.T) {
 		t.Skip(msg + " (mandatory when CI=true)")
 	}
 
-	const committed = "static/client"
-	out := t.TempDir()
-	replaced := false
-	for i := range args {
-		if args[i] == "--outDir" && i+1 < len(args) && args[i+1] == committed {
-			args[i+1] = out
-			replaced = true
+	tmp := t.TempDir()
+	for _, args := range cmds {
+		replaced := false
+		for i := range args {
+			if args[i] == "--outDir" && i+1 < len(args) && strings.HasPrefix(args[i+1], committed) {
+				args[i+1] = filepath.Join(tmp, filepath.FromSlash(args[i+1]))
+				replaced = true
+			}
+		}
+		if !replaced {
+			t.Fatalf("the go:generate directive does not write --outDir under %s: %q", committed, args)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+		b, err := cmd.CombinedOutput()
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, b)
 		}
 	}
-	if !replaced {
-		t.Fatalf("the go:generate directive does not write --outDir %s: %q", committed, args)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, b)
-	}
 
-	fresh, err := filepath.Glob(filepath.Join(out, "*.js"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := filepath.Join(tmp, filepath.FromSlash(committed))
+	fresh := jsFiles(t, out)
 	if len(fresh) == 0 {
 		t.Fatalf("tsc wrote no JavaScript into %s", out)
 	}
 	stale := false
-	for _, f := range fresh {
-		name := filepath.Base(f)
-		want, err := os.ReadFile(f)
+	for _, name := range fresh {
+		want, err := os.ReadFile(filepath.Join(out, name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,21 +94,35 @@ func TestCompiledClientIsCurrent(t *testing.T) {
 			continue
 		}
 		if !bytes.Equal(got, want) {
-			t.Errorf("%s/%s differs from the compiled gen/ts", committed, name)
+			t.Errorf("%s/%s differs from the compiled sources", committed, name)
 			stale = true
 		}
 	}
-	old, err := filepath.Glob(filepath.Join(committed, "*.js"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range old {
-		if _, err := os.Stat(filepath.Join(out, filepath.Base(f))); err != nil {
-			t.Errorf("%s is not compiled from gen/ts any more: delete it", f)
+	for _, name := range jsFiles(t, committed) {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Errorf("%s/%s is not compiled from the sources any more: delete it", committed, name)
 			stale = true
 		}
 	}
 	if stale {
 		t.Log("run: go generate ./examples/chat/web")
 	}
+}
+
+// jsFiles returns the .js files under dir, as paths relative to it.
+func jsFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var names []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".js") {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		names = append(names, rel)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
 }

@@ -1,8 +1,11 @@
 // Package web holds the chat example's browser page (static/: index.html,
 // app.js, style.css), embedded so that chatd serves it at "/". The page
 // uses the TypeScript client generated from examples/chat/design
-// (examples/chat/gen/ts), compiled to ES modules in static/client by
-// go generate and committed, so the page needs no build step to be served:
+// (examples/chat/gen/ts) and the runtime package it imports
+// (@duplex-dev/client, codegen/tsgen/runtime), compiled to ES modules in
+// static/client and static/client/duplex by go generate and committed, so
+// the page needs no build step to be served (an import map in index.html
+// resolves the package's name):
 // it logs in, joins a room with a server stream that reconnects by itself
 // and resumes after the last sequence it saw, shows presence and history,
 // keeps messages in sequence order and shows a banner while reconnecting.
@@ -15,7 +18,8 @@
 // examples/chat/gen/http/chat/client, TypeScript programs gen/ts.
 package web
 
-//go:generate node test/node_modules/typescript/bin/tsc --strict --target es2022 --module es2022 --moduleResolution bundler --lib es2022,dom --newLine lf --rootDir ../gen/ts --outDir static/client ../gen/ts/chat.ts ../gen/ts/duplex.ts
+//go:generate node test/node_modules/typescript/bin/tsc -p tsconfig.json --outDir static/client
+//go:generate node test/node_modules/typescript/bin/tsc -p ../../../codegen/tsgen/runtime/tsconfig.json --declaration false --outDir static/client/duplex
 
 import (
 	"embed"

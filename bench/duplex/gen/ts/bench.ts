@@ -2,9 +2,9 @@
 //
 // bench service client.
 
-import * as duplex from './duplex.js';
+import * as duplex from '@duplex-dev/client';
 
-export * from './duplex.js';
+export * from '@duplex-dev/client';
 
 export interface ListenerStreamingPayload {
   /** Message content */
@@ -48,7 +48,7 @@ export interface PublishPayload {
 }
 
 /** The design's validation rules of every type above, used by validate. */
-export const schemas: Record<string, duplex.Schema> = {
+export const schemas = {
   "ListenerStreamingPayload": {"type":"object","props":{"message":{"type":"string"}},"required":["message"]},
   "SubscribePayload": {"type":"object","props":{"count":{"type":"integer","minimum":0}}},
   "Event": {"type":"object","props":{"action":{"type":"string","enum":["join","leave","message"]},"message":{"type":"string"},"timestamp":{"type":"string","format":"date-time"}},"required":["message","action","timestamp"]},
@@ -56,14 +56,17 @@ export const schemas: Record<string, duplex.Schema> = {
   "EchoResult": {"type":"object","props":{"message":{"type":"string"}},"required":["message"]},
   "JoinPayload": {"type":"object","props":{"room":{"type":"string"}},"required":["room"]},
   "PublishPayload": {"type":"object","props":{"message":{"type":"string"},"room":{"type":"string"}},"required":["room","message"]},
-};
+} satisfies Record<string, duplex.Schema>;
 
 /** Streaming endpoints measured by the harness. */
 export class Client {
   private readonly t: duplex.Transport;
 
-  /** Creates a client of the service at baseURL, e.g. "http://localhost:8080". */
-  constructor(baseURL: string, options: duplex.ClientOptions = {}) {
+  /**
+   * Creates a client of the service at baseURL, e.g. "http://localhost:8080",
+   * or at several servers of it, tried in turn when one fails.
+   */
+  constructor(baseURL: string | readonly string[], options: duplex.ClientOptions = {}) {
     this.t = new duplex.Transport(baseURL, options);
   }
 

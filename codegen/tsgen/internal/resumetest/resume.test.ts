@@ -4,15 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { WebSocket as NodeWebSocket } from 'ws';
-import { Client } from './gen/ts/chat.js';
-import type { ConnectionState, WebSocketConstructor } from './gen/ts/chat.js';
+import { WebSocket as WsWebSocket } from 'ws';
+import { Client } from './gen/ts/chat.ts';
+import type { ConnectionState, WebSocketConstructor } from './gen/ts/chat.ts';
 
-const g = globalThis as { WebSocket?: WebSocketConstructor };
-if (g.WebSocket === undefined) g.WebSocket = NodeWebSocket as unknown as WebSocketConstructor;
+// DUPLEX_WEBSOCKET=ws: the "ws" package's WebSocket; else Node's built-in one.
+const WS = process.env.DUPLEX_WEBSOCKET === 'ws' ? (WsWebSocket as unknown as WebSocketConstructor) : (globalThis.WebSocket as WebSocketConstructor);
 
-const base = process.env.RESUME_URL;
-if (base === undefined) throw new Error('RESUME_URL is not set');
+const base = process.env.RESUME_URL ?? '';
+if (base === '') throw new Error('RESUME_URL is not set');
 
 async function startProxy(target: URL): Promise<{ url: string; drop: () => void; close: () => Promise<void> }> {
   const sockets = new Set<net.Socket>();
@@ -49,7 +49,7 @@ async function startProxy(target: URL): Promise<{ url: string; drop: () => void;
 test('resumable stream: a dropped connection resumes with no message lost or repeated', { timeout: 20_000 }, async () => {
   const proxy = await startProxy(new URL(base));
   try {
-    const c = new Client(proxy.url, { retry: { initial: 50, max: 500 } });
+    const c = new Client(proxy.url, { WebSocket: WS, retry: { initial: 50, max: 500 } });
     const states: ConnectionState[] = [];
     const s = c.join({ token: 'unused', room: 'resume' }, { onState: (st) => states.push(st) });
     const users: string[] = [];

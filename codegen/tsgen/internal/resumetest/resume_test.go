@@ -44,8 +44,18 @@ func TestTypeScriptClientResumesWithoutLoss(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := nodetest.Compile(t, files, "resume.test.ts")
+	tools := nodetest.Need(t)
+	dir := tools.Setup(t, files, "resume.test.ts")
+	for _, impl := range nodetest.WebSockets {
+		t.Run("with the "+impl+" WebSocket", func(t *testing.T) {
+			tools.Run(t, dir, "resume.test.ts", nodetest.Env("RESUME_URL", serveResumableJoin(t)), nodetest.Env("DUPLEX_WEBSOCKET", impl))
+		})
+	}
+}
 
+// serveResumableJoin serves the chat design's join stream, resumable, and
+// POST /continue; it returns the server's URL.
+func serveResumableJoin(t *testing.T) string {
 	wsrv := ws.NewServer()
 	mgr := resume.NewManager(resume.WithGrace(time.Minute))
 	ep := &ws.Endpoint{Service: "chat", Method: "join", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol, "chat.v1")}}
@@ -101,5 +111,5 @@ func TestTypeScriptClientResumesWithoutLoss(t *testing.T) {
 		}
 		hs.Close()
 	})
-	nodetest.Run(t, dir, "resume.test.js", nodetest.Env("RESUME_URL", hs.URL))
+	return hs.URL
 }

@@ -1,19 +1,28 @@
 // Node test runner tests of the generated TypeScript client against a real
-// chatd (CHATD_URL). Run by TestTypeScriptClientAgainstChatd, which
-// compiles this file and gen/ts with tsc first.
+// chatd (CHATD_URL), with Node's built-in WebSocket or the "ws" package's
+// (DUPLEX_WEBSOCKET=builtin|ws). Run by TestTypeScriptClientUnderNode
+// under Node 22's type stripping, after tsc has checked this file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { WebSocket as NodeWebSocket } from 'ws';
-import { Client, CloseError, ValidationError } from './gen/ts/chat.js';
-import type { ConnectionState, WebSocketConstructor } from './gen/ts/chat.js';
+import { WebSocket as WsWebSocket } from 'ws';
+import { Client as ChatClient, CloseError, HTTPError, ValidationError } from './gen/ts/chat.ts';
+import type { ClientOptions, ConnectionState, WebSocketConstructor } from './gen/ts/chat.ts';
 
-// Node 20 has fetch but no global WebSocket; Node 22 has both.
-const g = globalThis as { WebSocket?: WebSocketConstructor };
-if (g.WebSocket === undefined) g.WebSocket = NodeWebSocket as unknown as WebSocketConstructor;
+const WS = process.env.DUPLEX_WEBSOCKET === 'ws' ? (WsWebSocket as unknown as WebSocketConstructor) : (globalThis.WebSocket as WebSocketConstructor);
 
-const base = process.env.CHATD_URL;
-if (base === undefined) throw new Error('CHATD_URL is not set');
+// Client is the generated client with the WebSocket under test.
+class Client extends ChatClient {
+  constructor(url: string, opts: ClientOptions = {}) {
+    super(url, { WebSocket: WS, ...opts });
+  }
+}
+
+// run tells this run's rooms apart from another run's against the same chatd.
+const run = process.env.DUPLEX_WEBSOCKET === 'ws' ? 'ws' : 'builtin';
+
+const base = process.env.CHATD_URL ?? '';
+if (base === '') throw new Error('CHATD_URL is not set');
 
 async function login(c: Client): Promise<string> {
   return c.login({ user: 'alice', password: 'secret' });
@@ -23,11 +32,11 @@ test('unary methods: login, send and history', { timeout: 20_000 }, async () => 
   const c = new Client(base);
   const token = await login(c);
   assert.ok(token.length > 20, 'login returns a JWT');
-  const msg = await c.send({ token, room: 'ts-unary', text: 'hello from TypeScript' });
-  assert.equal(msg.room, 'ts-unary');
+  const msg = await c.send({ token, room: `ts-unary-${run}`, text: 'hello from TypeScript' });
+  assert.equal(msg.room, `ts-unary-${run}`);
   assert.equal(msg.text, 'hello from TypeScript');
   assert.equal(msg.from, 'alice');
-  const history = await c.history({ token, room: 'ts-unary' });
+  const history = await c.history({ token, room: `ts-unary-${run}` });
   assert.deepEqual(history.map((m) => m.text), ['hello from TypeScript']);
 });
 
@@ -57,12 +66,12 @@ test('server stream: subscribe yields typed events until closed', { timeout: 20_
 test('server stream with a subprotocol: join receives presence and messages', { timeout: 20_000 }, async () => {
   const c = new Client(base);
   const token = await login(c);
-  const s = c.join({ token, room: 'ts-join' });
+  const s = c.join({ token, room: `ts-join-${run}` });
   const it = s[Symbol.asyncIterator]();
   const joined = await it.next();
   assert.equal(joined.value?.kind, 'joined');
   assert.equal(joined.value?.user, 'alice');
-  await c.send({ token, room: 'ts-join', text: 'hi room' });
+  await c.send({ token, room: `ts-join-${run}`, text: 'hi room' });
   for (;;) {
     const r = await it.next();
     assert.equal(r.done, false);
@@ -100,7 +109,7 @@ test('validation errors are thrown before anything is sent', { timeout: 20_000 }
   assert.equal(fetches, 1);
 
   // A unary payload breaking MinLength(1): rejected without a request.
-  await assert.rejects(c.send({ token, room: 'ts-valid', text: '' }), (e: unknown) => {
+  await assert.rejects(c.send({ token, room: `ts-valid-${run}`, text: '' }), (e: unknown) => {
     assert.ok(e instanceof ValidationError);
     assert.equal(e.attribute, 'payload.text');
     return true;
@@ -121,14 +130,62 @@ test('validation errors are thrown before anything is sent', { timeout: 20_000 }
   s.abort();
 });
 
-test('errors before the upgrade reject the stream', { timeout: 20_000 }, async () => {
-  const c = new Client(base);
-  const s = c.subscribe({ token: 'not-a-jwt' });
+test('a refused upgrade ends the stream with its HTTP status, without retrying', { timeout: 20_000 }, async () => {
+  const proxy = await startProxy(new URL(base));
+  try {
+    // 401: chatd's handler refuses the token before the upgrade.
+    const c = new Client(proxy.url, { retry: { initial: 10, max: 10 } });
+    const s = c.subscribe({ token: 'not-a-jwt' });
+    await assert.rejects(async () => {
+      for await (const _ of s) assert.fail('no event expected');
+    }, (e: unknown) => e instanceof HTTPError && e.status === 401);
+    assert.equal(s.state, 'closed');
+    // 400: an invalid parameter, refused while decoding the request.
+    const unchecked = new Client(proxy.url, { validate: false, retry: { initial: 10, max: 10 } });
+    const j = unchecked.join({ token: 'not-a-jwt', room: 'Not A Room!' });
+    await assert.rejects(async () => {
+      for await (const _ of j) assert.fail('no event expected');
+    }, (e: unknown) => e instanceof HTTPError && e.status === 400);
+    const upgrades = proxy.requests.filter((l) => l.startsWith('GET '));
+    assert.equal(upgrades.length, 2, `one upgrade request per stream, no retry loop:\n${upgrades.join('\n')}`);
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('a server that is down ends a new stream with 1006', { timeout: 20_000 }, async () => {
+  const closed = await startProxy(new URL(base));
+  await closed.close(); // nothing listens on its port any more
+  const s = new Client(closed.url).echo();
   await assert.rejects(async () => {
-    for await (const _ of s) {
-      assert.fail('no event expected');
-    }
-  }, (e: unknown) => e instanceof CloseError);
+    for await (const _ of s) assert.fail('no message expected');
+  }, (e: unknown) => e instanceof CloseError && e.code === 1006);
+  assert.equal(s.state, 'closed');
+});
+
+test('abort: iteration ends and yields nothing after the abort', { timeout: 20_000 }, async () => {
+  const c = new Client(base);
+  const token = await c.login({ user: 'alice', password: 'secret' });
+  const room = `ts-abort-${run}`;
+  for (const text of ['a1', 'a2', 'a3']) await c.send({ token, room, text });
+  const ac = new AbortController();
+  const s = c.join({ token, room, after: 0 }, { signal: ac.signal, noResume: true });
+  const seen: string[] = [];
+  for await (const ev of s) {
+    if (ev.kind !== 'message') continue;
+    seen.push(ev.message?.text ?? '');
+    // Let the rest of the backlog arrive, then abort with it buffered.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    ac.abort();
+  }
+  assert.deepEqual(seen, ['a1']);
+  assert.equal(s.state, 'closed');
+
+  // A signal aborted before the call opens nothing.
+  const states: ConnectionState[] = [];
+  const never = c.join({ token, room, after: 0 }, { signal: ac.signal, onState: (st) => states.push(st) });
+  for await (const _ of never) assert.fail('no event expected');
+  assert.equal(never.state, 'closed');
 });
 
 // startProxy forwards TCP connections to target; drop cuts every
@@ -137,7 +194,7 @@ async function startProxy(target: URL): Promise<{ url: string; requests: string[
   const sockets = new Set<net.Socket>();
   const requests: string[] = []; // the request line of each connection
   const server = net.createServer((client) => {
-    client.once('data', (chunk: Buffer) => requests.push(chunk.toString('latin1').split('\r\n')[0]));
+    client.once('data', (chunk: Buffer) => requests.push(chunk.toString('latin1').split('\r\n')[0] ?? ''));
     const upstream = net.connect(Number(target.port), target.hostname);
     sockets.add(client);
     sockets.add(upstream);
@@ -178,7 +235,7 @@ test('reconnect: a server stream comes back after the connection drops', { timeo
     const s = c.subscribe({ token }, {
       onState: (st, cause) => {
         states.push(st);
-        if (cause !== undefined) causes.push(cause.code);
+        if (cause instanceof CloseError) causes.push(cause.code);
       },
     });
     const it = s[Symbol.asyncIterator]();
@@ -204,7 +261,7 @@ test('re-subscribe: a reconnecting join asks for the messages after the last one
   try {
     const direct = new Client(base);
     const token = await login(direct);
-    const room = 'ts-resubscribe';
+    const room = `ts-resubscribe-${run}`;
     for (const text of ['m1', 'm2', 'm3']) await direct.send({ token, room, text });
 
     const c = new Client(proxy.url, { retry: { initial: 50, max: 500 } });
@@ -230,8 +287,8 @@ test('re-subscribe: a reconnecting join asks for the messages after the last one
     assert.deepEqual([...seen.values()], ['m1', 'm2', 'm3', 'm4']);
     const upgrades = proxy.requests.filter((l) => l.startsWith('GET /rooms/'));
     assert.equal(upgrades.length, 2, upgrades.join('\n'));
-    assert.ok(!upgrades[0].includes('after='), upgrades[0]);
-    assert.ok(upgrades[1].includes('after=3'), upgrades[1]);
+    assert.ok(!upgrades[0]?.includes('after='), upgrades[0]);
+    assert.ok(upgrades[1]?.includes('after=3'), upgrades[1]);
     s.close();
   } finally {
     await proxy.close();

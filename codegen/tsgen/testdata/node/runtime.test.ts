@@ -3,9 +3,9 @@
 // rule of docs/protocol.md 1.4 and the backoff of 1.6.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoff, defaultRetryPolicy, retryableCode, schemas, validate, ValidationError } from './gen/ts/chat.js';
+import { backoff, defaultRetryPolicy, parseRetryAfter, retryableCode, retryableStatus, schemas, validate, ValidationError } from './gen/ts/chat.ts';
 
-function rejects(value: unknown, schema: string, attribute: string): void {
+function rejects(value: unknown, schema: keyof typeof schemas, attribute: string): void {
   assert.throws(() => validate(value, schemas[schema], 'v', schemas), (e: unknown) => {
     assert.ok(e instanceof ValidationError, String(e));
     assert.equal(e.attribute, attribute);
@@ -41,6 +41,20 @@ test('each rule of the design is enforced, naming the attribute', () => {
 test('close codes: retry 1001, 1006, 1011-1014 and 4000-4499, nothing else', () => {
   for (const code of [1001, 1006, 1011, 1012, 1013, 1014, 4000, 4499]) assert.equal(retryableCode(code), true, String(code));
   for (const code of [1000, 1002, 1003, 1007, 1008, 1009, 1015, 3000, 4500, 4999]) assert.equal(retryableCode(code), false, String(code));
+});
+
+test('HTTP statuses: retry 429 and 502-504, nothing else', () => {
+  for (const status of [429, 502, 503, 504]) assert.equal(retryableStatus(status), true, String(status));
+  for (const status of [400, 401, 403, 404, 426, 500, 501]) assert.equal(retryableStatus(status), false, String(status));
+});
+
+test('Retry-After: seconds or an HTTP date, in milliseconds', () => {
+  const now = Date.parse('Mon, 07 Dec 2026 20:00:00 GMT');
+  assert.equal(parseRetryAfter('3', now), 3000);
+  assert.equal(parseRetryAfter('Mon, 07 Dec 2026 20:00:05 GMT', now), 5000);
+  assert.equal(parseRetryAfter('Mon, 07 Dec 2026 19:00:00 GMT', now), 0);
+  assert.equal(parseRetryAfter('soon', now), undefined);
+  assert.equal(parseRetryAfter(null, now), undefined);
 });
 
 test('backoff: full jitter under a ceiling that doubles up to the maximum', () => {

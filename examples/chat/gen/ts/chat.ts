@@ -2,9 +2,9 @@
 //
 // chat service client.
 
-import * as duplex from './duplex.js';
+import * as duplex from '@duplex-dev/client';
 
-export * from './duplex.js';
+export * from '@duplex-dev/client';
 
 export interface LoginPayload {
   /** User name. */
@@ -136,7 +136,7 @@ export interface Analytics {
 }
 
 /** The design's validation rules of every type above, used by validate. */
-export const schemas: Record<string, duplex.Schema> = {
+export const schemas = {
   "LoginPayload": {"type":"object","props":{"password":{"type":"string"},"user":{"type":"string"}},"required":["user","password"]},
   "ListenerPayload": {"type":"object","props":{"token":{"type":"string"}},"required":["token"]},
   "ListenerStreamingPayload": {"type":"object","props":{"message":{"type":"string"}},"required":["message"]},
@@ -152,14 +152,17 @@ export const schemas: Record<string, duplex.Schema> = {
   "MessageCollection": {"type":"array","items":{"ref":"Message"}},
   "AnalyticsPayload": {"type":"object","props":{"token":{"type":"string"},"view":{"type":"string","enum":["summary","detailed","full"]}},"required":["token"]},
   "Analytics": {"type":"object","props":{"connections":{"type":"integer"},"dropped":{"type":"integer"},"messages_per_second":{"type":"number"},"room_members":{"type":"map","values":{"type":"integer"}},"rooms":{"type":"integer"},"timestamp":{"type":"string","format":"date-time"},"top_rooms":{"type":"array","items":{"type":"string"}}},"required":["timestamp","connections","rooms"]},
-};
+} satisfies Record<string, duplex.Schema>;
 
 /** The chat service. */
 export class Client {
   private readonly t: duplex.Transport;
 
-  /** Creates a client of the service at baseURL, e.g. "http://localhost:8080". */
-  constructor(baseURL: string, options: duplex.ClientOptions = {}) {
+  /**
+   * Creates a client of the service at baseURL, e.g. "http://localhost:8080",
+   * or at several servers of it, tried in turn when one fails.
+   */
+  constructor(baseURL: string | readonly string[], options: duplex.ClientOptions = {}) {
     this.t = new duplex.Transport(baseURL, options);
   }
 

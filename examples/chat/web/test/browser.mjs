@@ -107,7 +107,7 @@ async function loginBoth(alice, bob) {
   for (const p of [alice, bob]) {
     // The page runs the generated client, not hand-written calls.
     const loaded = await p.evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname));
-    for (const m of ["/client/chat.js", "/client/duplex.js"]) {
+    for (const m of ["/client/chat.js", "/client/duplex/index.js", "/client/duplex/stream.js"]) {
       if (!loaded.includes(m)) throw new Error(`the page did not load ${m}: ${loaded.join(", ")}`);
     }
   }

@@ -1,0 +1,10 @@
+export { CloseError, HTTPError, ValidationError, parseRetryAfter, retryableCode, retryableStatus } from './errors.ts';
+export { backoff, defaultRetryPolicy } from './retry.ts';
+export type { RetryPolicy } from './retry.ts';
+export { validate } from './validate.ts';
+export type { Schema } from './validate.ts';
+export type { WebSocketConstructor } from './dial.ts';
+export { Transport, basicAuth, bearer } from './transport.ts';
+export type { CallOptions, ClientOptions, Request } from './transport.ts';
+export { Stream } from './stream.ts';
+export type { BidiStream, ClientStream, ConnectionState, ServerStream, StreamOptions, StreamSpec } from './stream.ts';

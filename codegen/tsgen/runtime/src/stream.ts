@@ -1,0 +1,542 @@
+// One stream over WebSocket: the three streaming patterns, reconnection
+// with backoff across the client's servers, and the resumable duplex.v1
+// protocol (docs/protocol.md 2).
+
+import { CloseError, HTTPError } from './errors.ts';
+import { backoff } from './retry.ts';
+import type { RetryPolicy } from './retry.ts';
+import { dial } from './dial.ts';
+import type { Dialed, WebSocketConstructor } from './dial.ts';
+import type { Request, Transport } from './transport.ts';
+
+/** State of a stream's connection, reported to StreamOptions.onState. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** Options of one stream; P is the method's payload type. */
+export interface StreamOptions<P = unknown> {
+  /**
+   * Reconnect after a retryable close (default: true for server streams and
+   * resumable streams, false otherwise: on the default wire, messages sent
+   * on a dropped connection may be lost).
+   */
+  reconnect?: boolean | undefined;
+  /** Overrides the client's retry policy for this stream. */
+  retry?: Partial<RetryPolicy> | undefined;
+  /**
+   * Called on every change of the connection state, with what caused a
+   * reconnection: a close, or the HTTP refusal of an upgrade that may
+   * succeed later (429, 503: the delay honours its Retry-After).
+   */
+  onState?: ((state: ConnectionState, cause?: CloseError | HTTPError) => void) | undefined;
+  /** Closes the stream when aborted: iteration ends and yields nothing more. */
+  signal?: AbortSignal | undefined;
+  /** Disable the duplex.v1 resumable protocol even if the method supports it. */
+  noResume?: boolean | undefined;
+  /**
+   * Called before each reconnection (unless a duplex.v1 session resumes)
+   * with the payload of the previous connection; returns the payload of the
+   * next one, validated again. Use it to re-subscribe where the stream
+   * stopped, e.g. with the last sequence number seen.
+   */
+  resubscribe?: ((payload: P) => P) | undefined;
+}
+
+/** A client-to-server stream: send messages, close, then await the result. */
+export interface ClientStream<T, R> {
+  /** Validates msg and sends it; throws ValidationError without sending when it is invalid. */
+  send(msg: T): void;
+  /** Ends the client's side of the stream (a JSON null); the result follows. */
+  close(): void;
+  /** Resolves with the server's result (undefined when the method has none). */
+  readonly result: Promise<R>;
+  /** Closes the connection at once (close 1000). */
+  abort(): void;
+  /** Current connection state. */
+  readonly state: ConnectionState;
+}
+
+/** A server-to-client stream: iterate with for await. */
+export interface ServerStream<R> extends AsyncIterable<R> {
+  /** Stops the stream (close 1000); a pending iteration ends. */
+  close(): void;
+  /** Current connection state. */
+  readonly state: ConnectionState;
+}
+
+/** A bidirectional stream: send and iterate at the same time. */
+export interface BidiStream<T, R> extends AsyncIterable<R> {
+  /** Validates msg and sends it; throws ValidationError without sending when it is invalid. */
+  send(msg: T): void;
+  /** Ends the client's side (a JSON null); the server may still send. */
+  close(): void;
+  /** Closes the connection at once (close 1000). */
+  abort(): void;
+  /** Current connection state. */
+  readonly state: ConnectionState;
+}
+
+/** What generated code tells the transport about one stream; P is the payload type. */
+export interface StreamSpec<P = unknown> {
+  request: Request;
+  /** The payload the request was built from, given to StreamOptions.resubscribe. */
+  payload?: P | undefined;
+  /** Builds the request of a payload returned by StreamOptions.resubscribe. */
+  rebuild?: ((payload: P) => Request) | undefined;
+  /** Validates a payload returned by StreamOptions.resubscribe. */
+  validatePayload?: ((payload: P) => void) | undefined;
+  /** Design subprotocols, in order of preference. */
+  subprotocols: string[];
+  resumable: boolean;
+  /** The streaming pattern: a client stream's one server message is its result. */
+  kind: 'client' | 'server' | 'bidirectional';
+  validateOut?: ((msg: unknown) => void) | undefined;
+  validateIn?: ((msg: unknown) => void) | undefined;
+}
+
+const RESUME_PROTOCOL = 'duplex.v1';
+
+interface Waiter<R> {
+  resolve: (r: IteratorResult<R>) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * One stream over a WebSocket, reconnected as the options say. Generated
+ * methods return it typed as ClientStream, ServerStream or BidiStream.
+ */
+export class Stream<T, R, P = unknown> implements ClientStream<T, R>, ServerStream<R>, BidiStream<T, R> {
+  private readonly transport: Transport;
+  private readonly WS: WebSocketConstructor;
+  private readonly fetcher: typeof fetch | undefined;
+  private readonly spec: StreamSpec<P>;
+  private readonly opts: StreamOptions<P>;
+  private readonly retry: RetryPolicy;
+
+  private ws: WebSocket | undefined = undefined;
+  private readonly reconnect: boolean;
+  private current: ConnectionState = 'connecting';
+  private everOpened = false;
+  private attempt = 0; // failed attempts since a connection last lived retry.resetAfter
+  private server: number; // index of the server the stream connects to
+  private failedInRow = 0; // connections that failed before opening, in a row
+  private finished = false;
+  private failure: Error | undefined = undefined;
+  private userClosed = false;
+  private timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  private readonly inbox: R[] = [];
+  private readonly waiters: Waiter<R>[] = [];
+  private readonly pending: (string | null)[] = []; // messages waiting for an open connection; null ends the client's side
+  private resolveResult!: (r: R) => void;
+  private rejectResult!: (e: unknown) => void;
+  private gotResult = false;
+  /** Resolves with the server's result of a client stream. */
+  readonly result: Promise<R>;
+
+  // duplex.v1 session state
+  private session = false; // the current connection speaks duplex.v1
+  private ready = false; // welcome or resumed received
+  private token: string | undefined = undefined;
+  private outSeq = 0;
+  private readonly outBuf: { seq: number; frame: string }[] = [];
+  private inSeq = 0;
+  private unacked = 0;
+  private ackTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+
+  private request: Request;
+  private payload: P | undefined;
+
+  constructor(transport: Transport, WS: WebSocketConstructor, fetcher: typeof fetch | undefined, spec: StreamSpec<P>, opts: StreamOptions<P>, retry: RetryPolicy) {
+    this.transport = transport;
+    this.WS = WS;
+    this.fetcher = fetcher;
+    this.spec = spec;
+    this.opts = opts;
+    this.retry = retry;
+    this.request = spec.request;
+    this.payload = spec.payload;
+    this.server = transport.current;
+    this.reconnect = opts.reconnect ?? (spec.kind === 'server' || (spec.resumable && !opts.noResume));
+    this.result = new Promise<R>((resolve, reject) => {
+      this.resolveResult = resolve;
+      this.rejectResult = reject;
+    });
+    // A client stream's result may never be awaited (its errors surface in send too).
+    this.result.catch(() => undefined);
+    const signal = opts.signal;
+    if (signal?.aborted) {
+      this.abort();
+      return;
+    }
+    signal?.addEventListener('abort', () => this.abort(), { once: true });
+    this.connect();
+  }
+
+  /** Current connection state. */
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  private setState(s: ConnectionState, cause?: CloseError | HTTPError): void {
+    if (this.current === s) return;
+    this.current = s;
+    this.opts.onState?.(s, cause);
+  }
+
+  private protocols(): string[] {
+    const p = [...this.spec.subprotocols];
+    if (this.spec.resumable && !this.opts.noResume) p.unshift(RESUME_PROTOCOL);
+    return p;
+  }
+
+  private connect(): void {
+    const d = dial(this.WS, this.transport.url(this.request, this.server, true), this.protocols(), this.transport.headers(this.request), this.fetcher);
+    const ws = d.ws;
+    this.ws = ws;
+    let openedAt: number | undefined;
+    // ended takes the first of close and error: browsers fire error then
+    // close (1006) for a failed connection, Node's built-in WebSocket fires
+    // error and no close at all.
+    let ended = false;
+    const ended1 = (code: number, reason: string) => {
+      if (ended) return;
+      ended = true;
+      if (this.ws !== ws) return;
+      this.ws = undefined;
+      if (openedAt === undefined) void this.failedToOpen(d, code, reason);
+      else this.closed(new CloseError(code, reason), Date.now() - openedAt);
+    };
+    ws.onopen = () => {
+      if (this.ws !== ws) return;
+      if (this.finished) {
+        ws.close(1000);
+        return;
+      }
+      openedAt = Date.now();
+      this.everOpened = true;
+      this.failedInRow = 0;
+      this.transport.worked(this.server);
+      this.session = ws.protocol === RESUME_PROTOCOL;
+      this.ready = !this.session;
+      if (this.session) {
+        // docs/protocol.md 2.2: {"hello":{}} opens a session, {"resume":{"token":T,"last":N}}
+        // reattaches to it, N the highest seq received from the server.
+        const first = this.token === undefined ? { hello: {} } : { resume: { token: this.token, last: this.inSeq } };
+        ws.send(JSON.stringify(first));
+        return;
+      }
+      this.setState('open');
+      for (const f of this.pending.splice(0)) ws.send(f ?? 'null');
+    };
+    ws.onmessage = (ev: MessageEvent) => {
+      if (this.ws !== ws) return;
+      if (typeof ev.data !== 'string') {
+        ws.close(1003, 'binary frames are not supported; send JSON text');
+        return;
+      }
+      let msg: unknown;
+      try {
+        msg = JSON.parse(ev.data);
+      } catch (e) {
+        this.fail(new Error(`duplex: malformed JSON from server: ${String(e)}`), 1007);
+        return;
+      }
+      if (this.session) this.envelope(ws, msg);
+      else this.deliver(msg);
+    };
+    ws.onclose = (ev: CloseEvent) => ended1(ev.code, ev.reason);
+    ws.onerror = () => {
+      // An error is a failed connection: 1006, whatever follows it.
+      ended1(1006, '');
+      if (ws.readyState !== 3) {
+        try {
+          ws.close();
+        } catch {
+          // already closing
+        }
+      }
+    };
+  }
+
+  // failedToOpen learns why a connection failed before opening: a refused
+  // upgrade ends the stream with its HTTP status unless the status says
+  // "later" (429, 502-504); anything else counts as a dropped connection.
+  private async failedToOpen(d: Dialed, code: number, reason: string): Promise<void> {
+    const refusal = code === 1006 ? await d.refusal() : undefined;
+    if (this.finished) return;
+    this.failedInRow++;
+    this.server = (this.server + 1) % this.transport.servers; // fail over
+    this.closed(refusal ?? new CloseError(code, reason), undefined);
+  }
+
+  private envelope(ws: WebSocket, msg: unknown): void {
+    const m = msg as {
+      welcome?: { token: string };
+      resumed?: { from?: number; ack?: number };
+      seq?: number;
+      ack?: number;
+      data?: unknown;
+      end?: { code?: number; reason?: string };
+    };
+    if (m.welcome !== undefined) {
+      this.token = m.welcome.token;
+      this.opened(ws, 0);
+      return;
+    }
+    if (m.resumed !== undefined) {
+      // "ack": the server has consumed every client message up to it.
+      this.opened(ws, m.resumed.ack ?? 0);
+      return;
+    }
+    if (typeof m.ack === 'number') this.dropAcked(m.ack);
+    if (typeof m.seq === 'number') {
+      if (m.seq <= this.inSeq) {
+        this.scheduleAck(ws, true);
+        return;
+      }
+      if (m.seq !== this.inSeq + 1) {
+        // A gap: the connection lost a frame the server still buffers
+        // (docs/protocol.md 2.3). Deliver nothing, drop the connection
+        // and resume, which sends the missing messages again.
+        this.dropAndResume(ws, `duplex.v1: message ${m.seq} arrived after ${this.inSeq}: messages are missing: resume`);
+        return;
+      }
+      this.inSeq = m.seq;
+      if (m.end !== undefined) {
+        // The server ended the stream: acknowledge it so the server can
+        // close, then stop.
+        this.scheduleAck(ws, true);
+        const code = m.end.code ?? 1000;
+        this.finish(code === 1000 ? undefined : new CloseError(code, m.end.reason ?? ''));
+        this.closeSocket(1000);
+        return;
+      }
+      this.scheduleAck(ws, false);
+      this.deliver(m.data);
+    }
+  }
+
+  // dropAcked forgets the sent frames the server has consumed, up to seq.
+  private dropAcked(seq: number): void {
+    let n = 0;
+    while (n < this.outBuf.length && (this.outBuf[n]?.seq ?? Infinity) <= seq) n++;
+    this.outBuf.splice(0, n);
+  }
+
+  // dropAndResume abandons a duplex.v1 connection that lost frames (close
+  // 4000, in the retry range) and reconnects at once through the usual
+  // backoff; the resume frame's "last" tells the server where to start.
+  private dropAndResume(ws: WebSocket, reason: string): void {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    if (this.unacked > 0 && ws.readyState === 1) {
+      this.unacked = 0;
+      ws.send(JSON.stringify({ ack: this.inSeq }));
+    }
+    this.ws = undefined; // its onclose is ignored from now on
+    this.ready = false;
+    try {
+      ws.close(4000, reason.slice(0, 120));
+    } catch {
+      ws.close();
+    }
+    this.closed(new CloseError(4000, reason), 0);
+  }
+
+  // opened completes the duplex.v1 handshake: frames the server has not
+  // received (after lastSeq) are sent again.
+  private opened(ws: WebSocket, lastSeq: number): void {
+    this.dropAcked(lastSeq);
+    this.ready = true;
+    this.setState('open');
+    for (const f of this.pending.splice(0)) this.outBuf.push(this.numbered(f));
+    for (const o of this.outBuf) ws.send(o.frame);
+  }
+
+  // numbered wraps a message (null: the end of the client's side) in a
+  // duplex.v1 envelope with the next sequence number.
+  private numbered(data: string | null): { seq: number; frame: string } {
+    const seq = ++this.outSeq;
+    return { seq, frame: data === null ? `{"seq":${seq},"end":{}}` : `{"seq":${seq},"data":${data}}` };
+  }
+
+  private scheduleAck(ws: WebSocket, now: boolean): void {
+    this.unacked++;
+    const flush = () => {
+      clearTimeout(this.ackTimer);
+      this.ackTimer = undefined;
+      if (this.unacked === 0 || this.ws !== ws || ws.readyState !== 1) return;
+      this.unacked = 0;
+      ws.send(JSON.stringify({ ack: this.inSeq }));
+    };
+    if (now || this.unacked >= 32) flush();
+    else if (this.ackTimer === undefined) this.ackTimer = setTimeout(flush, 1000);
+  }
+
+  private deliver(msg: unknown): void {
+    if (this.spec.validateIn !== undefined) {
+      try {
+        this.spec.validateIn(msg);
+      } catch (e) {
+        this.fail(e as Error, 1007);
+        return;
+      }
+    }
+    const r = msg as R;
+    if (this.spec.kind === 'client') {
+      // Client stream: the one message is the result.
+      this.gotResult = true;
+      this.resolveResult(r);
+      return;
+    }
+    const w = this.waiters.shift();
+    if (w !== undefined) w.resolve({ value: r, done: false });
+    else this.inbox.push(r);
+  }
+
+  // closed decides what follows the end of a connection: lived is how long
+  // it was open (undefined: it never opened).
+  private closed(err: CloseError | HTTPError, lived: number | undefined): void {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    if (this.finished) return;
+    if ((err instanceof CloseError && err.code === 1000) || this.userClosed) {
+      this.finish();
+      return;
+    }
+    // Only a connection that lived restarts the backoff: one that the
+    // server ends right after the upgrade keeps backing off.
+    if (lived !== undefined && lived >= this.retry.resetAfter) this.attempt = 0;
+    const limit = this.retry.maxAttempts;
+    // Before the stream ever opened, a failure ends it (the caller learns
+    // at once that the request cannot work) unless another server is
+    // still untried or the server asked to come back later.
+    const mayRetry = this.everOpened || this.failedInRow < this.transport.servers || err instanceof HTTPError;
+    if (this.reconnect && err.retryable && mayRetry && (limit === 0 || this.attempt < limit)) {
+      this.setState('reconnecting', err);
+      let delay = backoff(this.retry, this.attempt++);
+      if (err instanceof HTTPError && err.retryAfter !== undefined) delay = Math.max(delay, err.retryAfter);
+      this.timer = setTimeout(() => this.reopen(), delay);
+      return;
+    }
+    this.finish(err);
+  }
+
+  private reopen(): void {
+    this.timer = undefined;
+    if (this.finished) return;
+    if (this.token === undefined && this.opts.resubscribe !== undefined && this.spec.rebuild !== undefined) {
+      try {
+        const p = this.opts.resubscribe(this.payload as P);
+        this.spec.validatePayload?.(p);
+        this.payload = p;
+        this.request = this.spec.rebuild(p);
+      } catch (e) {
+        this.finish(e as Error);
+        return;
+      }
+    }
+    this.connect();
+  }
+
+  private fail(err: Error, code: number): void {
+    if (this.finished) return;
+    this.finish(err);
+    this.closeSocket(code, err.message.slice(0, 120));
+  }
+
+  private finish(err?: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.failure = err;
+    clearTimeout(this.timer);
+    clearTimeout(this.ackTimer);
+    this.setState('closed');
+    for (const w of this.waiters.splice(0)) {
+      if (err !== undefined) w.reject(err);
+      else w.resolve({ value: undefined, done: true });
+    }
+    if (!this.gotResult) {
+      if (err !== undefined) this.rejectResult(err);
+      else this.resolveResult(undefined as R);
+    }
+  }
+
+  private closeSocket(code: number, reason?: string): void {
+    const ws = this.ws;
+    if (ws === undefined) return;
+    if (ws.readyState === 0) return; // closed in onopen (userClosed)
+    if (this.session && ws.readyState === 1) {
+      if (this.unacked > 0) {
+        this.unacked = 0;
+        ws.send(JSON.stringify({ ack: this.inSeq }));
+      }
+      // The application gave up on the stream: the server may drop the session.
+      if (this.userClosed) ws.send('{"close":{}}');
+    }
+    try {
+      ws.close(code, reason);
+    } catch {
+      ws.close();
+    }
+  }
+
+  private write(data: string | null): void {
+    if (this.finished) throw this.failure ?? new Error('duplex: stream is closed');
+    if (this.session) {
+      if (this.ready && this.ws !== undefined && this.ws.readyState === 1) {
+        const o = this.numbered(data);
+        this.outBuf.push(o);
+        this.ws.send(o.frame);
+      } else {
+        this.pending.push(data);
+      }
+      return;
+    }
+    if (this.ws !== undefined && this.ws.readyState === 1 && this.current === 'open') this.ws.send(data ?? 'null');
+    else this.pending.push(data);
+  }
+
+  /** Validates msg and sends it; throws ValidationError without sending when it is invalid. */
+  send(msg: T): void {
+    this.spec.validateOut?.(msg);
+    this.write(JSON.stringify(msg));
+  }
+
+  /** Client and bidirectional streams: ends the client's side with a JSON null. Server streams: closes the connection. */
+  close(): void {
+    if (this.finished) return;
+    if (this.spec.kind === 'server') {
+      this.abort();
+      return;
+    }
+    this.write(null);
+  }
+
+  /**
+   * Closes the connection at once with 1000; iterations end without the
+   * messages still buffered, a missing result rejects.
+   */
+  abort(): void {
+    if (this.finished) return;
+    this.userClosed = true;
+    this.inbox.length = 0;
+    this.finish();
+    this.closeSocket(1000); // a connection still opening is closed by onopen
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<R> {
+    return {
+      next: (): Promise<IteratorResult<R>> => {
+        if (this.inbox.length > 0) return Promise.resolve({ value: this.inbox.shift() as R, done: false });
+        if (this.finished) {
+          return this.failure !== undefined ? Promise.reject(this.failure) : Promise.resolve({ value: undefined, done: true });
+        }
+        return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+      },
+      return: (): Promise<IteratorResult<R>> => {
+        this.abort();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+  }
+}
