@@ -191,6 +191,7 @@ function hideBanner() {
 
 function closeReason(cause) {
   if (!cause) return "Connection lost.";
+  if (cause instanceof HTTPError) return `The server is busy (HTTP ${cause.status}).`;
   if (cause.code === 1001 || cause.code === 1012) return "The server is restarting.";
   if (cause.code === 4500) return "The server restarted and could not resume the stream.";
   return `Connection lost (${cause.code}${cause.reason ? ": " + cause.reason : ""}).`;
