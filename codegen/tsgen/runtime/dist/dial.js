@@ -31,10 +31,15 @@ function header(headers, name) {
     const v = headers[name];
     return Array.isArray(v) ? v[0] : v;
 }
-function nodeVersion() {
-    return globalThis.process?.versions?.node;
+/** Reports whether this is Node (Deno and Bun have process.versions.node too, and other WebSockets). */
+function isNode() {
+    return globalThis.navigator?.userAgent?.startsWith('Node.js/') === true;
 }
-/** Node's global undici dispatcher, shared through this well-known symbol. */
+/**
+ * Node's global undici dispatcher, shared through this well-known symbol.
+ * Node creates it when it loads undici, which reading globalThis.WebSocket
+ * does (dial reads it first).
+ */
 function nodeDispatcher() {
     const d = globalThis[Symbol.for('undici.globalDispatcher.1')];
     return typeof d?.dispatch === 'function' ? d : undefined;
@@ -61,7 +66,7 @@ export function dial(WS, url, protocols, headers, fetcher) {
     const isEmitter = typeof WS.prototype?.on === 'function';
     if (isEmitter)
         return dialEmitter(WS, url, protocols, headers);
-    if (nodeVersion() !== undefined && WS === globalThis.WebSocket) {
+    if (WS === globalThis.WebSocket && isNode()) {
         return dialNodeBuiltin(WS, url, protocols, headers, fetcher);
     }
     const ws = new WS(url, protocols);

@@ -120,6 +120,7 @@ export declare class Stream<T, R, P = unknown> implements ClientStream<T, R>, Se
     private ackTimer;
     private request;
     private payload;
+    private unlisten;
     constructor(transport: Transport, WS: WebSocketConstructor, fetcher: typeof fetch | undefined, spec: StreamSpec<P>, opts: StreamOptions<P>, retry: RetryPolicy);
     /** Current connection state. */
     get state(): ConnectionState;

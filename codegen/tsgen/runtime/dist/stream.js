@@ -46,6 +46,7 @@ export class Stream {
     ackTimer = undefined;
     request;
     payload;
+    unlisten = undefined; // removes the abort listener of opts.signal
     constructor(transport, WS, fetcher, spec, opts, retry) {
         this.transport = transport;
         this.WS = WS;
@@ -68,7 +69,11 @@ export class Stream {
             this.abort();
             return;
         }
-        signal?.addEventListener('abort', () => this.abort(), { once: true });
+        if (signal !== undefined) {
+            const onAbort = () => this.abort();
+            signal.addEventListener('abort', onAbort, { once: true });
+            this.unlisten = () => signal.removeEventListener('abort', onAbort);
+        }
         this.connect();
     }
     /** Current connection state. */
@@ -358,6 +363,7 @@ export class Stream {
             return;
         this.finished = true;
         this.failure = err;
+        this.unlisten?.();
         clearTimeout(this.timer);
         clearTimeout(this.ackTimer);
         this.setState('closed');

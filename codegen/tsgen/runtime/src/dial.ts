@@ -69,11 +69,16 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
   return Array.isArray(v) ? v[0] : v;
 }
 
-function nodeVersion(): string | undefined {
-  return (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
+/** Reports whether this is Node (Deno and Bun have process.versions.node too, and other WebSockets). */
+function isNode(): boolean {
+  return (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent?.startsWith('Node.js/') === true;
 }
 
-/** Node's global undici dispatcher, shared through this well-known symbol. */
+/**
+ * Node's global undici dispatcher, shared through this well-known symbol.
+ * Node creates it when it loads undici, which reading globalThis.WebSocket
+ * does (dial reads it first).
+ */
 function nodeDispatcher(): Dispatcher | undefined {
   const d = (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')];
   return typeof (d as Dispatcher | undefined)?.dispatch === 'function' ? (d as Dispatcher) : undefined;
@@ -98,7 +103,7 @@ function undiciHeaders(raw: unknown): Record<string, string> {
 export function dial(WS: WebSocketConstructor, url: string, protocols: string[], headers: Record<string, string>, fetcher: typeof fetch | undefined): Dialed {
   const isEmitter = typeof (WS.prototype as Partial<EventEmitterLike> | undefined)?.on === 'function';
   if (isEmitter) return dialEmitter(WS, url, protocols, headers);
-  if (nodeVersion() !== undefined && WS === (globalThis as { WebSocket?: unknown }).WebSocket) {
+  if (WS === (globalThis as { WebSocket?: unknown }).WebSocket && isNode()) {
     return dialNodeBuiltin(WS, url, protocols, headers, fetcher);
   }
   const ws = new WS(url, protocols);

@@ -144,6 +144,7 @@ export class Stream<T, R, P = unknown> implements ClientStream<T, R>, ServerStre
 
   private request: Request;
   private payload: P | undefined;
+  private unlisten: (() => void) | undefined = undefined; // removes the abort listener of opts.signal
 
   constructor(transport: Transport, WS: WebSocketConstructor, fetcher: typeof fetch | undefined, spec: StreamSpec<P>, opts: StreamOptions<P>, retry: RetryPolicy) {
     this.transport = transport;
@@ -167,7 +168,11 @@ export class Stream<T, R, P = unknown> implements ClientStream<T, R>, ServerStre
       this.abort();
       return;
     }
-    signal?.addEventListener('abort', () => this.abort(), { once: true });
+    if (signal !== undefined) {
+      const onAbort = () => this.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.unlisten = () => signal.removeEventListener('abort', onAbort);
+    }
     this.connect();
   }
 
@@ -448,6 +453,7 @@ export class Stream<T, R, P = unknown> implements ClientStream<T, R>, ServerStre
     if (this.finished) return;
     this.finished = true;
     this.failure = err;
+    this.unlisten?.();
     clearTimeout(this.timer);
     clearTimeout(this.ackTimer);
     this.setState('closed');
