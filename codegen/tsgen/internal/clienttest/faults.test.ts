@@ -103,7 +103,7 @@ test('a refused upgrade without Retry-After is not retried: 403 ends the stream'
 
 test('backoff: a stream failing right after each upgrade keeps backing off', { timeout: 30_000 }, async () => {
   const token = await login();
-  await post('/flaky?on=1'); // every subscribe upgrade is closed with 1011 at once
+  await post('/flaky?mode=fail'); // every subscribe upgrade is closed with 1011 at once
   const random = Math.random;
   Math.random = () => 1; // every delay is its ceiling: 100 ms, then 1 s
   const rec = recorder();
@@ -119,7 +119,33 @@ test('backoff: a stream failing right after each upgrade keeps backing off', { t
   } finally {
     Math.random = random;
     s.close();
-    await post('/flaky?on=0');
+    await post('/flaky?mode=');
+  }
+});
+
+test('backoff: a connection that lived restarts the delays from the first', { timeout: 30_000 }, async () => {
+  const token = await login();
+  await post('/flaky?mode=fail');
+  const random = Math.random;
+  Math.random = () => 1; // every delay is its ceiling: 100 ms, 1 s, then 10 s
+  const rec = recorder();
+  const s = new Client(server, { retry: { initial: 100, multiplier: 10, max: 20_000, resetAfter: 300 } }).subscribe({ token }, { onState: rec.onState });
+  try {
+    const opened = () => rec.times.filter((_, i) => rec.states[i] === 'open');
+    while (opened().length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    await post('/flaky?mode=hold'); // the third connection stays open until kicked
+    while (opened().length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 400)); // it lives past resetAfter
+    const kicked = performance.now();
+    await post('/kick'); // 1011 after 400 ms of life
+    while (opened().length < 4) await new Promise((resolve) => setTimeout(resolve, 10));
+    const [, , , t4 = 0] = opened();
+    assert.ok(t4 - kicked < 5_000, `reconnected ${(t4 - kicked).toFixed(0)} ms after a connection that lived: the delays did not restart`);
+  } finally {
+    Math.random = random;
+    s.close();
+    await post('/flaky?mode=');
+    await post('/kick');
   }
 });
 

@@ -30,7 +30,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // first can be restarted (POST /down, /up on the control server), can
 // refuse the next upgrades with a status and Retry-After (POST /refuse),
 // and can end every subscribe stream with 1011 right after its upgrade
-// (POST /flaky).
+// (POST /flaky?mode=fail) or when told (mode=hold, then POST /kick).
 func TestTypeScriptClientUnderFaults(t *testing.T) {
 	if err := eval.RunDSL(); err != nil {
 		t.Fatalf("chat design: %v", err)
@@ -69,8 +69,10 @@ type faulty struct {
 	refuse     atomic.Int64 // upgrades still to refuse
 	status     atomic.Int64
 	retryAfter atomic.Int64
-	flaky      atomic.Bool
+	flaky      atomic.Value // "" (off), "fail" (close 1011 at once) or "hold" (until POST /kick)
 	flakyWS    *ws.Server
+	kick       chan struct{} // closed by POST /kick
+	kickMu     sync.Mutex
 }
 
 func startFaulty(t *testing.T) *faulty {
@@ -79,7 +81,8 @@ func startFaulty(t *testing.T) *faulty {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &faulty{addr: l.Addr().String(), flakyWS: ws.NewServer(ws.WithLogger(slog.New(slog.DiscardHandler)))}
+	f := &faulty{addr: l.Addr().String(), flakyWS: ws.NewServer(ws.WithLogger(slog.New(slog.DiscardHandler))), kick: make(chan struct{})}
+	f.flaky.Store("")
 	f.url = "http://" + f.addr
 	if err := f.up(l); err != nil {
 		t.Fatal(err)
@@ -109,7 +112,13 @@ func startFaulty(t *testing.T) *faulty {
 		f.refuse.Store(int64(n))
 	})
 	control.HandleFunc("POST /flaky", func(w http.ResponseWriter, r *http.Request) {
-		f.flaky.Store(r.URL.Query().Get("on") == "1")
+		f.flaky.Store(r.URL.Query().Get("mode"))
+	})
+	control.HandleFunc("POST /kick", func(w http.ResponseWriter, r *http.Request) {
+		f.kickMu.Lock()
+		close(f.kick)
+		f.kick = make(chan struct{})
+		f.kickMu.Unlock()
 	})
 	cl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -171,12 +180,22 @@ func (f *faulty) inject(next http.Handler) http.Handler {
 			http.Error(w, "refused by the test", int(f.status.Load()))
 			return
 		}
-		if r.URL.Path == "/subscribe" && f.flaky.Load() {
+		if mode := f.flaky.Load().(string); r.URL.Path == "/subscribe" && mode != "" {
+			f.kickMu.Lock()
+			kick := f.kick
+			f.kickMu.Unlock()
 			_ = f.flakyWS.Handle(w, r, &ws.Endpoint{Service: "chat", Method: "subscribe"}, func(ctx context.Context, c *ws.Conn) error {
 				if err := c.Upgrade(); err != nil {
 					return err
 				}
-				return errors.New("failing right after the upgrade") // 1011
+				if mode == "hold" {
+					select {
+					case <-kick:
+					case <-ctx.Done():
+						return nil
+					}
+				}
+				return errors.New("failing after the upgrade") // 1011
 			})
 			return
 		}
