@@ -153,6 +153,23 @@ test('a refused upgrade ends the stream with its HTTP status, without retrying',
   }
 });
 
+test('where the upgrade response is hidden (browsers), a plain GET learns a refusal made before the handshake', { timeout: 20_000 }, async () => {
+  // A WebSocket class the client does not know: it is used as browsers'
+  // WebSocket is, and the refused upgrade's status comes from the probe.
+  class Opaque extends (globalThis.WebSocket as WebSocketConstructor) {}
+  const c = new ChatClient(base, { WebSocket: Opaque, validate: false });
+  const j = c.join({ token: 'not-a-jwt', room: 'Not A Room!' });
+  await assert.rejects(async () => {
+    for await (const _ of j) assert.fail('no event expected');
+  }, (e: unknown) => e instanceof HTTPError && e.status === 400 && /room/.test(e.message));
+  // A refusal made only to real upgrades (401 from the handler) stays
+  // hidden: the probe gets 426, and the failure counts as 1006.
+  const s = c.subscribe({ token: 'not-a-jwt' });
+  await assert.rejects(async () => {
+    for await (const _ of s) assert.fail('no event expected');
+  }, (e: unknown) => e instanceof CloseError && e.code === 1006);
+});
+
 test('a server that is down ends a new stream with 1006', { timeout: 20_000 }, async () => {
   const closed = await startProxy(new URL(base));
   await closed.close(); // nothing listens on its port any more
