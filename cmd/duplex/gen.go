@@ -20,6 +20,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"duplex.dev/codegen"
+	"duplex.dev/codegen/yamlfile"
 )
 
 // generation is one `duplex gen` or `duplex example` run.
@@ -40,12 +43,6 @@ type generation struct {
 type designError struct{ output string }
 
 func (e *designError) Error() string { return e.output }
-
-// file mirrors codegen.File as the generator program encodes it.
-type file struct {
-	Path    string
-	Content []byte
-}
 
 // exitDesign is the generator program's exit code for an invalid design.
 const exitDesign = 3
@@ -97,9 +94,14 @@ func (g *generation) run() error {
 		}
 		return fmt.Errorf("run generator for %s: %w\n%s", g.design, err, stderr.String())
 	}
-	var files []file
+	var files []*codegen.File
 	if err := json.Unmarshal(stdout.Bytes(), &files); err != nil {
 		return fmt.Errorf("read generator output: %w", err)
+	}
+	// The generator program cannot encode YAML (it is built in the user's
+	// module, which has no YAML library); this command can.
+	if err := yamlfile.EncodeFiles(files); err != nil {
+		return err
 	}
 	if g.example {
 		return writeExample(out, files, g.stdout)
@@ -109,7 +111,7 @@ func (g *generation) run() error {
 
 // writeGen replaces out/gen with the generated files, so that files of
 // removed services do not linger.
-func writeGen(out string, files []file, w io.Writer) error {
+func writeGen(out string, files []*codegen.File, w io.Writer) error {
 	if err := os.RemoveAll(filepath.Join(out, "gen")); err != nil {
 		return fmt.Errorf("clean gen directory: %w", err)
 	}
@@ -127,7 +129,7 @@ func writeGen(out string, files []file, w io.Writer) error {
 }
 
 // writeExample writes scaffolding files that do not exist yet.
-func writeExample(out string, files []file, w io.Writer) error {
+func writeExample(out string, files []*codegen.File, w io.Writer) error {
 	for _, f := range files {
 		p := filepath.Join(out, filepath.FromSlash(f.Path))
 		if _, err := os.Stat(p); err == nil {
@@ -141,7 +143,7 @@ func writeExample(out string, files []file, w io.Writer) error {
 	return nil
 }
 
-func writeFile(out string, f file) error {
+func writeFile(out string, f *codegen.File) error {
 	clean := path.Clean(f.Path)
 	if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") {
 		return fmt.Errorf("generator returned a path outside the output directory: %s", f.Path)

@@ -15,7 +15,8 @@ import (
 
 // Files returns gen/http/openapi3.json, gen/http/openapi3.yaml and
 // gen/asyncapi.yaml for root (the AsyncAPI document only when the design
-// has a streaming method). genPkg is unused; it keeps the signature of every
+// has a streaming method; the YAML documents as trees that the duplex
+// command encodes, see codegen.File.YAML). genPkg is unused; it keeps the signature of every
 // generator the same. root must have gone through eval.RunDSL.
 func Files(genPkg string, root *expr.RootExpr) ([]*codegen.File, error) {
 	oa := OpenAPI(root)
@@ -29,14 +30,14 @@ func Files(genPkg string, root *expr.RootExpr) ([]*codegen.File, error) {
 	}
 	files := []*codegen.File{
 		{Path: "gen/http/openapi3.json", Content: js},
-		{Path: "gen/http/openapi3.yaml", Content: ys},
+		{Path: "gen/http/openapi3.yaml", YAML: ys},
 	}
 	if aa := AsyncAPI(root); aa != nil {
 		as, err := aa.YAML()
 		if err != nil {
 			return nil, fmt.Errorf("encode asyncapi.yaml: %w", err)
 		}
-		files = append(files, &codegen.File{Path: "gen/asyncapi.yaml", Content: as})
+		files = append(files, &codegen.File{Path: "gen/asyncapi.yaml", YAML: as})
 	}
 	return files, nil
 }
@@ -50,8 +51,9 @@ type Document struct{ o *object }
 // JSON returns the document as indented JSON.
 func (d *Document) JSON() ([]byte, error) { return encodeJSON(d.o) }
 
-// YAML returns the document as YAML.
-func (d *Document) YAML() ([]byte, error) { return encodeYAML(d.o) }
+// YAML returns the document as a YAML tree, for package
+// duplex.dev/codegen/yamlfile to encode.
+func (d *Document) YAML() (*codegen.YAMLNode, error) { return yamlDocument(d.o) }
 
 // OpenAPI returns the OpenAPI 3.1 document of root's HTTP mapping: unary
 // methods with their parameters, bodies, responses and errors, and each
