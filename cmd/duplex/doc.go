@@ -3,6 +3,7 @@
 //	duplex gen DESIGN_IMPORT_PATH [-o DIR] [-v]      write gen/ (service, transports, clients, CLI)
 //	duplex example DESIGN_IMPORT_PATH [-o DIR] [-v]  scaffold an implementation and cmd/ mains, never overwriting
 //	duplex version                                   print the version
+//	duplex help [COMMAND]                            print the usage (so do -h and COMMAND -h)
 //
 // A design error prints one "design.go:LINE: message" line per problem and
 // exits 1 without writing anything. -v reports on stderr whether the

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"duplex.dev"
 	"duplex.dev/codegen"
 	"duplex.dev/codegen/yamlfile"
 )
@@ -361,7 +362,7 @@ func (g *generation) goOutput(args ...string) (string, error) {
 // when go.mod replaces it with a local directory (development setups).
 func (g *generation) cacheKey() (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "duplex %s %s/%s\n", Version, runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(h, "duplex %s %s/%s\n", duplex.Version, runtime.GOOS, runtime.GOARCH)
 	if exe, err := os.Executable(); err == nil {
 		if fi, err := os.Stat(exe); err == nil {
 			fmt.Fprintf(h, "exe %s %d %d\n", exe, fi.Size(), fi.ModTime().UnixNano())

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"duplex.dev"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -135,11 +137,54 @@ func duplexRun(t *testing.T, bin, dir, cache string, args ...string) (string, st
 
 func TestVersion(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := run([]string{"version"}, &out, &errOut); code != 0 || !strings.Contains(out.String(), Version) {
+	if code := run([]string{"version"}, &out, &errOut); code != 0 || out.String() != "duplex v"+duplex.Version+"\n" {
 		t.Fatalf("version: code %d, out %q", code, out.String())
 	}
 	if code := run([]string{"nope"}, &out, &errOut); code != 2 {
 		t.Fatalf("unknown command: want exit 2, got %d", code)
+	}
+}
+
+// TestHelpExitsZeroWithUsage: "duplex -h" once printed `unknown command
+// "-h"` and exited 2. Asking for help prints it on stdout and exits 0; a
+// mistake prints the usage on stderr and exits 2.
+func TestHelpExitsZeroWithUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string // in stdout
+	}{
+		{[]string{"-h"}, []string{"duplex gen DESIGN_IMPORT_PATH", "duplex example", "duplex help"}},
+		{[]string{"--help"}, []string{"duplex gen DESIGN_IMPORT_PATH"}},
+		{[]string{"help"}, []string{"duplex gen DESIGN_IMPORT_PATH", "duplex version"}},
+		{[]string{"help", "gen"}, []string{"usage: duplex gen", "writes gen/", "-o string", "-v\t"}},
+		{[]string{"help", "example"}, []string{"usage: duplex example", "never overwrites", "-o string"}},
+		{[]string{"gen", "-h"}, []string{"usage: duplex gen", "-o string"}},
+		{[]string{"gen", "example.com/x/design", "-help"}, []string{"usage: duplex gen"}},
+		{[]string{"example", "-h"}, []string{"usage: duplex example"}},
+		{[]string{"help", "version"}, []string{"usage: duplex version"}},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if code := run(tc.args, &out, &errOut); code != 0 {
+				t.Fatalf("exit %d, want 0; stderr:\n%s", code, errOut.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out.String())
+				}
+			}
+			if errOut.Len() > 0 {
+				t.Errorf("stderr is not empty:\n%s", errOut.String())
+			}
+		})
+	}
+	for _, args := range [][]string{{}, {"help", "nope"}, {"help", "gen", "x"}, {"gen", "-x"}, {"gen"}} {
+		t.Run(strings.Join(append([]string{"mistake:"}, args...), " "), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if code := run(args, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "usage") || out.Len() > 0 {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit 2 and the usage on stderr", code, out.String(), errOut.String())
+			}
+		})
 	}
 }
 
