@@ -80,12 +80,8 @@ func (g *generation) run() error {
 		}
 		fmt.Fprintf(g.stderr, "duplex: generator program %s: %s\n", how, bin)
 	}
-	kind := "gen"
-	if g.example {
-		kind = "example"
-	}
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, kind, genPkg)
+	cmd := exec.Command(bin, g.kind(), genPkg)
 	cmd.Dir = g.modRoot
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -339,9 +335,34 @@ func (g *generation) build(cacheDir string) (string, error) {
 	}
 	out := filepath.Join(cacheDir, "build-"+randomHex())
 	if _, err := g.goOutput("build", "-o", out, "./"+filepath.Base(tmp)); err != nil {
+		if untidy(err.Error()) {
+			// The go command suggests go get for the temporary package,
+			// which the user never sees; go mod tidy is what fixes it
+			// (offline too, with a replace directive for duplex.dev).
+			return "", fmt.Errorf("%w\ngo.mod or go.sum does not cover what the design imports: run `go mod tidy` in %s, then duplex %s again", err, g.modRoot, g.kind())
+		}
 		return "", err
 	}
 	return out, nil
+}
+
+// untidy reports whether the go command's output says go.mod or go.sum
+// lacks a requirement or a checksum.
+func untidy(goOutput string) bool {
+	for _, s := range []string{"missing go.sum entry", "updates to go.mod needed", "no required module provides package", "is replaced but not required"} {
+		if strings.Contains(goOutput, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// kind returns the command's name: gen or example.
+func (g *generation) kind() string {
+	if g.example {
+		return "example"
+	}
+	return "gen"
 }
 
 // goOutput runs the go command in the module root.

@@ -321,3 +321,53 @@ func TestFlagsAroundTheDesignAreAllRead(t *testing.T) {
 		t.Fatalf("gen DESIGN extra: code %d, stderr %q; want exit 2", code, errOut.String())
 	}
 }
+
+// TestGenNamesTheCommandThatFixesAnUntidyModule: when go.mod or go.sum does
+// not cover the design's imports, the go command's advice names the
+// temporary package (go get ...); duplex says to run go mod tidy, and that
+// works offline and makes duplex gen succeed.
+func TestGenNamesTheCommandThatFixesAnUntidyModule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a generator program")
+	}
+	bin := buildDuplex(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		// Replaced but not required: what a user has who added the
+		// replace line by hand.
+		"go.mod":           "module example.com/demo\n\ngo 1.26.0\n\nreplace duplex.dev => " + repoRoot(t) + "\n",
+		"design/design.go": goodDesign,
+	}
+	for p, c := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := offlineEnv(t, t.TempDir(), t.TempDir())
+	gen := func() (string, error) {
+		cmd := exec.Command(bin, "gen", "example.com/demo/design")
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := gen()
+	if err == nil {
+		t.Fatalf("duplex gen succeeded in a module that does not require duplex.dev:\n%s", out)
+	}
+	want := "run `go mod tidy` in " + dir + ", then duplex gen again"
+	if !strings.Contains(out, want) {
+		t.Fatalf("the error does not say %q:\n%s", want, out)
+	}
+	tidy := exec.Command("go", "mod", "tidy")
+	tidy.Dir, tidy.Env = dir, env
+	if out, err := tidy.CombinedOutput(); err != nil {
+		t.Fatalf("go mod tidy, offline: %v\n%s", err, out)
+	}
+	if out, err := gen(); err != nil {
+		t.Fatalf("duplex gen after go mod tidy: %v\n%s", err, out)
+	}
+}
