@@ -16,5 +16,12 @@
 // directory, keyed by the design's sources, go.mod, go.sum and this
 // command's version, so regenerating an unchanged design skips the build.
 //
+// The generator program imports only the standard library, duplex.dev and
+// the design's own imports, so a module that `go mod tidy` kept for the
+// user's code builds it with no `go get`. What needs another library (the
+// YAML encoding of the API documents, duplex.dev/codegen/yamlfile) runs in
+// this command. When go.mod or go.sum is behind anyway, the error says to
+// run `go mod tidy`.
+//
 // It is not a library: generators live in duplex.dev/codegen.
 package main

@@ -371,3 +371,22 @@ func TestGenNamesTheCommandThatFixesAnUntidyModule(t *testing.T) {
 		t.Fatalf("duplex gen after go mod tidy: %v\n%s", err, out)
 	}
 }
+
+// TestGeneratorProgramImportsOnlyStdAndDuplex: the generator program is
+// built in the user's module, whose go.sum holds only what the user's code
+// needs; a third-party import anywhere below it (go.yaml.in/yaml/v3 once,
+// through codegen/openapi) makes duplex gen fail after go mod tidy.
+func TestGeneratorProgramImportsOnlyStdAndDuplex(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}",
+		"duplex.dev/codegen", "duplex.dev/codegen/generators", "duplex.dev/dsl")
+	cmd.Dir = repoRoot(t)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if p != "duplex.dev" && !strings.HasPrefix(p, "duplex.dev/") {
+			t.Errorf("the generator program imports %s: users would need it in go.sum (keep such code in the duplex command, as codegen/yamlfile)", p)
+		}
+	}
+}
