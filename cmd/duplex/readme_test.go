@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -162,34 +164,6 @@ func TestREADMEWalkthrough(t *testing.T) {
 	runLine(t, mod, env, genLine)
 	runLine(t, mod, env, "go build ./...")
 	runLine(t, mod, env, "go mod tidy -diff")
-}
-
-// offlineEnv returns the environment of a newcomer's shell, offline:
-// GOPROXY=off and GOSUMDB=off (modules come from the module cache, which
-// building this repository filled), GOFLAGS=-mod=readonly as by default,
-// bin first in PATH and as GOBIN, and cache as XDG_CACHE_HOME (duplex's
-// cache, so the generator program is built afresh) but the shared GOCACHE.
-func offlineEnv(t *testing.T, bin, cache string) []string {
-	t.Helper()
-	gocache, err := exec.Command("go", "env", "GOCACHE").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var env []string
-	for _, kv := range os.Environ() {
-		switch k, _, _ := strings.Cut(kv, "="); k {
-		case "GOFLAGS", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GOWORK", "GOBIN", "PATH", "XDG_CACHE_HOME", "GOCACHE":
-		default:
-			env = append(env, kv)
-		}
-	}
-	return append(env,
-		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"GOBIN="+bin,
-		"GOPROXY=off", "GOSUMDB=off", "GOFLAGS=-mod=readonly", "GOWORK=off",
-		"XDG_CACHE_HOME="+cache,
-		"GOCACHE="+strings.TrimSpace(string(gocache)),
-	)
 }
 
 // runLine runs one shell line in dir and returns its stdout; a failure
