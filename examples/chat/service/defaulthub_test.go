@@ -29,21 +29,10 @@ func TestDefaultHubSendsTheGeneratedClientOnlyWhatItDecodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	api := chatsvr.New(chat.NewEndpoints(svc), ws.NewServer())
-	mux := http.NewServeMux()
-	api.Mount(mux)
-	hs := httptest.NewServer(mux)
-	defer hs.Close()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := api.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	}()
+	host := serveChat(t, svc, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	hc := chatc.NewClient("http", strings.TrimPrefix(hs.URL, "http://"), hs.Client())
+	hc := chatc.NewClient("http", host, nil)
 	c := chat.NewClient(hc.Login(), hc.Listener(), hc.Subscribe(), hc.Echo(), hc.Join(), hc.Send(), hc.History(), hc.Analytics())
 	token := func(user string) string {
 		tok, err := c.Login(ctx, &chat.LoginPayload{User: user, Password: service.DemoPassword})
@@ -102,4 +91,27 @@ func closeClientStream(s any) {
 	if c, ok := s.(interface{ Close() error }); ok {
 		_ = c.Close()
 	}
+}
+
+// serveChat serves svc's generated server on 127.0.0.1, behind front when
+// not nil, until the test ends, and returns its host:port.
+func serveChat(t *testing.T, svc *service.Service, front func(http.Handler) http.Handler) string {
+	t.Helper()
+	api := chatsvr.New(chat.NewEndpoints(svc), ws.NewServer())
+	mux := http.NewServeMux()
+	api.Mount(mux)
+	var h http.Handler = mux
+	if front != nil {
+		h = front(mux)
+	}
+	hs := httptest.NewServer(h)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := api.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		hs.Close()
+	})
+	return strings.TrimPrefix(hs.URL, "http://")
 }
