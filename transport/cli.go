@@ -106,10 +106,16 @@ func SendLines[T any](ctx context.Context, r io.Reader, validate func(T) error, 
 			return fmt.Errorf("stdin line %d: %w", n, err)
 		}
 		if err := send(ctx, v); err != nil {
-			return fmt.Errorf("send stdin line %d: %w", n, err)
+			return sendFailed{fmt.Errorf("send stdin line %d: %w", n, err)}
 		}
 	}
 }
+
+// sendFailed is an error of the stream rather than of the input: the
+// stream ended (or broke), which its receiving side sees too.
+type sendFailed struct{ error }
+
+func (e sendFailed) Unwrap() error { return e.error }
 
 // decodeLine decodes one stdin line, with an error that says what is wrong
 // with it in the design's terms: not JSON, or which attribute has the wrong
@@ -178,10 +184,14 @@ func Converse[T, R any](ctx context.Context, r io.Reader, w io.Writer, validate 
 	go func() {
 		err := SendLines(ctx, r, validate, send)
 		if err == nil {
-			err = closeSend(ctx)
+			if err = closeSend(ctx); err != nil {
+				err = sendFailed{err}
+			}
 		}
-		if err != nil {
-			cancel(err) // stops the receiver: the sender's error is the one to report
+		if err != nil && !errors.As(err, new(sendFailed)) {
+			// A bad line (or stdin failing): the receiver would wait for the
+			// server forever. Stop it; the sender's error is the one to report.
+			cancel(err)
 		}
 		sent <- err
 	}()
@@ -191,8 +201,13 @@ func Converse[T, R any](ctx context.Context, r io.Reader, w io.Writer, validate 
 		}
 		return err
 	}
+	// The server ended the stream with 1000: what the client could not
+	// send any more does not matter, a bad line does.
 	select {
 	case err := <-sent:
+		if errors.As(err, new(sendFailed)) {
+			return nil
+		}
 		return err
 	default:
 		return nil

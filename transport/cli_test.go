@@ -150,3 +150,32 @@ func TestMainCLITimeoutAndVerbose(t *testing.T) {
 		t.Errorf("-verbose printed the token: %q", got)
 	}
 }
+
+func TestConverseEndsCleanlyWhenTheServerEndsWhileTheClientSends(t *testing.T) {
+	// The server answers the first message and ends the stream with 1000
+	// while the client still has lines to send: the conversation is over,
+	// not failed.
+	url := streamPeer(t, func(c *websocket.Conn) {
+		ctx := context.Background()
+		typ, b, err := c.Read(ctx)
+		if err != nil {
+			return
+		}
+		if err := c.Write(ctx, typ, b); err != nil {
+			return
+		}
+		_ = c.Close(websocket.StatusNormalClosure, "")
+	})
+	line := `{"author":"ann","text":"hi"}` + "\n"
+	for range 20 {
+		ctx, c := dialStream(t, url)
+		var out bytes.Buffer
+		err := transport.Converse(ctx, strings.NewReader(strings.Repeat(line, 2000)), &out, validateNote,
+			func(ctx context.Context, v *note) error { return c.Send(ctx, v) },
+			func(ctx context.Context) (*note, error) { return transport.Receive[note](ctx, c) },
+			c.CloseSend)
+		if err != nil || out.String() != `{"author":"ann","text":"hi"}`+"\n" {
+			t.Fatalf("Converse: %v, printed %q; want nil and the one answer", err, out.String())
+		}
+	}
+}
