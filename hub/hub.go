@@ -168,9 +168,16 @@ func WithDecoder(decode func(room string, data []byte) (any, error)) Option {
 	return func(h *Hub) { h.decode = decode }
 }
 
-// WithPresenceEvent sets how a presence event becomes the value encoded
-// and sent to members, so an application can send its own event type; a nil
-// value sends nothing. The default sends the PresenceEvent itself.
+// WithPresenceEvent turns presence events on: render makes each one the
+// value encoded and sent to the room's members (a nil value sends nothing
+// for that event). Return a value of the type the room's streams carry (the
+// design's result type, as examples/chat does with its RoomEvent), so that
+// typed clients decode it; return the PresenceEvent itself only to clients
+// that expect the Hub's own shape.
+//
+// Without this option members receive no presence events, only published
+// messages: a stream whose result type is the design's never carries a frame
+// its generated client cannot decode. Members still lists who is present.
 func WithPresenceEvent(render func(PresenceEvent) any) Option {
 	return func(h *Hub) { h.renderPresence = render }
 }
@@ -617,11 +624,12 @@ func (h *Hub) presenceLocked(r *room, ev PresenceEvent, except string) {
 }
 
 func (h *Hub) encodePresence(ev PresenceEvent) ([]byte, bool) {
-	var v any = ev
-	if h.renderPresence != nil {
-		if v = h.renderPresence(ev); v == nil {
-			return nil, false
-		}
+	if h.renderPresence == nil {
+		return nil, false // presence events are off (WithPresenceEvent)
+	}
+	v := h.renderPresence(ev)
+	if v == nil {
+		return nil, false
 	}
 	frame, err := json.Marshal(v)
 	if err != nil {

@@ -76,6 +76,7 @@ type dialConfig struct {
 	readLimit    int64
 	compression  bool
 	retry        RetryPolicy
+	retrySet     bool // WithRetry was given: Dial retries too
 	stateFunc    func(State)
 	hooks        retryHooks // WithRetrySleep, WithRetryRand (retry.go)
 }
@@ -138,9 +139,14 @@ func WithDialCompression() DialOption {
 }
 
 // WithRetry sets the backoff policy DialWithRetry and Reconnect follow
-// (default DefaultRetryPolicy).
+// (default DefaultRetryPolicy), and makes Dial retry with it too: a dial
+// with WithRetry (as given to a generated client's NewClient) is retried
+// while it fails for a reason retrying can fix (connection refused, 429,
+// 502, 503, 504; see Retryable). Only the dial is retried: once the stream
+// is open, a drop ends it (Reconnect or a resumable method reconnects).
+// MaxAttempts 1 dials once.
 func WithRetry(p RetryPolicy) DialOption {
-	return func(cfg *dialConfig) { cfg.retry = p }
+	return func(cfg *dialConfig) { cfg.retry, cfg.retrySet = p, true }
 }
 
 // WithStateFunc calls f on every state change: Connecting, Connected,
@@ -176,9 +182,13 @@ func (e *HTTPError) Error() string {
 // https://). ctx bounds the handshake only; cancelling it later does not
 // affect the connection. A server that refuses the upgrade yields an
 // *HTTPError; use Retryable to decide whether to try again, or
-// DialWithRetry to do so with backoff.
+// DialWithRetry to do so with backoff. With WithRetry, Dial is
+// DialWithRetry.
 func Dial(ctx context.Context, url string, opts ...DialOption) (*ClientConn, error) {
 	cfg := newDialConfig(opts)
+	if cfg.retrySet && cfg.retry.MaxAttempts != 1 {
+		return DialWithRetry(ctx, url, opts...)
+	}
 	cfg.setState(Connecting)
 	c, err := dial(ctx, url, cfg)
 	if err != nil {

@@ -189,7 +189,8 @@ func Dial(ctx context.Context, url string, opts ...ClientOption) (*Stream, error
 func (s *Stream) connect(ctx context.Context, first envelope, initial bool) (*ws.ClientConn, envelope, error) {
 	hctx, cancel := context.WithTimeout(ctx, s.cfg.handshakeTimeout)
 	defer cancel()
-	opts := append(append([]ws.DialOption(nil), s.cfg.dialOpts...), ws.WithDialSubprotocols(Subprotocol))
+	// One attempt: the stream's own backoff (WithRetry) retries.
+	opts := append(append([]ws.DialOption(nil), s.cfg.dialOpts...), ws.WithDialSubprotocols(Subprotocol), ws.WithRetry(ws.RetryPolicy{MaxAttempts: 1}))
 	conn, err := ws.Dial(hctx, s.url, opts...)
 	if err != nil {
 		if hctx.Err() != nil && ctx.Err() == nil {
