@@ -222,9 +222,9 @@ func (s *Stream) connect(ctx context.Context, first envelope, initial bool) (*ws
 	switch {
 	case err != nil:
 	case first.Hello != nil && (e.Welcome == nil || e.Welcome.Token == ""):
-		err = fmt.Errorf("resume: expected welcome, got %s", b)
+		err = fmt.Errorf("resume: expected welcome, got another frame (%d bytes)", len(b))
 	case first.Resume != nil && e.Resumed == nil:
-		err = fmt.Errorf("resume: expected resumed, got %s", b)
+		err = fmt.Errorf("resume: expected resumed, got another frame (%d bytes)", len(b))
 	}
 	if err != nil {
 		s.closeConn(conn)
