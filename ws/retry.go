@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -118,6 +120,40 @@ func isNetworkError(err error) bool {
 	return errors.As(err, &uerr) || errors.As(err, &nerr) || errors.As(err, &operr) ||
 		errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// MaxRetryAfter bounds the wait RetryAfter asks for, so that a server's
+// mistake (or a hostile proxy) cannot park a client for hours.
+const MaxRetryAfter = 5 * time.Minute
+
+// RetryAfter returns how long a server that refused the handshake with
+// 429 or 503 asked the client to wait, in its Retry-After header (seconds
+// or an HTTP date), at most MaxRetryAfter; 0 for any other error or when
+// the header is absent or invalid. DialWithRetry, Reconnect and resumable
+// streams wait at least that long before the next attempt.
+func RetryAfter(err error) time.Duration {
+	var herr *HTTPError
+	if !errors.As(err, &herr) || herr.Header == nil ||
+		(herr.StatusCode != http.StatusTooManyRequests && herr.StatusCode != http.StatusServiceUnavailable) {
+		return 0
+	}
+	v := strings.TrimSpace(herr.Header.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		if secs > int64(MaxRetryAfter/time.Second) {
+			return MaxRetryAfter
+		}
+		d = time.Duration(secs) * time.Second
+	} else if at, err := http.ParseTime(v); err == nil {
+		d = time.Until(at)
+	}
+	return min(max(d, 0), MaxRetryAfter)
 }
 
 // retryHooks replace the waiting and the randomness of the backoff, for
@@ -249,7 +285,7 @@ func Reconnect(ctx context.Context, url string, session func(ctx context.Context
 			attempt = 0
 		}
 		cfg.setState(Reconnecting)
-		if werr := cfg.wait(ctx, p.Delay(attempt, rnd)); werr != nil {
+		if werr := cfg.wait(ctx, max(p.Delay(attempt, rnd), RetryAfter(err))); werr != nil {
 			return fmt.Errorf("%w while reconnecting; last error: %w", werr, err)
 		}
 		attempt++
@@ -272,7 +308,7 @@ func dialWithRetryFrom(ctx context.Context, url string, cfg *dialConfig, rnd *ra
 			return nil, fmt.Errorf("giving up after %d attempts: %w", failed+1, err)
 		}
 		cfg.setState(Reconnecting)
-		if werr := cfg.wait(ctx, p.Delay(*attempt, rnd)); werr != nil {
+		if werr := cfg.wait(ctx, max(p.Delay(*attempt, rnd), RetryAfter(err))); werr != nil {
 			return nil, fmt.Errorf("%w after %d attempts; last error: %w", werr, failed+1, err)
 		}
 		*attempt++

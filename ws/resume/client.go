@@ -86,6 +86,10 @@ type Stream struct {
 	done   chan struct{} // the supervisor exited
 	wg     sync.WaitGroup
 
+	// grace is how long the server keeps the session after a drop, as
+	// its welcome said (0: it did not say).
+	grace time.Duration
+
 	mu         sync.Mutex
 	token      string
 	conn       *ws.ClientConn
@@ -159,7 +163,7 @@ func Dial(ctx context.Context, url string, opts ...ClientOption) (*Stream, error
 			return nil, fmt.Errorf("resume: dial %s: %w", url, err)
 		}
 		s.setState(ws.Reconnecting)
-		if werr := s.wait(ctx, attempt); werr != nil {
+		if werr := s.wait(ctx, s.delay(attempt, time.Time{}, err)); werr != nil {
 			s.setState(ws.Closed)
 			s.cancel(werr)
 			close(s.done)
@@ -178,6 +182,7 @@ func Dial(ctx context.Context, url string, opts ...ClientOption) (*Stream, error
 	}
 	s.p = newPeer(window, cfg.replayBytes, false, cfg.ackEvery, cfg.ackDelay, 1<<30)
 	s.token = e.Welcome.Token
+	s.grace = time.Duration(e.Welcome.Grace) * time.Second
 	gen, _, _ := s.p.attach(0)
 	s.conn = conn
 	s.setState(ws.Connected)
@@ -251,9 +256,32 @@ func (s *Stream) closeConn(c *ws.ClientConn) {
 	}()
 }
 
-// wait sleeps for the backoff of retry number attempt.
-func (s *Stream) wait(ctx context.Context, attempt int) error {
-	t := time.NewTimer(s.cfg.retry.Delay(attempt, s.cfg.rnd))
+// delay is the wait before retry number attempt, after err, for a stream
+// whose connection was lost at lost (zero before the first connection).
+//
+// The server keeps a session for its grace period after the drop, and a
+// backoff whose cap reaches the grace (30 s both, by default) can let the
+// whole grace pass between two attempts, losing the session to an outage
+// much shorter than it. So retries are never more than a quarter of the
+// grace apart, and one is made just before the grace ends (at nine
+// tenths of it, a margin for the server having seen the drop before this
+// client): an outage shorter than the grace ends in a resume.
+//
+// A 429 or 503 refusal's Retry-After is honoured (see ws.RetryAfter).
+func (s *Stream) delay(attempt int, lost time.Time, err error) time.Duration {
+	d := s.cfg.retry.Delay(attempt, s.cfg.rnd)
+	if s.grace > 0 && !lost.IsZero() {
+		d = min(d, s.grace/4)
+		if left := time.Until(lost.Add(s.grace - s.grace/10)); left > 0 {
+			d = min(d, left)
+		}
+	}
+	return max(d, ws.RetryAfter(err))
+}
+
+// wait sleeps for d, the backoff before a retry.
+func (s *Stream) wait(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
@@ -286,6 +314,7 @@ func (s *Stream) supervise(conn *ws.ClientConn, gen int, last uint64) {
 	for {
 		up, before := time.Now(), s.progress()
 		err := s.run(conn, gen, last)
+		lost := time.Now()
 		s.p.detach(gen)
 		s.mu.Lock()
 		s.conn = nil
@@ -313,7 +342,7 @@ func (s *Stream) supervise(conn *ws.ClientConn, gen int, last uint64) {
 		}
 		for {
 			s.setState(ws.Reconnecting)
-			if werr := s.wait(s.ctx, attempt); werr != nil {
+			if werr := s.wait(s.ctx, s.delay(attempt, lost, err)); werr != nil {
 				s.p.fail(ErrSessionClosed)
 				return
 			}

@@ -1,0 +1,62 @@
+package ws_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"duplex.dev/ws"
+)
+
+// TestDialWithRetryHonoursRetryAfter: a 429 or 503 refusal's Retry-After
+// (seconds or an HTTP date) is the least the client waits before its next
+// attempt, whatever the backoff says, up to ws.MaxRetryAfter; other
+// statuses' Retry-After, and invalid values, change nothing.
+func TestDialWithRetryHonoursRetryAfter(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		status     int
+		retryAfter string
+		min, max   time.Duration
+	}{
+		{"503 in seconds", http.StatusServiceUnavailable, "3", 3 * time.Second, 3 * time.Second},
+		{"429 in seconds", http.StatusTooManyRequests, "7", 7 * time.Second, 7 * time.Second},
+		{"429 as a date", http.StatusTooManyRequests, time.Now().Add(20 * time.Second).UTC().Format(http.TimeFormat), 10 * time.Second, 20 * time.Second},
+		{"absurd value capped", http.StatusServiceUnavailable, "86400", ws.MaxRetryAfter, ws.MaxRetryAfter},
+		{"invalid value ignored", http.StatusServiceUnavailable, "soon", 0, fastRetry.Max},
+		{"502 has no Retry-After rule", http.StatusBadGateway, "9", 0, fastRetry.Max},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var refused sync.Once
+			hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				first := false
+				refused.Do(func() { first = true })
+				if first {
+					w.Header().Set("Retry-After", tc.retryAfter)
+					http.Error(w, "busy", tc.status)
+					return
+				}
+				_ = ws.NewServer().Handle(w, r, nil, func(ctx context.Context, c *ws.Conn) error { return c.Upgrade() })
+			}))
+			defer hs.Close()
+			var delays []time.Duration
+			sleep := func(ctx context.Context, d time.Duration) error {
+				delays = append(delays, d)
+				return nil
+			}
+			c, err := ws.DialWithRetry(testContext(t), "ws"+strings.TrimPrefix(hs.URL, "http"),
+				ws.WithRetry(fastRetry), ws.WithRetrySleep(sleep))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Close()
+			if len(delays) != 1 || delays[0] < tc.min || delays[0] > tc.max {
+				t.Fatalf("waited %v before the second attempt, want one wait in [%v, %v]", delays, tc.min, tc.max)
+			}
+		})
+	}
+}
