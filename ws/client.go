@@ -395,6 +395,11 @@ func (c *ClientConn) SendRaw(ctx context.Context, frame []byte) error {
 	}
 }
 
+// Ping sends a ping and waits for the server's pong, or for ctx to end:
+// a client's heartbeat. A path that silently stopped carrying bytes
+// shows up here, when no read or write would ever fail.
+func (c *ClientConn) Ping(ctx context.Context) error { return c.conn.Ping(ctx) }
+
 var nullFrame = []byte("null")
 
 // CloseSend tells the server this client sends nothing more (a JSON null

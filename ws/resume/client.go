@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"duplex.dev/ws"
@@ -26,6 +27,7 @@ type clientConfig struct {
 	ackEvery         int
 	ackDelay         time.Duration
 	handshakeTimeout time.Duration
+	heartbeat        [2]time.Duration // interval, timeout
 }
 
 // WithDialOptions passes options to every ws.Dial of the stream (headers
@@ -66,6 +68,16 @@ func WithClientAcks(every int, delay time.Duration) ClientOption {
 // the server's welcome or resumed frame (default 10 s).
 func WithHandshakeTimeout(d time.Duration) ClientOption {
 	return func(c *clientConfig) { c.handshakeTimeout = d }
+}
+
+// WithHeartbeat makes the client ping the server when it heard nothing
+// for interval, and drop the connection (and resume on a new one) when
+// the pong does not come within timeout: a path that silently stopped
+// carrying bytes is otherwise never noticed by a client that only reads.
+// The defaults are the server's (ws.DefaultConfig: 25 s and 60 s); an
+// interval of 0 turns the heartbeat off.
+func WithHeartbeat(interval, timeout time.Duration) ClientOption {
+	return func(c *clientConfig) { c.heartbeat = [2]time.Duration{interval, timeout} }
 }
 
 // Stream is the client end of a resumable stream. It stays valid across
@@ -134,12 +146,20 @@ func reconnectable(err error) bool {
 	return true
 }
 
+// defaultClientConfig is what Dial starts from; the heartbeat is the
+// server's (ws.DefaultConfig).
+func defaultClientConfig() clientConfig {
+	def := ws.DefaultConfig()
+	return clientConfig{retry: ws.DefaultRetryPolicy, replayMessages: 1024, replayBytes: 1 << 20,
+		ackEvery: 32, ackDelay: 200 * time.Millisecond, handshakeTimeout: 10 * time.Second,
+		heartbeat: [2]time.Duration{def.HeartbeatInterval, def.HeartbeatTimeout}}
+}
+
 // Dial opens a resumable stream to url: it connects (retrying retryable
 // failures with the backoff of WithRetry, within ctx), says hello and
 // waits for the server's welcome. ctx bounds this first connection only.
 func Dial(ctx context.Context, url string, opts ...ClientOption) (*Stream, error) {
-	cfg := clientConfig{retry: ws.DefaultRetryPolicy, replayMessages: 1024, replayBytes: 1 << 20,
-		ackEvery: 32, ackDelay: 200 * time.Millisecond, handshakeTimeout: 10 * time.Second}
+	cfg := defaultClientConfig()
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -420,8 +440,20 @@ func (s *Stream) run(conn *ws.ClientConn, gen int, last uint64) error {
 		cancel(nil)
 		wg.Wait()
 	}()
+	var heard atomic.Int64 // when the last frame arrived (Unix ns)
+	heard.Store(time.Now().UnixNano())
+	if interval, timeout := s.cfg.heartbeat[0], s.cfg.heartbeat[1]; interval > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := heartbeat(ctx, conn, &heard, interval, timeout); err != nil {
+				cancel(err)
+			}
+		}()
+	}
 	for {
 		b, err := conn.ReceiveRaw(ctx)
+		heard.Store(time.Now().UnixNano())
 		if err == nil && len(b) == 0 {
 			err = errConnLost // no duplex.v1 frame is empty: see Session.read
 		}
@@ -442,6 +474,33 @@ func (s *Stream) run(conn *ws.ClientConn, gen int, last uint64) error {
 			err = &ws.CloseError{Code: ws.StatusProtocolError, Reason: "duplex.v1: " + err.Error()}
 			cancel(err)
 			return err
+		}
+	}
+}
+
+// errHeartbeat drops a connection whose server did not answer a ping.
+var errHeartbeat = fmt.Errorf("resume: %w", ws.ErrHeartbeatTimeout)
+
+// heartbeat pings the server whenever nothing arrived for interval, until
+// ctx ends; it returns errHeartbeat when a pong did not come within
+// timeout.
+func heartbeat(ctx context.Context, conn *ws.ClientConn, heard *atomic.Int64, interval, timeout time.Duration) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if time.Since(time.Unix(0, heard.Load())) < interval {
+			continue
+		}
+		pctx, cancel := context.WithTimeout(ctx, timeout)
+		err := conn.Ping(pctx)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			return errHeartbeat
 		}
 	}
 }

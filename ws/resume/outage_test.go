@@ -178,3 +178,83 @@ func TestResumeHonoursRetryAfter(t *testing.T) {
 		t.Fatalf("second attempt %v after a 429 with Retry-After: 1, want at least 1 s", gap)
 	}
 }
+
+// TestBlackholeIsDetectedAndResumed: a path that silently stops carrying
+// bytes while both sockets stay open (a blackhole) is noticed by both
+// sides within the heartbeat interval plus timeout, and the stream
+// resumes with no loss once the path is back. The heartbeat is shortened
+// (0.5 s + 1 s) to keep the test short; TestResumableHeartbeatsOnByDefault
+// checks that the defaults have it on.
+func TestBlackholeIsDetectedAndResumed(t *testing.T) {
+	const interval, timeout = 500 * time.Millisecond, time.Second
+	const hole = 6 * time.Second
+	errs := make(chan error, 10)
+	srv := startServerWith(t, []ws.Option{ws.WithHeartbeat(interval, timeout)}, counter(50*time.Millisecond, errs))
+	proxy := newFaultProxy(t, srv.addr, 1, 0)
+	ctx := within(t, 30*time.Second)
+	lostAt := make(chan time.Time, 1)
+	s, err := resume.Dial(ctx, "ws://"+proxy.addr()+"/", resume.WithHeartbeat(interval, timeout),
+		resume.WithStateFunc(func(st ws.State) {
+			if st == ws.Reconnecting {
+				select {
+				case lostAt <- time.Now():
+				default:
+				}
+			}
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	want := 1
+	receive := func(until int) {
+		t.Helper()
+		for want <= until {
+			var m msg
+			if err := s.Receive(ctx, &m); err != nil {
+				t.Fatalf("receive after %d: %v", want-1, err)
+			}
+			if m.N != want {
+				t.Fatalf("received %d, want %d", m.N, want)
+			}
+			want++
+		}
+	}
+	receive(10)
+	if n := srv.wsrv.Len(); n != 1 {
+		t.Fatalf("%d server connections before the blackhole, want 1", n)
+	}
+	start := time.Now()
+	proxy.blackhole()
+	bound := interval + timeout + time.Second // the bound, plus a margin for a loaded machine
+
+	// The server side: its connection is released.
+	for srv.wsrv.Len() != 0 {
+		if time.Since(start) > bound {
+			t.Fatalf("the server still holds the connection %v into the blackhole (bound %v)", time.Since(start).Round(time.Millisecond), bound)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a count: nothing to wait on
+	}
+	serverNoticed := time.Since(start)
+	// The client side: it starts reconnecting.
+	var clientNoticed time.Duration
+	select {
+	case at := <-lostAt:
+		clientNoticed = at.Sub(start)
+	case <-time.After(bound - time.Since(start)):
+		t.Fatalf("the client did not notice the blackhole within %v", bound)
+	}
+	t.Logf("blackhole noticed by the server after %v, by the client after %v (bound %v)",
+		serverNoticed.Round(time.Millisecond), clientNoticed.Round(time.Millisecond), bound)
+	time.Sleep(hole - time.Since(start)) // the fault lasts this long
+	proxy.restore()
+	receive(want + 20) // resumed: the next messages, in order, none lost
+	if s.Reconnects() == 0 {
+		t.Fatal("the stream never reconnected")
+	}
+	select {
+	case err := <-errs:
+		t.Fatal(err)
+	default:
+	}
+}
