@@ -78,6 +78,7 @@ type dialConfig struct {
 	retry        RetryPolicy
 	stateFunc    func(State)
 	hooks        retryHooks // WithRetrySleep, WithRetryRand (retry.go)
+	hosts        []string   // WithHosts (retry.go)
 }
 
 func newDialConfig(opts []DialOption) *dialConfig {

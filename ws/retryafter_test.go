@@ -2,8 +2,10 @@ package ws_test
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -58,5 +60,41 @@ func TestDialWithRetryHonoursRetryAfter(t *testing.T) {
 				t.Fatalf("waited %v before the second attempt, want one wait in [%v, %v]", delays, tc.min, tc.max)
 			}
 		})
+	}
+}
+
+// deadHost returns a host:port nothing listens on any more.
+func deadHost(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// TestDialWithRetryMovesToTheNextHost: with WithHosts, a dial that fails
+// on the URL's server moves to the next one.
+func TestDialWithRetryMovesToTheNextHost(t *testing.T) {
+	live := newRefusingServer(t, http.StatusOK, 0)
+	liveHost := strings.TrimPrefix(live.URL, "ws://")
+	var delays []time.Duration
+	sleep := func(ctx context.Context, d time.Duration) error {
+		delays = append(delays, d)
+		return nil
+	}
+	c, err := ws.DialWithRetry(testContext(t), "ws://"+deadHost(t)+"/echo?x=1", ws.WithHosts(liveHost),
+		ws.WithRetry(ws.RetryPolicy{MaxAttempts: 2}), ws.WithRetrySleep(sleep))
+	if err != nil {
+		t.Fatalf("DialWithRetry with a dead URL and a live host: %v", err)
+	}
+	defer c.Close()
+	if got := live.attempts.Load(); got != 1 || len(delays) != 1 {
+		t.Fatalf("live server saw %d handshakes after %d waits, want 1 after 1 (the dead one failed first)", got, len(delays))
+	}
+	if got, want := ws.DialURLs("ws://a:1/p?q=1", ws.WithHosts("b:2", "c")), []string{"ws://a:1/p?q=1", "ws://b:2/p?q=1", "ws://c/p?q=1"}; !slices.Equal(got, want) {
+		t.Fatalf("DialURLs = %v, want %v", got, want)
 	}
 }

@@ -171,7 +171,11 @@ func Dial(ctx context.Context, url string, opts ...ClientOption) (*Stream, error
 		e    envelope
 		err  error
 	)
+	// The first dial moves through the servers of ws.WithHosts; a resume
+	// must reach the one that holds the session.
+	urls := ws.DialURLs(url, cfg.dialOpts...)
 	for attempt := 0; ; attempt++ {
+		s.url = urls[attempt%len(urls)]
 		conn, e, err = s.connect(ctx, envelope{Hello: &helloBody{}}, true)
 		if err == nil {
 			break

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -256,5 +257,27 @@ func TestBlackholeIsDetectedAndResumed(t *testing.T) {
 	case err := <-errs:
 		t.Fatal(err)
 	default:
+	}
+}
+
+// TestDialMovesToTheNextHost: a resumable stream whose URL's server is
+// dead opens on the next host of ws.WithHosts.
+func TestDialMovesToTheNextHost(t *testing.T) {
+	srv := startServer(t, counter(time.Hour, make(chan error, 1)))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close() // nothing listens there any more: connections are refused
+	ctx := within(t, 10*time.Second)
+	s, err := resume.Dial(ctx, "ws://"+dead+"/", resume.WithRetry(fastRetry), resume.WithDialOptions(ws.WithHosts(srv.addr)))
+	if err != nil {
+		t.Fatalf("dial with a dead URL and a live host: %v", err)
+	}
+	defer s.Close()
+	var m msg
+	if err := s.Receive(ctx, &m); err != nil || m.N != 1 {
+		t.Fatalf("first message from the live host: %v, %v", m, err)
 	}
 }
