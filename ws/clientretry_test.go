@@ -2,6 +2,7 @@ package ws_test
 
 import (
 	"context"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -96,5 +97,37 @@ func TestDialWithRetryMovesToTheNextHost(t *testing.T) {
 	}
 	if got, want := ws.DialURLs("ws://a:1/p?q=1", ws.WithHosts("b:2", "c")), []string{"ws://a:1/p?q=1", "ws://b:2/p?q=1", "ws://c/p?q=1"}; !slices.Equal(got, want) {
 		t.Fatalf("DialURLs = %v, want %v", got, want)
+	}
+}
+
+// TestReconnectBacksOffWhenStreamsFailAtOnce: a server that upgrades and
+// closes every stream at once with 1011 gets the whole backoff from
+// Reconnect, not a restart of it after each upgrade: the delays grow as
+// RetryPolicy.Delay(0), Delay(1) … with the same jitter source.
+func TestReconnectBacksOffWhenStreamsFailAtOnce(t *testing.T) {
+	codes := make([]ws.StatusCode, 8)
+	for i := range codes {
+		codes[i] = ws.StatusInternalError
+	}
+	p, conns := closingServer(t, codes...)
+	policy := ws.RetryPolicy{Initial: 100 * time.Millisecond, Max: 10 * time.Second, Multiplier: 2}
+	var delays []time.Duration
+	sleep := func(ctx context.Context, d time.Duration) error {
+		delays = append(delays, d)
+		return nil
+	}
+	err := ws.Reconnect(testContext(t), p.URL, readAll, ws.WithRetry(policy), ws.WithRetrySleep(sleep),
+		ws.WithRetryRand(rand.New(rand.NewPCG(1, 2))))
+	if err != nil {
+		t.Fatalf("Reconnect = %v, want nil once the server ends the stream with 1000", err)
+	}
+	if got := conns.Load(); got != int32(len(codes)+1) {
+		t.Fatalf("server saw %d connections, want %d", got, len(codes)+1)
+	}
+	same := rand.New(rand.NewPCG(1, 2))
+	for i, d := range delays {
+		if want := policy.Delay(i, same); d != want {
+			t.Fatalf("delay %d = %v, want %v (ceiling %v): the backoff restarted after an upgrade", i, d, want, policy.Ceiling(i))
+		}
 	}
 }
