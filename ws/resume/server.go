@@ -143,6 +143,7 @@ func (m *Manager) Close(ctx context.Context) error {
 func (m *Manager) Serve(c *ws.Conn, subject string, h Handler) error {
 	s, err := m.prepare(c, subject)
 	if err != nil {
+		_ = c.Upgrade() // so that the client reads 1001, "retry", as from a stream cut by the shutdown
 		return err
 	}
 	go s.run(h)
@@ -157,6 +158,7 @@ func (m *Manager) Serve(c *ws.Conn, subject string, h Handler) error {
 		return err
 	case <-s.ctx.Done():
 		s.decide(context.Cause(s.ctx))
+		_ = c.Upgrade()
 		return closeErr(ws.StatusGoingAway, "server shutting down")
 	}
 	if err := c.Upgrade(); err != nil {
