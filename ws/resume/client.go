@@ -360,9 +360,12 @@ func (s *Stream) supervise(conn *ws.ClientConn, gen int, last uint64) {
 		}
 		// A connection that carried messages, or stayed up long enough,
 		// restarts the backoff; one that failed at once (a server that
-		// accepts and drops) grows it.
+		// accepts and drops) grows it, as a failed dial does: the
+		// handshake succeeding is not the stream living.
 		if s.progress() != before || time.Since(up) >= s.cfg.retry.Ceiling(64) {
 			attempt = 0
+		} else {
+			attempt++
 		}
 		for {
 			s.setState(ws.Reconnecting)

@@ -281,3 +281,40 @@ func TestDialMovesToTheNextHost(t *testing.T) {
 		t.Fatalf("first message from the live host: %v, %v", m, err)
 	}
 }
+
+// TestResumeBacksOffWhenResumedConnectionsDieAtOnce: when every resumed
+// connection dies right after the server's resumed frame, carrying
+// nothing, the client's backoff keeps growing (100 ms doubling, full
+// jitter: about 7 resumes in 3 s) instead of restarting after each
+// successful handshake (about 55 in 3 s).
+func TestResumeBacksOffWhenResumedConnectionsDieAtOnce(t *testing.T) {
+	srv := startServer(t, counter(time.Hour, make(chan error, 1))) // one message, then silence
+	proxy := newFaultProxy(t, srv.addr, 1, 0)
+	ctx := within(t, 20*time.Second)
+	s, err := resume.Dial(ctx, "ws://"+proxy.addr()+"/",
+		resume.WithRetry(ws.RetryPolicy{Initial: 100 * time.Millisecond, Max: 5 * time.Second, Multiplier: 2}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var m msg
+	if err := s.Receive(ctx, &m); err != nil {
+		t.Fatal(err)
+	}
+	proxy.mu.Lock()
+	proxy.killResumed = true
+	proxy.mu.Unlock()
+	proxy.block()
+	proxy.unblock()
+	const window = 3 * time.Second
+	time.Sleep(window) // the window the resumes are counted in
+	proxy.mu.Lock()
+	n := proxy.resumes
+	proxy.mu.Unlock()
+	t.Logf("%d resumes in %v", n, window)
+	// 15 would need the delays of retries 5 to 13 (each uniform up to
+	// 3.2 s or more) to add up to under 3 s.
+	if n < 2 || n > 15 {
+		t.Fatalf("%d resumes in %v, each dying at once, want between 2 and 15 (the backoff)", n, window)
+	}
+}

@@ -1,6 +1,7 @@
 package resume_test
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -34,10 +35,15 @@ type faultProxy struct {
 	// hole, while not nil, is a blackhole: nothing is forwarded, on open
 	// connections or new ones, but every socket stays open, as on a path
 	// that silently drops packets. Closed when the path comes back.
-	hole   chan struct{}
-	conns  map[*proxyConn]struct{}
-	closed bool
-	wg     sync.WaitGroup
+	hole chan struct{}
+	// killResumed drops every connection right after it carried the
+	// server's resumed frame, as a server that fails each stream at once
+	// would; resumes counts them.
+	killResumed bool
+	resumes     int
+	conns       map[*proxyConn]struct{}
+	closed      bool
+	wg          sync.WaitGroup
 }
 
 func newFaultProxy(t *testing.T, target string, seed uint64, maxFaults int) *faultProxy {
@@ -106,6 +112,18 @@ func (p *faultProxy) restore() {
 		close(p.hole)
 		p.hole = nil
 	}
+}
+
+// resumedAndKilled reports whether b, from the server, carries a resumed
+// frame that killResumed drops the connection after.
+func (p *faultProxy) resumedAndKilled(b []byte) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.killResumed || !bytes.Contains(b, []byte(`{"resumed":`)) {
+		return false
+	}
+	p.resumes++
+	return true
 }
 
 // throughHole waits while the path is a blackhole.
@@ -224,6 +242,9 @@ func (c *proxyConn) copy(dst, src *net.TCPConn, dir int) {
 				continue
 			}
 			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+			if dir == 1 && c.p.resumedAndKilled(buf[:n]) {
 				return
 			}
 		}
