@@ -2,6 +2,7 @@ package transport_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -246,4 +248,62 @@ func forgedHello(ctx context.Context, url string) string {
 		return "welcome"
 	}
 	return "upgraded"
+}
+
+// TestResumeIsAuthenticatedAgain: a resume runs the method's
+// authorization like any request, so a credential revoked after the
+// session began gets HTTP 401 instead of the session.
+func TestResumeIsAuthenticatedAgain(t *testing.T) {
+	var revoked atomic.Bool
+	wsrv := ws.NewServer(ws.WithLogger(slog.New(slog.DiscardHandler)))
+	mgr := resume.NewManager()
+	ep := &ws.Endpoint{Service: "svc", Method: "feed", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol)}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := r.URL.Query().Get("token")
+		transport.ServeResumableStream(w, r, wsrv, ep, mgr, transport.ResumeSubject(map[string]string{"token": token}), nil,
+			func(ctx context.Context, s *transport.ResumableStream) error {
+				if token != "valid" || revoked.Load() {
+					return transport.Unauthorized("invalid token")
+				}
+				if err := s.Send(ctx, 1); err != nil {
+					return err
+				}
+				<-ctx.Done()
+				return nil
+			})
+	}))
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = mgr.Close(ctx)
+		_ = wsrv.Shutdown(ctx)
+		srv.Close()
+	}()
+	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/?token=valid"
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := ws.Dial(ctx, url, ws.WithDialSubprotocols(resume.Subprotocol))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SendRaw(ctx, []byte(`{"hello":{}}`)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.ReceiveRaw(ctx)
+	var welcome struct {
+		Welcome struct{ Token string } `json:"welcome"`
+	}
+	if err != nil || json.Unmarshal(b, &welcome) != nil || welcome.Welcome.Token == "" {
+		t.Fatalf("welcome: %s, %v", b, err)
+	}
+	c.Close() // the connection drops; the session waits for a resume
+	revoked.Store(true)
+	_, err = ws.Dial(ctx, url, ws.WithDialSubprotocols(resume.Subprotocol))
+	var herr *ws.HTTPError
+	if !errors.As(err, &herr) || herr.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("resume with a revoked credential: %v, want HTTP 401 before the upgrade", err)
+	}
+	if n := mgr.Len(); n != 1 {
+		t.Errorf("sessions = %d, want the first one only (waiting out its grace)", n)
+	}
 }
