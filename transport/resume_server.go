@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"duplex.dev/ws"
 	"duplex.dev/ws/resume"
@@ -22,8 +23,8 @@ type ResumableStream struct {
 	plain *ServerStream   // default wire
 	sess  *resume.Session // duplex.v1
 	// started: the handler used sess (its errors are close codes from
-	// then on); read and written by the handler's goroutine only.
-	started bool
+	// then on).
+	started atomic.Bool
 
 	mu   sync.Mutex
 	view string
@@ -61,7 +62,7 @@ func ServeResumableStream(w http.ResponseWriter, r *http.Request, wsrv *ws.Serve
 		return mgr.Serve(c, subject, func(ctx context.Context, sess *resume.Session) error {
 			rs := &ResumableStream{sess: sess}
 			err := h(ctx, rs)
-			if !rs.started {
+			if !rs.started.Load() {
 				return err // before the upgrade: answered as HTTP
 			}
 			return closeErrorFor(err, statuses)
@@ -125,7 +126,7 @@ func ResumeSubject(payload any) string {
 // duplex.v1, on the connection otherwise.
 func (s *ResumableStream) Send(ctx context.Context, v any) error {
 	if s.sess != nil {
-		s.started = true
+		s.started.Store(true)
 		return s.sess.Send(ctx, v)
 	}
 	return s.plain.Send(ctx, v)
@@ -134,7 +135,7 @@ func (s *ResumableStream) Send(ctx context.Context, v any) error {
 // Close ends the server's side of the stream normally.
 func (s *ResumableStream) Close() error {
 	if s.sess != nil {
-		s.started = true
+		s.started.Store(true)
 		return s.sess.Close()
 	}
 	return s.plain.Close()
@@ -165,7 +166,7 @@ func (s *ResumableStream) Session() *resume.Session {
 	if s.sess == nil {
 		return nil
 	}
-	s.started = true
+	s.started.Store(true)
 	if s.sess.Start() != nil {
 		return nil
 	}
@@ -186,14 +187,14 @@ func (s *ResumableStream) receive(ctx context.Context, v any) error {
 	if s.sess == nil {
 		return s.plain.conn.Receive(ctx, v)
 	}
-	s.started = true
+	s.started.Store(true)
 	return s.sess.Receive(ctx, v)
 }
 
 // fail ends the stream because of err (a validation failure).
 func (s *ResumableStream) fail(err error) {
 	if s.sess != nil {
-		s.started = true
+		s.started.Store(true)
 		s.sess.Fail(err)
 		return
 	}
