@@ -79,6 +79,7 @@ type dialConfig struct {
 	retrySet     bool // WithRetry was given: Dial retries too
 	stateFunc    func(State)
 	hooks        retryHooks // WithRetrySleep, WithRetryRand (retry.go)
+	hosts        []string   // WithHosts (retry.go)
 }
 
 func newDialConfig(opts []DialOption) *dialConfig {
@@ -404,6 +405,11 @@ func (c *ClientConn) SendRaw(ctx context.Context, frame []byte) error {
 		return fmt.Errorf("send: %w", ctx.Err())
 	}
 }
+
+// Ping sends a ping and waits for the server's pong, or for ctx to end:
+// a client's heartbeat. A path that silently stopped carrying bytes
+// shows up here, when no read or write would ever fail.
+func (c *ClientConn) Ping(ctx context.Context) error { return c.conn.Ping(ctx) }
 
 var nullFrame = []byte("null")
 

@@ -158,6 +158,21 @@ func (c *Conn) Subprotocol() string {
 	return c.ws.Subprotocol()
 }
 
+// ChosenSubprotocol returns the subprotocol the upgrade chooses, already
+// before it: the first of the endpoint's Subprotocols the client asks
+// for, "" when none (after the upgrade, what Subprotocol returns).
+func (c *Conn) ChosenSubprotocol() string {
+	if c.upgraded.Load() {
+		return c.ws.Subprotocol()
+	}
+	for _, name := range c.ep.cfg.Subprotocols {
+		if headerHasToken(c.r.Header, "Sec-WebSocket-Protocol", name) {
+			return name
+		}
+	}
+	return ""
+}
+
 // Request returns the upgrade request. Read its URL, headers and context
 // values; do not read its body or use it after the handler returned.
 func (c *Conn) Request() *http.Request { return c.r }
