@@ -32,7 +32,8 @@ type Config struct {
 	// Addr is the address Run listens on (default 127.0.0.1:8080).
 	Addr string
 	// JWTSecret signs login tokens; empty means a random secret, so
-	// tokens stop working when the process restarts.
+	// tokens stop working when the process restarts. cmd/chatd reads it
+	// from CHATD_JWT_SECRET or -jwt-secret.
 	JWTSecret []byte
 	// Users maps user names to passwords; nil means service.DemoUsers.
 	Users map[string]string
@@ -206,7 +207,7 @@ func New(cfg Config) (*Server, error) {
 	if len(secret) == 0 {
 		secret = make([]byte, 32)
 		_, _ = rand.Read(secret)
-		log.Warn("no -jwt-secret given: using a random one; tokens stop working when chatd restarts")
+		log.Warn("no JWT secret given (CHATD_JWT_SECRET or -jwt-secret): using a random one; tokens stop working when chatd restarts")
 	}
 	metricsOpt, metricsHandler := newMetrics()
 	wsOpts := append([]ws.Option{ws.WithLogger(log)}, metricsOpt...)
@@ -304,7 +305,8 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config) error {
 	log.Info("chatd listening", "url", "http://"+ln.Addr().String()+"/")
 	log.Info("rooms: " + s.Mode())
 	if cfg.Users == nil {
-		log.Info("demo users", "users", strings.Join(names, ", "), "password", service.DemoPassword)
+		// Names only: a password, even the demo one, has no place in logs.
+		log.Info("demo users (password: see chatd -h; set -users or CHATD_USERS for anything but a demo)", "users", strings.Join(names, ", "))
 	}
 
 	evictCtx, stopEvict := context.WithCancel(ctx)
