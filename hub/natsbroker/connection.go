@@ -1,0 +1,110 @@
+package natsbroker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// Ready reports whether the Broker can serve: nil when its NATS connection
+// is up and its presence bucket is in place, otherwise an error saying
+// what it waits for. A readiness endpoint answers 503 while it is not nil
+// (chatd's /readyz does).
+func (b *Broker) Ready() error {
+	b.mu.Lock()
+	closed := b.closed
+	b.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	if st := b.nc.Status(); st != nats.CONNECTED {
+		return fmt.Errorf("natsbroker: NATS connection %s", strings.ToLower(st.String()))
+	}
+	if !b.presence.healthy.Load() {
+		return errors.New("natsbroker: restoring the presence bucket after a reconnect")
+	}
+	return nil
+}
+
+// Connected reports whether the Broker's NATS connection is up.
+func (b *Broker) Connected() bool { return b.nc.Status() == nats.CONNECTED }
+
+// watchConnection logs the connection's state changes and, after a
+// reconnect, restores what the server may have lost (see restoreAfter)
+// until Close.
+func (b *Broker) watchConnection() {
+	defer close(b.watchDone)
+	up := true
+	for {
+		select {
+		case <-b.stop:
+			return
+		case _, ok := <-b.status:
+			if !ok {
+				return
+			}
+		}
+		// Events can be dropped when they come faster than they are read:
+		// the connection's status now is what counts.
+		switch st := b.nc.Status(); st {
+		case nats.CONNECTED:
+			if up {
+				continue
+			}
+			up = true
+			b.cfg.logger.Info("natsbroker: NATS reconnected", "url", b.nc.ConnectedUrlRedacted(), "node", b.cfg.nodeID)
+			b.restoreAfterReconnect()
+		case nats.CLOSED:
+			b.presence.healthy.Store(false)
+			b.cfg.logger.Error("natsbroker: NATS connection closed: rooms and presence across nodes stop working until the process restarts", "node", b.cfg.nodeID)
+			return
+		default: // DISCONNECTED, RECONNECTING
+			if !up {
+				continue
+			}
+			up = false
+			b.presence.healthy.Store(false)
+			b.cfg.logger.Warn("natsbroker: NATS connection lost, reconnecting", "status", strings.ToLower(st.String()), "node", b.cfg.nodeID)
+		}
+	}
+}
+
+// restoreAfterReconnect puts back the presence bucket, its watcher and
+// this node's entries (a restarted server without them has lost them), and
+// makes every room look its stream up again on next use (and create it
+// again if it is gone). It retries with backoff while the connection is up
+// and JetStream not ready yet, until Close.
+func (b *Broker) restoreAfterReconnect() {
+	b.mu.Lock()
+	for _, r := range b.rooms {
+		r.mu.Lock()
+		r.s = nil
+		r.mu.Unlock()
+	}
+	b.mu.Unlock()
+	wait := 100 * time.Millisecond
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), b.cfg.timeout)
+		err := b.presence.restore(ctx, b.presence.generation.Load())
+		cancel()
+		if err == nil || errors.Is(err, ErrClosed) {
+			return
+		}
+		b.cfg.logger.Warn("natsbroker: restoring presence after a reconnect failed; retrying", "err", err, "retry_in", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-b.stop:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		if b.nc.Status() != nats.CONNECTED {
+			return // lost again: the next reconnect restores
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
