@@ -80,12 +80,17 @@ func (b *Broker) watchConnection() {
 // and JetStream not ready yet, until Close.
 func (b *Broker) restoreAfterReconnect() {
 	b.mu.Lock()
+	rooms := make([]*room, 0, len(b.rooms))
 	for _, r := range b.rooms {
+		rooms = append(rooms, r)
+	}
+	b.mu.Unlock()
+	for _, r := range rooms {
+		// Not under b.mu: a publisher may hold r.mu for a round trip.
 		r.mu.Lock()
 		r.s = nil
 		r.mu.Unlock()
 	}
-	b.mu.Unlock()
 	wait := 100 * time.Millisecond
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), b.cfg.timeout)
