@@ -138,7 +138,8 @@ func newPresence(ctx context.Context, js jetstream.JetStream, cfg config) (*Pres
 		return nil, fmt.Errorf("presence bucket %s status: %w", cfg.presenceBucket, err)
 	}
 	if ttl := status.TTL(); ttl > 0 {
-		p.timeout = ttl
+		// Also the timeout of the bucket restore creates again.
+		p.timeout, p.kvCfg.TTL, p.kvCfg.LimitMarkerTTL = ttl, ttl, ttl
 	}
 	p.kv = kv
 	if err := p.watch(ctx, kv, false); err != nil {

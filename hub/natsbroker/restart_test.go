@@ -183,3 +183,72 @@ func TestBrokersRecoverWhenNATSRestarts(t *testing.T) {
 		})
 	}
 }
+
+func TestMembersOfANodeThatDiedDuringARestartExpire(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	rs := startRestartable(t)
+	var log1 lockedLog
+	b1 := reconnectingBroker(t, rs.url(), &log1, WithNodeID("n1"))
+	nc2, err := nats.Connect(rs.url(), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc2.Close()
+	b2, err := New(nc2, WithNodeID("n2"), WithPresenceTimeout(3*time.Second), WithTimeout(time.Second),
+		WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := make(chan hub.PresenceEvent, 16)
+	defer b1.Watch("general", func(ev hub.PresenceEvent) { events <- ev })()
+	for _, j := range []struct {
+		b  *Broker
+		id string
+	}{{b1, "alive"}, {b2, "dead"}} {
+		if err := j.b.Join(ctx, "general", j.id, hub.PresenceInfo{User: j.id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 {
+		select {
+		case ev := <-events:
+			if ev.Type != hub.EventJoin {
+				t.Fatalf("before the restart: %+v", ev)
+			}
+		case <-ctx.Done():
+			t.Fatal("n1 did not see both members join")
+		}
+	}
+
+	// n2 dies while NATS is down: it cannot remove its entry, and the
+	// restarted server does not have it either.
+	rs.shutdown()
+	_ = b2.Close()
+	nc2.Close()
+	rs.start()
+	eventually(t, 20*time.Second, "n1 ready again", func() bool { return b1.Ready() == nil })
+
+	// n1 keeps its own member without announcing it again, and the dead
+	// node's member leaves as expired within about one presence timeout.
+	deadline := time.After(15 * time.Second)
+	for {
+		select {
+		case ev := <-events:
+			switch {
+			case ev.Member == "alive":
+				t.Fatalf("n1's own member was announced again after the restart: %+v", ev)
+			case ev.Member == "dead" && ev.Type == hub.EventLeave:
+				if !ev.Expired {
+					t.Fatalf("the dead node's member left without Expired: %+v", ev)
+				}
+				if got := memberIDs(b1.Members("general")); !slices.Equal(got, []string{"alive"}) {
+					t.Fatalf("members after the expiry %v, want [alive]", got)
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatalf("the dead node's member did not leave; members %v", memberIDs(b1.Members("general")))
+		}
+	}
+}
