@@ -30,9 +30,6 @@ func (b *Broker) Ready() error {
 	return nil
 }
 
-// Connected reports whether the Broker's NATS connection is up.
-func (b *Broker) Connected() bool { return b.nc.Status() == nats.CONNECTED }
-
 // watchConnection logs the connection's state changes and, after a
 // reconnect, restores what the server may have lost (see restoreAfter)
 // until Close.
