@@ -137,6 +137,11 @@ type room struct {
 	s       jetstream.Stream
 	last    uint64
 	hasLast bool
+
+	// delivered is the highest sequence a subscription of this node
+	// delivered: what this node knows of the room's sequence when it never
+	// published to it (see restoreAfterReconnect).
+	delivered atomic.Uint64
 }
 
 var (
@@ -497,6 +502,9 @@ func (b *Broker) subscribe(ctx context.Context, r *room, after int64, deliver fu
 			return
 		}
 		lastSeq = env.Seq
+		if d := uint64(env.Seq); d > r.delivered.Load() {
+			r.delivered.Store(d) // only this consumer's callback stores, one call at a time
+		}
 		deliver(env)
 	})
 	if err != nil {

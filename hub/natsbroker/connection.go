@@ -70,24 +70,14 @@ func (b *Broker) watchConnection() {
 	}
 }
 
-// restoreAfterReconnect puts back the presence bucket, its watcher and
-// this node's entries (a restarted server without them has lost them), and
-// makes every room look its stream up again on next use (and create it
-// again if it is gone). It retries with backoff while the connection is up
-// and JetStream not ready yet, until Close.
+// restoreAfterReconnect makes every room this node knows look its stream
+// up again and, if the server lost it (memory storage), create it again
+// continuing from the last sequence this node published or delivered;
+// then it puts back the presence bucket, its watcher and this node's
+// entries. It retries with backoff while the connection is up and
+// JetStream not ready yet, until Close.
 func (b *Broker) restoreAfterReconnect() {
-	b.mu.Lock()
-	rooms := make([]*room, 0, len(b.rooms))
-	for _, r := range b.rooms {
-		rooms = append(rooms, r)
-	}
-	b.mu.Unlock()
-	for _, r := range rooms {
-		// Not under b.mu: a publisher may hold r.mu for a round trip.
-		r.mu.Lock()
-		r.s = nil
-		r.mu.Unlock()
-	}
+	b.restoreRooms()
 	wait := 100 * time.Millisecond
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), b.cfg.timeout)
@@ -108,5 +98,35 @@ func (b *Broker) restoreAfterReconnect() {
 			return // lost again: the next reconnect restores
 		}
 		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// restoreRooms forgets every room's stream handle and looks up again, or
+// creates again, the streams of the rooms whose sequence this node knows,
+// at once after a reconnect: before another node that does not know the
+// sequence publishes, which would create the stream from sequence 1.
+func (b *Broker) restoreRooms() {
+	b.mu.Lock()
+	rooms := make([]*room, 0, len(b.rooms))
+	for _, r := range b.rooms {
+		rooms = append(rooms, r)
+	}
+	b.mu.Unlock()
+	for _, r := range rooms {
+		// Not under b.mu: a publisher may hold r.mu for a round trip.
+		r.mu.Lock()
+		r.s = nil
+		r.last = max(r.last, r.delivered.Load())
+		known := r.last
+		r.mu.Unlock()
+		if known == 0 {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), b.cfg.timeout)
+		_, err := b.room(ctx, r.name, true)
+		cancel()
+		if err != nil {
+			b.cfg.logger.Warn("natsbroker: room stream after a reconnect; the next use tries again", "room", r.name, "err", err)
+		}
 	}
 }

@@ -157,9 +157,10 @@ func TestBrokersRecoverWhenNATSRestarts(t *testing.T) {
 				return slices.Equal(memberIDs(b1.Members("general")), want) && slices.Equal(memberIDs(b2.Members("general")), want)
 			})
 
-			// The room continues its sequence, and the subscription made
+			// The room continues its sequence, even when published to by
+			// the node that only subscribed to it, and the subscription made
 			// before the restart receives the new message.
-			seq, err := b1.Publish(ctx, "general", buildPayload(0, 3))
+			seq, err := b2.Publish(ctx, "general", buildPayload(1, 0))
 			if err != nil || seq != 4 {
 				t.Fatalf("publish after the restart = %d, %v; want 4", seq, err)
 			}

@@ -157,6 +157,17 @@ func TestNewJoinsWorkAfterNATSRestarts(t *testing.T) {
 				t.Fatalf("member on a: %+v, %v; want the message posted on b", got, err)
 			}
 
+			// A member that joined before the restart keeps receiving: the
+			// room's stream (created again with memory storage) continues its
+			// sequence and the node's subscription follows it.
+			if _, err := nodes[1].client().Send(ctx, &chat.SendPayload{Token: tokens[1], Room: "general", Text: "after the restart"}); err != nil {
+				t.Fatalf("send to general on b after the restart: %v", err)
+			}
+			got, err = readMessages(ctx, first, 2)
+			if err != nil || got.seqs[1] != 2 || got.texts[2] != "after the restart" {
+				t.Fatalf("member on a since before the restart: %+v, %v; want sequence 2 \"after the restart\"", got, err)
+			}
+
 			for i := range logs {
 				for _, want := range []string{"NATS connection lost", "NATS reconnected"} {
 					if !strings.Contains(logs[i].String(), want) {
