@@ -15,9 +15,10 @@ func New{{ .GoName }}() {{ .PkgName }}.Service {
 }
 {{ range .Schemes }}
 // {{ .FuncName }} checks the credentials of the {{ quote .Scheme }} security scheme.
-// Return an error (for example one of the design's typed errors) to refuse
-// the request: streaming requests are then answered with an HTTP error
-// before the WebSocket upgrade.
+// Return an error to refuse the request: a plain error (errors.New) is
+// answered with 401, one of the design's typed errors with the status the
+// design maps it to; streaming requests are refused before the WebSocket
+// upgrade.
 {{- if eq .Kind "Basic" }}
 func (s *{{ $svc.VarName }}srvc) {{ .FuncName }}(ctx context.Context, user, pass string, scheme *security.BasicScheme) (context.Context, error) {
 {{- else if eq .Kind "APIKey" }}

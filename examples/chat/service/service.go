@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,9 +62,27 @@ var (
 	_ chat.Auther  = (*Service)(nil)
 )
 
-// activityRoom is the hub room subscribe streams listen on. Its name does
-// not match the design's room pattern, so no client can join it.
+// activityRoom is the hub room subscribe streams listen on. Its name starts
+// with '#', like every room the server keeps for its own feeds: join, send
+// and history refuse those (reservedRoom), so no client can post a value
+// of another type to the feed or read it as room events.
 const activityRoom = "#activity"
+
+// reservedPrefix starts the names of the rooms reserved for the server.
+const reservedPrefix = "#"
+
+// reservedRoom returns the 403 error for a room reserved for the server's
+// feeds, nil for any other room.
+func reservedRoom(room string) error {
+	if !strings.HasPrefix(room, reservedPrefix) {
+		return nil
+	}
+	msg := fmt.Sprintf("room %q is reserved for the server's own feeds (names starting with %q): choose another name", room, reservedPrefix)
+	if room == activityRoom {
+		msg += "; the activity feed is read with subscribe"
+	}
+	return chat.Forbidden(msg)
+}
 
 // New returns a Service configured by cfg.
 func New(cfg Config) (*Service, error) {
@@ -168,6 +187,9 @@ func (s *Service) Send(ctx context.Context, p *chat.SendPayload) (*chat.Message,
 	if err != nil {
 		return nil, err
 	}
+	if err := reservedRoom(p.Room); err != nil {
+		return nil, err
+	}
 	var msg *chat.Message
 	_, err = s.hub.Publish(ctx, p.Room, func(seq int64, at time.Time) (any, error) {
 		m := &chat.Message{Sequence: seq, Room: p.Room, From: user, Text: p.Text, Timestamp: formatTime(at)}
@@ -188,6 +210,9 @@ func (s *Service) Send(ctx context.Context, p *chat.SendPayload) (*chat.Message,
 // from the broker when the window does not reach back far enough.
 func (s *Service) History(ctx context.Context, p *chat.HistoryPayload) (chat.MessageCollection, error) {
 	if _, err := requireUser(ctx); err != nil {
+		return nil, err
+	}
+	if err := reservedRoom(p.Room); err != nil {
 		return nil, err
 	}
 	entries, err := s.hub.HistoryContext(ctx, p.Room, p.After, p.Limit)

@@ -27,6 +27,9 @@ func (s *Service) Join(ctx context.Context, p *chat.JoinPayload, stream chat.Joi
 	if err != nil {
 		return err
 	}
+	if err := reservedRoom(p.Room); err != nil {
+		return err
+	}
 	id, send, sendWait, err := rawSender(stream)
 	if err != nil {
 		return err

@@ -340,6 +340,7 @@ func (s *echoServerStream) Conn() *ws.Conn { return s.s.Conn() }
 
 // joinStatuses maps the errors of "join" to their HTTP status.
 var joinStatuses = transport.Statuses{
+	"forbidden":    http.StatusForbidden,
 	"unauthorized": http.StatusUnauthorized,
 }
 
@@ -412,6 +413,7 @@ func (s *joinServerStream) SetView(view string) { s.s.SetView(view) }
 
 // sendStatuses maps the errors of "send" to their HTTP status.
 var sendStatuses = transport.Statuses{
+	"forbidden":    http.StatusForbidden,
 	"unauthorized": http.StatusUnauthorized,
 }
 
@@ -441,6 +443,7 @@ func DecodeSendRequest(r *http.Request) (*chat.SendPayload, error) {
 
 // historyStatuses maps the errors of "history" to their HTTP status.
 var historyStatuses = transport.Statuses{
+	"forbidden":    http.StatusForbidden,
 	"unauthorized": http.StatusUnauthorized,
 }
 
