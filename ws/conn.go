@@ -286,7 +286,9 @@ func accept(w http.ResponseWriter, r *http.Request, opts *websocket.AcceptOption
 // with 1007 "invalid JSON: …" (or the validation error, naming the
 // attribute, when v's UnmarshalJSON reports one) and Receive returns that
 // *CloseError; a
-// binary frame closes it with 1003, a frame above the read limit with 1009.
+// binary frame closes it with 1003, a frame above the read limit with 1009,
+// text that is not valid UTF-8 (RFC 6455 section 8.1) with 1007, and a
+// close frame whose reason is not valid UTF-8 is answered with 1007.
 func (c *Conn) Receive(ctx context.Context, v any) error {
 	b, err := c.ReceiveRaw(ctx)
 	if err != nil {
@@ -340,7 +342,7 @@ func decode(b []byte, v any) error {
 }
 
 // ReceiveRaw is Receive without the decoding: it returns the next text
-// frame as is (the caller owns it).
+// frame as is (the caller owns it), valid UTF-8.
 func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
 	if err := c.Upgrade(); err != nil {
 		return nil, err
@@ -1078,8 +1080,8 @@ func (c *Conn) handedOver(to uint64) bool {
 	return true
 }
 
-// readData reads the next data frame, refusing a binary frame and one
-// above the read limit.
+// readData reads the next data frame, refusing a binary frame, one above
+// the read limit and one that is not valid UTF-8.
 func (c *Conn) readData() ([]byte, error) {
 	typ, r, err := c.ws.Reader(context.Background())
 	if err != nil {
@@ -1095,6 +1097,11 @@ func (c *Conn) readData() ([]byte, error) {
 	}
 	if int64(len(b)) > limit {
 		return nil, c.refuse(StatusMessageTooBig, fmt.Sprintf("message too big: the limit is %d bytes", limit))
+	}
+	if !utf8.Valid(b) {
+		// RFC 6455 section 8.1; the library leaves it to us. Checked on the
+		// whole message, so a fragmented one is judged once it is complete.
+		return nil, c.refuse(StatusInvalidPayload, errInvalidUTF8)
 	}
 	c.ep.metrics.in(len(b))
 	if c.ep.cfg.HeartbeatInterval > 0 {
