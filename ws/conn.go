@@ -159,8 +159,39 @@ func (c *Conn) Subprotocol() string {
 }
 
 // Request returns the upgrade request. Read its URL, headers and context
-// values; do not read its body or use it after the handler returned.
+// values; do not read its body or use it after the handler returned. The
+// upgrade drops every header but those of keptHeaders (Origin,
+// User-Agent, Sec-WebSocket-Protocol, Forwarded, X-Forwarded-For,
+// X-Forwarded-Proto, X-Real-Ip, X-Request-Id, Traceparent), so that a
+// connection that lives for hours does not keep a large request (or its
+// credentials): read any other header before the first Send or Receive,
+// as generated code does when it decodes the payload.
 func (c *Conn) Request() *http.Request { return c.r }
+
+// keptHeaders are the request headers a connection keeps after the
+// upgrade: what logs and handlers use to tell who is connected.
+var keptHeaders = map[string]bool{
+	"Origin": true, "User-Agent": true, "Sec-Websocket-Protocol": true,
+	"Forwarded": true, "X-Forwarded-For": true, "X-Forwarded-Proto": true, "X-Real-Ip": true,
+	"X-Request-Id": true, "Traceparent": true,
+}
+
+// trimHeader deletes from h, the upgrade request's header, every field but
+// keptHeaders. It empties the map rather than replacing it: net/http's
+// serving goroutine, and any copy of the request a middleware made, hold
+// the same map while the handler runs. The values are cleared too:
+// net/textproto allocates the value slices of one request from one array,
+// which a kept field would otherwise keep alive with every value in it.
+func trimHeader(h http.Header) {
+	for k, vs := range h {
+		if keptHeaders[k] {
+			h[k] = append([]string(nil), vs...)
+			continue
+		}
+		clear(vs)
+		delete(h, k)
+	}
+}
 
 // Context returns the handler's context: it is cancelled when the peer
 // leaves, the heartbeat fails, the connection is closed or the server shuts
@@ -229,6 +260,7 @@ func (c *Conn) Upgrade() error {
 	c.srv.opened(c)
 	c.ep.metrics.connected()
 	c.ep.log.Debug("websocket connected", "id", c.id, "remote", c.ip, "path", c.r.URL.Path, "subprotocol", wsc.Subprotocol())
+	trimHeader(c.r.Header)
 
 	c.rmu.Lock()
 	c.startReader()

@@ -105,6 +105,9 @@ func (s *Server) resolve(service, method string, opts []Option) *endpoint {
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = DefaultConfig().WriteTimeout
 	}
+	if cfg.UpgradeHeaderLimit <= 0 {
+		cfg.UpgradeHeaderLimit = DefaultConfig().UpgradeHeaderLimit
+	}
 	if cfg.HeartbeatInterval > 0 && cfg.HeartbeatTimeout <= 0 {
 		cfg.HeartbeatTimeout = DefaultConfig().HeartbeatTimeout
 	}
@@ -152,7 +155,8 @@ func (s *Server) Len() int {
 //
 // First it answers, as HTTP, the requests it refuses: 426 when the request
 // is not a WebSocket upgrade (400 for a broken handshake, 405 for a method
-// other than GET), 403 for a cross-origin page that Origins does not allow,
+// other than GET), 431 for headers above UpgradeHeaderLimit, 403 for a
+// cross-origin page that Origins does not allow,
 // 503 past MaxConnections or after Shutdown, 429 past MaxConnectionsPerIP
 // or the upgrade rate. It returns nil then.
 //
@@ -173,6 +177,12 @@ func (s *Server) Handle(w http.ResponseWriter, r *http.Request, ep *Endpoint, h 
 	e := s.endpoint(ep)
 	if status, msg := checkHandshake(w, r); status != 0 {
 		http.Error(w, msg, status)
+		return nil
+	}
+	if n := headerSize(r); n > e.cfg.UpgradeHeaderLimit {
+		w.Header().Set("Connection", "close")
+		http.Error(w, fmt.Sprintf("request headers too large: %d bytes, the limit for a WebSocket upgrade is %d", n, e.cfg.UpgradeHeaderLimit),
+			http.StatusRequestHeaderFieldsTooLarge)
 		return nil
 	}
 	if !originAllowed(r, e.cfg.Origins) {
@@ -374,6 +384,18 @@ func checkHandshake(w http.ResponseWriter, r *http.Request) (int, string) {
 		return http.StatusBadRequest, "invalid Sec-WebSocket-Key"
 	}
 	return 0, ""
+}
+
+// headerSize is the size of r's request line and header fields as they
+// were sent (give or take the spelling of the line ends).
+func headerSize(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + len(r.Host) + 4
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
 }
 
 func headerHasToken(h http.Header, name, token string) bool {
