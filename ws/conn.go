@@ -262,8 +262,11 @@ func (c *Conn) Upgrade() error {
 	c.ep.log.Debug("websocket connected", "id", c.id, "remote", c.ip, "path", c.r.URL.Path, "subprotocol", wsc.Subprotocol())
 	trimHeader(c.r.Header)
 
+	// No reader goroutine yet: a handler that waits in Receive within
+	// readerGrace (at once when Receive made the upgrade) reads the socket
+	// itself, and a silent connection costs it alone, not two goroutines.
 	c.rmu.Lock()
-	c.startReader()
+	c.graceReader()
 	c.rmu.Unlock()
 	if c.ep.cfg.HeartbeatInterval > 0 {
 		c.hb = time.AfterFunc(c.ep.cfg.HeartbeatInterval, c.beat)

@@ -22,11 +22,12 @@
 // first Send answering a received frame skips the queue when it is empty
 // and no more input waits: the handler writes it itself.
 //
-// Reading: from the upgrade a reader goroutine reads frames (so that a
-// handler that only sends still sees pings, pongs and the peer leaving)
-// until the handler waits in Receive with its own context; from then on the
-// handler reads the socket itself, and an idle connection costs one
-// goroutine, not two. When the handler stays away from Receive for 20 ms,
+// Reading: a reader goroutine reads frames (so that a handler that only
+// sends still sees pings, pongs and the peer leaving) from 20 ms after the
+// upgrade, unless the handler is in Receive with its own context by then
+// (at once when Receive made the upgrade), and until the handler waits
+// there; from then on the handler reads the socket itself, and an idle
+// connection, silent from the start or not, costs one goroutine, not two. When the handler stays away from Receive for 20 ms,
 // the reader goroutine takes over again. On unix an idle connection holds
 // no read buffer either: bytes are read into a pooled 4 KB chunk only once
 // the socket is readable, and the chunk goes back to the pool when drained.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -216,5 +217,41 @@ func TestInvalidUTF8IsRefusedWith1007(t *testing.T) {
 				good.echoes(t)
 			})
 		}
+	}
+}
+
+// TestSilentConnectionCostsOneGoroutine opens connections that send
+// nothing after the upgrade, from raw sockets (no client goroutines), to
+// a handler waiting in Receive: each costs the server one goroutine, the
+// handler's, not a reader goroutine as well.
+func TestSilentConnectionCostsOneGoroutine(t *testing.T) {
+	const n = 50
+	ts := startServer(t, echoHandler)
+	base := runtime.NumGoroutine()
+	conns := make([]*rawClient, 0, n)
+	for range n {
+		conns = append(conns, dialRaw(t, ts, "/stream"))
+	}
+	// Wait until every handler is parked in Receive (goroutines settle),
+	// then count.
+	deadline := time.Now().Add(5 * time.Second)
+	got := runtime.NumGoroutine() - base
+	for got != n && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // polling a count: nothing to await
+		got = runtime.NumGoroutine() - base
+	}
+	t.Logf("%d silent connections: %d goroutines (%.2f per connection)", n, got, float64(got)/n)
+	if got > n {
+		t.Fatalf("%d silent connections cost %d goroutines, want %d", n, got, n)
+	}
+	for _, c := range conns {
+		c.frame(t, true, opText, []byte(`{"n":1}`))
+		if text, code, _ := c.next(t); text != `{"n":1}` {
+			t.Fatalf("echo: got %q, close %d", text, int(code))
+		}
+		c.closeFrame(t, StatusNormalClosure, nil)
+	}
+	for range conns {
+		_ = ts.handlerResult(t)
 	}
 }
