@@ -31,6 +31,8 @@ func ServeStream(w http.ResponseWriter, r *http.Request, wsrv *ws.Server, ep *ws
 		return h(ctx, &ServerStream{conn: c})
 	})
 	if err != nil {
+		status, _, _ := statuses.Resolve(err)
+		wsrv.Refused(r, ep, status)
 		WriteError(w, err, statuses)
 	}
 }

@@ -232,7 +232,7 @@ func (c *Conn) Upgrade() error {
 	if refused != nil {
 		// Shutdown began before the upgrade.
 		c.answered = true
-		http.Error(c.w, "server shutting down", http.StatusServiceUnavailable)
+		c.ep.refuse(c.w, c.r, http.StatusServiceUnavailable, "server shutting down")
 		c.upErr = fmt.Errorf("ws: upgrade refused: %w", refused)
 		return c.upErr
 	}
