@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"reflect"
 	"strings"
@@ -192,6 +193,11 @@ func trimHeader(h http.Header) {
 		delete(h, k)
 	}
 }
+
+// Logger returns the logger the connection's events go to (WithLogger),
+// with the endpoint's service and method: for layers above the connection,
+// such as resumable sessions, to log where the server does.
+func (c *Conn) Logger() *slog.Logger { return c.ep.log }
 
 // Context returns the handler's context: it is cancelled when the peer
 // leaves, the heartbeat fails, the connection is closed or the server shuts

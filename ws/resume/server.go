@@ -181,7 +181,7 @@ func (m *Manager) open(c *ws.Conn, subject string) (*Session, error) {
 		return nil, closeErr(ws.StatusTryAgainLater, fmt.Sprintf("too many resumable sessions (%d)", m.cfg.MaxSessions))
 	}
 	s := &Session{
-		m: m, id: "resume-" + hex.EncodeToString(id[:8]), token: base64.RawURLEncoding.EncodeToString(raw[:]), subject: subject, req: c.Request(),
+		m: m, id: "resume-" + hex.EncodeToString(id[:8]), token: base64.RawURLEncoding.EncodeToString(raw[:]), subject: subject, req: c.Request(), log: c.Logger(),
 		p: newPeer(m.cfg.ReplayMessages, m.cfg.ReplayBytes, m.cfg.Overflow == Fail, m.cfg.AckEvery, m.cfg.AckDelay, m.cfg.ReplayMessages),
 	}
 	// The handler keeps the first request's values (authentication
@@ -226,6 +226,7 @@ type Session struct {
 	token   string
 	subject string
 	req     *http.Request
+	log     *slog.Logger // the ws.Server's, with the endpoint's names
 	p       *peer
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
@@ -325,7 +326,7 @@ func (s *Session) run(h Handler) {
 	err := func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				slog.Error("resume: handler panicked", "panic", r, "stack", string(debug.Stack()))
+				s.log.Error("resume: handler panicked", "session", s.id, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 				err = closeErr(ws.StatusInternalError, "internal error")
 			}
 		}()
