@@ -2,6 +2,7 @@ package ws
 
 import (
 	"errors"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -86,6 +87,63 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, ep)),
 	}
 }
+
+// HTTPHandler returns h, the handler of a unary (non-streaming) method,
+// with its requests counted in duplex_http_requests_total by response
+// status and timed in duplex_http_request_duration_seconds, labelled with
+// service and method; a nil *Metrics returns h. Generated servers wrap
+// their unary methods with it (transport.Measure).
+func (m *Metrics) HTTPHandler(service, method string, h http.Handler) http.Handler {
+	if m == nil {
+		return h
+	}
+	service, method = nameLabel(service), nameLabel(method)
+	took := m.reqTime.WithLabelValues(service, method)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			// A handler that panics gets no answer from net/http: count
+			// it as a 500, then let the panic go on.
+			status, v := sw.status, recover()
+			switch {
+			case v != nil:
+				status = http.StatusInternalServerError
+			case status == 0:
+				status = http.StatusOK
+			}
+			m.requests.WithLabelValues(service, method, strconv.Itoa(status)).Inc()
+			took.Observe(time.Since(start).Seconds())
+			if v != nil {
+				panic(v)
+			}
+		}()
+		h.ServeHTTP(sw, r)
+	})
+}
+
+// statusWriter records the status a handler answered with.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap returns the wrapped ResponseWriter, for http.ResponseController.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 	if err := reg.Register(c); err != nil {
