@@ -15,8 +15,10 @@ import (
 // coder/websocket echoes any close code it receives, and would answer such
 // a frame with the peer's own code. The frame's payload is held until it
 // is complete, and when its reason is invalid it is rewritten, in place
-// and with the same length, as close 1007 with a reason saying so: the
-// library then answers 1007 and ends the connection as for any close.
+// and with the same length, as close 1002 (protocol error: a close frame
+// is the protocol's own, as DESIGN.md's table says; Autobahn's case 7.5.1
+// accepts 1002 or 1007) with a reason saying so: the library then answers
+// 1002 and ends the connection as for any close.
 // Every other byte passes through untouched; the cost is a look at each
 // frame header.
 type closeReasonCheck struct {
@@ -123,7 +125,7 @@ func (c *closeReasonCheck) collect(b []byte) {
 		maskBytes(payload, key)
 	}
 	if !utf8.Valid(payload[2:]) {
-		binary.BigEndian.PutUint16(payload, uint16(StatusInvalidPayload))
+		binary.BigEndian.PutUint16(payload, uint16(StatusProtocolError))
 		reason := payload[2:]
 		n := copy(reason, invalidCloseReason)
 		for i := n; i < len(reason); i++ {

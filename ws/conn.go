@@ -329,7 +329,7 @@ func accept(w http.ResponseWriter, r *http.Request, opts *websocket.AcceptOption
 // *CloseError; a
 // binary frame closes it with 1003, a frame above the read limit with 1009,
 // text that is not valid UTF-8 (RFC 6455 section 8.1) with 1007, and a
-// close frame whose reason is not valid UTF-8 is answered with 1007.
+// close frame whose reason is not valid UTF-8 is answered with 1002.
 func (c *Conn) Receive(ctx context.Context, v any) error {
 	b, err := c.ReceiveRaw(ctx)
 	if err != nil {

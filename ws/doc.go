@@ -8,8 +8,8 @@
 // shuts down; each connection has one writer draining a bounded send queue
 // (Send is safe from many goroutines) with an explicit slow-consumer
 // policy; bad input is answered with the close code a client can act on
-// (1007 malformed JSON, failed validation or text that is not UTF-8,
-// also in a close reason; 1003 binary frames, 1009 too
+// (1007 malformed JSON, failed validation or text that is not UTF-8;
+// 1002 a close reason that is not UTF-8; 1003 binary frames, 1009 too
 // big, 1011 handler panic); requests are refused as HTTP before the upgrade
 // (426 not WebSocket, 403 cross-origin, 503/429 over limits); Shutdown sends
 // 1001 to every stream and waits for the handlers; slog events and
