@@ -199,7 +199,7 @@ func dial(ctx context.Context, rawURL string, cfg *dialConfig) (*ClientConn, err
 		return nil, fmt.Errorf("dial %s: %w", redact(rawURL), err)
 	}
 	dopts := &websocket.DialOptions{
-		HTTPClient:   cfg.httpClient,
+		HTTPClient:   checkingClient(cfg.httpClient),
 		HTTPHeader:   cfg.header.Clone(),
 		Subprotocols: cfg.subprotocols,
 	}
@@ -413,7 +413,8 @@ func (c *ClientConn) CloseSend(ctx context.Context) error {
 // an error wrapping net.ErrClosed after Close. A frame that is not valid
 // JSON for v returns the decoding error and leaves the connection open; a
 // text frame that is not valid UTF-8 closes it with 1007 (RFC 6455 section
-// 8.1).
+// 8.1), and a close frame whose reason is not valid UTF-8 is answered with
+// 1002 and returned as such.
 func (c *ClientConn) Receive(ctx context.Context, v any) error {
 	frame, err := c.ReceiveRaw(ctx)
 	if err != nil {

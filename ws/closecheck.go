@@ -6,10 +6,11 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"net/http"
 	"unicode/utf8"
 )
 
-// closeReasonCheck sits under the library's read buffer on the server side
+// closeReasonCheck sits under the library's read buffer (on both sides)
 // and follows the frame headers going by, so that a close frame whose
 // reason is not valid UTF-8 is answered as RFC 6455 section 8.1 requires:
 // coder/websocket echoes any close code it receives, and would answer such
@@ -195,3 +196,44 @@ func checkCloseReasons(nc net.Conn, br *bufio.Reader) net.Conn {
 	}
 	return &checkedConn{Conn: nc, check: &closeReasonCheck{r: r}}
 }
+
+// checkingClient returns a copy of hc (http.DefaultClient when nil) whose
+// upgraded connections are read through a closeReasonCheck, for the Go
+// client: the library would answer a server's close frame whose reason is
+// not UTF-8 with the server's own code.
+func checkingClient(hc *http.Client) *http.Client {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	c := *hc
+	c.Transport = closeReasonTransport{base: hc.Transport}
+	return &c
+}
+
+// closeReasonTransport hands the library the body of a 101 response (the
+// connection itself, after TLS and any proxy) behind a closeReasonCheck.
+type closeReasonTransport struct{ base http.RoundTripper }
+
+func (t closeReasonTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	base := t.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	resp, err := base.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		return resp, err
+	}
+	if rwc, ok := resp.Body.(io.ReadWriteCloser); ok {
+		resp.Body = &checkedBody{ReadWriteCloser: rwc, check: &closeReasonCheck{r: rwc}}
+	}
+	return resp, nil
+}
+
+// checkedBody is an upgraded connection whose reads go through a
+// closeReasonCheck.
+type checkedBody struct {
+	io.ReadWriteCloser
+	check *closeReasonCheck
+}
+
+func (b *checkedBody) Read(p []byte) (int, error) { return b.check.Read(p) }

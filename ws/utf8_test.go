@@ -66,3 +66,18 @@ func TestResumableStreamRefusesInvalidUTF8With1007(t *testing.T) {
 		t.Fatalf("health stream: receive %+v, %v", m, err)
 	}
 }
+
+// TestClientAnswersACloseReasonThatIsNotUTF8With1002: a server's close
+// frame whose reason is not UTF-8 ends the Go client's stream with 1002,
+// not as the normal end (io.EOF) its code 1000 would say.
+func TestClientAnswersACloseReasonThatIsNotUTF8With1002(t *testing.T) {
+	p := newPeer(t, nil, func(_ *http.Request, c *websocket.Conn) {
+		_ = c.Close(websocket.StatusNormalClosure, "bye \xff\xfe")
+	})
+	c := dial(t, p.URL)
+	var v any
+	err := c.Receive(testContext(t), &v)
+	if ws.CloseStatus(err) != ws.StatusProtocolError {
+		t.Fatalf("Receive after a close reason that is not UTF-8 = %v, want a *CloseError with 1002", err)
+	}
+}
