@@ -275,7 +275,9 @@ func (c *Conn) Upgrade() error {
 	c.graceReader()
 	c.rmu.Unlock()
 	if c.ep.cfg.HeartbeatInterval > 0 {
+		c.hbMu.Lock() // beat reads c.hb under it
 		c.hb = time.AfterFunc(c.ep.cfg.HeartbeatInterval, c.beat)
+		c.hbMu.Unlock()
 	}
 	c.qmu.Lock()
 	c.ready = true
