@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"duplex.dev/transport"
@@ -76,5 +78,46 @@ func TestUnaryRequestsAreMeasured(t *testing.T) {
 	}
 	if timed != 4 {
 		t.Errorf("duplex_http_request_duration_seconds counted %d requests, want 4", timed)
+	}
+}
+
+// TestServeStreamCountsTheUpgradesItRefuses: a stream whose handler fails
+// before the upgrade (here its authorization) is answered 401 by
+// ServeStream and counted under that status.
+func TestServeStreamCountsTheUpgradesItRefuses(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	wsrv := ws.NewServer(ws.WithMetrics(ws.NewMetrics(reg)))
+	ep := &ws.Endpoint{Service: "notes", Method: "post"}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		transport.ServeStream(w, r, wsrv, ep, transport.Statuses{"unauthorized": 401}, func(context.Context, *transport.ServerStream) error {
+			return unauthorized("missing token")
+		})
+	}))
+	defer srv.Close()
+	_, resp, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("dial: %v, %v; want 401", resp, err)
+	}
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refused float64
+	for _, f := range fams {
+		if f.GetName() != "duplex_upgrades_refused_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["method"] == "post" && labels["status"] == "401" {
+				refused = m.GetCounter().GetValue()
+			}
+		}
+	}
+	if refused != 1 {
+		t.Errorf("duplex_upgrades_refused_total{method=post,status=401} = %v, want 1", refused)
 	}
 }
