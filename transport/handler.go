@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"duplex.dev/ws"
 )
 
 // Unary returns the handler of a unary method: decode builds the payload
@@ -34,6 +36,13 @@ func Unary[P any](endpoint func(context.Context, any) (any, error), decode func(
 		}
 		_ = WriteJSON(w, status, res)
 	})
+}
+
+// Measure returns h, the handler of a unary method, with its requests
+// counted by status and timed in the metrics wsrv was given
+// (ws.WithMetrics; see ws.Metrics.HTTPHandler); h itself when it has none.
+func Measure(wsrv *ws.Server, service, method string, h http.Handler) http.Handler {
+	return wsrv.Config().Metrics.HTTPHandler(service, method, h)
 }
 
 // Format writes a parameter value as text, the inverse of Parse.

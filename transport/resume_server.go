@@ -69,7 +69,7 @@ func ServeResumableStream(w http.ResponseWriter, r *http.Request, wsrv *ws.Serve
 		})
 	})
 	if err != nil {
-		WriteError(w, err, statuses)
+		refuse(w, r, wsrv, ep, err, statuses)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 )
@@ -209,7 +210,7 @@ func dial(ctx context.Context, rawURL string, cfg *dialConfig) (*ClientConn, err
 		return nil, fmt.Errorf("dial %s: %w", redact(rawURL), err)
 	}
 	dopts := &websocket.DialOptions{
-		HTTPClient:   cfg.httpClient,
+		HTTPClient:   checkingClient(cfg.httpClient),
 		HTTPHeader:   cfg.header.Clone(),
 		Subprotocols: cfg.subprotocols,
 	}
@@ -426,7 +427,10 @@ func (c *ClientConn) CloseSend(ctx context.Context) error {
 // *CloseError carrying the code and reason for any other close (1006 when
 // the connection dropped without one), ctx's error when ctx ends first, and
 // an error wrapping net.ErrClosed after Close. A frame that is not valid
-// JSON for v returns the decoding error and leaves the connection open.
+// JSON for v returns the decoding error and leaves the connection open; a
+// text frame that is not valid UTF-8 closes it with 1007 (RFC 6455 section
+// 8.1), and a close frame whose reason is not valid UTF-8 is answered with
+// 1002 and returned as such.
 func (c *ClientConn) Receive(ctx context.Context, v any) error {
 	frame, err := c.ReceiveRaw(ctx)
 	if err != nil {
@@ -547,6 +551,12 @@ func (c *ClientConn) readLoop() {
 			const reason = "binary frames are not supported; send JSON text"
 			_ = c.conn.Close(websocket.StatusUnsupportedData, reason)
 			c.readErr = &CloseError{Code: StatusUnsupportedData, Reason: reason}
+			c.terminate(c.readErr)
+			return
+		}
+		if !utf8.Valid(frame) {
+			_ = c.conn.Close(websocket.StatusInvalidFramePayloadData, errInvalidUTF8)
+			c.readErr = &CloseError{Code: StatusInvalidPayload, Reason: errInvalidUTF8}
 			c.terminate(c.readErr)
 			return
 		}

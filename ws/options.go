@@ -56,6 +56,10 @@ type Config struct {
 	// token bucket of UpgradeBurst (HTTP 429 past it). 0 means unlimited.
 	UpgradeRate  float64
 	UpgradeBurst int
+	// UpgradeHeaderLimit caps the size of an upgrade request's headers
+	// (request line and header fields, as sent), which net/http lets
+	// reach 1 MB: a larger one gets HTTP 431. Default 16 KiB.
+	UpgradeHeaderLimit int
 	// Logger receives connection events; nil means slog.Default().
 	Logger *slog.Logger
 	// Metrics receives connection metrics; nil records none.
@@ -98,12 +102,13 @@ type Option func(*Config)
 // DefaultConfig returns the configuration NewServer starts from.
 func DefaultConfig() Config {
 	return Config{
-		ReadLimit:         1 << 20,
-		HeartbeatInterval: 25 * time.Second,
-		HeartbeatTimeout:  60 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		SendQueue:         256,
-		SlowConsumer:      Disconnect,
+		ReadLimit:          1 << 20,
+		HeartbeatInterval:  25 * time.Second,
+		HeartbeatTimeout:   60 * time.Second,
+		WriteTimeout:       10 * time.Second,
+		SendQueue:          256,
+		SlowConsumer:       Disconnect,
+		UpgradeHeaderLimit: 16 << 10,
 	}
 }
 
@@ -190,6 +195,12 @@ func WithMaxConnectionsPerIP(n int) Option { return func(c *Config) { c.MaxConne
 func WithUpgradeRate(perSecond float64, burst int) Option {
 	return func(c *Config) { c.UpgradeRate, c.UpgradeBurst = perSecond, burst }
 }
+
+// WithUpgradeHeaderLimit caps the size of an upgrade request's headers at
+// n bytes (default 16 KiB); a larger request gets HTTP 431 before the
+// upgrade. Whatever the limit, an upgraded connection keeps only the
+// headers listed in Conn.Request.
+func WithUpgradeHeaderLimit(n int) Option { return func(c *Config) { c.UpgradeHeaderLimit = n } }
 
 // WithLogger sends connection events to l: connect and close (debug level,
 // with code, reason and duration), handler errors (warn) and panics (error,

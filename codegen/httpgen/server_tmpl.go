@@ -30,7 +30,8 @@ type MountPoint struct {
 
 // New returns the handlers of every {{ .Name }} endpoint. Streaming methods
 // run on wsrv (a new ws.Server with default options when nil), whose
-// Shutdown closes every open stream.
+// Shutdown closes every open stream; the metrics wsrv was given
+// (ws.WithMetrics) count every method's requests, unary ones included.
 func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server) *Server {
 	if wsrv == nil {
 		wsrv = ws.NewServer()
@@ -47,7 +48,11 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server) *Server {
 {{- end }}
 		},
 {{- range .Methods }}
-		{{ .GoName }}: withNames({{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .GoName }}{{ if .Streaming }}, wsrv{{ end }}{{ if .Resumable }}, mgr{{ end }})),
+{{- if .Streaming }}
+		{{ .GoName }}: withNames({{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .GoName }}, wsrv{{ if .Resumable }}, mgr{{ end }})),
+{{- else }}
+		{{ .GoName }}: withNames({{ quote .Name }}, transport.Measure(wsrv, {{ quote $.Name }}, {{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .GoName }}))),
+{{- end }}
 {{- end }}
 		ws: wsrv,
 {{- if .AnyResumable }}

@@ -229,7 +229,7 @@ func (m *Manager) prepare(c *ws.Conn, subject string) (*Session, error) {
 		return nil, fmt.Errorf("resume: session id: %w", err)
 	}
 	s := &Session{
-		m: m, id: "resume-" + hex.EncodeToString(id[:]), subject: subject, ip: clientIP(c.Request()), req: c.Request(),
+		m: m, id: "resume-" + hex.EncodeToString(id[:]), subject: subject, ip: clientIP(c.Request()), req: c.Request(), log: c.Logger(),
 		p:     newPeer(m.cfg.ReplayMessages, m.cfg.ReplayBytes, m.cfg.Overflow == Fail, m.cfg.AckEvery, m.cfg.AckDelay, m.cfg.ReplayMessages),
 		used:  make(chan struct{}),
 		early: make(chan error, 1),
@@ -309,6 +309,7 @@ type Session struct {
 	subject string
 	ip      string
 	req     *http.Request
+	log     *slog.Logger // the ws.Server's, with the endpoint's names
 	p       *peer
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
@@ -465,7 +466,7 @@ func (s *Session) run(h Handler) {
 	err := func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				slog.Error("resume: handler panicked", "panic", r, "stack", string(debug.Stack()))
+				s.log.Error("resume: handler panicked", "session", s.id, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 				err = closeErr(ws.StatusInternalError, "internal error")
 			}
 		}()

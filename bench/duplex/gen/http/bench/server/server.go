@@ -44,7 +44,8 @@ type MountPoint struct {
 
 // New returns the handlers of every bench endpoint. Streaming methods
 // run on wsrv (a new ws.Server with default options when nil), whose
-// Shutdown closes every open stream.
+// Shutdown closes every open stream; the metrics wsrv was given
+// (ws.WithMetrics) count every method's requests, unary ones included.
 func New(e *bench.Endpoints, wsrv *ws.Server) *Server {
 	if wsrv == nil {
 		wsrv = ws.NewServer()
@@ -61,7 +62,7 @@ func New(e *bench.Endpoints, wsrv *ws.Server) *Server {
 		Subscribe: withNames("subscribe", NewSubscribeHandler(e.Subscribe, wsrv)),
 		Echo:      withNames("echo", NewEchoHandler(e.Echo, wsrv)),
 		Join:      withNames("join", NewJoinHandler(e.Join, wsrv)),
-		Publish:   withNames("publish", NewPublishHandler(e.Publish)),
+		Publish:   withNames("publish", transport.Measure(wsrv, "bench", "publish", NewPublishHandler(e.Publish))),
 		ws:        wsrv,
 	}
 }

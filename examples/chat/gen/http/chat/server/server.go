@@ -54,7 +54,8 @@ type MountPoint struct {
 
 // New returns the handlers of every chat endpoint. Streaming methods
 // run on wsrv (a new ws.Server with default options when nil), whose
-// Shutdown closes every open stream.
+// Shutdown closes every open stream; the metrics wsrv was given
+// (ws.WithMetrics) count every method's requests, unary ones included.
 func New(e *chat.Endpoints, wsrv *ws.Server) *Server {
 	if wsrv == nil {
 		wsrv = ws.NewServer()
@@ -71,13 +72,13 @@ func New(e *chat.Endpoints, wsrv *ws.Server) *Server {
 			{"History", "GET", "/rooms/{room}/history"},
 			{"Analytics", "GET", "/analytics"},
 		},
-		Login:     withNames("login", NewLoginHandler(e.Login)),
+		Login:     withNames("login", transport.Measure(wsrv, "chat", "login", NewLoginHandler(e.Login))),
 		Listener:  withNames("listener", NewListenerHandler(e.Listener, wsrv)),
 		Subscribe: withNames("subscribe", NewSubscribeHandler(e.Subscribe, wsrv)),
 		Echo:      withNames("echo", NewEchoHandler(e.Echo, wsrv)),
 		Join:      withNames("join", NewJoinHandler(e.Join, wsrv, mgr)),
-		Send:      withNames("send", NewSendHandler(e.Send)),
-		History:   withNames("history", NewHistoryHandler(e.History)),
+		Send:      withNames("send", transport.Measure(wsrv, "chat", "send", NewSendHandler(e.Send))),
+		History:   withNames("history", transport.Measure(wsrv, "chat", "history", NewHistoryHandler(e.History))),
 		Analytics: withNames("analytics", NewAnalyticsHandler(e.Analytics, wsrv)),
 		ws:        wsrv,
 		resume:    mgr,
