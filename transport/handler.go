@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	duplex "duplex.dev"
 )
 
 // Unary returns the handler of a unary method: decode builds the payload
@@ -30,9 +32,14 @@ func Unary[P any](endpoint func(context.Context, any) (any, error), decode func(
 			}
 			payload = p
 		}
+		key := r.Header.Get(IdempotencyKeyHeader)
 		run := func(w http.ResponseWriter) {
 			var retryAfter time.Duration
-			res, err := endpoint(q.admit(r, &retryAfter).Context(), payload)
+			ctx := q.admit(r, &retryAfter).Context()
+			if key != "" {
+				ctx = context.WithValue(ctx, duplex.IdempotencyKey, key)
+			}
+			res, err := endpoint(ctx, payload)
 			if err != nil {
 				if retryAfter > 0 {
 					setRetryAfter(w.Header(), retryAfter)
@@ -46,7 +53,7 @@ func Unary[P any](endpoint func(context.Context, any) (any, error), decode func(
 			}
 			_ = WriteJSON(w, status, res)
 		}
-		if key := r.Header.Get(IdempotencyKeyHeader); key != "" && q.idem != nil {
+		if key != "" && q.idem != nil {
 			q.idem.serve(w, r, key, payload, run)
 			return
 		}
