@@ -51,7 +51,7 @@ func (c *Conn) admitFrame() error {
 	now := time.Now()
 	if l.conn != nil {
 		if ok, _ := ratelimit.Take(l.conn, now); !ok {
-			return c.refuse(StatusRateLimited, fmt.Sprintf("rate limited: more than %g messages a second on this connection", c.ep.cfg.MessageRate))
+			return c.refuse(StatusRateLimited, fmt.Sprintf("too many messages: more than %g a second on this connection", c.ep.cfg.MessageRate))
 		}
 	}
 	l.mu.Lock()
@@ -59,7 +59,7 @@ func (c *Conn) admitFrame() error {
 	l.mu.Unlock()
 	if subj != "" {
 		if ok, _ := l.ep.subjectLimits().Allow(subj, now); !ok {
-			return c.refuse(StatusRateLimited, fmt.Sprintf("rate limited: more than %g messages a second from this user", c.ep.cfg.SubjectMessageRate))
+			return c.refuse(StatusRateLimited, fmt.Sprintf("too many messages: more than %g a second from this user, over all its connections", c.ep.cfg.SubjectMessageRate))
 		}
 	}
 	return nil

@@ -68,8 +68,8 @@ func TestMessageRateLimits(t *testing.T) {
 		if n != 5 || websocket.CloseStatus(err) != websocket.StatusCode(StatusRateLimited) {
 			t.Fatalf("flooder: %d echoes then %v, want 5 then close 4029", n, err)
 		}
-		if !strings.Contains(err.Error(), "rate limited") {
-			t.Errorf("close reason = %v, want it to say rate limited", err)
+		if !strings.Contains(err.Error(), "too many messages") {
+			t.Errorf("close reason = %v, want it to say too many messages", err)
 		}
 		if n, err := echoes(t, other, 5); n != 5 || err != nil {
 			t.Errorf("other connection: %d echoes, %v; want 5", n, err)

@@ -38,6 +38,16 @@ func main() {
 	dataDir := flag.String("data", "", "run an embedded NATS JetStream server storing room history in this directory, so it survives restarts")
 	node := flag.String("node", "", "name of this node in presence across nodes (with -nats or -data; default: random)")
 	presence := flag.Duration("presence-timeout", 0, "how long a dead node's members stay present on other nodes (with -nats or -data; default 10s)")
+	q := chatd.DefaultQuotas()
+	flag.Float64Var(&q.RequestRate, "request-rate", q.RequestRate, "requests (login, send, history) a second one user may make on average; past it: 429 (0: no limit)")
+	flag.IntVar(&q.RequestBurst, "request-burst", q.RequestBurst, "requests one user may make at once, above -request-rate")
+	flag.Float64Var(&q.MessageRate, "message-rate", q.MessageRate, "messages a second one WebSocket connection may send on average; past it: close 4029 (0: no limit)")
+	flag.IntVar(&q.MessageBurst, "message-burst", q.MessageBurst, "messages one connection may send at once, above -message-rate")
+	flag.Float64Var(&q.UserMessageRate, "user-message-rate", q.UserMessageRate, "messages a second all the connections of one user may send on average (0: no limit)")
+	flag.IntVar(&q.UserMessageBurst, "user-message-burst", q.UserMessageBurst, "messages one user may send at once, above -user-message-rate")
+	flag.IntVar(&q.HistoryBytes, "history-bytes", q.HistoryBytes, "bytes of messages each room keeps in memory; larger messages are refused (0: no limit)")
+	flag.IntVar(&q.MaxRooms, "max-rooms", q.MaxRooms, "rooms the server holds at once (0: no limit)")
+	flag.IntVar(&q.MaxRoomsPerUser, "max-rooms-per-user", q.MaxRoomsPerUser, "rooms one user may be in at once (0: no limit)")
 	flag.Parse()
 
 	level := slog.LevelInfo
@@ -50,6 +60,7 @@ func main() {
 		os.Exit(2)
 	}
 	cfg := chatd.Config{Addr: *addr, Logger: log, NATSURL: *natsURL, DataDir: *dataDir, NodeID: *node, PresenceTimeout: *presence}
+	cfg.Quotas = &q
 	if *secret != "" {
 		cfg.JWTSecret = []byte(*secret)
 	}
