@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"duplex.dev/examples/chat/chatd"
 	"duplex.dev/examples/chat/gen/chat"
 )
@@ -196,29 +198,34 @@ func TestAFloodingStreamIsClosedWith4029(t *testing.T) {
 	n := startChatd(t, chatd.Config{Quotas: &q})
 	c := n.client()
 	alice, bob := n.login(t, ctx, "alice"), n.login(t, ctx, "bob")
-	flooder, err := c.Listener(ctx, &chat.ListenerPayload{Token: alice})
-	if err != nil {
-		t.Fatal(err)
-	}
 	legit, err := c.Listener(ctx, &chat.ListenerPayload{Token: bob})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Far more than 200 at once: the server closes the stream; the
-	// client learns it when a send fails or at CloseAndRecv.
-	sent := 0
-	for ; sent < 20000; sent++ {
-		if err = flooder.SendWithContext(ctx, &chat.ListenerStreamingPayload{Message: "x"}); err != nil {
-			break
+	// The flooder is a raw client that writes as fast as it can while it
+	// reads, so that it sees the close frame whenever it comes.
+	flooder, _, err := websocket.Dial(ctx, "ws://"+n.host+"/listen?token="+alice, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer flooder.CloseNow()
+	var sent atomic.Int64
+	writer := make(chan struct{})
+	go func() {
+		defer close(writer)
+		for sent.Load() < 20000 {
+			if flooder.Write(ctx, websocket.MessageText, []byte(`{"message":"x"}`)) != nil {
+				return
+			}
+			sent.Add(1)
 		}
+	}()
+	_, _, err = flooder.Read(ctx)
+	<-writer
+	if websocket.CloseStatus(err) != 4029 || !strings.Contains(err.Error(), "more than 100 a second") {
+		t.Errorf("flooder after %d messages: %v, want close 4029 saying the rate", sent.Load(), err)
 	}
-	if err == nil {
-		_, err = flooder.CloseAndRecvWithContext(ctx)
-	}
-	if err == nil || !strings.Contains(err.Error(), "4029") {
-		t.Errorf("flooder after %d messages: %v, want close 4029", sent, err)
-	}
-	t.Logf("flooder after %d messages: %v", sent, err)
+	t.Logf("flooder after %d messages: %v", sent.Load(), err)
 	for i := range 10 {
 		if err := legit.SendWithContext(ctx, &chat.ListenerStreamingPayload{Message: fmt.Sprint("hi ", i)}); err != nil {
 			t.Fatalf("other user's message %d: %v", i, err)
