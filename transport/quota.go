@@ -75,7 +75,7 @@ func (q *unaryQuota) admit(r *http.Request, retryAfter *time.Duration) *http.Req
 		return r
 	}
 	return r.WithContext(security.OnAuthenticated(r.Context(), func(subject string) error {
-		ok, d := q.limit.Allow(subject, time.Now())
+		ok, d := q.limit.Allow(subject)
 		if ok {
 			return nil
 		}

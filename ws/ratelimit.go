@@ -58,7 +58,7 @@ func (c *Conn) admitFrame() error {
 	subj := l.subj
 	l.mu.Unlock()
 	if subj != "" {
-		if ok, _ := l.ep.subjectLimits().Allow(subj, now); !ok {
+		if ok, _ := l.ep.subjectLimits().Allow(subj); !ok {
 			return c.refuse(StatusRateLimited, fmt.Sprintf("too many messages: more than %g a second from this user, over all its connections", c.ep.cfg.SubjectMessageRate))
 		}
 	}

@@ -28,9 +28,12 @@ func NewKeyed(perSecond float64, burst int) *Keyed {
 }
 
 // Allow takes one token from key's bucket. When there is none it returns
-// false and how long until there is one.
-func (k *Keyed) Allow(key string, now time.Time) (bool, time.Duration) {
+// false and how long until there is one. The clock is read under the
+// table's lock: a rate.Limiter given times out of order refills twice.
+func (k *Keyed) Allow(key string) (bool, time.Duration) {
 	k.mu.Lock()
+	defer k.mu.Unlock()
+	now := time.Now()
 	l := k.m[key]
 	if l == nil {
 		if len(k.m) >= k.sweep {
@@ -39,7 +42,6 @@ func (k *Keyed) Allow(key string, now time.Time) (bool, time.Duration) {
 		l = rate.NewLimiter(k.limit, k.burst)
 		k.m[key] = l
 	}
-	k.mu.Unlock()
 	return Take(l, now)
 }
 
@@ -63,7 +65,8 @@ func (k *Keyed) sweepLocked(now time.Time) {
 }
 
 // Take takes one token from l. When there is none it returns false and how
-// long until there is one; l is left as it was.
+// long until there is one; l is left as it was. Calls on one l must come
+// with times in order (one goroutine, or under a lock).
 func Take(l *rate.Limiter, now time.Time) (bool, time.Duration) {
 	r := l.ReserveN(now, 1)
 	if !r.OK() {

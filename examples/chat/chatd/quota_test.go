@@ -58,9 +58,9 @@ type floodResult struct {
 }
 
 // flood posts posts messages of 4096 four-byte characters (16 KiB) as
-// alice over rooms rooms, from 8 clients at once, while bob posts one
-// message every 20 ms; it returns what both saw and how much the live
-// heap grew.
+// alice over rooms rooms, from 8 clients at once, for 5 s at most (under
+// the race detector a post is slow), while bob posts one message every
+// 20 ms; it returns what both saw and how much the live heap grew.
 func flood(t *testing.T, quotas *chatd.Quotas, posts, rooms int) floodResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -75,11 +75,13 @@ func flood(t *testing.T, quotas *chatd.Quotas, posts, rooms int) floodResult {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
+	floodCtx, stopFlood := context.WithTimeout(ctx, 5*time.Second)
+	defer stopFlood()
 	for range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := next.Add(1) - 1; i < int64(posts) && ctx.Err() == nil; i = next.Add(1) - 1 {
+			for i := next.Add(1) - 1; i < int64(posts) && floodCtx.Err() == nil; i = next.Add(1) - 1 {
 				st, err := post(n.http, n.host, alice, fmt.Sprint("r", i%int64(rooms)), text)
 				if err != nil {
 					t.Errorf("flooder's post %d: %v", i, err)
