@@ -100,6 +100,8 @@ func closeErrorFor(err error, statuses Statuses) error {
 	switch {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		return &ws.CloseError{Code: ws.StatusUnauthorized, Reason: reason}
+	case status == http.StatusTooManyRequests:
+		return &ws.CloseError{Code: ws.StatusRateLimited, Reason: reason}
 	case status >= 400 && status < 500:
 		return &ws.CloseError{Code: ws.StatusPolicyViolation, Reason: reason}
 	}

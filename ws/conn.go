@@ -126,12 +126,14 @@ type Conn struct {
 
 	finalCode atomic.Int32   // the code the connection closed with
 	wg        sync.WaitGroup // the reader and the running writer
+
+	limits *limits // message rate limits; nil without any (see ratelimit.go)
 }
 
 func newConn(s *Server, e *endpoint, w http.ResponseWriter, r *http.Request, ip string) *Conn {
 	ctx, cancel := context.WithCancelCause(r.Context())
 	life, endLife := context.WithCancelCause(context.Background())
-	return &Conn{
+	c := &Conn{
 		id:      s.newID(),
 		srv:     s,
 		ep:      e,
@@ -145,6 +147,8 @@ func newConn(s *Server, e *endpoint, w http.ResponseWriter, r *http.Request, ip 
 		in:      make(chan []byte),
 		eof:     make(chan struct{}),
 	}
+	c.withLimits()
+	return c
 }
 
 // ID identifies the connection within its server, for logs and for rooms.
@@ -422,6 +426,11 @@ func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
 		c.graceReader()
 		c.rmu.Unlock()
 		c.reply.Store(err == nil)
+		if err == nil {
+			if err = c.admitFrame(); err != nil {
+				return nil, err
+			}
+		}
 		return b, err
 	}
 	if !c.rloop && !c.rpending && !c.rdone {
@@ -438,6 +447,11 @@ func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
 	}
 	c.rmu.Unlock()
 	c.reply.Store(err == nil)
+	if err == nil {
+		if err = c.admitFrame(); err != nil {
+			return nil, err
+		}
+	}
 	return b, err
 }
 

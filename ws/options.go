@@ -60,6 +60,14 @@ type Config struct {
 	// (request line and header fields, as sent), which net/http lets
 	// reach 1 MB: a larger one gets HTTP 431. Default 16 KiB.
 	UpgradeHeaderLimit int
+	// MessageRate caps the messages one connection may send, per second on
+	// average with bursts of MessageBurst; SubjectMessageRate and
+	// SubjectMessageBurst do the same for all the connections of one
+	// authenticated subject (see security.Authenticated) on the method. A
+	// connection past either is closed with StatusRateLimited (4029). 0
+	// means unlimited (default).
+	MessageRate, SubjectMessageRate   float64
+	MessageBurst, SubjectMessageBurst int
 	// Logger receives connection events; nil means slog.Default().
 	Logger *slog.Logger
 	// Metrics receives connection metrics; nil records none.
@@ -201,6 +209,21 @@ func WithUpgradeRate(perSecond float64, burst int) Option {
 // upgrade. Whatever the limit, an upgraded connection keeps only the
 // headers listed in Conn.Request.
 func WithUpgradeHeaderLimit(n int) Option { return func(c *Config) { c.UpgradeHeaderLimit = n } }
+
+// WithMessageRate closes a connection that sends more than perSecond
+// messages a second on average, with bursts of burst, with
+// StatusRateLimited (4029: the client reconnects with backoff). Every data
+// frame counts, a resumable stream's acknowledgements included.
+func WithMessageRate(perSecond float64, burst int) Option {
+	return func(c *Config) { c.MessageRate, c.MessageBurst = perSecond, burst }
+}
+
+// WithSubjectMessageRate is WithMessageRate for all the connections of one
+// subject to the method together: the subject its auth function gave to
+// security.Authenticated. Connections without a subject are not counted.
+func WithSubjectMessageRate(perSecond float64, burst int) Option {
+	return func(c *Config) { c.SubjectMessageRate, c.SubjectMessageBurst = perSecond, burst }
+}
 
 // WithLogger sends connection events to l: connect and close (debug level,
 // with code, reason and duration), handler errors (warn) and panics (error,

@@ -21,6 +21,8 @@ import (
 
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
+
+	"duplex.dev/internal/ratelimit"
 )
 
 // Server runs WebSocket streams: it answers refused requests before the
@@ -58,6 +60,9 @@ type endpoint struct {
 	accept  *websocket.AcceptOptions
 	log     *slog.Logger
 	metrics *endpointMetrics
+
+	subjOnce sync.Once
+	subj     *ratelimit.Keyed // per-subject message buckets (WithSubjectMessageRate)
 }
 
 // NewServer returns a Server configured by opts over DefaultConfig.

@@ -235,6 +235,12 @@ func (b *openAPIBuilder) operation(e *expr.HTTPEndpointExpr, id, path string) *o
 	if m.IsStreaming() && mappedLen(e.Params)+mappedLen(e.Headers) > 0 && responses.get("400") == nil {
 		responses.set("400", obj("description", "Bad Request: a parameter is missing or invalid; the body names it."))
 	}
+	if r := e.SubjectRate; r != nil && !m.IsStreaming() && responses.get("429") == nil {
+		responses.set("429", obj("description", fmt.Sprintf(
+			"Too Many Requests: the caller sent more than %g requests a second (bursts of %d); the method did not run. Retry after the Retry-After header's seconds.",
+			r.PerSecond, r.Burst),
+			"headers", obj("Retry-After", obj("schema", obj("type", "integer"), "description", "Seconds to wait before retrying."))))
+	}
 	if m.IsStreaming() && responses.get("426") == nil {
 		responses.set("426", obj("description", "Upgrade Required: the request is not a WebSocket upgrade."))
 	}
@@ -284,7 +290,18 @@ func webSocketExtension(e *expr.HTTPEndpointExpr) *object {
 	if ws.WriteDelay > 0 {
 		o.set("writeDelay", ws.WriteDelay.String())
 	}
+	if r := ws.MessageRate; r != nil {
+		o.set("messageRate", rateObject(r))
+	}
+	if r := ws.SubjectRate; r != nil {
+		o.set("subjectRate", rateObject(r))
+	}
 	return o
+}
+
+// rateObject describes a rate limit: past it a stream is closed with 4029.
+func rateObject(r *expr.RateExpr) *object {
+	return obj("perSecond", r.PerSecond).set("burst", r.Burst).set("closeCode", 4029)
 }
 
 // parameters returns the path, query and header parameters of e, except the

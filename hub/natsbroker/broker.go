@@ -320,6 +320,10 @@ func (r *room) lastSeqLocked(ctx context.Context) (uint64, error) {
 // tries again with the same Nats-Msg-Id, so a message that was stored is
 // not stored twice (within the stream's two-minute duplicate window). Give
 // ctx a deadline: without one, each attempt waits up to WithTimeout.
+//
+// A ctx from hub.WithMessageID gives the message that id instead: a
+// second Publish with it (a client's retry, on this node or another) stores
+// nothing and returns the first message's sequence.
 func (b *Broker) Publish(ctx context.Context, roomName string, build func(seq int64, at time.Time) (hub.Envelope, error)) (int64, error) {
 	seq, err := b.publish(ctx, roomName, build)
 	if bucketMissing(err) {
@@ -345,7 +349,12 @@ func (b *Broker) publish(ctx context.Context, roomName string, build func(seq in
 		}
 		r.last, r.hasLast = last, true
 	}
-	msgID := nuid.Next()
+	// A caller's id (hub.WithMessageID) makes a retried request a
+	// duplicate JetStream drops, as our own retries below are.
+	msgID := hub.MessageID(ctx)
+	if msgID == "" {
+		msgID = nuid.Next()
+	}
 	for range b.cfg.attempts {
 		seq, at := r.last+1, b.cfg.now()
 		env, err := build(int64(seq), at)
@@ -360,7 +369,9 @@ func (b *Broker) publish(ctx context.Context, roomName string, build func(seq in
 			jetstream.WithExpectLastSequence(r.last),
 			jetstream.WithMsgID(msgID))
 		if err == nil {
-			r.last = ack.Sequence
+			// A duplicate's sequence is that of the message first stored,
+			// which may be older than the last.
+			r.last = max(r.last, ack.Sequence)
 			b.published.Add(1)
 			return int64(ack.Sequence), nil
 		}

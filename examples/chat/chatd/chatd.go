@@ -50,6 +50,10 @@ type Config struct {
 	WSOptions []ws.Option
 	// ShutdownTimeout bounds the graceful shutdown (default 10s).
 	ShutdownTimeout time.Duration
+	// Quotas bound what one user can take; nil means DefaultQuotas, and
+	// &Quotas{} no limit at all. WSOptions and HubOptions apply after
+	// them.
+	Quotas *Quotas
 
 	// NATSURL puts the rooms on the NATS server or cluster at this URL
 	// (several URLs separated by commas), which must have JetStream
@@ -210,6 +214,11 @@ func New(cfg Config) (*Server, error) {
 		_, _ = rand.Read(secret)
 		log.Warn("no JWT secret given (CHATD_JWT_SECRET or -jwt-secret): using a random one; tokens stop working when chatd restarts")
 	}
+	quotas := DefaultQuotas()
+	if cfg.Quotas != nil {
+		quotas = *cfg.Quotas
+	}
+	quotaWS, quotaUnary, quotaHub := quotas.options()
 	be, err := openBackend(&cfg, log)
 	if err != nil {
 		return nil, fmt.Errorf("chatd: %w", err)
@@ -222,8 +231,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	metricsOpt, metricsHandler := newMetrics(ready)
 	wsOpts := append([]ws.Option{ws.WithLogger(log)}, metricsOpt...)
+	wsOpts = append(wsOpts, quotaWS...)
 	wsrv := ws.NewServer(append(wsOpts, cfg.WSOptions...)...)
-	hubOpts := service.HubOptions()
+	hubOpts := append(service.HubOptions(), quotaHub...)
 	if be.broker != nil {
 		hubOpts = append(hubOpts, hub.WithBroker(be.broker))
 	}
@@ -242,7 +252,7 @@ func New(cfg Config) (*Server, error) {
 		_ = be.close()
 		return nil, fmt.Errorf("chatd: %w", err)
 	}
-	api := chatsvr.New(chat.NewEndpoints(svc), wsrv)
+	api := chatsvr.New(chat.NewEndpoints(svc), wsrv, quotaUnary...)
 	mux := http.NewServeMux()
 	api.Mount(mux)
 	mux.Handle("GET /metrics", metricsHandler)

@@ -191,17 +191,34 @@ func (s *Service) Send(ctx context.Context, p *chat.SendPayload) (*chat.Message,
 		return nil, err
 	}
 	var msg *chat.Message
-	_, err = s.hub.Publish(ctx, p.Room, func(seq int64, at time.Time) (any, error) {
+	seq, err := s.hub.Publish(withMessageID(ctx, user), p.Room, func(seq int64, at time.Time) (any, error) {
 		m := &chat.Message{Sequence: seq, Room: p.Room, From: user, Text: p.Text, Timestamp: formatTime(at)}
 		msg = m // the last build is the one published
 		return &chat.RoomEvent{Kind: "message", Room: p.Room, User: user, Message: m, Timestamp: m.Timestamp}, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("publish to room %q: %w", p.Room, err)
+		return nil, fmt.Errorf("publish to room %q: %w", p.Room, quotaError(err))
+	}
+	if msg == nil || msg.Sequence != seq {
+		// The broker had stored this request's message already (a retry
+		// that reached another node): answer with that one.
+		return s.storedMessage(ctx, p.Room, seq)
 	}
 	s.rate.add()
 	s.activity(ctx, "message", fmt.Sprintf("%s posted in %s", user, p.Room))
 	return msg, nil
+}
+
+// storedMessage returns message seq of room.
+func (s *Service) storedMessage(ctx context.Context, room string, seq int64) (*chat.Message, error) {
+	entries, err := s.hub.HistoryContext(ctx, room, seq-1, 1)
+	if err != nil {
+		return nil, fmt.Errorf("read message %d of room %q: %w", seq, room, err)
+	}
+	if len(entries) == 0 || entries[0].Seq != seq || messageOf(entries[0].Value) == nil {
+		return nil, fmt.Errorf("message %d of room %q is no longer stored", seq, room)
+	}
+	return messageOf(entries[0].Value), nil
 }
 
 // History returns the messages of a room after a sequence number, oldest

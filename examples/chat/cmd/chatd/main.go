@@ -73,6 +73,16 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (chat
 	dataDir := fs.String("data", "", "run an embedded NATS JetStream server storing room history in this directory, so it survives restarts")
 	node := fs.String("node", "", "name of this node in presence across nodes (with -nats or -data; default: random)")
 	presence := fs.Duration("presence-timeout", 0, "how long a dead node's members stay present on other nodes (with -nats or -data; default 10s)")
+	q := chatd.DefaultQuotas()
+	fs.Float64Var(&q.RequestRate, "request-rate", q.RequestRate, "requests (login, send, history) a second one user may make on average; past it: 429 (0: no limit)")
+	fs.IntVar(&q.RequestBurst, "request-burst", q.RequestBurst, "requests one user may make at once, above -request-rate")
+	fs.Float64Var(&q.MessageRate, "message-rate", q.MessageRate, "messages a second one WebSocket connection may send on average; past it: close 4029 (0: no limit)")
+	fs.IntVar(&q.MessageBurst, "message-burst", q.MessageBurst, "messages one connection may send at once, above -message-rate")
+	fs.Float64Var(&q.UserMessageRate, "user-message-rate", q.UserMessageRate, "messages a second all the connections of one user may send on average (0: no limit)")
+	fs.IntVar(&q.UserMessageBurst, "user-message-burst", q.UserMessageBurst, "messages one user may send at once, above -user-message-rate")
+	fs.IntVar(&q.HistoryBytes, "history-bytes", q.HistoryBytes, "bytes of messages each room keeps in memory; larger messages are refused (0: no limit)")
+	fs.IntVar(&q.MaxRooms, "max-rooms", q.MaxRooms, "rooms the server holds at once (0: no limit)")
+	fs.IntVar(&q.MaxRoomsPerUser, "max-rooms-per-user", q.MaxRoomsPerUser, "rooms one user may be in at once (0: no limit)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage of chatd:\n")
 		fs.PrintDefaults()
@@ -102,6 +112,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (chat
 	}
 	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
 	cfg := chatd.Config{Addr: *addr, Logger: log, NATSURL: *natsURL, DataDir: *dataDir, NodeID: *node, PresenceTimeout: *presence}
+	cfg.Quotas = &q
 	if *secret != "" {
 		cfg.JWTSecret = []byte(*secret)
 	}
