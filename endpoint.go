@@ -19,4 +19,10 @@ const (
 	// ServiceKey is the context key under which generated transport code stores
 	// the name of the service, as written in the design.
 	ServiceKey
+
+	// IdempotencyKey is the context key under which the transport stores the
+	// request's Idempotency-Key header, when it has one: a method that
+	// publishes can pass it on (with the user) so that a retry that reaches
+	// another node is stored once too (see hub.WithMessageID).
+	IdempotencyKey
 )

@@ -1,6 +1,8 @@
 package duplex
 
-// Version is the version of the Duplex runtime.
+// Version is the version of Duplex: of the runtime, and of the duplex
+// command and the code it generates (`duplex version` prints it). It is the
+// only copy.
 const Version = "0.1.0"
 
 // IsAtLeastVersion0_1_0 is referenced by generated code

@@ -10,7 +10,10 @@
 // The generator program that `duplex gen` builds imports the user's design
 // and the generator packages (service, httpgen, example), registers their
 // Files functions with Register, and calls Run, which evaluates the design
-// and writes the files as JSON for the command.
+// and writes the files as JSON for the command. That program is built in
+// the user's module, so the generators import nothing but the standard
+// library and duplex.dev: YAML documents travel as YAMLNode trees, which the
+// command encodes (duplex.dev/codegen/yamlfile).
 //
 // It is not a runtime: generated code never imports it. Artefact-specific
 // generators live in sub-packages.

@@ -23,8 +23,9 @@ func (e *DesignError) Error() string { return strings.Join(e.Lines, "\n") }
 
 // Run evaluates the design whose packages the program imported (their init
 // functions recorded the DSL), runs every generator registered for kind and
-// writes the files to w as a JSON array of {"Path", "Content"} objects
-// (Content base64-encoded), the format the duplex command reads. An invalid
+// writes the files to w as a JSON array of codegen.File objects (Content
+// base64-encoded, YAML documents as trees), the format the duplex command
+// reads. An invalid
 // design gives a *DesignError and writes nothing. genPkg is the import path
 // of the gen directory.
 func Run(w io.Writer, genPkg string, kind Kind) error {

@@ -163,6 +163,10 @@ func newRandomDesign(seed int64) *randomDesign {
 		func(dp int) { Heartbeat(time.Duration(d.r.Intn(3))*time.Second, time.Second); Resumable() },
 		func(dp int) { SendQueue(d.r.Intn(3), []string{Disconnect, DropOldest, "x"}[d.r.Intn(3)]) },
 		func(dp int) { WriteDelay(time.Duration(d.r.Intn(3)-1) * time.Second / 2) },
+		func(dp int) {
+			MessageRate(float64(d.r.Intn(3)-1), d.r.Intn(3)-1)
+			SubjectRate(float64(d.r.Intn(3)), d.r.Intn(3))
+		},
 		func(dp int) { GRPC(body(dp)); Files("/f", "f") },
 		func(dp int) { MapOf(typ(), typ(), func() { Key(body(dp)); Elem(body(dp)) }) },
 		func(dp int) { ArrayOf(val()) },

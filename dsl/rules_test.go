@@ -467,6 +467,56 @@ var ruleCases = []struct {
 		})
 	}, []string{`method "feed"`, "WriteDelay", "under a second", "5s"}},
 
+	{"MessageRate of zero", func() {
+		Service("s", func() {
+			Method("feed", func() {
+				StreamingPayload(String)
+				HTTP(func() {
+					GET("/feed")
+					WebSocket(func() {
+						MessageRate(0, 10) // want:MessageRate of zero
+					})
+				})
+			})
+		})
+	}, []string{`method "feed"`, "MessageRate", "positive number of messages a second", "got 0"}},
+
+	{"SubjectRate without a burst", func() {
+		Service("s", func() {
+			Method("post", func() {
+				Payload(String)
+				HTTP(func() {
+					POST("/posts")
+					SubjectRate(10, 0) // want:SubjectRate without a burst
+				})
+			})
+		})
+	}, []string{`method "post"`, "SubjectRate", "burst must be at least 1", "got 0"}},
+
+	{"SubjectRate in the HTTP block of a stream", func() {
+		Service("s", func() {
+			Method("feed", func() {
+				StreamingResult(String)
+				HTTP(func() {
+					GET("/feed")
+					SubjectRate(10, 20) // want:SubjectRate in the HTTP block of a stream
+				})
+			})
+		})
+	}, []string{`method "feed"`, "SubjectRate", "move it into the WebSocket block"}},
+
+	{"MessageRate outside a WebSocket block", func() {
+		Service("s", func() {
+			Method("post", func() {
+				Payload(String)
+				HTTP(func() {
+					POST("/posts")
+					MessageRate(10, 20) // want:MessageRate outside a WebSocket block
+				})
+			})
+		})
+	}, []string{"MessageRate", "WebSocket block"}},
+
 	{"Subprotocol that is not a token", func() {
 		Service("s", func() {
 			Method("feed", func() {

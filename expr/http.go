@@ -89,6 +89,9 @@ type HTTPEndpointExpr struct {
 	// WebSocket holds the WebSocket settings; non-nil with defaults for
 	// streaming methods after Finalize, nil for unary methods.
 	WebSocket *WebSocketExpr
+	// SubjectRate caps the requests of one authenticated subject to a
+	// unary method (SubjectRate in the HTTP block); nil means unlimited.
+	SubjectRate *RateExpr
 	// Meta is set with Meta.
 	Meta MetaExpr
 	// Pos is where the method's HTTP block was declared.
@@ -358,6 +361,19 @@ type WebSocketExpr struct {
 	// WriteDelay is how long queued messages wait for the ones that follow
 	// before they are written together (default 0: at once).
 	WriteDelay time.Duration
+	// MessageRate caps the messages one connection may send (MessageRate);
+	// SubjectRate those of all the connections of one authenticated
+	// subject (SubjectRate). Nil means unlimited.
+	MessageRate, SubjectRate *RateExpr
 	// Pos is where WebSocket was called.
+	Pos Pos
+}
+
+// RateExpr is a rate limit: a token bucket of PerSecond tokens a second
+// holding Burst at most.
+type RateExpr struct {
+	PerSecond float64
+	Burst     int
+	// Pos is where the limit was set.
 	Pos Pos
 }

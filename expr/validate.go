@@ -236,6 +236,9 @@ func (v *validator) http(m *MethodExpr) {
 			}
 			v.errorf(nb.pos, "%s streams (%s), so its payload travels in the upgrade request, which has no body: payload attribute %q must be mapped with Param(%q) or Header(%q) in the HTTP block", ctx, streamDSL(m), nb.name, nb.name, nb.name)
 		}
+		if ep.SubjectRate != nil {
+			v.errorf(ep.SubjectRate.Pos, "%s streams (%s): SubjectRate in its HTTP block limits unary requests; move it into the WebSocket block to limit the messages of its streams", ctx, streamDSL(m))
+		}
 	} else if ep.WebSocket != nil {
 		v.errorf(ep.WebSocket.Pos, "%s does not stream: WebSocket applies to methods with StreamingPayload or StreamingResult; remove it", ctx)
 	}

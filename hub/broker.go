@@ -214,3 +214,23 @@ type PresenceBroker interface {
 	// after cancel returns.
 	Watch(room string, fn func(PresenceEvent)) (cancel func())
 }
+
+type messageIDKey struct{}
+
+// WithMessageID returns a context in which Publish gives the message the
+// identity id: a broker that deduplicates stores a second message with the
+// same id in the same room only once and returns the first one's sequence
+// (natsbroker does, with JetStream's Nats-Msg-Id, within the stream's
+// duplicate window of two minutes). Build id from the caller's
+// Idempotency-Key and its user, so that a retried request is stored once
+// even when it reaches another node. The MemoryBroker does not deduplicate:
+// on one node, the Idempotency-Key store of the unary handler does.
+func WithMessageID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, messageIDKey{}, id)
+}
+
+// MessageID returns the id WithMessageID put in ctx, "" if none.
+func MessageID(ctx context.Context) string {
+	id, _ := ctx.Value(messageIDKey{}).(string)
+	return id
+}

@@ -64,6 +64,11 @@
 // Without a PresenceBroker presence is per process: join and leave events
 // go to the members of this Hub only.
 //
+// Join and leave events are sent only by a Hub created WithPresenceEvent,
+// which renders them as values of the room's message type; by default
+// members receive only published messages, so a typed client never meets a
+// frame of another shape. Members lists who is present either way.
+//
 // # What it is not
 //
 // The Hub is not a connection: it does not read, write, ping or time out

@@ -168,9 +168,16 @@ func WithDecoder(decode func(room string, data []byte) (any, error)) Option {
 	return func(h *Hub) { h.decode = decode }
 }
 
-// WithPresenceEvent sets how a presence event becomes the value encoded
-// and sent to members, so an application can send its own event type; a nil
-// value sends nothing. The default sends the PresenceEvent itself.
+// WithPresenceEvent turns presence events on: render makes each one the
+// value encoded and sent to the room's members (a nil value sends nothing
+// for that event). Return a value of the type the room's streams carry (the
+// design's result type, as examples/chat does with its RoomEvent), so that
+// typed clients decode it; return the PresenceEvent itself only to clients
+// that expect the Hub's own shape.
+//
+// Without this option members receive no presence events, only published
+// messages: a stream whose result type is the design's never carries a frame
+// its generated client cannot decode. Members still lists who is present.
 func WithPresenceEvent(render func(PresenceEvent) any) Option {
 	return func(h *Hub) { h.renderPresence = render }
 }
@@ -197,6 +204,10 @@ type Hub struct {
 	closed bool
 
 	published, delivered, encodes, decodes, frames, dropped atomic.Int64
+
+	// Quotas (quota.go).
+	historyBytes, maxRooms, maxRoomsPerSubject int
+	subjects                                   subjectRooms
 }
 
 type room struct {
@@ -209,6 +220,7 @@ type room struct {
 	members    map[string]*membership
 	byView     map[string]map[string]*membership
 	history    []Entry
+	historyLen int // bytes of the history's Data, for WithHistoryBytes
 	lastSeq    int64
 	lastActive time.Time
 	// leaves are members removed under mu whose PresenceBroker entry is
@@ -273,6 +285,9 @@ func (h *Hub) room(ctx context.Context, name string) (*room, error) {
 	}
 	if r := h.rooms[name]; r != nil {
 		return r, nil
+	}
+	if h.maxRooms > 0 && len(h.rooms) >= h.maxRooms {
+		return nil, fmt.Errorf("%w: the server holds %d rooms, its most", ErrTooManyRooms, len(h.rooms))
 	}
 	r := &room{
 		name:       name,
@@ -343,13 +358,18 @@ func (h *Hub) join(ctx context.Context, roomName string, m Member, view string, 
 		return nil, fmt.Errorf("join %q: %w", roomName, ErrEmptyRoom)
 	}
 	id := m.ID()
+	if err := h.subjects.reserve(info.User, roomName, h.maxRoomsPerSubject); err != nil {
+		return nil, fmt.Errorf("join %q: %w", roomName, err)
+	}
 	if h.pb != nil {
 		if err := h.pb.Join(ctx, roomName, id, info); err != nil {
+			h.subjects.release(info.User, roomName, h.maxRoomsPerSubject)
 			return nil, fmt.Errorf("join %q as %q: presence: %w", roomName, id, err)
 		}
 	}
 	// undo removes the presence entry recorded above when the join fails.
 	undo := func() {
+		h.subjects.release(info.User, roomName, h.maxRoomsPerSubject)
 		if h.pb != nil {
 			_ = h.pb.Leave(context.WithoutCancel(ctx), roomName, id)
 		}
@@ -508,6 +528,9 @@ func (h *Hub) Publish(ctx context.Context, roomName string, build func(seq int64
 		if err != nil {
 			return Envelope{}, fmt.Errorf("encode message %d: %w", seq, err)
 		}
+		if h.historyBytes > 0 && len(data) > h.historyBytes {
+			return Envelope{}, fmt.Errorf("%w: %d bytes encoded, a room keeps at most %d", ErrMessageTooLarge, len(data), h.historyBytes)
+		}
 		h.encodes.Add(1)
 		return Envelope{Data: data, Value: v}, nil
 	})
@@ -553,11 +576,15 @@ func (h *Hub) deliverLocked(r *room, env Envelope, value any) {
 		r.lastSeq = env.Seq
 	}
 	r.lastActive = h.now()
-	if h.historyLimit > 0 {
-		if len(r.history) >= h.historyLimit {
-			r.history = slices.Delete(r.history, 0, len(r.history)-h.historyLimit+1)
-		}
+	if h.historyLimit > 0 && (h.historyBytes == 0 || len(env.Data) <= h.historyBytes) {
 		r.history = append(r.history, Entry{Seq: env.Seq, Time: env.Time, Value: value, Data: env.Data})
+		r.historyLen += len(env.Data)
+		drop := 0
+		for len(r.history)-drop > h.historyLimit || (h.historyBytes > 0 && r.historyLen > h.historyBytes) {
+			r.historyLen -= len(r.history[drop].Data)
+			drop++
+		}
+		r.history = slices.Delete(r.history, 0, drop)
 	}
 	var failed []*membership
 	for view, set := range r.byView {
@@ -617,11 +644,12 @@ func (h *Hub) presenceLocked(r *room, ev PresenceEvent, except string) {
 }
 
 func (h *Hub) encodePresence(ev PresenceEvent) ([]byte, bool) {
-	var v any = ev
-	if h.renderPresence != nil {
-		if v = h.renderPresence(ev); v == nil {
-			return nil, false
-		}
+	if h.renderPresence == nil {
+		return nil, false // presence events are off (WithPresenceEvent)
+	}
+	v := h.renderPresence(ev)
+	if v == nil {
+		return nil, false
 	}
 	frame, err := json.Marshal(v)
 	if err != nil {
@@ -644,6 +672,7 @@ func (h *Hub) removeLocked(r *room, members []*membership) {
 				continue
 			}
 			delete(r.members, id)
+			h.subjects.release(ms.info.User, r.name, h.maxRoomsPerSubject)
 			delete(r.byView[ms.view], id)
 			if len(r.byView[ms.view]) == 0 {
 				delete(r.byView, ms.view)

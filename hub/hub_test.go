@@ -199,8 +199,32 @@ func TestHistory(t *testing.T) {
 	})
 }
 
+// rawPresence sends the Hub's own PresenceEvent to members.
+func rawPresence(ev hub.PresenceEvent) any { return ev }
+
+func TestPresenceEventsAreOffByDefault(t *testing.T) {
+	h := hub.New()
+	defer h.Close()
+	ann := newMember("ann")
+	defer join(t, h, "general", ann, "")()
+	leaveBob := join(t, h, "general", newMember("bob"), "")
+	publish(t, h, "general", "ann", "hello")
+	leaveBob()
+	publish(t, h, "general", "ann", "again")
+	var got []string
+	for _, e := range decode(t, ann.received()) {
+		got = append(got, e.Type+e.Member+e.Text)
+	}
+	if diff := cmp.Diff([]string{"hello", "again"}, got); diff != "" {
+		t.Errorf("ann's frames without WithPresenceEvent (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"ann"}, ids(h.Members("general"))); diff != "" {
+		t.Errorf("Members (-want +got):\n%s", diff)
+	}
+}
+
 func TestPresence(t *testing.T) {
-	h := hub.New(hub.WithView("summary", func(v any) any { return v }))
+	h := hub.New(hub.WithView("summary", func(v any) any { return v }), hub.WithPresenceEvent(rawPresence))
 	defer h.Close()
 	ann, bob := newMember("ann"), newMember("bob")
 	leaveAnn := join(t, h, "general", ann, "")
@@ -364,7 +388,7 @@ func TestRunEvicts(t *testing.T) {
 }
 
 func TestFailingMemberIsRemoved(t *testing.T) {
-	h := hub.New()
+	h := hub.New(hub.WithPresenceEvent(rawPresence))
 	defer h.Close()
 	ann, bob, slow := newMember("ann"), newMember("bob"), newMember("slow")
 	slow.failAfter = 0

@@ -173,7 +173,7 @@ func TestJoinAfter(t *testing.T) {
 }
 
 func TestPresenceEventWithoutPresenceBrokerHasNoNode(t *testing.T) {
-	h := hub.New()
+	h := hub.New(hub.WithPresenceEvent(rawPresence))
 	defer h.Close()
 	ann := newMember("ann")
 	defer join(t, h, "general", ann, "")()

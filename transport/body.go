@@ -54,20 +54,29 @@ func NewRequest(ctx context.Context, method, url string, body any) (*http.Reques
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
+	if !safeToRetry(req) {
+		// One key per call, kept by Do's retries: the server runs the
+		// method once however many of them reach it.
+		req.Header.Set(IdempotencyKeyHeader, newIdempotencyKey())
+	}
 	return req, nil
 }
 
 // Do sends req with c (http.DefaultClient when nil) and decodes a 2xx JSON
 // response into a T. Any other status is returned as an *Error carrying the
 // status and the decoded error body.
+//
+// A request that is safe to repeat (a GET, or one with the Idempotency-Key
+// NewRequest sets) is sent again, with the same key, after a network error
+// or a 429/503 with a short Retry-After, up to 4 times with backoff.
 func Do[T any](c *http.Client, req *http.Request) (T, error) {
 	var v T
 	if c == nil {
 		c = http.DefaultClient
 	}
-	resp, err := c.Do(req)
+	resp, err := send(c, req)
 	if err != nil {
-		return v, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
+		return v, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {

@@ -10,6 +10,11 @@
 // messages, and Receive, CloseAndReceive and CloseClient serve generated
 // clients.
 //
+// Generated command-line clients run on MainCLI (the flags every CLI shares:
+// -url, -timeout, -verbose; usage and exit codes), ParseFlags, and SendLines,
+// PrintLines and Converse, which stream stdin and stdout as JSON lines and
+// stop at the first bad line, naming it.
+//
 // It is not a router (generated servers mount on net/http's ServeMux with Go
 // 1.22 method and path patterns) and it owns no connection: the WebSocket
 // life cycle, limits and heartbeats live in duplex.dev/ws.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	duplex "duplex.dev"
+	"duplex.dev/security"
 )
 
 // ErrorBody is the JSON body of an error response, the same shape as Goa's
@@ -117,7 +118,8 @@ func nameOf(err error) string {
 type Statuses map[string]int
 
 // Resolve returns the status and body err is answered with: an *Error keeps
-// its own; a *duplex.ServiceError gets Goa's error body with the status
+// its own; a *security.UnauthenticatedError (an auth method's plain error)
+// is 401 "unauthorized" with the error's text; a *duplex.ServiceError gets Goa's error body with the status
 // mapped in s, 400 for validation errors, else 500; a typed design error
 // mapped in s gets its status and is encoded as its own value, as Goa does;
 // anything else is a 500 fault whose body does not leak the error text.
@@ -125,6 +127,10 @@ func (s Statuses) Resolve(err error) (status int, body any, name string) {
 	var te *Error
 	if errors.As(err, &te) {
 		return te.Status, te.Body, te.Body.Name
+	}
+	var ue *security.UnauthenticatedError
+	if errors.As(err, &ue) {
+		return http.StatusUnauthorized, ErrorBody{Name: "unauthorized", Message: ue.Error()}, "unauthorized"
 	}
 	var se *duplex.ServiceError
 	if errors.As(err, &se) {

@@ -6,13 +6,23 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
+
+	duplex "duplex.dev"
+	"duplex.dev/ws"
 )
 
 // Unary returns the handler of a unary method: decode builds the payload
 // from the request (nil when the method has none), endpoint is called with
 // it, and the result is written as JSON with status (a method without result
 // answers 204). Errors are written with WriteError and statuses.
-func Unary[P any](endpoint func(context.Context, any) (any, error), decode func(*http.Request) (P, error), status int, statuses Statuses) http.Handler {
+//
+// A request carrying an Idempotency-Key header runs the method once: its
+// retries get the stored response (see IdempotencyKeyHeader,
+// WithIdempotency). With WithSubjectRate, a subject past its rate gets 429
+// with Retry-After and the method does not run.
+func Unary[P any](endpoint func(context.Context, any) (any, error), decode func(*http.Request) (P, error), status int, statuses Statuses, opts ...UnaryOption) http.Handler {
+	q := newUnaryQuota(opts)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var payload any
 		if decode != nil {
@@ -23,17 +33,40 @@ func Unary[P any](endpoint func(context.Context, any) (any, error), decode func(
 			}
 			payload = p
 		}
-		res, err := endpoint(r.Context(), payload)
-		if err != nil {
-			WriteError(w, err, statuses)
+		key := r.Header.Get(IdempotencyKeyHeader)
+		run := func(w http.ResponseWriter) {
+			var retryAfter time.Duration
+			ctx := q.admit(r, &retryAfter).Context()
+			if key != "" {
+				ctx = context.WithValue(ctx, duplex.IdempotencyKey, key)
+			}
+			res, err := endpoint(ctx, payload)
+			if err != nil {
+				if retryAfter > 0 {
+					setRetryAfter(w.Header(), retryAfter)
+				}
+				WriteError(w, err, statuses)
+				return
+			}
+			if res == nil {
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			_ = WriteJSON(w, status, res)
+		}
+		if key != "" && q.idem != nil {
+			q.idem.serve(w, r, key, payload, run)
 			return
 		}
-		if res == nil {
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		_ = WriteJSON(w, status, res)
+		run(w)
 	})
+}
+
+// Measure returns h, the handler of a unary method, with its requests
+// counted by status and timed in the metrics wsrv was given
+// (ws.WithMetrics; see ws.Metrics.HTTPHandler); h itself when it has none.
+func Measure(wsrv *ws.Server, service, method string, h http.Handler) http.Handler {
+	return wsrv.Config().Metrics.HTTPHandler(service, method, h)
 }
 
 // Format writes a parameter value as text, the inverse of Parse.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"duplex.dev/ws"
 	"duplex.dev/ws/resume"
@@ -21,6 +22,9 @@ import (
 type ResumableStream struct {
 	plain *ServerStream   // default wire
 	sess  *resume.Session // duplex.v1
+	// started: the handler used sess (its errors are close codes from
+	// then on).
+	started atomic.Bool
 
 	mu   sync.Mutex
 	view string
@@ -33,10 +37,15 @@ type ResumableStream struct {
 // the caller the session is bound to (see ResumeSubject); ep must accept
 // resume.Subprotocol (ws.WithSubprotocols).
 //
-// Errors h returns before the upgrade are HTTP responses on the default
-// wire. On duplex.v1 the connection is upgraded before h runs, so its
-// errors end the stream instead: 401 and 403 as close 4501, other 4xx as
-// 1008, with the error's message as the reason.
+// On both wires h runs before the upgrade, and an error it returns before
+// its first use of the stream (failed authorization, an invalid
+// parameter) is an HTTP response: no connection is upgraded and no session
+// exists for a request h refuses. On duplex.v1 the first use reads the
+// client's hello or resume: a hello opens a session and h goes on as its
+// handler; a resume attaches the connection to the session it names and
+// h's first use fails with resume.ErrResumed (h returns, and its result
+// is discarded). Errors h returns later end the stream: 401 and 403 as
+// close 4501, other 4xx as 1008, with the error's message as the reason.
 func ServeResumableStream(w http.ResponseWriter, r *http.Request, wsrv *ws.Server, ep *ws.Endpoint, mgr *resume.Manager,
 	subject string, statuses Statuses, h func(ctx context.Context, s *ResumableStream) error) {
 	if !offers(r, resume.Subprotocol) {
@@ -46,19 +55,21 @@ func ServeResumableStream(w http.ResponseWriter, r *http.Request, wsrv *ws.Serve
 		return
 	}
 	err := wsrv.Handle(w, r, ep, func(ctx context.Context, c *ws.Conn) error {
-		if err := c.Upgrade(); err != nil {
-			return err
-		}
-		if c.Subprotocol() != resume.Subprotocol {
+		if c.ChosenSubprotocol() != resume.Subprotocol {
 			// The endpoint does not accept duplex.v1: default wire.
 			return h(ctx, &ResumableStream{plain: &ServerStream{conn: c}})
 		}
 		return mgr.Serve(c, subject, func(ctx context.Context, sess *resume.Session) error {
-			return closeErrorFor(h(ctx, &ResumableStream{sess: sess}), statuses)
+			rs := &ResumableStream{sess: sess}
+			err := h(ctx, rs)
+			if !rs.started.Load() {
+				return err // before the upgrade: answered as HTTP
+			}
+			return closeErrorFor(err, statuses)
 		})
 	})
 	if err != nil {
-		WriteError(w, err, statuses)
+		refuse(w, r, wsrv, ep, err, statuses)
 	}
 }
 
@@ -89,6 +100,8 @@ func closeErrorFor(err error, statuses Statuses) error {
 	switch {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		return &ws.CloseError{Code: ws.StatusUnauthorized, Reason: reason}
+	case status == http.StatusTooManyRequests:
+		return &ws.CloseError{Code: ws.StatusRateLimited, Reason: reason}
 	case status >= 400 && status < 500:
 		return &ws.CloseError{Code: ws.StatusPolicyViolation, Reason: reason}
 	}
@@ -115,6 +128,7 @@ func ResumeSubject(payload any) string {
 // duplex.v1, on the connection otherwise.
 func (s *ResumableStream) Send(ctx context.Context, v any) error {
 	if s.sess != nil {
+		s.started.Store(true)
 		return s.sess.Send(ctx, v)
 	}
 	return s.plain.Send(ctx, v)
@@ -123,6 +137,7 @@ func (s *ResumableStream) Send(ctx context.Context, v any) error {
 // Close ends the server's side of the stream normally.
 func (s *ResumableStream) Close() error {
 	if s.sess != nil {
+		s.started.Store(true)
 		return s.sess.Close()
 	}
 	return s.plain.Close()
@@ -145,9 +160,20 @@ func (s *ResumableStream) SetView(view string) {
 	s.mu.Unlock()
 }
 
-// Session returns the duplex.v1 session, nil when the client speaks the
-// default wire.
-func (s *ResumableStream) Session() *resume.Session { return s.sess }
+// Session opens and returns the duplex.v1 session (see resume.Session's
+// Start); nil when the client speaks the default wire, or when this
+// request resumed a session another handler serves, and then the handler
+// should return.
+func (s *ResumableStream) Session() *resume.Session {
+	if s.sess == nil {
+		return nil
+	}
+	s.started.Store(true)
+	if s.sess.Start() != nil {
+		return nil
+	}
+	return s.sess
+}
 
 // Conn returns the connection of a default-wire client, nil when the client
 // speaks duplex.v1 (whose messages go through the Session).
@@ -163,12 +189,14 @@ func (s *ResumableStream) receive(ctx context.Context, v any) error {
 	if s.sess == nil {
 		return s.plain.conn.Receive(ctx, v)
 	}
+	s.started.Store(true)
 	return s.sess.Receive(ctx, v)
 }
 
 // fail ends the stream because of err (a validation failure).
 func (s *ResumableStream) fail(err error) {
 	if s.sess != nil {
+		s.started.Store(true)
 		s.sess.Fail(err)
 		return
 	}

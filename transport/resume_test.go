@@ -2,11 +2,18 @@ package transport_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,6 +36,9 @@ func startResumable(t *testing.T) (url string, calls *int) {
 			func(ctx context.Context, s *transport.ResumableStream) error {
 				if token == "" {
 					return transport.Unauthorized("missing token")
+				}
+				if s.Session() == nil && s.Conn() == nil {
+					return nil // a resume: the session's handler serves it
 				}
 				n++
 				for {
@@ -97,7 +107,8 @@ func TestResumableMethodServesPlainClients(t *testing.T) {
 }
 
 // TestResumableMethodOverDuplexV1: DialResumable negotiates duplex.v1;
-// an authorization failure reaches it as close 4501, not retried.
+// an authorization failure is HTTP 401 before the upgrade, as on the
+// default wire, not retried.
 func TestResumableMethodOverDuplexV1(t *testing.T) {
 	url, calls := startResumable(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -121,13 +132,178 @@ func TestResumableMethodOverDuplexV1(t *testing.T) {
 		t.Errorf("handler ran %d times", *calls)
 	}
 
-	u, err := transport.DialResumable(ctx, url, nil)
+	_, err = transport.DialResumable(ctx, url, nil)
+	var herr *ws.HTTPError
+	if !errors.As(err, &herr) || herr.StatusCode != http.StatusUnauthorized || !strings.Contains(err.Error(), "missing token") {
+		t.Fatalf("duplex.v1 without token: %v, want HTTP 401 missing token", err)
+	}
+}
+
+// TestForgedHellosGetNoSession: on a resumable method, a duplex.v1 client
+// with forged credentials is refused with HTTP 401 before the upgrade,
+// as on the default wire: thousands of concurrent forged hellos create no
+// session, and a valid user who comes after them gets in.
+func TestForgedHellosGetNoSession(t *testing.T) {
+	const hostile, parallel = 2000, 32
+	wsrv := ws.NewServer(ws.WithLogger(slog.New(slog.DiscardHandler)))
+	mgr := resume.NewManager()
+	ep := &ws.Endpoint{Service: "svc", Method: "feed", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol)}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := r.URL.Query().Get("token")
+		transport.ServeResumableStream(w, r, wsrv, ep, mgr, transport.ResumeSubject(map[string]string{"token": token}), nil,
+			func(ctx context.Context, s *transport.ResumableStream) error {
+				if token != "valid" {
+					return transport.Unauthorized("invalid token")
+				}
+				if err := s.Send(ctx, 1); err != nil {
+					return err
+				}
+				<-ctx.Done()
+				return nil
+			})
+	}))
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = mgr.Close(ctx)
+		_ = wsrv.Shutdown(ctx)
+		srv.Close()
+	}()
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	var mu sync.Mutex
+	outcomes := map[string]int{}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				outcome := forgedHello(ctx, fmt.Sprintf("%s/?token=forged-%d", url, i))
+				mu.Lock()
+				outcomes[outcome]++
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range hostile {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	elapsed := time.Since(start)
+	sessions := mgr.Len()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	t.Logf("%d forged hellos (%d at a time) in %v: %v; sessions held %d; heap in use %.1f MB before, %.1f MB after",
+		hostile, parallel, elapsed.Round(time.Millisecond), outcomes, sessions,
+		float64(before.HeapInuse)/1e6, float64(after.HeapInuse)/1e6)
+	if outcomes["401"] != hostile {
+		t.Errorf("forged hellos: %v, want all %d refused with HTTP 401", outcomes, hostile)
+	}
+	if sessions != 0 {
+		t.Errorf("%d sessions held after forged hellos, want 0", sessions)
+	}
+
+	s, err := transport.DialResumable(ctx, url+"/?token=valid", nil, resume.WithRetry(ws.RetryPolicy{MaxAttempts: 1}))
+	if err != nil {
+		t.Fatalf("valid user after the forged hellos: %v", err)
+	}
+	defer s.Close()
+	if v, err := transport.ReceiveResumableValue[int](ctx, s); err != nil || v != 1 {
+		t.Fatalf("valid user's first message: %v, %v", v, err)
+	}
+	if n := mgr.Len(); n != 1 {
+		t.Errorf("sessions = %d, want the valid user's only", n)
+	}
+}
+
+// forgedHello offers duplex.v1 with forged credentials and says hello as a
+// client in any language would; it reports what the server answered.
+func forgedHello(ctx context.Context, url string) string {
+	c, err := ws.Dial(ctx, url, ws.WithDialSubprotocols(resume.Subprotocol))
+	var herr *ws.HTTPError
+	switch {
+	case errors.As(err, &herr):
+		return strconv.Itoa(herr.StatusCode)
+	case err != nil:
+		return "dial error"
+	}
+	defer c.Close()
+	if err := c.SendRaw(ctx, []byte(`{"hello":{}}`)); err != nil {
+		return "upgraded, send failed"
+	}
+	b, err := c.ReceiveRaw(ctx)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("upgraded, close %d", ws.CloseStatus(err))
+	case strings.Contains(string(b), `"welcome"`):
+		return "welcome"
+	}
+	return "upgraded"
+}
+
+// TestResumeIsAuthenticatedAgain: a resume runs the method's
+// authorization like any request, so a credential revoked after the
+// session began gets HTTP 401 instead of the session.
+func TestResumeIsAuthenticatedAgain(t *testing.T) {
+	var revoked atomic.Bool
+	wsrv := ws.NewServer(ws.WithLogger(slog.New(slog.DiscardHandler)))
+	mgr := resume.NewManager()
+	ep := &ws.Endpoint{Service: "svc", Method: "feed", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol)}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := r.URL.Query().Get("token")
+		transport.ServeResumableStream(w, r, wsrv, ep, mgr, transport.ResumeSubject(map[string]string{"token": token}), nil,
+			func(ctx context.Context, s *transport.ResumableStream) error {
+				if token != "valid" || revoked.Load() {
+					return transport.Unauthorized("invalid token")
+				}
+				if err := s.Send(ctx, 1); err != nil {
+					return err
+				}
+				<-ctx.Done()
+				return nil
+			})
+	}))
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = mgr.Close(ctx)
+		_ = wsrv.Shutdown(ctx)
+		srv.Close()
+	}()
+	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/?token=valid"
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := ws.Dial(ctx, url, ws.WithDialSubprotocols(resume.Subprotocol))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer u.Close()
-	_, err = transport.ReceiveResumableValue[int](ctx, u)
-	if ws.CloseStatus(err) != ws.StatusUnauthorized || !strings.Contains(err.Error(), "missing token") {
-		t.Fatalf("duplex.v1 without token: %v, want close 4501 missing token", err)
+	if err := c.SendRaw(ctx, []byte(`{"hello":{}}`)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.ReceiveRaw(ctx)
+	var welcome struct {
+		Welcome struct{ Token string } `json:"welcome"`
+	}
+	if err != nil || json.Unmarshal(b, &welcome) != nil || welcome.Welcome.Token == "" {
+		t.Fatalf("welcome: %s, %v", b, err)
+	}
+	c.Close() // the connection drops; the session waits for a resume
+	revoked.Store(true)
+	_, err = ws.Dial(ctx, url, ws.WithDialSubprotocols(resume.Subprotocol))
+	var herr *ws.HTTPError
+	if !errors.As(err, &herr) || herr.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("resume with a revoked credential: %v, want HTTP 401 before the upgrade", err)
+	}
+	if n := mgr.Len(); n != 1 {
+		t.Errorf("sessions = %d, want the first one only (waiting out its grace)", n)
 	}
 }

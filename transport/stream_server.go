@@ -31,8 +31,16 @@ func ServeStream(w http.ResponseWriter, r *http.Request, wsrv *ws.Server, ep *ws
 		return h(ctx, &ServerStream{conn: c})
 	})
 	if err != nil {
-		WriteError(w, err, statuses)
+		refuse(w, r, wsrv, ep, err, statuses)
 	}
+}
+
+// refuse answers a stream request that h refused before the upgrade as
+// HTTP, and has the server log and count the refusal.
+func refuse(w http.ResponseWriter, r *http.Request, wsrv *ws.Server, ep *ws.Endpoint, err error, statuses Statuses) {
+	status, _, _ := statuses.Resolve(err)
+	wsrv.Refused(r, ep, status)
+	WriteError(w, err, statuses)
 }
 
 // Send encodes v as one JSON text frame and queues it. When the client reads

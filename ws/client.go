@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 )
@@ -76,8 +77,10 @@ type dialConfig struct {
 	readLimit    int64
 	compression  bool
 	retry        RetryPolicy
+	retrySet     bool // WithRetry was given: Dial retries too
 	stateFunc    func(State)
 	hooks        retryHooks // WithRetrySleep, WithRetryRand (retry.go)
+	hosts        []string   // WithHosts (retry.go)
 }
 
 func newDialConfig(opts []DialOption) *dialConfig {
@@ -138,9 +141,14 @@ func WithDialCompression() DialOption {
 }
 
 // WithRetry sets the backoff policy DialWithRetry and Reconnect follow
-// (default DefaultRetryPolicy).
+// (default DefaultRetryPolicy), and makes Dial retry with it too: a dial
+// with WithRetry (as given to a generated client's NewClient) is retried
+// while it fails for a reason retrying can fix (connection refused, 429,
+// 502, 503, 504; see Retryable). Only the dial is retried: once the stream
+// is open, a drop ends it (Reconnect or a resumable method reconnects).
+// MaxAttempts 1 dials once.
 func WithRetry(p RetryPolicy) DialOption {
-	return func(cfg *dialConfig) { cfg.retry = p }
+	return func(cfg *dialConfig) { cfg.retry, cfg.retrySet = p, true }
 }
 
 // WithStateFunc calls f on every state change: Connecting, Connected,
@@ -176,9 +184,13 @@ func (e *HTTPError) Error() string {
 // https://). ctx bounds the handshake only; cancelling it later does not
 // affect the connection. A server that refuses the upgrade yields an
 // *HTTPError; use Retryable to decide whether to try again, or
-// DialWithRetry to do so with backoff.
+// DialWithRetry to do so with backoff. With WithRetry, Dial is
+// DialWithRetry.
 func Dial(ctx context.Context, url string, opts ...DialOption) (*ClientConn, error) {
 	cfg := newDialConfig(opts)
+	if cfg.retrySet && cfg.retry.MaxAttempts != 1 {
+		return DialWithRetry(ctx, url, opts...)
+	}
 	cfg.setState(Connecting)
 	c, err := dial(ctx, url, cfg)
 	if err != nil {
@@ -198,7 +210,7 @@ func dial(ctx context.Context, rawURL string, cfg *dialConfig) (*ClientConn, err
 		return nil, fmt.Errorf("dial %s: %w", redact(rawURL), err)
 	}
 	dopts := &websocket.DialOptions{
-		HTTPClient:   cfg.httpClient,
+		HTTPClient:   checkingClient(cfg.httpClient),
 		HTTPHeader:   cfg.header.Clone(),
 		Subprotocols: cfg.subprotocols,
 	}
@@ -395,6 +407,11 @@ func (c *ClientConn) SendRaw(ctx context.Context, frame []byte) error {
 	}
 }
 
+// Ping sends a ping and waits for the server's pong, or for ctx to end:
+// a client's heartbeat. A path that silently stopped carrying bytes
+// shows up here, when no read or write would ever fail.
+func (c *ClientConn) Ping(ctx context.Context) error { return c.conn.Ping(ctx) }
+
 var nullFrame = []byte("null")
 
 // CloseSend tells the server this client sends nothing more (a JSON null
@@ -410,7 +427,10 @@ func (c *ClientConn) CloseSend(ctx context.Context) error {
 // *CloseError carrying the code and reason for any other close (1006 when
 // the connection dropped without one), ctx's error when ctx ends first, and
 // an error wrapping net.ErrClosed after Close. A frame that is not valid
-// JSON for v returns the decoding error and leaves the connection open.
+// JSON for v returns the decoding error and leaves the connection open; a
+// text frame that is not valid UTF-8 closes it with 1007 (RFC 6455 section
+// 8.1), and a close frame whose reason is not valid UTF-8 is answered with
+// 1002 and returned as such.
 func (c *ClientConn) Receive(ctx context.Context, v any) error {
 	frame, err := c.ReceiveRaw(ctx)
 	if err != nil {
@@ -531,6 +551,12 @@ func (c *ClientConn) readLoop() {
 			const reason = "binary frames are not supported; send JSON text"
 			_ = c.conn.Close(websocket.StatusUnsupportedData, reason)
 			c.readErr = &CloseError{Code: StatusUnsupportedData, Reason: reason}
+			c.terminate(c.readErr)
+			return
+		}
+		if !utf8.Valid(frame) {
+			_ = c.conn.Close(websocket.StatusInvalidFramePayloadData, errInvalidUTF8)
+			c.readErr = &CloseError{Code: StatusInvalidPayload, Reason: errInvalidUTF8}
 			c.terminate(c.readErr)
 			return
 		}

@@ -33,6 +33,10 @@ const (
 	// under the Disconnect policy; a fresh connection may keep up, so
 	// clients reconnect.
 	StatusSlowConsumer StatusCode = 4000
+	// StatusRateLimited closes a connection that sent messages faster than
+	// its rate limit (WithMessageRate, WithSubjectMessageRate); the client
+	// reconnects with backoff and sends more slowly.
+	StatusRateLimited StatusCode = 4029
 	// StatusResumeFailed ends a resumable stream that cannot be resumed
 	// (expired or unknown token, replay buffer overflowed); reconnecting
 	// with the same token cannot help.
@@ -72,6 +76,8 @@ func (c StatusCode) String() string {
 		return "bad gateway"
 	case StatusSlowConsumer:
 		return "slow consumer"
+	case StatusRateLimited:
+		return "rate limited"
 	case StatusResumeFailed:
 		return "resume failed"
 	case StatusUnauthorized:

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"reflect"
 	"strings"
@@ -125,12 +126,14 @@ type Conn struct {
 
 	finalCode atomic.Int32   // the code the connection closed with
 	wg        sync.WaitGroup // the reader and the running writer
+
+	limits *limits // message rate limits; nil without any (see ratelimit.go)
 }
 
 func newConn(s *Server, e *endpoint, w http.ResponseWriter, r *http.Request, ip string) *Conn {
 	ctx, cancel := context.WithCancelCause(r.Context())
 	life, endLife := context.WithCancelCause(context.Background())
-	return &Conn{
+	c := &Conn{
 		id:      s.newID(),
 		srv:     s,
 		ep:      e,
@@ -144,6 +147,8 @@ func newConn(s *Server, e *endpoint, w http.ResponseWriter, r *http.Request, ip 
 		in:      make(chan []byte),
 		eof:     make(chan struct{}),
 	}
+	c.withLimits()
+	return c
 }
 
 // ID identifies the connection within its server, for logs and for rooms.
@@ -158,9 +163,60 @@ func (c *Conn) Subprotocol() string {
 	return c.ws.Subprotocol()
 }
 
+// ChosenSubprotocol returns the subprotocol the upgrade chooses, already
+// before it: the first of the endpoint's Subprotocols the client asks
+// for, "" when none (after the upgrade, what Subprotocol returns).
+func (c *Conn) ChosenSubprotocol() string {
+	if c.upgraded.Load() {
+		return c.ws.Subprotocol()
+	}
+	for _, name := range c.ep.cfg.Subprotocols {
+		if headerHasToken(c.r.Header, "Sec-WebSocket-Protocol", name) {
+			return name
+		}
+	}
+	return ""
+}
+
 // Request returns the upgrade request. Read its URL, headers and context
-// values; do not read its body or use it after the handler returned.
+// values; do not read its body or use it after the handler returned. The
+// upgrade drops every header but those of keptHeaders (Origin,
+// User-Agent, Sec-WebSocket-Protocol, Forwarded, X-Forwarded-For,
+// X-Forwarded-Proto, X-Real-Ip, X-Request-Id, Traceparent), so that a
+// connection that lives for hours does not keep a large request (or its
+// credentials): read any other header before the first Send or Receive,
+// as generated code does when it decodes the payload.
 func (c *Conn) Request() *http.Request { return c.r }
+
+// keptHeaders are the request headers a connection keeps after the
+// upgrade: what logs and handlers use to tell who is connected.
+var keptHeaders = map[string]bool{
+	"Origin": true, "User-Agent": true, "Sec-Websocket-Protocol": true,
+	"Forwarded": true, "X-Forwarded-For": true, "X-Forwarded-Proto": true, "X-Real-Ip": true,
+	"X-Request-Id": true, "Traceparent": true,
+}
+
+// trimHeader deletes from h, the upgrade request's header, every field but
+// keptHeaders. It empties the map rather than replacing it: net/http's
+// serving goroutine, and any copy of the request a middleware made, hold
+// the same map while the handler runs. The values are cleared too:
+// net/textproto allocates the value slices of one request from one array,
+// which a kept field would otherwise keep alive with every value in it.
+func trimHeader(h http.Header) {
+	for k, vs := range h {
+		if keptHeaders[k] {
+			h[k] = append([]string(nil), vs...)
+			continue
+		}
+		clear(vs)
+		delete(h, k)
+	}
+}
+
+// Logger returns the logger the connection's events go to (WithLogger),
+// with the endpoint's service and method: for layers above the connection,
+// such as resumable sessions, to log where the server does.
+func (c *Conn) Logger() *slog.Logger { return c.ep.log }
 
 // Context returns the handler's context: it is cancelled when the peer
 // leaves, the heartbeat fails, the connection is closed or the server shuts
@@ -201,7 +257,7 @@ func (c *Conn) Upgrade() error {
 	if refused != nil {
 		// Shutdown began before the upgrade.
 		c.answered = true
-		http.Error(c.w, "server shutting down", http.StatusServiceUnavailable)
+		c.ep.refuse(c.w, c.r, http.StatusServiceUnavailable, "server shutting down")
 		c.upErr = fmt.Errorf("ws: upgrade refused: %w", refused)
 		return c.upErr
 	}
@@ -229,12 +285,18 @@ func (c *Conn) Upgrade() error {
 	c.srv.opened(c)
 	c.ep.metrics.connected()
 	c.ep.log.Debug("websocket connected", "id", c.id, "remote", c.ip, "path", c.r.URL.Path, "subprotocol", wsc.Subprotocol())
+	trimHeader(c.r.Header)
 
+	// No reader goroutine yet: a handler that waits in Receive within
+	// readerGrace (at once when Receive made the upgrade) reads the socket
+	// itself, and a silent connection costs it alone, not two goroutines.
 	c.rmu.Lock()
-	c.startReader()
+	c.graceReader()
 	c.rmu.Unlock()
 	if c.ep.cfg.HeartbeatInterval > 0 {
+		c.hbMu.Lock() // beat reads c.hb under it
 		c.hb = time.AfterFunc(c.ep.cfg.HeartbeatInterval, c.beat)
+		c.hbMu.Unlock()
 	}
 	c.qmu.Lock()
 	c.ready = true
@@ -286,7 +348,9 @@ func accept(w http.ResponseWriter, r *http.Request, opts *websocket.AcceptOption
 // with 1007 "invalid JSON: …" (or the validation error, naming the
 // attribute, when v's UnmarshalJSON reports one) and Receive returns that
 // *CloseError; a
-// binary frame closes it with 1003, a frame above the read limit with 1009.
+// binary frame closes it with 1003, a frame above the read limit with 1009,
+// text that is not valid UTF-8 (RFC 6455 section 8.1) with 1007, and a
+// close frame whose reason is not valid UTF-8 is answered with 1002.
 func (c *Conn) Receive(ctx context.Context, v any) error {
 	b, err := c.ReceiveRaw(ctx)
 	if err != nil {
@@ -340,7 +404,7 @@ func decode(b []byte, v any) error {
 }
 
 // ReceiveRaw is Receive without the decoding: it returns the next text
-// frame as is (the caller owns it).
+// frame as is (the caller owns it), valid UTF-8.
 func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
 	if err := c.Upgrade(); err != nil {
 		return nil, err
@@ -362,6 +426,11 @@ func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
 		c.graceReader()
 		c.rmu.Unlock()
 		c.reply.Store(err == nil)
+		if err == nil {
+			if err = c.admitFrame(); err != nil {
+				return nil, err
+			}
+		}
 		return b, err
 	}
 	if !c.rloop && !c.rpending && !c.rdone {
@@ -378,6 +447,11 @@ func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
 	}
 	c.rmu.Unlock()
 	c.reply.Store(err == nil)
+	if err == nil {
+		if err = c.admitFrame(); err != nil {
+			return nil, err
+		}
+	}
 	return b, err
 }
 
@@ -1078,8 +1152,8 @@ func (c *Conn) handedOver(to uint64) bool {
 	return true
 }
 
-// readData reads the next data frame, refusing a binary frame and one
-// above the read limit.
+// readData reads the next data frame, refusing a binary frame, one above
+// the read limit and one that is not valid UTF-8.
 func (c *Conn) readData() ([]byte, error) {
 	typ, r, err := c.ws.Reader(context.Background())
 	if err != nil {
@@ -1095,6 +1169,11 @@ func (c *Conn) readData() ([]byte, error) {
 	}
 	if int64(len(b)) > limit {
 		return nil, c.refuse(StatusMessageTooBig, fmt.Sprintf("message too big: the limit is %d bytes", limit))
+	}
+	if !utf8.Valid(b) {
+		// RFC 6455 section 8.1; the library leaves it to us. Checked on the
+		// whole message, so a fragmented one is judged once it is complete.
+		return nil, c.refuse(StatusInvalidPayload, errInvalidUTF8)
 	}
 	c.ep.metrics.in(len(b))
 	if c.ep.cfg.HeartbeatInterval > 0 {

@@ -129,6 +129,7 @@ func (r *corkingResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nc, brw, fmt.Errorf("ws: flush handshake: %w", err)
 	}
 	rc, idle := swapReadBuffer(nc, brw.Reader)
+	rc = checkCloseReasons(rc, brw.Reader)
 	r.out.mu.Lock()
 	r.out.conn = nc
 	r.out.rbuf = brw.Reader

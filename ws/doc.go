@@ -8,7 +8,8 @@
 // shuts down; each connection has one writer draining a bounded send queue
 // (Send is safe from many goroutines) with an explicit slow-consumer
 // policy; bad input is answered with the close code a client can act on
-// (1007 malformed JSON or failed validation, 1003 binary frames, 1009 too
+// (1007 malformed JSON, failed validation or text that is not UTF-8;
+// 1002 a close reason that is not UTF-8; 1003 binary frames, 1009 too
 // big, 1011 handler panic); requests are refused as HTTP before the upgrade
 // (426 not WebSocket, 403 cross-origin, 503/429 over limits); Shutdown sends
 // 1001 to every stream and waits for the handlers; slog events and
@@ -21,11 +22,12 @@
 // first Send answering a received frame skips the queue when it is empty
 // and no more input waits: the handler writes it itself.
 //
-// Reading: from the upgrade a reader goroutine reads frames (so that a
-// handler that only sends still sees pings, pongs and the peer leaving)
-// until the handler waits in Receive with its own context; from then on the
-// handler reads the socket itself, and an idle connection costs one
-// goroutine, not two. When the handler stays away from Receive for 20 ms,
+// Reading: a reader goroutine reads frames (so that a handler that only
+// sends still sees pings, pongs and the peer leaving) from 20 ms after the
+// upgrade, unless the handler is in Receive with its own context by then
+// (at once when Receive made the upgrade), and until the handler waits
+// there; from then on the handler reads the socket itself, and an idle
+// connection, silent from the start or not, costs one goroutine, not two. When the handler stays away from Receive for 20 ms,
 // the reader goroutine takes over again. On unix an idle connection holds
 // no read buffer either: bytes are read into a pooled 4 KB chunk only once
 // the socket is readable, and the chunk goes back to the pool when drained.

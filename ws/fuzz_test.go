@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
@@ -131,6 +132,8 @@ func expect(frame []byte, binary bool) expectation {
 		return expectation{code: ws.StatusUnsupportedData}
 	case len(frame) > fuzzReadLimit:
 		return expectation{code: ws.StatusMessageTooBig}
+	case !utf8.Valid(frame):
+		return expectation{code: ws.StatusInvalidPayload} // RFC 6455 section 8.1
 	case string(bytes.TrimSpace(frame)) == "null":
 		return expectation{code: ws.StatusNormalClosure}
 	}
@@ -185,7 +188,7 @@ func exchange(t *testing.T, ctx context.Context, c *websocket.Conn, frame []byte
 // FuzzServerFrames sends random frames, text or binary, to a real server
 // through a real client connection: the server must answer each exactly
 // as DESIGN.md's bad-input table says (1003 for binary, 1009 above the
-// read limit, 1007 for malformed or invalid JSON, 1000 after the client's
+// read limit, 1007 for malformed or invalid JSON or UTF-8, 1000 after the client's
 // null, else the echo), never panic, and keep serving a second connection.
 // Run it with:
 //
@@ -334,7 +337,7 @@ func readUntilClose(t *testing.T, ctx context.Context, c *websocket.Conn) ws.Sta
 // FuzzResumeFrames sends random first frames (where hello or resume is
 // expected) and random frames inside a session to a real duplex.v1
 // server. It must answer with a welcome or one of resumeCloseCodes, and
-// exactly 1003 for binary, 1009 above the read limit, 1002 for a first
+// exactly 1003 for binary, 1009 above the read limit, 1007 for invalid UTF-8, 1002 for a first
 // frame that is not JSON, 4500 for a resume of an unknown session; never
 // panic; and the other resumable stream keeps working. Run it with:
 //
@@ -390,6 +393,8 @@ func FuzzResumeFrames(f *testing.F) {
 			want = ws.StatusUnsupportedData
 		case len(first) > fuzzReadLimit:
 			want = ws.StatusMessageTooBig
+		case !utf8.Valid(first):
+			want = ws.StatusInvalidPayload
 		case !json.Valid(first):
 			want = ws.StatusProtocolError
 		case json.Unmarshal(first, &probe) == nil && probe.Resume != nil && probe.Hello == nil:

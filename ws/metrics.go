@@ -2,6 +2,7 @@ package ws
 
 import (
 	"errors"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -19,6 +20,9 @@ type Metrics struct {
 	depth    *prometheus.GaugeVec
 	drops    *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	refused  *prometheus.CounterVec
+	requests *prometheus.CounterVec
+	reqTime  *prometheus.HistogramVec
 }
 
 // NewMetrics creates the runtime's collectors and registers them with reg
@@ -32,6 +36,14 @@ type Metrics struct {
 //	duplex_send_queue_depth{service,method}               frames waiting for writers
 //	duplex_send_queue_drops_total{service,method}         frames dropped by DropOldest
 //	duplex_handler_duration_seconds{service,method}       how long stream handlers ran
+//	duplex_upgrades_refused_total{service,method,status}  upgrade requests answered with an HTTP error
+//	duplex_http_requests_total{service,method,status}     unary requests, by HTTP status
+//	duplex_http_request_duration_seconds{service,method}  how long unary requests took
+//
+// A close code the runtime does not know (a client chooses the code of
+// its close frame) is counted under its range, "3000-3999", "4000-4499"
+// or "4500-4999", or "other", so that clients cannot mint series; an
+// endpoint without a service or method name is labelled "unknown".
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	if reg == nil {
 		reg = prometheus.DefaultRegisterer
@@ -62,8 +74,76 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "How long stream handlers ran.",
 			Buckets: []float64{.01, .1, 1, 10, 60, 600, 3600},
 		}, ep)),
+		refused: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "duplex_upgrades_refused_total", Help: "WebSocket upgrade requests answered with an HTTP error instead, by status.",
+		}, []string{"service", "method", "status"})),
+		requests: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "duplex_http_requests_total", Help: "Unary HTTP requests, by response status.",
+		}, []string{"service", "method", "status"})),
+		reqTime: register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "duplex_http_request_duration_seconds",
+			Help:    "How long unary HTTP requests took.",
+			Buckets: prometheus.DefBuckets,
+		}, ep)),
 	}
 }
+
+// HTTPHandler returns h, the handler of a unary (non-streaming) method,
+// with its requests counted in duplex_http_requests_total by response
+// status and timed in duplex_http_request_duration_seconds, labelled with
+// service and method; a nil *Metrics returns h. Generated servers wrap
+// their unary methods with it (transport.Measure).
+func (m *Metrics) HTTPHandler(service, method string, h http.Handler) http.Handler {
+	if m == nil {
+		return h
+	}
+	service, method = nameLabel(service), nameLabel(method)
+	took := m.reqTime.WithLabelValues(service, method)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			// A handler that panics gets no answer from net/http: count
+			// it as a 500, then let the panic go on.
+			status, v := sw.status, recover()
+			switch {
+			case v != nil:
+				status = http.StatusInternalServerError
+			case status == 0:
+				status = http.StatusOK
+			}
+			m.requests.WithLabelValues(service, method, strconv.Itoa(status)).Inc()
+			took.Observe(time.Since(start).Seconds())
+			if v != nil {
+				panic(v)
+			}
+		}()
+		h.ServeHTTP(sw, r)
+	})
+}
+
+// statusWriter records the status a handler answered with.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap returns the wrapped ResponseWriter, for http.ResponseController.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 	if err := reg.Register(c); err != nil {
@@ -95,6 +175,7 @@ func (m *Metrics) forEndpoint(service, method string) *endpointMetrics {
 	if m == nil {
 		return nil
 	}
+	service, method = nameLabel(service), nameLabel(method)
 	return &endpointMetrics{
 		m:        m,
 		service:  service,
@@ -124,8 +205,38 @@ func (e *endpointMetrics) disconnected() {
 
 func (e *endpointMetrics) closed(code StatusCode) {
 	if e != nil {
-		e.m.closes.WithLabelValues(e.service, e.method, strconv.Itoa(int(code))).Inc()
+		e.m.closes.WithLabelValues(e.service, e.method, codeLabel(code)).Inc()
 	}
+}
+
+func (e *endpointMetrics) refusedUpgrade(status int) {
+	if e != nil {
+		e.m.refused.WithLabelValues(e.service, e.method, strconv.Itoa(status)).Inc()
+	}
+}
+
+// nameLabel is the label of a service or method name: never empty.
+func nameLabel(name string) string {
+	if name == "" {
+		return "unknown"
+	}
+	return name
+}
+
+// codeLabel is the close-code label of code: the code itself when the
+// runtime knows it (RFC 6455's 1000–1015 and its own), else its range.
+func codeLabel(code StatusCode) string {
+	switch {
+	case code >= 1000 && code <= 1015, code.String() != strconv.Itoa(int(code)):
+		return strconv.Itoa(int(code))
+	case code >= 3000 && code < 4000:
+		return "3000-3999"
+	case code >= 4000 && code < 4500:
+		return "4000-4499"
+	case code >= 4500 && code < 5000:
+		return "4500-4999"
+	}
+	return "other"
 }
 
 func (e *endpointMetrics) in(n int) {

@@ -2,8 +2,15 @@ package ws
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"maps"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus"
@@ -131,5 +138,130 @@ func TestMetricsCountDropOldestDrops(t *testing.T) {
 	written, _ := value(fams, "duplex_messages_total", map[string]string{"method": "stream", "direction": "out"})
 	if int(written) != got || int(drops) != dropOldestTotal-got {
 		t.Errorf("metrics: %v written, %v dropped; the client got %d of %d", written, drops, got, dropOldestTotal)
+	}
+}
+
+// TestRefusedUpgradesAreLoggedAndCounted: every upgrade request answered
+// with an HTTP error (Handle's own 426, 403, 431, 429, and the caller's
+// 401 reported with Refused) is logged at debug level, without the query
+// string that carries the token, and counted by status.
+func TestRefusedUpgradesAreLoggedAndCounted(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	ts := startServer(t, echoHandler, WithMetrics(NewMetrics(reg)), WithMaxConnectionsPerIP(2))
+	ts.mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	authEP := &Endpoint{Service: "test", Method: "auth"}
+	ts.mux.HandleFunc("/auth", func(w http.ResponseWriter, r *http.Request) {
+		err := ts.ws.Handle(w, r, authEP, func(context.Context, *Conn) error { return errors.New("invalid token") })
+		ts.ws.Refused(r, authEP, http.StatusUnauthorized)
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+	})
+	good := ts.goodPeer(t)
+	const token = "secret-token-4f9a"
+	upgrade := map[string]string{"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+	get := func(path string, header map[string]string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+path+"?token="+token, nil)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	with := func(extra map[string]string) map[string]string {
+		m := maps.Clone(upgrade)
+		maps.Copy(m, extra)
+		return m
+	}
+	codes := []int{
+		get("/stream", nil),
+		get("/stream", with(map[string]string{"Origin": "https://evil.example"})),
+		get("/stream", with(map[string]string{"X-Padding": strings.Repeat("a", 20<<10)})),
+		get("/auth", upgrade),
+	}
+	open := ts.dial(t, "/stream", nil) // the second connection from this address
+	codes = append(codes, get("/stream", upgrade))
+	_ = open.Close(websocket.StatusNormalClosure, "")
+	want := []int{http.StatusUpgradeRequired, http.StatusForbidden, http.StatusRequestHeaderFieldsTooLarge, http.StatusUnauthorized, http.StatusTooManyRequests}
+	if !slices.Equal(codes, want) {
+		t.Fatalf("statuses %v, want %v", codes, want)
+	}
+	good.echoes(t)
+
+	fams := scrape(t, ts)
+	for _, status := range want {
+		method := "stream"
+		if status == http.StatusUnauthorized {
+			method = "auth"
+		}
+		labels := map[string]string{"service": "test", "method": method, "status": strconv.Itoa(status)}
+		if v, _ := value(fams, "duplex_upgrades_refused_total", labels); v != 1 {
+			t.Errorf("duplex_upgrades_refused_total%v = %v, want 1", labels, v)
+		}
+		logged := slices.ContainsFunc(strings.Split(ts.logs.String(), "\n"), func(line string) bool {
+			return strings.Contains(line, `msg="websocket upgrade refused"`) && strings.Contains(line, fmt.Sprintf(" status=%d ", status))
+		})
+		if !logged {
+			t.Errorf("no debug log of the %d refusal:\n%s", status, ts.logs.String())
+		}
+	}
+	if strings.Contains(ts.logs.String(), token) {
+		t.Errorf("the logs quote the token:\n%s", ts.logs.String())
+	}
+}
+
+// TestCloseCodeLabelsAreBounded: a close code the client chooses is a
+// label only when the runtime knows it; others count under their range,
+// and no series has an empty label.
+func TestCloseCodeLabelsAreBounded(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	ts := startServer(t, echoHandler, WithMetrics(NewMetrics(reg)))
+	ts.mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	ts.mux.HandleFunc("/unnamed", func(w http.ResponseWriter, r *http.Request) {
+		_ = ts.ws.Handle(w, r, nil, echoHandler)
+	})
+	for _, code := range []StatusCode{4321, 4322, 3333, 4999, StatusSlowConsumer, StatusGoingAway} {
+		c := dialRaw(t, ts, "/stream")
+		c.closeFrame(t, code, nil)
+		if _, got, _ := c.next(t); got != code {
+			t.Fatalf("close %d answered with %d", int(code), int(got))
+		}
+		_ = ts.handlerResult(t)
+	}
+	c := dialRaw(t, ts, "/unnamed")
+	c.closeFrame(t, StatusNormalClosure, nil)
+	c.next(t)
+
+	fams := scrape(t, ts)
+	stream := map[string]string{"service": "test", "method": "stream"}
+	for code, want := range map[string]float64{"4000-4499": 2, "3000-3999": 1, "4500-4999": 1, "4000": 1, "1001": 1, "4321": 0} {
+		labels := maps.Clone(stream)
+		labels["code"] = code
+		if got, _ := value(fams, "duplex_close_codes_total", labels); got != want {
+			t.Errorf("duplex_close_codes_total%v = %v, want %v", labels, got, want)
+		}
+	}
+	settle := time.Now().Add(5 * time.Second)
+	for {
+		fams = scrape(t, ts)
+		if v, _ := value(fams, "duplex_close_codes_total", map[string]string{"service": "unknown", "method": "unknown", "code": "1000"}); v == 1 || time.Now().After(settle) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond) // polling a counter: the handler ends after the close handshake
+	}
+	for name, f := range fams {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetValue() == "" {
+					t.Errorf("%s has a series with an empty %s label", name, l.GetName())
+				}
+			}
+		}
+	}
+	if v, _ := value(fams, "duplex_close_codes_total", map[string]string{"service": "unknown", "method": "unknown", "code": "1000"}); v != 1 {
+		t.Errorf("the unnamed endpoint's close is not counted under service and method \"unknown\"")
 	}
 }

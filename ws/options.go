@@ -56,6 +56,18 @@ type Config struct {
 	// token bucket of UpgradeBurst (HTTP 429 past it). 0 means unlimited.
 	UpgradeRate  float64
 	UpgradeBurst int
+	// UpgradeHeaderLimit caps the size of an upgrade request's headers
+	// (request line and header fields, as sent), which net/http lets
+	// reach 1 MB: a larger one gets HTTP 431. Default 16 KiB.
+	UpgradeHeaderLimit int
+	// MessageRate caps the messages one connection may send, per second on
+	// average with bursts of MessageBurst; SubjectMessageRate and
+	// SubjectMessageBurst do the same for all the connections of one
+	// authenticated subject (see security.Authenticated) on the method. A
+	// connection past either is closed with StatusRateLimited (4029). 0
+	// means unlimited (default).
+	MessageRate, SubjectMessageRate   float64
+	MessageBurst, SubjectMessageBurst int
 	// Logger receives connection events; nil means slog.Default().
 	Logger *slog.Logger
 	// Metrics receives connection metrics; nil records none.
@@ -98,12 +110,13 @@ type Option func(*Config)
 // DefaultConfig returns the configuration NewServer starts from.
 func DefaultConfig() Config {
 	return Config{
-		ReadLimit:         1 << 20,
-		HeartbeatInterval: 25 * time.Second,
-		HeartbeatTimeout:  60 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		SendQueue:         256,
-		SlowConsumer:      Disconnect,
+		ReadLimit:          1 << 20,
+		HeartbeatInterval:  25 * time.Second,
+		HeartbeatTimeout:   60 * time.Second,
+		WriteTimeout:       10 * time.Second,
+		SendQueue:          256,
+		SlowConsumer:       Disconnect,
+		UpgradeHeaderLimit: 16 << 10,
 	}
 }
 
@@ -189,6 +202,27 @@ func WithMaxConnectionsPerIP(n int) Option { return func(c *Config) { c.MaxConne
 // of burst; requests past it get HTTP 429. Server-wide only.
 func WithUpgradeRate(perSecond float64, burst int) Option {
 	return func(c *Config) { c.UpgradeRate, c.UpgradeBurst = perSecond, burst }
+}
+
+// WithUpgradeHeaderLimit caps the size of an upgrade request's headers at
+// n bytes (default 16 KiB); a larger request gets HTTP 431 before the
+// upgrade. Whatever the limit, an upgraded connection keeps only the
+// headers listed in Conn.Request.
+func WithUpgradeHeaderLimit(n int) Option { return func(c *Config) { c.UpgradeHeaderLimit = n } }
+
+// WithMessageRate closes a connection that sends more than perSecond
+// messages a second on average, with bursts of burst, with
+// StatusRateLimited (4029: the client reconnects with backoff). Every data
+// frame counts, a resumable stream's acknowledgements included.
+func WithMessageRate(perSecond float64, burst int) Option {
+	return func(c *Config) { c.MessageRate, c.MessageBurst = perSecond, burst }
+}
+
+// WithSubjectMessageRate is WithMessageRate for all the connections of one
+// subject to the method together: the subject its auth function gave to
+// security.Authenticated. Connections without a subject are not counted.
+func WithSubjectMessageRate(perSecond float64, burst int) Option {
+	return func(c *Config) { c.SubjectMessageRate, c.SubjectMessageBurst = perSecond, burst }
 }
 
 // WithLogger sends connection events to l: connect and close (debug level,

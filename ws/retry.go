@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -120,6 +122,70 @@ func isNetworkError(err error) bool {
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
+// WithHosts names other servers of the same service (host or host:port),
+// tried in turn after the URL's own: DialWithRetry and Reconnect move to
+// the next after each failed dial (a dropped connection is dialled again
+// where it was first), and so does a resumable stream's first dial (its
+// resumes stay with the server that holds the session). Generated clients
+// take it among their dial options.
+func WithHosts(hosts ...string) DialOption {
+	return func(cfg *dialConfig) { cfg.hosts = append(cfg.hosts, hosts...) }
+}
+
+// DialURLs returns the URLs a client given opts tries, in order: rawURL,
+// then rawURL with each host of WithHosts in place of its own.
+func DialURLs(rawURL string, opts ...DialOption) []string {
+	return newDialConfig(opts).urls(rawURL)
+}
+
+func (cfg *dialConfig) urls(rawURL string) []string {
+	urls := []string{rawURL}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return urls // dial reports the invalid URL
+	}
+	for _, h := range cfg.hosts {
+		v := *u
+		v.Host = h
+		urls = append(urls, v.String())
+	}
+	return urls
+}
+
+// MaxRetryAfter bounds the wait RetryAfter asks for, so that a server's
+// mistake (or a hostile proxy) cannot park a client for hours.
+const MaxRetryAfter = 5 * time.Minute
+
+// RetryAfter returns how long a server that refused the handshake with
+// 429 or 503 asked the client to wait, in its Retry-After header (seconds
+// or an HTTP date), at most MaxRetryAfter; 0 for any other error or when
+// the header is absent or invalid. DialWithRetry, Reconnect and resumable
+// streams wait at least that long before the next attempt.
+func RetryAfter(err error) time.Duration {
+	var herr *HTTPError
+	if !errors.As(err, &herr) || herr.Header == nil ||
+		(herr.StatusCode != http.StatusTooManyRequests && herr.StatusCode != http.StatusServiceUnavailable) {
+		return 0
+	}
+	v := strings.TrimSpace(herr.Header.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		if secs > int64(MaxRetryAfter/time.Second) {
+			return MaxRetryAfter
+		}
+		d = time.Duration(secs) * time.Second
+	} else if at, err := http.ParseTime(v); err == nil {
+		d = time.Until(at)
+	}
+	return min(max(d, 0), MaxRetryAfter)
+}
+
 // retryHooks replace the waiting and the randomness of the backoff, for
 // tests (WithRetrySleep, WithRetryRand).
 type retryHooks struct {
@@ -183,8 +249,8 @@ func newJitterSource() *rand.Rand {
 }
 
 func dialWithRetry(ctx context.Context, url string, cfg *dialConfig, rnd *rand.Rand) (*ClientConn, error) {
-	attempt := 0
-	return dialWithRetryFrom(ctx, url, cfg, rnd, &attempt)
+	attempt, next := 0, 0
+	return dialWithRetryFrom(ctx, cfg.urls(url), &next, cfg, rnd, &attempt)
 }
 
 func wait(ctx context.Context, d time.Duration) error {
@@ -230,9 +296,10 @@ func Reconnect(ctx context.Context, url string, session func(ctx context.Context
 		}
 	}()
 	cfg.setState(Connecting)
-	attempt := 0
+	urls := cfg.urls(url)
+	attempt, next := 0, 0
 	for {
-		c, err := dialWithRetryFrom(ctx, url, cfg, rnd, &attempt)
+		c, err := dialWithRetryFrom(ctx, urls, &next, cfg, rnd, &attempt)
 		if err != nil {
 			return err
 		}
@@ -249,22 +316,24 @@ func Reconnect(ctx context.Context, url string, session func(ctx context.Context
 			attempt = 0
 		}
 		cfg.setState(Reconnecting)
-		if werr := cfg.wait(ctx, p.Delay(attempt, rnd)); werr != nil {
+		if werr := cfg.wait(ctx, max(p.Delay(attempt, rnd), RetryAfter(err))); werr != nil {
 			return fmt.Errorf("%w while reconnecting; last error: %w", werr, err)
 		}
 		attempt++
 	}
 }
 
-// dialWithRetryFrom is dialWithRetry continuing the backoff at *attempt;
+// dialWithRetryFrom is dialWithRetry continuing the backoff at *attempt,
+// dialling urls[*next] and moving on to the next URL after each failure;
 // MaxAttempts counts the failed dials of this call.
-func dialWithRetryFrom(ctx context.Context, url string, cfg *dialConfig, rnd *rand.Rand, attempt *int) (*ClientConn, error) {
+func dialWithRetryFrom(ctx context.Context, urls []string, next *int, cfg *dialConfig, rnd *rand.Rand, attempt *int) (*ClientConn, error) {
 	p := cfg.retry
 	for failed := 0; ; failed++ {
-		c, err := dial(ctx, url, cfg)
+		c, err := dial(ctx, urls[*next], cfg)
 		if err == nil {
 			return c, nil
 		}
+		*next = (*next + 1) % len(urls)
 		if !Retryable(err) {
 			return nil, err
 		}
@@ -272,7 +341,7 @@ func dialWithRetryFrom(ctx context.Context, url string, cfg *dialConfig, rnd *ra
 			return nil, fmt.Errorf("giving up after %d attempts: %w", failed+1, err)
 		}
 		cfg.setState(Reconnecting)
-		if werr := cfg.wait(ctx, p.Delay(*attempt, rnd)); werr != nil {
+		if werr := cfg.wait(ctx, max(p.Delay(*attempt, rnd), RetryAfter(err))); werr != nil {
 			return nil, fmt.Errorf("%w after %d attempts; last error: %w", werr, failed+1, err)
 		}
 		*attempt++

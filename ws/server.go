@@ -21,6 +21,8 @@ import (
 
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
+
+	"duplex.dev/internal/ratelimit"
 )
 
 // Server runs WebSocket streams: it answers refused requests before the
@@ -58,6 +60,9 @@ type endpoint struct {
 	accept  *websocket.AcceptOptions
 	log     *slog.Logger
 	metrics *endpointMetrics
+
+	subjOnce sync.Once
+	subj     *ratelimit.Keyed // per-subject message buckets (WithSubjectMessageRate)
 }
 
 // NewServer returns a Server configured by opts over DefaultConfig.
@@ -104,6 +109,9 @@ func (s *Server) resolve(service, method string, opts []Option) *endpoint {
 	}
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = DefaultConfig().WriteTimeout
+	}
+	if cfg.UpgradeHeaderLimit <= 0 {
+		cfg.UpgradeHeaderLimit = DefaultConfig().UpgradeHeaderLimit
 	}
 	if cfg.HeartbeatInterval > 0 && cfg.HeartbeatTimeout <= 0 {
 		cfg.HeartbeatTimeout = DefaultConfig().HeartbeatTimeout
@@ -152,7 +160,8 @@ func (s *Server) Len() int {
 //
 // First it answers, as HTTP, the requests it refuses: 426 when the request
 // is not a WebSocket upgrade (400 for a broken handshake, 405 for a method
-// other than GET), 403 for a cross-origin page that Origins does not allow,
+// other than GET), 431 for headers above UpgradeHeaderLimit, 403 for a
+// cross-origin page that Origins does not allow,
 // 503 past MaxConnections or after Shutdown, 429 past MaxConnectionsPerIP
 // or the upgrade rate. It returns nil then.
 //
@@ -172,18 +181,24 @@ func (s *Server) Len() int {
 func (s *Server) Handle(w http.ResponseWriter, r *http.Request, ep *Endpoint, h func(ctx context.Context, c *Conn) error) error {
 	e := s.endpoint(ep)
 	if status, msg := checkHandshake(w, r); status != 0 {
-		http.Error(w, msg, status)
+		e.refuse(w, r, status, msg)
+		return nil
+	}
+	if n := headerSize(r); n > e.cfg.UpgradeHeaderLimit {
+		w.Header().Set("Connection", "close")
+		e.refuse(w, r, http.StatusRequestHeaderFieldsTooLarge,
+			fmt.Sprintf("request headers too large: %d bytes, the limit for a WebSocket upgrade is %d", n, e.cfg.UpgradeHeaderLimit))
 		return nil
 	}
 	if !originAllowed(r, e.cfg.Origins) {
-		http.Error(w, "cross-origin WebSocket request refused: origin not allowed", http.StatusForbidden)
+		e.refuse(w, r, http.StatusForbidden, "cross-origin WebSocket request refused: origin not allowed")
 		return nil
 	}
 	ip := clientIP(r)
 	c := newConn(s, e, w, r, ip)
 	if status, msg := s.admit(c); status != 0 {
 		c.cancel(errors.New("ws: request refused"))
-		http.Error(w, msg, status)
+		e.refuse(w, r, status, msg)
 		return nil
 	}
 	defer s.release(c)
@@ -244,6 +259,31 @@ func (s *Server) Handle(w http.ResponseWriter, r *http.Request, ep *Endpoint, h 
 	}
 	e.log.Debug("websocket closed", "id", c.id, "code", int(code), "reason", reason, "duration", time.Since(c.started))
 	return nil
+}
+
+// Refused records that the caller of Handle answered r with an HTTP error
+// status (Handle returned the handler's error before the upgrade, for
+// example a failed authorization: 401): it is logged at debug level and
+// counted in duplex_upgrades_refused_total, as Handle's own refusals are.
+// The log names the path, never the query string or headers.
+func (s *Server) Refused(r *http.Request, ep *Endpoint, status int) {
+	s.endpoint(ep).refused(r, status, "")
+}
+
+// refuse answers r with status and msg before the upgrade, and records it.
+func (e *endpoint) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	http.Error(w, msg, status)
+	e.refused(r, status, msg)
+}
+
+// refused logs and counts a refused upgrade request; reason is the text of
+// the answer ("" when the caller answered with an error of its own, which
+// may quote what the client sent).
+func (e *endpoint) refused(r *http.Request, status int, reason string) {
+	if e.log.Enabled(r.Context(), slog.LevelDebug) {
+		e.log.Debug("websocket upgrade refused", "status", status, "reason", reason, "remote", clientIP(r), "path", r.URL.Path)
+	}
+	e.metrics.refusedUpgrade(status)
 }
 
 // run calls h, recovering a panic.
@@ -374,6 +414,18 @@ func checkHandshake(w http.ResponseWriter, r *http.Request) (int, string) {
 		return http.StatusBadRequest, "invalid Sec-WebSocket-Key"
 	}
 	return 0, ""
+}
+
+// headerSize is the size of r's request line and header fields as they
+// were sent (give or take the spelling of the line ends).
+func headerSize(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + len(r.Host) + 4
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
 }
 
 func headerHasToken(h http.Header, name, token string) bool {

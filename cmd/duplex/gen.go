@@ -20,6 +20,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"duplex.dev"
+	"duplex.dev/codegen"
+	"duplex.dev/codegen/yamlfile"
 )
 
 // generation is one `duplex gen` or `duplex example` run.
@@ -40,12 +44,6 @@ type generation struct {
 type designError struct{ output string }
 
 func (e *designError) Error() string { return e.output }
-
-// file mirrors codegen.File as the generator program encodes it.
-type file struct {
-	Path    string
-	Content []byte
-}
 
 // exitDesign is the generator program's exit code for an invalid design.
 const exitDesign = 3
@@ -82,12 +80,8 @@ func (g *generation) run() error {
 		}
 		fmt.Fprintf(g.stderr, "duplex: generator program %s: %s\n", how, bin)
 	}
-	kind := "gen"
-	if g.example {
-		kind = "example"
-	}
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, kind, genPkg)
+	cmd := exec.Command(bin, g.kind(), genPkg)
 	cmd.Dir = g.modRoot
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -97,9 +91,14 @@ func (g *generation) run() error {
 		}
 		return fmt.Errorf("run generator for %s: %w\n%s", g.design, err, stderr.String())
 	}
-	var files []file
+	var files []*codegen.File
 	if err := json.Unmarshal(stdout.Bytes(), &files); err != nil {
 		return fmt.Errorf("read generator output: %w", err)
+	}
+	// The generator program cannot encode YAML (it is built in the user's
+	// module, which has no YAML library); this command can.
+	if err := yamlfile.EncodeFiles(files); err != nil {
+		return err
 	}
 	if g.example {
 		return writeExample(out, files, g.stdout)
@@ -109,7 +108,7 @@ func (g *generation) run() error {
 
 // writeGen replaces out/gen with the generated files, so that files of
 // removed services do not linger.
-func writeGen(out string, files []file, w io.Writer) error {
+func writeGen(out string, files []*codegen.File, w io.Writer) error {
 	if err := os.RemoveAll(filepath.Join(out, "gen")); err != nil {
 		return fmt.Errorf("clean gen directory: %w", err)
 	}
@@ -127,7 +126,7 @@ func writeGen(out string, files []file, w io.Writer) error {
 }
 
 // writeExample writes scaffolding files that do not exist yet.
-func writeExample(out string, files []file, w io.Writer) error {
+func writeExample(out string, files []*codegen.File, w io.Writer) error {
 	for _, f := range files {
 		p := filepath.Join(out, filepath.FromSlash(f.Path))
 		if _, err := os.Stat(p); err == nil {
@@ -141,7 +140,7 @@ func writeExample(out string, files []file, w io.Writer) error {
 	return nil
 }
 
-func writeFile(out string, f file) error {
+func writeFile(out string, f *codegen.File) error {
 	clean := path.Clean(f.Path)
 	if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") {
 		return fmt.Errorf("generator returned a path outside the output directory: %s", f.Path)
@@ -336,9 +335,34 @@ func (g *generation) build(cacheDir string) (string, error) {
 	}
 	out := filepath.Join(cacheDir, "build-"+randomHex())
 	if _, err := g.goOutput("build", "-o", out, "./"+filepath.Base(tmp)); err != nil {
+		if untidy(err.Error()) {
+			// The go command suggests go get for the temporary package,
+			// which the user never sees; go mod tidy is what fixes it
+			// (offline too, with a replace directive for duplex.dev).
+			return "", fmt.Errorf("%w\ngo.mod or go.sum does not cover what the design imports: run `go mod tidy` in %s, then duplex %s again", err, g.modRoot, g.kind())
+		}
 		return "", err
 	}
 	return out, nil
+}
+
+// untidy reports whether the go command's output says go.mod or go.sum
+// lacks a requirement or a checksum.
+func untidy(goOutput string) bool {
+	for _, s := range []string{"missing go.sum entry", "updates to go.mod needed", "no required module provides package", "is replaced but not required"} {
+		if strings.Contains(goOutput, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// kind returns the command's name: gen or example.
+func (g *generation) kind() string {
+	if g.example {
+		return "example"
+	}
+	return "gen"
 }
 
 // goOutput runs the go command in the module root.
@@ -359,7 +383,7 @@ func (g *generation) goOutput(args ...string) (string, error) {
 // when go.mod replaces it with a local directory (development setups).
 func (g *generation) cacheKey() (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "duplex %s %s/%s\n", Version, runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(h, "duplex %s %s/%s\n", duplex.Version, runtime.GOOS, runtime.GOARCH)
 	if exe, err := os.Executable(); err == nil {
 		if fi, err := os.Stat(exe); err == nil {
 			fmt.Fprintf(h, "exe %s %d %d\n", exe, fi.Size(), fi.ModTime().UnixNano())

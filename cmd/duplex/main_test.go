@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"duplex.dev"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -135,11 +137,54 @@ func duplexRun(t *testing.T, bin, dir, cache string, args ...string) (string, st
 
 func TestVersion(t *testing.T) {
 	var out, errOut bytes.Buffer
-	if code := run([]string{"version"}, &out, &errOut); code != 0 || !strings.Contains(out.String(), Version) {
+	if code := run([]string{"version"}, &out, &errOut); code != 0 || out.String() != "duplex v"+duplex.Version+"\n" {
 		t.Fatalf("version: code %d, out %q", code, out.String())
 	}
 	if code := run([]string{"nope"}, &out, &errOut); code != 2 {
 		t.Fatalf("unknown command: want exit 2, got %d", code)
+	}
+}
+
+// TestHelpExitsZeroWithUsage: "duplex -h" once printed `unknown command
+// "-h"` and exited 2. Asking for help prints it on stdout and exits 0; a
+// mistake prints the usage on stderr and exits 2.
+func TestHelpExitsZeroWithUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string // in stdout
+	}{
+		{[]string{"-h"}, []string{"duplex gen DESIGN_IMPORT_PATH", "duplex example", "duplex help"}},
+		{[]string{"--help"}, []string{"duplex gen DESIGN_IMPORT_PATH"}},
+		{[]string{"help"}, []string{"duplex gen DESIGN_IMPORT_PATH", "duplex version"}},
+		{[]string{"help", "gen"}, []string{"usage: duplex gen", "writes gen/", "-o string", "-v\t"}},
+		{[]string{"help", "example"}, []string{"usage: duplex example", "never overwrites", "-o string"}},
+		{[]string{"gen", "-h"}, []string{"usage: duplex gen", "-o string"}},
+		{[]string{"gen", "example.com/x/design", "-help"}, []string{"usage: duplex gen"}},
+		{[]string{"example", "-h"}, []string{"usage: duplex example"}},
+		{[]string{"help", "version"}, []string{"usage: duplex version"}},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if code := run(tc.args, &out, &errOut); code != 0 {
+				t.Fatalf("exit %d, want 0; stderr:\n%s", code, errOut.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out.String())
+				}
+			}
+			if errOut.Len() > 0 {
+				t.Errorf("stderr is not empty:\n%s", errOut.String())
+			}
+		})
+	}
+	for _, args := range [][]string{{}, {"help", "nope"}, {"help", "gen", "x"}, {"gen", "-x"}, {"gen"}} {
+		t.Run(strings.Join(append([]string{"mistake:"}, args...), " "), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if code := run(args, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "usage") || out.Len() > 0 {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit 2 and the usage on stderr", code, out.String(), errOut.String())
+			}
+		})
 	}
 }
 
@@ -275,4 +320,101 @@ func TestFlagsAroundTheDesignAreAllRead(t *testing.T) {
 	if code := run([]string{"gen", "example.com/x/design", "extra"}, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "unexpected arguments") {
 		t.Fatalf("gen DESIGN extra: code %d, stderr %q; want exit 2", code, errOut.String())
 	}
+}
+
+// TestGenNamesTheCommandThatFixesAnUntidyModule: when go.mod or go.sum does
+// not cover the design's imports, the go command's advice names the
+// temporary package (go get ...); duplex says to run go mod tidy, and that
+// works offline and makes duplex gen succeed.
+func TestGenNamesTheCommandThatFixesAnUntidyModule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a generator program")
+	}
+	bin := buildDuplex(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		// Replaced but not required: what a user has who added the
+		// replace line by hand.
+		"go.mod":           "module example.com/demo\n\ngo 1.26.0\n\nreplace duplex.dev => " + repoRoot(t) + "\n",
+		"design/design.go": goodDesign,
+	}
+	for p, c := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := offlineEnv(t, t.TempDir(), t.TempDir())
+	gen := func() (string, error) {
+		cmd := exec.Command(bin, "gen", "example.com/demo/design")
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := gen()
+	if err == nil {
+		t.Fatalf("duplex gen succeeded in a module that does not require duplex.dev:\n%s", out)
+	}
+	want := "run `go mod tidy` in " + dir + ", then duplex gen again"
+	if !strings.Contains(out, want) {
+		t.Fatalf("the error does not say %q:\n%s", want, out)
+	}
+	tidy := exec.Command("go", "mod", "tidy")
+	tidy.Dir, tidy.Env = dir, env
+	if out, err := tidy.CombinedOutput(); err != nil {
+		t.Fatalf("go mod tidy, offline: %v\n%s", err, out)
+	}
+	if out, err := gen(); err != nil {
+		t.Fatalf("duplex gen after go mod tidy: %v\n%s", err, out)
+	}
+}
+
+// TestGeneratorProgramImportsOnlyStdAndDuplex: the generator program is
+// built in the user's module, whose go.sum holds only what the user's code
+// needs; a third-party import anywhere below it (go.yaml.in/yaml/v3 once,
+// through codegen/openapi) makes duplex gen fail after go mod tidy.
+func TestGeneratorProgramImportsOnlyStdAndDuplex(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}",
+		"duplex.dev/codegen", "duplex.dev/codegen/generators", "duplex.dev/dsl")
+	cmd.Dir = repoRoot(t)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if p != "duplex.dev" && !strings.HasPrefix(p, "duplex.dev/") {
+			t.Errorf("the generator program imports %s: users would need it in go.sum (keep such code in the duplex command, as codegen/yamlfile)", p)
+		}
+	}
+}
+
+// offlineEnv returns the environment of a newcomer's shell, offline:
+// GOPROXY=off and GOSUMDB=off (modules come from the module cache, which
+// building this repository filled), GOFLAGS=-mod=readonly as by default,
+// bin first in PATH and as GOBIN, and cache as XDG_CACHE_HOME (duplex's
+// cache, so the generator program is built afresh) but the shared GOCACHE.
+func offlineEnv(t *testing.T, bin, cache string) []string {
+	t.Helper()
+	gocache, err := exec.Command("go", "env", "GOCACHE").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		switch k, _, _ := strings.Cut(kv, "="); k {
+		case "GOFLAGS", "GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GOWORK", "GOBIN", "PATH", "XDG_CACHE_HOME", "GOCACHE":
+		default:
+			env = append(env, kv)
+		}
+	}
+	return append(env,
+		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"GOBIN="+bin,
+		"GOPROXY=off", "GOSUMDB=off", "GOFLAGS=-mod=readonly", "GOWORK=off",
+		"XDG_CACHE_HOME="+cache,
+		"GOCACHE="+strings.TrimSpace(string(gocache)),
+	)
 }

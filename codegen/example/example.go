@@ -26,6 +26,9 @@ func files(api *apiData) ([]*codegen.File, error) {
 		codegen.Std("context"), codegen.Std("flag"), codegen.Std("fmt"), codegen.Std("log/slog"), codegen.Std("net"),
 		codegen.Std("net/http"), codegen.Std("os"), codegen.Std("os/signal"), codegen.Std("syscall"),
 		codegen.Std("time"), codegen.WSImport, {Name: api.PkgName, Path: api.ModPath},
+		{Name: "prometheus", Path: "github.com/prometheus/client_golang/prometheus"},
+		{Name: "collectors", Path: "github.com/prometheus/client_golang/prometheus/collectors"},
+		{Name: "promhttp", Path: "github.com/prometheus/client_golang/prometheus/promhttp"},
 	}
 	if len(api.HTTP) == 0 {
 		// Nothing to serve or call over HTTP: no server, no CLI.

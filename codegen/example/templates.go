@@ -15,9 +15,10 @@ func New{{ .GoName }}() {{ .PkgName }}.Service {
 }
 {{ range .Schemes }}
 // {{ .FuncName }} checks the credentials of the {{ quote .Scheme }} security scheme.
-// Return an error (for example one of the design's typed errors) to refuse
-// the request: streaming requests are then answered with an HTTP error
-// before the WebSocket upgrade.
+// Return an error to refuse the request: a plain error (errors.New) is
+// answered with 401, one of the design's typed errors with the status the
+// design maps it to; streaming requests are refused before the WebSocket
+// upgrade.
 {{- if eq .Kind "Basic" }}
 func (s *{{ $svc.VarName }}srvc) {{ .FuncName }}(ctx context.Context, user, pass string, scheme *security.BasicScheme) (context.Context, error) {
 {{- else if eq .Kind "APIKey" }}
@@ -59,13 +60,22 @@ func (s *{{ $svc.VarName }}srvc) {{ .GoName }}(ctx context.Context{{ if .Payload
 // serverT is cmd/<api>/main.go.
 const serverT = `
 func main() {
+	// The flags of Goa's scaffold, and -addr to give host:port at once.
 	var (
 		hostF     = flag.String("host", "localhost", "host to listen on")
+		domainF   = flag.String("domain", "", "host domain name to listen on (overrides -host)")
 		httpPortF = flag.String("http-port", {{ quote .Port }}, "HTTP port to listen on")
-		addrF     = flag.String("addr", "", "address to listen on, host:port (overrides -host and -http-port)")
-		debugF    = flag.Bool("debug", false, "log debug events")
+		addrF     = flag.String("addr", "", "address to listen on, host:port (overrides -host, -domain and -http-port)")
+		secureF   = flag.Bool("secure", false, "serve HTTPS and secure WebSockets (wss) with -tls-cert and -tls-key")
+		certF     = flag.String("tls-cert", "", "TLS certificate file (PEM), with -secure")
+		keyF      = flag.String("tls-key", "", "TLS private key file (PEM), with -secure")
+		debugF    = flag.Bool("debug", false, "log debug events (every connection and close)")
 	)
 	flag.Parse()
+	if *secureF && (*certF == "" || *keyF == "") {
+		fmt.Fprintln(os.Stderr, "-secure needs -tls-cert and -tls-key")
+		os.Exit(2)
+	}
 
 	level := slog.LevelInfo
 	if *debugF {
@@ -74,21 +84,35 @@ func main() {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	addr := *addrF
 	if addr == "" {
-		addr = net.JoinHostPort(*hostF, *httpPortF)
+		host := *hostF
+		if *domainF != "" {
+			host = *domainF
+		}
+		addr = net.JoinHostPort(host, *httpPortF)
 	}
-	if err := serve(addr, logger); err != nil {
+	var tlsFiles []string
+	if *secureF {
+		tlsFiles = []string{*certF, *keyF}
+	}
+	if err := serve(addr, tlsFiles, logger); err != nil {
 		logger.Error("exiting", "err", err)
 		os.Exit(1)
 	}
 }
 
-// serve runs the server on addr until SIGINT or SIGTERM, then shuts it down
+// serve runs the server on addr (with TLS when tlsFiles holds a
+// certificate and a key file) until SIGINT or SIGTERM, then shuts it down
 // gracefully.
-func serve(addr string, logger *slog.Logger) error {
+func serve(addr string, tlsFiles []string, logger *slog.Logger) error {
+	// Prometheus metrics of the streams (connections, messages, bytes, close
+	// codes, send queues) and of the process, served at /metrics.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// One WebSocket server for every service: it logs connections (not
 	// messages) and its Shutdown closes every open stream with 1001.
-	wsrv := ws.NewServer(ws.WithLogger(logger))
+	wsrv := ws.NewServer(ws.WithLogger(logger), ws.WithMetrics(ws.NewMetrics(reg)))
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 {{- range .HTTP }}
 	{{ .VarName }}Server := {{ .ServerPkg }}.New({{ .PkgName }}.NewEndpoints({{ $.PkgName }}.New{{ .GoName }}()), wsrv)
 	{{ .VarName }}Server.Mount(mux)
@@ -105,7 +129,11 @@ func serve(addr string, logger *slog.Logger) error {
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	if len(tlsFiles) == 2 {
+		go func() { errc <- srv.ServeTLS(ln, tlsFiles[0], tlsFiles[1]) }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
 	logger.Info("listening", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:

@@ -68,6 +68,7 @@ type methodData struct {
 
 	Statuses      []*statusData
 	WSOptions     []string // Go expressions of ws.Option, from the WebSocket block
+	UnaryOptions  []string // Go expressions of transport.UnaryOption, from the HTTP block of a unary method
 	DialOptions   []string // Go expressions of ws.DialOption the client adds (design subprotocols)
 	Resumable     bool     // the design says Resumable(): duplex.v1 on server and client
 	PathArgs      []*paramData

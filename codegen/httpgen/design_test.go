@@ -93,6 +93,7 @@ func chatDesign() {
 			dsl.Result(dsl.ArrayOf(event))
 			dsl.HTTP(func() {
 				dsl.POST("/search/{page}")
+				dsl.SubjectRate(10, 20)
 				dsl.Header("key:X-API-Key")
 				dsl.Param("tags")
 				dsl.Param("exact")
@@ -149,6 +150,8 @@ func chatDesign() {
 					dsl.ReadLimit(4096)
 					dsl.SendQueue(32, dsl.DropOldest)
 					dsl.WriteDelay(5 * time.Millisecond)
+					dsl.MessageRate(2.5, 10)
+					dsl.SubjectRate(100, 200)
 				})
 			})
 		})
@@ -198,6 +201,12 @@ func TestModelReadsTheDesign(t *testing.T) {
 	for _, m := range s.Methods {
 		byName[m.Name] = m
 	}
+	if got := strings.Join(byName["search"].UnaryOptions, " "); got != "transport.WithSubjectRate(10, 20)" {
+		t.Errorf("search options = %s", got)
+	}
+	if got := byName["history"].UnaryOptions; got != nil {
+		t.Errorf("history options = %v, want none", got)
+	}
 	h := byName["history"]
 	if h.Pattern != "/rooms/{room}/history" || h.Verb != "GET" {
 		t.Errorf("history route = %s %s", h.Verb, h.Pattern)
@@ -235,7 +244,7 @@ func TestModelReadsTheDesign(t *testing.T) {
 	if sub.ViewedFn != "chat.NewViewedEvent" || sub.DefaultView != "default" {
 		t.Errorf("subscribe views = %q %q", sub.ViewedFn, sub.DefaultView)
 	}
-	if got := strings.Join(sub.WSOptions, " "); got != `ws.WithReadLimit(4096) ws.WithSubprotocols("chat.v1") ws.WithSendQueue(32, ws.DropOldest) ws.WithWriteDelay(5 * time.Millisecond)` {
+	if got := strings.Join(sub.WSOptions, " "); got != `ws.WithReadLimit(4096) ws.WithSubprotocols("chat.v1") ws.WithSendQueue(32, ws.DropOldest) ws.WithWriteDelay(5 * time.Millisecond) ws.WithMessageRate(2.5, 10) ws.WithSubjectMessageRate(100, 200)` {
 		t.Errorf("subscribe options = %s", got)
 	}
 	if got := strings.Join(byName["echo"].WSOptions, " "); got != "ws.WithHeartbeat(10 * time.Second, 30 * time.Second) ws.WithSubprotocols(resume.Subprotocol)" {

@@ -163,6 +163,9 @@ func buildMethod(s *serviceData, e *expr.HTTPEndpointExpr) (*methodData, error) 
 			m.DialOptions = []string{"ws.WithDialSubprotocols(" + quoteAll(w.Subprotocols) + ")"}
 		}
 	}
+	if r := e.SubjectRate; r != nil && !me.IsStreaming() {
+		m.UnaryOptions = append(m.UnaryOptions, fmt.Sprintf("transport.WithSubjectRate(%s, %d)", rateExpr(r.PerSecond), r.Burst))
+	}
 
 	// Errors.
 	for _, he := range e.HTTPErrors {
@@ -450,7 +453,18 @@ func wsOptions(w *expr.WebSocketExpr) []string {
 	if w.WriteDelay > 0 {
 		opts = append(opts, fmt.Sprintf("ws.WithWriteDelay(%s)", durationExpr(w.WriteDelay)))
 	}
+	if r := w.MessageRate; r != nil {
+		opts = append(opts, fmt.Sprintf("ws.WithMessageRate(%s, %d)", rateExpr(r.PerSecond), r.Burst))
+	}
+	if r := w.SubjectRate; r != nil {
+		opts = append(opts, fmt.Sprintf("ws.WithSubjectMessageRate(%s, %d)", rateExpr(r.PerSecond), r.Burst))
+	}
 	return opts
+}
+
+// rateExpr returns the Go literal of a rate a second.
+func rateExpr(perSecond float64) string {
+	return strconv.FormatFloat(perSecond, 'g', -1, 64)
 }
 
 // quoteAll returns the Go string literals of names, comma-separated.

@@ -30,8 +30,11 @@ type MountPoint struct {
 
 // New returns the handlers of every {{ .Name }} endpoint. Streaming methods
 // run on wsrv (a new ws.Server with default options when nil), whose
-// Shutdown closes every open stream.
-func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server) *Server {
+// Shutdown closes every open stream; the metrics wsrv was given
+// (ws.WithMetrics) count every method's requests, unary ones included;
+// opts configure the unary methods, after the design's options
+// (transport.WithSubjectRate, transport.WithIdempotency).
+func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Server {
 	if wsrv == nil {
 		wsrv = ws.NewServer()
 	}
@@ -47,7 +50,11 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server) *Server {
 {{- end }}
 		},
 {{- range .Methods }}
-		{{ .GoName }}: withNames({{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .GoName }}{{ if .Streaming }}, wsrv{{ end }}{{ if .Resumable }}, mgr{{ end }})),
+{{- if .Streaming }}
+		{{ .GoName }}: withNames({{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .GoName }}, wsrv{{ if .Resumable }}, mgr{{ end }})),
+{{- else }}
+		{{ .GoName }}: withNames({{ quote .Name }}, transport.Measure(wsrv, {{ quote $.Name }}, {{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .GoName }}, opts...))),
+{{- end }}
 {{- end }}
 		ws: wsrv,
 {{- if .AnyResumable }}
@@ -145,9 +152,13 @@ func New{{ .GoName }}Handler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Han
 	})
 }
 {{- else }}
-// New{{ .GoName }}Handler returns the handler of the {{ quote .Name }} method.
-func New{{ .GoName }}Handler(endpoint duplex.Endpoint) http.Handler {
-	return transport.Unary{{ if not .PayloadRef }}[any]{{ end }}(endpoint, {{ if .PayloadRef }}Decode{{ .GoName }}Request{{ else }}nil{{ end }}, {{ .SuccessStatus }}, {{ statuses . }})
+// New{{ .GoName }}Handler returns the handler of the {{ quote .Name }} method,
+// configured by the design's options, then opts.
+func New{{ .GoName }}Handler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
+{{- if .UnaryOptions }}
+	opts = append([]transport.UnaryOption{ {{- join .UnaryOptions ", " -}} }, opts...)
+{{- end }}
+	return transport.Unary{{ if not .PayloadRef }}[any]{{ end }}(endpoint, {{ if .PayloadRef }}Decode{{ .GoName }}Request{{ else }}nil{{ end }}, {{ .SuccessStatus }}, {{ statuses . }}, opts...)
 }
 {{- end }}
 {{ if .PayloadRef }}

@@ -9,5 +9,7 @@
 // Files is the generator `duplex gen` registers. The package produces
 // documents only; it is not a validator (the tests check the output with
 // the npm validators @asyncapi/parser and @seriousme/openapi-schema-validator)
-// and it does not serve the documents.
+// and it does not serve the documents. It imports no YAML library: it
+// describes the YAML documents as codegen.YAMLNode trees, which
+// duplex.dev/codegen/yamlfile encodes in the duplex command.
 package openapi

@@ -7,12 +7,16 @@ import (
 
 	"duplex.dev/codegen/internal/gentest"
 	"duplex.dev/codegen/openapi"
+	"duplex.dev/codegen/yamlfile"
 	. "duplex.dev/dsl"
 )
 
 func TestFeaturesDocumentsMatchGoldenAndValidate(t *testing.T) {
 	root := gentest.Design(t, gentest.Features)
 	files, err := openapi.Files("example.com/features/gen", root)
+	if err == nil {
+		err = yamlfile.EncodeFiles(files)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +58,9 @@ func TestUnaryOnlyDesignHasNoAsyncAPI(t *testing.T) {
 		})
 	})
 	files, err := openapi.Files("example.com/plain/gen", root)
+	if err == nil {
+		err = yamlfile.EncodeFiles(files)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

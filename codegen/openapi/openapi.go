@@ -15,7 +15,8 @@ import (
 
 // Files returns gen/http/openapi3.json, gen/http/openapi3.yaml and
 // gen/asyncapi.yaml for root (the AsyncAPI document only when the design
-// has a streaming method). genPkg is unused; it keeps the signature of every
+// has a streaming method; the YAML documents as trees that the duplex
+// command encodes, see codegen.File.YAML). genPkg is unused; it keeps the signature of every
 // generator the same. root must have gone through eval.RunDSL.
 func Files(genPkg string, root *expr.RootExpr) ([]*codegen.File, error) {
 	oa := OpenAPI(root)
@@ -29,14 +30,14 @@ func Files(genPkg string, root *expr.RootExpr) ([]*codegen.File, error) {
 	}
 	files := []*codegen.File{
 		{Path: "gen/http/openapi3.json", Content: js},
-		{Path: "gen/http/openapi3.yaml", Content: ys},
+		{Path: "gen/http/openapi3.yaml", YAML: ys},
 	}
 	if aa := AsyncAPI(root); aa != nil {
 		as, err := aa.YAML()
 		if err != nil {
 			return nil, fmt.Errorf("encode asyncapi.yaml: %w", err)
 		}
-		files = append(files, &codegen.File{Path: "gen/asyncapi.yaml", Content: as})
+		files = append(files, &codegen.File{Path: "gen/asyncapi.yaml", YAML: as})
 	}
 	return files, nil
 }
@@ -50,8 +51,9 @@ type Document struct{ o *object }
 // JSON returns the document as indented JSON.
 func (d *Document) JSON() ([]byte, error) { return encodeJSON(d.o) }
 
-// YAML returns the document as YAML.
-func (d *Document) YAML() ([]byte, error) { return encodeYAML(d.o) }
+// YAML returns the document as a YAML tree, for package
+// duplex.dev/codegen/yamlfile to encode.
+func (d *Document) YAML() (*codegen.YAMLNode, error) { return yamlDocument(d.o) }
 
 // OpenAPI returns the OpenAPI 3.1 document of root's HTTP mapping: unary
 // methods with their parameters, bodies, responses and errors, and each
@@ -233,6 +235,12 @@ func (b *openAPIBuilder) operation(e *expr.HTTPEndpointExpr, id, path string) *o
 	if m.IsStreaming() && mappedLen(e.Params)+mappedLen(e.Headers) > 0 && responses.get("400") == nil {
 		responses.set("400", obj("description", "Bad Request: a parameter is missing or invalid; the body names it."))
 	}
+	if r := e.SubjectRate; r != nil && !m.IsStreaming() && responses.get("429") == nil {
+		responses.set("429", obj("description", fmt.Sprintf(
+			"Too Many Requests: the caller sent more than %g requests a second (bursts of %d); the method did not run. Retry after the Retry-After header's seconds.",
+			r.PerSecond, r.Burst),
+			"headers", obj("Retry-After", obj("schema", obj("type", "integer"), "description", "Seconds to wait before retrying."))))
+	}
 	if m.IsStreaming() && responses.get("426") == nil {
 		responses.set("426", obj("description", "Upgrade Required: the request is not a WebSocket upgrade."))
 	}
@@ -282,7 +290,18 @@ func webSocketExtension(e *expr.HTTPEndpointExpr) *object {
 	if ws.WriteDelay > 0 {
 		o.set("writeDelay", ws.WriteDelay.String())
 	}
+	if r := ws.MessageRate; r != nil {
+		o.set("messageRate", rateObject(r))
+	}
+	if r := ws.SubjectRate; r != nil {
+		o.set("subjectRate", rateObject(r))
+	}
 	return o
+}
+
+// rateObject describes a rate limit: past it a stream is closed with 4029.
+func rateObject(r *expr.RateExpr) *object {
+	return obj("perSecond", r.PerSecond).set("burst", r.Burst).set("closeCode", 4029)
 }
 
 // parameters returns the path, query and header parameters of e, except the

@@ -7,7 +7,7 @@ import (
 	"math"
 	"strconv"
 
-	"go.yaml.in/yaml/v3"
+	"duplex.dev/codegen"
 )
 
 // object is a JSON object that keeps its keys in insertion order, so the
@@ -130,38 +130,24 @@ func encodeJSON(doc *object) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// encodeYAML returns the document as YAML with the same key order.
-func encodeYAML(doc *object) ([]byte, error) {
-	n, err := yamlNode(doc)
-	if err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(n); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
+// yamlDocument returns the document as a YAML tree with the same key order;
+// the duplex command encodes it (see codegen.File.YAML).
+func yamlDocument(doc *object) (*codegen.YAMLNode, error) { return yamlNode(doc) }
 
-func yamlNode(v any) (*yaml.Node, error) {
+func yamlNode(v any) (*codegen.YAMLNode, error) {
 	switch x := v.(type) {
 	case *object:
-		n := &yaml.Node{Kind: yaml.MappingNode}
+		n := &codegen.YAMLNode{Kind: codegen.YAMLMapping}
 		for _, k := range x.keys {
 			vn, err := yamlNode(x.vals[k])
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", k, err)
 			}
-			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, vn)
+			n.Content = append(n.Content, yamlScalar("!!str", k), vn)
 		}
 		return n, nil
 	case []any:
-		n := &yaml.Node{Kind: yaml.SequenceNode}
+		n := &codegen.YAMLNode{Kind: codegen.YAMLSequence}
 		for _, e := range x {
 			en, err := yamlNode(e)
 			if err != nil {
@@ -171,26 +157,26 @@ func yamlNode(v any) (*yaml.Node, error) {
 		}
 		return n, nil
 	case []string:
-		n := &yaml.Node{Kind: yaml.SequenceNode}
+		n := &codegen.YAMLNode{Kind: codegen.YAMLSequence}
 		for _, e := range x {
-			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: e})
+			n.Content = append(n.Content, yamlScalar("!!str", e))
 		}
 		return n, nil
 	case string:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: x}, nil
+		return yamlScalar("!!str", x), nil
 	case bool:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(x)}, nil
+		return yamlScalar("!!bool", strconv.FormatBool(x)), nil
 	case nil:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}, nil
+		return yamlScalar("!!null", "null"), nil
 	case int:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(x)}, nil
+		return yamlScalar("!!int", strconv.Itoa(x)), nil
 	case int64:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(x, 10)}, nil
+		return yamlScalar("!!int", strconv.FormatInt(x, 10)), nil
 	case float64:
 		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(int64(x), 10)}, nil
+			return yamlScalar("!!int", strconv.FormatInt(int64(x), 10)), nil
 		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: strconv.FormatFloat(x, 'g', -1, 64)}, nil
+		return yamlScalar("!!float", strconv.FormatFloat(x, 'g', -1, 64)), nil
 	}
 	// Other values (design defaults and examples of any shape) go through
 	// JSON, which YAML reads as a subset.
@@ -198,12 +184,9 @@ func yamlNode(v any) (*yaml.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	var n yaml.Node
-	if err := yaml.Unmarshal(raw, &n); err != nil {
-		return nil, err
-	}
-	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
-		return n.Content[0], nil
-	}
-	return &n, nil
+	return &codegen.YAMLNode{Kind: codegen.YAMLJSON, Value: string(raw)}, nil
+}
+
+func yamlScalar(tag, value string) *codegen.YAMLNode {
+	return &codegen.YAMLNode{Kind: codegen.YAMLScalar, Tag: tag, Value: value}
 }

@@ -257,7 +257,7 @@ func (b *builder) auth(m *expr.MethodExpr, md *methodData) {
 			code.WriteString("}\n")
 		}
 	}
-	code.WriteString("if err != nil {\nreturn nil, err\n}")
+	code.WriteString("if err != nil {\nreturn nil, security.Unauthenticated(err)\n}")
 	md.AuthCode = pre.String() + code.String()
 }
 

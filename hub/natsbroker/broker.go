@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,6 +53,7 @@ type config struct {
 	nodeID          string
 	presenceTimeout time.Duration
 	presenceBucket  string
+	logger          *slog.Logger
 }
 
 // WithStreamPrefix sets the prefix of the per-room stream names (default
@@ -88,6 +90,11 @@ func WithPublishAttempts(n int) Option { return func(c *config) { c.attempts = m
 // SubscribeAfter, Close) (default 5s).
 func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
 
+// WithLogger sets the logger of the Broker's connection events: NATS
+// lost, reconnected or closed, and what it restored after a reconnect
+// (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
 // WithClock replaces time.Now for the time given to build and for
 // presence join times.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
@@ -102,6 +109,12 @@ type Broker struct {
 	js       jetstream.JetStream
 	cfg      config
 	presence *Presence
+
+	// The connection watcher: status receives nc's status changes, stop
+	// ends the watcher, watchDone is closed when it has.
+	status    chan nats.Status
+	stop      chan struct{}
+	watchDone chan struct{}
 
 	published, conflicts atomic.Int64
 
@@ -124,6 +137,11 @@ type room struct {
 	s       jetstream.Stream
 	last    uint64
 	hasLast bool
+
+	// delivered is the highest sequence a subscription of this node
+	// delivered: what this node knows of the room's sequence when it never
+	// published to it (see restoreAfterReconnect).
+	delivered atomic.Uint64
 }
 
 var (
@@ -152,6 +170,9 @@ func New(nc *nats.Conn, opts ...Option) (*Broker, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if cfg.logger == nil {
+		cfg.logger = slog.Default()
+	}
 	if cfg.nodeID == "" {
 		cfg.nodeID = nuid.Next()
 	}
@@ -165,6 +186,9 @@ func New(nc *nats.Conn, opts ...Option) (*Broker, error) {
 	if b.presence, err = newPresence(ctx, js, cfg); err != nil {
 		return nil, fmt.Errorf("natsbroker: %w", err)
 	}
+	b.status = nc.StatusChanged(nats.CONNECTED, nats.RECONNECTING, nats.DISCONNECTED, nats.CLOSED)
+	b.stop, b.watchDone = make(chan struct{}), make(chan struct{})
+	go b.watchConnection()
 	return b, nil
 }
 
@@ -256,11 +280,32 @@ func (b *Broker) streamConfig(r *room) jetstream.StreamConfig {
 		MaxMsgs:     maxMsgs,
 		MaxAge:      b.cfg.maxAge,
 		AllowDirect: true,
+		// A stream created again after the server lost it (memory storage)
+		// continues the sequence this node last knew instead of restarting
+		// at 1; r.mu is held.
+		FirstSeq: r.last + 1,
 	}
+}
+
+// forgetMissingLocked drops the room's stream handle when err says the
+// server does not have the stream (any more), so that the next use looks
+// it up or creates it again; r.last is kept, for the new stream's first
+// sequence. It reports whether it did; r.mu must be held.
+func (r *room) forgetMissingLocked(err error) bool {
+	if !bucketMissing(err) {
+		return false
+	}
+	r.s = nil
+	return true
 }
 
 // lastSeq reads the stream's last sequence; r.mu must be held.
 func (r *room) lastSeqLocked(ctx context.Context) (uint64, error) {
+	if r.s == nil {
+		// Forgotten since room returned it (a reconnect): the caller
+		// retries, and room looks the stream up again.
+		return 0, fmt.Errorf("stream %s: %w", r.stream, jetstream.ErrStreamNotFound)
+	}
 	info, err := r.s.Info(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("stream %s info: %w", r.stream, err)
@@ -275,7 +320,21 @@ func (r *room) lastSeqLocked(ctx context.Context) (uint64, error) {
 // tries again with the same Nats-Msg-Id, so a message that was stored is
 // not stored twice (within the stream's two-minute duplicate window). Give
 // ctx a deadline: without one, each attempt waits up to WithTimeout.
+//
+// A ctx from hub.WithMessageID gives the message that id instead: a
+// second Publish with it (a client's retry, on this node or another) stores
+// nothing and returns the first message's sequence.
 func (b *Broker) Publish(ctx context.Context, roomName string, build func(seq int64, at time.Time) (hub.Envelope, error)) (int64, error) {
+	seq, err := b.publish(ctx, roomName, build)
+	if bucketMissing(err) {
+		// The server lost the room's stream (a restart with memory
+		// storage): the next attempt creates it again.
+		seq, err = b.publish(ctx, roomName, build)
+	}
+	return seq, err
+}
+
+func (b *Broker) publish(ctx context.Context, roomName string, build func(seq int64, at time.Time) (hub.Envelope, error)) (int64, error) {
 	r, err := b.room(ctx, roomName, true)
 	if err != nil {
 		return 0, fmt.Errorf("publish to %q: %w", roomName, err)
@@ -283,12 +342,19 @@ func (b *Broker) Publish(ctx context.Context, roomName string, build func(seq in
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.hasLast {
-		if r.last, err = r.lastSeqLocked(ctx); err != nil {
+		last, err := r.lastSeqLocked(ctx)
+		if err != nil {
+			r.forgetMissingLocked(err)
 			return 0, fmt.Errorf("publish to %q: %w", roomName, err)
 		}
-		r.hasLast = true
+		r.last, r.hasLast = last, true
 	}
-	msgID := nuid.Next()
+	// A caller's id (hub.WithMessageID) makes a retried request a
+	// duplicate JetStream drops, as our own retries below are.
+	msgID := hub.MessageID(ctx)
+	if msgID == "" {
+		msgID = nuid.Next()
+	}
 	for range b.cfg.attempts {
 		seq, at := r.last+1, b.cfg.now()
 		env, err := build(int64(seq), at)
@@ -303,7 +369,9 @@ func (b *Broker) Publish(ctx context.Context, roomName string, build func(seq in
 			jetstream.WithExpectLastSequence(r.last),
 			jetstream.WithMsgID(msgID))
 		if err == nil {
-			r.last = ack.Sequence
+			// A duplicate's sequence is that of the message first stored,
+			// which may be older than the last.
+			r.last = max(r.last, ack.Sequence)
 			b.published.Add(1)
 			return int64(ack.Sequence), nil
 		}
@@ -316,7 +384,9 @@ func (b *Broker) Publish(ctx context.Context, roomName string, build func(seq in
 			continue
 		}
 		if !conflict {
-			r.hasLast = false
+			if !r.forgetMissingLocked(err) {
+				r.hasLast = false
+			}
 			return 0, fmt.Errorf("publish to %q: %w", roomName, err)
 		}
 		b.conflicts.Add(1)
@@ -363,17 +433,23 @@ func wrongLastSequence(err error) (current uint64, ok bool) {
 func (b *Broker) Subscribe(roomName string, deliver func(hub.Envelope)) (cancel func(), err error) {
 	ctx, stop := context.WithTimeout(context.Background(), b.cfg.timeout)
 	defer stop()
-	r, err := b.room(ctx, roomName, true)
-	if err != nil {
-		return nil, fmt.Errorf("subscribe to %q: %w", roomName, err)
+	for attempt := 0; ; attempt++ {
+		r, err := b.room(ctx, roomName, true)
+		if err != nil {
+			return nil, fmt.Errorf("subscribe to %q: %w", roomName, err)
+		}
+		r.mu.Lock()
+		last, err := r.lastSeqLocked(ctx)
+		missing := err != nil && r.forgetMissingLocked(err)
+		r.mu.Unlock()
+		if missing && attempt == 0 {
+			continue // the server lost the stream: create it again
+		}
+		if err != nil {
+			return nil, fmt.Errorf("subscribe to %q: %w", roomName, err)
+		}
+		return b.subscribe(ctx, r, int64(last), deliver)
 	}
-	r.mu.Lock()
-	last, err := r.lastSeqLocked(ctx)
-	r.mu.Unlock()
-	if err != nil {
-		return nil, fmt.Errorf("subscribe to %q: %w", roomName, err)
-	}
-	return b.subscribe(ctx, r, int64(last), deliver)
 }
 
 // SubscribeAfter is Subscribe starting after sequence after instead of
@@ -384,15 +460,32 @@ func (b *Broker) Subscribe(roomName string, deliver func(hub.Envelope)) (cancel 
 func (b *Broker) SubscribeAfter(roomName string, after int64, deliver func(hub.Envelope)) (cancel func(), err error) {
 	ctx, stop := context.WithTimeout(context.Background(), b.cfg.timeout)
 	defer stop()
-	r, err := b.room(ctx, roomName, true)
-	if err != nil {
-		return nil, fmt.Errorf("subscribe to %q after %d: %w", roomName, after, err)
+	for attempt := 0; ; attempt++ {
+		r, err := b.room(ctx, roomName, true)
+		if err != nil {
+			return nil, fmt.Errorf("subscribe to %q after %d: %w", roomName, after, err)
+		}
+		cancel, err := b.subscribe(ctx, r, max(after, 0), deliver)
+		if err != nil && attempt == 0 {
+			r.mu.Lock()
+			missing := r.forgetMissingLocked(err)
+			r.mu.Unlock()
+			if missing {
+				continue // the server lost the stream: create it again
+			}
+		}
+		return cancel, err
 	}
-	return b.subscribe(ctx, r, max(after, 0), deliver)
 }
 
 func (b *Broker) subscribe(ctx context.Context, r *room, after int64, deliver func(hub.Envelope)) (func(), error) {
-	cons, err := r.s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+	r.mu.Lock()
+	s := r.s
+	r.mu.Unlock()
+	if s == nil {
+		return nil, fmt.Errorf("subscribe to %q: %w", r.name, jetstream.ErrStreamNotFound)
+	}
+	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
 		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:       uint64(after) + 1,
 		InactiveThreshold: consumerInactiveThreshold,
@@ -420,6 +513,9 @@ func (b *Broker) subscribe(ctx context.Context, r *room, after int64, deliver fu
 			return
 		}
 		lastSeq = env.Seq
+		if d := uint64(env.Seq); d > r.delivered.Load() {
+			r.delivered.Store(d) // only this consumer's callback stores, one call at a time
+		}
 		deliver(env)
 	})
 	if err != nil {
@@ -486,6 +582,12 @@ func (b *Broker) History(ctx context.Context, roomName string, after int64, limi
 	}
 	info, err := s.Info(ctx)
 	if err != nil {
+		r.mu.Lock()
+		missing := r.forgetMissingLocked(err)
+		r.mu.Unlock()
+		if missing {
+			return nil, nil // the server lost the stream, and its history
+		}
 		return nil, fmt.Errorf("history of %q: stream info: %w", roomName, err)
 	}
 	first, last := info.State.FirstSeq, info.State.LastSeq
@@ -580,11 +682,14 @@ func (b *Broker) Close() error {
 		return nil
 	}
 	b.closed = true
+	close(b.stop)
 	cancels := make([]func(), 0, len(b.subs))
 	for _, c := range b.subs {
 		cancels = append(cancels, c)
 	}
 	b.mu.Unlock()
+	b.nc.RemoveStatusListener(b.status)
+	<-b.watchDone
 	for _, c := range cancels {
 		c()
 	}

@@ -37,6 +37,15 @@
 // other nodes' joins and leaves (hub.PresenceEvent.Expired for a dead
 // node's).
 //
+// # Faults
+//
+// When NATS restarts or is unreachable, nats.go reconnects; the Broker logs
+// the connection's changes (WithLogger), reports them in Ready, and after a
+// reconnect restores what a restarted server lost: the presence bucket
+// (memory storage), its watcher and this node's entries, and room streams
+// with memory storage (created again on the next publish, continuing the
+// sequence). See docs/scaling.md.
+//
 // # Embedded server
 //
 // RunEmbedded runs a single-node JetStream server with file storage inside

@@ -24,7 +24,7 @@ func decodeChat(_ string, data []byte) (any, error) {
 func newHub(t *testing.T, url string, hubOpts []hub.Option, opts ...Option) (*hub.Hub, *Broker) {
 	t.Helper()
 	b, _ := newBroker(t, url, opts...)
-	h := hub.New(append([]hub.Option{hub.WithBroker(b), hub.WithDecoder(decodeChat)}, hubOpts...)...)
+	h := hub.New(append([]hub.Option{hub.WithBroker(b), hub.WithDecoder(decodeChat), hub.WithPresenceEvent(rawPresence)}, hubOpts...)...)
 	t.Cleanup(func() { _ = h.Close() })
 	return h, b
 }
@@ -179,7 +179,7 @@ func TestHubPresenceAcrossNodesExpiresMembersOfADeadNode(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	c := hub.New(hub.WithBroker(brokerC), hub.WithDecoder(decodeChat))
+	c := hub.New(hub.WithBroker(brokerC), hub.WithDecoder(decodeChat), hub.WithPresenceEvent(rawPresence))
 
 	ann, bob := &presenceMember{id: "ann"}, &presenceMember{id: "bob"}
 	leaves := make(map[string]func())
@@ -272,7 +272,7 @@ func TestHubHistoryAfterRestartComesFromTheBroker(t *testing.T) {
 
 	// The first Hub publishes, then stops with its broker.
 	b1, nc1 := newBroker(t, url, WithNodeID("first"))
-	h1 := hub.New(hub.WithBroker(b1), hub.WithDecoder(decodeChat))
+	h1 := hub.New(hub.WithBroker(b1), hub.WithDecoder(decodeChat), hub.WithPresenceEvent(rawPresence))
 	if last := publishN(h1, published); last != published {
 		t.Fatalf("last sequence = %d, want %d", last, published)
 	}
@@ -347,3 +347,6 @@ func TestHubHistoryAfterRestartComesFromTheBroker(t *testing.T) {
 		t.Fatalf("in-memory History after one message = %d entries, want 1", len(got))
 	}
 }
+
+// rawPresence sends the Hub's own PresenceEvent to members.
+func rawPresence(ev hub.PresenceEvent) any { return ev }

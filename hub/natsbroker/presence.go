@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -56,24 +58,35 @@ func (e entry) member() hub.PresenceMember {
 // Every node watches the whole bucket, so Members answers from memory and
 // all nodes see events in the same order.
 type Presence struct {
-	kv        jetstream.KeyValue
-	w         jetstream.KeyWatcher
-	stopWatch context.CancelFunc
-	node      string
-	timeout   time.Duration
-	now       func() time.Time
+	js      jetstream.JetStream
+	kvCfg   jetstream.KeyValueConfig
+	node    string
+	timeout time.Duration
+	now     func() time.Time
+	log     *slog.Logger
 
 	stop          chan struct{}
 	heartbeatDone chan struct{}
-	readerDone    chan struct{}
 
-	mu       sync.Mutex
-	closed   bool
-	local    map[string]*localEntry      // this node's entries, by key
-	byKey    map[string]entry            // every node's entries, by key
-	rooms    map[string]map[string]entry // room → member ID → member
-	watchers map[int]watcher
-	nextID   int
+	// healthy is false from a lost connection or a missing bucket until
+	// restore has put the bucket, the watcher and this node's entries back.
+	healthy atomic.Bool
+	// restoreMu serialises restore; generation counts its successes, so
+	// that callers that failed before one do not restore again.
+	restoreMu  sync.Mutex
+	generation atomic.Uint64
+
+	mu         sync.Mutex
+	kv         jetstream.KeyValue
+	stopWatch  context.CancelFunc // of the current watcher
+	readerDone chan struct{}      // of the current watcher's reader
+	closed     bool
+	local      map[string]*localEntry      // this node's entries, by key
+	byKey      map[string]entry            // every node's entries, by key
+	rooms      map[string]map[string]entry // room → member ID → member
+	stale      map[string]time.Time        // keys not seen since a restore → when they expire
+	watchers   map[int]watcher
+	nextID     int
 }
 
 type localEntry struct {
@@ -91,21 +104,32 @@ func newPresence(ctx context.Context, js jetstream.JetStream, cfg config) (*Pres
 	if cfg.presenceTimeout < time.Second {
 		return nil, fmt.Errorf("presence timeout %v: must be at least 1s", cfg.presenceTimeout)
 	}
-	kvCfg := jetstream.KeyValueConfig{
-		Bucket:         cfg.presenceBucket,
-		Description:    "duplex presence",
-		History:        1,
-		TTL:            cfg.presenceTimeout,
-		LimitMarkerTTL: cfg.presenceTimeout,
-		Storage:        jetstream.MemoryStorage,
-		Replicas:       cfg.replicas,
+	p := &Presence{
+		js: js,
+		kvCfg: jetstream.KeyValueConfig{
+			Bucket:         cfg.presenceBucket,
+			Description:    "duplex presence",
+			History:        1,
+			TTL:            cfg.presenceTimeout,
+			LimitMarkerTTL: cfg.presenceTimeout,
+			Storage:        jetstream.MemoryStorage,
+			Replicas:       cfg.replicas,
+		},
+		node:          cfg.nodeID,
+		timeout:       cfg.presenceTimeout,
+		now:           cfg.now,
+		log:           cfg.logger,
+		stop:          make(chan struct{}),
+		heartbeatDone: make(chan struct{}),
+		local:         make(map[string]*localEntry),
+		byKey:         make(map[string]entry),
+		rooms:         make(map[string]map[string]entry),
+		stale:         make(map[string]time.Time),
+		watchers:      make(map[int]watcher),
 	}
-	kv, err := js.CreateKeyValue(ctx, kvCfg)
-	if errors.Is(err, jetstream.ErrBucketExists) {
-		kv, err = js.KeyValue(ctx, cfg.presenceBucket)
-	}
+	kv, err := p.openBucket(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("presence bucket %s: %w", cfg.presenceBucket, err)
+		return nil, err
 	}
 	// The bucket's age limit is the timeout that counts, whoever created
 	// it: refreshing at a third of a longer one would let entries expire.
@@ -113,45 +137,137 @@ func newPresence(ctx context.Context, js jetstream.JetStream, cfg config) (*Pres
 	if err != nil {
 		return nil, fmt.Errorf("presence bucket %s status: %w", cfg.presenceBucket, err)
 	}
-	timeout := cfg.presenceTimeout
 	if ttl := status.TTL(); ttl > 0 {
-		timeout = ttl
+		// Also the timeout of the bucket restore creates again.
+		p.timeout, p.kvCfg.TTL, p.kvCfg.LimitMarkerTTL = ttl, ttl, ttl
 	}
-	// The watcher outlives ctx, which only bounds New; nats.go ends the
-	// watcher's subscription, and a goroutine waiting for it, when
+	p.kv = kv
+	if err := p.watch(ctx, kv, false); err != nil {
+		return nil, err
+	}
+	p.healthy.Store(true)
+	go p.heartbeat()
+	return p, nil
+}
+
+// openBucket creates the presence bucket, or binds to it if it exists.
+// The bucket is in memory: a NATS server that restarts loses it, and
+// restore creates it again.
+func (p *Presence) openBucket(ctx context.Context) (jetstream.KeyValue, error) {
+	kv, err := p.js.CreateKeyValue(ctx, p.kvCfg)
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		kv, err = p.js.KeyValue(ctx, p.kvCfg.Bucket)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("presence bucket %s: %w", p.kvCfg.Bucket, err)
+	}
+	return kv, nil
+}
+
+// watch starts a watcher of the whole bucket and its reader, replacing
+// (and stopping) the current one, and returns once the reader has applied
+// the bucket's current values. After a restore (resync), entries the
+// bucket no longer holds become stale: they leave, as expired, unless
+// their node puts them back within the presence timeout.
+func (p *Presence) watch(ctx context.Context, kv jetstream.KeyValue, resync bool) error {
+	// The watcher outlives ctx, which only bounds the call; nats.go ends
+	// the watcher's subscription, and a goroutine waiting for it, when
 	// watchCtx is cancelled.
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	w, err := kv.WatchAll(watchCtx)
 	if err != nil {
 		stopWatch()
-		return nil, fmt.Errorf("watch presence bucket %s: %w", cfg.presenceBucket, err)
+		return fmt.Errorf("watch presence bucket %s: %w", p.kvCfg.Bucket, err)
 	}
-	p := &Presence{
-		kv:            kv,
-		w:             w,
-		stopWatch:     stopWatch,
-		node:          cfg.nodeID,
-		timeout:       timeout,
-		now:           cfg.now,
-		stop:          make(chan struct{}),
-		heartbeatDone: make(chan struct{}),
-		readerDone:    make(chan struct{}),
-		local:         make(map[string]*localEntry),
-		byKey:         make(map[string]entry),
-		rooms:         make(map[string]map[string]entry),
-		watchers:      make(map[int]watcher),
+	done := make(chan struct{})
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		stopWatch()
+		return ErrClosed
+	}
+	oldStop, oldDone := p.stopWatch, p.readerDone
+	p.stopWatch, p.readerDone = stopWatch, done
+	p.mu.Unlock()
+	if oldStop != nil {
+		oldStop()
+		<-oldDone
 	}
 	synced := make(chan struct{})
-	go p.read(synced)
+	go p.read(w, done, synced, resync)
 	select {
 	case <-synced:
+		return nil
+	case <-done:
+		return fmt.Errorf("presence bucket %s: watcher stopped before its initial values", p.kvCfg.Bucket)
 	case <-ctx.Done():
-		stopWatch()
-		<-p.readerDone
-		return nil, fmt.Errorf("presence bucket %s: initial values: %w", cfg.presenceBucket, ctx.Err())
+		return fmt.Errorf("presence bucket %s: initial values: %w", p.kvCfg.Bucket, ctx.Err())
 	}
-	go p.heartbeat()
-	return p, nil
+}
+
+// bucket returns the current presence bucket.
+func (p *Presence) bucket() jetstream.KeyValue {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.kv
+}
+
+// bucketMissing tells whether err means that the presence bucket (or a
+// room's stream) is not on the server: nothing answers its subject.
+func bucketMissing(err error) bool {
+	return errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) ||
+		errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, jetstream.ErrBucketNotFound)
+}
+
+// restore puts back what a NATS server that lost its state (a restart of
+// a server without the bucket's memory storage) no longer has: the bucket,
+// the watcher (whose consumer went with it) and this node's entries. It
+// does nothing when another restore succeeded since the caller saw
+// generation seen. It is safe to call from several goroutines.
+func (p *Presence) restore(ctx context.Context, seen uint64) error {
+	p.restoreMu.Lock()
+	defer p.restoreMu.Unlock()
+	if p.generation.Load() != seen {
+		return nil
+	}
+	p.healthy.Store(false)
+	kv, err := p.openBucket(ctx)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.kv = kv
+	p.mu.Unlock()
+	if err := p.watch(ctx, kv, true); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	entries := make([]*localEntry, 0, len(p.local))
+	for _, e := range p.local {
+		if e.rev != 0 {
+			entries = append(entries, e)
+		}
+	}
+	p.mu.Unlock()
+	for _, e := range entries {
+		rev, err := kv.Put(ctx, e.key, e.data)
+		if err != nil {
+			return fmt.Errorf("presence: put back %s: %w", e.key, err)
+		}
+		p.mu.Lock()
+		still := p.local[e.key] == e
+		if still {
+			e.rev = rev
+		}
+		p.mu.Unlock()
+		if !still {
+			_ = p.remove(ctx, e.key, rev)
+		}
+	}
+	p.generation.Add(1)
+	p.healthy.Store(true)
+	p.log.Info("natsbroker: presence restored", "bucket", p.kvCfg.Bucket, "entries", len(entries))
+	return nil
 }
 
 func presenceKey(roomName, member string) string { return token(roomName) + "." + token(member) }
@@ -183,7 +299,16 @@ func (p *Presence) Join(ctx context.Context, roomName, member string, info hub.P
 	p.local[key] = e
 	p.mu.Unlock()
 
-	rev, err := p.kv.Put(ctx, key, data)
+	gen := p.generation.Load()
+	rev, err := p.bucket().Put(ctx, key, data)
+	if bucketMissing(err) {
+		// The server lost the bucket (a restart): put it back, then retry.
+		if rerr := p.restore(ctx, gen); rerr != nil {
+			err = fmt.Errorf("%w (restoring the presence bucket: %v)", err, rerr)
+		} else {
+			rev, err = p.bucket().Put(ctx, key, data)
+		}
+	}
 	p.mu.Lock()
 	still := p.local[key] == e
 	switch {
@@ -229,7 +354,7 @@ func (p *Presence) Leave(ctx context.Context, roomName, member string) error {
 // a heartbeat refreshed it concurrently; that heartbeat sees the entry gone
 // and removes it itself.
 func (p *Presence) remove(ctx context.Context, key string, rev uint64) error {
-	err := p.kv.Delete(ctx, key, jetstream.LastRevision(rev))
+	err := p.bucket().Delete(ctx, key, jetstream.LastRevision(rev))
 	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 		return nil
 	}
@@ -266,61 +391,128 @@ func (p *Presence) Watch(roomName string, fn func(hub.PresenceEvent)) (cancel fu
 	}
 }
 
-// read applies the bucket's updates until the watcher stops.
-func (p *Presence) read(synced chan<- struct{}) {
-	defer close(p.readerDone)
-	for e := range p.w.Updates() {
-		if e == nil {
-			if synced != nil {
-				close(synced)
-				synced = nil
+// read applies w's updates until w stops, then closes done. It closes
+// synced once the bucket's current values are applied; with resync, keys
+// known before but absent from those values become stale. It also expires
+// stale keys, so that every presence event is dispatched from one reader.
+func (p *Presence) read(w jetstream.KeyWatcher, done chan<- struct{}, synced chan<- struct{}, resync bool) {
+	defer close(done)
+	var seen map[string]bool
+	if resync {
+		seen = make(map[string]bool)
+	}
+	tick := time.NewTicker(max(p.timeout/3, 100*time.Millisecond))
+	defer tick.Stop()
+	updates := w.Updates()
+	for {
+		select {
+		case e, ok := <-updates:
+			if !ok {
+				return
 			}
-			continue
+			if e == nil {
+				if seen != nil {
+					p.markStale(seen)
+					seen = nil
+				}
+				if synced != nil {
+					close(synced)
+					synced = nil
+				}
+				continue
+			}
+			if seen != nil {
+				seen[e.Key()] = true
+			}
+			p.apply(e)
+		case <-tick.C:
+			p.expireStale()
 		}
-		p.apply(e)
+	}
+}
+
+// markStale gives every known key that seen lacks one presence timeout
+// to be put back by its node.
+func (p *Presence) markStale(seen map[string]bool) {
+	deadline := p.now().Add(p.timeout)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for key := range p.byKey {
+		if !seen[key] {
+			p.stale[key] = deadline
+		}
+	}
+}
+
+// expireStale removes the stale keys whose node did not put them back in
+// time, as expired members.
+func (p *Presence) expireStale() {
+	now := p.now()
+	p.mu.Lock()
+	var expired []string
+	for key, deadline := range p.stale {
+		if now.After(deadline) {
+			expired = append(expired, key)
+		}
+	}
+	p.mu.Unlock()
+	for _, key := range expired {
+		p.leave(key, true, now)
 	}
 }
 
 func (p *Presence) apply(e jetstream.KeyValueEntry) {
 	key := e.Key()
-	var ev hub.PresenceEvent
+	if e.Operation() != jetstream.KeyValuePut {
+		// KeyValueDelete (Leave) or KeyValuePurge (expiry marker)
+		p.leave(key, e.Operation() == jetstream.KeyValuePurge, e.Created())
+		return
+	}
+	var m entry
+	if err := json.Unmarshal(e.Value(), &m); err != nil {
+		return // not an entry this package wrote
+	}
+	p.mu.Lock()
+	_, known := p.byKey[key]
+	delete(p.stale, key)
+	p.byKey[key] = m
+	if p.rooms[m.Room] == nil {
+		p.rooms[m.Room] = make(map[string]entry)
+	}
+	p.rooms[m.Room][m.ID] = m
+	if known {
+		p.mu.Unlock()
+		return // a heartbeat, or an entry put back after a restore
+	}
+	p.dispatchLocked(hub.PresenceEvent{Type: hub.EventJoin, Room: m.Room, Member: m.ID, Info: m.Info, Time: e.Created(), Node: m.Node})
+}
+
+// leave removes key, if known, and tells the watchers; expired is for an
+// entry whose node stopped refreshing it.
+func (p *Presence) leave(key string, expired bool, at time.Time) {
 	p.mu.Lock()
 	prev, known := p.byKey[key]
-	switch e.Operation() {
-	case jetstream.KeyValuePut:
-		var m entry
-		if err := json.Unmarshal(e.Value(), &m); err != nil {
-			p.mu.Unlock()
-			return // not an entry this package wrote
-		}
-		p.byKey[key] = m
-		if p.rooms[m.Room] == nil {
-			p.rooms[m.Room] = make(map[string]entry)
-		}
-		p.rooms[m.Room][m.ID] = m
-		if known {
-			p.mu.Unlock()
-			return // a heartbeat
-		}
-		ev = hub.PresenceEvent{Type: hub.EventJoin, Room: m.Room, Member: m.ID, Info: m.Info, Time: e.Created(), Node: m.Node}
-	default: // KeyValueDelete (Leave) or KeyValuePurge (expiry marker)
-		if !known {
-			p.mu.Unlock()
-			return
-		}
-		delete(p.byKey, key)
-		if members := p.rooms[prev.Room]; members[prev.ID].Node == prev.Node {
-			delete(members, prev.ID)
-			if len(members) == 0 {
-				delete(p.rooms, prev.Room)
-			}
-		}
-		ev = hub.PresenceEvent{
-			Type: hub.EventLeave, Room: prev.Room, Member: prev.ID, Info: prev.Info, Time: e.Created(),
-			Node:    prev.Node,
-			Expired: e.Operation() == jetstream.KeyValuePurge,
+	if !known {
+		p.mu.Unlock()
+		return
+	}
+	delete(p.byKey, key)
+	delete(p.stale, key)
+	if members := p.rooms[prev.Room]; members[prev.ID].Node == prev.Node {
+		delete(members, prev.ID)
+		if len(members) == 0 {
+			delete(p.rooms, prev.Room)
 		}
 	}
+	p.dispatchLocked(hub.PresenceEvent{
+		Type: hub.EventLeave, Room: prev.Room, Member: prev.ID, Info: prev.Info, Time: at,
+		Node: prev.Node, Expired: expired,
+	})
+}
+
+// dispatchLocked calls the watchers of ev's room with ev; p.mu is held on
+// entry and released before the calls.
+func (p *Presence) dispatchLocked(ev hub.PresenceEvent) {
 	var fns []func(hub.PresenceEvent)
 	for _, w := range p.watchers {
 		if w.room == "" || w.room == ev.Room {
@@ -365,7 +557,16 @@ func (p *Presence) refresh() {
 			return
 		default:
 		}
-		rev, err := p.kv.Put(ctx, e.key, e.data)
+		gen := p.generation.Load()
+		rev, err := p.bucket().Put(ctx, e.key, e.data)
+		if bucketMissing(err) {
+			// The server lost the bucket: restore puts it back with every
+			// entry of this node.
+			if err := p.restore(ctx, gen); err != nil {
+				p.log.Warn("natsbroker: presence bucket missing, restoring it failed; retrying at the next refresh", "bucket", p.kvCfg.Bucket, "err", err)
+			}
+			return
+		}
 		if err != nil {
 			// The connection is down or slow: the entry may expire, and the
 			// next successful refresh announces the member again.
@@ -415,7 +616,10 @@ func (p *Presence) close(timeout time.Duration) error {
 			errs = append(errs, fmt.Errorf("presence: remove %s: %w", e.key, err))
 		}
 	}
-	p.stopWatch()
-	<-p.readerDone
+	p.mu.Lock()
+	stopWatch, readerDone := p.stopWatch, p.readerDone
+	p.mu.Unlock()
+	stopWatch()
+	<-readerDone
 	return errors.Join(errs...)
 }

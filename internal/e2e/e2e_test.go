@@ -4,6 +4,18 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -159,6 +171,7 @@ func TestGeneratedCodeEndToEnd(t *testing.T) {
 			"TestSetViewProjectsResults", "TestBidirectionalEchoWithConcurrentSendAndRecv",
 			"TestInvalidStreamedMessageCloses1007NamingTheAttribute", "TestMissingJWTIs401BeforeUpgrade",
 			"TestInvalidQueryParameterIs400NamingIt", "TestPlainWebSocketClientSpeaksJSONTextFrames", "TestCLIStreamsJSONLines",
+			"TestCLIStopsAtABadStdinLineNamingIt",
 		} {
 			if !strings.Contains(out, "--- PASS: "+name) {
 				t.Errorf("%s did not pass in the generated module", name)
@@ -206,6 +219,72 @@ func testScaffoldedPrograms(t *testing.T, env []string, dir, work string) {
 		t.Errorf("e2e-cli e2e echo: %q, %v", got, err)
 	}
 
+	// -h prints the usage and exits 0: the server, the CLI, a method.
+	for _, c := range []struct {
+		bin  string
+		args []string
+		want []string
+	}{
+		{server, []string{"-h"}, []string{"-host", "-domain", "-http-port", "-secure", "-debug"}},
+		{cli, []string{"-h"}, []string{"usage: e2e-cli", "-url", "-timeout", "-verbose"}},
+		{cli, []string{"e2e", "ticks", "-h"}, []string{"usage: e2e-cli", "-count", "-token"}},
+	} {
+		out, err := exec.CommandContext(ctx, c.bin, c.args...).CombinedOutput()
+		if err != nil {
+			t.Errorf("%s %v: %v, want exit 0\n%s", filepath.Base(c.bin), c.args, err, out)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(string(out), w) {
+				t.Errorf("%s %v: the usage lacks %q:\n%s", filepath.Base(c.bin), c.args, w, out)
+			}
+		}
+	}
+
+	// A bad stdin line ends the CLI at once, naming the line.
+	cmd = exec.CommandContext(ctx, cli, "-url", "http://"+srv.addr, "e2e", "echo")
+	cmd.Stdin = strings.NewReader("hi\n")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if code := exitWithin(t, cmd, 5*time.Second); code != 1 || !strings.Contains(stderr.String(), "stdin line 1: not valid JSON") {
+		t.Errorf("e2e-cli e2e echo <<< hi: exit %d, stderr %q; want 1 and the line named", code, stderr.String())
+	}
+
+	// SIGTERM ends the CLI: its stream closes with 1000, it exits 130.
+	closed := srv.countLog("websocket closed", "code=1000")
+	cmd = exec.CommandContext(ctx, cli, "-url", "http://"+srv.addr, "e2e", "echo")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stdin.Write([]byte("{\"message\":\"open\"}\n")); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || !strings.Contains(line, "open") {
+		t.Fatalf("e2e-cli e2e echo: %q, %v", line, err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := waitExit(t, cmd, 5*time.Second); code != 130 {
+		t.Errorf("e2e-cli after SIGTERM: exit %d, want 130", code)
+	}
+	if !srv.waitLog(closed+1, "websocket closed", "code=1000") {
+		t.Errorf("the server did not log the CLI's stream closed with 1000:\n%s", srv.logs())
+	}
+
+	// /metrics serves the streams' metrics.
+	if body := get(t, http.DefaultClient, "http://"+srv.addr+"/metrics"); !strings.Contains(body, "duplex_close_codes_total{") || !strings.Contains(body, `code="1000"`) {
+		t.Errorf("/metrics lacks the close codes of the streams:\n%s", body)
+	}
+
 	// A stream open during shutdown is closed with 1001.
 	conn, _, err := websocket.Dial(ctx, "ws://"+srv.addr+"/echo", nil)
 	if err != nil {
@@ -234,6 +313,115 @@ func testScaffoldedPrograms(t *testing.T, env []string, dir, work string) {
 			t.Errorf("server logs (-debug) lack %q:\n%s", want, logs)
 		}
 	}
+
+	// -secure serves HTTPS with the given certificate, and refuses to start
+	// without one.
+	if out, err := exec.CommandContext(ctx, server, "-secure", "-addr", "127.0.0.1:0").CombinedOutput(); err == nil || !strings.Contains(string(out), "-secure needs -tls-cert and -tls-key") {
+		t.Errorf("-secure without a certificate: %v\n%s", err, out)
+	}
+	certFile, keyFile, pool := selfSignedCert(t, work)
+	tlsSrv := startServer(t, server, "-secure", "-tls-cert", certFile, "-tls-key", keyFile, "-addr", "127.0.0.1:0")
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	defer client.CloseIdleConnections()
+	if body := get(t, client, "https://"+tlsSrv.addr+"/metrics"); !strings.Contains(body, "go_goroutines") {
+		t.Errorf("https /metrics:\n%s", body)
+	}
+	if err := tlsSrv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := tlsSrv.wait(); err != nil {
+		t.Errorf("TLS server exit after SIGTERM: %v\n%s", err, tlsSrv.logs())
+	}
+}
+
+// get returns the body of a GET of url, failing the test unless it answers 200.
+func get(t *testing.T, c *http.Client, url string) string {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %v\n%s", url, resp.StatusCode, err, b)
+	}
+	return string(b)
+}
+
+// exitWithin runs cmd and returns its exit code, failing the test when it
+// does not exit within d.
+func exitWithin(t *testing.T, cmd *exec.Cmd, d time.Duration) int {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return waitExit(t, cmd, d)
+}
+
+// waitExit waits for the started cmd to exit and returns its exit code,
+// killing it and failing the test when it does not exit within d.
+func waitExit(t *testing.T, cmd *exec.Cmd, d time.Duration) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(d):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("%s did not exit within %v", filepath.Base(cmd.Path), d)
+		return -1
+	}
+}
+
+// selfSignedCert writes a certificate for 127.0.0.1 and its key into dir
+// and returns their files and a pool that trusts the certificate.
+func selfSignedCert(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
 }
 
 // process is a started server program.
@@ -243,6 +431,7 @@ type process struct {
 	done chan struct{} // closed when stderr is drained
 	mu   sync.Mutex
 	log  strings.Builder
+	line chan struct{} // receives (without blocking) after each logged line
 }
 
 // startServer starts a scaffolded server and waits until it logs the
@@ -250,7 +439,7 @@ type process struct {
 // still running.
 func startServer(t *testing.T, bin string, args ...string) *process {
 	t.Helper()
-	p := &process{cmd: exec.Command(bin, args...), done: make(chan struct{})}
+	p := &process{cmd: exec.Command(bin, args...), done: make(chan struct{}), line: make(chan struct{}, 1)}
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -267,6 +456,10 @@ func startServer(t *testing.T, bin string, args ...string) *process {
 			p.mu.Lock()
 			p.log.WriteString(line + "\n")
 			p.mu.Unlock()
+			select {
+			case p.line <- struct{}{}:
+			default:
+			}
 			if i := strings.Index(line, "msg=listening addr="); i >= 0 {
 				addrc <- strings.TrimSpace(line[i+len("msg=listening addr="):])
 			}
@@ -293,6 +486,39 @@ func startServer(t *testing.T, bin string, args ...string) *process {
 func (p *process) wait() error {
 	<-p.done
 	return p.cmd.Wait()
+}
+
+// waitLog waits up to 10 s until the log holds n lines containing each of
+// substrs, and reports whether it did.
+func (p *process) waitLog(n int, substrs ...string) bool {
+	timeout := time.After(10 * time.Second)
+	for {
+		if p.countLog(substrs...) >= n {
+			return true
+		}
+		select {
+		case <-p.line:
+		case <-p.done:
+			return p.countLog(substrs...) >= n
+		case <-timeout:
+			return false
+		}
+	}
+}
+
+// countLog counts the log lines containing each of substrs.
+func (p *process) countLog(substrs ...string) int {
+	n := 0
+	for line := range strings.Lines(p.logs()) {
+		all := true
+		for _, s := range substrs {
+			all = all && strings.Contains(line, s)
+		}
+		if all {
+			n++
+		}
+	}
+	return n
 }
 
 func (p *process) logs() string {

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"duplex.dev/ws"
@@ -26,6 +27,7 @@ type clientConfig struct {
 	ackEvery         int
 	ackDelay         time.Duration
 	handshakeTimeout time.Duration
+	heartbeat        [2]time.Duration // interval, timeout
 }
 
 // WithDialOptions passes options to every ws.Dial of the stream (headers
@@ -68,6 +70,16 @@ func WithHandshakeTimeout(d time.Duration) ClientOption {
 	return func(c *clientConfig) { c.handshakeTimeout = d }
 }
 
+// WithHeartbeat makes the client ping the server when it heard nothing
+// for interval, and drop the connection (and resume on a new one) when
+// the pong does not come within timeout: a path that silently stopped
+// carrying bytes is otherwise never noticed by a client that only reads.
+// The defaults are the server's (ws.DefaultConfig: 25 s and 60 s); an
+// interval of 0 turns the heartbeat off.
+func WithHeartbeat(interval, timeout time.Duration) ClientOption {
+	return func(c *clientConfig) { c.heartbeat = [2]time.Duration{interval, timeout} }
+}
+
 // Stream is the client end of a resumable stream. It stays valid across
 // reconnections: Send, Receive and their peers never see a drop, only the
 // state function does. Send and CloseSend are safe from many goroutines;
@@ -85,6 +97,10 @@ type Stream struct {
 	cancel context.CancelCauseFunc
 	done   chan struct{} // the supervisor exited
 	wg     sync.WaitGroup
+
+	// grace is how long the server keeps the session after a drop, as
+	// its welcome said (0: it did not say).
+	grace time.Duration
 
 	mu         sync.Mutex
 	token      string
@@ -130,12 +146,20 @@ func reconnectable(err error) bool {
 	return true
 }
 
+// defaultClientConfig is what Dial starts from; the heartbeat is the
+// server's (ws.DefaultConfig).
+func defaultClientConfig() clientConfig {
+	def := ws.DefaultConfig()
+	return clientConfig{retry: ws.DefaultRetryPolicy, replayMessages: 1024, replayBytes: 1 << 20,
+		ackEvery: 32, ackDelay: 200 * time.Millisecond, handshakeTimeout: 10 * time.Second,
+		heartbeat: [2]time.Duration{def.HeartbeatInterval, def.HeartbeatTimeout}}
+}
+
 // Dial opens a resumable stream to url: it connects (retrying retryable
 // failures with the backoff of WithRetry, within ctx), says hello and
 // waits for the server's welcome. ctx bounds this first connection only.
 func Dial(ctx context.Context, url string, opts ...ClientOption) (*Stream, error) {
-	cfg := clientConfig{retry: ws.DefaultRetryPolicy, replayMessages: 1024, replayBytes: 1 << 20,
-		ackEvery: 32, ackDelay: 200 * time.Millisecond, handshakeTimeout: 10 * time.Second}
+	cfg := defaultClientConfig()
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -147,7 +171,11 @@ func Dial(ctx context.Context, url string, opts ...ClientOption) (*Stream, error
 		e    envelope
 		err  error
 	)
+	// The first dial moves through the servers of ws.WithHosts; a resume
+	// must reach the one that holds the session.
+	urls := ws.DialURLs(url, cfg.dialOpts...)
 	for attempt := 0; ; attempt++ {
+		s.url = urls[attempt%len(urls)]
 		conn, e, err = s.connect(ctx, envelope{Hello: &helloBody{}}, true)
 		if err == nil {
 			break
@@ -159,7 +187,7 @@ func Dial(ctx context.Context, url string, opts ...ClientOption) (*Stream, error
 			return nil, fmt.Errorf("resume: dial %s: %w", url, err)
 		}
 		s.setState(ws.Reconnecting)
-		if werr := s.wait(ctx, attempt); werr != nil {
+		if werr := s.wait(ctx, s.delay(attempt, time.Time{}, err)); werr != nil {
 			s.setState(ws.Closed)
 			s.cancel(werr)
 			close(s.done)
@@ -178,6 +206,7 @@ func Dial(ctx context.Context, url string, opts ...ClientOption) (*Stream, error
 	}
 	s.p = newPeer(window, cfg.replayBytes, false, cfg.ackEvery, cfg.ackDelay, 1<<30)
 	s.token = e.Welcome.Token
+	s.grace = time.Duration(e.Welcome.Grace) * time.Second
 	gen, _, _ := s.p.attach(0)
 	s.conn = conn
 	s.setState(ws.Connected)
@@ -189,7 +218,8 @@ func Dial(ctx context.Context, url string, opts ...ClientOption) (*Stream, error
 func (s *Stream) connect(ctx context.Context, first envelope, initial bool) (*ws.ClientConn, envelope, error) {
 	hctx, cancel := context.WithTimeout(ctx, s.cfg.handshakeTimeout)
 	defer cancel()
-	opts := append(append([]ws.DialOption(nil), s.cfg.dialOpts...), ws.WithDialSubprotocols(Subprotocol))
+	// One attempt: the stream's own backoff (WithRetry) retries.
+	opts := append(append([]ws.DialOption(nil), s.cfg.dialOpts...), ws.WithDialSubprotocols(Subprotocol), ws.WithRetry(ws.RetryPolicy{MaxAttempts: 1}))
 	conn, err := ws.Dial(hctx, s.url, opts...)
 	if err != nil {
 		if hctx.Err() != nil && ctx.Err() == nil {
@@ -222,9 +252,9 @@ func (s *Stream) connect(ctx context.Context, first envelope, initial bool) (*ws
 	switch {
 	case err != nil:
 	case first.Hello != nil && (e.Welcome == nil || e.Welcome.Token == ""):
-		err = fmt.Errorf("resume: expected welcome, got %s", b)
+		err = fmt.Errorf("resume: expected welcome, got another frame (%d bytes)", len(b))
 	case first.Resume != nil && e.Resumed == nil:
-		err = fmt.Errorf("resume: expected resumed, got %s", b)
+		err = fmt.Errorf("resume: expected resumed, got another frame (%d bytes)", len(b))
 	}
 	if err != nil {
 		s.closeConn(conn)
@@ -251,9 +281,32 @@ func (s *Stream) closeConn(c *ws.ClientConn) {
 	}()
 }
 
-// wait sleeps for the backoff of retry number attempt.
-func (s *Stream) wait(ctx context.Context, attempt int) error {
-	t := time.NewTimer(s.cfg.retry.Delay(attempt, s.cfg.rnd))
+// delay is the wait before retry number attempt, after err, for a stream
+// whose connection was lost at lost (zero before the first connection).
+//
+// The server keeps a session for its grace period after the drop, and a
+// backoff whose cap reaches the grace (30 s both, by default) can let the
+// whole grace pass between two attempts, losing the session to an outage
+// much shorter than it. So retries are never more than a quarter of the
+// grace apart, and one is made just before the grace ends (at nine
+// tenths of it, a margin for the server having seen the drop before this
+// client): an outage shorter than the grace ends in a resume.
+//
+// A 429 or 503 refusal's Retry-After is honoured (see ws.RetryAfter).
+func (s *Stream) delay(attempt int, lost time.Time, err error) time.Duration {
+	d := s.cfg.retry.Delay(attempt, s.cfg.rnd)
+	if s.grace > 0 && !lost.IsZero() {
+		d = min(d, s.grace/4)
+		if left := time.Until(lost.Add(s.grace - s.grace/10)); left > 0 {
+			d = min(d, left)
+		}
+	}
+	return max(d, ws.RetryAfter(err))
+}
+
+// wait sleeps for d, the backoff before a retry.
+func (s *Stream) wait(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
@@ -286,6 +339,7 @@ func (s *Stream) supervise(conn *ws.ClientConn, gen int, last uint64) {
 	for {
 		up, before := time.Now(), s.progress()
 		err := s.run(conn, gen, last)
+		lost := time.Now()
 		s.p.detach(gen)
 		s.mu.Lock()
 		s.conn = nil
@@ -307,13 +361,16 @@ func (s *Stream) supervise(conn *ws.ClientConn, gen int, last uint64) {
 		}
 		// A connection that carried messages, or stayed up long enough,
 		// restarts the backoff; one that failed at once (a server that
-		// accepts and drops) grows it.
+		// accepts and drops) grows it, as a failed dial does: the
+		// handshake succeeding is not the stream living.
 		if s.progress() != before || time.Since(up) >= s.cfg.retry.Ceiling(64) {
 			attempt = 0
+		} else {
+			attempt++
 		}
 		for {
 			s.setState(ws.Reconnecting)
-			if werr := s.wait(s.ctx, attempt); werr != nil {
+			if werr := s.wait(s.ctx, s.delay(attempt, lost, err)); werr != nil {
 				s.p.fail(ErrSessionClosed)
 				return
 			}
@@ -391,8 +448,20 @@ func (s *Stream) run(conn *ws.ClientConn, gen int, last uint64) error {
 		cancel(nil)
 		wg.Wait()
 	}()
+	var heard atomic.Int64 // when the last frame arrived (Unix ns)
+	heard.Store(time.Now().UnixNano())
+	if interval, timeout := s.cfg.heartbeat[0], s.cfg.heartbeat[1]; interval > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := heartbeat(ctx, conn, &heard, interval, timeout); err != nil {
+				cancel(err)
+			}
+		}()
+	}
 	for {
 		b, err := conn.ReceiveRaw(ctx)
+		heard.Store(time.Now().UnixNano())
 		if err == nil && len(b) == 0 {
 			err = errConnLost // no duplex.v1 frame is empty: see Session.read
 		}
@@ -413,6 +482,33 @@ func (s *Stream) run(conn *ws.ClientConn, gen int, last uint64) error {
 			err = &ws.CloseError{Code: ws.StatusProtocolError, Reason: "duplex.v1: " + err.Error()}
 			cancel(err)
 			return err
+		}
+	}
+}
+
+// errHeartbeat drops a connection whose server did not answer a ping.
+var errHeartbeat = fmt.Errorf("resume: %w", ws.ErrHeartbeatTimeout)
+
+// heartbeat pings the server whenever nothing arrived for interval, until
+// ctx ends; it returns errHeartbeat when a pong did not come within
+// timeout.
+func heartbeat(ctx context.Context, conn *ws.ClientConn, heard *atomic.Int64, interval, timeout time.Duration) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if time.Since(time.Unix(0, heard.Load())) < interval {
+			continue
+		}
+		pctx, cancel := context.WithTimeout(ctx, timeout)
+		err := conn.Ping(pctx)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			return errHeartbeat
 		}
 	}
 }

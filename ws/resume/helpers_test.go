@@ -19,13 +19,21 @@ type testServer struct {
 	url  string // ws://…
 	addr string // host:port
 	mgr  *resume.Manager
+	wsrv *ws.Server
 }
 
 func startServer(t *testing.T, h resume.Handler, opts ...resume.Option) *testServer {
 	t.Helper()
+	return startServerWith(t, nil, h, opts...)
+}
+
+// startServerWith is startServer with options for the ws.Server too.
+func startServerWith(t *testing.T, wsOpts []ws.Option, h resume.Handler, opts ...resume.Option) *testServer {
+	t.Helper()
 	// Dropped connections are the point of these tests: keep their
 	// warnings out of the output.
-	wsrv := ws.NewServer(ws.WithSubprotocols(resume.Subprotocol), ws.WithLogger(slog.New(slog.DiscardHandler)))
+	wsOpts = append([]ws.Option{ws.WithSubprotocols(resume.Subprotocol), ws.WithLogger(slog.New(slog.DiscardHandler))}, wsOpts...)
+	wsrv := ws.NewServer(wsOpts...)
 	mgr := resume.NewManager(opts...)
 	ep := &ws.Endpoint{Service: "test", Method: "stream"}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -47,7 +55,7 @@ func startServer(t *testing.T, h resume.Handler, opts ...resume.Option) *testSer
 		}
 		srv.Close()
 	})
-	return &testServer{url: "ws" + strings.TrimPrefix(srv.URL, "http"), addr: srv.Listener.Addr().String(), mgr: mgr}
+	return &testServer{url: "ws" + strings.TrimPrefix(srv.URL, "http"), addr: srv.Listener.Addr().String(), mgr: mgr, wsrv: wsrv}
 }
 
 // fastRetry reconnects quickly, for tests.

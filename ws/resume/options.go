@@ -29,6 +29,13 @@ type Config struct {
 	// a new session past it is refused with close 1013 (try again
 	// later). Default 10,000.
 	MaxSessions int
+	// MaxSessionsPerIP and MaxSessionsPerSubject bound the sessions one
+	// client address and one subject (the credentials and parameters of
+	// the request, in generated servers) hold; a new session past either
+	// is refused with close 1013, like one past MaxSessions, and a
+	// resume is never refused. Defaults 1,000 and 100: one address
+	// (a NAT) or one user cannot take the whole table.
+	MaxSessionsPerIP, MaxSessionsPerSubject int
 	// ReplayMessages and ReplayBytes bound each session's buffer of sent,
 	// unacknowledged messages; Overflow says what happens when it is
 	// full. Defaults 1024, 1 MiB and Wait.
@@ -46,7 +53,7 @@ type Config struct {
 
 // DefaultConfig returns the settings NewManager starts from.
 func DefaultConfig() Config {
-	return Config{Grace: 30 * time.Second, MaxSessions: 10000, ReplayMessages: 1024, ReplayBytes: 1 << 20,
+	return Config{Grace: 30 * time.Second, MaxSessions: 10000, MaxSessionsPerIP: 1000, MaxSessionsPerSubject: 100, ReplayMessages: 1024, ReplayBytes: 1 << 20,
 		AckEvery: 32, AckDelay: 200 * time.Millisecond, HelloTimeout: 10 * time.Second}
 }
 
@@ -59,6 +66,12 @@ func WithGrace(d time.Duration) Option { return func(c *Config) { c.Grace = d } 
 
 // WithMaxSessions bounds the number of sessions (default 10,000).
 func WithMaxSessions(n int) Option { return func(c *Config) { c.MaxSessions = n } }
+
+// WithMaxSessionsPer bounds the sessions of one client address and of one
+// subject (defaults 1,000 and 100); 0 keeps a default.
+func WithMaxSessionsPer(ip, subject int) Option {
+	return func(c *Config) { c.MaxSessionsPerIP, c.MaxSessionsPerSubject = ip, subject }
+}
 
 // WithReplayBuffer bounds each session's buffer of unacknowledged messages
 // by count and bytes, and says what a full buffer does (Wait or Fail).
@@ -82,6 +95,12 @@ func (c *Config) fill() {
 	}
 	if c.MaxSessions <= 0 {
 		c.MaxSessions = d.MaxSessions
+	}
+	if c.MaxSessionsPerIP <= 0 {
+		c.MaxSessionsPerIP = d.MaxSessionsPerIP
+	}
+	if c.MaxSessionsPerSubject <= 0 {
+		c.MaxSessionsPerSubject = d.MaxSessionsPerSubject
 	}
 	if c.ReplayMessages <= 0 {
 		c.ReplayMessages = d.ReplayMessages

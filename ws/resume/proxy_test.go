@@ -1,6 +1,7 @@
 package resume_test
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -31,9 +32,18 @@ type faultProxy struct {
 	n       uint64
 	faults  map[string]int
 	blocked bool // accept and close at once, as a dead network would
-	conns   map[*proxyConn]struct{}
-	closed  bool
-	wg      sync.WaitGroup
+	// hole, while not nil, is a blackhole: nothing is forwarded, on open
+	// connections or new ones, but every socket stays open, as on a path
+	// that silently drops packets. Closed when the path comes back.
+	hole chan struct{}
+	// killResumed drops every connection right after it carried the
+	// server's resumed frame, as a server that fails each stream at once
+	// would; resumes counts them.
+	killResumed bool
+	resumes     int
+	conns       map[*proxyConn]struct{}
+	closed      bool
+	wg          sync.WaitGroup
 }
 
 func newFaultProxy(t *testing.T, target string, seed uint64, maxFaults int) *faultProxy {
@@ -85,7 +95,49 @@ func (p *faultProxy) unblock() {
 	p.mu.Unlock()
 }
 
+// blackhole stops forwarding bytes, keeping every socket open, until
+// restore.
+func (p *faultProxy) blackhole() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hole == nil {
+		p.hole = make(chan struct{})
+	}
+}
+
+func (p *faultProxy) restore() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hole != nil {
+		close(p.hole)
+		p.hole = nil
+	}
+}
+
+// resumedAndKilled reports whether b, from the server, carries a resumed
+// frame that killResumed drops the connection after.
+func (p *faultProxy) resumedAndKilled(b []byte) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.killResumed || !bytes.Contains(b, []byte(`{"resumed":`)) {
+		return false
+	}
+	p.resumes++
+	return true
+}
+
+// throughHole waits while the path is a blackhole.
+func (p *faultProxy) throughHole() {
+	p.mu.Lock()
+	hole := p.hole
+	p.mu.Unlock()
+	if hole != nil {
+		<-hole
+	}
+}
+
 func (p *faultProxy) close() {
+	p.restore()
 	p.mu.Lock()
 	p.closed = true
 	conns := make([]*proxyConn, 0, len(p.conns))
@@ -179,7 +231,9 @@ func (c *proxyConn) copy(dst, src *net.TCPConn, dir int) {
 	defer c.drop()
 	buf := make([]byte, 1024)
 	for {
+		c.p.throughHole() // bytes stay in the kernel's buffers meanwhile
 		n, err := src.Read(buf)
+		c.p.throughHole()
 		if n > 0 {
 			if !c.gate(dir, n) {
 				return
@@ -188,6 +242,9 @@ func (c *proxyConn) copy(dst, src *net.TCPConn, dir int) {
 				continue
 			}
 			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+			if dir == 1 && c.p.resumedAndKilled(buf[:n]) {
 				return
 			}
 		}

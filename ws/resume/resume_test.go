@@ -1,11 +1,17 @@
 package resume_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -73,6 +79,9 @@ func TestReplayBufferOverflow(t *testing.T) {
 	start := make(chan struct{})
 	sendErr := make(chan error, 1)
 	srv := startServer(t, func(ctx context.Context, s *resume.Session) error {
+		if err := s.Start(); err != nil {
+			return err
+		}
 		select {
 		case <-start:
 		case <-ctx.Done():
@@ -111,6 +120,9 @@ func TestReplayBufferOverflow(t *testing.T) {
 // close 1013; resumed sessions still count.
 func TestTooManySessions(t *testing.T) {
 	srv := startServer(t, func(ctx context.Context, s *resume.Session) error {
+		if err := s.Start(); err != nil {
+			return err
+		}
 		<-ctx.Done()
 		return nil
 	}, resume.WithMaxSessions(2))
@@ -281,7 +293,9 @@ func TestGapIsResumed(t *testing.T) {
 	srv := startServer(t, func(ctx context.Context, s *resume.Session) error {
 		for {
 			var m msg
-			if err := s.Receive(ctx, &m); err != nil {
+			if err := s.Receive(ctx, &m); errors.Is(err, resume.ErrResumed) {
+				return nil // the resume's request: the first handler serves it
+			} else if err != nil {
 				close(got)
 				return nil
 			}
@@ -348,6 +362,9 @@ func TestSendRawNeverWaits(t *testing.T) {
 		if !strings.HasPrefix(s.ID(), "resume-") {
 			t.Errorf("session ID %q", s.ID())
 		}
+		if err := s.Start(); err != nil {
+			return err
+		}
 		select {
 		case <-start:
 		case <-ctx.Done():
@@ -379,3 +396,142 @@ func TestSendRawNeverWaits(t *testing.T) {
 
 // A session joins hub rooms as any connection does.
 var _ hub.Member = (*resume.Session)(nil)
+
+// TestSessionCapsPerIPAndSubject: one client address, and one subject,
+// past their share of the session table get close 1013 with a reason
+// naming which limit; another address and another subject still get in.
+func TestSessionCapsPerIPAndSubject(t *testing.T) {
+	srv := startServer(t, func(ctx context.Context, s *resume.Session) error {
+		if err := s.Start(); err != nil {
+			return err
+		}
+		<-ctx.Done()
+		return nil
+	}, resume.WithMaxSessionsPer(3, 2))
+	ctx := within(t, 20*time.Second)
+	once := resume.WithRetry(ws.RetryPolicy{Initial: time.Millisecond, MaxAttempts: 1})
+	// 127.0.0.2 is another client address on the loopback interface.
+	other := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}).DialContext}}
+	defer other.CloseIdleConnections()
+	open := func(user string, from *http.Client) error {
+		opts := []ws.DialOption{userHeader(user)}
+		if from != nil {
+			opts = append(opts, ws.WithHTTPClient(from))
+		}
+		s, err := resume.Dial(ctx, srv.url, once, resume.WithDialOptions(opts...))
+		if err == nil {
+			t.Cleanup(func() { s.Close() })
+		}
+		return err
+	}
+	for _, user := range []string{"ann", "ann"} {
+		if err := open(user, nil); err != nil {
+			t.Fatalf("%s's session: %v", user, err)
+		}
+	}
+	err := open("ann", nil)
+	if ws.CloseStatus(err) != ws.StatusTryAgainLater || !strings.Contains(err.Error(), "for these credentials (2)") {
+		t.Fatalf("ann's third session: %v, want close 1013 naming the per-subject limit", err)
+	}
+	if err := open("bob", nil); err != nil {
+		t.Fatalf("bob's session, with ann at her limit: %v", err)
+	}
+	err = open("cat", nil)
+	if ws.CloseStatus(err) != ws.StatusTryAgainLater || !strings.Contains(err.Error(), "from this address (3)") {
+		t.Fatalf("a fourth session from 127.0.0.1: %v, want close 1013 naming the per-address limit", err)
+	}
+	if err := open("dan", other); err != nil {
+		t.Fatalf("dan's session from 127.0.0.2, with 127.0.0.1 at its limit: %v", err)
+	}
+	if n := srv.mgr.Len(); n != 4 {
+		t.Errorf("Len = %d, want 4", n)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// TestMalformedResumeFrameHidesToken: a resume frame that does not parse
+// is refused with 1002 and a reason saying why, and neither the reason nor
+// the server's debug log quotes the token, or any part of it.
+func TestMalformedResumeFrameHidesToken(t *testing.T) {
+	const token = "AbCdEfGhIjKlMnOpQrStUv" // 22 characters, as the server's
+	var logs syncBuffer
+	wsrv := ws.NewServer(ws.WithSubprotocols(resume.Subprotocol),
+		ws.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	mgr := resume.NewManager()
+	ep := &ws.Endpoint{Service: "test", Method: "stream"}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = wsrv.Handle(w, r, ep, func(ctx context.Context, c *ws.Conn) error {
+			return mgr.Serve(c, "", func(ctx context.Context, s *resume.Session) error { return s.Start() })
+		})
+	}))
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = mgr.Close(ctx)
+		_ = wsrv.Shutdown(ctx)
+		hs.Close()
+	}()
+	url := "ws" + strings.TrimPrefix(hs.URL, "http")
+	ctx := within(t, 20*time.Second)
+	for _, frame := range []string{
+		`{"resume":{"token":"` + token + `","last":"7"}}`, // wrong type
+		`{"resume":{"token":"` + token + `","last":7}`,    // truncated
+		`{"resume":{"token":"` + token + `","last":7}}}`,  // trailing data
+	} {
+		c, err := ws.Dial(ctx, url, ws.WithDialSubprotocols(resume.Subprotocol))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.SendRaw(ctx, []byte(frame)); err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.ReceiveRaw(ctx)
+		c.Close()
+		var ce *ws.CloseError
+		if !errors.As(err, &ce) || ce.Code != ws.StatusProtocolError || !strings.Contains(ce.Reason, "invalid duplex.v1 frame") {
+			t.Fatalf("frame %s: %v, want close 1002 invalid duplex.v1 frame", frame, err)
+		}
+		if leak := leaked(ce.Reason, token); leak != "" {
+			t.Errorf("close reason %q quotes %q of the token", ce.Reason, leak)
+		}
+	}
+	ctx2, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = wsrv.Shutdown(ctx2) // every connection's close is logged once it returns
+	if !strings.Contains(logs.String(), "invalid duplex.v1 frame") {
+		t.Fatalf("the debug log does not show the refusals:\n%s", logs.String())
+	}
+	if leak := leaked(logs.String(), token); leak != "" {
+		t.Errorf("the debug log quotes %q of the token:\n%s", leak, logs.String())
+	}
+}
+
+// leaked returns the longest run of at least 6 of token's characters that
+// s contains, "" when there is none.
+func leaked(s, token string) string {
+	for n := len(token); n >= 6; n-- {
+		for i := 0; i+n <= len(token); i++ {
+			if strings.Contains(s, token[i:i+n]) {
+				return token[i : i+n]
+			}
+		}
+	}
+	return ""
+}

@@ -10,9 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"duplex.dev"
@@ -44,6 +46,11 @@ var (
 	errConnLost = errors.New("resume: connection lost")
 	// errComplete stops a connection whose stream ended normally.
 	errComplete = errors.New("resume: stream complete")
+	// ErrResumed is what the first use of a Session returns, and the
+	// cause of its handler's ctx, when the request turned out to resume
+	// another session: that session's handler serves the stream, this one
+	// should return (its result is discarded).
+	ErrResumed = errors.New("resume: the request resumed a running session")
 )
 
 // Manager holds the resumable sessions of a server (one per client stream)
@@ -52,10 +59,13 @@ var (
 type Manager struct {
 	cfg Config
 
-	mu       sync.Mutex
-	sessions map[string]*Session
-	closed   bool
-	wg       sync.WaitGroup // handler goroutines
+	mu         sync.Mutex
+	sessions   map[string]*Session   // by token
+	pending    map[*Session]struct{} // handlers that have not used their session yet
+	perIP      map[string]int        // sessions by client address
+	perSubject map[string]int        // sessions by subject ("" not counted)
+	closed     bool
+	wg         sync.WaitGroup // handler goroutines
 }
 
 // NewManager returns a Manager configured by opts over DefaultConfig.
@@ -65,7 +75,8 @@ func NewManager(opts ...Option) *Manager {
 		o(&cfg)
 	}
 	cfg.fill()
-	return &Manager{cfg: cfg, sessions: make(map[string]*Session)}
+	return &Manager{cfg: cfg, sessions: make(map[string]*Session), pending: make(map[*Session]struct{}),
+		perIP: make(map[string]int), perSubject: make(map[string]int)}
 }
 
 // Config returns the Manager's settings.
@@ -86,8 +97,11 @@ func (m *Manager) Len() int {
 func (m *Manager) Close(ctx context.Context) error {
 	m.mu.Lock()
 	m.closed = true
-	all := make([]*Session, 0, len(m.sessions))
+	all := make([]*Session, 0, len(m.sessions)+len(m.pending))
 	for _, s := range m.sessions {
+		all = append(all, s)
+	}
+	for s := range m.pending {
 		all = append(all, s)
 	}
 	m.mu.Unlock()
@@ -105,103 +119,171 @@ func (m *Manager) Close(ctx context.Context) error {
 	}
 }
 
-// Serve runs one duplex.v1 connection, from inside a ws.Server.Handle
-// handler whose connection negotiated Subprotocol: it reads the client's
-// hello or resume, then either starts a new session (and runs h for it in
-// a goroutine of its own) or attaches the connection to the session the
-// client resumes. subject identifies the authenticated caller ("" when
-// there is none): a session can only be resumed by the same subject.
+// Serve runs one request of a resumable stream, from inside a
+// ws.Server.Handle handler, before the upgrade. h runs first, in a
+// goroutine of its own, as a plain stream's handler does: what it does
+// before its first use of the Session (authorization) decides, and an
+// error it returns then is returned by Serve before any upgrade, for the
+// caller to answer as HTTP (401, 403 …). No session exists, and nothing
+// is counted against any limit, until h's first Send, SendRaw, Receive,
+// Close, Fail or Start.
 //
-// Serve returns when this connection ends, with nil or the close error the
+// At that first use the connection is upgraded and the client's first
+// frame read. A hello starts a new session, bound to subject (the
+// authenticated caller, "" when there is none), and h goes on as its
+// handler, once per session, outliving connections. A resume attaches the
+// connection to the running session it names, if that session has the
+// same subject; h's first use then fails with ErrResumed and h should
+// return: the session's own handler serves the stream. A new session past
+// MaxSessions, MaxSessionsPerIP or MaxSessionsPerSubject is refused with
+// close 1013.
+//
+// Serve returns when this connection ends, with nil or the error the
 // connection should end with; return it from the ws handler.
 func (m *Manager) Serve(c *ws.Conn, subject string, h Handler) error {
+	s, err := m.prepare(c, subject)
+	if err != nil {
+		_ = c.Upgrade() // so that the client reads 1001, "retry", as from a stream cut by the shutdown
+		return err
+	}
+	go s.run(h)
+	select {
+	case <-s.used:
+	case err := <-s.early:
+		s.decide(err)
+		return err
+	case <-c.Context().Done():
+		err := context.Cause(c.Context())
+		s.decide(err)
+		return err
+	case <-s.ctx.Done():
+		s.decide(context.Cause(s.ctx))
+		_ = c.Upgrade()
+		return closeErr(ws.StatusGoingAway, "server shutting down")
+	}
 	if err := c.Upgrade(); err != nil {
+		s.decide(err)
 		return err
 	}
 	if c.Subprotocol() != Subprotocol {
-		return closeErr(ws.StatusProtocolError, "resumable stream without the duplex.v1 subprotocol")
+		err := closeErr(ws.StatusProtocolError, "resumable stream without the duplex.v1 subprotocol")
+		s.decide(err)
+		return err
 	}
 	ctx, cancel := context.WithTimeout(c.Context(), m.cfg.HelloTimeout)
 	b, err := c.ReceiveRaw(ctx)
 	cancel()
 	if err != nil {
 		if ctx.Err() != nil && c.Context().Err() == nil {
-			return closeErr(ws.StatusPolicyViolation, "duplex.v1: no hello or resume frame in time")
+			err = closeErr(ws.StatusPolicyViolation, "duplex.v1: no hello or resume frame in time")
 		}
+		s.decide(err)
 		return err
 	}
 	e, err := parse(b)
 	if err != nil {
-		return closeErr(ws.StatusProtocolError, err.Error())
+		err = closeErr(ws.StatusProtocolError, err.Error())
+		s.decide(err)
+		return err
 	}
 	switch {
 	case e.Hello != nil:
-		s, err := m.open(c, subject)
-		if err != nil {
+		if err := m.open(s); err != nil {
+			s.decide(err)
 			return err
 		}
 		gen, _, err := s.p.attach(0)
 		if err != nil {
+			s.decide(err)
+			s.remove()
 			return closeErr(ws.StatusResumeFailed, "cannot resume: "+err.Error())
 		}
 		welcome := envelope{Welcome: &welcomeBody{Token: s.token, Window: m.cfg.ReplayMessages, Grace: int(m.cfg.Grace / time.Second)}}
 		if err := c.Send(c.Context(), json.RawMessage(mustJSON(welcome))); err != nil {
 			// The client never learnt the token: nobody can resume.
-			s.terminate(errConnLost, false)
+			s.decide(errConnLost)
 			s.remove()
 			return err
 		}
-		m.start(s, h)
+		s.decide(nil)
 		return s.serve(c, gen, 0)
 	case e.Resume != nil:
-		s, err := m.lookup(e.Resume.Token, subject)
+		s.decide(ErrResumed)
+		target, err := m.lookup(e.Resume.Token, subject)
 		if err != nil {
 			return err
 		}
-		return s.resume(c, e.Resume.Last)
+		return target.resume(c, e.Resume.Last)
 	default:
-		return closeErr(ws.StatusProtocolError, "duplex.v1: the first frame must be hello or resume")
+		err := closeErr(ws.StatusProtocolError, "duplex.v1: the first frame must be hello or resume")
+		s.decide(err)
+		return err
 	}
 }
 
-func (m *Manager) open(c *ws.Conn, subject string) (*Session, error) {
-	var raw, id [16]byte
-	if _, err := rand.Read(raw[:]); err != nil {
-		return nil, fmt.Errorf("resume: session token: %w", err)
-	}
-	if _, err := rand.Read(id[:8]); err != nil {
+// prepare makes the session a request may open, before the upgrade: not
+// registered, not counted, no token yet.
+func (m *Manager) prepare(c *ws.Conn, subject string) (*Session, error) {
+	var id [8]byte
+	if _, err := rand.Read(id[:]); err != nil {
 		return nil, fmt.Errorf("resume: session id: %w", err)
 	}
+	s := &Session{
+		m: m, id: "resume-" + hex.EncodeToString(id[:]), subject: subject, ip: clientIP(c.Request()), req: c.Request(), log: c.Logger(),
+		p:     newPeer(m.cfg.ReplayMessages, m.cfg.ReplayBytes, m.cfg.Overflow == Fail, m.cfg.AckEvery, m.cfg.AckDelay, m.cfg.ReplayMessages),
+		used:  make(chan struct{}),
+		early: make(chan error, 1),
+		ready: make(chan struct{}),
+	}
+	// The handler keeps the first request's values (authentication
+	// results, loggers), not its cancellation: the session outlives it.
+	s.ctx, s.cancel = context.WithCancelCause(context.WithoutCancel(c.Context()))
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
 		return nil, closeErr(ws.StatusGoingAway, "server shutting down")
 	}
-	if len(m.sessions) >= m.cfg.MaxSessions {
-		return nil, closeErr(ws.StatusTryAgainLater, fmt.Sprintf("too many resumable sessions (%d)", m.cfg.MaxSessions))
-	}
-	s := &Session{
-		m: m, id: "resume-" + hex.EncodeToString(id[:8]), token: base64.RawURLEncoding.EncodeToString(raw[:]), subject: subject, req: c.Request(),
-		p: newPeer(m.cfg.ReplayMessages, m.cfg.ReplayBytes, m.cfg.Overflow == Fail, m.cfg.AckEvery, m.cfg.AckDelay, m.cfg.ReplayMessages),
-	}
-	// The handler keeps the first request's values (authentication
-	// results, loggers), not its cancellation: the session outlives it.
-	s.ctx, s.cancel = context.WithCancelCause(context.WithoutCancel(c.Context()))
-	m.sessions[s.token] = s
+	m.pending[s] = struct{}{}
+	m.wg.Add(1) // for s.run, under m.mu so that Close never waits on a zero count being raised
 	return s, nil
 }
 
-func (m *Manager) start(s *Session, h Handler) {
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		s.terminate(ErrManagerClosed, false)
-		s.remove()
-		return
+// open registers s as a new session after the client's hello, within the
+// Manager's limits.
+func (m *Manager) open(s *Session) error {
+	var raw [16]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return fmt.Errorf("resume: session token: %w", err)
 	}
-	m.wg.Add(1)
-	m.mu.Unlock()
-	go s.run(h)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case m.closed:
+		return closeErr(ws.StatusGoingAway, "server shutting down")
+	case len(m.sessions) >= m.cfg.MaxSessions:
+		return closeErr(ws.StatusTryAgainLater, fmt.Sprintf("too many resumable sessions (%d)", m.cfg.MaxSessions))
+	case m.perIP[s.ip] >= m.cfg.MaxSessionsPerIP:
+		return closeErr(ws.StatusTryAgainLater, fmt.Sprintf("too many resumable sessions from this address (%d)", m.cfg.MaxSessionsPerIP))
+	case s.subject != "" && m.perSubject[s.subject] >= m.cfg.MaxSessionsPerSubject:
+		return closeErr(ws.StatusTryAgainLater, fmt.Sprintf("too many resumable sessions for these credentials (%d)", m.cfg.MaxSessionsPerSubject))
+	}
+	s.token = base64.RawURLEncoding.EncodeToString(raw[:])
+	m.sessions[s.token] = s
+	m.perIP[s.ip]++
+	if s.subject != "" {
+		m.perSubject[s.subject]++
+	}
+	return nil
+}
+
+// clientIP is the address per-IP limits count, as ws.Server counts it:
+// the peer of the TCP connection, forwarding headers not trusted.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 func (m *Manager) lookup(token, subject string) (*Session, error) {
@@ -223,18 +305,63 @@ func (m *Manager) lookup(token, subject string) (*Session, error) {
 type Session struct {
 	m       *Manager
 	id      string
-	token   string
+	token   string // set by Manager.open
 	subject string
+	ip      string
 	req     *http.Request
+	log     *slog.Logger // the ws.Server's, with the endpoint's names
 	p       *peer
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
+
+	// The handler runs before the session exists (Manager.Serve): its
+	// first use closes used and waits for ready, after which startErr
+	// (nil: the session is open and live) says whether it may go on.
+	useOnce  sync.Once
+	used     chan struct{}
+	early    chan error // the handler's error, returned before any use
+	ready    chan struct{}
+	decided  sync.Once
+	startErr error
+	live     atomic.Bool
 
 	mu         sync.Mutex
 	connCancel context.CancelCauseFunc // stops the attached connection
 	gen        int                     // generation of the attached connection, 0 when none
 	timer      *time.Timer             // grace period or tombstone
 	removed    bool
+}
+
+// Start opens the session: the connection is upgraded and the client's
+// hello or resume read (see Manager.Serve). Send, SendRaw, Receive,
+// ReceiveRaw, Close and Fail call it first; call it yourself to open the
+// session before doing anything a resuming request should not do. It
+// returns ErrResumed when the request resumes another session (return
+// from the handler then), or why the session could not open.
+func (s *Session) Start() error {
+	if s.live.Load() {
+		return nil
+	}
+	s.useOnce.Do(func() { close(s.used) })
+	<-s.ready
+	return s.startErr
+}
+
+// decide ends the handler's wait in Start: nil when the session is open,
+// else the error that ended it before it started.
+func (s *Session) decide(err error) {
+	s.decided.Do(func() {
+		s.startErr = err
+		if err != nil {
+			s.terminate(err, false)
+		} else {
+			s.live.Store(true)
+		}
+		s.m.mu.Lock()
+		delete(s.m.pending, s)
+		s.m.mu.Unlock()
+		close(s.ready)
+	})
 }
 
 // Context returns the session's context: the first request's values,
@@ -251,6 +378,9 @@ func (s *Session) Request() *http.Request { return s.req }
 // policy waits for acknowledgements (or for ctx to end), the Fail policy
 // ends the session.
 func (s *Session) Send(ctx context.Context, v any) error {
+	if err := s.Start(); err != nil {
+		return err
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("resume: encode message: %w", err)
@@ -274,6 +404,9 @@ func (s *Session) send(ctx context.Context, b []byte, failFull bool) error {
 // does under Disconnect; the client's resume then gets 4500. The frame is
 // not copied: do not modify it afterwards.
 func (s *Session) SendRaw(frame []byte) error {
+	if err := s.Start(); err != nil {
+		return err
+	}
 	if !json.Valid(frame) {
 		return errors.New("resume: SendRaw: frame is not valid JSON")
 	}
@@ -289,7 +422,7 @@ func (s *Session) ID() string { return s.id }
 // A message that is not valid JSON for v is returned as an error marked
 // ws.Invalid; the session goes on.
 func (s *Session) Receive(ctx context.Context, v any) error {
-	b, err := s.p.receive(ctx)
+	b, err := s.ReceiveRaw(ctx)
 	if err != nil {
 		return err
 	}
@@ -301,7 +434,12 @@ func (s *Session) Receive(ctx context.Context, v any) error {
 
 // ReceiveRaw returns the client's next message undecoded, with Receive's
 // errors.
-func (s *Session) ReceiveRaw(ctx context.Context) ([]byte, error) { return s.p.receive(ctx) }
+func (s *Session) ReceiveRaw(ctx context.Context) ([]byte, error) {
+	if err := s.Start(); err != nil {
+		return nil, err
+	}
+	return s.p.receive(ctx)
+}
 
 // Close ends the server's side of the stream normally, as returning nil
 // from the handler does; later Sends fail.
@@ -316,6 +454,9 @@ func (s *Session) Fail(err error) { _ = s.end(err) }
 func (s *Session) Stats() Stats { return s.p.stats() }
 
 func (s *Session) end(err error) error {
+	if serr := s.Start(); serr != nil {
+		return serr
+	}
 	code, reason := endStatus(err)
 	return s.p.send(context.Background(), nil, &endBody{Code: int(code), Reason: reason})
 }
@@ -325,12 +466,26 @@ func (s *Session) run(h Handler) {
 	err := func() (err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				slog.Error("resume: handler panicked", "panic", r, "stack", string(debug.Stack()))
+				s.log.Error("resume: handler panicked", "session", s.id, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 				err = closeErr(ws.StatusInternalError, "internal error")
 			}
 		}()
 		return h(s.ctx, s)
 	}()
+	select {
+	case <-s.used:
+	default:
+		// The handler returned without using the session: an error is
+		// the request's answer (Serve returns it before the upgrade);
+		// nil opens the session and ends it at once.
+		if err != nil {
+			s.early <- err
+			return
+		}
+		if s.Start() != nil {
+			return
+		}
+	}
 	if s.ctx.Err() != nil {
 		return // the session is over: nobody to tell
 	}
@@ -555,8 +710,20 @@ func (s *Session) remove() {
 	}
 	s.mu.Unlock()
 	s.m.mu.Lock()
-	if s.m.sessions[s.token] == s {
+	if s.token != "" && s.m.sessions[s.token] == s {
 		delete(s.m.sessions, s.token)
+		if n := s.m.perIP[s.ip] - 1; n > 0 {
+			s.m.perIP[s.ip] = n
+		} else {
+			delete(s.m.perIP, s.ip)
+		}
+		if s.subject != "" {
+			if n := s.m.perSubject[s.subject] - 1; n > 0 {
+				s.m.perSubject[s.subject] = n
+			} else {
+				delete(s.m.perSubject, s.subject)
+			}
+		}
 	}
 	s.m.mu.Unlock()
 }

@@ -76,10 +76,11 @@ func parse(frame []byte) (envelope, error) {
 	}
 	var e envelope
 	if err := json.Unmarshal(frame, &e); err != nil {
-		if len(frame) > 40 {
-			frame = frame[:40]
-		}
-		return e, fmt.Errorf("invalid duplex.v1 frame %q: %w", frame, err)
+		// The frame itself is never quoted: a resume frame carries the
+		// session's token, and this error becomes a close reason and a
+		// log line. The decoder's message names a character or a field,
+		// never a value.
+		return e, fmt.Errorf("invalid duplex.v1 frame (%d bytes): %w", len(frame), err)
 	}
 	return e, nil
 }

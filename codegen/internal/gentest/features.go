@@ -97,6 +97,7 @@ func Features() {
 			HTTP(func() {
 				PUT("/items/{id}")
 				Body("item")
+				SubjectRate(10, 20)
 			})
 		})
 	})
@@ -115,6 +116,8 @@ func Features() {
 					ReadLimit(1 << 16)
 					Heartbeat(10*time.Second, 30*time.Second)
 					WriteDelay(10 * time.Millisecond)
+					MessageRate(50, 100)
+					SubjectRate(0.5, 200)
 				})
 			})
 		})

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"duplex.dev/codegen"
+	"duplex.dev/codegen/yamlfile"
 	"duplex.dev/eval"
 	"duplex.dev/expr"
 )
@@ -193,11 +194,15 @@ type Generated struct {
 }
 
 // Generate runs the DSL of the imported design and gen on the model, for
-// genPkg; call it in TestMain.
+// genPkg, and encodes YAML trees as the duplex command does; call it in
+// TestMain.
 func Generate(gen func(genPkg string, root *expr.RootExpr) ([]*codegen.File, error), genPkg string) *Generated {
 	g := &Generated{}
 	if g.err = eval.RunDSL(); g.err == nil {
 		g.files, g.err = gen(genPkg, expr.Root)
+	}
+	if g.err == nil {
+		g.err = yamlfile.EncodeFiles(g.files)
 	}
 	return g
 }

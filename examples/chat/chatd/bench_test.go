@@ -12,6 +12,10 @@ import (
 	"duplex.dev/examples/chat/gen/chat"
 )
 
+// noQuotas turns chatd's per-user quotas off: the benchmarks post as fast
+// as they can, which the default request rate would answer with 429.
+var noQuotas = &chatd.Quotas{}
+
 // benchRoom is a room with members spread over chatd nodes, for the
 // broadcast benchmarks.
 type benchRoom struct {
@@ -28,11 +32,11 @@ func startBenchRoom(b *testing.B, ctx context.Context, mode, room string) *bench
 	br := &benchRoom{}
 	switch mode {
 	case "memory":
-		br.nodes = []*node{startChatd(b, chatd.Config{})}
+		br.nodes = []*node{startChatd(b, chatd.Config{Quotas: noQuotas})}
 	case "nats":
 		url := startNATS(b)
 		for _, name := range []string{"a", "b", "c"} {
-			br.nodes = append(br.nodes, startChatd(b, chatd.Config{NATSURL: url, NodeID: name}))
+			br.nodes = append(br.nodes, startChatd(b, chatd.Config{NATSURL: url, NodeID: name, Quotas: noQuotas}))
 		}
 	}
 	for i, n := range br.nodes {

@@ -32,7 +32,8 @@ type Config struct {
 	// Addr is the address Run listens on (default 127.0.0.1:8080).
 	Addr string
 	// JWTSecret signs login tokens; empty means a random secret, so
-	// tokens stop working when the process restarts.
+	// tokens stop working when the process restarts. cmd/chatd reads it
+	// from CHATD_JWT_SECRET or -jwt-secret.
 	JWTSecret []byte
 	// Users maps user names to passwords; nil means service.DemoUsers.
 	Users map[string]string
@@ -49,6 +50,10 @@ type Config struct {
 	WSOptions []ws.Option
 	// ShutdownTimeout bounds the graceful shutdown (default 10s).
 	ShutdownTimeout time.Duration
+	// Quotas bound what one user can take; nil means DefaultQuotas, and
+	// &Quotas{} no limit at all. WSOptions and HubOptions apply after
+	// them.
+	Quotas *Quotas
 
 	// NATSURL puts the rooms on the NATS server or cluster at this URL
 	// (several URLs separated by commas), which must have JetStream
@@ -80,9 +85,10 @@ type Config struct {
 	Broker hub.Broker
 }
 
-// brokerOptions returns the natsbroker options cfg asks for.
-func (cfg *Config) brokerOptions() []natsbroker.Option {
-	var opts []natsbroker.Option
+// brokerOptions returns the natsbroker options cfg asks for; the broker
+// logs its connection's state changes to log.
+func (cfg *Config) brokerOptions(log *slog.Logger) []natsbroker.Option {
+	opts := []natsbroker.Option{natsbroker.WithLogger(log)}
 	if cfg.NodeID != "" {
 		opts = append(opts, natsbroker.WithNodeID(cfg.NodeID))
 	}
@@ -111,7 +117,7 @@ func (b *backend) close() error {
 }
 
 // openBackend starts the broker cfg asks for.
-func openBackend(cfg *Config) (*backend, error) {
+func openBackend(cfg *Config, log *slog.Logger) (*backend, error) {
 	set := 0
 	for _, on := range []bool{cfg.NATSURL != "", cfg.DataDir != "", cfg.Broker != nil} {
 		if on {
@@ -157,7 +163,7 @@ func openBackend(cfg *Config) (*backend, error) {
 	}
 	// Prepended: the connection closes before the embedded server stops.
 	be.closers = append([]func() error{func() error { nc.Close(); return nil }}, be.closers...)
-	b, err := natsbroker.New(nc, cfg.brokerOptions()...)
+	b, err := natsbroker.New(nc, cfg.brokerOptions(log)...)
 	if err != nil {
 		_ = be.close()
 		return nil, fmt.Errorf("NATS broker at %s: %w", redactURL(url), err)
@@ -206,16 +212,28 @@ func New(cfg Config) (*Server, error) {
 	if len(secret) == 0 {
 		secret = make([]byte, 32)
 		_, _ = rand.Read(secret)
-		log.Warn("no -jwt-secret given: using a random one; tokens stop working when chatd restarts")
+		log.Warn("no JWT secret given (CHATD_JWT_SECRET or -jwt-secret): using a random one; tokens stop working when chatd restarts")
 	}
-	metricsOpt, metricsHandler := newMetrics()
-	wsOpts := append([]ws.Option{ws.WithLogger(log)}, metricsOpt...)
-	wsrv := ws.NewServer(append(wsOpts, cfg.WSOptions...)...)
-	be, err := openBackend(&cfg)
+	quotas := DefaultQuotas()
+	if cfg.Quotas != nil {
+		quotas = *cfg.Quotas
+	}
+	quotaWS, quotaUnary, quotaHub := quotas.options()
+	be, err := openBackend(&cfg, log)
 	if err != nil {
 		return nil, fmt.Errorf("chatd: %w", err)
 	}
-	hubOpts := service.HubOptions()
+	// A broker that can tell (natsbroker.Broker) decides readiness; the
+	// in-memory one is always ready.
+	ready := func() error { return nil }
+	if r, ok := be.broker.(interface{ Ready() error }); ok {
+		ready = r.Ready
+	}
+	metricsOpt, metricsHandler := newMetrics(ready)
+	wsOpts := append([]ws.Option{ws.WithLogger(log)}, metricsOpt...)
+	wsOpts = append(wsOpts, quotaWS...)
+	wsrv := ws.NewServer(append(wsOpts, cfg.WSOptions...)...)
+	hubOpts := append(service.HubOptions(), quotaHub...)
 	if be.broker != nil {
 		hubOpts = append(hubOpts, hub.WithBroker(be.broker))
 	}
@@ -234,11 +252,21 @@ func New(cfg Config) (*Server, error) {
 		_ = be.close()
 		return nil, fmt.Errorf("chatd: %w", err)
 	}
-	api := chatsvr.New(chat.NewEndpoints(svc), wsrv)
+	api := chatsvr.New(chat.NewEndpoints(svc), wsrv, quotaUnary...)
 	mux := http.NewServeMux()
 	api.Mount(mux)
 	mux.Handle("GET /metrics", metricsHandler)
 	mux.Handle("GET /", http.FileServerFS(web.FS()))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = fmt.Fprintln(w, "ok") // the process serves: liveness only
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if err := ready(); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = fmt.Fprintln(w, "ready")
+	})
 	timeout := cfg.ShutdownTimeout
 	if timeout <= 0 {
 		timeout = 10 * time.Second
@@ -304,7 +332,8 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config) error {
 	log.Info("chatd listening", "url", "http://"+ln.Addr().String()+"/")
 	log.Info("rooms: " + s.Mode())
 	if cfg.Users == nil {
-		log.Info("demo users", "users", strings.Join(names, ", "), "password", service.DemoPassword)
+		// Names only: a password, even the demo one, has no place in logs.
+		log.Info("demo users (password: see chatd -h; set -users or CHATD_USERS for anything but a demo)", "users", strings.Join(names, ", "))
 	}
 
 	evictCtx, stopEvict := context.WithCancel(ctx)

@@ -1,6 +1,8 @@
 // Package chatd wires the chat example into a server: the generated
 // HTTP/WebSocket handlers over examples/chat/service, the web page at "/",
-// Prometheus metrics at /metrics and graceful shutdown. cmd/chatd is a thin
+// Prometheus metrics at /metrics, liveness at /healthz, readiness at
+// /readyz (503 while the NATS broker is disconnected or restoring what a
+// restarted server lost; gauge chatd_ready) and graceful shutdown. cmd/chatd is a thin
 // main around Run; tests start it with Serve on a listener of their own
 // (127.0.0.1:0), several at once if they like.
 //

@@ -122,12 +122,16 @@ func followRoom(ctx context.Context, client *chat.Client, token, room string, ha
 		}
 		stream, err := client.Join(ctx, p)
 		if err == nil {
-			attempt = 0 // connected: the next failure starts the backoff again
 			for {
 				var ev *chat.RoomEvent
 				if ev, err = stream.RecvWithContext(ctx); err != nil {
 					break
 				}
+				// The stream lived: the next failure starts the backoff
+				// again. Not on the upgrade alone: a server that fails
+				// every stream at once (1011) would get a dial every
+				// Initial/2 on average, for as long as it fails.
+				attempt = 0
 				if ev.Message != nil {
 					last = ev.Message.Sequence
 				}

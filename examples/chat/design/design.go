@@ -30,6 +30,29 @@ var JWTAuth = JWTSecurity("jwt", func() {
 	Scope("stream:write", "Send messages")
 })
 
+// roomPattern is what a room name looks like: lower-case letters, digits,
+// '-' and '_', starting with a letter or a digit, at most 64 characters; or
+// the same after a '#', which marks the rooms the server reserves for its
+// own feeds (the activity feed of subscribe is "#activity"): every method
+// refuses those with 403.
+const roomPattern = "^#?[a-z0-9][a-z0-9_-]{0,63}$"
+
+// roomAttribute declares the "room" attribute of a payload. Every method that takes
+// a room uses it, so that join, send and history validate room names the
+// same way (HTTP 400 naming the attribute).
+func roomAttribute(description string) {
+	Attribute("room", String, description, func() {
+		Pattern(roomPattern)
+		MaxLength(65)
+	})
+}
+
+// reservedRoomError declares the error of the methods that take a room
+// for a room reserved for the server's feeds; map it to 403 in HTTP.
+func reservedRoomError() {
+	Error("forbidden", String, "The room is reserved for the server's own feeds (its name starts with '#').")
+}
+
 // ChatMessage is a chat message as stored in a room's history.
 var ChatMessage = ResultType("application/vnd.chat.message", func() {
 	TypeName("Message")
@@ -183,12 +206,11 @@ var _ = Service("chat", func() {
 	})
 
 	Method("join", func() {
+		reservedRoomError()
 		Description("Join a room and receive its events until the stream is closed.")
 		Payload(func() {
 			Token("token", String, "JWT returned by login.")
-			Attribute("room", String, "Room to join.", func() {
-				Pattern("^[a-z0-9][a-z0-9_-]{0,63}$")
-			})
+			roomAttribute("Room to join.")
 			Attribute("after", Int64, "Resume after this sequence number: every later message is sent once, oldest first, then live ones (a client reconnecting, to this node or another, gives the last sequence it saw). Without it, join sends the most recent messages.", func() {
 				Minimum(0)
 			})
@@ -197,6 +219,7 @@ var _ = Service("chat", func() {
 		StreamingResult(RoomEvent)
 		HTTP(func() {
 			GET("/rooms/{room}")
+			Response("forbidden", StatusForbidden)
 			Param("token")
 			Param("after")
 			WebSocket(func() {
@@ -208,10 +231,11 @@ var _ = Service("chat", func() {
 	})
 
 	Method("send", func() {
+		reservedRoomError()
 		Description("Post a message to a room.")
 		Payload(func() {
 			Token("token", String, "JWT returned by login.")
-			Attribute("room", String, "Room to post to.")
+			roomAttribute("Room to post to.")
 			Attribute("text", String, "Message text.", func() {
 				MinLength(1)
 				MaxLength(4096)
@@ -221,16 +245,18 @@ var _ = Service("chat", func() {
 		Result(ChatMessage)
 		HTTP(func() {
 			POST("/rooms/{room}/messages")
+			Response("forbidden", StatusForbidden)
 			Header("token:Authorization")
 			Response(StatusCreated)
 		})
 	})
 
 	Method("history", func() {
+		reservedRoomError()
 		Description("List the messages of a room after a sequence number, oldest first.")
 		Payload(func() {
 			Token("token", String, "JWT returned by login.")
-			Attribute("room", String, "Room to read.")
+			roomAttribute("Room to read.")
 			Attribute("after", Int64, "Return messages with a greater sequence number.", func() {
 				Minimum(0)
 				Default(0)
@@ -245,6 +271,7 @@ var _ = Service("chat", func() {
 		Result(CollectionOf(ChatMessage))
 		HTTP(func() {
 			GET("/rooms/{room}/history")
+			Response("forbidden", StatusForbidden)
 			Header("token:Authorization")
 			Param("after")
 			Param("limit")

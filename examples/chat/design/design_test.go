@@ -1,6 +1,7 @@
 package design_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -83,11 +84,40 @@ func TestChatMethods(t *testing.T) {
 			if m.IsStreaming() != (ep.WebSocket != nil) {
 				t.Errorf("WebSocket settings %v for a %s method", ep.WebSocket, m.Stream)
 			}
-			he := ep.HTTPErrors
-			if len(he) != 1 || he[0].Name != "unauthorized" || he[0].Response.StatusCode != 401 {
-				t.Errorf("error responses %+v, want unauthorized -> 401", he)
+			want := []string{"unauthorized 401"}
+			if slices.Contains(c.params, "room") {
+				want = []string{"forbidden 403", "unauthorized 401"} // reserved rooms
+			}
+			var got []string
+			for _, e := range ep.HTTPErrors {
+				got = append(got, fmt.Sprint(e.Name, " ", e.Response.StatusCode))
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("error responses %v, want %v", got, want)
 			}
 		})
+	}
+}
+
+// TestEveryRoomIsValidatedTheSameWay: join, send and history take the
+// room in their path and must refuse the same names (one definition in
+// the design, roomAttribute).
+func TestEveryRoomIsValidatedTheSameWay(t *testing.T) {
+	svc, _ := evaluate(t)
+	var first *expr.ValidationExpr
+	for _, name := range []string{"join", "send", "history"} {
+		room := expr.AsObject(svc.Method(name).Payload.Type).Attribute("room")
+		if room == nil || room.Validation == nil || room.Validation.Pattern == "" || room.Validation.MaxLength == nil {
+			t.Fatalf("%s: room %+v has no pattern and max length", name, room)
+		}
+		if first == nil {
+			first = room.Validation
+			continue
+		}
+		if room.Validation.Pattern != first.Pattern || *room.Validation.MaxLength != *first.MaxLength {
+			t.Errorf("%s validates room with %q/%d, join with %q/%d", name,
+				room.Validation.Pattern, *room.Validation.MaxLength, first.Pattern, *first.MaxLength)
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"duplex.dev/codegen"
 	"duplex.dev/codegen/generators"
+	"duplex.dev/codegen/yamlfile"
 	"duplex.dev/expr"
 )
 
@@ -22,6 +23,9 @@ func TestGeneratedCodeIsCurrent(t *testing.T) {
 	evaluate(t)
 	generators.Register()
 	files, err := codegen.Generate(codegen.Gen, "duplex.dev/examples/chat/gen", expr.Root)
+	if err == nil {
+		err = yamlfile.EncodeFiles(files) // as the duplex command does
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

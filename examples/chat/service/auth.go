@@ -52,7 +52,7 @@ func (s *Service) BasicAuth(ctx context.Context, user, pass string, _ *security.
 	if subtle.ConstantTimeCompare([]byte(want), []byte(pass)) != 1 || !ok || user == "" {
 		return ctx, chat.Unauthorized("invalid user name or password")
 	}
-	return context.WithValue(ctx, userKey{}, user), nil
+	return security.Authenticated(context.WithValue(ctx, userKey{}, user), user)
 }
 
 // JWTAuth verifies a token issued by Login: its HS256 signature, its
@@ -82,7 +82,7 @@ func (s *Service) JWTAuth(ctx context.Context, token string, scheme *security.JW
 			return ctx, chat.Unauthorized(fmt.Sprintf("token lacks scopes: %v", err))
 		}
 	}
-	return context.WithValue(ctx, userKey{}, c.Subject), nil
+	return security.Authenticated(context.WithValue(ctx, userKey{}, c.Subject), c.Subject)
 }
 
 // issuer is the iss claim of the tokens login issues.

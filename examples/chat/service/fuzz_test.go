@@ -151,7 +151,9 @@ func TestJWTAuthControlAuthenticates(t *testing.T) {
 	}
 }
 
-var roomPattern = regexp.MustCompile("^[a-z0-9][a-z0-9_-]{0,63}$")
+// roomPattern is the design's room name rule, stated again: join, send and
+// history all check it.
+var roomPattern = regexp.MustCompile("^#?[a-z0-9][a-z0-9_-]{0,63}$")
 
 // FuzzPayloadValidation decodes random JSON into every payload type of the
 // chat design, as the generated server does with query parameters and
@@ -185,14 +187,20 @@ func FuzzPayloadValidation(f *testing.F) {
 		var send chat.SendPayload
 		if json.Unmarshal(data, &send) == nil {
 			n := utf8.RuneCountInString(send.Text)
-			expectValidation(t, "send", chat.ValidateSendPayload(&send), n >= 1 && n <= 4096, "text")
+			ok, attr := roomPattern.MatchString(send.Room), "room"
+			if ok && (n < 1 || n > 4096) {
+				ok, attr = false, "text"
+			}
+			expectValidation(t, "send", chat.ValidateSendPayload(&send), ok, attr)
 		}
 		var hist chat.HistoryPayload
 		if json.Unmarshal(data, &hist) == nil {
-			ok := hist.After >= 0 && hist.Limit >= 1 && hist.Limit <= 500
-			attr := "limit"
-			if hist.After < 0 {
-				attr = "after"
+			ok, attr := roomPattern.MatchString(hist.Room), "room"
+			if ok && hist.After < 0 {
+				ok, attr = false, "after"
+			}
+			if ok && (hist.Limit < 1 || hist.Limit > 500) {
+				ok, attr = false, "limit"
 			}
 			expectValidation(t, "history", chat.ValidateHistoryPayload(&hist), ok, attr)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -61,9 +62,27 @@ var (
 	_ chat.Auther  = (*Service)(nil)
 )
 
-// activityRoom is the hub room subscribe streams listen on. Its name does
-// not match the design's room pattern, so no client can join it.
+// activityRoom is the hub room subscribe streams listen on. Its name starts
+// with '#', like every room the server keeps for its own feeds: join, send
+// and history refuse those (reservedRoom), so no client can post a value
+// of another type to the feed or read it as room events.
 const activityRoom = "#activity"
+
+// reservedPrefix starts the names of the rooms reserved for the server.
+const reservedPrefix = "#"
+
+// reservedRoom returns the 403 error for a room reserved for the server's
+// feeds, nil for any other room.
+func reservedRoom(room string) error {
+	if !strings.HasPrefix(room, reservedPrefix) {
+		return nil
+	}
+	msg := fmt.Sprintf("room %q is reserved for the server's own feeds (names starting with %q): choose another name", room, reservedPrefix)
+	if room == activityRoom {
+		msg += "; the activity feed is read with subscribe"
+	}
+	return chat.Forbidden(msg)
+}
 
 // New returns a Service configured by cfg.
 func New(cfg Config) (*Service, error) {
@@ -168,18 +187,38 @@ func (s *Service) Send(ctx context.Context, p *chat.SendPayload) (*chat.Message,
 	if err != nil {
 		return nil, err
 	}
+	if err := reservedRoom(p.Room); err != nil {
+		return nil, err
+	}
 	var msg *chat.Message
-	_, err = s.hub.Publish(ctx, p.Room, func(seq int64, at time.Time) (any, error) {
+	seq, err := s.hub.Publish(withMessageID(ctx, user), p.Room, func(seq int64, at time.Time) (any, error) {
 		m := &chat.Message{Sequence: seq, Room: p.Room, From: user, Text: p.Text, Timestamp: formatTime(at)}
 		msg = m // the last build is the one published
 		return &chat.RoomEvent{Kind: "message", Room: p.Room, User: user, Message: m, Timestamp: m.Timestamp}, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("publish to room %q: %w", p.Room, err)
+		return nil, fmt.Errorf("publish to room %q: %w", p.Room, quotaError(err))
+	}
+	if msg == nil || msg.Sequence != seq {
+		// The broker had stored this request's message already (a retry
+		// that reached another node): answer with that one.
+		return s.storedMessage(ctx, p.Room, seq)
 	}
 	s.rate.add()
 	s.activity(ctx, "message", fmt.Sprintf("%s posted in %s", user, p.Room))
 	return msg, nil
+}
+
+// storedMessage returns message seq of room.
+func (s *Service) storedMessage(ctx context.Context, room string, seq int64) (*chat.Message, error) {
+	entries, err := s.hub.HistoryContext(ctx, room, seq-1, 1)
+	if err != nil {
+		return nil, fmt.Errorf("read message %d of room %q: %w", seq, room, err)
+	}
+	if len(entries) == 0 || entries[0].Seq != seq || messageOf(entries[0].Value) == nil {
+		return nil, fmt.Errorf("message %d of room %q is no longer stored", seq, room)
+	}
+	return messageOf(entries[0].Value), nil
 }
 
 // History returns the messages of a room after a sequence number, oldest
@@ -188,6 +227,9 @@ func (s *Service) Send(ctx context.Context, p *chat.SendPayload) (*chat.Message,
 // from the broker when the window does not reach back far enough.
 func (s *Service) History(ctx context.Context, p *chat.HistoryPayload) (chat.MessageCollection, error) {
 	if _, err := requireUser(ctx); err != nil {
+		return nil, err
+	}
+	if err := reservedRoom(p.Room); err != nil {
 		return nil, err
 	}
 	entries, err := s.hub.HistoryContext(ctx, p.Room, p.After, p.Limit)

@@ -27,6 +27,9 @@ func (s *Service) Join(ctx context.Context, p *chat.JoinPayload, stream chat.Joi
 	if err != nil {
 		return err
 	}
+	if err := reservedRoom(p.Room); err != nil {
+		return err
+	}
 	id, send, sendWait, err := rawSender(stream)
 	if err != nil {
 		return err
@@ -43,7 +46,7 @@ func (s *Service) Join(ctx context.Context, p *chat.JoinPayload, stream chat.Joi
 		leave, err = s.hub.Join(ctx, p.Room, m, "", info)
 	}
 	if err != nil {
-		return fmt.Errorf("join room %q: %w", p.Room, err)
+		return fmt.Errorf("join room %q: %w", p.Room, quotaError(err))
 	}
 	defer leave()
 	start := s.now()

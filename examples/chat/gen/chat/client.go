@@ -100,6 +100,7 @@ func (c *Client) Echo(ctx context.Context) (res EchoClientStream, err error) {
 
 // Join calls the "join" endpoint of the "chat" service.
 // Join may return the following errors:
+//   - "forbidden" (type Forbidden)
 //   - "unauthorized" (type Unauthorized)
 //   - error: internal error
 func (c *Client) Join(ctx context.Context, p *JoinPayload) (res JoinClientStream, err error) {
@@ -113,6 +114,7 @@ func (c *Client) Join(ctx context.Context, p *JoinPayload) (res JoinClientStream
 
 // Send calls the "send" endpoint of the "chat" service.
 // Send may return the following errors:
+//   - "forbidden" (type Forbidden)
 //   - "unauthorized" (type Unauthorized)
 //   - error: internal error
 func (c *Client) Send(ctx context.Context, p *SendPayload) (res *Message, err error) {
@@ -126,6 +128,7 @@ func (c *Client) Send(ctx context.Context, p *SendPayload) (res *Message, err er
 
 // History calls the "history" endpoint of the "chat" service.
 // History may return the following errors:
+//   - "forbidden" (type Forbidden)
 //   - "unauthorized" (type Unauthorized)
 //   - error: internal error
 func (c *Client) History(ctx context.Context, p *HistoryPayload) (res MessageCollection, err error) {

@@ -118,7 +118,7 @@ func NewLoginEndpoint(s Service, authBasicFn security.AuthBasicFunc) duplex.Endp
 		}
 		ctx, err = authBasicFn(ctx, p.User, p.Password, &sc)
 		if err != nil {
-			return nil, err
+			return nil, security.Unauthenticated(err)
 		}
 		return s.Login(ctx, p)
 	}
@@ -137,7 +137,7 @@ func NewListenerEndpoint(s Service, authJWTFn security.AuthJWTFunc) duplex.Endpo
 		}
 		ctx, err = authJWTFn(ctx, ep.Payload.Token, &sc)
 		if err != nil {
-			return nil, err
+			return nil, security.Unauthenticated(err)
 		}
 		return nil, s.Listener(ctx, ep.Payload, ep.Stream)
 	}
@@ -156,7 +156,7 @@ func NewSubscribeEndpoint(s Service, authJWTFn security.AuthJWTFunc) duplex.Endp
 		}
 		ctx, err = authJWTFn(ctx, ep.Payload.Token, &sc)
 		if err != nil {
-			return nil, err
+			return nil, security.Unauthenticated(err)
 		}
 		return nil, s.Subscribe(ctx, ep.Payload, ep.Stream)
 	}
@@ -184,7 +184,7 @@ func NewJoinEndpoint(s Service, authJWTFn security.AuthJWTFunc) duplex.Endpoint 
 		}
 		ctx, err = authJWTFn(ctx, ep.Payload.Token, &sc)
 		if err != nil {
-			return nil, err
+			return nil, security.Unauthenticated(err)
 		}
 		return nil, s.Join(ctx, ep.Payload, ep.Stream)
 	}
@@ -203,7 +203,7 @@ func NewSendEndpoint(s Service, authJWTFn security.AuthJWTFunc) duplex.Endpoint 
 		}
 		ctx, err = authJWTFn(ctx, p.Token, &sc)
 		if err != nil {
-			return nil, err
+			return nil, security.Unauthenticated(err)
 		}
 		res, err := s.Send(ctx, p)
 		if err != nil {
@@ -226,7 +226,7 @@ func NewHistoryEndpoint(s Service, authJWTFn security.AuthJWTFunc) duplex.Endpoi
 		}
 		ctx, err = authJWTFn(ctx, p.Token, &sc)
 		if err != nil {
-			return nil, err
+			return nil, security.Unauthenticated(err)
 		}
 		res, err := s.History(ctx, p)
 		if err != nil {
@@ -249,7 +249,7 @@ func NewAnalyticsEndpoint(s Service, authJWTFn security.AuthJWTFunc) duplex.Endp
 		}
 		ctx, err = authJWTFn(ctx, ep.Payload.Token, &sc)
 		if err != nil {
-			return nil, err
+			return nil, security.Unauthenticated(err)
 		}
 		return nil, s.Analytics(ctx, ep.Payload, ep.Stream)
 	}

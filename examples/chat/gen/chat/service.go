@@ -218,6 +218,9 @@ type EchoStreamingPayload struct {
 	Message string `json:"message"`
 }
 
+// The room is reserved for the server's own feeds (its name starts with '#').
+type Forbidden string
+
 // HistoryPayload is the payload type of the chat service history method.
 type HistoryPayload struct {
 	// JWT returned by login.
@@ -328,6 +331,23 @@ type SubscribeResult struct {
 
 // Credentials are missing or invalid.
 type Unauthorized string
+
+// Error returns an error description.
+func (e Forbidden) Error() string {
+	return string(e)
+}
+
+// ErrorName returns "forbidden".
+//
+// Deprecated: Use GoaErrorName, kept from Goa.
+func (e Forbidden) ErrorName() string {
+	return e.GoaErrorName()
+}
+
+// GoaErrorName returns "forbidden".
+func (e Forbidden) GoaErrorName() string {
+	return "forbidden"
+}
 
 // Error returns an error description.
 func (e Unauthorized) Error() string {
@@ -591,6 +611,10 @@ func ValidateEchoStreamingPayload(v *EchoStreamingPayload) (err error) {
 // ValidateHistoryPayload runs the validations of the design on v and returns
 // every violation, merged.
 func ValidateHistoryPayload(v *HistoryPayload) (err error) {
+	err = duplex.MergeErrors(err, duplex.ValidatePattern("room", string(v.Room), "^#?[a-z0-9][a-z0-9_-]{0,63}$"))
+	if utf8.RuneCountInString(string(v.Room)) > 65 {
+		err = duplex.MergeErrors(err, duplex.InvalidLengthError("room", v.Room, utf8.RuneCountInString(string(v.Room)), 65, false))
+	}
 	if v.After < 0 {
 		err = duplex.MergeErrors(err, duplex.InvalidRangeError("after", v.After, 0, true))
 	}
@@ -606,7 +630,10 @@ func ValidateHistoryPayload(v *HistoryPayload) (err error) {
 // ValidateJoinPayload runs the validations of the design on v and returns every
 // violation, merged.
 func ValidateJoinPayload(v *JoinPayload) (err error) {
-	err = duplex.MergeErrors(err, duplex.ValidatePattern("room", string(v.Room), "^[a-z0-9][a-z0-9_-]{0,63}$"))
+	err = duplex.MergeErrors(err, duplex.ValidatePattern("room", string(v.Room), "^#?[a-z0-9][a-z0-9_-]{0,63}$"))
+	if utf8.RuneCountInString(string(v.Room)) > 65 {
+		err = duplex.MergeErrors(err, duplex.InvalidLengthError("room", v.Room, utf8.RuneCountInString(string(v.Room)), 65, false))
+	}
 	if v.After != nil {
 		if *v.After < 0 {
 			err = duplex.MergeErrors(err, duplex.InvalidRangeError("after", *v.After, 0, true))
@@ -662,6 +689,10 @@ func ValidateRoomEvent(v *RoomEvent) (err error) {
 // ValidateSendPayload runs the validations of the design on v and returns every
 // violation, merged.
 func ValidateSendPayload(v *SendPayload) (err error) {
+	err = duplex.MergeErrors(err, duplex.ValidatePattern("room", string(v.Room), "^#?[a-z0-9][a-z0-9_-]{0,63}$"))
+	if utf8.RuneCountInString(string(v.Room)) > 65 {
+		err = duplex.MergeErrors(err, duplex.InvalidLengthError("room", v.Room, utf8.RuneCountInString(string(v.Room)), 65, false))
+	}
 	if utf8.RuneCountInString(string(v.Text)) < 1 {
 		err = duplex.MergeErrors(err, duplex.InvalidLengthError("text", v.Text, utf8.RuneCountInString(string(v.Text)), 1, true))
 	}

@@ -266,3 +266,34 @@ func TestCLIStreamsJSONLines(t *testing.T) {
 		t.Fatalf("stdout = %q", got)
 	}
 }
+
+func TestCLIStopsAtABadStdinLineNamingIt(t *testing.T) {
+	host, _ := start(t)
+	for _, tc := range []struct{ name, input, want string }{
+		{"a line that is not JSON", "hi\n", "stdin line 1: not valid JSON"},
+		{"a mistyped attribute", `{"message":"ok"}` + "\n" + `{"message":3}` + "\n", `stdin line 2: attribute "message": got a JSON number, want string`},
+		{"a missing required attribute", "{}\n", `stdin line 1: "message" is missing`},
+		{"a line failing validation", `{"message":"far longer than twenty characters"}` + "\n", "stdin line 1: length of message must be lesser or equal than 20"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// stdin stays open, as a terminal's does: the CLI must stop at
+			// the bad line, not wait for more input or for the server.
+			r, w := io.Pipe()
+			defer w.Close()
+			go func() { _, _ = io.WriteString(w, tc.input) }()
+			var out bytes.Buffer
+			done := make(chan error, 1)
+			go func() { done <- cli.Run(testCtx(t), "http", host, nil, []string{"e2e", "echo"}, r, &out) }()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("cli.Run: %v, want an error containing %q", err, tc.want)
+				}
+			case <-time.After(5 * time.Second):
+				_ = w.CloseWithError(errors.New("test gave up"))
+				<-done
+				t.Fatal("cli.Run did not return within 5s of a bad stdin line")
+			}
+		})
+	}
+}

@@ -44,8 +44,11 @@ type MountPoint struct {
 
 // New returns the handlers of every bench endpoint. Streaming methods
 // run on wsrv (a new ws.Server with default options when nil), whose
-// Shutdown closes every open stream.
-func New(e *bench.Endpoints, wsrv *ws.Server) *Server {
+// Shutdown closes every open stream; the metrics wsrv was given
+// (ws.WithMetrics) count every method's requests, unary ones included;
+// opts configure the unary methods, after the design's options
+// (transport.WithSubjectRate, transport.WithIdempotency).
+func New(e *bench.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Server {
 	if wsrv == nil {
 		wsrv = ws.NewServer()
 	}
@@ -61,7 +64,7 @@ func New(e *bench.Endpoints, wsrv *ws.Server) *Server {
 		Subscribe: withNames("subscribe", NewSubscribeHandler(e.Subscribe, wsrv)),
 		Echo:      withNames("echo", NewEchoHandler(e.Echo, wsrv)),
 		Join:      withNames("join", NewJoinHandler(e.Join, wsrv)),
-		Publish:   withNames("publish", NewPublishHandler(e.Publish)),
+		Publish:   withNames("publish", transport.Measure(wsrv, "bench", "publish", NewPublishHandler(e.Publish, opts...))),
 		ws:        wsrv,
 	}
 }
@@ -305,9 +308,10 @@ func (s *joinServerStream) Close() error { return s.s.Close() }
 // writes pre-encoded frames (hub.Member: ID and SendRaw).
 func (s *joinServerStream) Conn() *ws.Conn { return s.s.Conn() }
 
-// NewPublishHandler returns the handler of the "publish" method.
-func NewPublishHandler(endpoint duplex.Endpoint) http.Handler {
-	return transport.Unary(endpoint, DecodePublishRequest, http.StatusOK, nil)
+// NewPublishHandler returns the handler of the "publish" method,
+// configured by the design's options, then opts.
+func NewPublishHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
+	return transport.Unary(endpoint, DecodePublishRequest, http.StatusOK, nil, opts...)
 }
 
 // DecodePublishRequest reads the "publish" payload from r and validates it.

@@ -7,18 +7,17 @@ package cli
 import (
 	"context"
 	"flag"
-	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 
 	"duplex.dev/bench/duplex/gen/bench"
 	benchc "duplex.dev/bench/duplex/gen/http/bench/client"
 	"duplex.dev/transport"
+	"duplex.dev/ws"
 )
 
 // Usage describes the commands of the bench CLI.
-const Usage = `usage: bench-cli [-url URL] SERVICE METHOD [flags]
+const Usage = `usage: bench-cli [-url URL] [-timeout SECONDS] [-verbose] SERVICE METHOD [flags]
 
   bench listener < JSON lines
   bench subscribe [-count VALUE]
@@ -27,37 +26,30 @@ const Usage = `usage: bench-cli [-url URL] SERVICE METHOD [flags]
   bench publish [-room VALUE] [-body JSON]
 
 Streaming payloads are read from stdin as JSON lines; results are printed as
-JSON lines.
+JSON lines. "SERVICE METHOD -h" lists the flags of a method.
 `
 
 // Main runs the CLI with the arguments of the process (without the program
-// name), "[-url URL] SERVICE METHOD [flags]", and returns its exit code.
+// name), "[-url URL] [-timeout SECONDS] [-verbose] SERVICE METHOD [flags]",
+// and returns its exit code: 0 on success and for -h, 1 when the call
+// fails, 2 for a command line that does not parse, 130 when ctx ends first
+// (streams are then closed with 1000).
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bench-cli", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, Usage) }
-	rawURL := fs.String("url", "http://localhost:8080", "URL of the server")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	u, err := url.Parse(*rawURL)
-	if err != nil {
-		fmt.Fprintf(stderr, "-url: %v\n", err)
-		return 2
-	}
-	if err := Run(ctx, u.Scheme, u.Host, http.DefaultClient, fs.Args(), stdin, stdout); err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	return 0
+	return transport.MainCLI(ctx, "bench-cli", Usage, "http://localhost:8080", args, stderr,
+		func(ctx context.Context, scheme, host string, doer *http.Client, args []string) error {
+			return Run(ctx, scheme, host, doer, args, stdin, stdout)
+		})
 }
 
 // Run calls the method named by args ("SERVICE METHOD [flags]") on the
 // server at scheme://host and prints its results as JSON lines on stdout.
-// Streaming payloads are read as JSON lines from stdin.
+// Streaming payloads are read as JSON lines from stdin; a line that is not
+// JSON, has an attribute of the wrong type or fails the design's validations
+// ends the call with an error naming the line. doer sends requests and opens
+// streams (http.DefaultClient when nil).
 func Run(ctx context.Context, scheme, host string, doer *http.Client, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) < 2 {
-		return fmt.Errorf("missing service and method\n%s", Usage)
+		return transport.UsageErrorf(Usage, "missing service and method")
 	}
 	fs := flag.NewFlagSet(args[0]+" "+args[1], flag.ContinueOnError)
 	body := fs.String("body", "", "JSON payload")
@@ -65,17 +57,17 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 	field := func(name string) { fields[name] = fs.String(name, "", name) }
 	switch args[0] + " " + args[1] {
 	case "bench listener":
-		if err := fs.Parse(args[2:]); err != nil {
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench listener [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer)
+		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		res, err := c.Listener()(ctx, nil)
 		if err != nil {
 			return err
 		}
 		defer transport.CloseStream(res)
 		stream := res.(bench.ListenerClientStream)
-		if err := transport.SendLines(ctx, stdin, stream.SendWithContext); err != nil {
+		if err := transport.SendLines(ctx, stdin, bench.ValidateListenerStreamingPayload, stream.SendWithContext); err != nil {
 			return err
 		}
 		v, err := stream.CloseAndRecvWithContext(ctx)
@@ -85,10 +77,10 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		return transport.PrintJSON(stdout, v)
 	case "bench subscribe":
 		field("count")
-		if err := fs.Parse(args[2:]); err != nil {
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench subscribe [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer)
+		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*bench.SubscribePayload](*body, fields)
 		if err != nil {
 			return err
@@ -101,23 +93,23 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		stream := res.(bench.SubscribeClientStream)
 		return transport.PrintLines(ctx, stdout, stream.RecvWithContext)
 	case "bench echo":
-		if err := fs.Parse(args[2:]); err != nil {
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench echo [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer)
+		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		res, err := c.Echo()(ctx, nil)
 		if err != nil {
 			return err
 		}
 		defer transport.CloseStream(res)
 		stream := res.(bench.EchoClientStream)
-		return transport.Converse(ctx, stdin, stdout, stream.SendWithContext, stream.RecvWithContext, stream.(interface{ CloseSend(context.Context) error }).CloseSend)
+		return transport.Converse(ctx, stdin, stdout, bench.ValidateEchoStreamingPayload, stream.SendWithContext, stream.RecvWithContext, stream.(interface{ CloseSend(context.Context) error }).CloseSend)
 	case "bench join":
 		field("room")
-		if err := fs.Parse(args[2:]); err != nil {
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench join [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer)
+		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*bench.JoinPayload](*body, fields)
 		if err != nil {
 			return err
@@ -131,10 +123,10 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		return transport.PrintLines(ctx, stdout, stream.RecvWithContext)
 	case "bench publish":
 		field("room")
-		if err := fs.Parse(args[2:]); err != nil {
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench publish [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer)
+		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*bench.PublishPayload](*body, fields)
 		if err != nil {
 			return err
@@ -145,6 +137,6 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		}
 		return transport.PrintJSON(stdout, res)
 	default:
-		return fmt.Errorf("unknown command %q\n%s", args[0]+" "+args[1], Usage)
+		return transport.UsageErrorf(Usage, "unknown command %q", args[0]+" "+args[1])
 	}
 }

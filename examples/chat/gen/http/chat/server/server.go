@@ -54,8 +54,11 @@ type MountPoint struct {
 
 // New returns the handlers of every chat endpoint. Streaming methods
 // run on wsrv (a new ws.Server with default options when nil), whose
-// Shutdown closes every open stream.
-func New(e *chat.Endpoints, wsrv *ws.Server) *Server {
+// Shutdown closes every open stream; the metrics wsrv was given
+// (ws.WithMetrics) count every method's requests, unary ones included;
+// opts configure the unary methods, after the design's options
+// (transport.WithSubjectRate, transport.WithIdempotency).
+func New(e *chat.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Server {
 	if wsrv == nil {
 		wsrv = ws.NewServer()
 	}
@@ -71,13 +74,13 @@ func New(e *chat.Endpoints, wsrv *ws.Server) *Server {
 			{"History", "GET", "/rooms/{room}/history"},
 			{"Analytics", "GET", "/analytics"},
 		},
-		Login:     withNames("login", NewLoginHandler(e.Login)),
+		Login:     withNames("login", transport.Measure(wsrv, "chat", "login", NewLoginHandler(e.Login, opts...))),
 		Listener:  withNames("listener", NewListenerHandler(e.Listener, wsrv)),
 		Subscribe: withNames("subscribe", NewSubscribeHandler(e.Subscribe, wsrv)),
 		Echo:      withNames("echo", NewEchoHandler(e.Echo, wsrv)),
 		Join:      withNames("join", NewJoinHandler(e.Join, wsrv, mgr)),
-		Send:      withNames("send", NewSendHandler(e.Send)),
-		History:   withNames("history", NewHistoryHandler(e.History)),
+		Send:      withNames("send", transport.Measure(wsrv, "chat", "send", NewSendHandler(e.Send, opts...))),
+		History:   withNames("history", transport.Measure(wsrv, "chat", "history", NewHistoryHandler(e.History, opts...))),
 		Analytics: withNames("analytics", NewAnalyticsHandler(e.Analytics, wsrv)),
 		ws:        wsrv,
 		resume:    mgr,
@@ -135,9 +138,10 @@ var loginStatuses = transport.Statuses{
 	"unauthorized": http.StatusUnauthorized,
 }
 
-// NewLoginHandler returns the handler of the "login" method.
-func NewLoginHandler(endpoint duplex.Endpoint) http.Handler {
-	return transport.Unary(endpoint, DecodeLoginRequest, http.StatusOK, loginStatuses)
+// NewLoginHandler returns the handler of the "login" method,
+// configured by the design's options, then opts.
+func NewLoginHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
+	return transport.Unary(endpoint, DecodeLoginRequest, http.StatusOK, loginStatuses, opts...)
 }
 
 // DecodeLoginRequest reads the "login" payload from r and validates it.
@@ -340,6 +344,7 @@ func (s *echoServerStream) Conn() *ws.Conn { return s.s.Conn() }
 
 // joinStatuses maps the errors of "join" to their HTTP status.
 var joinStatuses = transport.Statuses{
+	"forbidden":    http.StatusForbidden,
 	"unauthorized": http.StatusUnauthorized,
 }
 
@@ -412,12 +417,14 @@ func (s *joinServerStream) SetView(view string) { s.s.SetView(view) }
 
 // sendStatuses maps the errors of "send" to their HTTP status.
 var sendStatuses = transport.Statuses{
+	"forbidden":    http.StatusForbidden,
 	"unauthorized": http.StatusUnauthorized,
 }
 
-// NewSendHandler returns the handler of the "send" method.
-func NewSendHandler(endpoint duplex.Endpoint) http.Handler {
-	return transport.Unary(endpoint, DecodeSendRequest, http.StatusCreated, sendStatuses)
+// NewSendHandler returns the handler of the "send" method,
+// configured by the design's options, then opts.
+func NewSendHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
+	return transport.Unary(endpoint, DecodeSendRequest, http.StatusCreated, sendStatuses, opts...)
 }
 
 // DecodeSendRequest reads the "send" payload from r and validates it.
@@ -441,12 +448,14 @@ func DecodeSendRequest(r *http.Request) (*chat.SendPayload, error) {
 
 // historyStatuses maps the errors of "history" to their HTTP status.
 var historyStatuses = transport.Statuses{
+	"forbidden":    http.StatusForbidden,
 	"unauthorized": http.StatusUnauthorized,
 }
 
-// NewHistoryHandler returns the handler of the "history" method.
-func NewHistoryHandler(endpoint duplex.Endpoint) http.Handler {
-	return transport.Unary(endpoint, DecodeHistoryRequest, http.StatusOK, historyStatuses)
+// NewHistoryHandler returns the handler of the "history" method,
+// configured by the design's options, then opts.
+func NewHistoryHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
+	return transport.Unary(endpoint, DecodeHistoryRequest, http.StatusOK, historyStatuses, opts...)
 }
 
 // DecodeHistoryRequest reads the "history" payload from r and validates it.

@@ -7,18 +7,17 @@ package cli
 import (
 	"context"
 	"flag"
-	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 
 	"duplex.dev/examples/chat/gen/chat"
 	chatc "duplex.dev/examples/chat/gen/http/chat/client"
 	"duplex.dev/transport"
+	"duplex.dev/ws"
 )
 
 // Usage describes the commands of the chat CLI.
-const Usage = `usage: chat-cli [-url URL] SERVICE METHOD [flags]
+const Usage = `usage: chat-cli [-url URL] [-timeout SECONDS] [-verbose] SERVICE METHOD [flags]
 
   chat login [-user VALUE] [-password VALUE]
   chat listener [-token VALUE] < JSON lines
@@ -30,37 +29,30 @@ const Usage = `usage: chat-cli [-url URL] SERVICE METHOD [flags]
   chat analytics [-view VALUE] [-token VALUE]
 
 Streaming payloads are read from stdin as JSON lines; results are printed as
-JSON lines.
+JSON lines. "SERVICE METHOD -h" lists the flags of a method.
 `
 
 // Main runs the CLI with the arguments of the process (without the program
-// name), "[-url URL] SERVICE METHOD [flags]", and returns its exit code.
+// name), "[-url URL] [-timeout SECONDS] [-verbose] SERVICE METHOD [flags]",
+// and returns its exit code: 0 on success and for -h, 1 when the call
+// fails, 2 for a command line that does not parse, 130 when ctx ends first
+// (streams are then closed with 1000).
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("chat-cli", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, Usage) }
-	rawURL := fs.String("url", "http://localhost:8080", "URL of the server")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	u, err := url.Parse(*rawURL)
-	if err != nil {
-		fmt.Fprintf(stderr, "-url: %v\n", err)
-		return 2
-	}
-	if err := Run(ctx, u.Scheme, u.Host, http.DefaultClient, fs.Args(), stdin, stdout); err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	return 0
+	return transport.MainCLI(ctx, "chat-cli", Usage, "http://localhost:8080", args, stderr,
+		func(ctx context.Context, scheme, host string, doer *http.Client, args []string) error {
+			return Run(ctx, scheme, host, doer, args, stdin, stdout)
+		})
 }
 
 // Run calls the method named by args ("SERVICE METHOD [flags]") on the
 // server at scheme://host and prints its results as JSON lines on stdout.
-// Streaming payloads are read as JSON lines from stdin.
+// Streaming payloads are read as JSON lines from stdin; a line that is not
+// JSON, has an attribute of the wrong type or fails the design's validations
+// ends the call with an error naming the line. doer sends requests and opens
+// streams (http.DefaultClient when nil).
 func Run(ctx context.Context, scheme, host string, doer *http.Client, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) < 2 {
-		return fmt.Errorf("missing service and method\n%s", Usage)
+		return transport.UsageErrorf(Usage, "missing service and method")
 	}
 	fs := flag.NewFlagSet(args[0]+" "+args[1], flag.ContinueOnError)
 	body := fs.String("body", "", "JSON payload")
@@ -70,10 +62,10 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 	case "chat login":
 		field("user")
 		field("password")
-		if err := fs.Parse(args[2:]); err != nil {
+		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat login [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer)
+		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.LoginPayload](*body, fields)
 		if err != nil {
 			return err
@@ -85,10 +77,10 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		return transport.PrintJSON(stdout, res)
 	case "chat listener":
 		field("token")
-		if err := fs.Parse(args[2:]); err != nil {
+		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat listener [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer)
+		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.ListenerPayload](*body, fields)
 		if err != nil {
 			return err
@@ -99,7 +91,7 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		}
 		defer transport.CloseStream(res)
 		stream := res.(chat.ListenerClientStream)
-		if err := transport.SendLines(ctx, stdin, stream.SendWithContext); err != nil {
+		if err := transport.SendLines(ctx, stdin, chat.ValidateListenerStreamingPayload, stream.SendWithContext); err != nil {
 			return err
 		}
 		v, err := stream.CloseAndRecvWithContext(ctx)
@@ -109,10 +101,10 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		return transport.PrintJSON(stdout, v)
 	case "chat subscribe":
 		field("token")
-		if err := fs.Parse(args[2:]); err != nil {
+		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat subscribe [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer)
+		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.SubscribePayload](*body, fields)
 		if err != nil {
 			return err
@@ -125,25 +117,25 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		stream := res.(chat.SubscribeClientStream)
 		return transport.PrintLines(ctx, stdout, stream.RecvWithContext)
 	case "chat echo":
-		if err := fs.Parse(args[2:]); err != nil {
+		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat echo [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer)
+		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		res, err := c.Echo()(ctx, nil)
 		if err != nil {
 			return err
 		}
 		defer transport.CloseStream(res)
 		stream := res.(chat.EchoClientStream)
-		return transport.Converse(ctx, stdin, stdout, stream.SendWithContext, stream.RecvWithContext, stream.(interface{ CloseSend(context.Context) error }).CloseSend)
+		return transport.Converse(ctx, stdin, stdout, chat.ValidateEchoStreamingPayload, stream.SendWithContext, stream.RecvWithContext, stream.(interface{ CloseSend(context.Context) error }).CloseSend)
 	case "chat join":
 		field("room")
 		field("after")
 		field("token")
-		if err := fs.Parse(args[2:]); err != nil {
+		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat join [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer)
+		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.JoinPayload](*body, fields)
 		if err != nil {
 			return err
@@ -158,10 +150,10 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 	case "chat send":
 		field("room")
 		field("token")
-		if err := fs.Parse(args[2:]); err != nil {
+		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat send [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer)
+		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.SendPayload](*body, fields)
 		if err != nil {
 			return err
@@ -176,10 +168,10 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		field("after")
 		field("limit")
 		field("token")
-		if err := fs.Parse(args[2:]); err != nil {
+		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat history [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer)
+		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.HistoryPayload](*body, fields)
 		if err != nil {
 			return err
@@ -192,10 +184,10 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 	case "chat analytics":
 		field("view")
 		field("token")
-		if err := fs.Parse(args[2:]); err != nil {
+		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat analytics [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer)
+		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.AnalyticsPayload](*body, fields)
 		if err != nil {
 			return err
@@ -208,6 +200,6 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		stream := res.(chat.AnalyticsClientStream)
 		return transport.PrintLines(ctx, stdout, stream.RecvWithContext)
 	default:
-		return fmt.Errorf("unknown command %q\n%s", args[0]+" "+args[1], Usage)
+		return transport.UsageErrorf(Usage, "unknown command %q", args[0]+" "+args[1])
 	}
 }
