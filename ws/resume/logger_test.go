@@ -46,7 +46,12 @@ func TestHandlerPanicIsLoggedToTheServersLogger(t *testing.T) {
 	ep := &ws.Endpoint{Service: "test", Method: "panics"}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = wsrv.Handle(w, r, ep, func(ctx context.Context, c *ws.Conn) error {
-			return mgr.Serve(c, "", func(context.Context, *resume.Session) error { panic("boom") })
+			return mgr.Serve(c, "", func(_ context.Context, s *resume.Session) error {
+				if err := s.Start(); err != nil { // upgrade: a panic before it is the request's error
+					return err
+				}
+				panic("boom")
+			})
 		})
 	}))
 	defer func() {
