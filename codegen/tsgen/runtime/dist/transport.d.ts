@@ -60,7 +60,9 @@ export declare class Transport {
      * when empty). When the server cannot be reached, an idempotent request
      * (GET, HEAD, OPTIONS, PUT, DELETE) is sent to the next server; any other
      * is not, since it may have reached the server, and the next call goes
-     * to the next server.
+     * to the next server. Any other request carries an Idempotency-Key (a
+     * new random one per call, unless the call's headers give one), so that a
+     * caller who retries it with the same key is not served twice.
      */
     unary(req: Request, call?: CallOptions): Promise<unknown>;
     /** Opens a stream. */

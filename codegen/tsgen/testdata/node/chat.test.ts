@@ -40,6 +40,28 @@ test('unary methods: login, send and history', { timeout: 20_000 }, async () => 
   assert.deepEqual(history.map((m) => m.text), ['hello from TypeScript']);
 });
 
+test('unary methods: a POST carries an Idempotency-Key, and a retry with the same key is stored once', { timeout: 20_000 }, async () => {
+  const sent: (string | null)[] = [];
+  const recording: typeof fetch = async (input, init) => {
+    sent.push(new Headers(init?.headers).get('idempotency-key'));
+    return fetch(input, init);
+  };
+  const c = new Client(base, { fetch: recording });
+  const token = await login(c);
+  const room = `ts-idempotent-${run}`;
+  await c.send({ token, room, text: 'one' });
+  await c.send({ token, room, text: 'two' });
+  const [first, second] = sent.slice(-2);
+  assert.match(first ?? '', /^[0-9a-f]{32}$/, 'every POST carries a key');
+  assert.notEqual(first, second, 'each call has a key of its own');
+  const key = { headers: { 'Idempotency-Key': `retry-${run}-${Date.now()}` } };
+  const a = await c.send({ token, room, text: 'three' }, key);
+  const b = await c.send({ token, room, text: 'three' }, key);
+  assert.equal(b.sequence, a.sequence, 'the retry is answered with the first response');
+  const history = await c.history({ token, room });
+  assert.deepEqual(history.map((m) => m.text), ['one', 'two', 'three']);
+});
+
 test('client stream: listener counts the messages and returns the count', { timeout: 20_000 }, async () => {
   const c = new Client(base);
   const token = await login(c);

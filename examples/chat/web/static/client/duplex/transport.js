@@ -76,11 +76,16 @@ export class Transport {
      * when empty). When the server cannot be reached, an idempotent request
      * (GET, HEAD, OPTIONS, PUT, DELETE) is sent to the next server; any other
      * is not, since it may have reached the server, and the next call goes
-     * to the next server.
+     * to the next server. Any other request carries an Idempotency-Key (a
+     * new random one per call, unless the call's headers give one), so that a
+     * caller who retries it with the same key is not served twice.
      */
     async unary(req, call = {}) {
         const f = this.opts.fetch ?? globalThis.fetch;
         const headers = this.headers(req, call.headers);
+        if (!idempotent.has(req.method.toUpperCase()) && !Object.keys(headers).some((k) => k.toLowerCase() === 'idempotency-key')) {
+            headers['Idempotency-Key'] = idempotencyKey();
+        }
         const init = { method: req.method, headers };
         if (req.body !== undefined) {
             init.body = JSON.stringify(req.body);
@@ -138,4 +143,10 @@ function definedFields(o) {
         if (v !== undefined)
             out[k] = v;
     return out;
+}
+// idempotencyKey returns 128 random bits in hex, the key of one unary call.
+function idempotencyKey() {
+    const b = new Uint8Array(16);
+    globalThis.crypto.getRandomValues(b);
+    return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
