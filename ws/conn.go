@@ -50,6 +50,9 @@ type Conn struct {
 	w   http.ResponseWriter
 	r   *http.Request
 	ip  string
+	// plain is set for a GET that is not a WebSocket handshake: Upgrade
+	// answers it 426 (see Server.Handle).
+	plain bool
 
 	// ctx is the handler's context; its cause says why it ended.
 	ctx    context.Context
@@ -263,6 +266,13 @@ func (c *Conn) Upgrade() error {
 	}
 	if err := c.ctx.Err(); err != nil {
 		c.upErr = fmt.Errorf("ws: upgrade: %w", context.Cause(c.ctx))
+		return c.upErr
+	}
+	if c.plain {
+		c.answered = true
+		status, msg := checkHandshake(c.w, c.r)
+		c.ep.refuse(c.w, c.r, status, msg)
+		c.upErr = fmt.Errorf("ws: upgrade refused: %s", msg)
 		return c.upErr
 	}
 	rw := c.w

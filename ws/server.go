@@ -180,9 +180,17 @@ func (s *Server) Len() int {
 // upgrade). Handle returns nil once the connection is fully released.
 func (s *Server) Handle(w http.ResponseWriter, r *http.Request, ep *Endpoint, h func(ctx context.Context, c *Conn) error) error {
 	e := s.endpoint(ep)
-	if status, msg := checkHandshake(w, r); status != 0 {
-		e.refuse(w, r, status, msg)
-		return nil
+	// A plain GET (no Upgrade header at all) runs the handler up to its
+	// first use of the stream, which answers 426: what the handler refuses
+	// before that (credentials: 401, as Goa's servers answer) is the answer
+	// instead. Browsers, whose WebSocket hides a refused upgrade's status,
+	// learn it this way with a plain request.
+	plain := r.Method == http.MethodGet && !headerHasToken(r.Header, "Upgrade", "websocket")
+	if !plain {
+		if status, msg := checkHandshake(w, r); status != 0 {
+			e.refuse(w, r, status, msg)
+			return nil
+		}
 	}
 	if n := headerSize(r); n > e.cfg.UpgradeHeaderLimit {
 		w.Header().Set("Connection", "close")
@@ -196,6 +204,7 @@ func (s *Server) Handle(w http.ResponseWriter, r *http.Request, ep *Endpoint, h 
 	}
 	ip := clientIP(r)
 	c := newConn(s, e, w, r, ip)
+	c.plain = plain
 	if status, msg := s.admit(c); status != 0 {
 		c.cancel(errors.New("ws: request refused"))
 		e.refuse(w, r, status, msg)

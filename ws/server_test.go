@@ -432,6 +432,34 @@ func TestErrorBeforeUpgradeIsReturnedForHTTP(t *testing.T) {
 	if got := ts.handlerResult(t); !errors.Is(got, errUnauthorized) {
 		t.Errorf("Handle returned %v, want the handler's error", got)
 	}
+	// A plain GET (what a browser can send to learn why its WebSocket was
+	// refused) gets the handler's refusal too, and 426 once the handler
+	// gets as far as using the stream.
+	for _, tc := range []struct {
+		path   string
+		status int
+		body   string
+	}{
+		{"/stream", 0, ""}, // the handler's error, written by the caller
+		{"/stream?token=secret", http.StatusUpgradeRequired, "this is a WebSocket endpoint"},
+	} {
+		resp, err := ts.Client().Get(ts.URL + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got := ts.handlerResult(t)
+		if tc.status == 0 {
+			if !errors.Is(got, errUnauthorized) {
+				t.Errorf("plain GET %s: Handle returned %v (answered %d %q), want the handler's error", tc.path, got, resp.StatusCode, body)
+			}
+			continue
+		}
+		if got != nil || resp.StatusCode != tc.status || !strings.Contains(string(body), tc.body) {
+			t.Errorf("plain GET %s: Handle returned %v, answered %d %q; want nil and %d containing %q", tc.path, got, resp.StatusCode, body, tc.status, tc.body)
+		}
+	}
 	c := ts.dial(t, "/stream?token=secret", nil)
 	_, b, err := c.Read(context.Background())
 	if err != nil || string(b) != `"welcome"` {

@@ -175,7 +175,7 @@ test('a refused upgrade ends the stream with its HTTP status, without retrying',
   }
 });
 
-test('where the upgrade response is hidden (browsers), a plain GET learns a refusal made before the handshake', { timeout: 20_000 }, async () => {
+test('where the upgrade response is hidden (browsers), a plain GET learns why the upgrade was refused', { timeout: 20_000 }, async () => {
   // A WebSocket class the client does not know: it is used as browsers'
   // WebSocket is, and the refused upgrade's status comes from the probe.
   class Opaque extends (globalThis.WebSocket as WebSocketConstructor) {}
@@ -184,12 +184,12 @@ test('where the upgrade response is hidden (browsers), a plain GET learns a refu
   await assert.rejects(async () => {
     for await (const _ of j) assert.fail('no event expected');
   }, (e: unknown) => e instanceof HTTPError && e.status === 400 && /room/.test(e.message));
-  // A refusal made only to real upgrades (401 from the handler) stays
-  // hidden: the probe gets 426, and the failure counts as 1006.
+  // The handler's own refusal (401 for a bad token) answers the plain GET
+  // too: the server runs the handler up to its first use of the stream.
   const s = c.subscribe({ token: 'not-a-jwt' });
   await assert.rejects(async () => {
     for await (const _ of s) assert.fail('no event expected');
-  }, (e: unknown) => e instanceof CloseError && e.code === 1006);
+  }, (e: unknown) => e instanceof HTTPError && e.status === 401);
 });
 
 test('a server that is down ends a new stream with 1006', { timeout: 20_000 }, async () => {

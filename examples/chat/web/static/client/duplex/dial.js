@@ -9,11 +9,12 @@
 //   - Node's built-in WebSocket: a dispatcher wrapped around Node's own that
 //     sees the response status and headers of the upgrade request;
 //   - anything else (browsers): a plain GET of the same URL over http(s),
-//     made only after a connection failed before opening. It sees what the
-//     server refuses before looking at the handshake (a bad parameter: 400;
-//     429 and 503 where the server checks them first); a refusal made only
-//     to real upgrades (for example 401 from a Duplex handler) stays hidden
-//     and counts as a dropped connection (1006), retried with backoff.
+//     made only after a connection failed before opening. A Duplex server
+//     answers it as it would have answered the upgrade up to the handshake
+//     itself (a bad parameter: 400; the handler's refusal, such as 401 for
+//     bad credentials; 429 and 503), then 426; a server that refuses only
+//     real upgrades leaves the failure a dropped connection (1006), retried
+//     with backoff.
 import { HTTPError, parseRetryAfter } from "./errors.js";
 const bodyLimit = 4096;
 /** Decodes a refusal's body: JSON when it parses, else the text; undefined when empty. */
