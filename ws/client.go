@@ -479,6 +479,7 @@ func (c *ClientConn) Close() error {
 		c.closedLocally.Store(true)
 		close(c.closing) // wakes Sends waiting for queue room
 		c.sending.Lock() // waits for Sends still enqueuing; later ones see closing
+		//lint:ignore SA2001 the lock is a barrier: nothing to do inside it
 		c.sending.Unlock()
 		close(c.flush)
 		t := time.NewTimer(defaults.CloseFlushTimeout)

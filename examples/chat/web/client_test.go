@@ -29,11 +29,11 @@ func generateCommand(t *testing.T) []string {
 	return nil
 }
 
-// TestCompiledClientIsCurrent compiles examples/chat/gen/ts with doc.go's
-// go:generate command into a temporary directory and compares the output
-// with the committed static/client: the page must run the client generated
-// from the current design. It skips without node or tsc (npm ci in test/),
-// unless CI=true.
+// TestCompiledClientIsCurrent compiles examples/chat/gen/ts with the
+// command of doc.go's go:generate directive into a temporary directory and
+// compares the output with the committed static/client: the page must run
+// the client generated from the current design. It skips without node or
+// tsc (npm ci in test/), unless CI=true.
 func TestCompiledClientIsCurrent(t *testing.T) {
 	args := generateCommand(t)
 	var missing []string
