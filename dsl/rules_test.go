@@ -622,6 +622,7 @@ var ruleCases = []struct {
 		Service("s", func() {
 			Method("boom", func() {
 				var m map[string]int
+				//lint:ignore SA5000 the design function must panic: the case checks how the panic is reported
 				m["x"] = 1 // want:panic in a design function
 			})
 		})

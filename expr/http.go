@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"duplex.dev/internal/defaults"
 )
 
 // HTTPExpr is the API-level HTTP mapping.
@@ -331,12 +333,13 @@ const (
 	SlowConsumerDropOldest = "drop_oldest"
 )
 
-// The WebSocket defaults Finalize fills in.
+// The WebSocket defaults Finalize fills in: the runtime's (ws.DefaultConfig),
+// from the one place both take them.
 const (
-	DefaultReadLimit         int64 = 1 << 20
-	DefaultHeartbeatInterval       = 25 * time.Second
-	DefaultHeartbeatTimeout        = 60 * time.Second
-	DefaultSendQueue               = 256
+	DefaultReadLimit         int64 = defaults.ReadLimit
+	DefaultHeartbeatInterval       = defaults.HeartbeatInterval
+	DefaultHeartbeatTimeout        = defaults.HeartbeatTimeout
+	DefaultSendQueue               = defaults.SendQueue
 )
 
 // WebSocketExpr holds the WebSocket settings of a streaming endpoint.

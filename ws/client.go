@@ -16,24 +16,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/coder/websocket"
+
+	"duplex.dev/internal/defaults"
 )
 
-const (
-	// defaultDialReadLimit is the largest frame a client accepts unless
-	// WithDialReadLimit says otherwise; larger frames close the connection
-	// with 1009.
-	defaultDialReadLimit = 1 << 20
-	// clientSendQueue bounds the frames Send may queue ahead of the writer;
-	// a full queue makes Send wait (honouring its context).
-	clientSendQueue = 256
-	// clientReceiveQueue bounds the frames read ahead of Receive.
-	clientReceiveQueue = 16
-	// closeFlushTimeout bounds how long Close waits for queued frames to be
-	// written before it gives up on them.
-	closeFlushTimeout = 5 * time.Second
-	// maxHTTPErrorBody bounds the server text kept in an HTTPError.
-	maxHTTPErrorBody = 1024
-)
+// maxHTTPErrorBody bounds the server text kept in an HTTPError.
+const maxHTTPErrorBody = 1024
 
 // State is a client connection's life-cycle state, reported to the function
 // given with WithStateFunc (for UIs showing "connecting…", "reconnecting…").
@@ -75,6 +63,8 @@ type dialConfig struct {
 	httpClient   *http.Client
 	subprotocols []string
 	readLimit    int64
+	sendQueue    int // frames Send may queue ahead of the writer
+	receiveQueue int // frames read ahead of Receive
 	compression  bool
 	retry        RetryPolicy
 	retrySet     bool // WithRetry was given: Dial retries too
@@ -84,7 +74,7 @@ type dialConfig struct {
 }
 
 func newDialConfig(opts []DialOption) *dialConfig {
-	cfg := &dialConfig{readLimit: defaultDialReadLimit, retry: DefaultRetryPolicy}
+	cfg := &dialConfig{readLimit: defaults.ReadLimit, sendQueue: defaults.SendQueue, receiveQueue: defaults.ReceiveQueue, retry: DefaultRetryPolicy}
 	for _, o := range opts {
 		o(cfg)
 	}
@@ -131,6 +121,28 @@ func WithDialSubprotocols(names ...string) DialOption {
 // 1 MiB); a larger frame closes the connection with 1009.
 func WithDialReadLimit(n int64) DialOption {
 	return func(cfg *dialConfig) { cfg.readLimit = n }
+}
+
+// WithDialSendQueue sets how many frames Send may queue ahead of the
+// connection's writer (default 256); when the queue is full, Send waits for
+// room or for its context to end. Below 1 keeps the default.
+func WithDialSendQueue(n int) DialOption {
+	return func(cfg *dialConfig) {
+		if n > 0 {
+			cfg.sendQueue = n
+		}
+	}
+}
+
+// WithDialReceiveQueue sets how many frames the connection reads ahead of
+// Receive (default 16); when the queue is full, the connection stops
+// reading until Receive takes a frame. Below 1 keeps the default.
+func WithDialReceiveQueue(n int) DialOption {
+	return func(cfg *dialConfig) {
+		if n > 0 {
+			cfg.receiveQueue = n
+		}
+	}
 }
 
 // WithDialCompression asks the server for permessage-deflate without
@@ -240,7 +252,7 @@ func dial(ctx context.Context, rawURL string, cfg *dialConfig) (*ClientConn, err
 		return nil, fmt.Errorf("dial %s: %w", redact(rawURL), err)
 	}
 	conn.SetReadLimit(cfg.readLimit)
-	c := newClientConn(conn, cfg.stateFunc)
+	c := newClientConn(conn, cfg)
 	// Connected is reported before the connection's goroutines start, so a
 	// connection that breaks at once still reports Closed after it.
 	cfg.setState(Connected)
@@ -319,18 +331,18 @@ type ClientConn struct {
 	readerDone    chan struct{}
 }
 
-func newClientConn(conn *websocket.Conn, stateFunc func(State)) *ClientConn {
+func newClientConn(conn *websocket.Conn, cfg *dialConfig) *ClientConn {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &ClientConn{
 		conn:        conn,
 		subprotocol: conn.Subprotocol(),
-		stateFunc:   stateFunc,
+		stateFunc:   cfg.stateFunc,
 		ctx:         ctx,
 		cancel:      cancel,
-		out:         make(chan []byte, clientSendQueue),
+		out:         make(chan []byte, cfg.sendQueue),
 		closing:     make(chan struct{}),
 		flush:       make(chan struct{}),
-		in:          make(chan []byte, clientReceiveQueue),
+		in:          make(chan []byte, cfg.receiveQueue),
 		writerDone:  make(chan struct{}),
 		readerDone:  make(chan struct{}),
 	}
@@ -371,10 +383,10 @@ func (c *ClientConn) terminalErr() error {
 }
 
 // Send encodes v as JSON and queues it as one text frame. It returns once
-// the frame is queued (the queue holds 256 frames; when full, Send waits
-// for room or for ctx to end). A write failure ends the connection and is
-// returned by later calls, and by Receive. After the server closed the
-// stream Send returns a *CloseError.
+// the frame is queued (the queue holds 256 frames, or WithDialSendQueue's
+// size; when full, Send waits for room or for ctx to end). A write failure
+// ends the connection and is returned by later calls, and by Receive. After
+// the server closed the stream Send returns a *CloseError.
 func (c *ClientConn) Send(ctx context.Context, v any) error {
 	frame, err := json.Marshal(v)
 	if err != nil {
@@ -467,9 +479,10 @@ func (c *ClientConn) Close() error {
 		c.closedLocally.Store(true)
 		close(c.closing) // wakes Sends waiting for queue room
 		c.sending.Lock() // waits for Sends still enqueuing; later ones see closing
+		//lint:ignore SA2001 the lock is a barrier: nothing to do inside it
 		c.sending.Unlock()
 		close(c.flush)
-		t := time.NewTimer(closeFlushTimeout)
+		t := time.NewTimer(defaults.CloseFlushTimeout)
 		select {
 		case <-c.writerDone:
 		case <-t.C:

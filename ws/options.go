@@ -3,6 +3,8 @@ package ws
 import (
 	"log/slog"
 	"time"
+
+	"duplex.dev/internal/defaults"
 )
 
 // Config is the effective configuration of a connection. NewServer starts
@@ -110,13 +112,13 @@ type Option func(*Config)
 // DefaultConfig returns the configuration NewServer starts from.
 func DefaultConfig() Config {
 	return Config{
-		ReadLimit:          1 << 20,
-		HeartbeatInterval:  25 * time.Second,
-		HeartbeatTimeout:   60 * time.Second,
-		WriteTimeout:       10 * time.Second,
-		SendQueue:          256,
+		ReadLimit:          defaults.ReadLimit,
+		HeartbeatInterval:  defaults.HeartbeatInterval,
+		HeartbeatTimeout:   defaults.HeartbeatTimeout,
+		WriteTimeout:       defaults.WriteTimeout,
+		SendQueue:          defaults.SendQueue,
 		SlowConsumer:       Disconnect,
-		UpgradeHeaderLimit: 16 << 10,
+		UpgradeHeaderLimit: defaults.UpgradeHeaderLimit,
 	}
 }
 
@@ -177,7 +179,7 @@ func WithOrigins(patterns ...string) Option {
 func WithCompression(threshold int) Option {
 	return func(c *Config) {
 		if threshold <= 0 {
-			threshold = 512
+			threshold = defaults.CompressionThreshold
 		}
 		c.CompressionThreshold = threshold
 	}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"duplex.dev/internal/defaults"
 )
 
 // RetryPolicy is an exponential backoff with full jitter: before retry
@@ -38,7 +40,7 @@ type RetryPolicy struct {
 // DefaultRetryPolicy waits up to 250ms before the first retry, doubles that
 // cap after each failure up to 30s, and never gives up on its own: bound it
 // with a context or MaxAttempts.
-var DefaultRetryPolicy = RetryPolicy{Initial: 250 * time.Millisecond, Max: 30 * time.Second, Multiplier: 2, MaxAttempts: 0}
+var DefaultRetryPolicy = RetryPolicy{Initial: defaults.RetryInitial, Max: defaults.RetryMax, Multiplier: defaults.RetryMultiplier, MaxAttempts: 0}
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.Initial <= 0 {

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"duplex.dev/internal/defaults"
 	"duplex.dev/ws"
 )
 
@@ -146,13 +147,12 @@ func reconnectable(err error) bool {
 	return true
 }
 
-// defaultClientConfig is what Dial starts from; the heartbeat is the
-// server's (ws.DefaultConfig).
+// defaultClientConfig is what Dial starts from: the server's defaults
+// (DefaultConfig, ws.DefaultConfig), from the one place both take them.
 func defaultClientConfig() clientConfig {
-	def := ws.DefaultConfig()
-	return clientConfig{retry: ws.DefaultRetryPolicy, replayMessages: 1024, replayBytes: 1 << 20,
-		ackEvery: 32, ackDelay: 200 * time.Millisecond, handshakeTimeout: 10 * time.Second,
-		heartbeat: [2]time.Duration{def.HeartbeatInterval, def.HeartbeatTimeout}}
+	return clientConfig{retry: ws.DefaultRetryPolicy, replayMessages: defaults.ReplayMessages, replayBytes: defaults.ReplayBytes,
+		ackEvery: defaults.AckEvery, ackDelay: defaults.AckDelay, handshakeTimeout: defaults.HandshakeTimeout,
+		heartbeat: [2]time.Duration{defaults.HeartbeatInterval, defaults.HeartbeatTimeout}}
 }
 
 // Dial opens a resumable stream to url: it connects (retrying retryable

@@ -2,6 +2,8 @@ package resume
 
 import (
 	"time"
+
+	"duplex.dev/internal/defaults"
 )
 
 // Policy says what sending does when a replay buffer is full of
@@ -53,8 +55,9 @@ type Config struct {
 
 // DefaultConfig returns the settings NewManager starts from.
 func DefaultConfig() Config {
-	return Config{Grace: 30 * time.Second, MaxSessions: 10000, MaxSessionsPerIP: 1000, MaxSessionsPerSubject: 100, ReplayMessages: 1024, ReplayBytes: 1 << 20,
-		AckEvery: 32, AckDelay: 200 * time.Millisecond, HelloTimeout: 10 * time.Second}
+	return Config{Grace: defaults.Grace, MaxSessions: defaults.MaxSessions, MaxSessionsPerIP: defaults.MaxSessionsPerIP,
+		MaxSessionsPerSubject: defaults.MaxSessionsPerSubject, ReplayMessages: defaults.ReplayMessages, ReplayBytes: defaults.ReplayBytes,
+		AckEvery: defaults.AckEvery, AckDelay: defaults.AckDelay, HelloTimeout: defaults.HandshakeTimeout}
 }
 
 // Option changes a Manager's Config.

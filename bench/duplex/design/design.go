@@ -1,6 +1,5 @@
 package design
 
-//lint:ignore ST1001 a Goa design reads as a DSL; the dot import is the documented idiom
 import . "duplex.dev/dsl"
 
 var _ = API("bench", func() {

@@ -10,9 +10,6 @@ import (
 	"duplex.dev/ws"
 )
 
-// metricsBuiltIn tells whether /metrics serves Prometheus metrics.
-const metricsBuiltIn = true
-
 // newMetrics returns the WebSocket server option that records the
 // runtime's metrics in a registry of this server's own, and the handler
 // that serves that registry. chatd_ready is 1 while ready returns nil

@@ -1,0 +1,69 @@
+package ws
+
+import (
+	"context"
+	"time"
+)
+
+// beat pings the peer, in the heartbeat timer's goroutine, and releases
+// the connection when the pong does not come back within the timeout; then
+// it re-arms the timer.
+func (c *Conn) beat() {
+	c.hbMu.Lock()
+	if c.hbStopped {
+		c.hbMu.Unlock()
+		return
+	}
+	c.hbWG.Add(1)
+	c.hbMu.Unlock()
+	defer c.hbWG.Done()
+	if c.life.Err() != nil {
+		return
+	}
+	if !c.excused() && !c.heardSince(time.Now().Add(-c.ep.cfg.HeartbeatInterval)) {
+		sent := time.Now()
+		ctx, cancel := context.WithTimeout(c.life, c.ep.cfg.HeartbeatTimeout)
+		err := c.ws.Ping(ctx)
+		cancel()
+		if err != nil && !c.excused() && !c.heardSince(sent) {
+			c.ep.log.Info("websocket peer missed heartbeat", "id", c.id, "timeout", c.ep.cfg.HeartbeatTimeout)
+			c.abort(ErrHeartbeatTimeout, StatusAbnormal)
+			return
+		}
+	}
+	c.hbMu.Lock()
+	if !c.hbStopped {
+		c.hb.Reset(c.ep.cfg.HeartbeatInterval)
+	}
+	c.hbMu.Unlock()
+}
+
+// heardSince reports whether a data frame arrived after t.
+func (c *Conn) heardSince(t time.Time) bool { return c.lastRead.Load() > t.UnixNano() }
+
+// excused reports whether a missing pong says nothing about the peer: the
+// reader is waiting for the handler (pongs are not read), the writer is
+// busy (the write timeout judges that peer), or the connection is closing.
+func (c *Conn) excused() bool {
+	return c.parked.Load() || c.busy.Load() || c.unread() || c.closing()
+}
+
+// unread reports whether nobody reads the socket: the handler has the turn
+// to read but is not in Receive.
+func (c *Conn) unread() bool {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	return !c.rloop && !c.rinline && !c.rdone
+}
+
+// stopHeartbeat disarms the heartbeat and waits for a running beat.
+func (c *Conn) stopHeartbeat() {
+	if c.hb == nil {
+		return
+	}
+	c.hbMu.Lock()
+	c.hbStopped = true
+	c.hb.Stop()
+	c.hbMu.Unlock()
+	c.hbWG.Wait()
+}
