@@ -133,6 +133,15 @@ func TestBadFramesGetTheSameAnswerEverywhere(t *testing.T) {
 				if !errors.As(got.recv, &ce) || ce.Code != b.code || ce.Reason != b.reason {
 					t.Errorf("receive returned %v, want close %d %q", got.recv, b.code, b.reason)
 				}
+				if b.name == "failed validation" && !duplex.IsValidationError(got.recv) {
+					t.Errorf("receive returned %v, which does not wrap the validation error", got.recv)
+				}
+				if b.name == "wrong type" {
+					var te *json.UnmarshalTypeError
+					if !errors.As(got.recv, &te) {
+						t.Errorf("receive returned %v, which does not wrap the *json.UnmarshalTypeError", got.recv)
+					}
+				}
 				if got.peerCode != b.code || got.peerReason != b.reason {
 					t.Errorf("the peer was told %d %q, want %d %q", got.peerCode, got.peerReason, b.code, b.reason)
 				}

@@ -32,7 +32,8 @@ func reasonTooBig(limit int64) string {
 // every stream: 1007 "invalid JSON: …" naming the problem when the frame
 // is not JSON or not JSON of v's type, 1007 and the validation error's text
 // (naming the attribute) when v's UnmarshalJSON reports a failed validation
-// (duplex.IsValidationError). Conn.Receive, ClientConn.Receive and the
+// (duplex.IsValidationError). The *CloseError wraps the decoder's error.
+// Conn.Receive, ClientConn.Receive and the
 // resumable streams of package resume decode with it and end the stream
 // with that close.
 func Decode(frame []byte, v any) error {
@@ -47,9 +48,9 @@ func decodeError(err error) *CloseError {
 	if duplex.IsValidationError(err) {
 		// A generated UnmarshalJSON found a required attribute missing:
 		// the reason names it, as for any failed validation.
-		return &CloseError{Code: StatusInvalidPayload, Reason: truncateReason(err.Error())}
+		return &CloseError{Code: StatusInvalidPayload, Reason: truncateReason(err.Error()), err: err}
 	}
-	return &CloseError{Code: StatusInvalidPayload, Reason: truncateReason("invalid JSON: " + strings.TrimPrefix(err.Error(), "json: "))}
+	return &CloseError{Code: StatusInvalidPayload, Reason: truncateReason("invalid JSON: " + strings.TrimPrefix(err.Error(), "json: ")), err: err}
 }
 
 // StrictUnmarshaler is a json.Unmarshaler that rejects any input that is

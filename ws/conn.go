@@ -356,7 +356,8 @@ func (c *Conn) Receive(ctx context.Context, v any) error {
 	}
 	if err := decode(b, v); err != nil {
 		ce := decodeError(err)
-		return c.refuse(ce.Code, ce.Reason)
+		c.closeWith(ce.Code, ce.Reason, false)
+		return ce
 	}
 	return nil
 }
