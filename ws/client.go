@@ -251,8 +251,9 @@ func dial(ctx context.Context, rawURL string, cfg *dialConfig) (*ClientConn, err
 		}
 		return nil, fmt.Errorf("dial %s: %w", redact(rawURL), err)
 	}
-	conn.SetReadLimit(cfg.readLimit)
+	conn.SetReadLimit(-1) // the reader enforces the limit with the server's reason
 	c := newClientConn(conn, cfg)
+	c.readLimit = cfg.readLimit
 	// Connected is reported before the connection's goroutines start, so a
 	// connection that breaks at once still reports Closed after it.
 	cfg.setState(Connected)
@@ -320,8 +321,13 @@ type ClientConn struct {
 	// readErr is why the reader ended; set before in is closed.
 	readErr error
 
+	readLimit int64 // the largest frame accepted (WithDialReadLimit)
+
 	termMu  sync.Mutex
 	termErr error // first reason the connection ended, for Send
+	// refused is the close this client answered a bad frame with: what
+	// Receive returns from then on.
+	refused *CloseError
 
 	closedLocally atomic.Bool
 	closeOnce     sync.Once
@@ -434,24 +440,49 @@ func (c *ClientConn) CloseSend(ctx context.Context) error {
 	return c.SendRaw(ctx, nullFrame)
 }
 
-// Receive decodes the next text frame into v (as json.Unmarshal). It
-// returns io.EOF when the server ended the stream normally (close 1000), a
+// Receive decodes the next text frame into v (see Decode). It returns
+// io.EOF when the server ended the stream normally (close 1000), a
 // *CloseError carrying the code and reason for any other close (1006 when
 // the connection dropped without one), ctx's error when ctx ends first, and
-// an error wrapping net.ErrClosed after Close. A frame that is not valid
-// JSON for v returns the decoding error and leaves the connection open; a
-// text frame that is not valid UTF-8 closes it with 1007 (RFC 6455 section
-// 8.1), and a close frame whose reason is not valid UTF-8 is answered with
-// 1002 and returned as such.
+// an error wrapping net.ErrClosed after Close. A bad frame is answered as
+// the server answers one, and Receive returns that *CloseError: a frame
+// that is not valid JSON for v closes the connection with Decode's 1007, a
+// text frame that is not valid UTF-8 (RFC 6455 section 8.1) with 1007, a
+// binary frame with 1003, a frame above the read limit with 1009; a close
+// frame whose reason is not valid UTF-8 is answered with 1002 and returned
+// as such.
 func (c *ClientConn) Receive(ctx context.Context, v any) error {
 	frame, err := c.ReceiveRaw(ctx)
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(frame, v); err != nil {
-		return fmt.Errorf("decode message: %w", err)
+	if err := decode(frame, v); err != nil {
+		return c.refuse(decodeError(err))
 	}
 	return nil
+}
+
+// Fail ends the connection because of err, as Conn.Fail does on the
+// server: a close frame with the code and reason err carries (a
+// *CloseError in its chain; 1007 and err's text when IsInvalid(err) or
+// duplex.IsValidationError(err); else 1011 "internal error"), then the
+// connection's end. Receive and Send return that close from then on.
+func (c *ClientConn) Fail(err error) {
+	code, reason := failStatus(err)
+	c.refuse(&CloseError{Code: code, Reason: truncateReason(reason), err: err})
+}
+
+// refuse closes the connection with ce's code and reason, because of a
+// frame the server sent, and returns ce, which later calls return too.
+func (c *ClientConn) refuse(ce *CloseError) error {
+	c.termMu.Lock()
+	if c.refused == nil && c.termErr == nil {
+		c.refused = ce
+	}
+	c.termMu.Unlock()
+	_ = c.conn.Close(websocket.StatusCode(ce.Code), ce.Reason)
+	c.terminate(ce)
+	return ce
 }
 
 // ReceiveRaw returns the next text frame undecoded, with Receive's errors.
@@ -554,23 +585,10 @@ func (c *ClientConn) readLoop() {
 	}()
 	defer close(c.in)
 	for {
-		typ, frame, err := c.conn.Read(context.Background())
+		frame, err := c.readData()
 		if err != nil {
 			c.readErr = c.readError(err)
 			c.terminate(c.sendError(c.readErr))
-			return
-		}
-		if typ != websocket.MessageText {
-			const reason = "binary frames are not supported; send JSON text"
-			_ = c.conn.Close(websocket.StatusUnsupportedData, reason)
-			c.readErr = &CloseError{Code: StatusUnsupportedData, Reason: reason}
-			c.terminate(c.readErr)
-			return
-		}
-		if !utf8.Valid(frame) {
-			_ = c.conn.Close(websocket.StatusInvalidFramePayloadData, errInvalidUTF8)
-			c.readErr = &CloseError{Code: StatusInvalidPayload, Reason: errInvalidUTF8}
-			c.terminate(c.readErr)
 			return
 		}
 		select {
@@ -582,10 +600,45 @@ func (c *ClientConn) readLoop() {
 	}
 }
 
+// readData reads the next data frame, refusing (as the server's
+// Conn.readData does) a binary frame, one above the read limit and one
+// that is not valid UTF-8.
+func (c *ClientConn) readData() ([]byte, error) {
+	typ, r, err := c.conn.Reader(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	if typ != websocket.MessageText {
+		return nil, c.refuse(&CloseError{Code: StatusUnsupportedData, Reason: reasonBinary})
+	}
+	var frame []byte
+	if c.readLimit < 0 {
+		frame, err = io.ReadAll(r)
+	} else {
+		frame, err = readFrame(r, c.readLimit)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.readLimit >= 0 && int64(len(frame)) > c.readLimit {
+		return nil, c.refuse(&CloseError{Code: StatusMessageTooBig, Reason: reasonTooBig(c.readLimit)})
+	}
+	if !utf8.Valid(frame) {
+		return nil, c.refuse(&CloseError{Code: StatusInvalidPayload, Reason: errInvalidUTF8})
+	}
+	return frame, nil
+}
+
 // readError turns the library's read error into what Receive returns.
 func (c *ClientConn) readError(err error) error {
 	if c.closedLocally.Load() {
 		return fmt.Errorf("receive: %w", errClientClosed)
+	}
+	c.termMu.Lock()
+	refused := c.refused
+	c.termMu.Unlock()
+	if refused != nil {
+		return refused
 	}
 	var ce websocket.CloseError
 	switch {

@@ -2,7 +2,6 @@ package ws_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -488,23 +487,30 @@ func TestBinaryFrameCloses1003(t *testing.T) {
 	}
 }
 
-func TestMalformedJSONIsReturnedAndTheConnectionStays(t *testing.T) {
-	p := newPeer(t, nil, echo)
+// TestMalformedJSONCloses1007 checks that the client answers a frame that
+// is not JSON as the server does (see ws.Decode): close 1007 naming the
+// problem, sent to the server and returned by Receive, then and later.
+func TestMalformedJSONCloses1007(t *testing.T) {
+	closed := make(chan error, 1)
+	p := newPeer(t, nil, func(_ *http.Request, c *websocket.Conn) {
+		_ = c.Write(context.Background(), websocket.MessageText, []byte(`{"n":`))
+		_, _, err := c.Read(context.Background())
+		closed <- err
+	})
 	c := dial(t, p.URL)
 	ctx := testContext(t)
-	if err := c.SendRaw(ctx, []byte(`{"n":`)); err != nil {
-		t.Fatalf("SendRaw: %v", err)
-	}
+	const reason = "invalid JSON: unexpected end of JSON input"
 	var m chatMessage
-	var serr *json.SyntaxError
-	if err := c.Receive(ctx, &m); !errors.As(err, &serr) {
-		t.Fatalf("Receive of malformed JSON = %v, want a *json.SyntaxError", err)
+	var ce *ws.CloseError
+	if err := c.Receive(ctx, &m); !errors.As(err, &ce) || ce.Code != ws.StatusInvalidPayload || ce.Reason != reason {
+		t.Fatalf("Receive of malformed JSON = %v, want close 1007 %q", err, reason)
 	}
-	if err := c.Send(ctx, chatMessage{N: 3}); err != nil {
-		t.Fatalf("Send: %v", err)
+	var wce websocket.CloseError
+	if err := <-closed; !errors.As(err, &wce) || wce.Code != websocket.StatusInvalidFramePayloadData || wce.Reason != reason {
+		t.Fatalf("server saw %v, want close 1007 %q", err, reason)
 	}
-	if err := c.Receive(ctx, &m); err != nil || m.N != 3 {
-		t.Fatalf("Receive = %+v, %v", m, err)
+	if err := c.Receive(ctx, &m); !errors.As(err, &ce) || ce.Code != ws.StatusInvalidPayload || ce.Reason != reason {
+		t.Fatalf("Receive after the refusal = %v, want the same close", err)
 	}
 }
 

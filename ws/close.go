@@ -102,11 +102,18 @@ func (c StatusCode) Retryable() bool {
 }
 
 // CloseError is the error a stream ends with when a close frame was sent or
-// received: the code and the reason a person can act on.
+// received: the code and the reason a person can act on. One this side
+// sent because of an error (a frame Decode refused) wraps it: errors.As
+// and duplex.IsValidationError find it.
 type CloseError struct {
 	Code   StatusCode
 	Reason string
+
+	err error // the cause, when this side closed because of one
 }
+
+// Unwrap returns the error this side closed because of, if any.
+func (e *CloseError) Unwrap() error { return e.err }
 
 func (e *CloseError) Error() string {
 	if e.Reason == "" {

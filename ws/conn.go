@@ -9,8 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"reflect"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -367,50 +365,11 @@ func (c *Conn) Receive(ctx context.Context, v any) error {
 		return err
 	}
 	if err := decode(b, v); err != nil {
-		if duplex.IsValidationError(err) {
-			// A generated UnmarshalJSON found a required attribute missing:
-			// the reason names it, as for any failed validation.
-			return c.refuse(StatusInvalidPayload, err.Error())
-		}
-		return c.refuse(StatusInvalidPayload, "invalid JSON: "+strings.TrimPrefix(err.Error(), "json: "))
+		ce := decodeError(err)
+		c.closeWith(ce.Code, ce.Reason, false)
+		return ce
 	}
 	return nil
-}
-
-// StrictUnmarshaler is a json.Unmarshaler that rejects any input that is
-// not exactly one valid JSON value, as one whose UnmarshalJSON decodes with
-// json.Unmarshal does. Receive hands such a value the frame directly,
-// without the validating pass json.Unmarshal makes before it calls
-// UnmarshalJSON (which then validates the frame once more itself).
-type StrictUnmarshaler interface {
-	json.Unmarshaler
-	// StrictJSON marks the type; it is never called.
-	StrictJSON()
-}
-
-// decode decodes the JSON frame b into v as json.Unmarshal does, with the
-// same errors. A json.Unmarshaler is called directly: json.Unmarshal would
-// scan the frame twice (validation, then finding the value's end) before
-// calling it, and a generated UnmarshalJSON decodes with json.Unmarshal,
-// which scans it twice again. Unless v is a StrictUnmarshaler, one
-// validating pass (json.Valid) is kept, so that v never sees invalid JSON.
-func decode(b []byte, v any) error {
-	if s, ok := v.(StrictUnmarshaler); ok {
-		return s.UnmarshalJSON(b) // it skips JSON whitespace itself
-	}
-	u, ok := v.(json.Unmarshaler)
-	if !ok {
-		return json.Unmarshal(b, v)
-	}
-	if rv := reflect.ValueOf(v); rv.Kind() != reflect.Pointer || rv.IsNil() {
-		return json.Unmarshal(b, v) // its error: v is not a usable pointer
-	}
-	if !json.Valid(b) {
-		return json.Unmarshal(b, v) // its syntax error
-	}
-	// json.Unmarshal hands UnmarshalJSON the value without the whitespace
-	// around it; in valid JSON, TrimSpace trims exactly that.
-	return u.UnmarshalJSON(bytes.TrimSpace(b))
 }
 
 // ReceiveRaw is Receive without the decoding: it returns the next text
@@ -1040,7 +999,7 @@ func (c *Conn) readData() ([]byte, error) {
 		return nil, err
 	}
 	if typ != websocket.MessageText {
-		return nil, c.refuse(StatusUnsupportedData, "binary frames are not supported; send JSON text")
+		return nil, c.refuse(StatusUnsupportedData, reasonBinary)
 	}
 	limit := c.ep.cfg.ReadLimit
 	b, err := readFrame(r, limit)
@@ -1048,7 +1007,7 @@ func (c *Conn) readData() ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(b)) > limit {
-		return nil, c.refuse(StatusMessageTooBig, fmt.Sprintf("message too big: the limit is %d bytes", limit))
+		return nil, c.refuse(StatusMessageTooBig, reasonTooBig(limit))
 	}
 	if !utf8.Valid(b) {
 		// RFC 6455 section 8.1; the library leaves it to us. Checked on the

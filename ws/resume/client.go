@@ -549,17 +549,39 @@ func (s *Stream) CloseSend(ctx context.Context) error {
 	return s.p.send(ctx, nil, &endBody{})
 }
 
-// Receive decodes the server's next message into v. It returns io.EOF when
-// the server ended the stream normally, a *ws.CloseError when it ended it
-// with an error, an error wrapping ErrResumeFailed when the session could
-// not be resumed, and ctx's error when ctx ends first. A message that is
-// not valid JSON for v returns the decoding error; the stream goes on.
+// Receive decodes the server's next message into v (see ws.Decode). It
+// returns io.EOF when the server ended the stream normally, a
+// *ws.CloseError when it ended it with an error, an error wrapping
+// ErrResumeFailed when the session could not be resumed, and ctx's error
+// when ctx ends first. A message that is not valid JSON for v ends the
+// stream as ws.ClientConn.Receive ends a plain one: the connection is
+// closed with ws.Decode's close, which Receive returns, then and later.
 func (s *Stream) Receive(ctx context.Context, v any) error {
-	b, err := s.ReceiveRaw(ctx)
+	if s.plain != nil {
+		return s.plain.Receive(ctx, v)
+	}
+	b, err := s.p.receive(ctx)
 	if err != nil {
 		return err
 	}
-	return json.Unmarshal(b, v)
+	if err := ws.Decode(b, v); err != nil {
+		s.fail(err)
+		return err
+	}
+	return nil
+}
+
+// fail ends the stream because of err, a *ws.CloseError: the connection is
+// closed with its code and reason, and the stream does not reconnect.
+func (s *Stream) fail(err error) {
+	s.p.fail(err)
+	s.mu.Lock()
+	conn := s.conn
+	s.mu.Unlock()
+	if conn != nil {
+		conn.Fail(err)
+	}
+	s.cancel(err)
 }
 
 // ReceiveRaw returns the server's next message undecoded, with Receive's

@@ -417,17 +417,19 @@ func (s *Session) SendRaw(frame []byte) error {
 // token, which never leaves the protocol.
 func (s *Session) ID() string { return s.id }
 
-// Receive decodes the client's next message into v. It returns io.EOF
-// once the client ended its side, and the session's error when it ended.
-// A message that is not valid JSON for v is returned as an error marked
-// ws.Invalid; the session goes on.
+// Receive decodes the client's next message into v (see ws.Decode). It
+// returns io.EOF once the client ended its side, and the session's error
+// when it ended. A message that is not valid JSON for v ends the session
+// with ws.Decode's close (an end frame with its code and reason), which
+// Receive returns, as a plain stream's would.
 func (s *Session) Receive(ctx context.Context, v any) error {
 	b, err := s.ReceiveRaw(ctx)
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return ws.Invalid(fmt.Errorf("invalid JSON: %w", err))
+	if err := ws.Decode(b, v); err != nil {
+		s.Fail(err)
+		return err
 	}
 	return nil
 }
@@ -601,6 +603,14 @@ func (s *Session) serve(c *ws.Conn, gen int, last uint64) error {
 		s.terminate(fmt.Errorf("protocol error: %s", ce.Reason), true)
 		return err
 	}
+	if errors.As(err, &ce) && refusal(ce.Code) {
+		// The connection refused a frame as a plain stream's would
+		// (binary, too large, not UTF-8), or the client refused one of
+		// ours: no client resumes after that close, and the handler's
+		// Receive returns it.
+		s.terminate(ce, true)
+		return err
+	}
 	s.detached(gen)
 	return err
 }
@@ -726,6 +736,12 @@ func (s *Session) remove() {
 		}
 	}
 	s.m.mu.Unlock()
+}
+
+// refusal reports whether code is one a bad frame is answered with (see
+// ws.Decode): 1003, 1007 or 1009.
+func refusal(code ws.StatusCode) bool {
+	return code == ws.StatusUnsupportedData || code == ws.StatusInvalidPayload || code == ws.StatusMessageTooBig
 }
 
 func reasonOf(err error) string {
