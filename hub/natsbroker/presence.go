@@ -241,14 +241,7 @@ func (p *Presence) restore(ctx context.Context, seen uint64) error {
 	if err := p.watch(ctx, kv, true); err != nil {
 		return err
 	}
-	p.mu.Lock()
-	entries := make([]*localEntry, 0, len(p.local))
-	for _, e := range p.local {
-		if e.rev != 0 {
-			entries = append(entries, e)
-		}
-	}
-	p.mu.Unlock()
+	entries := p.stored()
 	for _, e := range entries {
 		rev, err := kv.Put(ctx, e.key, e.data)
 		if err != nil {
@@ -540,18 +533,24 @@ func (p *Presence) heartbeat() {
 	}
 }
 
-func (p *Presence) refresh() {
-	ctx, cancel := context.WithTimeout(context.Background(), p.timeout/3)
-	defer cancel()
+// stored returns this node's entries that are in the bucket (put at least
+// once).
+func (p *Presence) stored() []*localEntry {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	entries := make([]*localEntry, 0, len(p.local))
 	for _, e := range p.local {
 		if e.rev != 0 {
 			entries = append(entries, e)
 		}
 	}
-	p.mu.Unlock()
-	for _, e := range entries {
+	return entries
+}
+
+func (p *Presence) refresh() {
+	ctx, cancel := context.WithTimeout(context.Background(), p.timeout/3)
+	defer cancel()
+	for _, e := range p.stored() {
 		select {
 		case <-p.stop:
 			return
