@@ -20,8 +20,9 @@ import (
 )
 
 var (
-	faultSeed = flag.Uint64("fault.seed", 0, "seed of TestResumeNoLossUnderFaults (0: $DUPLEX_FAULT_SEED, else random)")
-	faultN    = flag.Int("fault.n", 10000, "messages per direction and stream in TestResumeNoLossUnderFaults")
+	faultSeed        = flag.Uint64("fault.seed", 0, "seed of TestResumeNoLossUnderFaults (0: $DUPLEX_FAULT_SEED, else random)")
+	faultN           = flag.Int("fault.n", 10000, "messages per direction and stream in TestResumeNoLossUnderFaults")
+	blackholeDefault = flag.Bool("blackhole.default", false, "run TestBlackholeIsDetectedAndResumed with the default heartbeat and a 100 s blackhole")
 )
 
 // seed returns the fault seed: the flag, else $DUPLEX_FAULT_SEED, else a

@@ -185,16 +185,23 @@ func TestResumeHonoursRetryAfter(t *testing.T) {
 // sides within the heartbeat interval plus timeout, and the stream
 // resumes with no loss once the path is back. The heartbeat is shortened
 // (0.5 s + 1 s) to keep the test short; TestResumableHeartbeatsOnByDefault
-// checks that the defaults have it on.
+// checks that the defaults have it on. With -blackhole.default it runs
+// with the default heartbeat on both sides and a 100 s blackhole (about
+// two minutes; not part of the default run).
 func TestBlackholeIsDetectedAndResumed(t *testing.T) {
-	const interval, timeout = 500 * time.Millisecond, time.Second
-	const hole = 6 * time.Second
+	interval, timeout, hole := 500*time.Millisecond, time.Second, 6*time.Second
+	serverOpts := []ws.Option{ws.WithHeartbeat(interval, timeout)}
+	clientOpts := []resume.ClientOption{resume.WithHeartbeat(interval, timeout)}
+	if *blackholeDefault {
+		interval, timeout, hole = ws.DefaultConfig().HeartbeatInterval, ws.DefaultConfig().HeartbeatTimeout, 100*time.Second
+		serverOpts, clientOpts = nil, nil
+	}
 	errs := make(chan error, 10)
-	srv := startServerWith(t, []ws.Option{ws.WithHeartbeat(interval, timeout)}, counter(50*time.Millisecond, errs))
+	srv := startServerWith(t, serverOpts, counter(50*time.Millisecond, errs))
 	proxy := newFaultProxy(t, srv.addr, 1, 0)
-	ctx := within(t, 30*time.Second)
+	ctx := within(t, hole+30*time.Second)
 	lostAt := make(chan time.Time, 1)
-	s, err := resume.Dial(ctx, "ws://"+proxy.addr()+"/", resume.WithHeartbeat(interval, timeout),
+	s, err := resume.Dial(ctx, "ws://"+proxy.addr()+"/", append(clientOpts,
 		resume.WithStateFunc(func(st ws.State) {
 			if st == ws.Reconnecting {
 				select {
@@ -202,7 +209,7 @@ func TestBlackholeIsDetectedAndResumed(t *testing.T) {
 				default:
 				}
 			}
-		}))
+		}))...)
 	if err != nil {
 		t.Fatal(err)
 	}
