@@ -664,3 +664,27 @@ func TestGRPCBlockWarns(t *testing.T) {
 		}
 	}
 }
+
+// TestGoaOnlyFunctionsCompile: CookieSameSite (refused with Cookie) and
+// Randomizer (ignored with a warning) exist, so Goa designs using them
+// compile and are told what Duplex does with them.
+func TestGoaOnlyFunctionsCompile(t *testing.T) {
+	eval.Reset()
+	t.Cleanup(eval.Reset)
+	API("a", func() { Randomizer(nil) })
+	Service("s", func() {
+		Method("m", func() {
+			HTTP(func() {
+				GET("/m")
+				CookieSameSite(CookieSameSiteStrict)
+			})
+		})
+	})
+	err := eval.RunDSL()
+	if err == nil || !strings.Contains(err.Error(), "Cookie is not supported by Duplex") {
+		t.Errorf("RunDSL: %v, want the Cookie refusal", err)
+	}
+	if w := eval.Warnings(); len(w) != 1 || !strings.Contains(w[0].Message, "Randomizer ignored") {
+		t.Errorf("warnings %v, want one about Randomizer", w)
+	}
+}
