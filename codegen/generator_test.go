@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -98,7 +99,7 @@ func TestRunWritesFilesAsJSON(t *testing.T) {
 	t.Cleanup(eval.Reset)
 	Register(Gen, "a", fileGen("gen/a.go"))
 	var out bytes.Buffer
-	if err := Run(&out, "example.com/x/gen", Gen); err != nil {
+	if err := Run(&out, io.Discard, "example.com/x/gen", Gen); err != nil {
 		t.Fatal(err)
 	}
 	var files []*File
@@ -119,7 +120,7 @@ func TestRunReportsDesignErrorsWithTheirPositions(t *testing.T) {
 	eval.ReportErrorAt(expr.Pos{File: "/src/design/design.go", Line: 12}, `method "echo": streaming methods must use GET`)
 	eval.ReportErrorAt(expr.Pos{File: "/src/design/design.go", Line: 20}, "second problem")
 	var out bytes.Buffer
-	err := Run(&out, "p", Gen)
+	err := Run(&out, io.Discard, "p", Gen)
 	var de *DesignError
 	if !errors.As(err, &de) {
 		t.Fatalf("err = %v (%T), want *DesignError", err, err)
@@ -140,7 +141,7 @@ func TestRunTurnsGeneratorDesignErrorsIntoDesignErrors(t *testing.T) {
 	Register(Gen, "a", func(string, *expr.RootExpr) ([]*File, error) {
 		return nil, expr.Errorf(expr.Pos{File: "d/design.go", Line: 7}, "parameter %q cannot travel in a header", "tags")
 	})
-	err := Run(&bytes.Buffer{}, "p", Gen)
+	err := Run(&bytes.Buffer{}, io.Discard, "p", Gen)
 	var de *DesignError
 	if !errors.As(err, &de) || len(de.Lines) != 1 || de.Lines[0] != `design.go:7: parameter "tags" cannot travel in a header` {
 		t.Fatalf("err = %v, want one design error line at design.go:7", err)

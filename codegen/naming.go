@@ -160,6 +160,58 @@ func PackageName(name string) string {
 	return p
 }
 
+// ServiceImportName returns the name generated files import a service's
+// package under: its package name pkg (see PackageName), or pkg + "svc"
+// when pkg is a name the generated code uses for itself, an imported
+// package (http, context, transport ...) or a local (ctx, err, s ...), so
+// that neither shadows the other.
+func ServiceImportName(pkg string) string {
+	if generatedNames[pkg] {
+		return pkg + "svc"
+	}
+	return pkg
+}
+
+// LocalName returns the name of a local variable or parameter of generated
+// code for a design name (a path parameter, a credential): Goify(name,
+// false), suffixed with "Arg" when that is the name of a package generated
+// code imports or of a local it declares next to it.
+func LocalName(name string) string {
+	v := Goify(name, false)
+	if localNames[v] {
+		return v + "Arg"
+	}
+	return v
+}
+
+// localNames are the names LocalName avoids.
+var localNames = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range strings.Fields(`
+		bytes context errors flag fmt http io json log net os signal slog strconv strings sync time url
+		duplex ws transport resume security
+		r p payload body err ok user password`) {
+		m[n] = true
+	}
+	return m
+}()
+
+// generatedNames are the package names and identifiers generated Go code
+// declares or imports at package or function scope.
+var generatedNames = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range strings.Fields(`
+		bufio bytes context errors flag fmt http io json log math net os path reflect
+		signal slog sort strconv strings sync time url utf8 atomic base64 hex
+		duplex ws transport resume security jwt
+		s c h p q r v w e b i n x m ok err ctx req res resp body conn stream mux
+		srv svc wsrv mgr sess endpoint endpoints handler payload result view vres
+		cancel opts statuses server client enc dec raw data values header query`) {
+		m[n] = true
+	}
+	return m
+}()
+
 // Comment formats text as a Go comment block, wrapped at 80 columns, each
 // line prefixed with "// ". Empty text gives an empty string.
 func Comment(text string) string {

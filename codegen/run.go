@@ -27,9 +27,14 @@ func (e *DesignError) Error() string { return strings.Join(e.Lines, "\n") }
 // base64-encoded, YAML documents as trees), the format the duplex command
 // reads. An invalid
 // design gives a *DesignError and writes nothing. genPkg is the import path
-// of the gen directory.
-func Run(w io.Writer, genPkg string, kind Kind) error {
-	if err := eval.RunDSL(); err != nil {
+// of the gen directory. The design's warnings (parts Duplex skips, such as
+// GRPC blocks) go to warn, one "file.go:LINE: warning: message" per line.
+func Run(w, warn io.Writer, genPkg string, kind Kind) error {
+	err := eval.RunDSL()
+	for _, e := range eval.Warnings() {
+		fmt.Fprintln(warn, (&expr.Error{Pos: e.Pos, Message: "warning: " + e.Message}).Error())
+	}
+	if err != nil {
 		var me *eval.MultiError
 		if errors.As(err, &me) {
 			de := &DesignError{}

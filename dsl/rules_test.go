@@ -542,14 +542,14 @@ var ruleCases = []struct {
 		})
 	}, []string{`method "get"`, `Response("not_found")`, `Error("not_found")`}},
 
-	{"GRPC block", func() {
+	{"JSONRPC block", func() {
 		Service("s", func() {
 			Method("get", func() {
 				HTTP(func() { GET("/get") })
-				GRPC(func() {}) // want:GRPC block
+				JSONRPC(func() {}) // want:JSONRPC block
 			})
 		})
-	}, []string{`method "get"`, "GRPC transport is not supported by Duplex"}},
+	}, []string{`method "get"`, "JSONRPC transport is not supported by Duplex", "not supported yet"}},
 
 	{"Files", func() {
 		Service("s", func() {
@@ -663,4 +663,79 @@ func containsAll(s string, subs []string) bool {
 		}
 	}
 	return true
+}
+
+// TestGRPCBlockWarns: a Goa design with GRPC blocks (on the service and on
+// a method, using Goa's gRPC functions and codes) evaluates without error;
+// each block gives one warning at its position, and the blocks' content is
+// not evaluated.
+func TestGRPCBlockWarns(t *testing.T) {
+	eval.Reset()
+	t.Cleanup(eval.Reset)
+	api()
+	Service("s", func() {
+		GRPC(func() { Package("s.v1") }) // want:service GRPC block
+		Error("not_found")
+		Method("get", func() {
+			Payload(func() { Attribute("id", String) })
+			Result(String)
+			Error("not_found")
+			HTTP(func() {
+				GET("/get/{id}")
+				Response("not_found", StatusNotFound)
+			})
+			GRPC(func() { // want:method GRPC block
+				Message(func() { Attribute("id") })
+				Metadata(func() { Attribute("id") })
+				Trailers(func() {})
+				Response(CodeOK)
+				Response("not_found", CodeNotFound)
+			})
+		})
+	})
+	if err := eval.RunDSL(); err != nil {
+		t.Fatalf("RunDSL: %v", err)
+	}
+	got := eval.Warnings()
+	want := []struct {
+		line int
+		msg  string
+	}{
+		{wantLine(t, "service GRPC block"), `(service "s")`},
+		{wantLine(t, "method GRPC block"), `(method "get")`},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d warnings, want %d: %v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		msg := got[i].Error()
+		if !strings.HasPrefix(msg, fmt.Sprintf("rules_test.go:%d: ", w.line)) ||
+			!containsAll(msg, []string{"GRPC block skipped", "does not generate gRPC", w.msg}) {
+			t.Errorf("warning %d = %q, want at line %d containing %q", i, msg, w.line, w.msg)
+		}
+	}
+}
+
+// TestGoaOnlyFunctionsCompile: CookieSameSite (refused with Cookie) and
+// Randomizer (ignored with a warning) exist, so Goa designs using them
+// compile and are told what Duplex does with them.
+func TestGoaOnlyFunctionsCompile(t *testing.T) {
+	eval.Reset()
+	t.Cleanup(eval.Reset)
+	API("a", func() { Randomizer(nil) })
+	Service("s", func() {
+		Method("m", func() {
+			HTTP(func() {
+				GET("/m")
+				CookieSameSite(CookieSameSiteStrict)
+			})
+		})
+	})
+	err := eval.RunDSL()
+	if err == nil || !strings.Contains(err.Error(), "Cookie is not supported by Duplex") {
+		t.Errorf("RunDSL: %v, want the Cookie refusal", err)
+	}
+	if w := eval.Warnings(); len(w) != 1 || !strings.Contains(w[0].Message, "Randomizer ignored") {
+		t.Errorf("warnings %v, want one about Randomizer", w)
+	}
 }

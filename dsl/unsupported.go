@@ -17,24 +17,60 @@ func unsupported(what, instead string) {
 	eval.ReportError("%s", msg)
 }
 
-// GRPC exists for Goa compatibility: Duplex serves HTTP and WebSocket only,
-// so it records the design error "GRPC transport is not supported by
-// Duplex". Remove the GRPC block.
+// GRPC exists for Goa compatibility: Duplex serves HTTP and WebSocket
+// only, so it skips the block (fn does not run) and records a warning that
+// `duplex gen` prints with the block's position; the rest of the design is
+// generated.
 func GRPC(fn func()) {
-	unsupported("GRPC transport", "remove the GRPC block; Duplex serves HTTP and WebSocket")
+	msg := "GRPC block skipped: Duplex serves HTTP and WebSocket and does not generate gRPC"
+	if m := enclosingMethod(); m != nil {
+		msg += " (method " + quote(m.Name) + ")"
+	} else if s, ok := eval.Current().(*expr.ServiceExpr); ok {
+		msg += " (service " + quote(s.Name) + ")"
+	}
+	eval.ReportWarning("%s", msg)
 }
 
-// Package exists for Goa compatibility (gRPC); it records a design error.
-func Package(name string) { unsupported("GRPC Package", "remove it") }
+// The gRPC status codes of Goa's GRPC DSL (Response(CodeNotFound) in a
+// GRPC block). Duplex skips GRPC blocks; the constants exist so that a Goa
+// design compiles.
+const (
+	CodeOK                 = 0
+	CodeCanceled           = 1
+	CodeUnknown            = 2
+	CodeInvalidArgument    = 3
+	CodeDeadlineExceeded   = 4
+	CodeNotFound           = 5
+	CodeAlreadyExists      = 6
+	CodePermissionDenied   = 7
+	CodeResourceExhausted  = 8
+	CodeFailedPrecondition = 9
+	CodeAborted            = 10
+	CodeOutOfRange         = 11
+	CodeUnimplemented      = 12
+	CodeInternal           = 13
+	CodeUnavailable        = 14
+	CodeDataLoss           = 15
+	CodeUnauthenticated    = 16
+)
 
-// Message exists for Goa compatibility (gRPC); it records a design error.
-func Message(fn func()) { unsupported("GRPC Message", "remove it") }
+// Package exists for Goa compatibility (gRPC). In a GRPC block it is
+// skipped with the block; anywhere else it records a design error.
+func Package(name string) { unsupported("GRPC Package", "put it in a GRPC block, which Duplex skips") }
 
-// Metadata exists for Goa compatibility (gRPC); it records a design error.
+// Message exists for Goa compatibility (gRPC). In a GRPC block it is
+// skipped with the block; anywhere else it records a design error.
+func Message(fn func()) { unsupported("GRPC Message", "put it in a GRPC block, which Duplex skips") }
+
+// Metadata exists for Goa compatibility (gRPC). In a GRPC block it is
+// skipped with the block; anywhere else it records a design error.
 func Metadata(fn func()) { unsupported("GRPC Metadata", "use Header in the HTTP block") }
 
-// Trailers exists for Goa compatibility (gRPC); it records a design error.
-func Trailers(fn func()) { unsupported("GRPC Trailers", "remove them") }
+// Trailers exists for Goa compatibility (gRPC). In a GRPC block it is
+// skipped with the block; anywhere else it records a design error.
+func Trailers(fn func()) {
+	unsupported("GRPC Trailers", "put them in a GRPC block, which Duplex skips")
+}
 
 // Files exists for Goa compatibility; serving static files is not
 // supported by Duplex and records a design error.
@@ -97,8 +133,11 @@ func ServerInterceptor(interceptors ...any) { unsupported("ServerInterceptor", "
 // ClientInterceptor exists for Goa compatibility; it records a design error.
 func ClientInterceptor(interceptors ...any) { unsupported("ClientInterceptor", "remove it") }
 
-// JSONRPC exists for Goa compatibility; it records a design error.
-func JSONRPC(dsl func()) { unsupported("JSONRPC transport", "remove the JSONRPC block") }
+// JSONRPC exists for Goa compatibility; Duplex does not support the
+// JSON-RPC transport yet, so it records a design error.
+func JSONRPC(dsl func()) {
+	unsupported("JSONRPC transport", "JSON-RPC is not supported yet; remove the JSONRPC block")
+}
 
 // Cookie exists for Goa compatibility; it records a design error.
 func Cookie(name string, args ...any) {

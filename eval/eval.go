@@ -11,10 +11,11 @@ import (
 
 // state is the evaluation state; Reset replaces it.
 type state struct {
-	stack  []any
-	errors []*expr.Error
-	ran    bool
-	result error
+	stack    []any
+	errors   []*expr.Error
+	warnings []*expr.Error
+	ran      bool
+	result   error
 }
 
 var ctx = &state{}
@@ -101,6 +102,16 @@ func ReportError(format string, args ...any) {
 func ReportErrorAt(pos expr.Pos, format string, args ...any) {
 	ctx.errors = append(ctx.errors, &expr.Error{Pos: pos, Message: fmt.Sprintf(format, args...)})
 }
+
+// ReportWarning records a warning at the position of the DSL call being
+// run: a part of the design Duplex skips (a GRPC block) without failing
+// the generation. `duplex gen` prints the warnings on stderr.
+func ReportWarning(format string, args ...any) {
+	ctx.warnings = append(ctx.warnings, &expr.Error{Pos: Caller(), Message: fmt.Sprintf(format, args...)})
+}
+
+// Warnings returns the warnings recorded so far, in the order found.
+func Warnings() []*expr.Error { return append([]*expr.Error(nil), ctx.warnings...) }
 
 // Errors returns the design errors recorded so far.
 func Errors() []*expr.Error { return append([]*expr.Error(nil), ctx.errors...) }

@@ -22,6 +22,7 @@ import (
 type ResumableStream struct {
 	plain *ServerStream   // default wire
 	sess  *resume.Session // duplex.v1
+	conn  *ws.Conn        // the connection that opened sess
 	// started: the handler used sess (its errors are close codes from
 	// then on).
 	started atomic.Bool
@@ -60,7 +61,7 @@ func ServeResumableStream(w http.ResponseWriter, r *http.Request, wsrv *ws.Serve
 			return h(ctx, &ResumableStream{plain: &ServerStream{conn: c}})
 		}
 		return mgr.Serve(c, subject, func(ctx context.Context, sess *resume.Session) error {
-			rs := &ResumableStream{sess: sess}
+			rs := &ResumableStream{sess: sess, conn: c}
 			err := h(ctx, rs)
 			if !rs.started.Load() {
 				return err // before the upgrade: answered as HTTP
@@ -153,11 +154,18 @@ func (s *ResumableStream) View(def string) string {
 	return s.view
 }
 
-// SetView sets the view results are rendered with from now on.
+// SetView sets the view results are rendered with from now on; called
+// before the first Send, it names the view in the upgrade response's
+// goa-view header (see ServerStream.SetView).
 func (s *ResumableStream) SetView(view string) {
 	s.mu.Lock()
 	s.view = view
 	s.mu.Unlock()
+	if s.plain != nil {
+		s.plain.conn.SetUpgradeHeader(ViewHeader, view)
+	} else {
+		s.conn.SetUpgradeHeader(ViewHeader, view)
+	}
 }
 
 // Session opens and returns the duplex.v1 session (see resume.Session's

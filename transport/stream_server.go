@@ -62,12 +62,20 @@ func (s *ServerStream) View(def string) string {
 	return s.view
 }
 
-// SetView sets the view results are rendered with from now on.
+// SetView sets the view results are rendered with from now on. Called
+// before the upgrade (the first Send), it also names the view in the
+// upgrade response's goa-view header, as Goa's server does: a Goa client
+// validates the results against that view.
 func (s *ServerStream) SetView(view string) {
 	s.mu.Lock()
 	s.view = view
 	s.mu.Unlock()
+	s.conn.SetUpgradeHeader(ViewHeader, view)
 }
+
+// ViewHeader is the header of the upgrade response that names the view
+// of a stream's results (Goa's name).
+const ViewHeader = "goa-view"
 
 // Conn returns the underlying connection, for its ID, Subprotocol,
 // Request or SendRaw.

@@ -232,6 +232,19 @@ func (c *Conn) QueueLen() int {
 	return len(c.queue)
 }
 
+// SetUpgradeHeader sets header name of the upgrade's 101 response (Goa's
+// goa-view, which names the view of the results). It reports false, and
+// does nothing, once the upgrade began or the request was answered.
+func (c *Conn) SetUpgradeHeader(name, value string) bool {
+	c.umu.Lock()
+	defer c.umu.Unlock()
+	if c.ws != nil || c.upErr != nil || c.answered || c.handled.Load() {
+		return false
+	}
+	c.w.Header().Set(name, value)
+	return true
+}
+
 // Upgrade completes the WebSocket handshake. It is idempotent, and Send,
 // SendRaw, Receive, ReceiveRaw and Close call it implicitly; call it
 // yourself to upgrade before the first message. Before the upgrade, a

@@ -91,6 +91,8 @@ func (g *generation) run() error {
 		}
 		return fmt.Errorf("run generator for %s: %w\n%s", g.design, err, stderr.String())
 	}
+	// The generator's warnings (parts of the design it skips).
+	_, _ = g.stderr.Write(stderr.Bytes())
 	var files []*codegen.File
 	if err := json.Unmarshal(stdout.Bytes(), &files); err != nil {
 		return fmt.Errorf("read generator output: %w", err)
@@ -308,7 +310,7 @@ func generatorSource(design string) string {
 	if os.Args[1] == "example" {
 		kind = codegen.Example
 	}
-	if err := codegen.Run(os.Stdout, os.Args[2], kind); err != nil {
+	if err := codegen.Run(os.Stdout, os.Stderr, os.Args[2], kind); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		if _, ok := err.(*codegen.DesignError); ok {
 			os.Exit(` + strconv.Itoa(exitDesign) + `)

@@ -212,6 +212,50 @@ func TestGenRejectsBadDesignWithoutWriting(t *testing.T) {
 	}
 }
 
+// grpcDesign is a Goa design with a GRPC block (line 12 holds the GRPC
+// call).
+const grpcDesign = `package design
+
+import . "duplex.dev/dsl"
+
+var _ = API("demo", func() {})
+
+var _ = Service("demo", func() {
+	Method("get", func() {
+		Payload(func() { Attribute("id", String) })
+		Result(String)
+		HTTP(func() { GET("/get/{id}") })
+		GRPC(func() {
+			Message(func() { Attribute("id") })
+			Response(CodeOK)
+		})
+	})
+})
+`
+
+// TestGenWarnsAboutGRPCAndGenerates: a GRPC block does not fail `duplex
+// gen`; the rest is generated and stderr names the block's file:line.
+func TestGenWarnsAboutGRPCAndGenerates(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a generator program")
+	}
+	bin := buildDuplex(t)
+	dir := newModule(t, grpcDesign)
+	stdout, stderr, code := duplexRun(t, bin, dir, t.TempDir(), "gen", "example.com/demo/design")
+	if code != 0 {
+		t.Fatalf("gen: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "design.go:12: warning: GRPC block skipped") || !strings.Contains(stderr, `(method "get")`) {
+		t.Errorf("stderr does not warn about the GRPC block at design.go:12:\n%s", stderr)
+	}
+	if !strings.Contains(stdout, filepath.Join("gen", "http", "demo", "server", "server.go")) {
+		t.Errorf("gen did not list the HTTP server:\n%s", stdout)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "gen", "demo", "service.go")); err != nil {
+		t.Errorf("service not generated: %v", err)
+	}
+}
+
 func TestGenWritesFilesAndReusesCachedBuild(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a generator program")

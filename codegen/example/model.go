@@ -34,7 +34,7 @@ func buildAPI(genPkg string, root *expr.RootExpr) *apiData {
 		s := &serviceData{
 			Name:       svc.Name,
 			GoName:     codegen.Goify(svc.Name, true),
-			PkgName:    pkg,
+			PkgName:    codegen.ServiceImportName(pkg),
 			ImportPath: path.Join(genPkg, pkg),
 			ServerPkg:  pkg + "svr",
 			ServerPath: path.Join(genPkg, "http", codegen.SnakeCase(svc.Name), "server"),
@@ -56,9 +56,9 @@ func buildAPI(genPkg string, root *expr.RootExpr) *apiData {
 				}
 			}
 			m := &methodData{Name: me.Name, GoName: codegen.Goify(me.Name, true), Streaming: me.IsStreaming()}
-			m.PayloadRef = codegen.MethodTypeRef(me, me.Payload, "Payload", pkg)
+			m.PayloadRef = codegen.MethodTypeRef(me, me.Payload, "Payload", s.PkgName)
 			if !m.Streaming {
-				m.ResultRef = codegen.MethodTypeRef(me, me.Result, "Result", pkg)
+				m.ResultRef = codegen.MethodTypeRef(me, me.Result, "Result", s.PkgName)
 				m.ViewParam = m.ResultRef != "" && service.ImplementationChoosesView(me)
 				m.View = service.ResultView(me)
 			}

@@ -8,7 +8,7 @@ package httpgen
 type serviceData struct {
 	Name       string // design name, "chat"
 	GoName     string // "Chat"
-	PkgName    string // Go package of the service, "chat"
+	PkgName    string // name generated files import the service package under, "chat" (see codegen.ServiceImportName)
 	ImportPath string // import path of gen/<service>
 	ServerPath string // import path of gen/http/<service>/server
 	ClientPath string // import path of gen/http/<service>/client
@@ -26,10 +26,17 @@ const (
 
 // methodData is one method's HTTP mapping.
 type methodData struct {
-	Name    string // design name, "echo"
-	GoName  string // "Echo"
-	Verb    string // "GET"
-	Pattern string // ServeMux path, "/rooms/{room}/history"
+	Name   string // design name, "echo"
+	GoName string // "Echo"
+	// HandlerField is the method's field of the Server struct: GoName,
+	// or GoName + "Handler" when GoName names a field or method Server
+	// has anyway (a method named "service" or "use").
+	HandlerField string
+	// EndpointField is the method's field of the service's Endpoints
+	// (see service.EndpointField).
+	EndpointField string
+	Verb          string // "GET"
+	Pattern       string // ServeMux path, "/rooms/{room}/history"
 	// Routes are every verb and pattern the server mounts the method on:
 	// the first route, then the other routes and service path prefixes.
 	// Clients use the first.
@@ -142,4 +149,20 @@ func (m *methodData) RecvsStream() bool {
 }
 func (m *methodData) HasParams() bool {
 	return len(m.Params) > 0 || m.Basic != nil || len(m.Tokens) > 0
+}
+
+// Handler returns the method's field of the Server struct.
+func (m *methodData) Handler() string {
+	if m.HandlerField != "" {
+		return m.HandlerField
+	}
+	return m.GoName
+}
+
+// Endpoint returns the method's field of the service's Endpoints.
+func (m *methodData) Endpoint() string {
+	if m.EndpointField != "" {
+		return m.EndpointField
+	}
+	return m.GoName
 }

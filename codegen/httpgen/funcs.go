@@ -21,6 +21,7 @@ var funcs = template.FuncMap{
 	"pathArg":   pathArg,
 	"pathExpr":  pathExpr,
 	"cliFields": cliFields,
+	"local":     codegen.LocalName,
 }
 
 func statusesVar(m *methodData) string {
@@ -136,7 +137,7 @@ func pathExpr(m *methodData) string {
 			parts = append(parts, strconv.Quote(rest[:i]))
 		}
 		name := strings.TrimSuffix(rest[i+1:i+j], "...")
-		parts = append(parts, "transport.PathParam("+codegen.Goify(name, false)+")")
+		parts = append(parts, "transport.PathParam("+codegen.LocalName(name)+")")
 		rest = rest[i+j+1:]
 	}
 	if rest != "" {

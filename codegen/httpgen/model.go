@@ -54,7 +54,7 @@ func buildService(genPkg string, root *expr.RootExpr, hs *expr.HTTPServiceExpr) 
 	s := &serviceData{
 		Name:       svc.Name,
 		GoName:     codegen.Goify(svc.Name, true),
-		PkgName:    pkg,
+		PkgName:    codegen.ServiceImportName(pkg),
 		ImportPath: path.Join(genPkg, pkg),
 		ServerPath: path.Join(genPkg, "http", dir, "server"),
 		ClientPath: path.Join(genPkg, "http", dir, "client"),
@@ -71,6 +71,19 @@ func buildService(genPkg string, root *expr.RootExpr, hs *expr.HTTPServiceExpr) 
 		}
 		s.Methods = append(s.Methods, m)
 	}
+	taken := map[string]bool{"Mounts": true, "Service": true, "Use": true, "Mount": true, "Shutdown": true}
+	for _, m := range s.Methods {
+		taken[m.GoName] = true
+	}
+	for _, m := range s.Methods {
+		m.HandlerField = m.GoName
+		if m.GoName == "Mounts" || m.GoName == "Service" || m.GoName == "Use" || m.GoName == "Mount" || m.GoName == "Shutdown" {
+			for m.HandlerField += "Handler"; taken[m.HandlerField]; {
+				m.HandlerField += "Handler"
+			}
+			taken[m.HandlerField] = true
+		}
+	}
 	return s, nil
 }
 
@@ -81,10 +94,11 @@ func buildMethod(s *serviceData, e *expr.HTTPEndpointExpr) (*methodData, error) 
 	}
 	route := e.Routes[0]
 	m := &methodData{
-		Name:    me.Name,
-		GoName:  codegen.Goify(me.Name, true),
-		Verb:    route.Method,
-		Pattern: muxPattern(route.FullPath()),
+		Name:          me.Name,
+		GoName:        codegen.Goify(me.Name, true),
+		Verb:          route.Method,
+		EndpointField: service.EndpointField(me),
+		Pattern:       muxPattern(route.FullPath()),
 	}
 	seen := map[string]bool{}
 	for _, r := range e.Routes {

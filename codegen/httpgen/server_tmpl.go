@@ -8,8 +8,8 @@ type Server struct {
 	// Mounts lists the method, verb and path of every handler.
 	Mounts []*MountPoint
 {{- range .Methods }}
-	// {{ .GoName }} serves the {{ quote .Name }} method.
-	{{ .GoName }} http.Handler
+	// {{ .Handler }} serves the {{ quote .Name }} method.
+	{{ .Handler }} http.Handler
 {{- end }}
 	ws *ws.Server
 {{- if .AnyResumable }}
@@ -51,9 +51,9 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOp
 		},
 {{- range .Methods }}
 {{- if .Streaming }}
-		{{ .GoName }}: withNames({{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .GoName }}, wsrv{{ if .Resumable }}, mgr{{ end }})),
+		{{ .Handler }}: withNames({{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .Endpoint }}, wsrv{{ if .Resumable }}, mgr{{ end }})),
 {{- else }}
-		{{ .GoName }}: withNames({{ quote .Name }}, transport.Measure(wsrv, {{ quote $.Name }}, {{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .GoName }}, opts...))),
+		{{ .Handler }}: withNames({{ quote .Name }}, transport.Measure(wsrv, {{ quote $.Name }}, {{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .Endpoint }}, opts...))),
 {{- end }}
 {{- end }}
 		ws: wsrv,
@@ -78,7 +78,7 @@ func (s *Server) Service() string { return {{ quote .Name }} }
 // Use wraps every handler with the middleware m.
 func (s *Server) Use(m func(http.Handler) http.Handler) {
 {{- range .Methods }}
-	s.{{ .GoName }} = m(s.{{ .GoName }})
+	s.{{ .Handler }} = m(s.{{ .Handler }})
 {{- end }}
 }
 
@@ -86,7 +86,7 @@ func (s *Server) Use(m func(http.Handler) http.Handler) {
 func (s *Server) Mount(mux *http.ServeMux) {
 {{- range $m := .Methods }}
 {{- range .Routes }}
-	mux.Handle({{ quote (print .Verb " " .Pattern) }}, s.{{ $m.GoName }})
+	mux.Handle({{ quote (print .Verb " " .Pattern) }}, s.{{ $m.Handler }})
 {{- end }}
 {{- end }}
 }
@@ -194,8 +194,8 @@ func Decode{{ .GoName }}Request(r *http.Request) ({{ .PayloadRef }}, error) {
 {{- end }}
 {{- range .Tokens }}
 {{- if .Pointer }}
-	{{ goifyLower .Field }} := {{ readToken . }}
-	payload.{{ .Field }} = &{{ goifyLower .Field }}
+	{{ local .Field }} := {{ readToken . }}
+	payload.{{ .Field }} = &{{ local .Field }}
 {{- else }}
 	payload.{{ .Field }} = {{ readToken . }}
 {{- end }}
@@ -286,7 +286,7 @@ func (s *{{ $st }}) SetView(view string) { s.s.SetView(view) }
 const pathsT = `
 {{- range .Methods }}
 // {{ .GoName }}{{ $.GoName }}Path returns the URL path of the {{ quote .Name }} method.
-func {{ .GoName }}{{ $.GoName }}Path({{ range $i, $p := .PathArgs }}{{ if $i }}, {{ end }}{{ goifyLower $p.Name }} {{ $p.GoType }}{{ end }}) string {
+func {{ .GoName }}{{ $.GoName }}Path({{ range $i, $p := .PathArgs }}{{ if $i }}, {{ end }}{{ local $p.Name }} {{ $p.GoType }}{{ end }}) string {
 {{- if .PathArgs }}
 	return {{ pathExpr . }}
 {{- else }}

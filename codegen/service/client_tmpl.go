@@ -6,8 +6,8 @@ const _ = duplex.IsAtLeastVersion0_1_0
 // Client is the {{ quote .Name }} service client.
 type Client struct {
 {{- range .Methods }}
-	// {{ .GoName }}Endpoint is the transport endpoint of the {{ quote .Name }} method.
-	{{ .GoName }}Endpoint duplex.Endpoint
+	// {{ .ClientField }} is the transport endpoint of the {{ quote .Name }} method.
+	{{ .ClientField }} duplex.Endpoint
 {{- end }}
 }
 
@@ -15,7 +15,7 @@ type Client struct {
 func NewClient({{ range $i, $m := .Methods }}{{ if $i }}, {{ end }}{{ $m.VarName }}{{ end }} duplex.Endpoint) *Client {
 	return &Client{
 {{- range .Methods }}
-		{{ .GoName }}Endpoint: {{ .VarName }},
+		{{ .ClientField }}: {{ .VarName }},
 {{- end }}
 	}
 }
@@ -30,7 +30,7 @@ func NewClient({{ range $i, $m := .Methods }}{{ if $i }}, {{ end }}{{ $m.VarName
 {{- if .Streaming }}
 func (c *Client) {{ .GoName }}(ctx context.Context{{ if .PayloadRef }}, p {{ .PayloadRef }}{{ end }}) (res {{ .ClientStream.Name }}, err error) {
 	var ires any
-	ires, err = c.{{ .GoName }}Endpoint(ctx, {{ if .PayloadRef }}p{{ else }}nil{{ end }})
+	ires, err = c.{{ .ClientField }}(ctx, {{ if .PayloadRef }}p{{ else }}nil{{ end }})
 	if err != nil {
 		return
 	}
@@ -39,7 +39,7 @@ func (c *Client) {{ .GoName }}(ctx context.Context{{ if .PayloadRef }}, p {{ .Pa
 {{- else if .ResultRef }}
 func (c *Client) {{ .GoName }}(ctx context.Context{{ if .PayloadRef }}, p {{ .PayloadRef }}{{ end }}) (res {{ .ResultRef }}, err error) {
 	var ires any
-	ires, err = c.{{ .GoName }}Endpoint(ctx, {{ if .PayloadRef }}p{{ else }}nil{{ end }})
+	ires, err = c.{{ .ClientField }}(ctx, {{ if .PayloadRef }}p{{ else }}nil{{ end }})
 	if err != nil {
 		return
 	}
@@ -47,7 +47,7 @@ func (c *Client) {{ .GoName }}(ctx context.Context{{ if .PayloadRef }}, p {{ .Pa
 }
 {{- else }}
 func (c *Client) {{ .GoName }}(ctx context.Context{{ if .PayloadRef }}, p {{ .PayloadRef }}{{ end }}) (err error) {
-	_, err = c.{{ .GoName }}Endpoint(ctx, {{ if .PayloadRef }}p{{ else }}nil{{ end }})
+	_, err = c.{{ .ClientField }}(ctx, {{ if .PayloadRef }}p{{ else }}nil{{ end }})
 	return
 }
 {{- end }}

@@ -26,6 +26,8 @@ type methodData struct {
 	Name        string // design name, "count"
 	GoName      string // "Count"
 	VarName     string // "count"
+	Field       string // field of Endpoints, GoName unless that is "Use" (see EndpointField)
+	ClientField string // field of Client, GoName + "Endpoint" unless another method has that name
 	Description string
 	Streaming   bool
 

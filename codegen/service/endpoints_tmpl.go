@@ -6,8 +6,8 @@ const _ = duplex.IsAtLeastVersion0_1_0
 // Endpoints wraps the {{ quote .Name }} service endpoints.
 type Endpoints struct {
 {{- range .Methods }}
-	// {{ .GoName }} calls the {{ quote .Name }} method.
-	{{ .GoName }} duplex.Endpoint
+	// {{ .Field }} calls the {{ quote .Name }} method.
+	{{ .Field }} duplex.Endpoint
 {{- end }}
 }
 {{ range .Methods }}
@@ -35,7 +35,7 @@ func NewEndpoints(s Service) *Endpoints {
 {{- end }}
 	return &Endpoints{
 {{- range .Methods }}
-		{{ .GoName }}: New{{ .GoName }}Endpoint(s{{ range .AuthParams }}, a.{{ .Kind }}Auth{{ end }}),
+		{{ .Field }}: New{{ .GoName }}Endpoint(s{{ range .AuthParams }}, a.{{ .Kind }}Auth{{ end }}),
 {{- end }}
 	}
 }
@@ -43,7 +43,7 @@ func NewEndpoints(s Service) *Endpoints {
 // Use applies the given middleware to all the {{ quote .Name }} service endpoints.
 func (e *Endpoints) Use(m func(duplex.Endpoint) duplex.Endpoint) {
 {{- range .Methods }}
-	e.{{ .GoName }} = m(e.{{ .GoName }})
+	e.{{ .Field }} = m(e.{{ .Field }})
 {{- end }}
 }
 {{ range .Methods }}

@@ -15,6 +15,7 @@ func (b *builder) method(m *expr.MethodExpr) (*methodData, error) {
 		Name:        m.Name,
 		GoName:      codegen.Goify(m.Name, true),
 		VarName:     codegen.Goify(m.Name, false),
+		Field:       EndpointField(m),
 		Description: m.Description,
 		Streaming:   m.IsStreaming(),
 	}

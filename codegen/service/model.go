@@ -109,6 +109,18 @@ func buildService(root *expr.RootExpr, s *expr.ServiceExpr) (*serviceData, error
 		}
 		d.Methods = append(d.Methods, md)
 	}
+	// Client has a method and an endpoint field per method: "use" and
+	// "use_endpoint" must not both give UseEndpoint.
+	taken := map[string]bool{}
+	for _, md := range d.Methods {
+		taken[md.GoName] = true
+	}
+	for _, md := range d.Methods {
+		for md.ClientField = md.GoName + "Endpoint"; taken[md.ClientField]; {
+			md.ClientField += "Endpoint"
+		}
+		taken[md.ClientField] = true
+	}
 	for _, e := range s.Errors {
 		b.serviceError(e)
 	}

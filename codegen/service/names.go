@@ -75,3 +75,24 @@ func ImplementationChoosesView(m *expr.MethodExpr) bool {
 	_, chosen := m.Result.Meta.Last("view")
 	return !chosen
 }
+
+// EndpointField returns the field of the Endpoints struct that holds the
+// endpoint of method m: its Go name, or the Go name followed by "Endpoint"
+// (as often as it takes to be unique) when that is "Use", the name of
+// Endpoints' method.
+func EndpointField(m *expr.MethodExpr) string {
+	name := codegen.Goify(m.Name, true)
+	if name != "Use" {
+		return name
+	}
+	taken := map[string]bool{}
+	if m.Service != nil {
+		for _, o := range m.Service.Methods {
+			taken[codegen.Goify(o.Name, true)] = true
+		}
+	}
+	for name += "Endpoint"; taken[name]; {
+		name += "Endpoint"
+	}
+	return name
+}
