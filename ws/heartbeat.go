@@ -20,12 +20,14 @@ func (c *Conn) beat() {
 	if c.life.Err() != nil {
 		return
 	}
-	if !c.excused() && !c.heardSince(time.Now().Add(-c.ep.cfg.HeartbeatInterval)) {
-		sent := time.Now()
-		ctx, cancel := context.WithTimeout(c.life, c.ep.cfg.HeartbeatTimeout)
-		err := c.ws.Ping(ctx)
-		cancel()
-		if err != nil && !c.excused() && !c.heardSince(sent) {
+	next := c.ep.cfg.HeartbeatInterval
+	if !c.excused() {
+		if idle := time.Since(time.Unix(0, c.lastRead.Load())); idle < next {
+			// Heard lately: look again an interval after the last frame,
+			// so that a silence is noticed within interval + timeout, not
+			// two intervals + timeout.
+			next -= idle
+		} else if c.missedPong() {
 			c.ep.log.Info("websocket peer missed heartbeat", "id", c.id, "timeout", c.ep.cfg.HeartbeatTimeout)
 			c.abort(ErrHeartbeatTimeout, StatusAbnormal)
 			return
@@ -33,9 +35,19 @@ func (c *Conn) beat() {
 	}
 	c.hbMu.Lock()
 	if !c.hbStopped {
-		c.hb.Reset(c.ep.cfg.HeartbeatInterval)
+		c.hb.Reset(next)
 	}
 	c.hbMu.Unlock()
+}
+
+// missedPong pings the peer and reports whether it failed to answer within
+// the heartbeat timeout, with nothing else heard from it meanwhile.
+func (c *Conn) missedPong() bool {
+	sent := time.Now()
+	ctx, cancel := context.WithTimeout(c.life, c.ep.cfg.HeartbeatTimeout)
+	err := c.ws.Ping(ctx)
+	cancel()
+	return err != nil && !c.excused() && !c.heardSince(sent)
 }
 
 // heardSince reports whether a data frame arrived after t.

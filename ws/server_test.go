@@ -508,3 +508,40 @@ func TestSilentPeerIsReleasedAfterHeartbeatTimeout(t *testing.T) {
 	}
 	good.echoes(t)
 }
+
+// TestPeerThatFallsSilentIsReleasedWithinIntervalPlusTimeout: a peer that
+// talked and then falls silent (a blackhole) is released within the
+// heartbeat interval plus timeout after its last frame, wherever that frame
+// fell between two beats (here just after one, the worst case of a fixed
+// beat, which took two intervals plus the timeout).
+func TestPeerThatFallsSilentIsReleasedWithinIntervalPlusTimeout(t *testing.T) {
+	const interval, timeout = 3 * time.Second, 500 * time.Millisecond
+	released := make(chan time.Time, 1)
+	ts := startServer(t, func(ctx context.Context, c *Conn) error {
+		for {
+			var v any
+			if err := c.Receive(ctx, &v); err != nil {
+				released <- time.Now()
+				return err
+			}
+		}
+	}, WithHeartbeat(interval, timeout))
+	peer := ts.dial(t, "/stream", nil) // never reads, so never answers a ping
+	upgraded := time.Now()
+	// Talk until just after the first beat, then fall silent.
+	var last time.Time
+	for time.Since(upgraded) < interval+200*time.Millisecond {
+		write(t, peer, websocket.MessageText, []byte(`"tick"`))
+		last = time.Now()
+		time.Sleep(100 * time.Millisecond) // the peer's pace
+	}
+	select {
+	case at := <-released:
+		if took, bound := at.Sub(last), interval+timeout+1500*time.Millisecond; took > bound {
+			t.Errorf("released %v after the last frame, want within %v (interval + timeout + margin)", took.Round(time.Millisecond), bound)
+		}
+	case <-time.After(3*interval + timeout):
+		t.Fatal("the silent peer was never released")
+	}
+	ts.handlerResult(t)
+}

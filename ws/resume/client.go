@@ -493,7 +493,7 @@ var errHeartbeat = fmt.Errorf("resume: %w", ws.ErrHeartbeatTimeout)
 // ctx ends; it returns errHeartbeat when a pong did not come within
 // timeout.
 func heartbeat(ctx context.Context, conn *ws.ClientConn, heard *atomic.Int64, interval, timeout time.Duration) error {
-	t := time.NewTicker(interval)
+	t := time.NewTimer(interval)
 	defer t.Stop()
 	for {
 		select {
@@ -501,7 +501,10 @@ func heartbeat(ctx context.Context, conn *ws.ClientConn, heard *atomic.Int64, in
 			return nil
 		case <-t.C:
 		}
-		if time.Since(time.Unix(0, heard.Load())) < interval {
+		if idle := time.Since(time.Unix(0, heard.Load())); idle < interval {
+			// Look again an interval after the last frame: a silence is
+			// noticed within interval + timeout.
+			t.Reset(interval - idle)
 			continue
 		}
 		pctx, cancel := context.WithTimeout(ctx, timeout)
@@ -510,6 +513,7 @@ func heartbeat(ctx context.Context, conn *ws.ClientConn, heard *atomic.Int64, in
 		if err != nil && ctx.Err() == nil {
 			return errHeartbeat
 		}
+		t.Reset(interval)
 	}
 }
 
