@@ -1,6 +1,5 @@
 package design
 
-//lint:ignore ST1001 a Goa design reads as a DSL; the dot import is the documented idiom
 import . "goa.design/goa/v3/dsl"
 
 var _ = API("bench", func() {
