@@ -247,15 +247,7 @@ func (p *Presence) restore(ctx context.Context, seen uint64) error {
 		if err != nil {
 			return fmt.Errorf("presence: put back %s: %w", e.key, err)
 		}
-		p.mu.Lock()
-		still := p.local[e.key] == e
-		if still {
-			e.rev = rev
-		}
-		p.mu.Unlock()
-		if !still {
-			_ = p.remove(ctx, e.key, rev)
-		}
+		p.putDone(ctx, e, rev)
 	}
 	p.generation.Add(1)
 	p.healthy.Store(true)
@@ -533,6 +525,21 @@ func (p *Presence) heartbeat() {
 	}
 }
 
+// putDone records that e was put at revision rev, or removes that entry
+// again when the member left meanwhile (best effort: the entry expires
+// anyway).
+func (p *Presence) putDone(ctx context.Context, e *localEntry, rev uint64) {
+	p.mu.Lock()
+	still := p.local[e.key] == e
+	if still {
+		e.rev = rev
+	}
+	p.mu.Unlock()
+	if !still {
+		_ = p.remove(ctx, e.key, rev)
+	}
+}
+
 // stored returns this node's entries that are in the bucket (put at least
 // once).
 func (p *Presence) stored() []*localEntry {
@@ -571,15 +578,7 @@ func (p *Presence) refresh() {
 			// next successful refresh announces the member again.
 			continue
 		}
-		p.mu.Lock()
-		still := p.local[e.key] == e
-		if still {
-			e.rev = rev
-		}
-		p.mu.Unlock()
-		if !still {
-			_ = p.remove(ctx, e.key, rev) // best effort: the entry expires anyway
-		}
+		p.putDone(ctx, e, rev)
 	}
 }
 
