@@ -72,6 +72,8 @@ func Description(d string) {
 		e.Description = d
 	case *expr.ErrorExpr:
 		e.Description = d
+	case *expr.InterceptorExpr:
+		e.Description = d
 	case *expr.HTTPResponseExpr:
 		e.Description = d
 	case *expr.SchemeExpr:

@@ -201,32 +201,3 @@ func CookieSecure() { unsupported("Cookie", "use Header or Param") }
 
 // CookieHTTPOnly exists for Goa compatibility; it records a design error.
 func CookieHTTPOnly() { unsupported("Cookie", "use Header or Param") }
-
-// ReadPayload exists for Goa compatibility (interceptors); it records a
-// design error.
-func ReadPayload(arg any) { unsupported("Interceptor", "") }
-
-// WritePayload exists for Goa compatibility; it records a design error.
-func WritePayload(arg any) { unsupported("Interceptor", "") }
-
-// ReadResult exists for Goa compatibility; it records a design error.
-func ReadResult(arg any) { unsupported("Interceptor", "") }
-
-// WriteResult exists for Goa compatibility; it records a design error.
-func WriteResult(arg any) { unsupported("Interceptor", "") }
-
-// ReadStreamingPayload exists for Goa compatibility; it records a design
-// error.
-func ReadStreamingPayload(arg any) { unsupported("Interceptor", "") }
-
-// WriteStreamingPayload exists for Goa compatibility; it records a design
-// error.
-func WriteStreamingPayload(arg any) { unsupported("Interceptor", "") }
-
-// ReadStreamingResult exists for Goa compatibility; it records a design
-// error.
-func ReadStreamingResult(arg any) { unsupported("Interceptor", "") }
-
-// WriteStreamingResult exists for Goa compatibility; it records a design
-// error.
-func WriteStreamingResult(arg any) { unsupported("Interceptor", "") }

@@ -121,18 +121,6 @@ func SkipResponseBodyEncodeDecode() {
 	unsupported("SkipResponseBodyEncodeDecode", "remove it")
 }
 
-// Interceptor exists for Goa compatibility; it records a design error.
-func Interceptor(name string, fn ...func()) *expr.InterceptorExpr {
-	unsupported("Interceptor", "wrap the generated endpoints instead")
-	return &expr.InterceptorExpr{Name: name, Pos: eval.Caller()}
-}
-
-// ServerInterceptor exists for Goa compatibility; it records a design error.
-func ServerInterceptor(interceptors ...any) { unsupported("ServerInterceptor", "remove it") }
-
-// ClientInterceptor exists for Goa compatibility; it records a design error.
-func ClientInterceptor(interceptors ...any) { unsupported("ClientInterceptor", "remove it") }
-
 // JSONRPC exists for Goa compatibility; Duplex does not support the
 // JSON-RPC transport yet, so it records a design error.
 func JSONRPC(dsl func()) {

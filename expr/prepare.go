@@ -24,6 +24,7 @@ func (r *RootExpr) Prepare() []*Error {
 		}
 		for _, m := range s.Methods {
 			p.prepareMethod(m)
+			p.prepareInterceptors(m)
 		}
 	}
 	for _, e := range r.API.Errors {

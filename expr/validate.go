@@ -115,6 +115,7 @@ func (v *validator) method(m *MethodExpr) {
 		v.attribute(e.AttributeExpr, ctx, fmt.Sprintf("error %q", e.Name))
 	}
 	v.security(m)
+	v.interceptors(m)
 	v.http(m)
 }
 

@@ -6,6 +6,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"text/template"
 
 	"duplex.dev/codegen"
 	"duplex.dev/expr"
@@ -41,10 +42,20 @@ func ServiceFiles(root *expr.RootExpr, s *expr.ServiceExpr) ([]*codegen.File, er
 		{"endpoints.go", s.Name + " endpoints", endpointsT},
 		{"client.go", s.Name + " client", clientT},
 	}
+	// Interceptor files, named and split as Goa's.
+	if len(data.ServerInterceptors) > 0 {
+		specs = append(specs, struct{ file, title, tmpl string }{"service_interceptors.go", s.Name + " server interceptors", infosT + serverInterceptorsT})
+	}
+	if len(data.ClientInterceptors) > 0 {
+		specs = append(specs, struct{ file, title, tmpl string }{"client_interceptors.go", s.Name + " client interceptors", infosT + clientInterceptorsT})
+	}
+	if len(data.ServerInterceptors) > 0 || len(data.ClientInterceptors) > 0 {
+		specs = append(specs, struct{ file, title, tmpl string }{"interceptor_wrappers.go", s.Name + " interceptor wrappers", wrappersT})
+	}
 	var files []*codegen.File
 	for _, sp := range specs {
 		p := path.Join(dir, sp.file)
-		body, err := codegen.Render(p, sp.tmpl, data, nil)
+		body, err := codegen.Render(p, sp.tmpl, data, template.FuncMap{"dict": dict})
 		if err != nil {
 			return nil, err
 		}
@@ -109,6 +120,7 @@ func buildService(root *expr.RootExpr, s *expr.ServiceExpr) (*serviceData, error
 		}
 		d.Methods = append(d.Methods, md)
 	}
+	b.interceptors(s)
 	// Client has a method and an endpoint field per method: "use" and
 	// "use_endpoint" must not both give UseEndpoint.
 	taken := map[string]bool{}
