@@ -94,3 +94,135 @@ var _ = Service("bench", func() {
 		})
 	})
 })
+
+// The intercept service is the compatibility case for interceptors and for
+// a view other than the default on a stream; the benchmark does not use it.
+// Interceptor names are capitalised: Goa's generator (v3.25) names its
+// wrapper functions after the Go name in one file and the design name in
+// another, so a lower-case name does not compile with Goa.
+
+// Zeta, Alpha and Mid each append their name to the trail of a say request:
+// the trail shows the order Goa runs a method's interceptors in (by name,
+// the last name first), whatever order the design lists them in.
+var Zeta = Interceptor("Zeta", func() {
+	ReadPayload(func() { Attribute("trail") })
+	WritePayload(func() { Attribute("trail") })
+})
+
+var Alpha = Interceptor("Alpha", func() {
+	ReadPayload(func() { Attribute("trail") })
+	WritePayload(func() { Attribute("trail") })
+})
+
+var Mid = Interceptor("Mid", func() {
+	ReadPayload(func() { Attribute("trail") })
+	WritePayload(func() { Attribute("trail") })
+	ReadResult(func() { Attribute("trail") })
+	WriteResult(func() { Attribute("note") })
+})
+
+// Guard rejects a request whose text is "reject".
+var Guard = Interceptor("Guard", func() {
+	ReadPayload(func() { Attribute("text") })
+})
+
+// Audit runs on every message of a chat stream: it rejects a message whose
+// text is "reject" and notes on every result how many messages it saw.
+var Audit = Interceptor("Audit", func() {
+	ReadPayload(func() { Attribute("room") })
+	ReadStreamingPayload(func() { Attribute("text") })
+	WriteStreamingResult(func() { Attribute("note") })
+})
+
+// Tap is a client interceptor that sees every message of a chat stream in
+// both directions.
+var Tap = Interceptor("Tap", func() {
+	ReadStreamingPayload(func() { Attribute("text") })
+	ReadStreamingResult(func() { Attribute("seq") })
+})
+
+// Calls counts the calls of every method of the service.
+var Calls = Interceptor("Calls")
+
+// Note is streamed by watch in the view the server picks.
+var Note = ResultType("application/vnd.bench.note", func() {
+	TypeName("Note")
+	Attributes(func() {
+		Attribute("id", Int, "Identifier")
+		Attribute("text", String, "Content")
+		Attribute("detail", String, "More content")
+		Required("id", "text", "detail")
+	})
+	View("default", func() {
+		Attribute("id")
+		Attribute("text")
+		Attribute("detail")
+	})
+	View("tiny", func() {
+		Attribute("id")
+	})
+})
+
+var _ = Service("intercept", func() {
+	Description("Interceptors and stream views, for the compatibility tests.")
+	ServerInterceptor(Calls)
+	Error("rejected", String, "An interceptor refused the request.")
+	HTTP(func() {
+		Path("/intercept")
+		Response("rejected", StatusForbidden)
+	})
+
+	Method("say", func() {
+		ServerInterceptor(Zeta, Alpha, Mid, Guard)
+		ClientInterceptor(Mid)
+		Payload(func() {
+			Attribute("text", String, "What to say")
+			Attribute("trail", ArrayOf(String), "Who handled the request")
+			Required("text")
+		})
+		Result(func() {
+			Attribute("trail", ArrayOf(String), "Who handled the request")
+			Attribute("note", String, "Set by the mid interceptor")
+		})
+		HTTP(func() {
+			POST("/say")
+		})
+	})
+
+	Method("chat", func() {
+		ServerInterceptor(Audit)
+		ClientInterceptor(Tap)
+		Payload(func() {
+			Attribute("room", String, "Room name")
+		})
+		StreamingPayload(func() {
+			Attribute("text", String, "Message")
+			Required("text")
+		})
+		StreamingResult(func() {
+			Attribute("text", String, "Echoed message")
+			Attribute("seq", Int, "Position of the message in the stream")
+			Attribute("note", String, "Set by the audit interceptor")
+			Required("text", "seq")
+		})
+		HTTP(func() {
+			GET("/chat")
+			Param("room")
+		})
+	})
+
+	// watch streams count notes in the view the server picks with SetView
+	// ("tiny" unless view says otherwise).
+	Method("watch", func() {
+		Payload(func() {
+			Attribute("count", Int, "Number of notes", func() { Default(2) })
+			Attribute("view", String, "View the server picks", func() { Default("tiny") })
+		})
+		StreamingResult(Note)
+		HTTP(func() {
+			GET("/watch")
+			Param("count")
+			Param("view")
+		})
+	})
+})

@@ -12,6 +12,8 @@ import (
 
 	"duplex.dev/bench/duplex/gen/bench"
 	benchc "duplex.dev/bench/duplex/gen/http/bench/client"
+	interceptc "duplex.dev/bench/duplex/gen/http/intercept/client"
+	"duplex.dev/bench/duplex/gen/intercept"
 	"duplex.dev/transport"
 	"duplex.dev/ws"
 )
@@ -24,6 +26,9 @@ const Usage = `usage: bench-cli [-url URL] [-timeout SECONDS] [-verbose] SERVICE
   bench echo < JSON lines
   bench join [-room VALUE]
   bench publish [-room VALUE] [-body JSON]
+  intercept say [-body JSON]
+  intercept chat [-room VALUE] < JSON lines
+  intercept watch [-count VALUE] [-view VALUE]
 
 Streaming payloads are read from stdin as JSON lines; results are printed as
 JSON lines. "SERVICE METHOD -h" lists the flags of a method.
@@ -136,6 +141,55 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 			return err
 		}
 		return transport.PrintJSON(stdout, res)
+	case "intercept say":
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] intercept say [flags]\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		c := interceptc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
+		payload, err := transport.BuildPayload[*intercept.SayPayload](*body, fields)
+		if err != nil {
+			return err
+		}
+		res, err := c.Say()(ctx, payload)
+		if err != nil {
+			return err
+		}
+		return transport.PrintJSON(stdout, res)
+	case "intercept chat":
+		field("room")
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] intercept chat [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		c := interceptc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
+		payload, err := transport.BuildPayload[*intercept.ChatPayload](*body, fields)
+		if err != nil {
+			return err
+		}
+		res, err := c.Chat()(ctx, payload)
+		if err != nil {
+			return err
+		}
+		defer transport.CloseStream(res)
+		stream := res.(intercept.ChatClientStream)
+		return transport.Converse(ctx, stdin, stdout, intercept.ValidateChatStreamingPayload, stream.SendWithContext, stream.RecvWithContext, stream.(interface{ CloseSend(context.Context) error }).CloseSend)
+	case "intercept watch":
+		field("count")
+		field("view")
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] intercept watch [flags]\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		c := interceptc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
+		payload, err := transport.BuildPayload[*intercept.WatchPayload](*body, fields)
+		if err != nil {
+			return err
+		}
+		res, err := c.Watch()(ctx, payload)
+		if err != nil {
+			return err
+		}
+		defer transport.CloseStream(res)
+		stream := res.(intercept.WatchClientStream)
+		return transport.PrintLines(ctx, stdout, stream.RecvWithContext)
 	default:
 		return transport.UsageErrorf(Usage, "unknown command %q", args[0]+" "+args[1])
 	}

@@ -67,7 +67,7 @@ func BuildPublishPayload(benchPublishBody string, benchPublishRoom string) (*ben
 	{
 		err = json.Unmarshal([]byte(benchPublishBody), &body)
 		if err != nil {
-			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"message\": \"Enim et nulla quam culpa commodi.\"\n   }'")
+			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"message\": \"Officia voluptates occaecati.\"\n   }'")
 		}
 	}
 	var room string

@@ -14,6 +14,8 @@ import (
 	"os"
 
 	benchc "duplex.dev/bench/goa/gen/http/bench/client"
+	interceptc "duplex.dev/bench/goa/gen/http/intercept/client"
+	intercept "duplex.dev/bench/goa/gen/intercept"
 	goahttp "goa.design/goa/v3/http"
 	goa "goa.design/goa/v3/pkg"
 )
@@ -24,12 +26,14 @@ import (
 func UsageCommands() []string {
 	return []string{
 		"bench (listener|subscribe|echo|join|publish)",
+		"intercept (say|chat|watch)",
 	}
 }
 
 // UsageExamples produces an example of a valid invocation of the CLI tool.
 func UsageExamples() string {
 	return os.Args[0] + " " + "bench listener" + "\n" +
+		os.Args[0] + " " + "intercept say --body '{\n      \"text\": \"Placeat quas odio quas vel ducimus.\",\n      \"trail\": [\n         \"Dolore esse omnis veniam est similique et.\",\n         \"Quia nihil fuga porro dolor sunt non.\"\n      ]\n   }'" + "\n" +
 		""
 }
 
@@ -43,6 +47,8 @@ func ParseEndpoint(
 	restore bool,
 	dialer goahttp.Dialer,
 	benchConfigurer *benchc.ConnConfigurer,
+	interceptConfigurer *interceptc.ConnConfigurer,
+	inter intercept.ClientInterceptors,
 ) (goa.Endpoint, any, error) {
 	var (
 		benchFlags = flag.NewFlagSet("bench", flag.ContinueOnError)
@@ -60,6 +66,18 @@ func ParseEndpoint(
 		benchPublishFlags    = flag.NewFlagSet("publish", flag.ExitOnError)
 		benchPublishBodyFlag = benchPublishFlags.String("body", "REQUIRED", "")
 		benchPublishRoomFlag = benchPublishFlags.String("room", "REQUIRED", "Room name")
+
+		interceptFlags = flag.NewFlagSet("intercept", flag.ContinueOnError)
+
+		interceptSayFlags    = flag.NewFlagSet("say", flag.ExitOnError)
+		interceptSayBodyFlag = interceptSayFlags.String("body", "REQUIRED", "")
+
+		interceptChatFlags    = flag.NewFlagSet("chat", flag.ExitOnError)
+		interceptChatRoomFlag = interceptChatFlags.String("room", "", "")
+
+		interceptWatchFlags     = flag.NewFlagSet("watch", flag.ExitOnError)
+		interceptWatchCountFlag = interceptWatchFlags.String("count", "2", "")
+		interceptWatchViewFlag  = interceptWatchFlags.String("view", "tiny", "")
 	)
 	benchFlags.Usage = benchUsage
 	benchListenerFlags.Usage = benchListenerUsage
@@ -67,6 +85,11 @@ func ParseEndpoint(
 	benchEchoFlags.Usage = benchEchoUsage
 	benchJoinFlags.Usage = benchJoinUsage
 	benchPublishFlags.Usage = benchPublishUsage
+
+	interceptFlags.Usage = interceptUsage
+	interceptSayFlags.Usage = interceptSayUsage
+	interceptChatFlags.Usage = interceptChatUsage
+	interceptWatchFlags.Usage = interceptWatchUsage
 
 	if err := flag.CommandLine.Parse(os.Args[1:]); err != nil {
 		return nil, nil, err
@@ -85,6 +108,8 @@ func ParseEndpoint(
 		switch svcn {
 		case "bench":
 			svcf = benchFlags
+		case "intercept":
+			svcf = interceptFlags
 		default:
 			return nil, nil, fmt.Errorf("unknown service %q", svcn)
 		}
@@ -116,6 +141,19 @@ func ParseEndpoint(
 
 			case "publish":
 				epf = benchPublishFlags
+
+			}
+
+		case "intercept":
+			switch epn {
+			case "say":
+				epf = interceptSayFlags
+
+			case "chat":
+				epf = interceptChatFlags
+
+			case "watch":
+				epf = interceptWatchFlags
 
 			}
 
@@ -155,6 +193,21 @@ func ParseEndpoint(
 			case "publish":
 				endpoint = c.Publish()
 				data, err = benchc.BuildPublishPayload(*benchPublishBodyFlag, *benchPublishRoomFlag)
+			}
+		case "intercept":
+			c := interceptc.NewClient(scheme, host, doer, enc, dec, restore, dialer, interceptConfigurer)
+			switch epn {
+			case "say":
+				endpoint = c.Say()
+				endpoint = intercept.WrapSayClientEndpoint(endpoint, inter)
+				data, err = interceptc.BuildSayPayload(*interceptSayBodyFlag)
+			case "chat":
+				endpoint = c.Chat()
+				endpoint = intercept.WrapChatClientEndpoint(endpoint, inter)
+				data, err = interceptc.BuildChatPayload(*interceptChatRoomFlag)
+			case "watch":
+				endpoint = c.Watch()
+				data, err = interceptc.BuildWatchPayload(*interceptWatchCountFlag, *interceptWatchViewFlag)
 			}
 		}
 	}
@@ -210,7 +263,7 @@ func benchSubscribeUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench subscribe --count 3017462388316594451")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench subscribe --count 5486057259498934328")
 }
 
 func benchEchoUsage() {
@@ -244,7 +297,7 @@ func benchJoinUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench join --room \"Similique et.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench join --room \"Aliquid dolores hic amet cumque corporis.\"")
 }
 
 func benchPublishUsage() {
@@ -264,5 +317,74 @@ func benchPublishUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench publish --body '{\n      \"message\": \"Enim et nulla quam culpa commodi.\"\n   }' --room \"Non porro quidem.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench publish --body '{\n      \"message\": \"Officia voluptates occaecati.\"\n   }' --room \"Animi omnis at ut sunt ut.\"")
+}
+
+// interceptUsage displays the usage of the intercept command and its
+// subcommands.
+func interceptUsage() {
+	fmt.Fprintln(os.Stderr, `Interceptors and stream views, for the compatibility tests.`)
+	fmt.Fprintf(os.Stderr, "Usage:\n    %s [globalflags] intercept COMMAND [flags]\n\n", os.Args[0])
+	fmt.Fprintln(os.Stderr, "COMMAND:")
+	fmt.Fprintln(os.Stderr, `    say: Say implements say.`)
+	fmt.Fprintln(os.Stderr, `    chat: Chat implements chat.`)
+	fmt.Fprintln(os.Stderr, `    watch: Watch implements watch.`)
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Additional help:")
+	fmt.Fprintf(os.Stderr, "    %s intercept COMMAND --help\n", os.Args[0])
+}
+func interceptSayUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] intercept say", os.Args[0])
+	fmt.Fprint(os.Stderr, " -body JSON")
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `Say implements say.`)
+
+	// Flags list
+	fmt.Fprintln(os.Stderr, `    -body JSON: `)
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept say --body '{\n      \"text\": \"Placeat quas odio quas vel ducimus.\",\n      \"trail\": [\n         \"Dolore esse omnis veniam est similique et.\",\n         \"Quia nihil fuga porro dolor sunt non.\"\n      ]\n   }'")
+}
+
+func interceptChatUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] intercept chat", os.Args[0])
+	fmt.Fprint(os.Stderr, " -room STRING")
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `Chat implements chat.`)
+
+	// Flags list
+	fmt.Fprintln(os.Stderr, `    -room STRING: `)
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept chat --room \"Provident rerum sunt.\"")
+}
+
+func interceptWatchUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] intercept watch", os.Args[0])
+	fmt.Fprint(os.Stderr, " -count INT")
+	fmt.Fprint(os.Stderr, " -view STRING")
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `Watch implements watch.`)
+
+	// Flags list
+	fmt.Fprintln(os.Stderr, `    -count INT: `)
+	fmt.Fprintln(os.Stderr, `    -view STRING: `)
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept watch --count 251546352613348367 --view \"Porro quidem.\"")
 }
