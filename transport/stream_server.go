@@ -24,11 +24,18 @@ type ServerStream struct {
 // error h returns before the upgrade — failed authorization, an invalid
 // parameter — is answered as HTTP with WriteError and statuses, as a unary
 // method's would be. Errors after the upgrade are close frames (see
-// ws.Conn.Fail).
+// ws.Conn.Fail); a design error with a 4xx status (one an interceptor or
+// the method returns mid-stream) is closed with the code the resumable
+// streams use for it and its message as the reason, not as an internal
+// error.
 func ServeStream(w http.ResponseWriter, r *http.Request, wsrv *ws.Server, ep *ws.Endpoint, statuses Statuses,
 	h func(ctx context.Context, s *ServerStream) error) {
 	err := wsrv.Handle(w, r, ep, func(ctx context.Context, c *ws.Conn) error {
-		return h(ctx, &ServerStream{conn: c})
+		err := h(ctx, &ServerStream{conn: c})
+		if c.Upgraded() {
+			return closeErrorFor(err, statuses)
+		}
+		return err
 	})
 	if err != nil {
 		refuse(w, r, wsrv, ep, err, statuses)

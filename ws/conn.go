@@ -245,6 +245,10 @@ func (c *Conn) SetUpgradeHeader(name, value string) bool {
 	return true
 }
 
+// Upgraded reports whether the WebSocket handshake completed: from then on
+// an error ends the stream with a close frame, no longer as HTTP.
+func (c *Conn) Upgraded() bool { return c.upgraded.Load() }
+
 // Upgrade completes the WebSocket handshake. It is idempotent, and Send,
 // SendRaw, Receive, ReceiveRaw and Close call it implicitly; call it
 // yourself to upgrade before the first message. Before the upgrade, a

@@ -4,8 +4,8 @@ import (
 	"log/slog"
 	"net/http"
 
-	"duplex.dev/bench/duplex/gen/intercept"
 	interceptsrv "duplex.dev/bench/duplex/gen/http/intercept/server"
+	"duplex.dev/bench/duplex/gen/intercept"
 	"duplex.dev/ws"
 )
 

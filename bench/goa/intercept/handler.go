@@ -8,8 +8,8 @@ import (
 	"github.com/gorilla/websocket"
 	goahttp "goa.design/goa/v3/http"
 
-	intercept "duplex.dev/bench/goa/gen/intercept"
 	interceptsrv "duplex.dev/bench/goa/gen/http/intercept/server"
+	intercept "duplex.dev/bench/goa/gen/intercept"
 )
 
 // NewHandler serves the intercept service with Goa's generated transport,

@@ -20,13 +20,14 @@ func (Service) Say(ctx context.Context, p *intercept.SayPayload) (*intercept.Say
 	return &intercept.SayResult{Trail: append(p.Trail, "service")}, nil
 }
 
-// Chat echoes every message with its position in the stream.
+// Chat echoes every message with its position in the stream. An error
+// (an interceptor's too) ends the stream with that error: the stream is
+// closed normally only when the client ended it.
 func (Service) Chat(ctx context.Context, p *intercept.ChatPayload, stream intercept.ChatServerStream) error {
-	defer stream.Close()
 	for seq := 0; ; seq++ {
 		m, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
-			return nil
+			return stream.Close()
 		}
 		if err != nil {
 			return err
