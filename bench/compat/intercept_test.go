@@ -58,11 +58,9 @@ type note struct {
 	Text, Detail string
 }
 
-// interceptRecorder is what the server interceptors saw, from either
+// interceptRecorder returns what the server interceptors saw, from either
 // framework's build of them.
-type interceptRecorder struct {
-	methods, received, sent func() []string
-}
+type interceptRecorder func() (methods, received, sent []string)
 
 func newInterceptServer(t *testing.T, name string) (string, interceptRecorder) {
 	t.Helper()
@@ -73,11 +71,11 @@ func newInterceptServer(t *testing.T, name string) (string, interceptRecorder) {
 	case "goa":
 		si := &gimpl.ServerInterceptors{}
 		h = gimpl.NewHandler(logger, si)
-		rec = interceptRecorder{func() []string { return si.Methods }, func() []string { return si.Received }, func() []string { return si.Sent }}
+		rec = si.Seen
 	default:
 		si := &dimpl.ServerInterceptors{}
 		h = dimpl.NewHandler(logger, si)
-		rec = interceptRecorder{func() []string { return si.Methods }, func() []string { return si.Received }, func() []string { return si.Sent }}
+		rec = si.Seen
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -125,7 +123,7 @@ func TestInterceptorsAgainstServers(t *testing.T) {
 				t.Run("chat rejected before the upgrade", func(t *testing.T) { testChatRoomRejected(t, d) })
 				t.Run("watch in the tiny view", func(t *testing.T) { testWatchView(t, d, "tiny") })
 				t.Run("watch in the default view", func(t *testing.T) { testWatchView(t, d, "default") })
-				if got := rec.methods(); len(got) == 0 {
+				if methods, _, _ := rec(); len(methods) == 0 {
 					t.Error("the service-level Calls interceptor saw no call")
 				}
 			})
@@ -168,17 +166,18 @@ func testChatIntercepted(t *testing.T, d interceptDriver, rec interceptRecorder)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("results (-want +got): the server's Audit notes every result\n%s", diff)
 	}
-	if diff := cmp.Diff(texts, rec.received()); diff != "" {
+	_, received, sent := rec()
+	if diff := cmp.Diff(texts, received); diff != "" {
 		t.Errorf("server Audit on Recv (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"sent", "sent", "sent"}, rec.sent()); diff != "" {
+	if diff := cmp.Diff([]string{"audited", "audited", "audited"}, sent); diff != "" {
 		t.Errorf("server Audit on Send (-want +got):\n%s", diff)
 	}
-	sent, received := d.tapped()
-	if diff := cmp.Diff(texts, sent); diff != "" {
+	tapSent, tapReceived := d.tapped()
+	if diff := cmp.Diff(texts, tapSent); diff != "" {
 		t.Errorf("client Tap on Send (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]int{0, 1, 2}, received); diff != "" {
+	if diff := cmp.Diff([]int{0, 1, 2}, tapReceived); diff != "" {
 		t.Errorf("client Tap on Recv (-want +got):\n%s", diff)
 	}
 }
@@ -293,7 +292,7 @@ func (d *goaIntercept) closeCode(err error) int {
 	return 0
 }
 
-func (d *goaIntercept) tapped() ([]string, []int) { return d.ci.Sent, d.ci.Received }
+func (d *goaIntercept) tapped() ([]string, []int) { return d.ci.Tapped() }
 
 type duplexIntercept struct {
 	c  *dintercept.Client
@@ -382,7 +381,7 @@ func (d *duplexIntercept) rejected(err error) (string, bool) {
 
 func (d *duplexIntercept) closeCode(err error) int { return int(ws.CloseStatus(err)) }
 
-func (d *duplexIntercept) tapped() ([]string, []int) { return d.ci.Sent, d.ci.Received }
+func (d *duplexIntercept) tapped() ([]string, []int) { return d.ci.Tapped() }
 
 func deref[T any](p *T) T {
 	if p == nil {

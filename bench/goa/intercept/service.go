@@ -58,8 +58,8 @@ type ServerInterceptors struct {
 	mu sync.Mutex
 	// Methods lists the methods called, once per call.
 	Methods []string
-	// Received and Sent list, per message, the texts of the chat streams
-	// Audit saw.
+	// Received lists the texts of the chat messages Audit saw, Sent one
+	// "audited" per result it noted (before the result is sent).
 	Received, Sent []string
 }
 
@@ -67,6 +67,13 @@ func (s *ServerInterceptors) record(list *[]string, v string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	*list = append(*list, v)
+}
+
+// Seen returns copies of Methods, Received and Sent.
+func (s *ServerInterceptors) Seen() (methods, received, sent []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.Methods...), append([]string(nil), s.Received...), append([]string(nil), s.Sent...)
 }
 
 // Calls records every call of a method of the service.
@@ -127,11 +134,8 @@ func (s *ServerInterceptors) Audit(ctx context.Context, info *intercept.AuditInf
 		return res, nil
 	case goa.InterceptorStreamingSend:
 		info.ServerStreamingResult().SetNote("audited")
-		err := func() error { _, err := next(ctx, info.RawPayload()); return err }()
-		if err == nil {
-			s.record(&s.Sent, "sent")
-		}
-		return nil, err
+		s.record(&s.Sent, "audited")
+		return next(ctx, info.RawPayload())
 	}
 	if info.Payload().Room() == "closed" {
 		return nil, intercept.Rejected("Audit: the room is closed")
@@ -154,6 +158,13 @@ func (c *ClientInterceptors) Mid(ctx context.Context, info *intercept.MidInfo, n
 	p := info.Payload()
 	p.SetTrail(append(p.Trail(), "client Mid"))
 	return next(ctx, info.RawPayload())
+}
+
+// Tapped returns copies of Sent and Received.
+func (c *ClientInterceptors) Tapped() (sent []string, received []int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.Sent...), append([]int(nil), c.Received...)
 }
 
 // Tap records every message of a chat stream, both ways.
