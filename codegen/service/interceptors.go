@@ -225,3 +225,31 @@ func dict(kv ...any) map[string]any {
 	}
 	return m
 }
+
+// interceptorNames adds the exported names the interceptor files declare to
+// taken, for checkNames.
+func (b *builder) interceptorNames(taken map[string]string) {
+	d := b.data
+	if len(d.ServerInterceptors) > 0 {
+		taken["ServerInterceptors"] = "ServerInterceptors interface"
+	}
+	if len(d.ClientInterceptors) > 0 {
+		taken["ClientInterceptors"] = "ClientInterceptors interface"
+	}
+	for _, list := range [][]*interceptorData{d.ServerInterceptors, d.ClientInterceptors} {
+		for _, i := range list {
+			what := "declaration of interceptor " + strconvQuote(i.DesignName)
+			for _, suffix := range []string{"Info", "Payload", "Result", "StreamingPayload", "StreamingResult"} {
+				taken[i.Name+suffix] = what
+			}
+		}
+	}
+	for _, m := range d.Methods {
+		if len(m.ServerInterceptors) > 0 {
+			taken["Wrap"+m.GoName+"Endpoint"] = "interceptor wrapper of method " + strconvQuote(m.Name)
+		}
+		if len(m.ClientInterceptors) > 0 {
+			taken["Wrap"+m.GoName+"ClientEndpoint"] = "interceptor wrapper of method " + strconvQuote(m.Name)
+		}
+	}
+}

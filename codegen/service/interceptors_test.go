@@ -191,3 +191,24 @@ func TestInterceptorDesignErrors(t *testing.T) {
 	}
 	_ = expr.Root
 }
+
+func TestInterceptorNamesCollidingWithTypesAreDesignErrors(t *testing.T) {
+	eval.Reset()
+	t.Cleanup(eval.Reset)
+	var I = Interceptor("Audit")
+	Type("AuditInfo", func() { Attribute("a", String) })
+	Service("s", func() {
+		Method("m", func() {
+			ServerInterceptor(I)
+			Payload("AuditInfo")
+			HTTP(func() { POST("/") })
+		})
+	})
+	if err := eval.RunDSL(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := service.Files("example.com/s/gen", expr.Root)
+	if err == nil || !strings.Contains(err.Error(), `declaration of interceptor "Audit"`) {
+		t.Fatalf("Files() = %v, want an error naming the interceptor whose Info type takes the name", err)
+	}
+}

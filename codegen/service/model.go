@@ -481,6 +481,7 @@ func (b *builder) checkNames() {
 	for _, v := range b.data.Validators {
 		taken[v.Name] = "validation function " + v.Name
 	}
+	b.interceptorNames(taken)
 	for name, ut := range b.named {
 		if what, ok := taken[name]; ok {
 			b.clash(ut, fmt.Sprintf("type %q becomes the Go type %s, the name of the %s", ut.Name(), name, what))
