@@ -37,8 +37,11 @@ func (svc) Chat(ctx context.Context, _ *ChatPayload, s ChatServerStream) error {
 	}
 }
 
-func (svc) Tally(context.Context, TallyServerStream) error                { return nil }
-func (svc) Watch(context.Context, *WatchPayload, WatchServerStream) error { return nil }
+func (svc) Tally(context.Context, TallyServerStream) error { return nil }
+func (svc) Watch(_ context.Context, _ *WatchPayload, s WatchServerStream) error {
+	s.SetView("tiny")
+	return s.Send(&Note{ID: 1, Text: "first"})
+}
 
 // recorder implements ServerInterceptors and records each call.
 type recorder struct{ calls []string }
@@ -94,6 +97,9 @@ func (r *recorder) Count(ctx context.Context, info *CountInfo, next duplex.Endpo
 }
 
 func (r *recorder) Peek(ctx context.Context, info *PeekInfo, next duplex.Endpoint) (any, error) {
+	if info.CallType() == duplex.InterceptorStreamingSend {
+		info.ServerStreamingResult().SetNote("peeked")
+	}
 	return next(ctx, info.RawPayload())
 }
 
@@ -163,5 +169,33 @@ func TestStreamingInterceptorsRunOnEveryMessage(t *testing.T) {
 	room := "closed"
 	if _, err := e.Chat(context.Background(), &ChatEndpointInput{Payload: &ChatPayload{Room: &room}, Stream: &pipe{}}); err == nil || err.Error() != "room closed" {
 		t.Errorf("Chat to a closed room = %v, want the interceptor's error", err)
+	}
+}
+
+// notes is a WatchServerStream that records the view and the notes sent.
+type notes struct {
+	view string
+	sent []*Note
+}
+
+func (n *notes) Send(v *Note) error { return n.SendWithContext(context.Background(), v) }
+func (n *notes) SendWithContext(_ context.Context, v *Note) error {
+	n.sent = append(n.sent, v)
+	return nil
+}
+func (n *notes) Close() error        { return nil }
+func (n *notes) SetView(view string) { n.view = view }
+
+func TestStreamWrapperForwardsSetView(t *testing.T) {
+	e := NewEndpoints(svc{}, &recorder{})
+	n := &notes{}
+	if _, err := e.Watch(context.Background(), &WatchEndpointInput{Payload: &WatchPayload{}, Stream: n}); err != nil {
+		t.Fatal(err)
+	}
+	if n.view != "tiny" {
+		t.Errorf("view of the stream = %q, want the method's SetView(\"tiny\") to reach it through the interceptor's wrapper", n.view)
+	}
+	if len(n.sent) != 1 || n.sent[0].Note == nil || *n.sent[0].Note != "peeked" {
+		t.Errorf("sent %+v, want one note written by Peek", n.sent)
 	}
 }
