@@ -236,8 +236,13 @@ func (b *builder) interceptorNames(taken map[string]string) {
 	if len(d.ClientInterceptors) > 0 {
 		taken["ClientInterceptors"] = "ClientInterceptors interface"
 	}
+	goNames := map[string]string{}
 	for _, list := range [][]*interceptorData{d.ServerInterceptors, d.ClientInterceptors} {
 		for _, i := range list {
+			if other, ok := goNames[i.Name]; ok && other != i.DesignName {
+				b.errors = append(b.errors, fmt.Errorf("service %s: interceptors %q and %q both become the Go name %s: rename one", b.svc.Name, other, i.DesignName, i.Name))
+			}
+			goNames[i.Name] = i.DesignName
 			what := "declaration of interceptor " + strconvQuote(i.DesignName)
 			for _, suffix := range []string{"Info", "Payload", "Result", "StreamingPayload", "StreamingResult"} {
 				taken[i.Name+suffix] = what

@@ -212,3 +212,22 @@ func TestInterceptorNamesCollidingWithTypesAreDesignErrors(t *testing.T) {
 		t.Fatalf("Files() = %v, want an error naming the interceptor whose Info type takes the name", err)
 	}
 }
+
+func TestInterceptorsWithOneGoNameAreADesignError(t *testing.T) {
+	eval.Reset()
+	t.Cleanup(eval.Reset)
+	var A, B = Interceptor("audit_log"), Interceptor("AuditLog")
+	Service("s", func() {
+		Method("m", func() {
+			ServerInterceptor(A, B)
+			HTTP(func() { POST("/") })
+		})
+	})
+	if err := eval.RunDSL(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := service.Files("example.com/s/gen", expr.Root)
+	if err == nil || !strings.Contains(err.Error(), "both become the Go name AuditLog") {
+		t.Fatalf("Files() = %v, want an error naming both interceptors", err)
+	}
+}
