@@ -189,7 +189,6 @@ func TestInterceptorDesignErrors(t *testing.T) {
 			}
 		})
 	}
-	_ = expr.Root
 }
 
 func TestInterceptorNamesCollidingWithTypesAreDesignErrors(t *testing.T) {
