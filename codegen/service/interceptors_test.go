@@ -230,3 +230,29 @@ func TestInterceptorsWithOneGoNameAreADesignError(t *testing.T) {
 		t.Fatalf("Files() = %v, want an error naming both interceptors", err)
 	}
 }
+
+func TestResultAccessOnAResultWithViewsIsRefused(t *testing.T) {
+	eval.Reset()
+	t.Cleanup(eval.Reset)
+	var I = Interceptor("Peek", func() { ReadResult(func() { Attribute("id") }) })
+	var Item = ResultType("application/vnd.item", func() {
+		TypeName("Item")
+		Attributes(func() { Attribute("id", Int); Attribute("name", String) })
+		View("default", func() { Attribute("id"); Attribute("name") })
+		View("tiny", func() { Attribute("id") })
+	})
+	Service("s", func() {
+		Method("m", func() {
+			ServerInterceptor(I)
+			Result(Item)
+			HTTP(func() { GET("/") })
+		})
+	})
+	if err := eval.RunDSL(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := service.Files("example.com/s/gen", expr.Root)
+	if err == nil || !strings.Contains(err.Error(), "which has views") || !strings.Contains(err.Error(), "interceptors_test.go:") {
+		t.Fatalf("Files() = %v, want an error at the method's position saying the result has views", err)
+	}
+}
