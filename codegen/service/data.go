@@ -19,6 +19,7 @@ type serviceData struct {
 	Errors      []*errorData    // design errors of the default (ServiceError) type
 	Viewed      []*viewedData   // result types with views
 	Validators  []*validatorData
+	Unions      []*unionData // sum types of the OneOf attributes, sorted by name
 }
 
 // methodData is one service method.
