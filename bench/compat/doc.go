@@ -3,7 +3,8 @@
 // bench design drives the server Duplex generates for the same design, and
 // the client Duplex generates drives Goa's server, for every method of the
 // design (unary publish, client→server stream with a result, server→client
-// stream to its end, bidirectional echo, and a room stream), with the
+// stream to its end, bidirectional echo, a room stream, and a OneOf union
+// in a unary body and on a bidirectional stream), with the
 // same-framework pairs run alongside as controls.
 //
 // It has no code outside its tests; it is not a client library.

@@ -19,6 +19,32 @@ var Event = Type("Event", func() {
 	Required("message", "action", "timestamp")
 })
 
+// RoomActivity is what relay and post_activity carry: one thing that
+// happened in a room, of several kinds (a OneOf union on the wire as
+// {"type": "<kind>", "value": ...}).
+var RoomActivity = Type("RoomActivity", func() {
+	Attribute("room", String, "Room name")
+	OneOf("activity", "What happened", func() {
+		Attribute("message", Said)
+		Attribute("join", Joined)
+		Attribute("typing", Boolean)
+	})
+	Required("room", "activity")
+})
+
+// Said is the "message" kind of RoomActivity.
+var Said = Type("Said", func() {
+	Attribute("text", String, func() { MinLength(1) })
+	Required("text")
+})
+
+// Joined is the "join" kind of RoomActivity. It has no validation: Goa
+// v3.25.3's client package calls a validation function for the second
+// object variant of a union that it does not generate (it does not build).
+var Joined = Type("Joined", func() {
+	Attribute("user", String)
+})
+
 var _ = Service("bench", func() {
 	Description("Streaming endpoints measured by the harness.")
 
@@ -76,6 +102,26 @@ var _ = Service("bench", func() {
 		StreamingResult(Event)
 		HTTP(func() {
 			GET("/rooms/{room}")
+		})
+	})
+
+	// relay echoes every RoomActivity it receives (a union on a
+	// bidirectional stream).
+	Method("relay", func() {
+		StreamingPayload(RoomActivity)
+		StreamingResult(RoomActivity)
+		HTTP(func() {
+			GET("/relay")
+		})
+	})
+
+	// post_activity returns the RoomActivity it is given (a union in a
+	// unary body).
+	Method("post_activity", func() {
+		Payload(RoomActivity)
+		Result(RoomActivity)
+		HTTP(func() {
+			POST("/activity")
 		})
 	})
 

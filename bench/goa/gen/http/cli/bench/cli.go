@@ -23,7 +23,7 @@ import (
 //	command (subcommand1|subcommand2|...)
 func UsageCommands() []string {
 	return []string{
-		"bench (listener|subscribe|echo|join|publish)",
+		"bench (listener|subscribe|echo|join|relay|post-activity|publish)",
 	}
 }
 
@@ -57,6 +57,11 @@ func ParseEndpoint(
 		benchJoinFlags    = flag.NewFlagSet("join", flag.ExitOnError)
 		benchJoinRoomFlag = benchJoinFlags.String("room", "REQUIRED", "Room name")
 
+		benchRelayFlags = flag.NewFlagSet("relay", flag.ExitOnError)
+
+		benchPostActivityFlags    = flag.NewFlagSet("post-activity", flag.ExitOnError)
+		benchPostActivityBodyFlag = benchPostActivityFlags.String("body", "REQUIRED", "")
+
 		benchPublishFlags    = flag.NewFlagSet("publish", flag.ExitOnError)
 		benchPublishBodyFlag = benchPublishFlags.String("body", "REQUIRED", "")
 		benchPublishRoomFlag = benchPublishFlags.String("room", "REQUIRED", "Room name")
@@ -66,6 +71,8 @@ func ParseEndpoint(
 	benchSubscribeFlags.Usage = benchSubscribeUsage
 	benchEchoFlags.Usage = benchEchoUsage
 	benchJoinFlags.Usage = benchJoinUsage
+	benchRelayFlags.Usage = benchRelayUsage
+	benchPostActivityFlags.Usage = benchPostActivityUsage
 	benchPublishFlags.Usage = benchPublishUsage
 
 	if err := flag.CommandLine.Parse(os.Args[1:]); err != nil {
@@ -114,6 +121,12 @@ func ParseEndpoint(
 			case "join":
 				epf = benchJoinFlags
 
+			case "relay":
+				epf = benchRelayFlags
+
+			case "post-activity":
+				epf = benchPostActivityFlags
+
 			case "publish":
 				epf = benchPublishFlags
 
@@ -152,6 +165,11 @@ func ParseEndpoint(
 			case "join":
 				endpoint = c.Join()
 				data, err = benchc.BuildJoinPayload(*benchJoinRoomFlag)
+			case "relay":
+				endpoint = c.Relay()
+			case "post-activity":
+				endpoint = c.PostActivity()
+				data, err = benchc.BuildPostActivityPayload(*benchPostActivityBodyFlag)
 			case "publish":
 				endpoint = c.Publish()
 				data, err = benchc.BuildPublishPayload(*benchPublishBodyFlag, *benchPublishRoomFlag)
@@ -174,6 +192,8 @@ func benchUsage() {
 	fmt.Fprintln(os.Stderr, `    subscribe: Subscribe implements subscribe.`)
 	fmt.Fprintln(os.Stderr, `    echo: Echo implements echo.`)
 	fmt.Fprintln(os.Stderr, `    join: Join implements join.`)
+	fmt.Fprintln(os.Stderr, `    relay: Relay implements relay.`)
+	fmt.Fprintln(os.Stderr, `    post-activity: PostActivity implements post_activity.`)
 	fmt.Fprintln(os.Stderr, `    publish: Publish implements publish.`)
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Additional help:")
@@ -210,7 +230,7 @@ func benchSubscribeUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench subscribe --count 3017462388316594451")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench subscribe --count 3375948349642080061")
 }
 
 func benchEchoUsage() {
@@ -244,7 +264,41 @@ func benchJoinUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench join --room \"Similique et.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench join --room \"Voluptatem fugit.\"")
+}
+
+func benchRelayUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] bench relay", os.Args[0])
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `Relay implements relay.`)
+
+	// Flags list
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench relay")
+}
+
+func benchPostActivityUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] bench post-activity", os.Args[0])
+	fmt.Fprint(os.Stderr, " -body JSON")
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `PostActivity implements post_activity.`)
+
+	// Flags list
+	fmt.Fprintln(os.Stderr, `    -body JSON: `)
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench post-activity --body '{\n      \"activity\": {\n         \"text\": \"q\"\n      },\n      \"room\": \"Earum laboriosam praesentium mollitia magnam id.\"\n   }'")
 }
 
 func benchPublishUsage() {
@@ -264,5 +318,5 @@ func benchPublishUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench publish --body '{\n      \"message\": \"Enim et nulla quam culpa commodi.\"\n   }' --room \"Non porro quidem.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench publish --body '{\n      \"message\": \"Qui voluptatem.\"\n   }' --room \"Sit ipsum voluptates quas.\"")
 }
