@@ -38,9 +38,10 @@ var Said = Type("Said", func() {
 	Required("text")
 })
 
-// Joined is the "join" kind of RoomActivity. It has no validation: Goa
-// v3.25.3's client package calls a validation function for the second
-// object variant of a union that it does not generate (it does not build).
+// Joined is the "join" kind of RoomActivity. It has no validation: with
+// Required("user") here, the client package Goa v3.25.3 generates calls
+// ValidateJoinedRequestBody and ValidateJoinedStreamingBody, which it does
+// not generate, and does not build.
 var Joined = Type("Joined", func() {
 	Attribute("user", String)
 })
