@@ -132,11 +132,6 @@ func Cookie(name string, args ...any) {
 	unsupported("Cookie", "use Header or Param")
 }
 
-// OneOf exists for Goa compatibility; it records a design error.
-func OneOf(name string, args ...any) {
-	unsupported("OneOf", "use an attribute with an Enum kind and optional attributes")
-}
-
 // ConvertTo exists for Goa compatibility; it records a design error.
 func ConvertTo(obj any) { unsupported("ConvertTo", "remove it") }
 

@@ -177,6 +177,13 @@ func (p *preparer) resolve(att *AttributeExpr) {
 	case *Map:
 		p.resolve(t.KeyType)
 		p.resolve(t.ElemType)
+	case *Union:
+		for _, nat := range t.Values {
+			p.resolve(nat.Attribute)
+			if ut, ok := nat.Attribute.Type.(UserType); ok {
+				p.resolve(ut.Attribute()) // the types OneOf wraps variants in are not in Root.Types
+			}
+		}
 	}
 }
 
@@ -351,6 +358,12 @@ func uses(dt DataType, ut UserType, seen map[DataType]bool) bool {
 		return (t.KeyType != nil && uses(t.KeyType.Type, ut, seen)) || (t.ElemType != nil && uses(t.ElemType.Type, ut, seen))
 	case *Object:
 		for _, nat := range *t {
+			if uses(nat.Attribute.Type, ut, seen) {
+				return true
+			}
+		}
+	case *Union:
+		for _, nat := range t.Values {
 			if uses(nat.Attribute.Type, ut, seen) {
 				return true
 			}

@@ -359,6 +359,8 @@ func typeDesc(dt DataType) string {
 		}
 	case *Map:
 		return "map"
+	case *Union:
+		return fmt.Sprintf("OneOf(%q)", t.TypeName)
 	}
 	return dt.Name()
 }
@@ -454,6 +456,11 @@ func (v *validator) attribute(att *AttributeExpr, ctx, what string) {
 	case *Map:
 		v.attribute(t.KeyType, ctx, what+"{key}")
 		v.attribute(t.ElemType, ctx, what+"{value}")
+	case *Union:
+		v.union(t, att, label)
+		for _, nat := range t.Values {
+			v.attribute(nat.Attribute, ctx, fmt.Sprintf("%s (variant %q)", what, nat.Name))
+		}
 	case UserType:
 		if t == UserType(Empty) || v.seen[t] {
 			return
@@ -461,6 +468,21 @@ func (v *validator) attribute(att *AttributeExpr, ctx, what string) {
 		v.seen[t] = true
 		v.viewsOnType(t, label)
 		v.attribute(t.Attribute(), label, fmt.Sprintf("type %q", t.Name()))
+	}
+}
+
+// union checks what OneOf defined: at least one variant, distinct JSON keys
+// for the variant's name and value, and no Default (a union has no literal
+// value in the design).
+func (v *validator) union(u *Union, att *AttributeExpr, label string) {
+	if len(u.Values) == 0 {
+		v.errorf(att.Pos, "%s: OneOf(%q) has no variant: list them with Attribute(name, Type) in its function", label, u.TypeName)
+	}
+	if u.GetTypeKey() == u.GetValueKey() {
+		v.errorf(att.Pos, "%s: OneOf(%q): the JSON keys of the variant's name and value are both %q: set Meta(\"oneof:type:field\") and Meta(\"oneof:value:field\") to different keys", label, u.TypeName, u.GetTypeKey())
+	}
+	if att.HasDefaultValue() {
+		v.errorf(att.PosOf("Default"), "%s: Default does not apply to OneOf(%q): a union has no default variant; remove Default", label, u.TypeName)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,6 +108,42 @@ func (s *service) Echo(ctx context.Context, stream bench.EchoServerStream) error
 		if err := stream.Send(&bench.EchoResult{Message: m.Message}); err != nil {
 			return fmt.Errorf("echo: %w", err)
 		}
+	}
+}
+
+// Relay sends every activity back until the client ends its stream: the
+// message of a "message" activity in upper case (see shout), the others
+// unchanged.
+func (s *service) Relay(ctx context.Context, stream bench.RelayServerStream) error {
+	defer stream.Close()
+	for {
+		a, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("relay: %w", err)
+		}
+		if err := stream.Send(shout(a)); err != nil {
+			return fmt.Errorf("relay: %w", err)
+		}
+	}
+}
+
+// PostActivity returns the activity it is given, as Relay does.
+func (s *service) PostActivity(ctx context.Context, p *bench.RoomActivity) (*bench.RoomActivity, error) {
+	return shout(p), nil
+}
+
+// shout returns a with the text of a "message" activity in upper case; it
+// switches on the union's kind as a Goa service does.
+func shout(a *bench.RoomActivity) *bench.RoomActivity {
+	switch a.Activity.Kind() {
+	case bench.ActivityKindMessage:
+		m, _ := a.Activity.AsMessage()
+		return &bench.RoomActivity{Room: a.Room, Activity: bench.NewActivityMessage(&bench.Said{Text: strings.ToUpper(m.Text)})}
+	default:
+		return a
 	}
 }
 

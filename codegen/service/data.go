@@ -29,6 +29,7 @@ type serviceData struct {
 	// WrappedServerStreams and WrappedClientStreams are the streams a
 	// streaming interceptor wraps.
 	WrappedServerStreams, WrappedClientStreams []*streamData
+	Unions                                     []*unionData // sum types of the OneOf attributes, sorted by name
 }
 
 // methodData is one service method.

@@ -3,6 +3,7 @@ package service
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -38,7 +39,7 @@ func ServiceFiles(root *expr.RootExpr, s *expr.ServiceExpr) ([]*codegen.File, er
 	}
 	dir := path.Join("gen", data.PkgName)
 	specs := []struct{ file, title, tmpl string }{
-		{"service.go", s.Name + " service", serviceT},
+		{"service.go", s.Name + " service", serviceT + unionT},
 		{"endpoints.go", s.Name + " endpoints", endpointsT},
 		{"client.go", s.Name + " client", clientT},
 	}
@@ -81,6 +82,8 @@ type builder struct {
 	data    *serviceData
 	types   map[string]*typeData
 	named   map[string]expr.UserType // user types to define, by Go name
+	unions  map[string]*expr.Union   // sum types to define, by Go name
+	unionAt map[*expr.Union]*expr.AttributeExpr
 	viewed  map[string]*viewedData
 	anon    map[*expr.AttributeExpr]expr.UserType
 	docs    map[expr.UserType]string // docs of method value types
@@ -97,6 +100,8 @@ func buildService(root *expr.RootExpr, s *expr.ServiceExpr) (*serviceData, error
 		svc:     s,
 		types:   map[string]*typeData{},
 		named:   map[string]expr.UserType{},
+		unions:  map[string]*expr.Union{},
+		unionAt: map[*expr.Union]*expr.AttributeExpr{},
 		viewed:  map[string]*viewedData{},
 		anon:    map[*expr.AttributeExpr]expr.UserType{},
 		docs:    map[expr.UserType]string{},
@@ -151,6 +156,14 @@ func buildService(root *expr.RootExpr, s *expr.ServiceExpr) (*serviceData, error
 		if td := b.types[name]; td != nil {
 			td.Error = e
 		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(b.unions)) {
+		u := b.unions[name]
+		var desc string
+		if at := b.unionAt[u]; at != nil {
+			desc = at.Description
+		}
+		d.Unions = append(d.Unions, union(u, desc))
 	}
 	names := make([]string, 0, len(b.types))
 	for n := range b.types {
@@ -235,6 +248,21 @@ func (b *builder) collect(dt expr.DataType, doc string) {
 		}
 	case *expr.Object:
 		for _, nat := range *t {
+			if u, ok := nat.Attribute.Type.(*expr.Union); ok {
+				b.unionAt[u] = nat.Attribute
+			}
+			b.collect(nat.Attribute.Type, "")
+		}
+	case *expr.Union:
+		name := codegen.GoUnionName(t)
+		if other, ok := b.unions[name]; ok {
+			if other != t {
+				b.clashAt(b.unionAt[t], fmt.Sprintf("two OneOf named %q become the Go type %s", t.TypeName, name))
+			}
+			return
+		}
+		b.unions[name] = t
+		for _, nat := range t.Values {
 			b.collect(nat.Attribute.Type, "")
 		}
 	case expr.UserType:
@@ -449,9 +477,15 @@ func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }
 
 // clash records a naming conflict found in the design at the position of ut.
 func (b *builder) clash(ut expr.UserType, msg string) {
+	b.clashAt(ut.Attribute(), msg)
+}
+
+// clashAt records a naming conflict found in the design at the position of
+// att (which may be nil).
+func (b *builder) clashAt(att *expr.AttributeExpr, msg string) {
 	var pos expr.Pos
-	if a := ut.Attribute(); a != nil {
-		pos = a.Pos
+	if att != nil {
+		pos = att.Pos
 	}
 	b.errors = append(b.errors, expr.Errorf(pos, "service %q: %s; rename one of them (TypeName)", b.svc.Name, msg))
 }
@@ -482,6 +516,23 @@ func (b *builder) checkNames() {
 		taken[v.Name] = "validation function " + v.Name
 	}
 	b.interceptorNames(taken)
+	for name, u := range b.unions {
+		d := union(u, "")
+		decls := []string{d.Name, d.KindName}
+		for _, v := range d.Variants {
+			decls = append(decls, v.KindConst, "New"+d.Name+v.Field)
+		}
+		for _, n := range decls {
+			if what, ok := taken[n]; ok {
+				b.clashAt(b.unionAt[u], fmt.Sprintf("OneOf %q declares %s, the name of the %s", u.TypeName, n, what))
+			}
+			if ut, ok := b.named[n]; ok {
+				b.clashAt(b.unionAt[u], fmt.Sprintf("OneOf %q declares %s, the Go name of type %q", u.TypeName, n, ut.Name()))
+			}
+			taken[n] = "declaration of OneOf " + strconvQuote(u.TypeName)
+		}
+		_ = name
+	}
 	for name, ut := range b.named {
 		if what, ok := taken[name]; ok {
 			b.clash(ut, fmt.Sprintf("type %q becomes the Go type %s, the name of the %s", ut.Name(), name, what))

@@ -196,6 +196,9 @@ func (b *builder) typeRef(att *expr.AttributeExpr) string {
 	if ut, ok := att.Type.(expr.UserType); ok && !expr.IsEmpty(att.Type) {
 		return b.declare(ut, codegen.GoTypeName(ut), ut.Attribute(), expr.RenderedByEveryView(ut))
 	}
+	if u, ok := att.Type.(*expr.Union); ok {
+		return b.declare(u, codegen.GoUnionName(u), att, nil)
+	}
 	return b.inlineType(att)
 }
 
@@ -239,6 +242,14 @@ func (b *builder) inlineType(att *expr.AttributeExpr) string {
 		}
 		s.WriteString("}")
 		return s.String()
+	case *expr.Union:
+		// A discriminated union: narrowing on the type key gives the
+		// variant's value its type.
+		alts := make([]string, len(t.Values))
+		for i, na := range t.Values {
+			alts[i] = fmt.Sprintf("{ %s: %s; %s: %s }", prop(t.GetTypeKey()), jsonString(na.Name), prop(t.GetValueKey()), b.typeRef(na.Attribute))
+		}
+		return strings.Join(alts, "\n  | ")
 	case expr.UserType:
 		if expr.IsEmpty(t) {
 			return "Record<string, never>"

@@ -19,6 +19,33 @@ var Event = Type("Event", func() {
 	Required("message", "action", "timestamp")
 })
 
+// RoomActivity is what relay and post_activity carry: one thing that
+// happened in a room, of several kinds (a OneOf union on the wire as
+// {"type": "<kind>", "value": ...}).
+var RoomActivity = Type("RoomActivity", func() {
+	Attribute("room", String, "Room name")
+	OneOf("activity", "What happened", func() {
+		Attribute("message", Said)
+		Attribute("join", Joined)
+		Attribute("typing", Boolean)
+	})
+	Required("room", "activity")
+})
+
+// Said is the "message" kind of RoomActivity.
+var Said = Type("Said", func() {
+	Attribute("text", String, func() { MinLength(1) })
+	Required("text")
+})
+
+// Joined is the "join" kind of RoomActivity. It has no validation: with
+// Required("user") here, the client package Goa v3.25.3 generates calls
+// ValidateJoinedRequestBody and ValidateJoinedStreamingBody, which it does
+// not generate, and does not build.
+var Joined = Type("Joined", func() {
+	Attribute("user", String)
+})
+
 var _ = Service("bench", func() {
 	Description("Streaming endpoints measured by the harness.")
 
@@ -76,6 +103,26 @@ var _ = Service("bench", func() {
 		StreamingResult(Event)
 		HTTP(func() {
 			GET("/rooms/{room}")
+		})
+	})
+
+	// relay echoes every RoomActivity it receives (a union on a
+	// bidirectional stream).
+	Method("relay", func() {
+		StreamingPayload(RoomActivity)
+		StreamingResult(RoomActivity)
+		HTTP(func() {
+			GET("/relay")
+		})
+	})
+
+	// post_activity returns the RoomActivity it is given (a union in a
+	// unary body).
+	Method("post_activity", func() {
+		Payload(RoomActivity)
+		Result(RoomActivity)
+		HTTP(func() {
+			POST("/activity")
 		})
 	})
 

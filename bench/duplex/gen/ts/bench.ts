@@ -40,6 +40,28 @@ export interface JoinPayload {
   room: string;
 }
 
+export interface RoomActivity {
+  /** Room name */
+  room: string;
+  /** What happened */
+  activity: Activity;
+}
+
+/** What happened */
+export type Activity = { type: "message"; value: Said }
+  | { type: "join"; value: Joined }
+  | { type: "typing"; value: ActivityTyping };
+
+export interface Said {
+  text: string;
+}
+
+export interface Joined {
+  user?: string;
+}
+
+export type ActivityTyping = boolean;
+
 export interface PublishPayload {
   /** Room name */
   room: string;
@@ -55,6 +77,11 @@ export const schemas = {
   "EchoStreamingPayload": {"type":"object","props":{"message":{"type":"string"}},"required":["message"]},
   "EchoResult": {"type":"object","props":{"message":{"type":"string"}},"required":["message"]},
   "JoinPayload": {"type":"object","props":{"room":{"type":"string"}},"required":["room"]},
+  "RoomActivity": {"type":"object","props":{"activity":{"ref":"Activity"},"room":{"type":"string"}},"required":["room","activity"]},
+  "Activity": {"type":"union","typeKey":"type","valueKey":"value","variants":[{"name":"message","schema":{"ref":"Said"}},{"name":"join","schema":{"ref":"Joined"}},{"name":"typing","schema":{"ref":"ActivityTyping"}}]},
+  "Said": {"type":"object","props":{"text":{"type":"string","minLength":1}},"required":["text"]},
+  "Joined": {"type":"object","props":{"user":{"type":"string"}}},
+  "ActivityTyping": {"type":"boolean"},
   "PublishPayload": {"type":"object","props":{"message":{"type":"string"},"room":{"type":"string"}},"required":["room","message"]},
 } satisfies Record<string, duplex.Schema>;
 
@@ -132,6 +159,29 @@ export class Client {
       kind: 'server',
       validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.Event, 'result', schemas) : undefined,
     }, options);
+  }
+
+  /**
+   * Opens the bidirectional stream (GET /relay).
+   * send throws a ValidationError, without sending, for a message that breaks the design's rules.
+   */
+  relay(options?: duplex.StreamOptions): duplex.BidiStream<RoomActivity, RoomActivity> {
+    return this.t.stream<RoomActivity, RoomActivity>({
+      request: { method: "GET", path: `/relay` },
+      subprotocols: [],
+      resumable: false,
+      kind: 'bidirectional',
+      validateOut: this.t.validate ? (m) => duplex.validate(m, schemas.RoomActivity, 'message', schemas) : undefined,
+      validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.RoomActivity, 'result', schemas) : undefined,
+    }, options);
+  }
+
+  /** Calls POST /activity. */
+  async postActivity(p: RoomActivity, options?: duplex.CallOptions): Promise<RoomActivity> {
+    if (this.t.validate) duplex.validate(p, schemas.RoomActivity, 'payload', schemas);
+    const res = await this.t.unary({ method: "POST", path: `/activity`, body: p }, options);
+    if (this.t.validate) duplex.validate(res, schemas.RoomActivity, 'result', schemas);
+    return res as RoomActivity;
   }
 
   /** Calls POST /rooms/{room}. */

@@ -15,11 +15,13 @@ import (
 
 // Endpoints wraps the "bench" service endpoints.
 type Endpoints struct {
-	Listener  goa.Endpoint
-	Subscribe goa.Endpoint
-	Echo      goa.Endpoint
-	Join      goa.Endpoint
-	Publish   goa.Endpoint
+	Listener     goa.Endpoint
+	Subscribe    goa.Endpoint
+	Echo         goa.Endpoint
+	Join         goa.Endpoint
+	Relay        goa.Endpoint
+	PostActivity goa.Endpoint
+	Publish      goa.Endpoint
 }
 
 // ListenerEndpointInput holds both the payload and the server stream of the
@@ -54,14 +56,23 @@ type JoinEndpointInput struct {
 	Stream JoinServerStream
 }
 
+// RelayEndpointInput holds both the payload and the server stream of the
+// "relay" method.
+type RelayEndpointInput struct {
+	// Stream is the server stream used by the "relay" method to send data.
+	Stream RelayServerStream
+}
+
 // NewEndpoints wraps the methods of the "bench" service with endpoints.
 func NewEndpoints(s Service) *Endpoints {
 	return &Endpoints{
-		Listener:  NewListenerEndpoint(s),
-		Subscribe: NewSubscribeEndpoint(s),
-		Echo:      NewEchoEndpoint(s),
-		Join:      NewJoinEndpoint(s),
-		Publish:   NewPublishEndpoint(s),
+		Listener:     NewListenerEndpoint(s),
+		Subscribe:    NewSubscribeEndpoint(s),
+		Echo:         NewEchoEndpoint(s),
+		Join:         NewJoinEndpoint(s),
+		Relay:        NewRelayEndpoint(s),
+		PostActivity: NewPostActivityEndpoint(s),
+		Publish:      NewPublishEndpoint(s),
 	}
 }
 
@@ -71,6 +82,8 @@ func (e *Endpoints) Use(m func(goa.Endpoint) goa.Endpoint) {
 	e.Subscribe = m(e.Subscribe)
 	e.Echo = m(e.Echo)
 	e.Join = m(e.Join)
+	e.Relay = m(e.Relay)
+	e.PostActivity = m(e.PostActivity)
 	e.Publish = m(e.Publish)
 }
 
@@ -107,6 +120,24 @@ func NewJoinEndpoint(s Service) goa.Endpoint {
 	return func(ctx context.Context, req any) (any, error) {
 		ep := req.(*JoinEndpointInput)
 		return nil, s.Join(ctx, ep.Payload, ep.Stream)
+	}
+}
+
+// NewRelayEndpoint returns an endpoint function that calls the method "relay"
+// of service "bench".
+func NewRelayEndpoint(s Service) goa.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		ep := req.(*RelayEndpointInput)
+		return nil, s.Relay(ctx, ep.Stream)
+	}
+}
+
+// NewPostActivityEndpoint returns an endpoint function that calls the method
+// "post_activity" of service "bench".
+func NewPostActivityEndpoint(s Service) goa.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		p := req.(*RoomActivity)
+		return s.PostActivity(ctx, p)
 	}
 }
 

@@ -192,6 +192,75 @@ func (s *joinClientStream) RecvWithContext(ctx context.Context) (*bench.Event, e
 // Close ends the stream and releases the connection.
 func (s *joinClientStream) Close() error { return transport.CloseClient(s.c) }
 
+// Relay returns the endpoint of the "relay" method; its result is a bench.RelayClientStream.
+func (c *Client) Relay() duplex.Endpoint {
+	return func(ctx context.Context, v any) (any, error) {
+		q := url.Values{}
+		h := http.Header{}
+		path := RelayBenchPath()
+		opts := append([]ws.DialOption{ws.WithHeader(h)}, c.dialOptions...)
+		conn, err := ws.Dial(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), opts...)
+		if err != nil {
+			return nil, fmt.Errorf("bench relay: %w", err)
+		}
+		return &relayClientStream{conn}, nil
+	}
+}
+
+// relayClientStream implements bench.RelayClientStream.
+type relayClientStream struct{ c *ws.ClientConn }
+
+// Send sends one message.
+func (s *relayClientStream) Send(v *bench.RoomActivity) error {
+	return s.SendWithContext(context.Background(), v)
+}
+
+// SendWithContext sends one message unless ctx ends first.
+func (s *relayClientStream) SendWithContext(ctx context.Context, v *bench.RoomActivity) error {
+	return s.c.Send(ctx, v)
+}
+
+// CloseSend ends the client's side of the stream (a JSON null frame).
+func (s *relayClientStream) CloseSend(ctx context.Context) error { return s.c.CloseSend(ctx) }
+
+// Recv returns the next result; io.EOF when the server ended the stream.
+func (s *relayClientStream) Recv() (*bench.RoomActivity, error) {
+	return s.RecvWithContext(context.Background())
+}
+
+// RecvWithContext is Recv that gives up when ctx ends.
+func (s *relayClientStream) RecvWithContext(ctx context.Context) (*bench.RoomActivity, error) {
+	return transport.Receive[bench.RoomActivity](ctx, s.c)
+}
+
+// Close ends the stream and releases the connection.
+func (s *relayClientStream) Close() error { return transport.CloseClient(s.c) }
+
+// PostActivity returns the endpoint of the "post_activity" method.
+func (c *Client) PostActivity() duplex.Endpoint {
+	return func(ctx context.Context, v any) (any, error) {
+		payload, ok := v.(*bench.RoomActivity)
+		if !ok {
+			return nil, fmt.Errorf("bench post_activity: payload is %T, want *bench.RoomActivity", v)
+		}
+		q := url.Values{}
+		h := http.Header{}
+		path := PostActivityBenchPath()
+		req, err := transport.NewRequest(ctx, "POST", transport.URL(c.scheme, c.host, path, q), payload)
+		if err != nil {
+			return nil, err
+		}
+		for k, vs := range h {
+			req.Header[k] = vs
+		}
+		res, err := transport.Do[bench.RoomActivity](c.doer, req)
+		if err != nil {
+			return nil, fmt.Errorf("bench post_activity: %w", err)
+		}
+		return &res, nil
+	}
+}
+
 // Publish returns the endpoint of the "publish" method.
 func (c *Client) Publish() duplex.Endpoint {
 	return func(ctx context.Context, v any) (any, error) {

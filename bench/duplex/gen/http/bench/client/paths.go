@@ -28,6 +28,16 @@ func JoinBenchPath(room string) string {
 	return "/rooms/" + transport.PathParam(room)
 }
 
+// RelayBenchPath returns the URL path of the "relay" method.
+func RelayBenchPath() string {
+	return "/relay"
+}
+
+// PostActivityBenchPath returns the URL path of the "post_activity" method.
+func PostActivityBenchPath() string {
+	return "/activity"
+}
+
 // PublishBenchPath returns the URL path of the "publish" method.
 func PublishBenchPath(room string) string {
 	return "/rooms/" + transport.PathParam(room)

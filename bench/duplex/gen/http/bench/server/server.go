@@ -27,6 +27,10 @@ type Server struct {
 	Echo http.Handler
 	// Join serves the "join" method.
 	Join http.Handler
+	// Relay serves the "relay" method.
+	Relay http.Handler
+	// PostActivity serves the "post_activity" method.
+	PostActivity http.Handler
 	// Publish serves the "publish" method.
 	Publish http.Handler
 	ws      *ws.Server
@@ -58,14 +62,18 @@ func New(e *bench.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Se
 			{"Subscribe", "GET", "/subscribe"},
 			{"Echo", "GET", "/echo"},
 			{"Join", "GET", "/rooms/{room}"},
+			{"Relay", "GET", "/relay"},
+			{"PostActivity", "POST", "/activity"},
 			{"Publish", "POST", "/rooms/{room}"},
 		},
-		Listener:  withNames("listener", NewListenerHandler(e.Listener, wsrv)),
-		Subscribe: withNames("subscribe", NewSubscribeHandler(e.Subscribe, wsrv)),
-		Echo:      withNames("echo", NewEchoHandler(e.Echo, wsrv)),
-		Join:      withNames("join", NewJoinHandler(e.Join, wsrv)),
-		Publish:   withNames("publish", transport.Measure(wsrv, "bench", "publish", NewPublishHandler(e.Publish, opts...))),
-		ws:        wsrv,
+		Listener:     withNames("listener", NewListenerHandler(e.Listener, wsrv)),
+		Subscribe:    withNames("subscribe", NewSubscribeHandler(e.Subscribe, wsrv)),
+		Echo:         withNames("echo", NewEchoHandler(e.Echo, wsrv)),
+		Join:         withNames("join", NewJoinHandler(e.Join, wsrv)),
+		Relay:        withNames("relay", NewRelayHandler(e.Relay, wsrv)),
+		PostActivity: withNames("post_activity", transport.Measure(wsrv, "bench", "post_activity", NewPostActivityHandler(e.PostActivity, opts...))),
+		Publish:      withNames("publish", transport.Measure(wsrv, "bench", "publish", NewPublishHandler(e.Publish, opts...))),
+		ws:           wsrv,
 	}
 }
 
@@ -87,6 +95,8 @@ func (s *Server) Use(m func(http.Handler) http.Handler) {
 	s.Subscribe = m(s.Subscribe)
 	s.Echo = m(s.Echo)
 	s.Join = m(s.Join)
+	s.Relay = m(s.Relay)
+	s.PostActivity = m(s.PostActivity)
 	s.Publish = m(s.Publish)
 }
 
@@ -96,6 +106,8 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /subscribe", s.Subscribe)
 	mux.Handle("GET /echo", s.Echo)
 	mux.Handle("GET /rooms/{room}", s.Join)
+	mux.Handle("GET /relay", s.Relay)
+	mux.Handle("POST /activity", s.PostActivity)
 	mux.Handle("POST /rooms/{room}", s.Publish)
 }
 
@@ -307,6 +319,71 @@ func (s *joinServerStream) Close() error { return s.s.Close() }
 // Conn returns the WebSocket connection of the stream, for fan-out that
 // writes pre-encoded frames (hub.Member: ID and SendRaw).
 func (s *joinServerStream) Conn() *ws.Conn { return s.s.Conn() }
+
+// relayEndpoint declares the WebSocket endpoint of "relay".
+var relayEndpoint = &ws.Endpoint{Service: "bench", Method: "relay"}
+
+// NewRelayHandler returns the handler of the "relay" method:
+// its parameters and credentials are read before the WebSocket upgrade, so
+// their errors are HTTP responses.
+func NewRelayHandler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		transport.ServeStream(w, r, wsrv, relayEndpoint, nil, func(ctx context.Context, s *transport.ServerStream) error {
+			_, err := endpoint(ctx, &bench.RelayEndpointInput{Stream: &relayServerStream{s}})
+			return err
+		})
+	})
+}
+
+// relayServerStream implements bench.RelayServerStream.
+type relayServerStream struct{ s *transport.ServerStream }
+
+// Send sends one result.
+func (s *relayServerStream) Send(v *bench.RoomActivity) error {
+	return s.SendWithContext(context.Background(), v)
+}
+
+// SendWithContext sends one result unless ctx ends first.
+func (s *relayServerStream) SendWithContext(ctx context.Context, v *bench.RoomActivity) error {
+	return s.s.Send(ctx, v)
+}
+
+// Recv returns the next message of the client; io.EOF when it ended its stream.
+func (s *relayServerStream) Recv() (*bench.RoomActivity, error) {
+	return s.RecvWithContext(context.Background())
+}
+
+// RecvWithContext is Recv that gives up when ctx ends.
+func (s *relayServerStream) RecvWithContext(ctx context.Context) (*bench.RoomActivity, error) {
+	return transport.Recv[bench.RoomActivity](ctx, s.s, bench.ValidateRoomActivity)
+}
+
+// Close ends the stream: the connection closes with 1000 once queued
+// messages are written.
+func (s *relayServerStream) Close() error { return s.s.Close() }
+
+// Conn returns the WebSocket connection of the stream, for fan-out that
+// writes pre-encoded frames (hub.Member: ID and SendRaw).
+func (s *relayServerStream) Conn() *ws.Conn { return s.s.Conn() }
+
+// NewPostActivityHandler returns the handler of the "post_activity" method,
+// configured by the design's options, then opts.
+func NewPostActivityHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
+	return transport.Unary(endpoint, DecodePostActivityRequest, http.StatusOK, nil, opts...)
+}
+
+// DecodePostActivityRequest reads the "post_activity" payload from r and validates it.
+func DecodePostActivityRequest(r *http.Request) (*bench.RoomActivity, error) {
+	body, err := transport.DecodeBody[bench.RoomActivity](r)
+	if err != nil {
+		return nil, err
+	}
+	payload := &body
+	if err := bench.ValidateRoomActivity(payload); err != nil {
+		return nil, transport.Invalid(err)
+	}
+	return payload, nil
+}
 
 // NewPublishHandler returns the handler of the "publish" method,
 // configured by the design's options, then opts.

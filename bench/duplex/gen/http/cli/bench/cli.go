@@ -25,6 +25,8 @@ const Usage = `usage: bench-cli [-url URL] [-timeout SECONDS] [-verbose] SERVICE
   bench subscribe [-count VALUE]
   bench echo < JSON lines
   bench join [-room VALUE]
+  bench relay < JSON lines
+  bench post_activity [-body JSON]
   bench publish [-room VALUE] [-body JSON]
   intercept say [-body JSON]
   intercept chat [-room VALUE] < JSON lines
@@ -126,6 +128,32 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		defer transport.CloseStream(res)
 		stream := res.(bench.JoinClientStream)
 		return transport.PrintLines(ctx, stdout, stream.RecvWithContext)
+	case "bench relay":
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench relay [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
+		res, err := c.Relay()(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer transport.CloseStream(res)
+		stream := res.(bench.RelayClientStream)
+		return transport.Converse(ctx, stdin, stdout, bench.ValidateRoomActivity, stream.SendWithContext, stream.RecvWithContext, stream.(interface{ CloseSend(context.Context) error }).CloseSend)
+	case "bench post_activity":
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench post_activity [flags]\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
+		payload, err := transport.BuildPayload[*bench.RoomActivity](*body, fields)
+		if err != nil {
+			return err
+		}
+		res, err := c.PostActivity()(ctx, payload)
+		if err != nil {
+			return err
+		}
+		return transport.PrintJSON(stdout, res)
 	case "bench publish":
 		field("room")
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench publish [flags]\n\nflags:", args[2:]); err != nil {

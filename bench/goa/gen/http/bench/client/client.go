@@ -33,6 +33,13 @@ type Client struct {
 	// Join Doer is the HTTP client used to make requests to the join endpoint.
 	JoinDoer goahttp.Doer
 
+	// Relay Doer is the HTTP client used to make requests to the relay endpoint.
+	RelayDoer goahttp.Doer
+
+	// PostActivity Doer is the HTTP client used to make requests to the
+	// post_activity endpoint.
+	PostActivityDoer goahttp.Doer
+
 	// Publish Doer is the HTTP client used to make requests to the publish
 	// endpoint.
 	PublishDoer goahttp.Doer
@@ -68,6 +75,8 @@ func NewClient(
 		SubscribeDoer:       doer,
 		EchoDoer:            doer,
 		JoinDoer:            doer,
+		RelayDoer:           doer,
+		PostActivityDoer:    doer,
 		PublishDoer:         doer,
 		RestoreResponseBody: restoreBody,
 		scheme:              scheme,
@@ -207,6 +216,56 @@ func (c *Client) Join() goa.Endpoint {
 		}()
 		stream := &JoinClientStream{conn: conn}
 		return stream, nil
+	}
+}
+
+// Relay returns an endpoint that makes HTTP requests to the bench service
+// relay server.
+func (c *Client) Relay() goa.Endpoint {
+	var (
+		decodeResponse = DecodeRelayResponse(c.decoder, c.RestoreResponseBody)
+	)
+	return func(ctx context.Context, v any) (any, error) {
+		req, err := c.BuildRelayRequest(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		conn, resp, err := c.dialer.DialContext(ctx, req.URL.String(), req.Header)
+		if err != nil {
+			if resp != nil {
+				return decodeResponse(resp)
+			}
+			return nil, goahttp.ErrRequestError("bench", "relay", err)
+		}
+		if c.configurer.RelayFn != nil {
+			conn = c.configurer.RelayFn(conn, nil)
+		}
+		stream := &RelayClientStream{conn: conn}
+		return stream, nil
+	}
+}
+
+// PostActivity returns an endpoint that makes HTTP requests to the bench
+// service post_activity server.
+func (c *Client) PostActivity() goa.Endpoint {
+	var (
+		encodeRequest  = EncodePostActivityRequest(c.encoder)
+		decodeResponse = DecodePostActivityResponse(c.decoder, c.RestoreResponseBody)
+	)
+	return func(ctx context.Context, v any) (any, error) {
+		req, err := c.BuildPostActivityRequest(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		err = encodeRequest(req, v)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := c.PostActivityDoer.Do(req)
+		if err != nil {
+			return nil, goahttp.ErrRequestError("bench", "post_activity", err)
+		}
+		return decodeResponse(resp)
 	}
 }
 

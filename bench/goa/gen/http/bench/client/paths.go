@@ -31,6 +31,16 @@ func JoinBenchPath(room string) string {
 	return fmt.Sprintf("/rooms/%v", room)
 }
 
+// RelayBenchPath returns the URL path to the bench service relay HTTP endpoint.
+func RelayBenchPath() string {
+	return "/relay"
+}
+
+// PostActivityBenchPath returns the URL path to the bench service post_activity HTTP endpoint.
+func PostActivityBenchPath() string {
+	return "/activity"
+}
+
 // PublishBenchPath returns the URL path to the bench service publish HTTP endpoint.
 func PublishBenchPath(room string) string {
 	return fmt.Sprintf("/rooms/%v", room)

@@ -25,7 +25,7 @@ import (
 //	command (subcommand1|subcommand2|...)
 func UsageCommands() []string {
 	return []string{
-		"bench (listener|subscribe|echo|join|publish)",
+		"bench (listener|subscribe|echo|join|relay|post-activity|publish)",
 		"intercept (say|chat|watch)",
 	}
 }
@@ -33,7 +33,7 @@ func UsageCommands() []string {
 // UsageExamples produces an example of a valid invocation of the CLI tool.
 func UsageExamples() string {
 	return os.Args[0] + " " + "bench listener" + "\n" +
-		os.Args[0] + " " + "intercept say --body '{\n      \"text\": \"Placeat quas odio quas vel ducimus.\",\n      \"trail\": [\n         \"Dolore esse omnis veniam est similique et.\",\n         \"Quia nihil fuga porro dolor sunt non.\"\n      ]\n   }'" + "\n" +
+		os.Args[0] + " " + "intercept say --body '{\n      \"text\": \"Similique et.\",\n      \"trail\": [\n         \"Nihil fuga porro dolor sunt non.\",\n         \"Voluptatem fugit.\",\n         \"Eius quibusdam voluptate illum.\",\n         \"Neque laborum laborum ex sequi sapiente.\"\n      ]\n   }'" + "\n" +
 		""
 }
 
@@ -63,6 +63,11 @@ func ParseEndpoint(
 		benchJoinFlags    = flag.NewFlagSet("join", flag.ExitOnError)
 		benchJoinRoomFlag = benchJoinFlags.String("room", "REQUIRED", "Room name")
 
+		benchRelayFlags = flag.NewFlagSet("relay", flag.ExitOnError)
+
+		benchPostActivityFlags    = flag.NewFlagSet("post-activity", flag.ExitOnError)
+		benchPostActivityBodyFlag = benchPostActivityFlags.String("body", "REQUIRED", "")
+
 		benchPublishFlags    = flag.NewFlagSet("publish", flag.ExitOnError)
 		benchPublishBodyFlag = benchPublishFlags.String("body", "REQUIRED", "")
 		benchPublishRoomFlag = benchPublishFlags.String("room", "REQUIRED", "Room name")
@@ -84,6 +89,8 @@ func ParseEndpoint(
 	benchSubscribeFlags.Usage = benchSubscribeUsage
 	benchEchoFlags.Usage = benchEchoUsage
 	benchJoinFlags.Usage = benchJoinUsage
+	benchRelayFlags.Usage = benchRelayUsage
+	benchPostActivityFlags.Usage = benchPostActivityUsage
 	benchPublishFlags.Usage = benchPublishUsage
 
 	interceptFlags.Usage = interceptUsage
@@ -139,6 +146,12 @@ func ParseEndpoint(
 			case "join":
 				epf = benchJoinFlags
 
+			case "relay":
+				epf = benchRelayFlags
+
+			case "post-activity":
+				epf = benchPostActivityFlags
+
 			case "publish":
 				epf = benchPublishFlags
 
@@ -190,6 +203,11 @@ func ParseEndpoint(
 			case "join":
 				endpoint = c.Join()
 				data, err = benchc.BuildJoinPayload(*benchJoinRoomFlag)
+			case "relay":
+				endpoint = c.Relay()
+			case "post-activity":
+				endpoint = c.PostActivity()
+				data, err = benchc.BuildPostActivityPayload(*benchPostActivityBodyFlag)
 			case "publish":
 				endpoint = c.Publish()
 				data, err = benchc.BuildPublishPayload(*benchPublishBodyFlag, *benchPublishRoomFlag)
@@ -227,6 +245,8 @@ func benchUsage() {
 	fmt.Fprintln(os.Stderr, `    subscribe: Subscribe implements subscribe.`)
 	fmt.Fprintln(os.Stderr, `    echo: Echo implements echo.`)
 	fmt.Fprintln(os.Stderr, `    join: Join implements join.`)
+	fmt.Fprintln(os.Stderr, `    relay: Relay implements relay.`)
+	fmt.Fprintln(os.Stderr, `    post-activity: PostActivity implements post_activity.`)
 	fmt.Fprintln(os.Stderr, `    publish: Publish implements publish.`)
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Additional help:")
@@ -263,7 +283,7 @@ func benchSubscribeUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench subscribe --count 5486057259498934328")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench subscribe --count 5046413682681458414")
 }
 
 func benchEchoUsage() {
@@ -297,7 +317,41 @@ func benchJoinUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench join --room \"Aliquid dolores hic amet cumque corporis.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench join --room \"Quia quia unde nisi.\"")
+}
+
+func benchRelayUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] bench relay", os.Args[0])
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `Relay implements relay.`)
+
+	// Flags list
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench relay")
+}
+
+func benchPostActivityUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] bench post-activity", os.Args[0])
+	fmt.Fprint(os.Stderr, " -body JSON")
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `PostActivity implements post_activity.`)
+
+	// Flags list
+	fmt.Fprintln(os.Stderr, `    -body JSON: `)
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench post-activity --body '{\n      \"activity\": true,\n      \"room\": \"Quo dolor quis voluptatem porro quo.\"\n   }'")
 }
 
 func benchPublishUsage() {
@@ -317,7 +371,7 @@ func benchPublishUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench publish --body '{\n      \"message\": \"Officia voluptates occaecati.\"\n   }' --room \"Animi omnis at ut sunt ut.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench publish --body '{\n      \"message\": \"Enim omnis.\"\n   }' --room \"Neque dolorum vero voluptatum maiores est.\"")
 }
 
 // interceptUsage displays the usage of the intercept command and its
@@ -348,7 +402,7 @@ func interceptSayUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept say --body '{\n      \"text\": \"Placeat quas odio quas vel ducimus.\",\n      \"trail\": [\n         \"Dolore esse omnis veniam est similique et.\",\n         \"Quia nihil fuga porro dolor sunt non.\"\n      ]\n   }'")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept say --body '{\n      \"text\": \"Similique et.\",\n      \"trail\": [\n         \"Nihil fuga porro dolor sunt non.\",\n         \"Voluptatem fugit.\",\n         \"Eius quibusdam voluptate illum.\",\n         \"Neque laborum laborum ex sequi sapiente.\"\n      ]\n   }'")
 }
 
 func interceptChatUsage() {
@@ -366,7 +420,7 @@ func interceptChatUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept chat --room \"Provident rerum sunt.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept chat --room \"Repudiandae voluptate dicta rerum sint.\"")
 }
 
 func interceptWatchUsage() {
@@ -386,5 +440,5 @@ func interceptWatchUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept watch --count 251546352613348367 --view \"Porro quidem.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept watch --count 5410067191654451347 --view \"Saepe veniam illum mollitia enim et nulla.\"")
 }
