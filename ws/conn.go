@@ -801,7 +801,9 @@ func (c *Conn) Fail(err error) {
 	if code == StatusInternalError && !c.closing() {
 		c.ep.log.Warn("stream handler failed", "id", c.id, "error", err.Error())
 	}
-	c.closeWith(code, reason, true)
+	var ce *CloseError
+	bad := errors.As(err, &ce) && ce.input // Decode's answer to a bad frame: what is queued is dropped
+	c.closeWith(code, reason, !bad)
 }
 
 // Invalid marks err as bad input from the peer: Fail closes the connection

@@ -132,6 +132,33 @@ type statusData struct {
 
 func (m *methodData) Streaming() bool { return m.Stream != unary }
 
+// ServerStreamArgs are the type arguments of the method's
+// transport.ServerStream and StreamSpec: what the server sends (the
+// streamed or final result), then what it receives; any for a direction
+// the method does not stream.
+func (m *methodData) ServerStreamArgs() string {
+	return orAny(m.StreamResultRef) + ", " + orAny(m.StreamPayloadRef)
+}
+
+// ClientStreamArgs are the type arguments of the method's
+// transport.ClientStream: what the client sends, then what it receives.
+func (m *methodData) ClientStreamArgs() string {
+	return orAny(m.StreamPayloadRef) + ", " + orAny(m.StreamResultRef)
+}
+
+// SpecFields reports whether the method's StreamSpec has more than its
+// Endpoint (then one field a line).
+func (m *methodData) SpecFields() bool {
+	return len(m.Statuses) > 0 || (m.RecvsStream() && m.ValidateStream != "nil") || m.ViewedFn != ""
+}
+
+func orAny(ref string) string {
+	if ref == "" {
+		return "any"
+	}
+	return ref
+}
+
 // AnyResumable reports whether a method of the service is resumable.
 func (s *serviceData) AnyResumable() bool {
 	for _, m := range s.Methods {

@@ -575,6 +575,17 @@ func (s *Stream) Receive(ctx context.Context, v any) error {
 	return nil
 }
 
+// Fail ends the stream because of err, as ws.ClientConn.Fail does: the
+// connection is closed with the code and reason err carries, and the
+// stream does not reconnect.
+func (s *Stream) Fail(err error) {
+	if s.plain != nil {
+		s.plain.Fail(err)
+		return
+	}
+	s.fail(err)
+}
+
 // fail ends the stream because of err, a *ws.CloseError: the connection is
 // closed with its code and reason, and the stream does not reconnect.
 func (s *Stream) fail(err error) {

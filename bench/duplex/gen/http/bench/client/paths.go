@@ -9,19 +9,13 @@ import (
 )
 
 // ListenerBenchPath returns the URL path of the "listener" method.
-func ListenerBenchPath() string {
-	return "/listen"
-}
+func ListenerBenchPath() string { return "/listen" }
 
 // SubscribeBenchPath returns the URL path of the "subscribe" method.
-func SubscribeBenchPath() string {
-	return "/subscribe"
-}
+func SubscribeBenchPath() string { return "/subscribe" }
 
 // EchoBenchPath returns the URL path of the "echo" method.
-func EchoBenchPath() string {
-	return "/echo"
-}
+func EchoBenchPath() string { return "/echo" }
 
 // JoinBenchPath returns the URL path of the "join" method.
 func JoinBenchPath(room string) string {
