@@ -1,5 +1,7 @@
 package httpgen
 
+import "duplex.dev/codegen"
+
 // The templates read these structs, never the design model: buildService
 // (model.go) fills them from expr, which keeps the templates short and the
 // expr dependency in one place.
@@ -158,6 +160,10 @@ func orAny(ref string) string {
 	}
 	return ref
 }
+
+// CLIClient is the CLI's local variable holding the service's client, one
+// per service, made before the command is chosen.
+func (s *serviceData) CLIClient() string { return codegen.Goify(s.Name, false) + "Client" }
 
 // AnyResumable reports whether a method of the service is resumable.
 func (s *serviceData) AnyResumable() bool {

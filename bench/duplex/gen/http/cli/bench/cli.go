@@ -55,13 +55,13 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 	body := fs.String("body", "", "JSON payload")
 	fields := map[string]*string{}
 	field := func(name string) { fields[name] = fs.String(name, "", name) }
+	benchClient := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 	switch args[0] + " " + args[1] {
 	case "bench listener":
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench listener [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
-		res, err := c.Listener()(ctx, nil)
+		res, err := benchClient.Listener()(ctx, nil)
 		if err != nil {
 			return err
 		}
@@ -80,12 +80,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench subscribe [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*bench.SubscribePayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Subscribe()(ctx, payload)
+		res, err := benchClient.Subscribe()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -96,8 +95,7 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench echo [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
-		res, err := c.Echo()(ctx, nil)
+		res, err := benchClient.Echo()(ctx, nil)
 		if err != nil {
 			return err
 		}
@@ -109,12 +107,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench join [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*bench.JoinPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Join()(ctx, payload)
+		res, err := benchClient.Join()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -126,12 +123,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench publish [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*bench.PublishPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Publish()(ctx, payload)
+		res, err := benchClient.Publish()(ctx, payload)
 		if err != nil {
 			return err
 		}
