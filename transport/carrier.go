@@ -20,7 +20,9 @@ import (
 // (resume.Session, resume.Stream: sequence numbers, acks and resume). A
 // Server-Sent Events response (server to client only: ReceiveRaw returns
 // io.EOF, CloseSend does nothing) and a multiplexed session (many streams
-// on one connection) implement the same methods.
+// on one connection) implement the same methods; transport.Stream (and
+// Dial on the client) choose the carrier of each request, the stream
+// above it staying the same.
 type Carrier interface {
 	// Send encodes v as one JSON document and queues it for the peer,
 	// waiting for room (back-pressure) until ctx ends. Send(ctx, nil) sends
