@@ -59,7 +59,7 @@ type Carrier interface {
 var (
 	_ Carrier = serverConn{}
 	_ Carrier = sessionCarrier{}
-	_ Carrier = clientConn{}
+	_ Carrier = (*clientConn)(nil)
 	_ Carrier = resumeClient{}
 )
 
@@ -108,16 +108,37 @@ func (c sessionCarrier) Context() context.Context { return c.sess.Context() }
 func (c sessionCarrier) Request() *http.Request   { return c.sess.Request() }
 
 // clientConn is the per-call WebSocket of a client stream.
-type clientConn struct{ *ws.ClientConn }
+type clientConn struct {
+	*ws.ClientConn
+	ended atomic.Bool // the client's side ended: its JSON null was sent
+}
 
-// Close ends the stream and releases the connection (see ws.ClientConn.Close;
-// a client always closes with 1000).
-func (c clientConn) Close(ws.StatusCode, string) error { return c.ClientConn.Close() }
-func (c clientConn) Context() context.Context          { return context.Background() }
-func (clientConn) Request() *http.Request              { return nil }
+func (c *clientConn) CloseSend(ctx context.Context) error {
+	c.ended.Store(true)
+	return c.ClientConn.CloseSend(ctx)
+}
+
+// Close ends the stream the way Goa clients do: a JSON null unless
+// CloseSend sent it (the client sends nothing more), then close 1000,
+// releasing the connection (a client always closes with 1000). Calling it
+// on a stream the server already ended, or twice, is harmless.
+func (c *clientConn) Close(ws.StatusCode, string) error {
+	if !c.ended.Load() {
+		ctx, cancel := context.WithTimeout(context.Background(), closeSendTimeout)
+		// CloseSend fails only when the stream already ended or its send
+		// queue is stuck; Close handles both.
+		_ = c.CloseSend(ctx)
+		cancel()
+	}
+	return c.ClientConn.Close()
+}
+
+func (c *clientConn) Context() context.Context { return context.Background() }
+func (*clientConn) Request() *http.Request     { return nil }
 
 // resumeClient is a resumable client stream (it speaks the default wire
-// when the server does not negotiate duplex.v1).
+// when the server does not negotiate duplex.v1). Its Close abandons a
+// stream the server has not ended (see resume.Stream.Close).
 type resumeClient struct{ *resume.Stream }
 
 func (c resumeClient) Close(ws.StatusCode, string) error { return c.Stream.Close() }

@@ -45,7 +45,7 @@ func Dial[S, R any](ctx context.Context, d *Dialer, name, path string, q url.Val
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		c = clientConn{conn}
+		c = &clientConn{ClientConn: conn}
 	}
 	return &ClientStream[S, R]{c: c}, nil
 }

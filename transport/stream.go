@@ -202,17 +202,12 @@ func (s *ClientStream[S, R]) CloseAndRecvWithContext(ctx context.Context) (R, er
 	return s.RecvWithContext(ctx)
 }
 
-// Close ends the stream the way Goa clients do: a JSON null (the client
-// sends nothing more), then close 1000, releasing the connection. Calling
-// it on a stream the server already ended, or twice, is harmless.
-func (s *ClientStream[S, R]) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), closeSendTimeout)
-	defer cancel()
-	// CloseSend fails only when the stream already ended or its send queue
-	// is stuck; Close handles both.
-	_ = s.c.CloseSend(ctx)
-	return s.c.Close(ws.StatusNormalClosure, "")
-}
+// Close ends the stream and releases its connection: on the default wire
+// the way Goa clients do (a JSON null unless CloseSend sent it, then close
+// 1000); a resumable stream the server has not ended is abandoned (see
+// resume.Stream.Close). Calling it on a stream the server already ended,
+// or twice, is harmless.
+func (s *ClientStream[S, R]) Close() error { return s.c.Close(ws.StatusNormalClosure, "") }
 
 // Carrier returns what carries the stream.
 func (s *ClientStream[S, R]) Carrier() Carrier { return s.c }
