@@ -91,15 +91,12 @@ func (p *Params) Has(src Source, name string) bool {
 // Required reads a parameter that must be present; when it is absent or does
 // not parse, the zero value is returned and the error recorded.
 func Required[T Scalar](p *Params, src Source, name string) T {
-	var zero T
-	raw, ok := p.raw(src, name)
-	if !ok {
+	v, present, ok := read[T](p, src, name)
+	if !present {
 		p.Fail(MissingParam(name, src.String()))
-		return zero
 	}
-	v, err := Parse[T](name, raw)
-	if err != nil {
-		p.Fail(err)
+	if !ok {
+		var zero T
 		return zero
 	}
 	return v
@@ -107,30 +104,33 @@ func Required[T Scalar](p *Params, src Source, name string) T {
 
 // Optional reads a parameter that may be absent (nil).
 func Optional[T Scalar](p *Params, src Source, name string) *T {
-	raw, ok := p.raw(src, name)
-	if !ok {
-		return nil
+	if v, _, ok := read[T](p, src, name); ok {
+		return &v
 	}
-	v, err := Parse[T](name, raw)
-	if err != nil {
-		p.Fail(err)
-		return nil
-	}
-	return &v
+	return nil
 }
 
 // Default reads a parameter that takes def when absent.
 func Default[T Scalar](p *Params, src Source, name string, def T) T {
-	raw, ok := p.raw(src, name)
-	if !ok {
-		return def
+	if v, _, ok := read[T](p, src, name); ok {
+		return v
+	}
+	return def
+}
+
+// read parses the parameter name of src: present says whether the request
+// has it, ok whether it parsed (when not, the error is recorded).
+func read[T Scalar](p *Params, src Source, name string) (v T, present, ok bool) {
+	raw, present := p.raw(src, name)
+	if !present {
+		return v, false, false
 	}
 	v, err := Parse[T](name, raw)
 	if err != nil {
 		p.Fail(err)
-		return def
+		return v, true, false
 	}
-	return v
+	return v, true, true
 }
 
 // Slice reads every value of a repeated query parameter or header (nil when

@@ -411,13 +411,7 @@ func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
 		c.rinline = false
 		c.graceReader()
 		c.rmu.Unlock()
-		c.reply.Store(err == nil)
-		if err == nil {
-			if err = c.admitFrame(); err != nil {
-				return nil, err
-			}
-		}
-		return b, err
+		return c.received(b, err)
 	}
 	if !c.rloop && !c.rpending && !c.rdone {
 		c.startReader() // a context of its own: the reader goroutine reads meanwhile
@@ -432,13 +426,21 @@ func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
 		c.graceReader()
 	}
 	c.rmu.Unlock()
+	return c.received(b, err)
+}
+
+// received ends a ReceiveRaw that read b or failed with err: a frame
+// lets the next Send answer it inline and counts against the message
+// rate (admitFrame).
+func (c *Conn) received(b []byte, err error) ([]byte, error) {
 	c.reply.Store(err == nil)
-	if err == nil {
-		if err = c.admitFrame(); err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return nil, err
 	}
-	return b, err
+	if err := c.admitFrame(); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // awaitFrame waits for the reader goroutine's next frame.
@@ -805,7 +807,9 @@ func (c *Conn) Fail(err error) {
 	if code == StatusInternalError && !c.closing() {
 		c.ep.log.Warn("stream handler failed", "id", c.id, "error", err.Error())
 	}
-	c.closeWith(code, reason, true)
+	var ce *CloseError
+	bad := errors.As(err, &ce) && ce.input // Decode's answer to a bad frame: what is queued is dropped
+	c.closeWith(code, reason, !bad)
 }
 
 // Invalid marks err as bad input from the peer: Fail closes the connection

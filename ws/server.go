@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -202,7 +201,7 @@ func (s *Server) Handle(w http.ResponseWriter, r *http.Request, ep *Endpoint, h 
 		e.refuse(w, r, http.StatusForbidden, "cross-origin WebSocket request refused: origin not allowed")
 		return nil
 	}
-	ip := clientIP(r)
+	ip := ratelimit.ClientIP(r)
 	c := newConn(s, e, w, r, ip)
 	c.plain = plain
 	if status, msg := s.admit(c); status != 0 {
@@ -290,7 +289,7 @@ func (e *endpoint) refuse(w http.ResponseWriter, r *http.Request, status int, ms
 // may quote what the client sent).
 func (e *endpoint) refused(r *http.Request, status int, reason string) {
 	if e.log.Enabled(r.Context(), slog.LevelDebug) {
-		e.log.Debug("websocket upgrade refused", "status", status, "reason", reason, "remote", clientIP(r), "path", r.URL.Path)
+		e.log.Debug("websocket upgrade refused", "status", status, "reason", reason, "remote", ratelimit.ClientIP(r), "path", r.URL.Path)
 	}
 	e.metrics.refusedUpgrade(status)
 }
@@ -473,14 +472,4 @@ func originAllowed(r *http.Request, patterns []string) bool {
 		}
 	}
 	return false
-}
-
-// clientIP is the address connection limits count: the peer of the TCP
-// connection. Forwarding headers are not trusted.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

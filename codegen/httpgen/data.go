@@ -1,5 +1,7 @@
 package httpgen
 
+import "duplex.dev/codegen"
+
 // The templates read these structs, never the design model: buildService
 // (model.go) fills them from expr, which keeps the templates short and the
 // expr dependency in one place.
@@ -131,6 +133,37 @@ type statusData struct {
 }
 
 func (m *methodData) Streaming() bool { return m.Stream != unary }
+
+// ServerStreamArgs are the type arguments of the method's
+// transport.ServerStream and StreamSpec: what the server sends (the
+// streamed or final result), then what it receives; any for a direction
+// the method does not stream.
+func (m *methodData) ServerStreamArgs() string {
+	return orAny(m.StreamResultRef) + ", " + orAny(m.StreamPayloadRef)
+}
+
+// ClientStreamArgs are the type arguments of the method's
+// transport.ClientStream: what the client sends, then what it receives.
+func (m *methodData) ClientStreamArgs() string {
+	return orAny(m.StreamPayloadRef) + ", " + orAny(m.StreamResultRef)
+}
+
+// SpecFields reports whether the method's StreamSpec has more than its
+// Endpoint (then one field a line).
+func (m *methodData) SpecFields() bool {
+	return len(m.Statuses) > 0 || (m.RecvsStream() && m.ValidateStream != "nil") || m.ViewedFn != ""
+}
+
+func orAny(ref string) string {
+	if ref == "" {
+		return "any"
+	}
+	return ref
+}
+
+// CLIClient is the CLI's local variable holding the service's client, one
+// per service, made before the command is chosen.
+func (s *serviceData) CLIClient() string { return codegen.Goify(s.Name, false) + "Client" }
 
 // AnyResumable reports whether a method of the service is resumable.
 func (s *serviceData) AnyResumable() bool {

@@ -62,13 +62,14 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 	body := fs.String("body", "", "JSON payload")
 	fields := map[string]*string{}
 	field := func(name string) { fields[name] = fs.String(name, "", name) }
+	benchClient := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
+	interceptClient := interceptc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 	switch args[0] + " " + args[1] {
 	case "bench listener":
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench listener [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
-		res, err := c.Listener()(ctx, nil)
+		res, err := benchClient.Listener()(ctx, nil)
 		if err != nil {
 			return err
 		}
@@ -87,12 +88,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench subscribe [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*bench.SubscribePayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Subscribe()(ctx, payload)
+		res, err := benchClient.Subscribe()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -103,8 +103,7 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench echo [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
-		res, err := c.Echo()(ctx, nil)
+		res, err := benchClient.Echo()(ctx, nil)
 		if err != nil {
 			return err
 		}
@@ -116,12 +115,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench join [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*bench.JoinPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Join()(ctx, payload)
+		res, err := benchClient.Join()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -132,8 +130,7 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench relay [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
-		res, err := c.Relay()(ctx, nil)
+		res, err := benchClient.Relay()(ctx, nil)
 		if err != nil {
 			return err
 		}
@@ -144,12 +141,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench post_activity [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*bench.RoomActivity](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.PostActivity()(ctx, payload)
+		res, err := benchClient.PostActivity()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -159,12 +155,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench publish [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*bench.PublishPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Publish()(ctx, payload)
+		res, err := benchClient.Publish()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -173,12 +168,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] intercept say [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := interceptc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*intercept.SayPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Say()(ctx, payload)
+		res, err := interceptClient.Say()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -188,12 +182,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] intercept chat [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := interceptc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*intercept.ChatPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Chat()(ctx, payload)
+		res, err := interceptClient.Chat()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -206,12 +199,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] intercept watch [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := interceptc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*intercept.WatchPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Watch()(ctx, payload)
+		res, err := interceptClient.Watch()(ctx, payload)
 		if err != nil {
 			return err
 		}

@@ -20,7 +20,7 @@ import (
 type Client struct {
 	scheme, host string
 	doer         *http.Client
-	dialOptions  []ws.DialOption
+	streams      *transport.Dialer
 }
 
 // NewClient returns a client for the service at scheme://host. doer sends
@@ -30,7 +30,7 @@ func NewClient(scheme, host string, doer *http.Client, dialOptions ...ws.DialOpt
 	if doer == nil {
 		doer = http.DefaultClient
 	}
-	return &Client{scheme: scheme, host: host, doer: doer, dialOptions: dialOptions}
+	return &Client{scheme: scheme, host: host, doer: doer, streams: &transport.Dialer{Scheme: scheme, Host: host, DialOptions: dialOptions}}
 }
 
 // Say returns the endpoint of the "say" method.
@@ -70,44 +70,9 @@ func (c *Client) Chat() duplex.Endpoint {
 		if payload.Room != nil {
 			q.Add("room", transport.Format(*payload.Room))
 		}
-		path := ChatInterceptPath()
-		opts := append([]ws.DialOption{ws.WithHeader(h)}, c.dialOptions...)
-		conn, err := ws.Dial(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), opts...)
-		if err != nil {
-			return nil, fmt.Errorf("intercept chat: %w", err)
-		}
-		return &chatClientStream{conn}, nil
+		return transport.Dial[*intercept.ChatStreamingPayload, *intercept.ChatResult](ctx, c.streams, "intercept chat", ChatInterceptPath(), q, h, false)
 	}
 }
-
-// chatClientStream implements intercept.ChatClientStream.
-type chatClientStream struct{ c *ws.ClientConn }
-
-// Send sends one message.
-func (s *chatClientStream) Send(v *intercept.ChatStreamingPayload) error {
-	return s.SendWithContext(context.Background(), v)
-}
-
-// SendWithContext sends one message unless ctx ends first.
-func (s *chatClientStream) SendWithContext(ctx context.Context, v *intercept.ChatStreamingPayload) error {
-	return s.c.Send(ctx, v)
-}
-
-// CloseSend ends the client's side of the stream (a JSON null frame).
-func (s *chatClientStream) CloseSend(ctx context.Context) error { return s.c.CloseSend(ctx) }
-
-// Recv returns the next result; io.EOF when the server ended the stream.
-func (s *chatClientStream) Recv() (*intercept.ChatResult, error) {
-	return s.RecvWithContext(context.Background())
-}
-
-// RecvWithContext is Recv that gives up when ctx ends.
-func (s *chatClientStream) RecvWithContext(ctx context.Context) (*intercept.ChatResult, error) {
-	return transport.Receive[intercept.ChatResult](ctx, s.c)
-}
-
-// Close ends the stream and releases the connection.
-func (s *chatClientStream) Close() error { return transport.CloseClient(s.c) }
 
 // Watch returns the endpoint of the "watch" method; its result is a intercept.WatchClientStream.
 func (c *Client) Watch() duplex.Endpoint {
@@ -120,28 +85,6 @@ func (c *Client) Watch() duplex.Endpoint {
 		h := http.Header{}
 		q.Add("count", transport.Format(payload.Count))
 		q.Add("view", transport.Format(payload.View))
-		path := WatchInterceptPath()
-		opts := append([]ws.DialOption{ws.WithHeader(h)}, c.dialOptions...)
-		conn, err := ws.Dial(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), opts...)
-		if err != nil {
-			return nil, fmt.Errorf("intercept watch: %w", err)
-		}
-		return &watchClientStream{conn}, nil
+		return transport.Dial[any, *intercept.Note](ctx, c.streams, "intercept watch", WatchInterceptPath(), q, h, false)
 	}
 }
-
-// watchClientStream implements intercept.WatchClientStream.
-type watchClientStream struct{ c *ws.ClientConn }
-
-// Recv returns the next result; io.EOF when the server ended the stream.
-func (s *watchClientStream) Recv() (*intercept.Note, error) {
-	return s.RecvWithContext(context.Background())
-}
-
-// RecvWithContext is Recv that gives up when ctx ends.
-func (s *watchClientStream) RecvWithContext(ctx context.Context) (*intercept.Note, error) {
-	return transport.Receive[intercept.Note](ctx, s.c)
-}
-
-// Close ends the stream and releases the connection.
-func (s *watchClientStream) Close() error { return transport.CloseClient(s.c) }

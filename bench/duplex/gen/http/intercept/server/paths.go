@@ -5,16 +5,10 @@
 package server
 
 // SayInterceptPath returns the URL path of the "say" method.
-func SayInterceptPath() string {
-	return "/intercept/say"
-}
+func SayInterceptPath() string { return "/intercept/say" }
 
 // ChatInterceptPath returns the URL path of the "chat" method.
-func ChatInterceptPath() string {
-	return "/intercept/chat"
-}
+func ChatInterceptPath() string { return "/intercept/chat" }
 
 // WatchInterceptPath returns the URL path of the "watch" method.
-func WatchInterceptPath() string {
-	return "/intercept/watch"
-}
+func WatchInterceptPath() string { return "/intercept/watch" }

@@ -18,7 +18,7 @@ import (
 // JSON requests and responses, streaming methods as WebSocket endpoints.
 type Server struct {
 	// Mounts lists the method, verb and path of every handler.
-	Mounts []*MountPoint
+	Mounts []*transport.MountPoint
 	// Say serves the "say" method.
 	Say http.Handler
 	// Chat serves the "chat" method.
@@ -26,16 +26,6 @@ type Server struct {
 	// Watch serves the "watch" method.
 	Watch http.Handler
 	ws    *ws.Server
-}
-
-// MountPoint is the verb and path a method is served on.
-type MountPoint struct {
-	// Method is the name of the service method.
-	Method string
-	// Verb is the HTTP method of the requests.
-	Verb string
-	// Pattern is the path pattern, as net/http.ServeMux reads it.
-	Pattern string
 }
 
 // New returns the handlers of every intercept endpoint. Streaming methods
@@ -49,25 +39,16 @@ func New(e *intercept.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption)
 		wsrv = ws.NewServer()
 	}
 	return &Server{
-		Mounts: []*MountPoint{
-			{"Say", "POST", "/intercept/say"},
-			{"Chat", "GET", "/intercept/chat"},
-			{"Watch", "GET", "/intercept/watch"},
+		Mounts: []*transport.MountPoint{
+			{Method: "Say", Verb: "POST", Pattern: "/intercept/say"},
+			{Method: "Chat", Verb: "GET", Pattern: "/intercept/chat"},
+			{Method: "Watch", Verb: "GET", Pattern: "/intercept/watch"},
 		},
-		Say:   withNames("say", transport.Measure(wsrv, "intercept", "say", NewSayHandler(e.Say, opts...))),
-		Chat:  withNames("chat", NewChatHandler(e.Chat, wsrv)),
-		Watch: withNames("watch", NewWatchHandler(e.Watch, wsrv)),
+		Say:   transport.WithNames("intercept", "say", transport.Measure(wsrv, "intercept", "say", NewSayHandler(e.Say, opts...))),
+		Chat:  transport.WithNames("intercept", "chat", NewChatHandler(e.Chat, wsrv)),
+		Watch: transport.WithNames("intercept", "watch", NewWatchHandler(e.Watch, wsrv)),
 		ws:    wsrv,
 	}
-}
-
-// withNames stores the service and method names in the request context
-// (duplex.ServiceKey, duplex.MethodKey) for endpoint middleware.
-func withNames(method string, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), duplex.ServiceKey, "intercept")
-		h.ServeHTTP(w, r.WithContext(context.WithValue(ctx, duplex.MethodKey, method)))
-	})
 }
 
 // Service returns the name of the service served.
@@ -120,24 +101,20 @@ var chatStatuses = transport.Statuses{
 	"rejected": http.StatusForbidden,
 }
 
-// chatEndpoint declares the WebSocket endpoint of "chat".
-var chatEndpoint = &ws.Endpoint{Service: "intercept", Method: "chat"}
+// chatStream is what the design says about the messages of "chat".
+var chatStream = &transport.StreamSpec[*intercept.ChatResult, *intercept.ChatStreamingPayload]{
+	Endpoint: &ws.Endpoint{Service: "intercept", Method: "chat"},
+	Statuses: chatStatuses,
+	Validate: intercept.ValidateChatStreamingPayload,
+}
 
-// NewChatHandler returns the handler of the "chat" method:
-// its parameters and credentials are read before the WebSocket upgrade, so
-// their errors are HTTP responses.
+// NewChatHandler returns the handler of the "chat" method; errors
+// before the upgrade (parameters, credentials) are HTTP responses.
 func NewChatHandler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		payload, err := DecodeChatRequest(r)
-		if err != nil {
-			transport.WriteError(w, err, chatStatuses)
-			return
-		}
-		transport.ServeStream(w, r, wsrv, chatEndpoint, chatStatuses, func(ctx context.Context, s *transport.ServerStream) error {
-			_, err := endpoint(ctx, &intercept.ChatEndpointInput{Payload: payload, Stream: &chatServerStream{s}})
-			return err
+	return transport.Stream(wsrv, nil, chatStream, endpoint, DecodeChatRequest,
+		func(p *intercept.ChatPayload, s *transport.ServerStream[*intercept.ChatResult, *intercept.ChatStreamingPayload]) any {
+			return &intercept.ChatEndpointInput{Payload: p, Stream: s}
 		})
-	})
 }
 
 // DecodeChatRequest reads the "chat" payload from r and validates it.
@@ -154,60 +131,26 @@ func DecodeChatRequest(r *http.Request) (*intercept.ChatPayload, error) {
 	return payload, nil
 }
 
-// chatServerStream implements intercept.ChatServerStream.
-type chatServerStream struct{ s *transport.ServerStream }
-
-// Send sends one result.
-func (s *chatServerStream) Send(v *intercept.ChatResult) error {
-	return s.SendWithContext(context.Background(), v)
-}
-
-// SendWithContext sends one result unless ctx ends first.
-func (s *chatServerStream) SendWithContext(ctx context.Context, v *intercept.ChatResult) error {
-	return s.s.Send(ctx, v)
-}
-
-// Recv returns the next message of the client; io.EOF when it ended its stream.
-func (s *chatServerStream) Recv() (*intercept.ChatStreamingPayload, error) {
-	return s.RecvWithContext(context.Background())
-}
-
-// RecvWithContext is Recv that gives up when ctx ends.
-func (s *chatServerStream) RecvWithContext(ctx context.Context) (*intercept.ChatStreamingPayload, error) {
-	return transport.Recv[intercept.ChatStreamingPayload](ctx, s.s, intercept.ValidateChatStreamingPayload)
-}
-
-// Close ends the stream: the connection closes with 1000 once queued
-// messages are written.
-func (s *chatServerStream) Close() error { return s.s.Close() }
-
-// Conn returns the WebSocket connection of the stream, for fan-out that
-// writes pre-encoded frames (hub.Member: ID and SendRaw).
-func (s *chatServerStream) Conn() *ws.Conn { return s.s.Conn() }
-
 // watchStatuses maps the errors of "watch" to their HTTP status.
 var watchStatuses = transport.Statuses{
 	"rejected": http.StatusForbidden,
 }
 
-// watchEndpoint declares the WebSocket endpoint of "watch".
-var watchEndpoint = &ws.Endpoint{Service: "intercept", Method: "watch"}
+// watchStream is what the design says about the messages of "watch".
+var watchStream = &transport.StreamSpec[*intercept.Note, any]{
+	Endpoint:    &ws.Endpoint{Service: "intercept", Method: "watch"},
+	Statuses:    watchStatuses,
+	View:        func(v *intercept.Note, view string) any { return intercept.NewViewedNote(v, view).Projected },
+	DefaultView: "default",
+}
 
-// NewWatchHandler returns the handler of the "watch" method:
-// its parameters and credentials are read before the WebSocket upgrade, so
-// their errors are HTTP responses.
+// NewWatchHandler returns the handler of the "watch" method; errors
+// before the upgrade (parameters, credentials) are HTTP responses.
 func NewWatchHandler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		payload, err := DecodeWatchRequest(r)
-		if err != nil {
-			transport.WriteError(w, err, watchStatuses)
-			return
-		}
-		transport.ServeStream(w, r, wsrv, watchEndpoint, watchStatuses, func(ctx context.Context, s *transport.ServerStream) error {
-			_, err := endpoint(ctx, &intercept.WatchEndpointInput{Payload: payload, Stream: &watchServerStream{s}})
-			return err
+	return transport.Stream(wsrv, nil, watchStream, endpoint, DecodeWatchRequest,
+		func(p *intercept.WatchPayload, s *transport.ServerStream[*intercept.Note, any]) any {
+			return &intercept.WatchEndpointInput{Payload: p, Stream: s}
 		})
-	})
 }
 
 // DecodeWatchRequest reads the "watch" payload from r and validates it.
@@ -224,27 +167,3 @@ func DecodeWatchRequest(r *http.Request) (*intercept.WatchPayload, error) {
 	}
 	return payload, nil
 }
-
-// watchServerStream implements intercept.WatchServerStream.
-type watchServerStream struct{ s *transport.ServerStream }
-
-// Send sends one result.
-func (s *watchServerStream) Send(v *intercept.Note) error {
-	return s.SendWithContext(context.Background(), v)
-}
-
-// SendWithContext sends one result unless ctx ends first.
-func (s *watchServerStream) SendWithContext(ctx context.Context, v *intercept.Note) error {
-	return s.s.Send(ctx, intercept.NewViewedNote(v, s.s.View("default")).Projected)
-}
-
-// Close ends the stream: the connection closes with 1000 once queued
-// messages are written.
-func (s *watchServerStream) Close() error { return s.s.Close() }
-
-// Conn returns the WebSocket connection of the stream, for fan-out that
-// writes pre-encoded frames (hub.Member: ID and SendRaw).
-func (s *watchServerStream) Conn() *ws.Conn { return s.s.Conn() }
-
-// SetView sets the view results are projected with.
-func (s *watchServerStream) SetView(view string) { s.s.SetView(view) }

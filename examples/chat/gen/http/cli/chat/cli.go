@@ -58,6 +58,7 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 	body := fs.String("body", "", "JSON payload")
 	fields := map[string]*string{}
 	field := func(name string) { fields[name] = fs.String(name, "", name) }
+	chatClient := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 	switch args[0] + " " + args[1] {
 	case "chat login":
 		field("user")
@@ -65,12 +66,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat login [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.LoginPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Login()(ctx, payload)
+		res, err := chatClient.Login()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -80,12 +80,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat listener [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.ListenerPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Listener()(ctx, payload)
+		res, err := chatClient.Listener()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -104,12 +103,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat subscribe [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.SubscribePayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Subscribe()(ctx, payload)
+		res, err := chatClient.Subscribe()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -120,8 +118,7 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat echo [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
-		res, err := c.Echo()(ctx, nil)
+		res, err := chatClient.Echo()(ctx, nil)
 		if err != nil {
 			return err
 		}
@@ -135,12 +132,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat join [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.JoinPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Join()(ctx, payload)
+		res, err := chatClient.Join()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -153,12 +149,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat send [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.SendPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Send()(ctx, payload)
+		res, err := chatClient.Send()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -171,12 +166,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat history [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.HistoryPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.History()(ctx, payload)
+		res, err := chatClient.History()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -187,12 +181,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat analytics [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.AnalyticsPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Analytics()(ctx, payload)
+		res, err := chatClient.Analytics()(ctx, payload)
 		if err != nil {
 			return err
 		}
