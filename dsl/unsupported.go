@@ -139,11 +139,6 @@ func JSONRPC(dsl func()) {
 	unsupported("JSONRPC transport", "JSON-RPC is not supported yet; remove the JSONRPC block")
 }
 
-// Cookie exists for Goa compatibility; it records a design error.
-func Cookie(name string, args ...any) {
-	unsupported("Cookie", "use Header or Param")
-}
-
 // OneOf exists for Goa compatibility; it records a design error.
 func OneOf(name string, args ...any) {
 	unsupported("OneOf", "use an attribute with an Enum kind and optional attributes")

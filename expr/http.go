@@ -78,8 +78,11 @@ type HTTPEndpointExpr struct {
 	// Headers are the request headers: after Finalize each is the payload
 	// attribute of the same name.
 	Headers *MappedAttributeExpr
+	// Cookies are the request cookies (Cookie): after Finalize each is the
+	// payload attribute of the same name.
+	Cookies *MappedAttributeExpr
 	// Body is the request body: the payload attributes that travel in
-	// neither the path, the query nor headers. It is nil for streaming
+	// neither the path, the query, headers nor cookies. It is nil for streaming
 	// methods and when nothing is left.
 	Body *AttributeExpr
 	// Responses are the success responses (one after Finalize: 200, or 204
@@ -309,8 +312,27 @@ type HTTPResponseExpr struct {
 	Body *AttributeExpr
 	// Headers are the response headers.
 	Headers *MappedAttributeExpr
+	// Cookies are the result attributes the response sets as cookies
+	// (Cookie in Response), with CookieAttributes; they are not in the body.
+	Cookies *MappedAttributeExpr
+	// CookieAttributes are the attributes of every cookie of the response.
+	CookieAttributes CookieAttributes
 	// Pos is where Response was called.
 	Pos Pos
+}
+
+// CookieAttributes are the attributes of the cookies a response sets
+// (CookieMaxAge, CookieDomain, CookiePath, CookieSecure, CookieHTTPOnly,
+// CookieSameSite). As in Goa, they apply to every cookie of the response.
+type CookieAttributes struct {
+	// MaxAge is the Max-Age in seconds; nil when not set (a session cookie).
+	MaxAge *int
+	// Domain and Path are the cookie's Domain and Path; empty when not set.
+	Domain, Path string
+	// Secure and HTTPOnly set the Secure and HttpOnly flags.
+	Secure, HTTPOnly bool
+	// SameSite is "Strict", "Lax", "None" or "" (not set).
+	SameSite string
 }
 
 // HTTPErrorExpr maps a design error to a response.

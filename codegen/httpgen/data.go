@@ -61,6 +61,14 @@ type methodData struct {
 	ResultRef  string // "*chat.Event", "int", empty when none
 	ResultType string // without "*"
 	ResultPtr  bool
+	// ResultCookies are the result attributes the success response sets
+	// as cookies (Cookie in Response), with the cookies' attributes;
+	// ResultBodyFields the result fields left in the body then, empty
+	// when none is left (NoResultBody).
+	ResultCookies    []*cookieData
+	CookieAttributes []string // Go fields of http.Cookie: "HttpOnly: true"
+	ResultBodyFields []*bodyField
+	NoResultBody     bool
 
 	// Streams.
 	StreamPayloadRef  string // "*chat.EchoStreamingPayload"
@@ -89,6 +97,14 @@ type bodyField struct {
 	Tag   string // JSON tag value, "filter,omitempty"
 }
 
+// cookieData is a result attribute a response sets as a cookie.
+type cookieData struct {
+	Name    string // cookie name, "SID"
+	Field   string // Go field of the result, "Session"; empty for a non-object result
+	GoType  string // scalar Go type, "string"
+	Pointer bool   // the field is *GoType
+}
+
 // routeData is one verb and ServeMux pattern.
 type routeData struct {
 	Verb, Pattern string
@@ -114,6 +130,7 @@ type tokenData struct {
 	Pointer bool
 	Query   string // query parameter name when mapped with Param, else empty
 	Header  string // header name for API keys in headers, else Authorization
+	Cookie  string // cookie name when mapped with Cookie, else empty
 	APIKey  bool
 }
 

@@ -160,6 +160,36 @@ func New{{ .GoName }}Handler(endpoint duplex.Endpoint, opts ...transport.UnaryOp
 {{- end }}
 	return transport.Unary{{ if not .PayloadRef }}[any]{{ end }}(endpoint, {{ if .PayloadRef }}Decode{{ .GoName }}Request{{ else }}nil{{ end }}, {{ .SuccessStatus }}, {{ statuses . }}, opts...)
 }
+{{- if .ResultCookies }}
+{{- $m := . }}
+
+// encode{{ .GoName }}Response sets the cookies of the {{ quote .Name }} response from
+// the result and returns the body{{ if .NoResultBody }} (none: the whole result is in cookies){{ end }}.
+func encode{{ .GoName }}Response(w http.ResponseWriter, v any) any {
+	res, ok := v.({{ .ResultRef }})
+	if !ok {
+		return v
+	}
+{{- range .ResultCookies }}
+{{- if .Pointer }}
+	if res.{{ .Field }} != nil {
+		http.SetCookie(w, &http.Cookie{Name: {{ quote .Name }}, Value: transport.Format(*res.{{ .Field }}){{ range $m.CookieAttributes }}, {{ . }}{{ end }}})
+	}
+{{- else }}
+	http.SetCookie(w, &http.Cookie{Name: {{ quote .Name }}, Value: transport.Format(res{{ if .Field }}.{{ .Field }}{{ end }}){{ range $m.CookieAttributes }}, {{ . }}{{ end }}})
+{{- end }}
+{{- end }}
+{{- if .NoResultBody }}
+	return nil
+{{- else }}
+	return struct {
+{{- range .ResultBodyFields }}
+		{{ .Field }} {{ .Ref }} ` + "`" + `json:{{ quote .Tag }}` + "`" + `
+{{- end }}
+	}{ {{- range $i, $f := .ResultBodyFields }}{{ if $i }}, {{ end }}{{ $f.Field }}: res.{{ $f.Field }}{{ end -}} }
+{{- end }}
+}
+{{- end }}
 {{- end }}
 {{ if .PayloadRef }}
 // Decode{{ .GoName }}Request reads the {{ quote .Name }} payload from r and validates it.

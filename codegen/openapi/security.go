@@ -72,6 +72,8 @@ func (cs *credentials) locate(e *expr.HTTPEndpointExpr, sc *expr.SchemeExpr) *cr
 					c.in, c.name = "query", e.Params.ElemName(na.Name)
 				case e.Headers != nil && e.Headers.Find(na.Name) != nil:
 					c.in, c.name = "header", e.Headers.ElemName(na.Name)
+				case e.Cookies != nil && e.Cookies.Find(na.Name) != nil:
+					c.in, c.name = "cookie", e.Cookies.ElemName(na.Name)
 				}
 				break
 			}
