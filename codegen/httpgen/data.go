@@ -131,7 +131,10 @@ type tokenData struct {
 	Query   string // query parameter name when mapped with Param, else empty
 	Header  string // header name for API keys in headers, else Authorization
 	Cookie  string // cookie name when mapped with Cookie, else empty
-	APIKey  bool
+	// CookieOnly: mapped with Cookie and neither Param nor Header, so the
+	// Go client sends it as a cookie.
+	CookieOnly bool
+	APIKey     bool
 }
 
 // basicData is the Basic auth user and password fields.

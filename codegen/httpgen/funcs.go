@@ -119,9 +119,7 @@ func setToken(t *tokenData, v string) string {
 	switch {
 	case t.Query != "":
 		return fmt.Sprintf("q.Set(%q, %s)", t.Query, v)
-	case t.APIKey && t.Header != "":
-		return fmt.Sprintf("h.Set(%q, %s)", t.Header, v)
-	case t.Cookie != "":
+	case t.CookieOnly:
 		return fmt.Sprintf("transport.AddCookie(h, %q, %s)", t.Cookie, v)
 	case t.APIKey:
 		return fmt.Sprintf("h.Set(%q, %s)", t.Header, v)

@@ -415,6 +415,7 @@ func buildSecurity(m *methodData, e *expr.HTTPEndpointExpr, me *expr.MethodExpr)
 				}
 				if mappedAttr(e.Cookies, name) != nil {
 					t.Cookie = e.Cookies.ElemName(name)
+					t.CookieOnly = mappedAttr(e.Params, name) == nil && mappedAttr(e.Headers, name) == nil
 				}
 				m.Tokens = append(m.Tokens, t)
 			case expr.APIKeyKind:
@@ -440,6 +441,7 @@ func buildSecurity(m *methodData, e *expr.HTTPEndpointExpr, me *expr.MethodExpr)
 				}
 				if mappedAttr(e.Cookies, name) != nil {
 					t.Cookie = e.Cookies.ElemName(name)
+					t.CookieOnly = t.Query == "" && t.Header == ""
 				}
 				m.Tokens = append(m.Tokens, t)
 			}

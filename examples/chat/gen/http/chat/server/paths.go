@@ -47,3 +47,8 @@ func HistoryChatPath(room string) string {
 func AnalyticsChatPath() string {
 	return "/analytics"
 }
+
+// SessionChatPath returns the URL path of the "session" method.
+func SessionChatPath() string {
+	return "/session"
+}
