@@ -34,6 +34,9 @@ func docMeta(fn, key, val string) {
 type docBlock struct{ prefix string }
 
 func docBlockDSL(fn, prefix string, dsl func()) {
+	if _, ok := eval.Current().(*expr.HTTPFileServerExpr); ok && fn == "Docs" {
+		return // Goa documents files with Docs; Duplex's documents do not list them
+	}
 	if _, ok := eval.Current().(*expr.APIExpr); !ok {
 		incompatible(fn, "API")
 		return

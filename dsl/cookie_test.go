@@ -139,3 +139,51 @@ func TestCookieRules(t *testing.T) {
 		})
 	}
 }
+
+// TestFilesRules: Files records a file server of the service; what the
+// server could not route is refused at the line of the call.
+func TestFilesRules(t *testing.T) {
+	eval.Reset()
+	t.Cleanup(eval.Reset)
+	Service("s", func() {
+		Files("index.html", "web/index.html", func() { Description("The page.") })
+		Files("/static/{*filepath}", "web/static")
+	})
+	if err := eval.RunDSL(); err != nil {
+		t.Fatal(err)
+	}
+	fs := expr.Root.API.HTTP.Service("s").FileServers
+	if len(fs) != 2 || fs[0].RequestPath != "/index.html" || fs[0].IsDir() || fs[0].Description != "The page." || fs[1].Wildcard() != "filepath" {
+		t.Fatalf("file servers %+v", fs)
+	}
+
+	cases := []struct {
+		name   string
+		design func()
+		want   string
+	}{
+		{"a wildcard that does not end the path", func() {
+			Files("/{lang}/static/{*filepath}", "web")
+		}, "only a {*wildcard} ending the path is allowed"},
+		{"an empty file path", func() { Files("/x", "") }, "the file path is empty"},
+		{"two file servers on one path", func() {
+			Files("/a", "x")
+			Files("/a", "y")
+		}, `path /a is already served by Files("/a")`},
+		{"a method on the path of a file server", func() {
+			Files("/a", "x")
+			Method("m", func() { HTTP(func() { GET("/a") }) })
+		}, `route GET /a is already used by Files("/a")`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			eval.Reset()
+			t.Cleanup(eval.Reset)
+			Service("s", tc.design)
+			err := eval.RunDSL()
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "cookie_test.go:") {
+				t.Errorf("RunDSL: %v, want %q at a line of cookie_test.go", err, tc.want)
+			}
+		})
+	}
+}

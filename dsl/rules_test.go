@@ -551,14 +551,14 @@ var ruleCases = []struct {
 		})
 	}, []string{`method "get"`, "JSONRPC transport is not supported by Duplex", "not supported yet"}},
 
-	{"Files", func() {
+	{"Files outside a Service", func() {
 		Service("s", func() {
 			Method("get", func() {
 				HTTP(func() { GET("/get") })
+				Files("/static/{*path}", "./public") // want:Files outside a Service
 			})
-			Files("/static/{*path}", "./public") // want:Files
 		})
-	}, []string{"Files is not supported by Duplex"}},
+	}, []string{"Files must appear in a Service"}},
 
 	{"ServerSentEvents", func() {
 		Service("s", func() {

@@ -453,14 +453,48 @@ func (v *validator) bodyAttributes(m *MethodExpr, ep *HTTPEndpointExpr) []namedP
 	return out
 }
 
+// firstRoute is the first method route (m, r) or file server (f) seen on
+// a verb and path.
+type firstRoute struct {
+	m *MethodExpr
+	r *RouteExpr
+	f *HTTPFileServerExpr
+}
+
+// files checks the file servers of every service (Files) and records
+// their routes in seen: a {*wildcard} may only end the path, and two file
+// servers may not share a path.
+func (v *validator) files(seen map[string]firstRoute) {
+	for _, hs := range v.root.API.HTTP.Services {
+		for _, f := range hs.FileServers {
+			ctx := fmt.Sprintf("service %q: Files(%q, %q)", hs.Name(), f.RequestPath, f.FilePath)
+			if f.FilePath == "" {
+				v.errorf(f.Pos, "%s: the file path is empty: name the file or directory to serve", ctx)
+			}
+			rest := f.RequestPath
+			if w := f.Wildcard(); w != "" {
+				rest = strings.TrimSuffix(rest, "/{*"+w+"}")
+			}
+			if strings.ContainsAny(rest, "{}") {
+				v.errorf(f.Pos, "%s: only a {*wildcard} ending the path is allowed (it names the file under the directory): remove the other wildcards", ctx)
+				continue
+			}
+			key := "GET " + wildcardRE.ReplaceAllString(f.FullPath(), "/{}")
+			if prev, ok := seen[key]; ok && prev.f != nil {
+				v.errorf(f.Pos, "%s: path %s is already served by Files(%q) (%s): change one of the paths", ctx, f.FullPath(), prev.f.RequestPath, prev.f.Pos)
+				continue
+			}
+			seen[key] = firstRoute{f: f}
+		}
+	}
+}
+
 // routes reports routes used twice (same verb and full path, wildcard
 // names ignored) across the API.
 func (v *validator) routes() {
-	type first struct {
-		m *MethodExpr
-		r *RouteExpr
-	}
+	type first = firstRoute
 	seen := map[string]first{}
+	v.files(seen)
 	for _, s := range v.root.Services {
 		for _, m := range s.Methods {
 			ep := endpointOf(v.root, m)
@@ -474,10 +508,14 @@ func (v *validator) routes() {
 						if f.r == r {
 							continue
 						}
+						if f.m == nil {
+							v.errorf(r.Pos, "%s: route %s %s is already used by Files(%q) (%s): change one of the paths", methodContext(m), r.Method, full, f.f.RequestPath, f.f.Pos)
+							continue
+						}
 						v.errorf(r.Pos, "%s: route %s %s is already used by method %q of service %q (%s): change one of the paths", methodContext(m), r.Method, full, f.m.Name, f.m.Service.Name, f.r.Pos)
 						continue
 					}
-					seen[key] = first{m, r}
+					seen[key] = first{m: m, r: r}
 				}
 			}
 		}

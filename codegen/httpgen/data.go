@@ -14,6 +14,18 @@ type serviceData struct {
 	ClientPath string // import path of gen/http/<service>/client
 	APIName    string
 	Methods    []*methodData
+	// FileServers are the files and directories served (Files).
+	FileServers []*fileServerData
+}
+
+// fileServerData is one Files of the service.
+type fileServerData struct {
+	Field       string // Server field and handler name, Goa's: "WebStatic" for "web/static"
+	ArgName     string // New's http.FileSystem argument, "fileSystemWebStatic"
+	RequestPath string // as designed, "/static/{*filepath}"
+	FilePath    string // "web/static"
+	Wildcard    string // "filepath", empty for one file
+	Patterns    []string
 }
 
 // streaming kinds.

@@ -22,7 +22,7 @@ func Files(genPkg string, root *expr.RootExpr) ([]*codegen.File, error) {
 	var files []*codegen.File
 	for _, svc := range root.Services {
 		hs := root.API.HTTP.Service(svc.Name)
-		if hs == nil || len(hs.Endpoints) == 0 {
+		if hs == nil || len(hs.Endpoints)+len(hs.FileServers) == 0 {
 			continue
 		}
 		s, err := buildService(genPkg, root, hs)
@@ -74,6 +74,33 @@ func buildService(genPkg string, root *expr.RootExpr, hs *expr.HTTPServiceExpr) 
 	taken := map[string]bool{"Mounts": true, "Service": true, "Use": true, "Mount": true, "Shutdown": true}
 	for _, m := range s.Methods {
 		taken[m.GoName] = true
+	}
+	args := map[string]bool{"e": true, "wsrv": true, "opts": true, "mgr": true}
+	for _, f := range hs.FileServers {
+		fd := &fileServerData{
+			Field:       codegen.Goify(f.FilePath, true),
+			RequestPath: f.RequestPath,
+			FilePath:    f.FilePath,
+			Wildcard:    f.Wildcard(),
+		}
+		if fd.Field == "" {
+			fd.Field = "Files"
+		}
+		for taken[fd.Field] {
+			fd.Field += "Files"
+		}
+		taken[fd.Field] = true
+		fd.ArgName = "fileSystem" + fd.Field
+		for args[fd.ArgName] {
+			fd.ArgName += "Arg"
+		}
+		args[fd.ArgName] = true
+		p := muxPattern(f.FullPath())
+		if p == "/" {
+			p = "/{$}" // exactly /, as Goa mounts it; "/" alone matches every path
+		}
+		fd.Patterns = []string{p}
+		s.FileServers = append(s.FileServers, fd)
 	}
 	for _, m := range s.Methods {
 		m.HandlerField = m.GoName

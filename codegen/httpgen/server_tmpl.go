@@ -11,6 +11,10 @@ type Server struct {
 	// {{ .Handler }} serves the {{ quote .Name }} method.
 	{{ .Handler }} http.Handler
 {{- end }}
+{{- range .FileServers }}
+	// {{ .Field }} serves Files({{ quote .RequestPath }}, {{ quote .FilePath }}).
+	{{ .Field }} http.Handler
+{{- end }}
 	ws *ws.Server
 {{- if .AnyResumable }}
 	// resume holds the sessions of the resumable methods.
@@ -34,7 +38,11 @@ type MountPoint struct {
 // (ws.WithMetrics) count every method's requests, unary ones included;
 // opts configure the unary methods, after the design's options
 // (transport.WithSubjectRate, transport.WithIdempotency).
-func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Server {
+{{- range .FileServers }}
+// {{ .ArgName }} is the file system Files({{ quote .RequestPath }}, {{ quote .FilePath }})
+// reads {{ quote .FilePath }} from (http.Dir(".") when nil).
+{{- end }}
+func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, {{ range .FileServers }}{{ .ArgName }} http.FileSystem, {{ end }}opts ...transport.UnaryOption) *Server {
 	if wsrv == nil {
 		wsrv = ws.NewServer()
 	}
@@ -48,6 +56,11 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOp
 			{ {{- quote $m.GoName }}, {{ quote .Verb }}, {{ quote .Pattern }}},
 {{- end }}
 {{- end }}
+{{- range $f := .FileServers }}
+{{- range .Patterns }}
+			{ {{- quote (print "Serve " $f.FilePath) }}, "GET", {{ quote . }}},
+{{- end }}
+{{- end }}
 		},
 {{- range .Methods }}
 {{- if .Streaming }}
@@ -55,6 +68,9 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOp
 {{- else }}
 		{{ .Handler }}: withNames({{ quote .Name }}, transport.Measure(wsrv, {{ quote $.Name }}, {{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .Endpoint }}, opts...))),
 {{- end }}
+{{- end }}
+{{- range .FileServers }}
+		{{ .Field }}: transport.ServeFiles({{ .ArgName }}, {{ quote .FilePath }}, {{ quote .Wildcard }}),
 {{- end }}
 		ws: wsrv,
 {{- if .AnyResumable }}
@@ -80,6 +96,9 @@ func (s *Server) Use(m func(http.Handler) http.Handler) {
 {{- range .Methods }}
 	s.{{ .Handler }} = m(s.{{ .Handler }})
 {{- end }}
+{{- range .FileServers }}
+	s.{{ .Field }} = m(s.{{ .Field }})
+{{- end }}
 }
 
 // Mount registers every handler on mux.
@@ -87,6 +106,11 @@ func (s *Server) Mount(mux *http.ServeMux) {
 {{- range $m := .Methods }}
 {{- range .Routes }}
 	mux.Handle({{ quote (print .Verb " " .Pattern) }}, s.{{ $m.Handler }})
+{{- end }}
+{{- end }}
+{{- range $f := .FileServers }}
+{{- range .Patterns }}
+	mux.Handle({{ quote (print "GET " .) }}, s.{{ $f.Field }})
 {{- end }}
 {{- end }}
 }
