@@ -20,6 +20,8 @@ type Endpoints struct {
 	Echo      goa.Endpoint
 	Join      goa.Endpoint
 	Publish   goa.Endpoint
+	Session   goa.Endpoint
+	Whoami    goa.Endpoint
 }
 
 // ListenerEndpointInput holds both the payload and the server stream of the
@@ -62,6 +64,8 @@ func NewEndpoints(s Service) *Endpoints {
 		Echo:      NewEchoEndpoint(s),
 		Join:      NewJoinEndpoint(s),
 		Publish:   NewPublishEndpoint(s),
+		Session:   NewSessionEndpoint(s),
+		Whoami:    NewWhoamiEndpoint(s),
 	}
 }
 
@@ -72,6 +76,8 @@ func (e *Endpoints) Use(m func(goa.Endpoint) goa.Endpoint) {
 	e.Echo = m(e.Echo)
 	e.Join = m(e.Join)
 	e.Publish = m(e.Publish)
+	e.Session = m(e.Session)
+	e.Whoami = m(e.Whoami)
 }
 
 // NewListenerEndpoint returns an endpoint function that calls the method
@@ -116,5 +122,23 @@ func NewPublishEndpoint(s Service) goa.Endpoint {
 	return func(ctx context.Context, req any) (any, error) {
 		p := req.(*PublishPayload)
 		return s.Publish(ctx, p)
+	}
+}
+
+// NewSessionEndpoint returns an endpoint function that calls the method
+// "session" of service "bench".
+func NewSessionEndpoint(s Service) goa.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		p := req.(*SessionPayload)
+		return s.Session(ctx, p)
+	}
+}
+
+// NewWhoamiEndpoint returns an endpoint function that calls the method
+// "whoami" of service "bench".
+func NewWhoamiEndpoint(s Service) goa.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		p := req.(*WhoamiPayload)
+		return s.Whoami(ctx, p)
 	}
 }

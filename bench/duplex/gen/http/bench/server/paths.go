@@ -32,3 +32,13 @@ func JoinBenchPath(room string) string {
 func PublishBenchPath(room string) string {
 	return "/rooms/" + transport.PathParam(room)
 }
+
+// SessionBenchPath returns the URL path of the "session" method.
+func SessionBenchPath() string {
+	return "/session"
+}
+
+// WhoamiBenchPath returns the URL path of the "whoami" method.
+func WhoamiBenchPath() string {
+	return "/whoami"
+}

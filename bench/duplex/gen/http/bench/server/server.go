@@ -29,7 +29,11 @@ type Server struct {
 	Join http.Handler
 	// Publish serves the "publish" method.
 	Publish http.Handler
-	ws      *ws.Server
+	// Session serves the "session" method.
+	Session http.Handler
+	// Whoami serves the "whoami" method.
+	Whoami http.Handler
+	ws     *ws.Server
 }
 
 // MountPoint is the verb and path a method is served on.
@@ -59,12 +63,16 @@ func New(e *bench.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Se
 			{"Echo", "GET", "/echo"},
 			{"Join", "GET", "/rooms/{room}"},
 			{"Publish", "POST", "/rooms/{room}"},
+			{"Session", "POST", "/session"},
+			{"Whoami", "GET", "/whoami"},
 		},
 		Listener:  withNames("listener", NewListenerHandler(e.Listener, wsrv)),
 		Subscribe: withNames("subscribe", NewSubscribeHandler(e.Subscribe, wsrv)),
 		Echo:      withNames("echo", NewEchoHandler(e.Echo, wsrv)),
 		Join:      withNames("join", NewJoinHandler(e.Join, wsrv)),
 		Publish:   withNames("publish", transport.Measure(wsrv, "bench", "publish", NewPublishHandler(e.Publish, opts...))),
+		Session:   withNames("session", transport.Measure(wsrv, "bench", "session", NewSessionHandler(e.Session, opts...))),
+		Whoami:    withNames("whoami", transport.Measure(wsrv, "bench", "whoami", NewWhoamiHandler(e.Whoami, opts...))),
 		ws:        wsrv,
 	}
 }
@@ -88,6 +96,8 @@ func (s *Server) Use(m func(http.Handler) http.Handler) {
 	s.Echo = m(s.Echo)
 	s.Join = m(s.Join)
 	s.Publish = m(s.Publish)
+	s.Session = m(s.Session)
+	s.Whoami = m(s.Whoami)
 }
 
 // Mount registers every handler on mux.
@@ -97,6 +107,8 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /echo", s.Echo)
 	mux.Handle("GET /rooms/{room}", s.Join)
 	mux.Handle("POST /rooms/{room}", s.Publish)
+	mux.Handle("POST /session", s.Session)
+	mux.Handle("GET /whoami", s.Whoami)
 }
 
 // Shutdown closes every open stream with 1001 and waits for their handlers
@@ -327,6 +339,60 @@ func DecodePublishRequest(r *http.Request) (*bench.PublishPayload, error) {
 		return nil, err
 	}
 	if err := bench.ValidatePublishPayload(payload); err != nil {
+		return nil, transport.Invalid(err)
+	}
+	return payload, nil
+}
+
+// NewSessionHandler returns the handler of the "session" method,
+// configured by the design's options, then opts.
+func NewSessionHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
+	opts = append([]transport.UnaryOption{transport.WithResponseEncoder(encodeSessionResponse)}, opts...)
+	return transport.Unary(endpoint, DecodeSessionRequest, http.StatusOK, nil, opts...)
+}
+
+// encodeSessionResponse sets the cookies of the "session" response from
+// the result and returns the body.
+func encodeSessionResponse(w http.ResponseWriter, v any) any {
+	res, ok := v.(*bench.SessionResult)
+	if !ok {
+		return v
+	}
+	http.SetCookie(w, &http.Cookie{Name: "bench_session", Value: transport.Format(res.Session), MaxAge: 3600, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	return struct {
+		User string `json:"user"`
+	}{User: res.User}
+}
+
+// DecodeSessionRequest reads the "session" payload from r and validates it.
+func DecodeSessionRequest(r *http.Request) (*bench.SessionPayload, error) {
+	body, err := transport.DecodeBody[bench.SessionPayload](r)
+	if err != nil {
+		return nil, err
+	}
+	payload := &body
+	if err := bench.ValidateSessionPayload(payload); err != nil {
+		return nil, transport.Invalid(err)
+	}
+	return payload, nil
+}
+
+// NewWhoamiHandler returns the handler of the "whoami" method,
+// configured by the design's options, then opts.
+func NewWhoamiHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
+	return transport.Unary(endpoint, DecodeWhoamiRequest, http.StatusOK, nil, opts...)
+}
+
+// DecodeWhoamiRequest reads the "whoami" payload from r and validates it.
+func DecodeWhoamiRequest(r *http.Request) (*bench.WhoamiPayload, error) {
+	payload := &bench.WhoamiPayload{}
+	p := transport.NewParams(r)
+	payload.Session = transport.Required[string](p, transport.Cookie, "bench_session")
+	payload.Theme = transport.Optional[string](p, transport.Cookie, "theme")
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	if err := bench.ValidateWhoamiPayload(payload); err != nil {
 		return nil, transport.Invalid(err)
 	}
 	return payload, nil

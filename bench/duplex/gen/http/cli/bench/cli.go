@@ -24,6 +24,8 @@ const Usage = `usage: bench-cli [-url URL] [-timeout SECONDS] [-verbose] SERVICE
   bench echo < JSON lines
   bench join [-room VALUE]
   bench publish [-room VALUE] [-body JSON]
+  bench session [-body JSON]
+  bench whoami [-session VALUE] [-theme VALUE]
 
 Streaming payloads are read from stdin as JSON lines; results are printed as
 JSON lines. "SERVICE METHOD -h" lists the flags of a method.
@@ -132,6 +134,36 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 			return err
 		}
 		res, err := c.Publish()(ctx, payload)
+		if err != nil {
+			return err
+		}
+		return transport.PrintJSON(stdout, res)
+	case "bench session":
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench session [flags]\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
+		payload, err := transport.BuildPayload[*bench.SessionPayload](*body, fields)
+		if err != nil {
+			return err
+		}
+		res, err := c.Session()(ctx, payload)
+		if err != nil {
+			return err
+		}
+		return transport.PrintJSON(stdout, res)
+	case "bench whoami":
+		field("session")
+		field("theme")
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench whoami [flags]\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
+		payload, err := transport.BuildPayload[*bench.WhoamiPayload](*body, fields)
+		if err != nil {
+			return err
+		}
+		res, err := c.Whoami()(ctx, payload)
 		if err != nil {
 			return err
 		}

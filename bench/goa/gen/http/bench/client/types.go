@@ -26,6 +26,13 @@ type EchoStreamingBody struct {
 	Message string `form:"message" json:"message" xml:"message"`
 }
 
+// SessionRequestBody is the type of the "bench" service "session" endpoint
+// HTTP request body.
+type SessionRequestBody struct {
+	// User name
+	User string `form:"user" json:"user" xml:"user"`
+}
+
 // SubscribeResponseBody is the type of the "bench" service "subscribe"
 // endpoint HTTP response body.
 type SubscribeResponseBody struct {
@@ -55,6 +62,13 @@ type JoinResponseBody struct {
 	Timestamp *string `form:"timestamp,omitempty" json:"timestamp,omitempty" xml:"timestamp,omitempty"`
 }
 
+// SessionResponseBody is the type of the "bench" service "session" endpoint
+// HTTP response body.
+type SessionResponseBody struct {
+	// User name
+	User *string `form:"user,omitempty" json:"user,omitempty" xml:"user,omitempty"`
+}
+
 // NewListenerStreamingBody builds the HTTP request body from the payload of
 // the "listener" endpoint of the "bench" service.
 func NewListenerStreamingBody(p *bench.ListenerStreamingPayload) *ListenerStreamingBody {
@@ -69,6 +83,15 @@ func NewListenerStreamingBody(p *bench.ListenerStreamingPayload) *ListenerStream
 func NewEchoStreamingBody(p *bench.EchoStreamingPayload) *EchoStreamingBody {
 	body := &EchoStreamingBody{
 		Message: p.Message,
+	}
+	return body
+}
+
+// NewSessionRequestBody builds the HTTP request body from the payload of the
+// "session" endpoint of the "bench" service.
+func NewSessionRequestBody(p *bench.SessionPayload) *SessionRequestBody {
+	body := &SessionRequestBody{
+		User: p.User,
 	}
 	return body
 }
@@ -103,6 +126,17 @@ func NewJoinEventOK(body *JoinResponseBody) *bench.Event {
 		Action:    *body.Action,
 		Timestamp: *body.Timestamp,
 	}
+
+	return v
+}
+
+// NewSessionResultOK builds a "bench" service "session" endpoint result from a
+// HTTP "OK" response.
+func NewSessionResultOK(body *SessionResponseBody, session string) *bench.SessionResult {
+	v := &bench.SessionResult{
+		User: *body.User,
+	}
+	v.Session = session
 
 	return v
 }
@@ -156,6 +190,15 @@ func ValidateJoinResponseBody(body *JoinResponseBody) (err error) {
 	}
 	if body.Timestamp != nil {
 		err = goa.MergeErrors(err, goa.ValidateFormat("body.timestamp", *body.Timestamp, goa.FormatDateTime))
+	}
+	return
+}
+
+// ValidateSessionResponseBody runs the validations defined on
+// SessionResponseBody
+func ValidateSessionResponseBody(body *SessionResponseBody) (err error) {
+	if body.User == nil {
+		err = goa.MergeErrors(err, goa.MissingFieldError("user", "body"))
 	}
 	return
 }

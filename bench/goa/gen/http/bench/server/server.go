@@ -24,6 +24,8 @@ type Server struct {
 	Echo      http.Handler
 	Join      http.Handler
 	Publish   http.Handler
+	Session   http.Handler
+	Whoami    http.Handler
 }
 
 // MountPoint holds information about the mounted endpoints.
@@ -63,12 +65,16 @@ func New(
 			{"Echo", "GET", "/echo"},
 			{"Join", "GET", "/rooms/{room}"},
 			{"Publish", "POST", "/rooms/{room}"},
+			{"Session", "POST", "/session"},
+			{"Whoami", "GET", "/whoami"},
 		},
 		Listener:  NewListenerHandler(e.Listener, mux, decoder, encoder, errhandler, formatter, upgrader, configurer.ListenerFn),
 		Subscribe: NewSubscribeHandler(e.Subscribe, mux, decoder, encoder, errhandler, formatter, upgrader, configurer.SubscribeFn),
 		Echo:      NewEchoHandler(e.Echo, mux, decoder, encoder, errhandler, formatter, upgrader, configurer.EchoFn),
 		Join:      NewJoinHandler(e.Join, mux, decoder, encoder, errhandler, formatter, upgrader, configurer.JoinFn),
 		Publish:   NewPublishHandler(e.Publish, mux, decoder, encoder, errhandler, formatter),
+		Session:   NewSessionHandler(e.Session, mux, decoder, encoder, errhandler, formatter),
+		Whoami:    NewWhoamiHandler(e.Whoami, mux, decoder, encoder, errhandler, formatter),
 	}
 }
 
@@ -82,6 +88,8 @@ func (s *Server) Use(m func(http.Handler) http.Handler) {
 	s.Echo = m(s.Echo)
 	s.Join = m(s.Join)
 	s.Publish = m(s.Publish)
+	s.Session = m(s.Session)
+	s.Whoami = m(s.Whoami)
 }
 
 // MethodNames returns the methods served.
@@ -94,6 +102,8 @@ func Mount(mux goahttp.Muxer, h *Server) {
 	MountEchoHandler(mux, h.Echo)
 	MountJoinHandler(mux, h.Join)
 	MountPublishHandler(mux, h.Publish)
+	MountSessionHandler(mux, h.Session)
+	MountWhoamiHandler(mux, h.Whoami)
 }
 
 // Mount configures the mux to serve the bench endpoints.
@@ -411,6 +421,112 @@ func NewPublishHandler(
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := context.WithValue(r.Context(), goahttp.AcceptTypeKey, r.Header.Get("Accept"))
 		ctx = context.WithValue(ctx, goa.MethodKey, "publish")
+		ctx = context.WithValue(ctx, goa.ServiceKey, "bench")
+		payload, err := decodeRequest(r)
+		if err != nil {
+			if err := encodeError(ctx, w, err); err != nil && errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+			return
+		}
+		res, err := endpoint(ctx, payload)
+		if err != nil {
+			if err := encodeError(ctx, w, err); err != nil && errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+			return
+		}
+		if err := encodeResponse(ctx, w, res); err != nil {
+			if errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+		}
+	})
+}
+
+// MountSessionHandler configures the mux to serve the "bench" service
+// "session" endpoint.
+func MountSessionHandler(mux goahttp.Muxer, h http.Handler) {
+	f, ok := h.(http.HandlerFunc)
+	if !ok {
+		f = func(w http.ResponseWriter, r *http.Request) {
+			h.ServeHTTP(w, r)
+		}
+	}
+	mux.Handle("POST", "/session", f)
+}
+
+// NewSessionHandler creates a HTTP handler which loads the HTTP request and
+// calls the "bench" service "session" endpoint.
+func NewSessionHandler(
+	endpoint goa.Endpoint,
+	mux goahttp.Muxer,
+	decoder func(*http.Request) goahttp.Decoder,
+	encoder func(context.Context, http.ResponseWriter) goahttp.Encoder,
+	errhandler func(context.Context, http.ResponseWriter, error),
+	formatter func(ctx context.Context, err error) goahttp.Statuser,
+) http.Handler {
+	var (
+		decodeRequest  = DecodeSessionRequest(mux, decoder)
+		encodeResponse = EncodeSessionResponse(encoder)
+		encodeError    = goahttp.ErrorEncoder(encoder, formatter)
+	)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), goahttp.AcceptTypeKey, r.Header.Get("Accept"))
+		ctx = context.WithValue(ctx, goa.MethodKey, "session")
+		ctx = context.WithValue(ctx, goa.ServiceKey, "bench")
+		payload, err := decodeRequest(r)
+		if err != nil {
+			if err := encodeError(ctx, w, err); err != nil && errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+			return
+		}
+		res, err := endpoint(ctx, payload)
+		if err != nil {
+			if err := encodeError(ctx, w, err); err != nil && errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+			return
+		}
+		if err := encodeResponse(ctx, w, res); err != nil {
+			if errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+		}
+	})
+}
+
+// MountWhoamiHandler configures the mux to serve the "bench" service "whoami"
+// endpoint.
+func MountWhoamiHandler(mux goahttp.Muxer, h http.Handler) {
+	f, ok := h.(http.HandlerFunc)
+	if !ok {
+		f = func(w http.ResponseWriter, r *http.Request) {
+			h.ServeHTTP(w, r)
+		}
+	}
+	mux.Handle("GET", "/whoami", f)
+}
+
+// NewWhoamiHandler creates a HTTP handler which loads the HTTP request and
+// calls the "bench" service "whoami" endpoint.
+func NewWhoamiHandler(
+	endpoint goa.Endpoint,
+	mux goahttp.Muxer,
+	decoder func(*http.Request) goahttp.Decoder,
+	encoder func(context.Context, http.ResponseWriter) goahttp.Encoder,
+	errhandler func(context.Context, http.ResponseWriter, error),
+	formatter func(ctx context.Context, err error) goahttp.Statuser,
+) http.Handler {
+	var (
+		decodeRequest  = DecodeWhoamiRequest(mux, decoder)
+		encodeResponse = EncodeWhoamiResponse(encoder)
+		encodeError    = goahttp.ErrorEncoder(encoder, formatter)
+	)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), goahttp.AcceptTypeKey, r.Header.Get("Accept"))
+		ctx = context.WithValue(ctx, goa.MethodKey, "whoami")
 		ctx = context.WithValue(ctx, goa.ServiceKey, "bench")
 		payload, err := decodeRequest(r)
 		if err != nil {

@@ -26,6 +26,13 @@ type EchoStreamingBody struct {
 	Message *string `form:"message,omitempty" json:"message,omitempty" xml:"message,omitempty"`
 }
 
+// SessionRequestBody is the type of the "bench" service "session" endpoint
+// HTTP request body.
+type SessionRequestBody struct {
+	// User name
+	User *string `form:"user,omitempty" json:"user,omitempty" xml:"user,omitempty"`
+}
+
 // SubscribeResponseBody is the type of the "bench" service "subscribe"
 // endpoint HTTP response body.
 type SubscribeResponseBody struct {
@@ -55,6 +62,13 @@ type JoinResponseBody struct {
 	Timestamp string `form:"timestamp" json:"timestamp" xml:"timestamp"`
 }
 
+// SessionResponseBody is the type of the "bench" service "session" endpoint
+// HTTP response body.
+type SessionResponseBody struct {
+	// User name
+	User string `form:"user" json:"user" xml:"user"`
+}
+
 // NewSubscribeResponseBody builds the HTTP response body from the result of
 // the "subscribe" endpoint of the "bench" service.
 func NewSubscribeResponseBody(res *bench.Event) *SubscribeResponseBody {
@@ -82,6 +96,15 @@ func NewJoinResponseBody(res *bench.Event) *JoinResponseBody {
 		Message:   res.Message,
 		Action:    res.Action,
 		Timestamp: res.Timestamp,
+	}
+	return body
+}
+
+// NewSessionResponseBody builds the HTTP response body from the result of the
+// "session" endpoint of the "bench" service.
+func NewSessionResponseBody(res *bench.SessionResult) *SessionResponseBody {
+	body := &SessionResponseBody{
+		User: res.User,
 	}
 	return body
 }
@@ -134,6 +157,24 @@ func NewPublishPayload(body struct {
 	return v
 }
 
+// NewSessionPayload builds a bench service session endpoint payload.
+func NewSessionPayload(body *SessionRequestBody) *bench.SessionPayload {
+	v := &bench.SessionPayload{
+		User: *body.User,
+	}
+
+	return v
+}
+
+// NewWhoamiPayload builds a bench service whoami endpoint payload.
+func NewWhoamiPayload(session string, theme *string) *bench.WhoamiPayload {
+	v := &bench.WhoamiPayload{}
+	v.Session = session
+	v.Theme = theme
+
+	return v
+}
+
 // ValidateListenerStreamingBody runs the validations defined on
 // ListenerStreamingBody
 func ValidateListenerStreamingBody(body *ListenerStreamingBody) (err error) {
@@ -147,6 +188,14 @@ func ValidateListenerStreamingBody(body *ListenerStreamingBody) (err error) {
 func ValidateEchoStreamingBody(body *EchoStreamingBody) (err error) {
 	if body.Message == nil {
 		err = goa.MergeErrors(err, goa.MissingFieldError("message", "body"))
+	}
+	return
+}
+
+// ValidateSessionRequestBody runs the validations defined on SessionRequestBody
+func ValidateSessionRequestBody(body *SessionRequestBody) (err error) {
+	if body.User == nil {
+		err = goa.MergeErrors(err, goa.MissingFieldError("user", "body"))
 	}
 	return
 }

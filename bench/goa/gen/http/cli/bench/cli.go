@@ -23,7 +23,7 @@ import (
 //	command (subcommand1|subcommand2|...)
 func UsageCommands() []string {
 	return []string{
-		"bench (listener|subscribe|echo|join|publish)",
+		"bench (listener|subscribe|echo|join|publish|session|whoami)",
 	}
 }
 
@@ -60,6 +60,13 @@ func ParseEndpoint(
 		benchPublishFlags    = flag.NewFlagSet("publish", flag.ExitOnError)
 		benchPublishBodyFlag = benchPublishFlags.String("body", "REQUIRED", "")
 		benchPublishRoomFlag = benchPublishFlags.String("room", "REQUIRED", "Room name")
+
+		benchSessionFlags    = flag.NewFlagSet("session", flag.ExitOnError)
+		benchSessionBodyFlag = benchSessionFlags.String("body", "REQUIRED", "")
+
+		benchWhoamiFlags       = flag.NewFlagSet("whoami", flag.ExitOnError)
+		benchWhoamiSessionFlag = benchWhoamiFlags.String("session", "REQUIRED", "")
+		benchWhoamiThemeFlag   = benchWhoamiFlags.String("theme", "", "")
 	)
 	benchFlags.Usage = benchUsage
 	benchListenerFlags.Usage = benchListenerUsage
@@ -67,6 +74,8 @@ func ParseEndpoint(
 	benchEchoFlags.Usage = benchEchoUsage
 	benchJoinFlags.Usage = benchJoinUsage
 	benchPublishFlags.Usage = benchPublishUsage
+	benchSessionFlags.Usage = benchSessionUsage
+	benchWhoamiFlags.Usage = benchWhoamiUsage
 
 	if err := flag.CommandLine.Parse(os.Args[1:]); err != nil {
 		return nil, nil, err
@@ -117,6 +126,12 @@ func ParseEndpoint(
 			case "publish":
 				epf = benchPublishFlags
 
+			case "session":
+				epf = benchSessionFlags
+
+			case "whoami":
+				epf = benchWhoamiFlags
+
 			}
 
 		}
@@ -155,6 +170,12 @@ func ParseEndpoint(
 			case "publish":
 				endpoint = c.Publish()
 				data, err = benchc.BuildPublishPayload(*benchPublishBodyFlag, *benchPublishRoomFlag)
+			case "session":
+				endpoint = c.Session()
+				data, err = benchc.BuildSessionPayload(*benchSessionBodyFlag)
+			case "whoami":
+				endpoint = c.Whoami()
+				data, err = benchc.BuildWhoamiPayload(*benchWhoamiSessionFlag, *benchWhoamiThemeFlag)
 			}
 		}
 	}
@@ -175,6 +196,8 @@ func benchUsage() {
 	fmt.Fprintln(os.Stderr, `    echo: Echo implements echo.`)
 	fmt.Fprintln(os.Stderr, `    join: Join implements join.`)
 	fmt.Fprintln(os.Stderr, `    publish: Publish implements publish.`)
+	fmt.Fprintln(os.Stderr, `    session: Session implements session.`)
+	fmt.Fprintln(os.Stderr, `    whoami: Whoami implements whoami.`)
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Additional help:")
 	fmt.Fprintf(os.Stderr, "    %s bench COMMAND --help\n", os.Args[0])
@@ -210,7 +233,7 @@ func benchSubscribeUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench subscribe --count 3017462388316594451")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench subscribe --count 2506146338886438961")
 }
 
 func benchEchoUsage() {
@@ -244,7 +267,7 @@ func benchJoinUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench join --room \"Similique et.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench join --room \"Voluptatem sed illo id sunt.\"")
 }
 
 func benchPublishUsage() {
@@ -264,5 +287,43 @@ func benchPublishUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench publish --body '{\n      \"message\": \"Enim et nulla quam culpa commodi.\"\n   }' --room \"Non porro quidem.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench publish --body '{\n      \"message\": \"Fugiat natus quod.\"\n   }' --room \"Ut in enim sed.\"")
+}
+
+func benchSessionUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] bench session", os.Args[0])
+	fmt.Fprint(os.Stderr, " -body JSON")
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `Session implements session.`)
+
+	// Flags list
+	fmt.Fprintln(os.Stderr, `    -body JSON: `)
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench session --body '{\n      \"user\": \"Deserunt omnis quo est iusto non.\"\n   }'")
+}
+
+func benchWhoamiUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] bench whoami", os.Args[0])
+	fmt.Fprint(os.Stderr, " -session STRING")
+	fmt.Fprint(os.Stderr, " -theme STRING")
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `Whoami implements whoami.`)
+
+	// Flags list
+	fmt.Fprintln(os.Stderr, `    -session STRING: `)
+	fmt.Fprintln(os.Stderr, `    -theme STRING: `)
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench whoami --session \"Qui voluptatem.\" --theme \"light\"")
 }
