@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"duplex.dev/codegen"
 	"duplex.dev/codegen/service"
@@ -78,13 +79,13 @@ func buildService(genPkg string, root *expr.RootExpr, hs *expr.HTTPServiceExpr) 
 	args := map[string]bool{"e": true, "wsrv": true, "opts": true, "mgr": true}
 	for _, f := range hs.FileServers {
 		fd := &fileServerData{
-			Field:       codegen.Goify(f.FilePath, true),
+			Field:       "Files", // a file path without letters ("/", ".")
 			RequestPath: f.RequestPath,
 			FilePath:    f.FilePath,
 			Wildcard:    f.Wildcard(),
 		}
-		if fd.Field == "" {
-			fd.Field = "Files"
+		if strings.ContainsFunc(f.FilePath, unicode.IsLetter) {
+			fd.Field = codegen.Goify(f.FilePath, true) // Goa's name
 		}
 		for taken[fd.Field] {
 			fd.Field += "Files"

@@ -134,6 +134,13 @@ var Analytics = ResultType("application/vnd.chat.analytics", func() {
 var _ = Service("chat", func() {
 	Description("The chat service.")
 	Security(JWTAuth)
+
+	// The web page and its scripts (examples/chat/web/static), served by
+	// the generated server from the file system chatd gives it: the files
+	// embedded in the binary.
+	Files("/{*filepath}", "/", func() {
+		Description("The chat page.")
+	})
 	Error("unauthorized", String, "Credentials are missing or invalid.")
 	HTTP(func() {
 		Response("unauthorized", StatusUnauthorized)

@@ -39,7 +39,9 @@ type Server struct {
 	Analytics http.Handler
 	// Session serves the "session" method.
 	Session http.Handler
-	ws      *ws.Server
+	// Files serves Files("/{*filepath}", "/").
+	Files http.Handler
+	ws    *ws.Server
 	// resume holds the sessions of the resumable methods.
 	resume *resume.Manager
 }
@@ -60,7 +62,9 @@ type MountPoint struct {
 // (ws.WithMetrics) count every method's requests, unary ones included;
 // opts configure the unary methods, after the design's options
 // (transport.WithSubjectRate, transport.WithIdempotency).
-func New(e *chat.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Server {
+// fileSystemFiles is the file system Files("/{*filepath}", "/")
+// reads "/" from (http.Dir(".") when nil).
+func New(e *chat.Endpoints, wsrv *ws.Server, fileSystemFiles http.FileSystem, opts ...transport.UnaryOption) *Server {
 	if wsrv == nil {
 		wsrv = ws.NewServer()
 	}
@@ -76,6 +80,7 @@ func New(e *chat.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Ser
 			{"History", "GET", "/rooms/{room}/history"},
 			{"Analytics", "GET", "/analytics"},
 			{"Session", "POST", "/session"},
+			{"Serve /", "GET", "/{filepath...}"},
 		},
 		Login:     withNames("login", transport.Measure(wsrv, "chat", "login", NewLoginHandler(e.Login, opts...))),
 		Listener:  withNames("listener", NewListenerHandler(e.Listener, wsrv)),
@@ -86,6 +91,7 @@ func New(e *chat.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Ser
 		History:   withNames("history", transport.Measure(wsrv, "chat", "history", NewHistoryHandler(e.History, opts...))),
 		Analytics: withNames("analytics", NewAnalyticsHandler(e.Analytics, wsrv)),
 		Session:   withNames("session", transport.Measure(wsrv, "chat", "session", NewSessionHandler(e.Session, opts...))),
+		Files:     transport.ServeFiles(fileSystemFiles, "/", "filepath"),
 		ws:        wsrv,
 		resume:    mgr,
 	}
@@ -114,6 +120,7 @@ func (s *Server) Use(m func(http.Handler) http.Handler) {
 	s.History = m(s.History)
 	s.Analytics = m(s.Analytics)
 	s.Session = m(s.Session)
+	s.Files = m(s.Files)
 }
 
 // Mount registers every handler on mux.
@@ -127,6 +134,7 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /rooms/{room}/history", s.History)
 	mux.Handle("GET /analytics", s.Analytics)
 	mux.Handle("POST /session", s.Session)
+	mux.Handle("GET /{filepath...}", s.Files)
 }
 
 // Shutdown ends every resumable session, closes every open stream with 1001
