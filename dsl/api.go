@@ -80,6 +80,8 @@ func Description(d string) {
 		e.Description = d
 	case *expr.ExampleExpr:
 		e.Description = d
+	case *expr.HTTPFileServerExpr:
+		e.Description = d
 	case *docBlock:
 		docMeta("Description", e.prefix+"description", d)
 	default:

@@ -72,12 +72,6 @@ func Trailers(fn func()) {
 	unsupported("GRPC Trailers", "put them in a GRPC block, which Duplex skips")
 }
 
-// Files exists for Goa compatibility; serving static files is not
-// supported by Duplex and records a design error.
-func Files(path, filename string, fns ...func()) {
-	unsupported("Files", "serve static files with net/http next to the Duplex handler")
-}
-
 // Redirect exists for Goa compatibility; it records a design error.
 func Redirect(url string, code int) {
 	unsupported("Redirect", "redirect with net/http next to the Duplex handler")
@@ -125,11 +119,6 @@ func SkipResponseBodyEncodeDecode() {
 // JSON-RPC transport yet, so it records a design error.
 func JSONRPC(dsl func()) {
 	unsupported("JSONRPC transport", "JSON-RPC is not supported yet; remove the JSONRPC block")
-}
-
-// Cookie exists for Goa compatibility; it records a design error.
-func Cookie(name string, args ...any) {
-	unsupported("Cookie", "use Header or Param")
 }
 
 // ConvertTo exists for Goa compatibility; it records a design error.

@@ -52,6 +52,12 @@ func Unary[P any](endpoint func(context.Context, any) (any, error), decode func(
 				w.WriteHeader(http.StatusNoContent)
 				return
 			}
+			if enc := q.cfg.encode; enc != nil {
+				if res = enc(w, res); res == nil {
+					w.WriteHeader(status)
+					return
+				}
+			}
 			_ = WriteJSON(w, status, res)
 		}
 		if key != "" && q.idem != nil {

@@ -48,29 +48,44 @@ func NewRequest(ctx context.Context, method, url string, body any) (*http.Reques
 // NewRequest sets) is sent again, with the same key, after a network error
 // or a 429/503 with a short Retry-After, up to 4 times with backoff.
 func Do[T any](c *http.Client, req *http.Request) (T, error) {
+	v, _, err := DoWithCookies[T](c, req)
+	return v, err
+}
+
+// DoWithCookies is Do that also returns the cookies the response set, for
+// the results a design maps with Cookie in Response (see ResponseCookie).
+func DoWithCookies[T any](c *http.Client, req *http.Request) (T, []*http.Cookie, error) {
+	v, resp, err := do[T](c, req)
+	if resp == nil {
+		return v, nil, err
+	}
+	return v, resp.Cookies(), err
+}
+
+func do[T any](c *http.Client, req *http.Request) (T, *http.Response, error) {
 	var v T
 	if c == nil {
 		c = http.DefaultClient
 	}
 	resp, err := send(c, req)
 	if err != nil {
-		return v, err
+		return v, nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return v, DecodeError(resp)
+		return v, nil, DecodeError(resp)
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes))
 	if err != nil {
-		return v, fmt.Errorf("%s %s: read response: %w", req.Method, req.URL.Path, err)
+		return v, nil, fmt.Errorf("%s %s: read response: %w", req.Method, req.URL.Path, err)
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
-		return v, nil
+		return v, resp, nil
 	}
 	if err := json.Unmarshal(b, &v); err != nil {
-		return v, fmt.Errorf("%s %s: decode response: %w", req.Method, req.URL.Path, err)
+		return v, nil, fmt.Errorf("%s %s: decode response: %w", req.Method, req.URL.Path, err)
 	}
-	return v, nil
+	return v, resp, nil
 }
 
 // DecodeError turns a non-2xx response into an *Error. A Goa error body is

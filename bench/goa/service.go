@@ -205,3 +205,26 @@ func (s *service) Publish(ctx context.Context, p *bench.PublishPayload) (int, er
 	}
 	return n, nil
 }
+
+// Session sets the session cookie: the session id is the user name
+// reversed, so whoami can check it.
+func (s *service) Session(ctx context.Context, p *bench.SessionPayload) (*bench.SessionResult, error) {
+	return &bench.SessionResult{Session: reverse(p.User), User: p.User}, nil
+}
+
+// Whoami reads the session and theme cookies.
+func (s *service) Whoami(ctx context.Context, p *bench.WhoamiPayload) (string, error) {
+	theme := "-"
+	if p.Theme != nil {
+		theme = *p.Theme
+	}
+	return fmt.Sprintf("%s theme %s", reverse(p.Session), theme), nil
+}
+
+func reverse(s string) string {
+	r := []rune(s)
+	for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
+		r[i], r[j] = r[j], r[i]
+	}
+	return string(r)
+}

@@ -86,7 +86,21 @@ func (c *Client) {{ .GoName }}() duplex.Endpoint {
 		transport.SetBasic(req, payload.{{ .User }}, payload.{{ .Password }})
 {{- end }}
 {{- end }}
-{{- if .ResultRef }}
+{{- if .ResultCookies }}
+{{- $m := . }}
+		res, cookies, err := transport.DoWithCookies[{{ .ResultType }}](c.doer, req)
+		if err != nil {
+			return nil, fmt.Errorf("{{ $svc.Name }} {{ .Name }}: %w", err)
+		}
+{{- range .ResultCookies }}
+		if v, ok, err := transport.ResponseCookie[{{ .GoType }}](cookies, {{ quote .Name }}); err != nil {
+			return nil, fmt.Errorf("{{ $svc.Name }} {{ $m.Name }}: %w", err)
+		} else if ok {
+			res{{ if .Field }}.{{ .Field }}{{ end }} = {{ if .Pointer }}&{{ end }}v
+		}
+{{- end }}
+		return {{ if .ResultPtr }}&{{ end }}res, nil
+{{- else if .ResultRef }}
 		res, err := transport.Do[{{ .ResultType }}](c.doer, req)
 		if err != nil {
 			return nil, fmt.Errorf("{{ $svc.Name }} {{ .Name }}: %w", err)

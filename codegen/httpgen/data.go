@@ -16,6 +16,18 @@ type serviceData struct {
 	ClientPath string // import path of gen/http/<service>/client
 	APIName    string
 	Methods    []*methodData
+	// FileServers are the files and directories served (Files).
+	FileServers []*fileServerData
+}
+
+// fileServerData is one Files of the service.
+type fileServerData struct {
+	Field       string // Server field and handler name, Goa's: "WebStatic" for "web/static"
+	ArgName     string // New's http.FileSystem argument, "fileSystemWebStatic"
+	RequestPath string // as designed, "/static/{*filepath}"
+	FilePath    string // "web/static"
+	Wildcard    string // "filepath", empty for one file
+	Patterns    []string
 }
 
 // streaming kinds.
@@ -63,6 +75,14 @@ type methodData struct {
 	ResultRef  string // "*chat.Event", "int", empty when none
 	ResultType string // without "*"
 	ResultPtr  bool
+	// ResultCookies are the result attributes the success response sets
+	// as cookies (Cookie in Response), with the cookies' attributes;
+	// ResultBodyFields the result fields left in the body then, empty
+	// when none is left (NoResultBody).
+	ResultCookies    []*cookieData
+	CookieAttributes []string // Go fields of http.Cookie: "HttpOnly: true"
+	ResultBodyFields []*bodyField
+	NoResultBody     bool
 
 	// Streams.
 	StreamPayloadRef  string // "*chat.EchoStreamingPayload"
@@ -91,6 +111,14 @@ type bodyField struct {
 	Tag   string // JSON tag value, "filter,omitempty"
 }
 
+// cookieData is a result attribute a response sets as a cookie.
+type cookieData struct {
+	Name    string // cookie name, "SID"
+	Field   string // Go field of the result, "Session"; empty for a non-object result
+	GoType  string // scalar Go type, "string"
+	Pointer bool   // the field is *GoType
+}
+
 // routeData is one verb and ServeMux pattern.
 type routeData struct {
 	Verb, Pattern string
@@ -116,7 +144,11 @@ type tokenData struct {
 	Pointer bool
 	Query   string // query parameter name when mapped with Param, else empty
 	Header  string // header name for API keys in headers, else Authorization
-	APIKey  bool
+	Cookie  string // cookie name when mapped with Cookie, else empty
+	// CookieOnly: mapped with Cookie and neither Param nor Header, so the
+	// Go client sends it as a cookie.
+	CookieOnly bool
+	APIKey     bool
 }
 
 // basicData is the Basic auth user and password fields.

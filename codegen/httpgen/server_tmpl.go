@@ -11,6 +11,10 @@ type Server struct {
 	// {{ .Handler }} serves the {{ quote .Name }} method.
 	{{ .Handler }} http.Handler
 {{- end }}
+{{- range .FileServers }}
+	// {{ .Field }} serves Files({{ quote .RequestPath }}, {{ quote .FilePath }}).
+	{{ .Field }} http.Handler
+{{- end }}
 	ws *ws.Server
 {{- if .AnyResumable }}
 	// resume holds the sessions of the resumable methods.
@@ -24,7 +28,11 @@ type Server struct {
 // (ws.WithMetrics) count every method's requests, unary ones included;
 // opts configure the unary methods, after the design's options
 // (transport.WithSubjectRate, transport.WithIdempotency).
-func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Server {
+{{- range .FileServers }}
+// {{ .ArgName }} is the file system Files({{ quote .RequestPath }}, {{ quote .FilePath }})
+// reads {{ quote .FilePath }} from (http.Dir(".") when nil).
+{{- end }}
+func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, {{ range .FileServers }}{{ .ArgName }} http.FileSystem, {{ end }}opts ...transport.UnaryOption) *Server {
 	if wsrv == nil {
 		wsrv = ws.NewServer()
 	}
@@ -38,6 +46,11 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOp
 			{Method: {{ quote $m.GoName }}, Verb: {{ quote .Verb }}, Pattern: {{ quote .Pattern }}},
 {{- end }}
 {{- end }}
+{{- range $f := .FileServers }}
+{{- range .Patterns }}
+			{ {{- quote (print "Serve " $f.FilePath) }}, "GET", {{ quote . }}},
+{{- end }}
+{{- end }}
 		},
 {{- range .Methods }}
 {{- if .Streaming }}
@@ -45,6 +58,9 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOp
 {{- else }}
 		{{ .Handler }}: transport.WithNames({{ quote $.Name }}, {{ quote .Name }}, transport.Measure(wsrv, {{ quote $.Name }}, {{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .Endpoint }}, opts...))),
 {{- end }}
+{{- end }}
+{{- range .FileServers }}
+		{{ .Field }}: transport.ServeFiles({{ .ArgName }}, {{ quote .FilePath }}, {{ quote .Wildcard }}),
 {{- end }}
 		ws: wsrv,
 {{- if .AnyResumable }}
@@ -61,6 +77,9 @@ func (s *Server) Use(m func(http.Handler) http.Handler) {
 {{- range .Methods }}
 	s.{{ .Handler }} = m(s.{{ .Handler }})
 {{- end }}
+{{- range .FileServers }}
+	s.{{ .Field }} = m(s.{{ .Field }})
+{{- end }}
 }
 
 // Mount registers every handler on mux.
@@ -68,6 +87,11 @@ func (s *Server) Mount(mux *http.ServeMux) {
 {{- range $m := .Methods }}
 {{- range .Routes }}
 	mux.Handle({{ quote (print .Verb " " .Pattern) }}, s.{{ $m.Handler }})
+{{- end }}
+{{- end }}
+{{- range $f := .FileServers }}
+{{- range .Patterns }}
+	mux.Handle({{ quote (print "GET " .) }}, s.{{ $f.Field }})
 {{- end }}
 {{- end }}
 }
@@ -135,6 +159,36 @@ func New{{ .GoName }}Handler(endpoint duplex.Endpoint, opts ...transport.UnaryOp
 {{- end }}
 	return transport.Unary{{ if not .PayloadRef }}[any]{{ end }}(endpoint, {{ if .PayloadRef }}Decode{{ .GoName }}Request{{ else }}nil{{ end }}, {{ .SuccessStatus }}, {{ statuses . }}, opts...)
 }
+{{- if .ResultCookies }}
+{{- $m := . }}
+
+// encode{{ .GoName }}Response sets the cookies of the {{ quote .Name }} response from
+// the result and returns the body{{ if .NoResultBody }} (none: the whole result is in cookies){{ end }}.
+func encode{{ .GoName }}Response(w http.ResponseWriter, v any) any {
+	res, ok := v.({{ .ResultRef }})
+	if !ok {
+		return v
+	}
+{{- range .ResultCookies }}
+{{- if .Pointer }}
+	if res.{{ .Field }} != nil {
+		http.SetCookie(w, &http.Cookie{Name: {{ quote .Name }}, Value: transport.Format(*res.{{ .Field }}){{ range $m.CookieAttributes }}, {{ . }}{{ end }}})
+	}
+{{- else }}
+	http.SetCookie(w, &http.Cookie{Name: {{ quote .Name }}, Value: transport.Format(res{{ if .Field }}.{{ .Field }}{{ end }}){{ range $m.CookieAttributes }}, {{ . }}{{ end }}})
+{{- end }}
+{{- end }}
+{{- if .NoResultBody }}
+	return nil
+{{- else }}
+	return struct {
+{{- range .ResultBodyFields }}
+		{{ .Field }} {{ .Ref }} ` + "`" + `json:{{ quote .Tag }}` + "`" + `
+{{- end }}
+	}{ {{- range $i, $f := .ResultBodyFields }}{{ if $i }}, {{ end }}{{ $f.Field }}: res.{{ $f.Field }}{{ end -}} }
+{{- end }}
+}
+{{- end }}
 {{- end }}
 {{ if .PayloadRef }}
 // Decode{{ .GoName }}Request reads the {{ quote .Name }} payload from r and validates it.

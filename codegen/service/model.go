@@ -341,9 +341,10 @@ func (b *builder) skipped(ut expr.UserType, name string) map[string]bool {
 // methods of s that never travel in JSON: every attribute of the payload of
 // a streaming method (read from the upgrade request's parameters and
 // headers), credentials, and the attributes that the HTTP mapping of a unary
-// method puts in the path, the query string or headers (the HTTP server
-// decodes the body into the whole payload type, so UnmarshalJSON must not
-// require them).
+// method puts in the path, the query string, headers or cookies (the HTTP
+// server decodes the body into the whole payload type, so UnmarshalJSON
+// must not require them); and the result attributes a response sets as
+// cookies.
 func outsideBody(root *expr.RootExpr, s *expr.ServiceExpr) map[string]map[string]bool {
 	out := map[string]map[string]bool{}
 	var hs *expr.HTTPServiceExpr
@@ -351,6 +352,9 @@ func outsideBody(root *expr.RootExpr, s *expr.ServiceExpr) map[string]map[string
 		hs = root.API.HTTP.Service(s.Name)
 	}
 	for _, m := range s.Methods {
+		if hs != nil {
+			resultCookies(out, m, hs.Endpoint(m.Name))
+		}
 		if m.Payload == nil {
 			continue
 		}
@@ -373,7 +377,7 @@ func outsideBody(root *expr.RootExpr, s *expr.ServiceExpr) map[string]map[string
 		}
 		for _, nat := range *obj {
 			kind, _ := expr.SecurityAttribute(nat.Attribute)
-			if kind != "" || m.IsStreaming() || (e != nil && (mapped(e.Params, nat.Name) || mapped(e.Headers, nat.Name))) {
+			if kind != "" || m.IsStreaming() || (e != nil && (mapped(e.Params, nat.Name) || mapped(e.Headers, nat.Name) || mapped(e.Cookies, nat.Name))) {
 				if out[name] == nil {
 					out[name] = map[string]bool{}
 				}
@@ -382,6 +386,38 @@ func outsideBody(root *expr.RootExpr, s *expr.ServiceExpr) map[string]map[string
 		}
 	}
 	return out
+}
+
+// resultCookies adds to out the result attributes of the unary method m
+// that its HTTP responses set as cookies (Cookie in Response): the client
+// decodes the body, which lacks them, into the whole result type.
+func resultCookies(out map[string]map[string]bool, m *expr.MethodExpr, e *expr.HTTPEndpointExpr) {
+	if e == nil || m.Result == nil || m.IsStreaming() {
+		return
+	}
+	obj := expr.AsObject(m.Result.Type)
+	if obj == nil {
+		return
+	}
+	var name string
+	switch t := m.Result.Type.(type) {
+	case expr.UserType:
+		name = codegen.GoTypeName(t)
+	case *expr.Object:
+		name = codegen.MethodTypeName(m, "Result")
+	default:
+		return
+	}
+	for _, r := range e.Responses {
+		for _, nat := range *obj {
+			if mapped(r.Cookies, nat.Name) {
+				if out[name] == nil {
+					out[name] = map[string]bool{}
+				}
+				out[name][nat.Name] = true
+			}
+		}
+	}
 }
 
 // mapped reports whether m maps the attribute name.

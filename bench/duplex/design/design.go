@@ -140,6 +140,47 @@ var _ = Service("bench", func() {
 			Response(StatusOK)
 		})
 	})
+
+	// session and whoami are the cookie case of the compatibility tests:
+	// a result attribute set as a cookie (with its attributes) and payload
+	// attributes read from cookies.
+	Method("session", func() {
+		Payload(func() {
+			Attribute("user", String, "User name")
+			Required("user")
+		})
+		Result(func() {
+			Attribute("session", String, "Session id, in the bench_session cookie")
+			Attribute("user", String, "User name")
+			Required("session", "user")
+		})
+		HTTP(func() {
+			POST("/session")
+			Response(StatusOK, func() {
+				Cookie("session:bench_session")
+				CookieMaxAge(3600)
+				CookiePath("/")
+				CookieHTTPOnly()
+				CookieSameSite(CookieSameSiteStrict)
+			})
+		})
+	})
+
+	Method("whoami", func() {
+		Payload(func() {
+			Attribute("session", String, "Session id")
+			// A string: Goa v3.25.3 generates a client that does not compile
+			// for a cookie of any other type.
+			Attribute("theme", String, "Page theme", func() { Enum("light", "dark") })
+			Required("session")
+		})
+		Result(String, "Who the session is, and the theme")
+		HTTP(func() {
+			GET("/whoami")
+			Cookie("session:bench_session")
+			Cookie("theme")
+		})
+	})
 })
 
 // The intercept service is the compatibility case for interceptors and for

@@ -28,10 +28,14 @@ type Client struct {
 	PostActivityEndpoint duplex.Endpoint
 	// PublishEndpoint is the transport endpoint of the "publish" method.
 	PublishEndpoint duplex.Endpoint
+	// SessionEndpoint is the transport endpoint of the "session" method.
+	SessionEndpoint duplex.Endpoint
+	// WhoamiEndpoint is the transport endpoint of the "whoami" method.
+	WhoamiEndpoint duplex.Endpoint
 }
 
 // NewClient initializes a "bench" service client given the endpoints.
-func NewClient(listener, subscribe, echo, join, relay, postActivity, publish duplex.Endpoint) *Client {
+func NewClient(listener, subscribe, echo, join, relay, postActivity, publish, session, whoami duplex.Endpoint) *Client {
 	return &Client{
 		ListenerEndpoint:     listener,
 		SubscribeEndpoint:    subscribe,
@@ -40,6 +44,8 @@ func NewClient(listener, subscribe, echo, join, relay, postActivity, publish dup
 		RelayEndpoint:        relay,
 		PostActivityEndpoint: postActivity,
 		PublishEndpoint:      publish,
+		SessionEndpoint:      session,
+		WhoamiEndpoint:       whoami,
 	}
 }
 
@@ -111,4 +117,24 @@ func (c *Client) Publish(ctx context.Context, p *PublishPayload) (res int, err e
 		return
 	}
 	return ires.(int), nil
+}
+
+// Session calls the "session" endpoint of the "bench" service.
+func (c *Client) Session(ctx context.Context, p *SessionPayload) (res *SessionResult, err error) {
+	var ires any
+	ires, err = c.SessionEndpoint(ctx, p)
+	if err != nil {
+		return
+	}
+	return ires.(*SessionResult), nil
+}
+
+// Whoami calls the "whoami" endpoint of the "bench" service.
+func (c *Client) Whoami(ctx context.Context, p *WhoamiPayload) (res string, err error) {
+	var ires any
+	ires, err = c.WhoamiEndpoint(ctx, p)
+	if err != nil {
+		return
+	}
+	return ires.(string), nil
 }

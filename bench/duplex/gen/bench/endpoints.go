@@ -28,6 +28,10 @@ type Endpoints struct {
 	PostActivity duplex.Endpoint
 	// Publish calls the "publish" method.
 	Publish duplex.Endpoint
+	// Session calls the "session" method.
+	Session duplex.Endpoint
+	// Whoami calls the "whoami" method.
+	Whoami duplex.Endpoint
 }
 
 // ListenerEndpointInput holds both the payload and the server stream of the
@@ -79,6 +83,8 @@ func NewEndpoints(s Service) *Endpoints {
 		Relay:        NewRelayEndpoint(s),
 		PostActivity: NewPostActivityEndpoint(s),
 		Publish:      NewPublishEndpoint(s),
+		Session:      NewSessionEndpoint(s),
+		Whoami:       NewWhoamiEndpoint(s),
 	}
 }
 
@@ -91,6 +97,8 @@ func (e *Endpoints) Use(m func(duplex.Endpoint) duplex.Endpoint) {
 	e.Relay = m(e.Relay)
 	e.PostActivity = m(e.PostActivity)
 	e.Publish = m(e.Publish)
+	e.Session = m(e.Session)
+	e.Whoami = m(e.Whoami)
 }
 
 // NewListenerEndpoint returns an endpoint function that calls the method
@@ -153,5 +161,23 @@ func NewPublishEndpoint(s Service) duplex.Endpoint {
 	return func(ctx context.Context, req any) (any, error) {
 		p := req.(*PublishPayload)
 		return s.Publish(ctx, p)
+	}
+}
+
+// NewSessionEndpoint returns an endpoint function that calls the method
+// "session" of service "bench".
+func NewSessionEndpoint(s Service) duplex.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		p := req.(*SessionPayload)
+		return s.Session(ctx, p)
+	}
+}
+
+// NewWhoamiEndpoint returns an endpoint function that calls the method
+// "whoami" of service "bench".
+func NewWhoamiEndpoint(s Service) duplex.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		p := req.(*WhoamiPayload)
+		return s.Whoami(ctx, p)
 	}
 }

@@ -30,6 +30,10 @@ type Service interface {
 	PostActivity(context.Context, *RoomActivity) (res *RoomActivity, err error)
 	// Publish implements publish.
 	Publish(context.Context, *PublishPayload) (res int, err error)
+	// Session implements session.
+	Session(context.Context, *SessionPayload) (res *SessionResult, err error)
+	// Whoami implements whoami.
+	Whoami(context.Context, *WhoamiPayload) (res string, err error)
 }
 
 // APIName is the name of the API as defined in the design.
@@ -46,7 +50,7 @@ const ServiceName = "bench"
 // MethodNames lists the service method names as defined in the design. These
 // are the same values that are set in the endpoint request contexts under the
 // MethodKey key.
-var MethodNames = [7]string{"listener", "subscribe", "echo", "join", "relay", "post_activity", "publish"}
+var MethodNames = [9]string{"listener", "subscribe", "echo", "join", "relay", "post_activity", "publish", "session", "whoami"}
 
 // ListenerServerStream is the stream the "listener" method receives the
 // client's messages on.
@@ -241,10 +245,32 @@ type Said struct {
 	Text string `json:"text"`
 }
 
+// SessionPayload is the payload type of the bench service session method.
+type SessionPayload struct {
+	// User name
+	User string `json:"user"`
+}
+
+// SessionResult is the result type of the bench service session method.
+type SessionResult struct {
+	// Session id, in the bench_session cookie
+	Session string `json:"session"`
+	// User name
+	User string `json:"user"`
+}
+
 // SubscribePayload is the payload type of the bench service subscribe method.
 type SubscribePayload struct {
 	// Number of events to send
 	Count int `json:"count"`
+}
+
+// WhoamiPayload is the payload type of the bench service whoami method.
+type WhoamiPayload struct {
+	// Session id
+	Session string `json:"session"`
+	// Page theme
+	Theme *string `json:"theme,omitempty"`
 }
 
 // UnmarshalJSON decodes data into v. The required attributes that data lacks
@@ -400,6 +426,48 @@ func (v *Said) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// with those of nested values (see duplex.MissingFieldError).
+func (v *SessionPayload) UnmarshalJSON(data []byte) error {
+	type plain SessionPayload
+	var s struct {
+		plain
+		User *string `json:"user"`
+	}
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
+	}
+	err = duplex.RequiredField(err, s.User, &s.plain.User, "user", "SessionPayload")
+	if err != nil {
+		return err
+	}
+	*v = SessionPayload(s.plain)
+	return nil
+}
+
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// with those of nested values (see duplex.MissingFieldError).
+func (v *SessionResult) UnmarshalJSON(data []byte) error {
+	type plain SessionResult
+	var s struct {
+		plain
+		User *string `json:"user"`
+	}
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
+	}
+	err = duplex.RequiredField(err, s.User, &s.plain.User, "user", "SessionResult")
+	if err != nil {
+		return err
+	}
+	*v = SessionResult(s.plain)
+	return nil
+}
+
 // UnmarshalJSON decodes data into v; the attributes that data lacks get their
 // default value from the design.
 func (v *SubscribePayload) UnmarshalJSON(data []byte) error {
@@ -486,11 +554,34 @@ func ValidateSaid(v *Said) (err error) {
 	return
 }
 
+// ValidateSessionPayload runs the validations of the design on v and returns
+// every violation, merged.
+func ValidateSessionPayload(v *SessionPayload) (err error) {
+	return
+}
+
+// ValidateSessionResult runs the validations of the design on v and returns
+// every violation, merged.
+func ValidateSessionResult(v *SessionResult) (err error) {
+	return
+}
+
 // ValidateSubscribePayload runs the validations of the design on v and returns
 // every violation, merged.
 func ValidateSubscribePayload(v *SubscribePayload) (err error) {
 	if v.Count < 0 {
 		err = duplex.MergeErrors(err, duplex.InvalidRangeError("count", v.Count, 0, true))
+	}
+	return
+}
+
+// ValidateWhoamiPayload runs the validations of the design on v and returns
+// every violation, merged.
+func ValidateWhoamiPayload(v *WhoamiPayload) (err error) {
+	if v.Theme != nil {
+		if !(*v.Theme == "light" || *v.Theme == "dark") {
+			err = duplex.MergeErrors(err, duplex.InvalidEnumValueError("theme", *v.Theme, []any{"light", "dark"}))
+		}
 	}
 	return
 }

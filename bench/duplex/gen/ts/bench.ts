@@ -69,6 +69,25 @@ export interface PublishPayload {
   message: string;
 }
 
+export interface SessionPayload {
+  /** User name */
+  user: string;
+}
+
+export interface SessionResult {
+  /** Session id, in the bench_session cookie */
+  session?: string;
+  /** User name */
+  user: string;
+}
+
+export interface WhoamiPayload {
+  /** Session id */
+  session?: string;
+  /** Page theme */
+  theme?: "light" | "dark";
+}
+
 /** The design's validation rules of every type above, used by validate. */
 export const schemas = {
   "ListenerStreamingPayload": {"type":"object","props":{"message":{"type":"string"}},"required":["message"]},
@@ -83,6 +102,9 @@ export const schemas = {
   "Joined": {"type":"object","props":{"user":{"type":"string"}}},
   "ActivityTyping": {"type":"boolean"},
   "PublishPayload": {"type":"object","props":{"message":{"type":"string"},"room":{"type":"string"}},"required":["room","message"]},
+  "SessionPayload": {"type":"object","props":{"user":{"type":"string"}},"required":["user"]},
+  "SessionResult": {"type":"object","props":{"session":{"type":"string"},"user":{"type":"string"}},"required":["user"]},
+  "WhoamiPayload": {"type":"object","props":{"session":{"type":"string"},"theme":{"type":"string","enum":["light","dark"]}}},
 } satisfies Record<string, duplex.Schema>;
 
 /** Streaming endpoints measured by the harness. */
@@ -190,5 +212,21 @@ export class Client {
     const res = await this.t.unary({ method: "POST", path: `/rooms/${encodeURIComponent(String(p.room))}`, body: { message: p.message } }, options);
     if (this.t.validate) duplex.validate(res, {"type":"integer"}, 'result', schemas);
     return res as number;
+  }
+
+  /** Calls POST /session. */
+  async session(p: SessionPayload, options?: duplex.CallOptions): Promise<SessionResult> {
+    if (this.t.validate) duplex.validate(p, schemas.SessionPayload, 'payload', schemas);
+    const res = await this.t.unary({ method: "POST", path: `/session`, body: p }, options);
+    if (this.t.validate) duplex.validate(res, schemas.SessionResult, 'result', schemas);
+    return res as SessionResult;
+  }
+
+  /** Calls GET /whoami. */
+  async whoami(p: WhoamiPayload, options?: duplex.CallOptions): Promise<string> {
+    if (this.t.validate) duplex.validate(p, schemas.WhoamiPayload, 'payload', schemas);
+    const res = await this.t.unary({ method: "GET", path: `/whoami` }, options);
+    if (this.t.validate) duplex.validate(res, {"type":"string"}, 'result', schemas);
+    return res as string;
   }
 }

@@ -22,10 +22,12 @@ type Client struct {
 	RelayEndpoint        goa.Endpoint
 	PostActivityEndpoint goa.Endpoint
 	PublishEndpoint      goa.Endpoint
+	SessionEndpoint      goa.Endpoint
+	WhoamiEndpoint       goa.Endpoint
 }
 
 // NewClient initializes a "bench" service client given the endpoints.
-func NewClient(listener, subscribe, echo, join, relay, postActivity, publish goa.Endpoint) *Client {
+func NewClient(listener, subscribe, echo, join, relay, postActivity, publish, session, whoami goa.Endpoint) *Client {
 	return &Client{
 		ListenerEndpoint:     listener,
 		SubscribeEndpoint:    subscribe,
@@ -34,6 +36,8 @@ func NewClient(listener, subscribe, echo, join, relay, postActivity, publish goa
 		RelayEndpoint:        relay,
 		PostActivityEndpoint: postActivity,
 		PublishEndpoint:      publish,
+		SessionEndpoint:      session,
+		WhoamiEndpoint:       whoami,
 	}
 }
 
@@ -105,4 +109,24 @@ func (c *Client) Publish(ctx context.Context, p *PublishPayload) (res int, err e
 		return
 	}
 	return ires.(int), nil
+}
+
+// Session calls the "session" endpoint of the "bench" service.
+func (c *Client) Session(ctx context.Context, p *SessionPayload) (res *SessionResult, err error) {
+	var ires any
+	ires, err = c.SessionEndpoint(ctx, p)
+	if err != nil {
+		return
+	}
+	return ires.(*SessionResult), nil
+}
+
+// Whoami calls the "whoami" endpoint of the "bench" service.
+func (c *Client) Whoami(ctx context.Context, p *WhoamiPayload) (res string, err error) {
+	var ires any
+	ires, err = c.WhoamiEndpoint(ctx, p)
+	if err != nil {
+		return
+	}
+	return ires.(string), nil
 }

@@ -22,6 +22,8 @@ type Endpoints struct {
 	Relay        goa.Endpoint
 	PostActivity goa.Endpoint
 	Publish      goa.Endpoint
+	Session      goa.Endpoint
+	Whoami       goa.Endpoint
 }
 
 // ListenerEndpointInput holds both the payload and the server stream of the
@@ -73,6 +75,8 @@ func NewEndpoints(s Service) *Endpoints {
 		Relay:        NewRelayEndpoint(s),
 		PostActivity: NewPostActivityEndpoint(s),
 		Publish:      NewPublishEndpoint(s),
+		Session:      NewSessionEndpoint(s),
+		Whoami:       NewWhoamiEndpoint(s),
 	}
 }
 
@@ -85,6 +89,8 @@ func (e *Endpoints) Use(m func(goa.Endpoint) goa.Endpoint) {
 	e.Relay = m(e.Relay)
 	e.PostActivity = m(e.PostActivity)
 	e.Publish = m(e.Publish)
+	e.Session = m(e.Session)
+	e.Whoami = m(e.Whoami)
 }
 
 // NewListenerEndpoint returns an endpoint function that calls the method
@@ -147,5 +153,23 @@ func NewPublishEndpoint(s Service) goa.Endpoint {
 	return func(ctx context.Context, req any) (any, error) {
 		p := req.(*PublishPayload)
 		return s.Publish(ctx, p)
+	}
+}
+
+// NewSessionEndpoint returns an endpoint function that calls the method
+// "session" of service "bench".
+func NewSessionEndpoint(s Service) goa.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		p := req.(*SessionPayload)
+		return s.Session(ctx, p)
+	}
+}
+
+// NewWhoamiEndpoint returns an endpoint function that calls the method
+// "whoami" of service "bench".
+func NewWhoamiEndpoint(s Service) goa.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		p := req.(*WhoamiPayload)
+		return s.Whoami(ctx, p)
 	}
 }

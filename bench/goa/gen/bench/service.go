@@ -31,6 +31,10 @@ type Service interface {
 	PostActivity(context.Context, *RoomActivity) (res *RoomActivity, err error)
 	// Publish implements publish.
 	Publish(context.Context, *PublishPayload) (res int, err error)
+	// Session implements session.
+	Session(context.Context, *SessionPayload) (res *SessionResult, err error)
+	// Whoami implements whoami.
+	Whoami(context.Context, *WhoamiPayload) (res string, err error)
 }
 
 // APIName is the name of the API as defined in the design.
@@ -47,7 +51,7 @@ const ServiceName = "bench"
 // MethodNames lists the service method names as defined in the design. These
 // are the same values that are set in the endpoint request contexts under the
 // MethodKey key.
-var MethodNames = [7]string{"listener", "subscribe", "echo", "join", "relay", "post_activity", "publish"}
+var MethodNames = [9]string{"listener", "subscribe", "echo", "join", "relay", "post_activity", "publish", "session", "whoami"}
 
 // ListenerServerStream allows streaming instances of int to the client.
 type ListenerServerStream interface {
@@ -236,10 +240,32 @@ type Said struct {
 	Text string
 }
 
+// SessionPayload is the payload type of the bench service session method.
+type SessionPayload struct {
+	// User name
+	User string
+}
+
+// SessionResult is the result type of the bench service session method.
+type SessionResult struct {
+	// Session id, in the bench_session cookie
+	Session string
+	// User name
+	User string
+}
+
 // SubscribePayload is the payload type of the bench service subscribe method.
 type SubscribePayload struct {
 	// Number of events to send
 	Count int
+}
+
+// WhoamiPayload is the payload type of the bench service whoami method.
+type WhoamiPayload struct {
+	// Session id
+	Session string
+	// Page theme
+	Theme *string
 }
 
 // Activity is a sum-type union.

@@ -133,3 +133,62 @@ func (c *Client) Publish() duplex.Endpoint {
 		return res, nil
 	}
 }
+
+// Session returns the endpoint of the "session" method.
+func (c *Client) Session() duplex.Endpoint {
+	return func(ctx context.Context, v any) (any, error) {
+		payload, ok := v.(*bench.SessionPayload)
+		if !ok {
+			return nil, fmt.Errorf("bench session: payload is %T, want *bench.SessionPayload", v)
+		}
+		q := url.Values{}
+		h := http.Header{}
+		path := SessionBenchPath()
+		req, err := transport.NewRequest(ctx, "POST", transport.URL(c.scheme, c.host, path, q), payload)
+		if err != nil {
+			return nil, err
+		}
+		for k, vs := range h {
+			req.Header[k] = vs
+		}
+		res, cookies, err := transport.DoWithCookies[bench.SessionResult](c.doer, req)
+		if err != nil {
+			return nil, fmt.Errorf("bench session: %w", err)
+		}
+		if v, ok, err := transport.ResponseCookie[string](cookies, "bench_session"); err != nil {
+			return nil, fmt.Errorf("bench session: %w", err)
+		} else if ok {
+			res.Session = v
+		}
+		return &res, nil
+	}
+}
+
+// Whoami returns the endpoint of the "whoami" method.
+func (c *Client) Whoami() duplex.Endpoint {
+	return func(ctx context.Context, v any) (any, error) {
+		payload, ok := v.(*bench.WhoamiPayload)
+		if !ok {
+			return nil, fmt.Errorf("bench whoami: payload is %T, want *bench.WhoamiPayload", v)
+		}
+		q := url.Values{}
+		h := http.Header{}
+		transport.AddCookie(h, "bench_session", transport.Format(payload.Session))
+		if payload.Theme != nil {
+			transport.AddCookie(h, "theme", transport.Format(*payload.Theme))
+		}
+		path := WhoamiBenchPath()
+		req, err := transport.NewRequest(ctx, "GET", transport.URL(c.scheme, c.host, path, q), nil)
+		if err != nil {
+			return nil, err
+		}
+		for k, vs := range h {
+			req.Header[k] = vs
+		}
+		res, err := transport.Do[string](c.doer, req)
+		if err != nil {
+			return nil, fmt.Errorf("bench whoami: %w", err)
+		}
+		return res, nil
+	}
+}

@@ -32,3 +32,9 @@ func PostActivityBenchPath() string { return "/activity" }
 func PublishBenchPath(room string) string {
 	return "/rooms/" + transport.PathParam(room)
 }
+
+// SessionBenchPath returns the URL path of the "session" method.
+func SessionBenchPath() string { return "/session" }
+
+// WhoamiBenchPath returns the URL path of the "whoami" method.
+func WhoamiBenchPath() string { return "/whoami" }

@@ -33,7 +33,11 @@ type Server struct {
 	PostActivity http.Handler
 	// Publish serves the "publish" method.
 	Publish http.Handler
-	ws      *ws.Server
+	// Session serves the "session" method.
+	Session http.Handler
+	// Whoami serves the "whoami" method.
+	Whoami http.Handler
+	ws     *ws.Server
 }
 
 // New returns the handlers of every bench endpoint. Streaming methods
@@ -55,6 +59,8 @@ func New(e *bench.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Se
 			{Method: "Relay", Verb: "GET", Pattern: "/relay"},
 			{Method: "PostActivity", Verb: "POST", Pattern: "/activity"},
 			{Method: "Publish", Verb: "POST", Pattern: "/rooms/{room}"},
+			{Method: "Session", Verb: "POST", Pattern: "/session"},
+			{Method: "Whoami", Verb: "GET", Pattern: "/whoami"},
 		},
 		Listener:     transport.WithNames("bench", "listener", NewListenerHandler(e.Listener, wsrv)),
 		Subscribe:    transport.WithNames("bench", "subscribe", NewSubscribeHandler(e.Subscribe, wsrv)),
@@ -63,6 +69,8 @@ func New(e *bench.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Se
 		Relay:        transport.WithNames("bench", "relay", NewRelayHandler(e.Relay, wsrv)),
 		PostActivity: transport.WithNames("bench", "post_activity", transport.Measure(wsrv, "bench", "post_activity", NewPostActivityHandler(e.PostActivity, opts...))),
 		Publish:      transport.WithNames("bench", "publish", transport.Measure(wsrv, "bench", "publish", NewPublishHandler(e.Publish, opts...))),
+		Session:      transport.WithNames("bench", "session", transport.Measure(wsrv, "bench", "session", NewSessionHandler(e.Session, opts...))),
+		Whoami:       transport.WithNames("bench", "whoami", transport.Measure(wsrv, "bench", "whoami", NewWhoamiHandler(e.Whoami, opts...))),
 		ws:           wsrv,
 	}
 }
@@ -79,6 +87,8 @@ func (s *Server) Use(m func(http.Handler) http.Handler) {
 	s.Relay = m(s.Relay)
 	s.PostActivity = m(s.PostActivity)
 	s.Publish = m(s.Publish)
+	s.Session = m(s.Session)
+	s.Whoami = m(s.Whoami)
 }
 
 // Mount registers every handler on mux.
@@ -90,6 +100,8 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /relay", s.Relay)
 	mux.Handle("POST /activity", s.PostActivity)
 	mux.Handle("POST /rooms/{room}", s.Publish)
+	mux.Handle("POST /session", s.Session)
+	mux.Handle("GET /whoami", s.Whoami)
 }
 
 // Shutdown closes every open stream with 1001 and waits for their handlers
@@ -231,6 +243,60 @@ func DecodePublishRequest(r *http.Request) (*bench.PublishPayload, error) {
 		return nil, err
 	}
 	if err := bench.ValidatePublishPayload(payload); err != nil {
+		return nil, transport.Invalid(err)
+	}
+	return payload, nil
+}
+
+// NewSessionHandler returns the handler of the "session" method,
+// configured by the design's options, then opts.
+func NewSessionHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
+	opts = append([]transport.UnaryOption{transport.WithResponseEncoder(encodeSessionResponse)}, opts...)
+	return transport.Unary(endpoint, DecodeSessionRequest, http.StatusOK, nil, opts...)
+}
+
+// encodeSessionResponse sets the cookies of the "session" response from
+// the result and returns the body.
+func encodeSessionResponse(w http.ResponseWriter, v any) any {
+	res, ok := v.(*bench.SessionResult)
+	if !ok {
+		return v
+	}
+	http.SetCookie(w, &http.Cookie{Name: "bench_session", Value: transport.Format(res.Session), MaxAge: 3600, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	return struct {
+		User string `json:"user"`
+	}{User: res.User}
+}
+
+// DecodeSessionRequest reads the "session" payload from r and validates it.
+func DecodeSessionRequest(r *http.Request) (*bench.SessionPayload, error) {
+	body, err := transport.DecodeBody[bench.SessionPayload](r)
+	if err != nil {
+		return nil, err
+	}
+	payload := &body
+	if err := bench.ValidateSessionPayload(payload); err != nil {
+		return nil, transport.Invalid(err)
+	}
+	return payload, nil
+}
+
+// NewWhoamiHandler returns the handler of the "whoami" method,
+// configured by the design's options, then opts.
+func NewWhoamiHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
+	return transport.Unary(endpoint, DecodeWhoamiRequest, http.StatusOK, nil, opts...)
+}
+
+// DecodeWhoamiRequest reads the "whoami" payload from r and validates it.
+func DecodeWhoamiRequest(r *http.Request) (*bench.WhoamiPayload, error) {
+	payload := &bench.WhoamiPayload{}
+	p := transport.NewParams(r)
+	payload.Session = transport.Required[string](p, transport.Cookie, "bench_session")
+	payload.Theme = transport.Optional[string](p, transport.Cookie, "theme")
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	if err := bench.ValidateWhoamiPayload(payload); err != nil {
 		return nil, transport.Invalid(err)
 	}
 	return payload, nil

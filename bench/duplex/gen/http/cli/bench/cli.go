@@ -28,6 +28,8 @@ const Usage = `usage: bench-cli [-url URL] [-timeout SECONDS] [-verbose] SERVICE
   bench relay < JSON lines
   bench post_activity [-body JSON]
   bench publish [-room VALUE] [-body JSON]
+  bench session [-body JSON]
+  bench whoami [-session VALUE] [-theme VALUE]
   intercept say [-body JSON]
   intercept chat [-room VALUE] < JSON lines
   intercept watch [-count VALUE] [-view VALUE]
@@ -160,6 +162,34 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 			return err
 		}
 		res, err := benchClient.Publish()(ctx, payload)
+		if err != nil {
+			return err
+		}
+		return transport.PrintJSON(stdout, res)
+	case "bench session":
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench session [flags]\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		payload, err := transport.BuildPayload[*bench.SessionPayload](*body, fields)
+		if err != nil {
+			return err
+		}
+		res, err := benchClient.Session()(ctx, payload)
+		if err != nil {
+			return err
+		}
+		return transport.PrintJSON(stdout, res)
+	case "bench whoami":
+		field("session")
+		field("theme")
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench whoami [flags]\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		payload, err := transport.BuildPayload[*bench.WhoamiPayload](*body, fields)
+		if err != nil {
+			return err
+		}
+		res, err := benchClient.Whoami()(ctx, payload)
 		if err != nil {
 			return err
 		}

@@ -64,7 +64,7 @@ func BuildPostActivityPayload(benchPostActivityBody string) (*bench.RoomActivity
 	{
 		err = json.Unmarshal([]byte(benchPostActivityBody), &body)
 		if err != nil {
-			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"activity\": true,\n      \"room\": \"Quo dolor quis voluptatem porro quo.\"\n   }'")
+			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"activity\": {\n         \"text\": \"6er\"\n      },\n      \"room\": \"Aliquid et libero sit odit.\"\n   }'")
 		}
 		if body.Activity.Kind() == "" {
 			err = goa.MergeErrors(err, goa.MissingFieldError("activity", "body"))
@@ -124,7 +124,7 @@ func BuildPublishPayload(benchPublishBody string, benchPublishRoom string) (*ben
 	{
 		err = json.Unmarshal([]byte(benchPublishBody), &body)
 		if err != nil {
-			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"message\": \"Enim omnis.\"\n   }'")
+			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"message\": \"Voluptatem praesentium.\"\n   }'")
 		}
 	}
 	var room string
@@ -136,6 +136,51 @@ func BuildPublishPayload(benchPublishBody string, benchPublishRoom string) (*ben
 		v.Message = *body.Message
 	}
 	v.Room = room
+
+	return v, nil
+}
+
+// BuildSessionPayload builds the payload for the bench session endpoint from
+// CLI flags.
+func BuildSessionPayload(benchSessionBody string) (*bench.SessionPayload, error) {
+	var err error
+	var body SessionRequestBody
+	{
+		err = json.Unmarshal([]byte(benchSessionBody), &body)
+		if err != nil {
+			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"user\": \"Fugiat a occaecati quia incidunt.\"\n   }'")
+		}
+	}
+	v := &bench.SessionPayload{
+		User: body.User,
+	}
+
+	return v, nil
+}
+
+// BuildWhoamiPayload builds the payload for the bench whoami endpoint from CLI
+// flags.
+func BuildWhoamiPayload(benchWhoamiSession string, benchWhoamiTheme string) (*bench.WhoamiPayload, error) {
+	var err error
+	var session string
+	{
+		session = benchWhoamiSession
+	}
+	var theme *string
+	{
+		if benchWhoamiTheme != "" {
+			theme = &benchWhoamiTheme
+			if !(*theme == "light" || *theme == "dark") {
+				err = goa.MergeErrors(err, goa.InvalidEnumValueError("theme", *theme, []any{"light", "dark"}))
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	v := &bench.WhoamiPayload{}
+	v.Session = session
+	v.Theme = theme
 
 	return v, nil
 }

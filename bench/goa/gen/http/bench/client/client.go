@@ -44,6 +44,13 @@ type Client struct {
 	// endpoint.
 	PublishDoer goahttp.Doer
 
+	// Session Doer is the HTTP client used to make requests to the session
+	// endpoint.
+	SessionDoer goahttp.Doer
+
+	// Whoami Doer is the HTTP client used to make requests to the whoami endpoint.
+	WhoamiDoer goahttp.Doer
+
 	// RestoreResponseBody controls whether the response bodies are reset after
 	// decoding so they can be read again.
 	RestoreResponseBody bool
@@ -78,6 +85,8 @@ func NewClient(
 		RelayDoer:           doer,
 		PostActivityDoer:    doer,
 		PublishDoer:         doer,
+		SessionDoer:         doer,
+		WhoamiDoer:          doer,
 		RestoreResponseBody: restoreBody,
 		scheme:              scheme,
 		host:                host,
@@ -288,6 +297,54 @@ func (c *Client) Publish() goa.Endpoint {
 		resp, err := c.PublishDoer.Do(req)
 		if err != nil {
 			return nil, goahttp.ErrRequestError("bench", "publish", err)
+		}
+		return decodeResponse(resp)
+	}
+}
+
+// Session returns an endpoint that makes HTTP requests to the bench service
+// session server.
+func (c *Client) Session() goa.Endpoint {
+	var (
+		encodeRequest  = EncodeSessionRequest(c.encoder)
+		decodeResponse = DecodeSessionResponse(c.decoder, c.RestoreResponseBody)
+	)
+	return func(ctx context.Context, v any) (any, error) {
+		req, err := c.BuildSessionRequest(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		err = encodeRequest(req, v)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := c.SessionDoer.Do(req)
+		if err != nil {
+			return nil, goahttp.ErrRequestError("bench", "session", err)
+		}
+		return decodeResponse(resp)
+	}
+}
+
+// Whoami returns an endpoint that makes HTTP requests to the bench service
+// whoami server.
+func (c *Client) Whoami() goa.Endpoint {
+	var (
+		encodeRequest  = EncodeWhoamiRequest(c.encoder)
+		decodeResponse = DecodeWhoamiResponse(c.decoder, c.RestoreResponseBody)
+	)
+	return func(ctx context.Context, v any) (any, error) {
+		req, err := c.BuildWhoamiRequest(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		err = encodeRequest(req, v)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := c.WhoamiDoer.Do(req)
+		if err != nil {
+			return nil, goahttp.ErrRequestError("bench", "whoami", err)
 		}
 		return decodeResponse(resp)
 	}

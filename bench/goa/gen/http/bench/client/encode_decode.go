@@ -17,6 +17,7 @@ import (
 
 	bench "duplex.dev/bench/goa/gen/bench"
 	goahttp "goa.design/goa/v3/http"
+	goa "goa.design/goa/v3/pkg"
 )
 
 // BuildListenerRequest instantiates a HTTP request object with method and path
@@ -492,6 +493,172 @@ func DecodePublishResponse(decoder func(*http.Response) goahttp.Decoder, restore
 		default:
 			body, _ := io.ReadAll(resp.Body)
 			return nil, goahttp.ErrInvalidResponse("bench", "publish", resp.StatusCode, string(body))
+		}
+	}
+}
+
+// BuildSessionRequest instantiates a HTTP request object with method and path
+// set to call the "bench" service "session" endpoint
+func (c *Client) BuildSessionRequest(ctx context.Context, v any) (*http.Request, error) {
+	u := &url.URL{Scheme: c.scheme, Host: c.host, Path: SessionBenchPath()}
+	req, err := http.NewRequest("POST", u.String(), nil)
+	if err != nil {
+		return nil, goahttp.ErrInvalidURL("bench", "session", u.String(), err)
+	}
+	if ctx != nil {
+		req = req.WithContext(ctx)
+	}
+
+	return req, nil
+}
+
+// EncodeSessionRequest returns an encoder for requests sent to the bench
+// session server.
+func EncodeSessionRequest(encoder func(*http.Request) goahttp.Encoder) func(*http.Request, any) error {
+	return func(req *http.Request, v any) error {
+		p, ok := v.(*bench.SessionPayload)
+		if !ok {
+			return goahttp.ErrInvalidType("bench", "session", "*bench.SessionPayload", v)
+		}
+		body := NewSessionRequestBody(p)
+		if err := encoder(req).Encode(&body); err != nil {
+			return goahttp.ErrEncodingError("bench", "session", err)
+		}
+		return nil
+	}
+}
+
+// DecodeSessionResponse returns a decoder for responses returned by the bench
+// session endpoint. restoreBody controls whether the response body should be
+// restored after having been read.
+func DecodeSessionResponse(decoder func(*http.Response) goahttp.Decoder, restoreBody bool) func(*http.Response) (any, error) {
+	return func(resp *http.Response) (any, error) {
+		if restoreBody {
+			b, err := io.ReadAll(resp.Body)
+			if err != nil {
+				return nil, err
+			}
+			resp.Body = io.NopCloser(bytes.NewBuffer(b))
+			defer func() {
+				resp.Body = io.NopCloser(bytes.NewBuffer(b))
+			}()
+		} else {
+			defer resp.Body.Close()
+		}
+		switch resp.StatusCode {
+		case http.StatusOK:
+			var (
+				body SessionResponseBody
+				err  error
+			)
+			err = decoder(resp).Decode(&body)
+			if err != nil {
+				return nil, goahttp.ErrDecodingError("bench", "session", err)
+			}
+			err = ValidateSessionResponseBody(&body)
+			if err != nil {
+				return nil, goahttp.ErrValidationError("bench", "session", err)
+			}
+			var (
+				session    string
+				sessionRaw string
+
+				cookies = resp.Cookies()
+			)
+			for _, c := range cookies {
+				switch c.Name {
+				case "bench_session":
+					sessionRaw = c.Value
+				}
+			}
+			if sessionRaw == "" {
+				err = goa.MergeErrors(err, goa.MissingFieldError("session", "cookie"))
+			}
+			session = sessionRaw
+			if err != nil {
+				return nil, goahttp.ErrValidationError("bench", "session", err)
+			}
+			res := NewSessionResultOK(&body, session)
+			return res, nil
+		default:
+			body, _ := io.ReadAll(resp.Body)
+			return nil, goahttp.ErrInvalidResponse("bench", "session", resp.StatusCode, string(body))
+		}
+	}
+}
+
+// BuildWhoamiRequest instantiates a HTTP request object with method and path
+// set to call the "bench" service "whoami" endpoint
+func (c *Client) BuildWhoamiRequest(ctx context.Context, v any) (*http.Request, error) {
+	u := &url.URL{Scheme: c.scheme, Host: c.host, Path: WhoamiBenchPath()}
+	req, err := http.NewRequest("GET", u.String(), nil)
+	if err != nil {
+		return nil, goahttp.ErrInvalidURL("bench", "whoami", u.String(), err)
+	}
+	if ctx != nil {
+		req = req.WithContext(ctx)
+	}
+
+	return req, nil
+}
+
+// EncodeWhoamiRequest returns an encoder for requests sent to the bench whoami
+// server.
+func EncodeWhoamiRequest(encoder func(*http.Request) goahttp.Encoder) func(*http.Request, any) error {
+	return func(req *http.Request, v any) error {
+		p, ok := v.(*bench.WhoamiPayload)
+		if !ok {
+			return goahttp.ErrInvalidType("bench", "whoami", "*bench.WhoamiPayload", v)
+		}
+		{
+			v := p.Session
+			req.AddCookie(&http.Cookie{
+				Name:  "bench_session",
+				Value: v,
+			})
+		}
+		if p.Theme != nil {
+			v := *p.Theme
+			req.AddCookie(&http.Cookie{
+				Name:  "theme",
+				Value: v,
+			})
+		}
+		return nil
+	}
+}
+
+// DecodeWhoamiResponse returns a decoder for responses returned by the bench
+// whoami endpoint. restoreBody controls whether the response body should be
+// restored after having been read.
+func DecodeWhoamiResponse(decoder func(*http.Response) goahttp.Decoder, restoreBody bool) func(*http.Response) (any, error) {
+	return func(resp *http.Response) (any, error) {
+		if restoreBody {
+			b, err := io.ReadAll(resp.Body)
+			if err != nil {
+				return nil, err
+			}
+			resp.Body = io.NopCloser(bytes.NewBuffer(b))
+			defer func() {
+				resp.Body = io.NopCloser(bytes.NewBuffer(b))
+			}()
+		} else {
+			defer resp.Body.Close()
+		}
+		switch resp.StatusCode {
+		case http.StatusOK:
+			var (
+				body string
+				err  error
+			)
+			err = decoder(resp).Decode(&body)
+			if err != nil {
+				return nil, goahttp.ErrDecodingError("bench", "whoami", err)
+			}
+			return body, nil
+		default:
+			body, _ := io.ReadAll(resp.Body)
+			return nil, goahttp.ErrInvalidResponse("bench", "whoami", resp.StatusCode, string(body))
 		}
 	}
 }

@@ -43,6 +43,13 @@ type PostActivityRequestBody struct {
 	Activity Activity3 `form:"activity" json:"activity" xml:"activity"`
 }
 
+// SessionRequestBody is the type of the "bench" service "session" endpoint
+// HTTP request body.
+type SessionRequestBody struct {
+	// User name
+	User string `form:"user" json:"user" xml:"user"`
+}
+
 // SubscribeResponseBody is the type of the "bench" service "subscribe"
 // endpoint HTTP response body.
 type SubscribeResponseBody struct {
@@ -88,6 +95,13 @@ type PostActivityResponseBody struct {
 	Room *string `form:"room,omitempty" json:"room,omitempty" xml:"room,omitempty"`
 	// What happened
 	Activity Activity `form:"activity,omitempty" json:"activity,omitempty" xml:"activity,omitempty"`
+}
+
+// SessionResponseBody is the type of the "bench" service "session" endpoint
+// HTTP response body.
+type SessionResponseBody struct {
+	// User name
+	User *string `form:"user,omitempty" json:"user,omitempty" xml:"user,omitempty"`
 }
 
 // RoomActivityStreamingBody is used to define fields on request body types.
@@ -756,6 +770,15 @@ func NewPostActivityRequestBody(p *bench.RoomActivity) *PostActivityRequestBody 
 	return body
 }
 
+// NewSessionRequestBody builds the HTTP request body from the payload of the
+// "session" endpoint of the "bench" service.
+func NewSessionRequestBody(p *bench.SessionPayload) *SessionRequestBody {
+	body := &SessionRequestBody{
+		User: p.User,
+	}
+	return body
+}
+
 // NewSubscribeEventOK builds a "bench" service "subscribe" endpoint result
 // from a HTTP "OK" response.
 func NewSubscribeEventOK(body *SubscribeResponseBody) *bench.Event {
@@ -848,6 +871,17 @@ func NewPostActivityRoomActivityOK(body *PostActivityResponseBody) *bench.RoomAc
 		u.SetTyping((bench.ActivityTyping)(obj))
 		v.Activity = u
 	}
+
+	return v
+}
+
+// NewSessionResultOK builds a "bench" service "session" endpoint result from a
+// HTTP "OK" response.
+func NewSessionResultOK(body *SessionResponseBody, session string) *bench.SessionResult {
+	v := &bench.SessionResult{
+		User: *body.User,
+	}
+	v.Session = session
 
 	return v
 }
@@ -945,6 +979,15 @@ func ValidatePostActivityResponseBody(body *PostActivityResponseBody) (err error
 		}
 	}
 
+	return
+}
+
+// ValidateSessionResponseBody runs the validations defined on
+// SessionResponseBody
+func ValidateSessionResponseBody(body *SessionResponseBody) (err error) {
+	if body.User == nil {
+		err = goa.MergeErrors(err, goa.MissingFieldError("user", "body"))
+	}
 	return
 }
 

@@ -45,3 +45,13 @@ func PostActivityBenchPath() string {
 func PublishBenchPath(room string) string {
 	return fmt.Sprintf("/rooms/%v", room)
 }
+
+// SessionBenchPath returns the URL path to the bench service session HTTP endpoint.
+func SessionBenchPath() string {
+	return "/session"
+}
+
+// WhoamiBenchPath returns the URL path to the bench service whoami HTTP endpoint.
+func WhoamiBenchPath() string {
+	return "/whoami"
+}

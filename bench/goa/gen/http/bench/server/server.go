@@ -26,6 +26,8 @@ type Server struct {
 	Relay        http.Handler
 	PostActivity http.Handler
 	Publish      http.Handler
+	Session      http.Handler
+	Whoami       http.Handler
 }
 
 // MountPoint holds information about the mounted endpoints.
@@ -67,6 +69,8 @@ func New(
 			{"Relay", "GET", "/relay"},
 			{"PostActivity", "POST", "/activity"},
 			{"Publish", "POST", "/rooms/{room}"},
+			{"Session", "POST", "/session"},
+			{"Whoami", "GET", "/whoami"},
 		},
 		Listener:     NewListenerHandler(e.Listener, mux, decoder, encoder, errhandler, formatter, upgrader, configurer.ListenerFn),
 		Subscribe:    NewSubscribeHandler(e.Subscribe, mux, decoder, encoder, errhandler, formatter, upgrader, configurer.SubscribeFn),
@@ -75,6 +79,8 @@ func New(
 		Relay:        NewRelayHandler(e.Relay, mux, decoder, encoder, errhandler, formatter, upgrader, configurer.RelayFn),
 		PostActivity: NewPostActivityHandler(e.PostActivity, mux, decoder, encoder, errhandler, formatter),
 		Publish:      NewPublishHandler(e.Publish, mux, decoder, encoder, errhandler, formatter),
+		Session:      NewSessionHandler(e.Session, mux, decoder, encoder, errhandler, formatter),
+		Whoami:       NewWhoamiHandler(e.Whoami, mux, decoder, encoder, errhandler, formatter),
 	}
 }
 
@@ -90,6 +96,8 @@ func (s *Server) Use(m func(http.Handler) http.Handler) {
 	s.Relay = m(s.Relay)
 	s.PostActivity = m(s.PostActivity)
 	s.Publish = m(s.Publish)
+	s.Session = m(s.Session)
+	s.Whoami = m(s.Whoami)
 }
 
 // MethodNames returns the methods served.
@@ -104,6 +112,8 @@ func Mount(mux goahttp.Muxer, h *Server) {
 	MountRelayHandler(mux, h.Relay)
 	MountPostActivityHandler(mux, h.PostActivity)
 	MountPublishHandler(mux, h.Publish)
+	MountSessionHandler(mux, h.Session)
+	MountWhoamiHandler(mux, h.Whoami)
 }
 
 // Mount configures the mux to serve the bench endpoints.
@@ -540,6 +550,112 @@ func NewPublishHandler(
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := context.WithValue(r.Context(), goahttp.AcceptTypeKey, r.Header.Get("Accept"))
 		ctx = context.WithValue(ctx, goa.MethodKey, "publish")
+		ctx = context.WithValue(ctx, goa.ServiceKey, "bench")
+		payload, err := decodeRequest(r)
+		if err != nil {
+			if err := encodeError(ctx, w, err); err != nil && errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+			return
+		}
+		res, err := endpoint(ctx, payload)
+		if err != nil {
+			if err := encodeError(ctx, w, err); err != nil && errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+			return
+		}
+		if err := encodeResponse(ctx, w, res); err != nil {
+			if errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+		}
+	})
+}
+
+// MountSessionHandler configures the mux to serve the "bench" service
+// "session" endpoint.
+func MountSessionHandler(mux goahttp.Muxer, h http.Handler) {
+	f, ok := h.(http.HandlerFunc)
+	if !ok {
+		f = func(w http.ResponseWriter, r *http.Request) {
+			h.ServeHTTP(w, r)
+		}
+	}
+	mux.Handle("POST", "/session", f)
+}
+
+// NewSessionHandler creates a HTTP handler which loads the HTTP request and
+// calls the "bench" service "session" endpoint.
+func NewSessionHandler(
+	endpoint goa.Endpoint,
+	mux goahttp.Muxer,
+	decoder func(*http.Request) goahttp.Decoder,
+	encoder func(context.Context, http.ResponseWriter) goahttp.Encoder,
+	errhandler func(context.Context, http.ResponseWriter, error),
+	formatter func(ctx context.Context, err error) goahttp.Statuser,
+) http.Handler {
+	var (
+		decodeRequest  = DecodeSessionRequest(mux, decoder)
+		encodeResponse = EncodeSessionResponse(encoder)
+		encodeError    = goahttp.ErrorEncoder(encoder, formatter)
+	)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), goahttp.AcceptTypeKey, r.Header.Get("Accept"))
+		ctx = context.WithValue(ctx, goa.MethodKey, "session")
+		ctx = context.WithValue(ctx, goa.ServiceKey, "bench")
+		payload, err := decodeRequest(r)
+		if err != nil {
+			if err := encodeError(ctx, w, err); err != nil && errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+			return
+		}
+		res, err := endpoint(ctx, payload)
+		if err != nil {
+			if err := encodeError(ctx, w, err); err != nil && errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+			return
+		}
+		if err := encodeResponse(ctx, w, res); err != nil {
+			if errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+		}
+	})
+}
+
+// MountWhoamiHandler configures the mux to serve the "bench" service "whoami"
+// endpoint.
+func MountWhoamiHandler(mux goahttp.Muxer, h http.Handler) {
+	f, ok := h.(http.HandlerFunc)
+	if !ok {
+		f = func(w http.ResponseWriter, r *http.Request) {
+			h.ServeHTTP(w, r)
+		}
+	}
+	mux.Handle("GET", "/whoami", f)
+}
+
+// NewWhoamiHandler creates a HTTP handler which loads the HTTP request and
+// calls the "bench" service "whoami" endpoint.
+func NewWhoamiHandler(
+	endpoint goa.Endpoint,
+	mux goahttp.Muxer,
+	decoder func(*http.Request) goahttp.Decoder,
+	encoder func(context.Context, http.ResponseWriter) goahttp.Encoder,
+	errhandler func(context.Context, http.ResponseWriter, error),
+	formatter func(ctx context.Context, err error) goahttp.Statuser,
+) http.Handler {
+	var (
+		decodeRequest  = DecodeWhoamiRequest(mux, decoder)
+		encodeResponse = EncodeWhoamiResponse(encoder)
+		encodeError    = goahttp.ErrorEncoder(encoder, formatter)
+	)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), goahttp.AcceptTypeKey, r.Header.Get("Accept"))
+		ctx = context.WithValue(ctx, goa.MethodKey, "whoami")
 		ctx = context.WithValue(ctx, goa.ServiceKey, "bench")
 		payload, err := decodeRequest(r)
 		if err != nil {

@@ -43,6 +43,13 @@ type PostActivityRequestBody struct {
 	Activity Activity3 `form:"activity,omitempty" json:"activity,omitempty" xml:"activity,omitempty"`
 }
 
+// SessionRequestBody is the type of the "bench" service "session" endpoint
+// HTTP request body.
+type SessionRequestBody struct {
+	// User name
+	User *string `form:"user,omitempty" json:"user,omitempty" xml:"user,omitempty"`
+}
+
 // SubscribeResponseBody is the type of the "bench" service "subscribe"
 // endpoint HTTP response body.
 type SubscribeResponseBody struct {
@@ -88,6 +95,13 @@ type PostActivityResponseBody struct {
 	Room string `form:"room" json:"room" xml:"room"`
 	// What happened
 	Activity Activity `form:"activity" json:"activity" xml:"activity"`
+}
+
+// SessionResponseBody is the type of the "bench" service "session" endpoint
+// HTTP response body.
+type SessionResponseBody struct {
+	// User name
+	User string `form:"user" json:"user" xml:"user"`
 }
 
 // SaidResponseBody is used to define fields on response body types.
@@ -769,6 +783,15 @@ func NewPostActivityResponseBody(res *bench.RoomActivity) *PostActivityResponseB
 	return body
 }
 
+// NewSessionResponseBody builds the HTTP response body from the result of the
+// "session" endpoint of the "bench" service.
+func NewSessionResponseBody(res *bench.SessionResult) *SessionResponseBody {
+	body := &SessionResponseBody{
+		User: res.User,
+	}
+	return body
+}
+
 // NewListenerStreamingBody builds a bench service listener endpoint payload.
 func NewListenerStreamingBody(body *ListenerStreamingBody) *bench.ListenerStreamingPayload {
 	v := &bench.ListenerStreamingPayload{
@@ -878,6 +901,24 @@ func NewPublishPayload(body struct {
 	return v
 }
 
+// NewSessionPayload builds a bench service session endpoint payload.
+func NewSessionPayload(body *SessionRequestBody) *bench.SessionPayload {
+	v := &bench.SessionPayload{
+		User: *body.User,
+	}
+
+	return v
+}
+
+// NewWhoamiPayload builds a bench service whoami endpoint payload.
+func NewWhoamiPayload(session string, theme *string) *bench.WhoamiPayload {
+	v := &bench.WhoamiPayload{}
+	v.Session = session
+	v.Theme = theme
+
+	return v
+}
+
 // ValidateListenerStreamingBody runs the validations defined on
 // ListenerStreamingBody
 func ValidateListenerStreamingBody(body *ListenerStreamingBody) (err error) {
@@ -935,6 +976,14 @@ func ValidatePostActivityRequestBody(body *PostActivityRequestBody) (err error) 
 		}
 	}
 
+	return
+}
+
+// ValidateSessionRequestBody runs the validations defined on SessionRequestBody
+func ValidateSessionRequestBody(body *SessionRequestBody) (err error) {
+	if body.User == nil {
+		err = goa.MergeErrors(err, goa.MissingFieldError("user", "body"))
+	}
 	return
 }
 

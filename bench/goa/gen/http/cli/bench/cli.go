@@ -25,7 +25,7 @@ import (
 //	command (subcommand1|subcommand2|...)
 func UsageCommands() []string {
 	return []string{
-		"bench (listener|subscribe|echo|join|relay|post-activity|publish)",
+		"bench (listener|subscribe|echo|join|relay|post-activity|publish|session|whoami)",
 		"intercept (say|chat|watch)",
 	}
 }
@@ -33,7 +33,7 @@ func UsageCommands() []string {
 // UsageExamples produces an example of a valid invocation of the CLI tool.
 func UsageExamples() string {
 	return os.Args[0] + " " + "bench listener" + "\n" +
-		os.Args[0] + " " + "intercept say --body '{\n      \"text\": \"Similique et.\",\n      \"trail\": [\n         \"Nihil fuga porro dolor sunt non.\",\n         \"Voluptatem fugit.\",\n         \"Eius quibusdam voluptate illum.\",\n         \"Neque laborum laborum ex sequi sapiente.\"\n      ]\n   }'" + "\n" +
+		os.Args[0] + " " + "intercept say --body '{\n      \"text\": \"Voluptatem sed illo id sunt.\",\n      \"trail\": [\n         \"Deleniti magni labore.\",\n         \"Cum corporis enim rerum provident rerum sunt.\"\n      ]\n   }'" + "\n" +
 		""
 }
 
@@ -72,6 +72,13 @@ func ParseEndpoint(
 		benchPublishBodyFlag = benchPublishFlags.String("body", "REQUIRED", "")
 		benchPublishRoomFlag = benchPublishFlags.String("room", "REQUIRED", "Room name")
 
+		benchSessionFlags    = flag.NewFlagSet("session", flag.ExitOnError)
+		benchSessionBodyFlag = benchSessionFlags.String("body", "REQUIRED", "")
+
+		benchWhoamiFlags       = flag.NewFlagSet("whoami", flag.ExitOnError)
+		benchWhoamiSessionFlag = benchWhoamiFlags.String("session", "REQUIRED", "")
+		benchWhoamiThemeFlag   = benchWhoamiFlags.String("theme", "", "")
+
 		interceptFlags = flag.NewFlagSet("intercept", flag.ContinueOnError)
 
 		interceptSayFlags    = flag.NewFlagSet("say", flag.ExitOnError)
@@ -92,6 +99,8 @@ func ParseEndpoint(
 	benchRelayFlags.Usage = benchRelayUsage
 	benchPostActivityFlags.Usage = benchPostActivityUsage
 	benchPublishFlags.Usage = benchPublishUsage
+	benchSessionFlags.Usage = benchSessionUsage
+	benchWhoamiFlags.Usage = benchWhoamiUsage
 
 	interceptFlags.Usage = interceptUsage
 	interceptSayFlags.Usage = interceptSayUsage
@@ -155,6 +164,12 @@ func ParseEndpoint(
 			case "publish":
 				epf = benchPublishFlags
 
+			case "session":
+				epf = benchSessionFlags
+
+			case "whoami":
+				epf = benchWhoamiFlags
+
 			}
 
 		case "intercept":
@@ -211,6 +226,12 @@ func ParseEndpoint(
 			case "publish":
 				endpoint = c.Publish()
 				data, err = benchc.BuildPublishPayload(*benchPublishBodyFlag, *benchPublishRoomFlag)
+			case "session":
+				endpoint = c.Session()
+				data, err = benchc.BuildSessionPayload(*benchSessionBodyFlag)
+			case "whoami":
+				endpoint = c.Whoami()
+				data, err = benchc.BuildWhoamiPayload(*benchWhoamiSessionFlag, *benchWhoamiThemeFlag)
 			}
 		case "intercept":
 			c := interceptc.NewClient(scheme, host, doer, enc, dec, restore, dialer, interceptConfigurer)
@@ -248,6 +269,8 @@ func benchUsage() {
 	fmt.Fprintln(os.Stderr, `    relay: Relay implements relay.`)
 	fmt.Fprintln(os.Stderr, `    post-activity: PostActivity implements post_activity.`)
 	fmt.Fprintln(os.Stderr, `    publish: Publish implements publish.`)
+	fmt.Fprintln(os.Stderr, `    session: Session implements session.`)
+	fmt.Fprintln(os.Stderr, `    whoami: Whoami implements whoami.`)
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Additional help:")
 	fmt.Fprintf(os.Stderr, "    %s bench COMMAND --help\n", os.Args[0])
@@ -283,7 +306,7 @@ func benchSubscribeUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench subscribe --count 5046413682681458414")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench subscribe --count 8162889308536970579")
 }
 
 func benchEchoUsage() {
@@ -317,7 +340,7 @@ func benchJoinUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench join --room \"Quia quia unde nisi.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench join --room \"Ratione nisi.\"")
 }
 
 func benchRelayUsage() {
@@ -351,7 +374,7 @@ func benchPostActivityUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench post-activity --body '{\n      \"activity\": true,\n      \"room\": \"Quo dolor quis voluptatem porro quo.\"\n   }'")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench post-activity --body '{\n      \"activity\": {\n         \"text\": \"6er\"\n      },\n      \"room\": \"Aliquid et libero sit odit.\"\n   }'")
 }
 
 func benchPublishUsage() {
@@ -371,7 +394,45 @@ func benchPublishUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench publish --body '{\n      \"message\": \"Enim omnis.\"\n   }' --room \"Neque dolorum vero voluptatum maiores est.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench publish --body '{\n      \"message\": \"Voluptatem praesentium.\"\n   }' --room \"Corrupti et et et minima soluta corrupti.\"")
+}
+
+func benchSessionUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] bench session", os.Args[0])
+	fmt.Fprint(os.Stderr, " -body JSON")
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `Session implements session.`)
+
+	// Flags list
+	fmt.Fprintln(os.Stderr, `    -body JSON: `)
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench session --body '{\n      \"user\": \"Fugiat a occaecati quia incidunt.\"\n   }'")
+}
+
+func benchWhoamiUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] bench whoami", os.Args[0])
+	fmt.Fprint(os.Stderr, " -session STRING")
+	fmt.Fprint(os.Stderr, " -theme STRING")
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `Whoami implements whoami.`)
+
+	// Flags list
+	fmt.Fprintln(os.Stderr, `    -session STRING: `)
+	fmt.Fprintln(os.Stderr, `    -theme STRING: `)
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench whoami --session \"A voluptatem in ut autem fugiat cumque.\" --theme \"light\"")
 }
 
 // interceptUsage displays the usage of the intercept command and its
@@ -402,7 +463,7 @@ func interceptSayUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept say --body '{\n      \"text\": \"Similique et.\",\n      \"trail\": [\n         \"Nihil fuga porro dolor sunt non.\",\n         \"Voluptatem fugit.\",\n         \"Eius quibusdam voluptate illum.\",\n         \"Neque laborum laborum ex sequi sapiente.\"\n      ]\n   }'")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept say --body '{\n      \"text\": \"Voluptatem sed illo id sunt.\",\n      \"trail\": [\n         \"Deleniti magni labore.\",\n         \"Cum corporis enim rerum provident rerum sunt.\"\n      ]\n   }'")
 }
 
 func interceptChatUsage() {
@@ -420,7 +481,7 @@ func interceptChatUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept chat --room \"Repudiandae voluptate dicta rerum sint.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept chat --room \"Quidem saepe veniam illum mollitia enim.\"")
 }
 
 func interceptWatchUsage() {
@@ -440,5 +501,5 @@ func interceptWatchUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept watch --count 5410067191654451347 --view \"Saepe veniam illum mollitia enim et nulla.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept watch --count 1491532226461011057 --view \"Hic placeat consectetur.\"")
 }

@@ -191,3 +191,34 @@ func (c *Client) Analytics() duplex.Endpoint {
 		return transport.Dial[any, *chat.Analytics](ctx, c.streams, "chat analytics", AnalyticsChatPath(), q, h, false)
 	}
 }
+
+// Session returns the endpoint of the "session" method.
+func (c *Client) Session() duplex.Endpoint {
+	return func(ctx context.Context, v any) (any, error) {
+		payload, ok := v.(*chat.SessionPayload)
+		if !ok {
+			return nil, fmt.Errorf("chat session: payload is %T, want *chat.SessionPayload", v)
+		}
+		q := url.Values{}
+		h := http.Header{}
+		path := SessionChatPath()
+		req, err := transport.NewRequest(ctx, "POST", transport.URL(c.scheme, c.host, path, q), nil)
+		if err != nil {
+			return nil, err
+		}
+		for k, vs := range h {
+			req.Header[k] = vs
+		}
+		transport.SetBasic(req, payload.User, payload.Password)
+		res, cookies, err := transport.DoWithCookies[chat.SessionResult](c.doer, req)
+		if err != nil {
+			return nil, fmt.Errorf("chat session: %w", err)
+		}
+		if v, ok, err := transport.ResponseCookie[string](cookies, "chat_session"); err != nil {
+			return nil, fmt.Errorf("chat session: %w", err)
+		} else if ok {
+			res.Token = v
+		}
+		return &res, nil
+	}
+}

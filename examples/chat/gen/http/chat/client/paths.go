@@ -37,3 +37,6 @@ func HistoryChatPath(room string) string {
 
 // AnalyticsChatPath returns the URL path of the "analytics" method.
 func AnalyticsChatPath() string { return "/analytics" }
+
+// SessionChatPath returns the URL path of the "session" method.
+func SessionChatPath() string { return "/session" }

@@ -37,7 +37,11 @@ type Server struct {
 	History http.Handler
 	// Analytics serves the "analytics" method.
 	Analytics http.Handler
-	ws        *ws.Server
+	// Session serves the "session" method.
+	Session http.Handler
+	// Files serves Files("/{*filepath}", "/").
+	Files http.Handler
+	ws    *ws.Server
 	// resume holds the sessions of the resumable methods.
 	resume *resume.Manager
 }
@@ -48,7 +52,9 @@ type Server struct {
 // (ws.WithMetrics) count every method's requests, unary ones included;
 // opts configure the unary methods, after the design's options
 // (transport.WithSubjectRate, transport.WithIdempotency).
-func New(e *chat.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Server {
+// fileSystemFiles is the file system Files("/{*filepath}", "/")
+// reads "/" from (http.Dir(".") when nil).
+func New(e *chat.Endpoints, wsrv *ws.Server, fileSystemFiles http.FileSystem, opts ...transport.UnaryOption) *Server {
 	if wsrv == nil {
 		wsrv = ws.NewServer()
 	}
@@ -63,6 +69,8 @@ func New(e *chat.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Ser
 			{Method: "Send", Verb: "POST", Pattern: "/rooms/{room}/messages"},
 			{Method: "History", Verb: "GET", Pattern: "/rooms/{room}/history"},
 			{Method: "Analytics", Verb: "GET", Pattern: "/analytics"},
+			{Method: "Session", Verb: "POST", Pattern: "/session"},
+			{"Serve /", "GET", "/{filepath...}"},
 		},
 		Login:     transport.WithNames("chat", "login", transport.Measure(wsrv, "chat", "login", NewLoginHandler(e.Login, opts...))),
 		Listener:  transport.WithNames("chat", "listener", NewListenerHandler(e.Listener, wsrv)),
@@ -72,6 +80,8 @@ func New(e *chat.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Ser
 		Send:      transport.WithNames("chat", "send", transport.Measure(wsrv, "chat", "send", NewSendHandler(e.Send, opts...))),
 		History:   transport.WithNames("chat", "history", transport.Measure(wsrv, "chat", "history", NewHistoryHandler(e.History, opts...))),
 		Analytics: transport.WithNames("chat", "analytics", NewAnalyticsHandler(e.Analytics, wsrv)),
+		Session:   transport.WithNames("chat", "session", transport.Measure(wsrv, "chat", "session", NewSessionHandler(e.Session, opts...))),
+		Files:     transport.ServeFiles(fileSystemFiles, "/", "filepath"),
 		ws:        wsrv,
 		resume:    mgr,
 	}
@@ -90,6 +100,8 @@ func (s *Server) Use(m func(http.Handler) http.Handler) {
 	s.Send = m(s.Send)
 	s.History = m(s.History)
 	s.Analytics = m(s.Analytics)
+	s.Session = m(s.Session)
+	s.Files = m(s.Files)
 }
 
 // Mount registers every handler on mux.
@@ -102,6 +114,8 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /rooms/{room}/messages", s.Send)
 	mux.Handle("GET /rooms/{room}/history", s.History)
 	mux.Handle("GET /analytics", s.Analytics)
+	mux.Handle("POST /session", s.Session)
+	mux.Handle("GET /{filepath...}", s.Files)
 }
 
 // Shutdown ends every resumable session, closes every open stream with 1001
@@ -164,7 +178,7 @@ func NewListenerHandler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler 
 func DecodeListenerRequest(r *http.Request) (*chat.ListenerPayload, error) {
 	payload := &chat.ListenerPayload{}
 	p := transport.NewParams(r)
-	payload.Token = p.Token("token")
+	payload.Token = p.TokenOrCookie("token", "chat_session")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -198,7 +212,7 @@ func NewSubscribeHandler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler
 func DecodeSubscribeRequest(r *http.Request) (*chat.SubscribePayload, error) {
 	payload := &chat.SubscribePayload{}
 	p := transport.NewParams(r)
-	payload.Token = p.Token("token")
+	payload.Token = p.TokenOrCookie("token", "chat_session")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -260,7 +274,7 @@ func DecodeJoinRequest(r *http.Request) (*chat.JoinPayload, error) {
 	p := transport.NewParams(r)
 	payload.Room = transport.Required[string](p, transport.Path, "room")
 	payload.After = transport.Optional[int64](p, transport.Query, "after")
-	payload.Token = p.Token("token")
+	payload.Token = p.TokenOrCookie("token", "chat_session")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -291,7 +305,7 @@ func DecodeSendRequest(r *http.Request) (*chat.SendPayload, error) {
 	payload := &body
 	p := transport.NewParams(r)
 	payload.Room = transport.Required[string](p, transport.Path, "room")
-	payload.Token = p.Token("")
+	payload.Token = p.TokenOrCookie("", "chat_session")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -320,7 +334,7 @@ func DecodeHistoryRequest(r *http.Request) (*chat.HistoryPayload, error) {
 	payload.Room = transport.Required[string](p, transport.Path, "room")
 	payload.After = transport.Default(p, transport.Query, "after", int64(0))
 	payload.Limit = transport.Default(p, transport.Query, "limit", int(50))
-	payload.Token = p.Token("")
+	payload.Token = p.TokenOrCookie("", "chat_session")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -357,11 +371,50 @@ func DecodeAnalyticsRequest(r *http.Request) (*chat.AnalyticsPayload, error) {
 	payload := &chat.AnalyticsPayload{}
 	p := transport.NewParams(r)
 	payload.View = transport.Default(p, transport.Query, "view", string("summary"))
-	payload.Token = p.Token("token")
+	payload.Token = p.TokenOrCookie("token", "chat_session")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	if err := chat.ValidateAnalyticsPayload(payload); err != nil {
+		return nil, transport.Invalid(err)
+	}
+	return payload, nil
+}
+
+// sessionStatuses maps the errors of "session" to their HTTP status.
+var sessionStatuses = transport.Statuses{
+	"unauthorized": http.StatusUnauthorized,
+}
+
+// NewSessionHandler returns the handler of the "session" method,
+// configured by the design's options, then opts.
+func NewSessionHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
+	opts = append([]transport.UnaryOption{transport.WithResponseEncoder(encodeSessionResponse)}, opts...)
+	return transport.Unary(endpoint, DecodeSessionRequest, http.StatusOK, sessionStatuses, opts...)
+}
+
+// encodeSessionResponse sets the cookies of the "session" response from
+// the result and returns the body.
+func encodeSessionResponse(w http.ResponseWriter, v any) any {
+	res, ok := v.(*chat.SessionResult)
+	if !ok {
+		return v
+	}
+	http.SetCookie(w, &http.Cookie{Name: "chat_session", Value: transport.Format(res.Token), Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	return struct {
+		User string `json:"user"`
+	}{User: res.User}
+}
+
+// DecodeSessionRequest reads the "session" payload from r and validates it.
+func DecodeSessionRequest(r *http.Request) (*chat.SessionPayload, error) {
+	payload := &chat.SessionPayload{}
+	p := transport.NewParams(r)
+	payload.User, payload.Password = p.Basic()
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	if err := chat.ValidateSessionPayload(payload); err != nil {
 		return nil, transport.Invalid(err)
 	}
 	return payload, nil

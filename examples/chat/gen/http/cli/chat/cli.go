@@ -27,6 +27,7 @@ const Usage = `usage: chat-cli [-url URL] [-timeout SECONDS] [-verbose] SERVICE 
   chat send [-room VALUE] [-token VALUE] [-body JSON]
   chat history [-room VALUE] [-after VALUE] [-limit VALUE] [-token VALUE]
   chat analytics [-view VALUE] [-token VALUE]
+  chat session [-user VALUE] [-password VALUE]
 
 Streaming payloads are read from stdin as JSON lines; results are printed as
 JSON lines. "SERVICE METHOD -h" lists the flags of a method.
@@ -192,6 +193,21 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		defer transport.CloseStream(res)
 		stream := res.(chat.AnalyticsClientStream)
 		return transport.PrintLines(ctx, stdout, stream.RecvWithContext)
+	case "chat session":
+		field("user")
+		field("password")
+		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat session [flags]\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		payload, err := transport.BuildPayload[*chat.SessionPayload](*body, fields)
+		if err != nil {
+			return err
+		}
+		res, err := chatClient.Session()(ctx, payload)
+		if err != nil {
+			return err
+		}
+		return transport.PrintJSON(stdout, res)
 	default:
 		return transport.UsageErrorf(Usage, "unknown command %q", args[0]+" "+args[1])
 	}
