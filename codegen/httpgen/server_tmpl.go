@@ -48,7 +48,7 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, {{ range .FileServers }}{
 {{- end }}
 {{- range $f := .FileServers }}
 {{- range .Patterns }}
-			{ {{- quote (print "Serve " $f.FilePath) }}, "GET", {{ quote . }}},
+			{Method: {{ quote (print "Serve " $f.FilePath) }}, Verb: "GET", Pattern: {{ quote . }}},
 {{- end }}
 {{- end }}
 		},

@@ -70,7 +70,7 @@ func New(e *chat.Endpoints, wsrv *ws.Server, fileSystemFiles http.FileSystem, op
 			{Method: "History", Verb: "GET", Pattern: "/rooms/{room}/history"},
 			{Method: "Analytics", Verb: "GET", Pattern: "/analytics"},
 			{Method: "Session", Verb: "POST", Pattern: "/session"},
-			{"Serve /", "GET", "/{filepath...}"},
+			{Method: "Serve /", Verb: "GET", Pattern: "/{filepath...}"},
 		},
 		Login:     transport.WithNames("chat", "login", transport.Measure(wsrv, "chat", "login", NewLoginHandler(e.Login, opts...))),
 		Listener:  transport.WithNames("chat", "listener", NewListenerHandler(e.Listener, wsrv)),
