@@ -174,8 +174,13 @@ func TestWriteDelayedDuplexLosesNothing(t *testing.T) {
 	cfg.Only = regexp.MustCompile("broadcast")
 	var progress bytes.Buffer
 	rep := run(t, time.Minute, cfg, []load.Target{target}, &progress)
-	if len(rep.Rows) != 1 || len(rep.Rows[0].Rounds) != cfg.Rounds {
-		t.Fatalf("want one broadcast row of %d rounds, got %+v", cfg.Rounds, rep.Rows)
+	if len(rep.Rows) != len(load.Clients) {
+		t.Fatalf("want one broadcast row per load client, got %d", len(rep.Rows))
+	}
+	for _, row := range rep.Rows {
+		if len(row.Rounds) != cfg.Rounds {
+			t.Errorf("%s: want %d measured rounds, got %d", row.Scenario.Name, cfg.Rounds, len(row.Rounds))
+		}
 	}
 	t.Logf("progress:\n%s", progress.String())
 }
