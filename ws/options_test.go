@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/coder/websocket"
 )
@@ -103,11 +102,7 @@ func TestConnectionLimitsRefuseBeforeUpgrade(t *testing.T) {
 			// Connection limits count live connections only.
 			_ = held.Close(websocket.StatusNormalClosure, "")
 			ts.handlerResult(t)
-			select {
-			case <-ts.released: // the handler runs on after Handle returned
-			case <-time.After(10 * time.Second):
-				t.Fatal("the closed connection was not released")
-			}
+			ts.waitRelease(t)
 			status, _ = dialStatus(t, ts, nil)
 			wantAfter := http.StatusSwitchingProtocols
 			if strings.Contains(tc.name, "rate") {

@@ -133,6 +133,17 @@ func (ts *testServer) waitReleased(t *testing.T, id string) {
 	}
 }
 
+// waitRelease waits until the server has released one more connection
+// (Handle returns at the upgrade; the handler's goroutine releases it).
+func (ts *testServer) waitRelease(t *testing.T) {
+	t.Helper()
+	select {
+	case <-ts.released:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no connection was released")
+	}
+}
+
 // endsNormally reads c up to its close frame, which must be 1000, and
 // waits for Handle, which must return nil.
 func (ts *testServer) endsNormally(t *testing.T, c *websocket.Conn) {
@@ -523,6 +534,7 @@ func TestSilentPeerIsReleasedAfterHeartbeatTimeout(t *testing.T) {
 	if err := ts.handlerResult(t); err != nil {
 		t.Errorf("Handle = %v", err)
 	}
+	ts.waitRelease(t)
 	if n := ts.ws.Len(); n != 1 {
 		t.Errorf("Len = %d after release, want 1 (the well-behaved peer)", n)
 	}
