@@ -32,10 +32,12 @@ import (
 type Config struct {
 	// Conns idle /echo connections are opened, each echoing one message.
 	Conns int
-	// Sources is the number of loopback source addresses (127.0.0.2 and
-	// up) the connections are spread over, so that no address runs out of
-	// ephemeral ports; 0 picks one per 20,000 connections.
-	Sources int
+	// Sources is the number of loopback source addresses the connections
+	// are spread over, so that no address runs out of ephemeral ports; 0
+	// picks one per 10,000 connections. FirstSource is the last byte of
+	// the first (127.0.0.FirstSource; 0 means 2): a run against a second
+	// server starts past the first one's, whose ports linger in TIME_WAIT.
+	Sources, FirstSource int
 	// Hold is the window, once every connection is open and idle, over
 	// which the server's CPU is read: its heartbeats' cost (the default
 	// interval is 25 s, so a window of 60 s holds two beats per connection).
@@ -90,14 +92,18 @@ func (r *Result) CPUPercent() float64 {
 	return 100 * r.HoldCPU.Seconds() / r.Hold.Seconds()
 }
 
-// SourcesFor returns the loopback source addresses for conns connections.
-func SourcesFor(conns, sources int) []net.IP {
+// SourcesFor returns the loopback source addresses for conns
+// connections, from 127.0.0.first (2 when first is 0).
+func SourcesFor(conns, sources, first int) []net.IP {
 	if sources <= 0 {
-		sources = conns/20000 + 1
+		sources = conns/10000 + 1
+	}
+	if first <= 0 {
+		first = 2
 	}
 	ips := make([]net.IP, sources)
 	for i := range ips {
-		ips[i] = net.IPv4(127, 0, 0, byte(2+i))
+		ips[i] = net.IPv4(127, byte((first+i)>>8), 0, byte(first+i))
 	}
 	return ips
 }
@@ -188,7 +194,7 @@ func Run(ctx context.Context, cfg Config, t load.Target, debugURL string, progre
 	res.HeapBefore, res.StackBefore = before.HeapBytes, before.StackBytes
 
 	url := "ws" + strings.TrimPrefix(t.URL, "http") + "/echo"
-	sources := SourcesFor(cfg.Conns, cfg.Sources)
+	sources := SourcesFor(cfg.Conns, cfg.Sources, cfg.FirstSource)
 	dialers := make([]*websocket.Dialer, len(sources))
 	for i, ip := range sources {
 		nd := &net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}}
@@ -247,6 +253,15 @@ func Run(ctx context.Context, cfg Config, t load.Target, debugURL string, progre
 			}
 			cl := &client{c: c}
 			clients[i] = cl
+			// gorilla answers pings within 1 s or drops the pong; with
+			// tens of thousands of connections on a busy machine, allow 10.
+			c.SetPingHandler(func(data string) error {
+				err := c.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(10*time.Second))
+				if err == websocket.ErrCloseSent {
+					return nil
+				}
+				return err
+			})
 			readers.Add(1)
 			go func() {
 				defer readers.Done()

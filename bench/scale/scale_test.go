@@ -87,7 +87,10 @@ func TestCheckLimitsNamesTheLimit(t *testing.T) {
 	if err := scale.CheckLimits(1000, 1, 20000); err != nil {
 		t.Errorf("CheckLimits(1000 conns, 20000 files) = %v, want nil", err)
 	}
-	if got := scale.SourcesFor(100000, 0); len(got) != 6 || got[0].String() != "127.0.0.2" {
-		t.Errorf("SourcesFor(100000) = %v, want 6 addresses from 127.0.0.2", got)
+	if got := scale.SourcesFor(100000, 0, 0); len(got) != 11 || got[0].String() != "127.0.0.2" {
+		t.Errorf("SourcesFor(100000) = %v, want 11 addresses from 127.0.0.2", got)
+	}
+	if got := scale.SourcesFor(100, 2, 300); got[0].String() != "127.1.0.44" {
+		t.Errorf("SourcesFor(first 300) = %v, want 127.1.0.44 first", got)
 	}
 }

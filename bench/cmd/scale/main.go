@@ -39,7 +39,7 @@ func run() error {
 	var (
 		kinds     = flag.String("kinds", "duplex,goa", "comma-separated servers, run one after the other")
 		conns     = flag.Int("conns", 100000, "idle connections per server")
-		sources   = flag.Int("sources", 0, "loopback source addresses 127.0.0.2… (default: one per 20,000 connections)")
+		sources   = flag.Int("sources", 0, "loopback source addresses per server, 127.0.0.2… (default: one per 10,000 connections; each server gets its own)")
 		hold      = flag.Duration("hold", 60*time.Second, "window over which the server's CPU is read while every connection is idle")
 		parallel  = flag.Int("dial-parallel", 256, "concurrent handshakes")
 		traffic   = flag.Bool("traffic", false, "serve each server the harness's echo and broadcast traffic before opening the idle connections")
@@ -52,7 +52,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if err := scale.CheckLimits(*conns, len(scale.SourcesFor(*conns, *sources)), files); err != nil {
+	if err := scale.CheckLimits(*conns, len(scale.SourcesFor(*conns, *sources, 0)), files); err != nil {
 		return fmt.Errorf("this machine cannot hold %d connections: %w", *conns, err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -74,9 +74,13 @@ func run() error {
 		bin = built
 	}
 	cfg := scale.Config{Conns: *conns, Sources: *sources, Hold: *hold, DialParallel: *parallel, ProfileDir: *profile}
+	n := len(scale.SourcesFor(*conns, *sources, 0))
 	var results []*scale.Result
 	var errs []error
-	for _, kind := range strings.Split(*kinds, ",") {
+	for k, kind := range strings.Split(*kinds, ",") {
+		// Each server gets source addresses of its own: the previous
+		// run's ports stay in TIME_WAIT for a minute.
+		cfg.FirstSource = 2 + k*n
 		res, err := one(ctx, bin, strings.TrimSpace(kind), cfg, *traffic)
 		if res != nil {
 			results = append(results, res)
