@@ -357,6 +357,7 @@ func (c *Conn) Upgrade() error {
 	c.upgraded.Store(true)
 	if c.handoff != nil {
 		close(c.handoff)
+		c.handoff, c.done = nil, nil // Handle holds them; the connection needs them no more
 	}
 	return nil
 }

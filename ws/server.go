@@ -226,16 +226,15 @@ func (s *Server) Handle(w http.ResponseWriter, r *http.Request, ep *Endpoint, h 
 	// goroutine alone, whose stack the garbage collector can shrink (see
 	// Conn.awaitReadable). Until the upgrade this goroutine waits, and the
 	// request's context ending cancels the handler's.
-	c.handoff = make(chan struct{})
-	c.done = make(chan handled, 1)
-	c.h = h
+	handoff, done := make(chan struct{}), make(chan handled, 1)
+	c.handoff, c.done, c.h = handoff, done, h
 	unwatch := context.AfterFunc(r.Context(), func() { c.cancel(context.Cause(r.Context())) })
 	go c.serve()
 	select {
-	case <-c.handoff:
+	case <-handoff:
 		unwatch()
 		return nil
-	case res := <-c.done:
+	case res := <-done:
 		unwatch()
 		return c.answer(res)
 	}
