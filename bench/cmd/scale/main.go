@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -43,7 +44,7 @@ func run() error {
 		hold      = flag.Duration("hold", 60*time.Second, "window over which the server's CPU is read while every connection is idle")
 		parallel  = flag.Int("dial-parallel", 256, "concurrent handshakes")
 		traffic   = flag.Bool("traffic", false, "serve each server the harness's echo and broadcast traffic before opening the idle connections")
-		profile   = flag.String("profile", "", "directory for each server's heap profile with every connection open (KIND-heap.pprof)")
+		profile   = flag.String("profile", "", "directory for each server's heap profiles with every connection open and after the idle window (KIND-heap.pprof, KIND-heap-held.pprof) and CPU profile of its whole run (KIND-cpu.pprof)")
 		timeout   = flag.Duration("timeout", 10*time.Minute, "limit for the whole run")
 		serverBin = flag.String("server-bin", "", "prebuilt cmd/benchserver (default: go build it)")
 	)
@@ -81,7 +82,7 @@ func run() error {
 		// Each server gets source addresses of its own: the previous
 		// run's ports stay in TIME_WAIT for a minute.
 		cfg.FirstSource = 2 + k*n
-		res, err := one(ctx, bin, strings.TrimSpace(kind), cfg, *traffic)
+		res, err := one(ctx, bin, strings.TrimSpace(kind), cfg, *traffic, *profile)
 		if res != nil {
 			results = append(results, res)
 		}
@@ -101,16 +102,18 @@ func run() error {
 
 // one starts a fresh server of kind with its debug address, optionally
 // serves it traffic, runs the scale run and stops it.
-func one(ctx context.Context, bin, kind string, cfg scale.Config, traffic bool) (*scale.Result, error) {
+func one(ctx context.Context, bin, kind string, cfg scale.Config, traffic bool, profile string) (*scale.Result, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	debugAddr := ln.Addr().String()
 	ln.Close()
-	p, err := load.StartServer(kind, func() *exec.Cmd {
-		return exec.Command(bin, "-kind", kind, "-debug-addr", debugAddr)
-	}, os.Stderr, 30*time.Second)
+	args := []string{"-kind", kind, "-debug-addr", debugAddr}
+	if profile != "" {
+		args = append(args, "-cpuprofile", filepath.Join(profile, kind+"-cpu.pprof"))
+	}
+	p, err := load.StartServer(kind, func() *exec.Cmd { return exec.Command(bin, args...) }, os.Stderr, 30*time.Second)
 	if err != nil {
 		return nil, err
 	}
