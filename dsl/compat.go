@@ -178,4 +178,3 @@ func Variable(name string, args ...any) { unsupported("server Variable", "write 
 func Randomizer(randomizer any) {
 	eval.ReportWarning("Randomizer ignored: Duplex does not generate random examples")
 }
-
