@@ -49,6 +49,12 @@ var Joined = Type("Joined", func() {
 var _ = Service("bench", func() {
 	Description("Streaming endpoints measured by the harness.")
 
+	// The page that talks to the streams, and the directory it loads its
+	// script and style from (bench/design/static; the servers serve them
+	// from static.FS).
+	Files("/index.html", "index.html")
+	Files("/assets/{*path}", "assets")
+
 	// listener keeps the guide's streaming payload; the Int result (messages
 	// received) is added so that the load client can check nothing was lost.
 	Method("listener", func() {
