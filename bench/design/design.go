@@ -49,6 +49,12 @@ var Joined = Type("Joined", func() {
 var _ = Service("bench", func() {
 	Description("Streaming endpoints measured by the harness.")
 
+	// The page that talks to the streams, and the directory it loads its
+	// script and style from (bench/design/static; the servers serve them
+	// from static.FS).
+	Files("/index.html", "index.html")
+	Files("/assets/{*path}", "assets")
+
 	// listener keeps the guide's streaming payload; the Int result (messages
 	// received) is added so that the load client can check nothing was lost.
 	Method("listener", func() {
@@ -129,8 +135,8 @@ var _ = Service("bench", func() {
 	// publish sends one message to every member of a room.
 	Method("publish", func() {
 		Payload(func() {
-			Attribute("room", String, "Room name")
-			Attribute("message", String, "Message content")
+			Field(1, "room", String, "Room name")
+			Field(2, "message", String, "Message content")
 			Required("room", "message")
 		})
 		Result(Int, "Number of members the message was queued for")
@@ -138,6 +144,14 @@ var _ = Service("bench", func() {
 			POST("/rooms/{room}")
 			Body(func() { Attribute("message") })
 			Response(StatusOK)
+		})
+		// The gRPC case of the compatibility tests: Goa generates the
+		// gRPC transport for publish, Duplex skips the block with a
+		// warning and generates the rest.
+		GRPC(func() {
+			Metadata(func() { Attribute("room") })
+			Message(func() { Attribute("message") })
+			Response(CodeOK)
 		})
 	})
 

@@ -14,4 +14,9 @@
 //	POST /rooms/{room}      publish {"message"} to every member of the room; the result is the number of members reached
 //	GET  /relay             bidirectional: each RoomActivity (a OneOf union: message, join or typing) comes back, a message's text in upper case
 //	POST /activity          a RoomActivity comes back as relay answers it (the union in a unary body)
+//	GET  /index.html        Files: design/static/index.html
+//	GET  /assets/{*path}    Files: design/static/assets/
+//
+// publish also has a GRPC block: Goa generates a gRPC transport for it
+// (goa/gen/grpc); Duplex skips the block with a warning.
 package design

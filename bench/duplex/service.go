@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"duplex.dev/bench/design/static"
 	"duplex.dev/bench/duplex/gen/bench"
 	benchsrv "duplex.dev/bench/duplex/gen/http/bench/server"
 	"duplex.dev/hub"
@@ -40,7 +41,7 @@ func NewHandlerWith(logger *slog.Logger, opts ...ws.Option) http.Handler {
 func newHandler(svc *service, logger *slog.Logger, opts ...ws.Option) http.Handler {
 	opts = append([]ws.Option{ws.WithLogger(logger), ws.WithSendQueue(sendQueue, ws.Disconnect)}, opts...)
 	wsrv := ws.NewServer(opts...)
-	srv := benchsrv.New(bench.NewEndpoints(svc), wsrv)
+	srv := benchsrv.New(bench.NewEndpoints(svc), wsrv, http.FS(static.FS), http.FS(static.FS))
 	mux := http.NewServeMux()
 	srv.Mount(mux)
 	return mux

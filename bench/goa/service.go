@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 	goahttp "goa.design/goa/v3/http"
 
+	"duplex.dev/bench/design/static"
 	bench "duplex.dev/bench/goa/gen/bench"
 	benchsrv "duplex.dev/bench/goa/gen/http/bench/server"
 )
@@ -43,7 +44,7 @@ func NewHandler(logger *slog.Logger) http.Handler {
 	}
 	configurer := &benchsrv.ConnConfigurer{SubscribeFn: watch, JoinFn: watch}
 	srv := benchsrv.New(bench.NewEndpoints(svc), mux, goahttp.RequestDecoder, goahttp.ResponseEncoder,
-		errhandler, nil, &websocket.Upgrader{}, configurer)
+		errhandler, nil, &websocket.Upgrader{}, configurer, http.FS(static.FS), http.FS(static.FS))
 	benchsrv.Mount(mux, srv)
 	return mux
 }

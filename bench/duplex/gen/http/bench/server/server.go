@@ -37,6 +37,10 @@ type Server struct {
 	Session http.Handler
 	// Whoami serves the "whoami" method.
 	Whoami http.Handler
+	// IndexHTML serves Files("/index.html", "index.html").
+	IndexHTML http.Handler
+	// Assets serves Files("/assets/{*path}", "assets").
+	Assets http.Handler
 	ws     *ws.Server
 }
 
@@ -46,7 +50,11 @@ type Server struct {
 // (ws.WithMetrics) count every method's requests, unary ones included;
 // opts configure the unary methods, after the design's options
 // (transport.WithSubjectRate, transport.WithIdempotency).
-func New(e *bench.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Server {
+// fileSystemIndexHTML is the file system Files("/index.html", "index.html")
+// reads "index.html" from (http.Dir(".") when nil).
+// fileSystemAssets is the file system Files("/assets/{*path}", "assets")
+// reads "assets" from (http.Dir(".") when nil).
+func New(e *bench.Endpoints, wsrv *ws.Server, fileSystemIndexHTML http.FileSystem, fileSystemAssets http.FileSystem, opts ...transport.UnaryOption) *Server {
 	if wsrv == nil {
 		wsrv = ws.NewServer()
 	}
@@ -61,6 +69,8 @@ func New(e *bench.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Se
 			{Method: "Publish", Verb: "POST", Pattern: "/rooms/{room}"},
 			{Method: "Session", Verb: "POST", Pattern: "/session"},
 			{Method: "Whoami", Verb: "GET", Pattern: "/whoami"},
+			{Method: "Serve index.html", Verb: "GET", Pattern: "/index.html"},
+			{Method: "Serve assets", Verb: "GET", Pattern: "/assets/{path...}"},
 		},
 		Listener:     transport.WithNames("bench", "listener", NewListenerHandler(e.Listener, wsrv)),
 		Subscribe:    transport.WithNames("bench", "subscribe", NewSubscribeHandler(e.Subscribe, wsrv)),
@@ -71,6 +81,8 @@ func New(e *bench.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Se
 		Publish:      transport.WithNames("bench", "publish", transport.Measure(wsrv, "bench", "publish", NewPublishHandler(e.Publish, opts...))),
 		Session:      transport.WithNames("bench", "session", transport.Measure(wsrv, "bench", "session", NewSessionHandler(e.Session, opts...))),
 		Whoami:       transport.WithNames("bench", "whoami", transport.Measure(wsrv, "bench", "whoami", NewWhoamiHandler(e.Whoami, opts...))),
+		IndexHTML:    transport.ServeFiles(fileSystemIndexHTML, "index.html", ""),
+		Assets:       transport.ServeFiles(fileSystemAssets, "assets", "path"),
 		ws:           wsrv,
 	}
 }
@@ -89,6 +101,8 @@ func (s *Server) Use(m func(http.Handler) http.Handler) {
 	s.Publish = m(s.Publish)
 	s.Session = m(s.Session)
 	s.Whoami = m(s.Whoami)
+	s.IndexHTML = m(s.IndexHTML)
+	s.Assets = m(s.Assets)
 }
 
 // Mount registers every handler on mux.
@@ -102,6 +116,8 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /rooms/{room}", s.Publish)
 	mux.Handle("POST /session", s.Session)
 	mux.Handle("GET /whoami", s.Whoami)
+	mux.Handle("GET /index.html", s.IndexHTML)
+	mux.Handle("GET /assets/{path...}", s.Assets)
 }
 
 // Shutdown closes every open stream with 1001 and waits for their handlers

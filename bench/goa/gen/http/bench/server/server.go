@@ -10,6 +10,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"path"
 
 	bench "duplex.dev/bench/goa/gen/bench"
 	goahttp "goa.design/goa/v3/http"
@@ -28,6 +29,8 @@ type Server struct {
 	Publish      http.Handler
 	Session      http.Handler
 	Whoami       http.Handler
+	IndexHTML    http.Handler
+	Assets       http.Handler
 }
 
 // MountPoint holds information about the mounted endpoints.
@@ -56,10 +59,20 @@ func New(
 	formatter func(ctx context.Context, err error) goahttp.Statuser,
 	upgrader goahttp.Upgrader,
 	configurer *ConnConfigurer,
+	fileSystemIndexHTML http.FileSystem,
+	fileSystemAssets http.FileSystem,
 ) *Server {
 	if configurer == nil {
 		configurer = &ConnConfigurer{}
 	}
+	if fileSystemIndexHTML == nil {
+		fileSystemIndexHTML = http.Dir(".")
+	}
+	fileSystemIndexHTML = appendPrefix(fileSystemIndexHTML, "/")
+	if fileSystemAssets == nil {
+		fileSystemAssets = http.Dir(".")
+	}
+	fileSystemAssets = appendPrefix(fileSystemAssets, "/assets")
 	return &Server{
 		Mounts: []*MountPoint{
 			{"Listener", "GET", "/listen"},
@@ -71,6 +84,8 @@ func New(
 			{"Publish", "POST", "/rooms/{room}"},
 			{"Session", "POST", "/session"},
 			{"Whoami", "GET", "/whoami"},
+			{"Serve index.html", "GET", "/index.html"},
+			{"Serve assets", "GET", "/assets"},
 		},
 		Listener:     NewListenerHandler(e.Listener, mux, decoder, encoder, errhandler, formatter, upgrader, configurer.ListenerFn),
 		Subscribe:    NewSubscribeHandler(e.Subscribe, mux, decoder, encoder, errhandler, formatter, upgrader, configurer.SubscribeFn),
@@ -81,6 +96,8 @@ func New(
 		Publish:      NewPublishHandler(e.Publish, mux, decoder, encoder, errhandler, formatter),
 		Session:      NewSessionHandler(e.Session, mux, decoder, encoder, errhandler, formatter),
 		Whoami:       NewWhoamiHandler(e.Whoami, mux, decoder, encoder, errhandler, formatter),
+		IndexHTML:    http.FileServer(fileSystemIndexHTML),
+		Assets:       http.FileServer(fileSystemAssets),
 	}
 }
 
@@ -114,6 +131,8 @@ func Mount(mux goahttp.Muxer, h *Server) {
 	MountPublishHandler(mux, h.Publish)
 	MountSessionHandler(mux, h.Session)
 	MountWhoamiHandler(mux, h.Whoami)
+	MountIndexHTML(mux, h.IndexHTML)
+	MountAssets(mux, http.StripPrefix("/assets", h.Assets))
 }
 
 // Mount configures the mux to serve the bench endpoints.
@@ -677,4 +696,36 @@ func NewWhoamiHandler(
 			}
 		}
 	})
+}
+
+// appendFS is a custom implementation of fs.FS that appends a specified prefix
+// to the file paths before delegating the Open call to the underlying fs.FS.
+type appendFS struct {
+	prefix string
+	fs     http.FileSystem
+}
+
+// Open opens the named file, appending the prefix to the file path before
+// passing it to the underlying fs.FS.
+func (s appendFS) Open(name string) (http.File, error) {
+	switch name {
+	}
+	return s.fs.Open(path.Join(s.prefix, name))
+}
+
+// appendPrefix returns a new fs.FS that appends the specified prefix to file paths
+// before delegating to the provided embed.FS.
+func appendPrefix(fsys http.FileSystem, prefix string) http.FileSystem {
+	return appendFS{prefix: prefix, fs: fsys}
+}
+
+// MountIndexHTML configures the mux to serve GET request made to "/index.html".
+func MountIndexHTML(mux goahttp.Muxer, h http.Handler) {
+	mux.Handle("GET", "/index.html", h.ServeHTTP)
+}
+
+// MountAssets configures the mux to serve GET request made to "/assets".
+func MountAssets(mux goahttp.Muxer, h http.Handler) {
+	mux.Handle("GET", "/assets/", h.ServeHTTP)
+	mux.Handle("GET", "/assets/{*path}", h.ServeHTTP)
 }

@@ -33,7 +33,7 @@ func UsageCommands() []string {
 // UsageExamples produces an example of a valid invocation of the CLI tool.
 func UsageExamples() string {
 	return os.Args[0] + " " + "bench listener" + "\n" +
-		os.Args[0] + " " + "intercept say --body '{\n      \"text\": \"Voluptatem sed illo id sunt.\",\n      \"trail\": [\n         \"Deleniti magni labore.\",\n         \"Cum corporis enim rerum provident rerum sunt.\"\n      ]\n   }'" + "\n" +
+		os.Args[0] + " " + "intercept say --body '{\n      \"text\": \"Officia voluptates occaecati.\",\n      \"trail\": [\n         \"Quo dolor quis voluptatem porro quo.\",\n         \"Nostrum iure et repudiandae esse ut accusamus.\"\n      ]\n   }'" + "\n" +
 		""
 }
 
@@ -306,7 +306,7 @@ func benchSubscribeUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench subscribe --count 8162889308536970579")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench subscribe --count 3506025258359751408")
 }
 
 func benchEchoUsage() {
@@ -340,7 +340,7 @@ func benchJoinUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench join --room \"Ratione nisi.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench join --room \"Fugiat natus quod.\"")
 }
 
 func benchRelayUsage() {
@@ -374,7 +374,7 @@ func benchPostActivityUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench post-activity --body '{\n      \"activity\": {\n         \"text\": \"6er\"\n      },\n      \"room\": \"Aliquid et libero sit odit.\"\n   }'")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench post-activity --body '{\n      \"activity\": {\n         \"user\": \"Quia unde.\"\n      },\n      \"room\": \"Dolores hic amet cumque corporis.\"\n   }'")
 }
 
 func benchPublishUsage() {
@@ -394,7 +394,7 @@ func benchPublishUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench publish --body '{\n      \"message\": \"Voluptatem praesentium.\"\n   }' --room \"Corrupti et et et minima soluta corrupti.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench publish --body '{\n      \"message\": \"Velit ut velit.\"\n   }' --room \"Dolores ratione nisi.\"")
 }
 
 func benchSessionUsage() {
@@ -412,7 +412,7 @@ func benchSessionUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench session --body '{\n      \"user\": \"Fugiat a occaecati quia incidunt.\"\n   }'")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench session --body '{\n      \"user\": \"Est vitae quis quia et.\"\n   }'")
 }
 
 func benchWhoamiUsage() {
@@ -432,7 +432,7 @@ func benchWhoamiUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench whoami --session \"A voluptatem in ut autem fugiat cumque.\" --theme \"light\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench whoami --session \"Natus a earum quis blanditiis sit.\" --theme \"dark\"")
 }
 
 // interceptUsage displays the usage of the intercept command and its
@@ -463,7 +463,7 @@ func interceptSayUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept say --body '{\n      \"text\": \"Voluptatem sed illo id sunt.\",\n      \"trail\": [\n         \"Deleniti magni labore.\",\n         \"Cum corporis enim rerum provident rerum sunt.\"\n      ]\n   }'")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept say --body '{\n      \"text\": \"Officia voluptates occaecati.\",\n      \"trail\": [\n         \"Quo dolor quis voluptatem porro quo.\",\n         \"Nostrum iure et repudiandae esse ut accusamus.\"\n      ]\n   }'")
 }
 
 func interceptChatUsage() {
@@ -481,7 +481,7 @@ func interceptChatUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept chat --room \"Quidem saepe veniam illum mollitia enim.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept chat --room \"Enim omnis.\"")
 }
 
 func interceptWatchUsage() {
@@ -501,5 +501,5 @@ func interceptWatchUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept watch --count 1491532226461011057 --view \"Hic placeat consectetur.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept watch --count 8422779523889421472 --view \"Ducimus fugiat a occaecati quia.\"")
 }

@@ -23,7 +23,7 @@ func BuildSayPayload(interceptSayBody string) (*intercept.SayPayload, error) {
 	{
 		err = json.Unmarshal([]byte(interceptSayBody), &body)
 		if err != nil {
-			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"text\": \"Voluptatem sed illo id sunt.\",\n      \"trail\": [\n         \"Deleniti magni labore.\",\n         \"Cum corporis enim rerum provident rerum sunt.\"\n      ]\n   }'")
+			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"text\": \"Officia voluptates occaecati.\",\n      \"trail\": [\n         \"Quo dolor quis voluptatem porro quo.\",\n         \"Nostrum iure et repudiandae esse ut accusamus.\"\n      ]\n   }'")
 		}
 	}
 	v := &intercept.SayPayload{
