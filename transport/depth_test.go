@@ -260,13 +260,36 @@ func TestCheckDepth(t *testing.T) {
 
 // BenchmarkDeepDecode measures decoding a ~200 KB Node nested 4,900 levels
 // deep as the codec did before the depth limit (json.Valid, then the
-// generated UnmarshalJSON), as ws.Decode does now (refused by the scan),
-// the scan alone, a json.Decoder Token pass that would find the depth too,
-// and the scan of an ordinary message.
+// generated UnmarshalJSON) and as ws.Decode does now (refused by the scan);
+// the worst ws.Decode still accepts (200 KB under a Node nested to the
+// limit); and the cost of the scan over a whole 200 KB message within the
+// limit, next to json.Valid and a json.Decoder Token pass, which would
+// find the depth too.
 func BenchmarkDeepDecode(b *testing.B) {
 	deep := deepNodeJSON(deepLevels, strings.Repeat("n", 15))
-	small := []byte(`{"name":"root","children":[{"name":"a"},{"name":"b","children":[{"name":"c"}]}]}`)
-	b.Run("unchecked", func(b *testing.B) {
+	atLimit := deepNodeJSON(ws.MaxDepth/2-1, "n")
+	atLimit = bytes.Replace(atLimit, []byte(`{"name":"n"}`), []byte(`{"name":"`+strings.Repeat("x", 200<<10)+`"}`), 1)
+	var wide bytes.Buffer
+	wide.WriteString(`{"name":"root","children":[`)
+	for i := 0; wide.Len() < 200<<10; i++ {
+		if i > 0 {
+			wide.WriteByte(',')
+		}
+		wide.WriteString(`{"name":"child ` + strconv.Itoa(i) + ` [with {brackets}] and \"quotes\"","children":[{"name":"leaf"}]}`)
+	}
+	wide.WriteString(`]}`)
+	decode := func(in []byte, ok bool) func(b *testing.B) {
+		return func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				var n deepNode
+				if err := ws.Decode(in, &n); (err == nil) != ok {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	b.Run("deep/unchecked", func(b *testing.B) {
 		b.SetBytes(int64(len(deep)))
 		for b.Loop() {
 			var n deepNode
@@ -278,28 +301,35 @@ func BenchmarkDeepDecode(b *testing.B) {
 			}
 		}
 	})
-	b.Run("ws.Decode", func(b *testing.B) {
-		b.SetBytes(int64(len(deep)))
+	b.Run("deep/ws.Decode", decode(deep, false))
+	b.Run("at the limit/ws.Decode", decode(atLimit, true))
+	b.Run("wide/ws.Decode", decode(wide.Bytes(), true))
+	b.Run("wide/CheckDepth", func(b *testing.B) {
+		b.SetBytes(int64(wide.Len()))
 		for b.Loop() {
-			var n deepNode
-			if err := ws.Decode(deep, &n); err == nil {
-				b.Fatal("decoded")
+			if err := ws.CheckDepth(wide.Bytes()); err != nil {
+				b.Fatal(err)
 			}
 		}
 	})
-	b.Run("CheckDepth", func(b *testing.B) {
-		b.SetBytes(int64(len(deep)))
+	b.Run("wide/json.Valid", func(b *testing.B) {
+		b.SetBytes(int64(wide.Len()))
 		for b.Loop() {
-			_ = ws.CheckDepth(deep)
+			if !json.Valid(wide.Bytes()) {
+				b.Fatal("invalid")
+			}
 		}
 	})
-	b.Run("Token pass", func(b *testing.B) {
-		b.SetBytes(int64(len(deep)))
+	b.Run("wide/Token pass", func(b *testing.B) {
+		b.SetBytes(int64(wide.Len()))
 		for b.Loop() {
-			dec := json.NewDecoder(bytes.NewReader(deep))
+			dec := json.NewDecoder(bytes.NewReader(wide.Bytes()))
 			depth := 0
-			for depth <= ws.MaxDepth {
+			for {
 				tok, err := dec.Token()
+				if errors.Is(err, io.EOF) {
+					break
+				}
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -309,13 +339,10 @@ func BenchmarkDeepDecode(b *testing.B) {
 				case json.Delim(']'), json.Delim('}'):
 					depth--
 				}
+				if depth > ws.MaxDepth {
+					b.Fatal("deep")
+				}
 			}
-		}
-	})
-	b.Run("CheckDepth small", func(b *testing.B) {
-		b.SetBytes(int64(len(small)))
-		for b.Loop() {
-			_ = ws.CheckDepth(small)
 		}
 	})
 }
