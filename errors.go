@@ -28,8 +28,9 @@ type ServiceError struct {
 	// Fault is true if the error is a server-side fault.
 	Fault bool
 
-	history []*ServiceError
-	err     error
+	history   []*ServiceError
+	err       error
+	truncated bool // MergeErrors dropped messages past maxMerged
 }
 
 // GoaErrorNamer is implemented by generated typed design errors; it exposes
@@ -215,11 +216,19 @@ func NewErrorID() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
+// maxMerged bounds the errors whose messages (and wrapped errors) a merged
+// error carries: a validator merges one error per violation, so a message
+// holding them all would cost time quadratic in their number (a 1 MiB
+// array of invalid elements holds hundreds of thousands) for a reason
+// truncated to 123 bytes anyway.
+const maxMerged = 100
+
 // MergeErrors merges other into err and returns the result, so generated
 // validators can collect every problem of a payload. Either may be nil. The
 // result keeps err's name unless err is not a ServiceError, joins both
-// messages with "; ", and sets Timeout, Temporary and Fault only if both
-// errors have them.
+// messages with "; " (up to 100 merged errors, then "; and more"), and sets
+// Timeout, Temporary and Fault only if both errors have them. History
+// returns every merged error.
 func MergeErrors(err, other error) error {
 	if err == nil {
 		return other
@@ -233,9 +242,16 @@ func MergeErrors(err, other error) error {
 		e.Name = o.Name
 	}
 	// History must be read before e changes: it may return e itself.
+	n := len(e.History())
 	e.history = append(e.History(), o.History()...)
-	e.err = errors.Join(e.err, o.err)
-	e.Message = e.Message + "; " + o.Message
+	switch {
+	case n < maxMerged:
+		e.err = errors.Join(e.err, o.err)
+		e.Message = e.Message + "; " + o.Message
+	case !e.truncated:
+		e.truncated = true
+		e.Message += "; and more"
+	}
 	e.Timeout = e.Timeout && o.Timeout
 	e.Temporary = e.Temporary && o.Temporary
 	e.Fault = e.Fault && o.Fault

@@ -1,24 +1,35 @@
 package transport
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+
+	"duplex.dev/ws"
 )
 
 // MaxBodyBytes bounds the request and response bodies read by this package.
 const MaxBodyBytes = 1 << 20
 
 // DecodeBody decodes the JSON body of r into a new T. An empty body, a body
-// that is not JSON or does not fit T is a 400 *Error naming the problem.
+// that is not JSON or does not fit T is a 400 *Error naming the problem, and
+// so is a body nested deeper than ws.MaxDepth ("decode request body: nested
+// deeper than 64 levels"), refused before it is decoded (see ws.CheckDepth).
 func DecodeBody[T any](r *http.Request) (T, error) {
 	var v T
 	if r.Body == nil || r.Body == http.NoBody {
 		return v, NewError(http.StatusBadRequest, "missing_payload", "missing request body")
 	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, MaxBodyBytes))
-	if err := dec.Decode(&v); err != nil {
+	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes))
+	if err == nil {
+		err = ws.CheckDepth(b)
+	}
+	if err == nil {
+		err = json.NewDecoder(bytes.NewReader(b)).Decode(&v)
+	}
+	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return v, NewError(http.StatusBadRequest, "missing_payload", "missing request body")
 		}

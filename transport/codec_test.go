@@ -78,6 +78,8 @@ func badFrames(t *testing.T) []badFrame {
 			reason: reason(`{"text":5}`)},
 		{name: "failed validation", typ: websocket.MessageText, frame: `{"other":"hi"}`, code: ws.StatusInvalidPayload,
 			reason: reason(`{"other":"hi"}`)},
+		{name: "nested too deep", typ: websocket.MessageText, frame: `{"text":"hi","x":` + strings.Repeat("[", ws.MaxDepth) + strings.Repeat("]", ws.MaxDepth) + `}`,
+			code: ws.StatusInvalidPayload, reason: "invalid JSON: nested deeper than " + strconv.Itoa(ws.MaxDepth) + " levels"},
 		{name: "invalid UTF-8", typ: websocket.MessageText, frame: "{\"text\":\"\xff\"}", code: ws.StatusInvalidPayload,
 			reason: "invalid UTF-8 in a text message", wire: true},
 		{name: "too large", typ: websocket.MessageText, frame: big, code: ws.StatusMessageTooBig,
@@ -135,6 +137,12 @@ func TestBadFramesGetTheSameAnswerEverywhere(t *testing.T) {
 				}
 				if b.name == "failed validation" && !duplex.IsValidationError(got.recv) {
 					t.Errorf("receive returned %v, which does not wrap the validation error", got.recv)
+				}
+				if b.name == "nested too deep" {
+					var de *ws.DepthError
+					if !errors.As(got.recv, &de) {
+						t.Errorf("receive returned %v, which does not wrap the *ws.DepthError", got.recv)
+					}
 				}
 				if b.name == "wrong type" {
 					var te *json.UnmarshalTypeError

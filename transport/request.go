@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"duplex.dev/ws"
 )
 
 // The client side of a unary call: the request generated clients build,
@@ -82,7 +84,11 @@ func do[T any](c *http.Client, req *http.Request) (T, *http.Response, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return v, resp, nil
 	}
-	if err := json.Unmarshal(b, &v); err != nil {
+	err = ws.CheckDepth(b) // before decoding, as for a request body
+	if err == nil {
+		err = json.Unmarshal(b, &v)
+	}
+	if err != nil {
 		return v, nil, fmt.Errorf("%s %s: decode response: %w", req.Method, req.URL.Path, err)
 	}
 	return v, resp, nil

@@ -137,6 +137,9 @@ func expect(frame []byte, binary bool) expectation {
 	case string(bytes.TrimSpace(frame)) == "null":
 		return expectation{code: ws.StatusNormalClosure}
 	}
+	if tokenDepth(frame) > ws.MaxDepth {
+		return expectation{code: ws.StatusInvalidPayload} // refused before decoding
+	}
 	var m fuzzMessage
 	if err := json.Unmarshal(frame, &m); err != nil {
 		return expectation{code: ws.StatusInvalidPayload}
@@ -149,6 +152,27 @@ func expect(frame []byte, binary bool) expectation {
 		panic(err)
 	}
 	return expectation{want: want}
+}
+
+// tokenDepth is the deepest nesting of arrays and objects in frame, as
+// json.Decoder's tokens see it, up to the first syntax error (a frame with
+// one gets 1007 whatever its depth).
+func tokenDepth(frame []byte) int {
+	dec := json.NewDecoder(bytes.NewReader(frame))
+	depth, deepest := 0, 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return deepest
+		}
+		switch tok {
+		case json.Delim('['), json.Delim('{'):
+			depth++
+			deepest = max(deepest, depth)
+		case json.Delim(']'), json.Delim('}'):
+			depth--
+		}
+	}
 }
 
 // exchange sends frame on c and checks the server's answer; it reports
@@ -209,6 +233,9 @@ func FuzzServerFrames(f *testing.F) {
 		{bytes.Repeat([]byte("a"), fuzzReadLimit+1), nil, false},
 		{[]byte(`{"text":"` + strings.Repeat("x", fuzzReadLimit-11) + `"}`), []byte(`{}`), false},
 		{[]byte{}, nil, false},
+		// Nested to the depth limit (echoed), then one level deeper (1007).
+		{[]byte(`{"text":"hi","x":` + strings.Repeat("[", ws.MaxDepth-1) + strings.Repeat("]", ws.MaxDepth-1) + `}`),
+			[]byte(`{"text":"hi","x":` + strings.Repeat("[", ws.MaxDepth) + strings.Repeat("]", ws.MaxDepth) + `}`), false},
 	} {
 		f.Add(seed.first, seed.second, seed.binary)
 	}

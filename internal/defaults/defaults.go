@@ -29,6 +29,13 @@ const (
 	// CompressionThreshold is the smallest frame the server compresses
 	// once compression is on without a threshold of its own.
 	CompressionThreshold = 512
+	// MaxDepth is the deepest nesting of arrays and objects accepted in a
+	// message (a frame, a unary request or response body), on both sides:
+	// a deeper one is refused before it is decoded (1007 on a stream, 400
+	// for a request). A generated UnmarshalJSON decodes its own value
+	// again at each level, so a decode costs up to depth × size; the limit
+	// keeps that a small multiple of the size.
+	MaxDepth = 64
 )
 
 // The resumable wire (ws/resume): the server's sessions and both sides'
