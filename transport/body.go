@@ -7,8 +7,8 @@ import (
 	"net/http"
 )
 
-// MaxBodyBytes bounds the request and response bodies read by this package.
-const MaxBodyBytes = 1 << 20
+// maxBodyBytes bounds the request and response bodies read by this package.
+const maxBodyBytes = 1 << 20
 
 // DecodeBody decodes the JSON body of r into a new T. An empty body, a body
 // that is not JSON or does not fit T is a 400 *Error naming the problem.
@@ -17,7 +17,7 @@ func DecodeBody[T any](r *http.Request) (T, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return v, NewError(http.StatusBadRequest, "missing_payload", "missing request body")
 	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, MaxBodyBytes))
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBodyBytes))
 	if err := dec.Decode(&v); err != nil {
 		if errors.Is(err, io.EOF) {
 			return v, NewError(http.StatusBadRequest, "missing_payload", "missing request body")

@@ -31,7 +31,7 @@ type Dialer struct {
 // and resumes with no loss when the server speaks duplex.v1, and speaks
 // the default wire otherwise); opts come before d's dial options.
 func Dial[S, R any](ctx context.Context, d *Dialer, name, path string, q url.Values, h http.Header, resumable bool, opts ...ws.DialOption) (any, error) {
-	u := URL(WebSocketScheme(d.Scheme), d.Host, path, q)
+	u := URL(webSocketScheme(d.Scheme), d.Host, path, q)
 	opts = append(append([]ws.DialOption{ws.WithHeader(h)}, opts...), d.DialOptions...)
 	var c Carrier
 	if resumable {
