@@ -19,7 +19,7 @@ import (
 // as the surface shrinks, until it reaches the goal.
 const (
 	surfaceGoal    = 110
-	surfaceCeiling = 194
+	surfaceCeiling = 166
 )
 
 // TestGeneratedCodeImportsASmallRuntime runs `go doc -short` over every

@@ -21,8 +21,23 @@ const closeSendTimeout = 5 * time.Second
 type Dialer struct {
 	Scheme, Host  string
 	DialOptions   []ws.DialOption
-	ResumeOptions []resume.ClientOption
+	ResumeOptions []ResumeOption
 }
+
+// ResumeOption configures a client's resumable streams: a
+// resume.ClientOption (resume.WithRetry, resume.WithStateFunc …), named
+// here so that generated clients need not import duplex.dev/ws/resume.
+type ResumeOption = resume.ClientOption
+
+// Sessions holds the sessions of a server's resumable methods: a
+// resume.Manager, named here so that generated servers need not import
+// duplex.dev/ws/resume. NewSessions returns one with opts
+// (resume.WithGrace …); close it with Close at shutdown.
+type Sessions = resume.Manager
+
+// NewSessions returns the sessions of a server's resumable methods: it is
+// resume.NewManager.
+func NewSessions(opts ...resume.Option) *Sessions { return resume.NewManager(opts...) }
 
 // Dial opens a stream of the method name ("service method", for errors)
 // at path, with query q and headers h, and returns it as a generated
