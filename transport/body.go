@@ -10,8 +10,8 @@ import (
 	"duplex.dev/ws"
 )
 
-// MaxBodyBytes bounds the request and response bodies read by this package.
-const MaxBodyBytes = 1 << 20
+// maxBodyBytes bounds the request and response bodies read by this package.
+const maxBodyBytes = 1 << 20
 
 // DecodeBody decodes the JSON body of r into a new T. An empty body, a body
 // that is not JSON or does not fit T is a 400 *Error naming the problem, and
@@ -22,7 +22,7 @@ func DecodeBody[T any](r *http.Request) (T, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return v, NewError(http.StatusBadRequest, "missing_payload", "missing request body")
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes))
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
 	if err == nil {
 		err = ws.CheckDepth(b)
 	}

@@ -72,7 +72,7 @@ func SendLines[T any](ctx context.Context, r io.Reader, validate func(T) error, 
 	defer close(stop)
 	go func() {
 		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 64*1024), MaxBodyBytes)
+		sc.Buffer(make([]byte, 64*1024), maxBodyBytes)
 		for sc.Scan() {
 			select {
 			case lines <- bytes.Clone(sc.Bytes()):
@@ -222,26 +222,26 @@ func CloseStream(s any) {
 	}
 }
 
-// UsageError is a command line that does not parse: an unknown command or
+// usageError is a command line that does not parse: an unknown command or
 // flag, a missing argument, or -h (then it wraps flag.ErrHelp). Text is
 // what to print: the problem, then the usage of the command.
-type UsageError struct {
+type usageError struct {
 	Err  error
 	Text string
 }
 
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
+func (e *usageError) Error() string { return e.Err.Error() }
+func (e *usageError) Unwrap() error { return e.Err }
 
-// UsageErrorf returns a *UsageError whose text is the formatted problem
+// UsageErrorf returns a *usageError whose text is the formatted problem
 // followed by usage.
 func UsageErrorf(usage, format string, args ...any) error {
 	err := fmt.Errorf(format, args...)
-	return &UsageError{Err: err, Text: err.Error() + "\n" + usage}
+	return &usageError{Err: err, Text: err.Error() + "\n" + usage}
 }
 
 // ParseFlags parses the flags of one CLI command. When they do not parse,
-// or on -h, it returns a *UsageError whose text is the problem (none for
+// or on -h, it returns a *usageError whose text is the problem (none for
 // -h), then usage and the command's flags.
 func ParseFlags(fs *flag.FlagSet, usage string, args []string) error {
 	var text strings.Builder
@@ -251,17 +251,17 @@ func ParseFlags(fs *flag.FlagSet, usage string, args []string) error {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return &UsageError{Err: err, Text: text.String()}
+		return &usageError{Err: err, Text: text.String()}
 	}
 	return nil
 }
 
 // Exit codes of MainCLI.
 const (
-	ExitOK          = 0   // the call succeeded, or -h
-	ExitFailed      = 1   // the call failed: the error is printed
-	ExitUsage       = 2   // the command line does not parse
-	ExitInterrupted = 130 // ctx ended (SIGINT or SIGTERM): streams were closed with 1000
+	exitOK          = 0   // the call succeeded, or -h
+	exitFailed      = 1   // the call failed: the error is printed
+	exitUsage       = 2   // the command line does not parse
+	exitInterrupted = 130 // ctx ended (SIGINT or SIGTERM): streams were closed with 1000
 )
 
 // MainCLI is the Main of a generated command-line client named name. It
@@ -298,21 +298,21 @@ func MainCLI(ctx context.Context, name, usage, defaultURL string, args []string,
 			err = run(ctx, u.Scheme, u.Host, doer, fs.Args())
 		}
 	}
-	var ue *UsageError
+	var ue *usageError
 	switch {
 	case err == nil:
-		return ExitOK
+		return exitOK
 	case errors.As(err, &ue):
 		fmt.Fprint(stderr, ue.Text)
 		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
+			return exitOK
 		}
-		return ExitUsage
+		return exitUsage
 	case ctx.Err() != nil:
-		return ExitInterrupted
+		return exitInterrupted
 	}
 	fmt.Fprintf(stderr, "%s: %v\n", name, err)
-	return ExitFailed
+	return exitFailed
 }
 
 // verboseTransport prints each request line and response status on w,

@@ -21,8 +21,23 @@ const closeSendTimeout = 5 * time.Second
 type Dialer struct {
 	Scheme, Host  string
 	DialOptions   []ws.DialOption
-	ResumeOptions []resume.ClientOption
+	ResumeOptions []ResumeOption
 }
+
+// ResumeOption configures a client's resumable streams: a
+// resume.ClientOption (resume.WithRetry, resume.WithStateFunc …), named
+// here so that generated clients need not import duplex.dev/ws/resume.
+type ResumeOption = resume.ClientOption
+
+// Sessions holds the sessions of a server's resumable methods: a
+// resume.Manager, named here so that generated servers need not import
+// duplex.dev/ws/resume. NewSessions returns one with opts
+// (resume.WithGrace …); close it with Close at shutdown.
+type Sessions = resume.Manager
+
+// NewSessions returns the sessions of a server's resumable methods: it is
+// resume.NewManager.
+func NewSessions(opts ...resume.Option) *Sessions { return resume.NewManager(opts...) }
 
 // Dial opens a stream of the method name ("service method", for errors)
 // at path, with query q and headers h, and returns it as a generated
@@ -31,7 +46,7 @@ type Dialer struct {
 // and resumes with no loss when the server speaks duplex.v1, and speaks
 // the default wire otherwise); opts come before d's dial options.
 func Dial[S, R any](ctx context.Context, d *Dialer, name, path string, q url.Values, h http.Header, resumable bool, opts ...ws.DialOption) (any, error) {
-	u := URL(WebSocketScheme(d.Scheme), d.Host, path, q)
+	u := URL(webSocketScheme(d.Scheme), d.Host, path, q)
 	opts = append(append([]ws.DialOption{ws.WithHeader(h)}, opts...), d.DialOptions...)
 	var c Carrier
 	if resumable {

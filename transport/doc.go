@@ -1,8 +1,9 @@
-// Package transport is the small HTTP runtime shared by generated unary HTTP
-// servers and clients: JSON request and response bodies, path, query and
-// header parameter parsing with errors that name the parameter, security
-// credential extraction, and Goa's error response shape with its status
-// mapping.
+// Package transport is the runtime that generated HTTP servers, clients and
+// command-line clients call, so that they stay small: unary handlers and
+// requests (JSON bodies, path, query, header and cookie parameters with
+// errors that name the parameter, credentials, Goa's error response shape
+// and its status mapping), the one typed stream of streaming methods, and
+// the command-line client's flags and JSON lines.
 //
 // For streaming methods it holds the one typed stream of the runtime:
 // ServerStream and ClientStream, generic over the message types, satisfy

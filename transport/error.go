@@ -56,20 +56,20 @@ func NewError(status int, name, format string, args ...any) *Error {
 	return &Error{Status: status, Body: ErrorBody{Name: name, Message: err.Error()}, Err: errors.Unwrap(err)}
 }
 
-// MissingParam returns the 400 error for a required parameter that is absent.
+// missingParam returns the 400 error for a required parameter that is absent.
 // in is where it was expected: "path", "query string" or "header".
-func MissingParam(name, in string) *Error {
+func missingParam(name, in string) *Error {
 	return NewError(http.StatusBadRequest, "missing_field", "%q is missing from %s", name, in)
 }
 
-// InvalidParam returns the 400 error for a parameter whose value cannot be
+// invalidParam returns the 400 error for a parameter whose value cannot be
 // parsed as the design's type.
-func InvalidParam(name, value, typ string) *Error {
+func invalidParam(name, value, typ string) *Error {
 	return NewError(http.StatusBadRequest, "invalid_field_type", "invalid value %q for %q, must be a %s", value, name, typ)
 }
 
-// Unauthorized returns the 401 error for missing or malformed credentials.
-func Unauthorized(format string, args ...any) *Error {
+// unauthorized returns the 401 error for missing or malformed credentials.
+func unauthorized(format string, args ...any) *Error {
 	return NewError(http.StatusUnauthorized, "unauthorized", format, args...)
 }
 
@@ -97,9 +97,9 @@ var validationNames = map[string]bool{
 	"invalid_payload":    true,
 }
 
-// IsValidation reports whether name is one of the validation error names
+// isValidation reports whether name is one of the validation error names
 // answered with 400.
-func IsValidation(name string) bool { return validationNames[name] }
+func isValidation(name string) bool { return validationNames[name] }
 
 func nameOf(err error) string {
 	var n interface{ ErrorName() string }
@@ -138,7 +138,7 @@ func (s Statuses) Resolve(err error) (status int, body any, name string) {
 		switch st, ok := s[se.Name]; {
 		case ok:
 			return st, b, se.Name
-		case IsValidation(se.Name):
+		case isValidation(se.Name):
 			return http.StatusBadRequest, b, se.Name
 		default:
 			b.Fault = true
@@ -156,7 +156,7 @@ func (s Statuses) Resolve(err error) (status int, body any, name string) {
 			return st, g, name
 		}
 	}
-	if IsValidation(name) {
+	if isValidation(name) {
 		return http.StatusBadRequest, ErrorBody{Name: name, Message: err.Error()}, name
 	}
 	if name != "" {
@@ -165,17 +165,17 @@ func (s Statuses) Resolve(err error) (status int, body any, name string) {
 	return http.StatusInternalServerError, ErrorBody{Name: "fault", Message: "internal error", Fault: true}, "fault"
 }
 
-// WriteError answers the request with err, using s to map design errors to
+// writeError answers the request with err, using s to map design errors to
 // their status (s may be nil). The error name goes in the goa-error header,
 // as Goa does, so clients can tell design errors apart.
-func WriteError(w http.ResponseWriter, err error, s Statuses) {
+func writeError(w http.ResponseWriter, err error, s Statuses) {
 	status, body, name := s.Resolve(err)
 	w.Header().Set("goa-error", name)
-	_ = WriteJSON(w, status, body)
+	_ = writeJSON(w, status, body)
 }
 
-// WriteJSON writes v as the JSON body of a response with the given status.
-func WriteJSON(w http.ResponseWriter, status int, v any) error {
+// writeJSON writes v as the JSON body of a response with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		http.Error(w, "encode response: "+err.Error(), http.StatusInternalServerError)

@@ -15,10 +15,10 @@ import (
 // Unary returns the handler of a unary method: decode builds the payload
 // from the request (nil when the method has none), endpoint is called with
 // it, and the result is written as JSON with status (a method without result
-// answers 204). Errors are written with WriteError and statuses.
+// answers 204). Errors are written with writeError and statuses.
 //
 // A request carrying an Idempotency-Key header runs the method once: its
-// retries get the stored response (see IdempotencyKeyHeader,
+// retries get the stored response (see idempotencyKeyHeader,
 // WithIdempotency). With WithSubjectRate, a subject past its rate gets 429
 // with Retry-After and the method does not run.
 func Unary[P any](endpoint func(context.Context, any) (any, error), decode func(*http.Request) (P, error), status int, statuses Statuses, opts ...UnaryOption) http.Handler {
@@ -28,12 +28,12 @@ func Unary[P any](endpoint func(context.Context, any) (any, error), decode func(
 		if decode != nil {
 			p, err := decode(r)
 			if err != nil {
-				WriteError(w, err, statuses)
+				writeError(w, err, statuses)
 				return
 			}
 			payload = p
 		}
-		key := r.Header.Get(IdempotencyKeyHeader)
+		key := r.Header.Get(idempotencyKeyHeader)
 		run := func(w http.ResponseWriter) {
 			var retryAfter time.Duration
 			ctx := q.admit(r, &retryAfter).Context()
@@ -45,7 +45,7 @@ func Unary[P any](endpoint func(context.Context, any) (any, error), decode func(
 				if retryAfter > 0 {
 					setRetryAfter(w.Header(), retryAfter)
 				}
-				WriteError(w, err, statuses)
+				writeError(w, err, statuses)
 				return
 			}
 			if res == nil {
@@ -58,7 +58,7 @@ func Unary[P any](endpoint func(context.Context, any) (any, error), decode func(
 					return
 				}
 			}
-			_ = WriteJSON(w, status, res)
+			_ = writeJSON(w, status, res)
 		}
 		if key != "" && q.idem != nil {
 			q.idem.serve(w, r, key, payload, run)
@@ -75,7 +75,7 @@ func Measure(wsrv *ws.Server, service, method string, h http.Handler) http.Handl
 	return wsrv.Config().Metrics.HTTPHandler(service, method, h)
 }
 
-// Format writes a parameter value as text, the inverse of Parse.
+// Format writes a parameter value as text, the inverse of parseScalar.
 func Format[T Scalar](v T) string { return fmt.Sprint(v) }
 
 // URL returns scheme://host/path?query, path segments being already escaped.
@@ -90,9 +90,9 @@ func URL(scheme, host, path string, query url.Values) string {
 	return u.String()
 }
 
-// WebSocketScheme returns the WebSocket scheme matching an HTTP scheme:
+// webSocketScheme returns the WebSocket scheme matching an HTTP scheme:
 // "https" and "wss" give "wss", anything else "ws".
-func WebSocketScheme(scheme string) string {
+func webSocketScheme(scheme string) string {
 	if strings.EqualFold(scheme, "https") || strings.EqualFold(scheme, "wss") {
 		return "wss"
 	}

@@ -9,12 +9,12 @@ import (
 	"time"
 )
 
-// IdempotencyKeyHeader is the request header that makes a unary call safe
+// idempotencyKeyHeader is the request header that makes a unary call safe
 // to retry: the server runs the method once per key and answers every
 // retry carrying the same key (and the same request) with the first
 // response. The generated Go clients set a random one on every call that is
 // not a GET and reuse it when they retry.
-const IdempotencyKeyHeader = "Idempotency-Key"
+const idempotencyKeyHeader = "Idempotency-Key"
 
 // idempotencyStore keeps the responses of the requests that carried an
 // Idempotency-Key, for ttl and within maxBytes, the oldest going first. A
@@ -65,7 +65,7 @@ func validKey(k string) bool {
 // gets 409 idempotency_key_in_use with Retry-After: 1 and does not wait.
 func (s *idempotencyStore) serve(w http.ResponseWriter, r *http.Request, key string, payload any, run func(http.ResponseWriter)) {
 	if !validKey(key) {
-		WriteError(w, NewError(http.StatusBadRequest, "invalid_idempotency_key", "invalid %s header: use 1 to 255 visible ASCII characters", IdempotencyKeyHeader), nil)
+		writeError(w, NewError(http.StatusBadRequest, "invalid_idempotency_key", "invalid %s header: use 1 to 255 visible ASCII characters", idempotencyKeyHeader), nil)
 		return
 	}
 	p, err := json.Marshal(payload)
@@ -90,9 +90,9 @@ func (s *idempotencyStore) serve(w http.ResponseWriter, r *http.Request, key str
 			e.replay(w)
 		default:
 			w.Header().Set("Retry-After", "1")
-			e := NewError(http.StatusConflict, "idempotency_key_in_use", "a request with this %s is still being processed; retry it later", IdempotencyKeyHeader)
+			e := NewError(http.StatusConflict, "idempotency_key_in_use", "a request with this %s is still being processed; retry it later", idempotencyKeyHeader)
 			e.Body.Temporary = true
-			WriteError(w, e, nil)
+			writeError(w, e, nil)
 		}
 		return
 	}

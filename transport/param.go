@@ -107,7 +107,7 @@ func (p *Params) Has(src Source, name string) bool {
 func Required[T Scalar](p *Params, src Source, name string) T {
 	v, present, ok := read[T](p, src, name)
 	if !present {
-		p.Fail(MissingParam(name, src.String()))
+		p.Fail(missingParam(name, src.String()))
 	}
 	if !ok {
 		var zero T
@@ -166,7 +166,7 @@ func Slice[T Scalar](p *Params, src Source, name string) []T {
 	}
 	out := make([]T, 0, len(raws))
 	for _, raw := range raws {
-		v, err := Parse[T](name, raw)
+		v, err := parseScalar[T](name, raw)
 		if err != nil {
 			p.Fail(err)
 			return nil
@@ -176,10 +176,10 @@ func Slice[T Scalar](p *Params, src Source, name string) []T {
 	return out
 }
 
-// parseFrom is Parse with the error naming a cookie as one: a cookie and a
+// parseFrom is parseScalar with the error naming a cookie as one: a cookie and a
 // query parameter may share a name.
 func parseFrom[T Scalar](src Source, name, raw string) (T, error) {
-	v, err := Parse[T](name, raw)
+	v, err := parseScalar[T](name, raw)
 	if err != nil && src == Cookie {
 		var e *Error
 		if errors.As(err, &e) {
@@ -189,9 +189,9 @@ func parseFrom[T Scalar](src Source, name, raw string) (T, error) {
 	return v, err
 }
 
-// Parse converts the raw text of parameter name to T, with a 400 *Error that
+// parseScalar converts the raw text of parameter name to T, with a 400 *Error that
 // names the parameter when it does not parse.
-func Parse[T Scalar](name, raw string) (T, error) {
+func parseScalar[T Scalar](name, raw string) (T, error) {
 	var v T
 	rv := reflect.ValueOf(&v).Elem()
 	var err error
@@ -222,15 +222,15 @@ func Parse[T Scalar](name, raw string) (T, error) {
 	}
 	if err != nil {
 		var zero T
-		return zero, InvalidParam(name, raw, typ)
+		return zero, invalidParam(name, raw, typ)
 	}
 	return v, nil
 }
 
-// BearerToken returns the token of an "Authorization: Bearer <token>" header
+// bearerToken returns the token of an "Authorization: Bearer <token>" header
 // (the scheme is matched case-insensitively; a bare token is accepted too,
 // as Goa does) and whether one was present.
-func BearerToken(r *http.Request) (string, bool) {
+func bearerToken(r *http.Request) (string, bool) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
 		return "", false
@@ -250,10 +250,10 @@ func (p *Params) Token(param string) string {
 			return v
 		}
 	}
-	if v, ok := BearerToken(p.r); ok && v != "" {
+	if v, ok := bearerToken(p.r); ok && v != "" {
 		return v
 	}
-	p.Fail(Unauthorized("missing token"))
+	p.Fail(unauthorized("missing token"))
 	return ""
 }
 
@@ -268,16 +268,16 @@ func (p *Params) TokenOrCookie(param, cookie string) string {
 			return v
 		}
 	}
-	if v, ok := BearerToken(p.r); ok && v != "" {
+	if v, ok := bearerToken(p.r); ok && v != "" {
 		return v
 	}
 	if v, ok := p.raw(Cookie, cookie); ok && v != "" {
 		return v
 	}
 	if param != "" {
-		p.Fail(Unauthorized("missing token: send it in the Authorization header, the %q query parameter or the %q cookie", param, cookie))
+		p.Fail(unauthorized("missing token: send it in the Authorization header, the %q query parameter or the %q cookie", param, cookie))
 	} else {
-		p.Fail(Unauthorized("missing token: send it in the Authorization header or the %q cookie", cookie))
+		p.Fail(unauthorized("missing token: send it in the Authorization header or the %q cookie", cookie))
 	}
 	return ""
 }
@@ -293,7 +293,7 @@ func (p *Params) APIKey(src Source, name string) string {
 			return v
 		}
 	}
-	p.Fail(Unauthorized("missing API key"))
+	p.Fail(unauthorized("missing API key"))
 	return ""
 }
 
@@ -312,7 +312,7 @@ func (p *Params) APIKeyOrCookie(src Source, name, cookie string) string {
 	if v, ok := p.raw(Cookie, cookie); ok && v != "" {
 		return v
 	}
-	p.Fail(Unauthorized("missing API key: send it in the %q %s or the %q cookie", name, src, cookie))
+	p.Fail(unauthorized("missing API key: send it in the %q %s or the %q cookie", name, src, cookie))
 	return ""
 }
 
@@ -348,7 +348,7 @@ func ResponseCookie[T Scalar](cookies []*http.Cookie, name string) (v T, ok bool
 func (p *Params) Basic() (user, password string) {
 	user, password, ok := p.r.BasicAuth()
 	if !ok {
-		p.Fail(Unauthorized("missing or malformed basic credentials"))
+		p.Fail(unauthorized("missing or malformed basic credentials"))
 	}
 	return user, password
 }

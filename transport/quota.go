@@ -25,8 +25,8 @@ type unaryConfig struct {
 
 // Default bounds of the Idempotency-Key store of one unary method.
 const (
-	DefaultIdempotencyTTL   = 10 * time.Minute
-	DefaultIdempotencyBytes = 4 << 20
+	defaultIdempotencyTTL   = 10 * time.Minute
+	defaultIdempotencyBytes = 4 << 20
 )
 
 // WithSubjectRate caps the requests of one subject (the identity its auth
@@ -42,7 +42,7 @@ func WithSubjectRate(perSecond float64, burst int) UnaryOption {
 // Idempotency-Key header is kept for its retries, and how many bytes of
 // such responses the method keeps at most (the oldest go first). maxBytes
 // of 0 or less turns Idempotency-Key off: every request runs the method.
-// Defaults DefaultIdempotencyTTL and DefaultIdempotencyBytes.
+// Defaults defaultIdempotencyTTL and defaultIdempotencyBytes.
 func WithIdempotency(ttl time.Duration, maxBytes int) UnaryOption {
 	return func(c *unaryConfig) { c.idemTTL, c.idemBytes = ttl, maxBytes }
 }
@@ -64,7 +64,7 @@ type unaryQuota struct {
 }
 
 func newUnaryQuota(opts []UnaryOption) *unaryQuota {
-	cfg := unaryConfig{idemTTL: DefaultIdempotencyTTL, idemBytes: DefaultIdempotencyBytes}
+	cfg := unaryConfig{idemTTL: defaultIdempotencyTTL, idemBytes: defaultIdempotencyBytes}
 	for _, o := range opts {
 		o(&cfg)
 	}

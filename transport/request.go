@@ -37,7 +37,7 @@ func NewRequest(ctx context.Context, method, url string, body any) (*http.Reques
 	if !safeToRetry(req) {
 		// One key per call, kept by Do's retries: the server runs the
 		// method once however many of them reach it.
-		req.Header.Set(IdempotencyKeyHeader, newIdempotencyKey())
+		req.Header.Set(idempotencyKeyHeader, newIdempotencyKey())
 	}
 	return req, nil
 }
@@ -77,7 +77,7 @@ func do[T any](c *http.Client, req *http.Request) (T, *http.Response, error) {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return v, nil, DecodeError(resp)
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
 	if err != nil {
 		return v, nil, fmt.Errorf("%s %s: read response: %w", req.Method, req.URL.Path, err)
 	}
@@ -98,7 +98,7 @@ func do[T any](c *http.Client, req *http.Request) (T, *http.Response, error) {
 // decoded as is; any other body (such as a design error encoded as its own
 // value) becomes the message, named by the goa-error header when present.
 func DecodeError(resp *http.Response) *Error {
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes))
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
 	e := &Error{Status: resp.StatusCode}
 	var body ErrorBody
 	if err := json.Unmarshal(b, &body); err == nil && body.Name != "" {

@@ -42,7 +42,7 @@ func safeToRetry(req *http.Request) bool {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return true
 	}
-	return req.Header.Get(IdempotencyKeyHeader) != ""
+	return req.Header.Get(idempotencyKeyHeader) != ""
 }
 
 // retryDelay returns how long to wait before sending req again after

@@ -20,7 +20,7 @@ import (
 // the method has none; input builds the endpoint's input from the payload
 // and the stream; endpoint runs the method on wsrv. An error the method
 // returns before its first use of the stream (failed authorization, an
-// invalid parameter), like decode's, is answered as HTTP with WriteError
+// invalid parameter), like decode's, is answered as HTTP with writeError
 // and spec.Statuses, as a unary method's would be; after the upgrade,
 // errors are close frames: 401 and 403 as 4501, 429 as 4029, other 4xx
 // as 1008 with the error's message as the reason, others as ws.Conn.Fail
@@ -28,7 +28,7 @@ import (
 //
 // With mgr (a Resumable() method), a client that offers the duplex.v1
 // subprotocol gets a resumable session from mgr, bound to the payload
-// (see ResumeSubject): the method runs once per session, and a resume
+// (see resumeSubject): the method runs once per session, and a resume
 // attaches to the running one, the method's first use of the stream then
 // failing with resume.ErrResumed. Errors the method returns after its
 // first use end the session with the same close codes. Any other
@@ -41,7 +41,7 @@ func Stream[P, S, R any](wsrv *ws.Server, mgr *resume.Manager, spec *StreamSpec[
 		if decode != nil {
 			p, err := decode(r)
 			if err != nil {
-				WriteError(w, err, spec.Statuses)
+				writeError(w, err, spec.Statuses)
 				return
 			}
 			payload = p
@@ -61,7 +61,7 @@ func Stream[P, S, R any](wsrv *ws.Server, mgr *resume.Manager, spec *StreamSpec[
 		}
 		var err error
 		if mgr != nil && offers(r, resume.Subprotocol) {
-			err = serveResumable(w, r, wsrv, mgr, spec, ResumeSubject(payload), run, plain)
+			err = serveResumable(w, r, wsrv, mgr, spec, resumeSubject(payload), run, plain)
 		} else {
 			err = wsrv.Handle(w, r, spec.Endpoint, plain)
 		}
@@ -95,7 +95,7 @@ func serveResumable[S, R any](w http.ResponseWriter, r *http.Request, wsrv *ws.S
 func refuse(w http.ResponseWriter, r *http.Request, wsrv *ws.Server, ep *ws.Endpoint, err error, statuses Statuses) {
 	status, _, _ := statuses.Resolve(err)
 	wsrv.Refused(r, ep, status)
-	WriteError(w, err, statuses)
+	writeError(w, err, statuses)
 }
 
 // offers reports whether the upgrade request asks for subprotocol name.
@@ -135,11 +135,11 @@ func closeErrorFor(err error, statuses Statuses) error {
 	return err
 }
 
-// ResumeSubject returns the subject a resumable session is bound to for a
+// resumeSubject returns the subject a resumable session is bound to for a
 // request with this decoded payload (its parameters and credentials): a
 // hash, so that only a resume presenting the same credentials and
 // parameters can attach to the session. A nil payload binds to no subject.
-func ResumeSubject(payload any) string {
+func resumeSubject(payload any) string {
 	if payload == nil {
 		return ""
 	}

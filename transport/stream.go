@@ -95,7 +95,7 @@ func (s *ServerStream[S, R]) SetView(view string) {
 	s.view = view
 	s.mu.Unlock()
 	if c := s.upgradeConn(); c != nil {
-		c.SetUpgradeHeader(ViewHeader, view)
+		c.SetUpgradeHeader(viewHeader, view)
 	}
 }
 
@@ -109,9 +109,9 @@ func (s *ServerStream[S, R]) View() string {
 	return s.view
 }
 
-// ViewHeader is the header of the upgrade response that names the view
+// viewHeader is the header of the upgrade response that names the view
 // of a stream's results (Goa's name).
-const ViewHeader = "goa-view"
+const viewHeader = "goa-view"
 
 // Carrier returns what carries the stream.
 func (s *ServerStream[S, R]) Carrier() Carrier { return s.c }

@@ -162,8 +162,8 @@ func TestSlowConsumerIsDisconnectedOthersGetEverything(t *testing.T) {
 		}
 	}
 	readers.Wait()
-	if !errors.Is(slowErr, ErrSlowConsumer) {
-		t.Fatalf("slow connection: SendRaw error = %v after %d messages, want ErrSlowConsumer", slowErr, sentToSlow)
+	if !errors.Is(slowErr, errSlowConsumer) {
+		t.Fatalf("slow connection: SendRaw error = %v after %d messages, want errSlowConsumer", slowErr, sentToSlow)
 	}
 	if sentToSlow >= total {
 		t.Fatalf("slow connection accepted all %d messages", total)

@@ -69,7 +69,7 @@ type dialConfig struct {
 	retry        RetryPolicy
 	retrySet     bool // WithRetry was given: Dial retries too
 	stateFunc    func(State)
-	hooks        retryHooks // WithRetrySleep, WithRetryRand (retry.go)
+	hooks        retryHooks // withRetrySleep, withRetryRand (retry.go)
 	hosts        []string   // WithHosts (retry.go)
 }
 
@@ -123,24 +123,18 @@ func WithDialReadLimit(n int64) DialOption {
 	return func(cfg *dialConfig) { cfg.readLimit = n }
 }
 
-// WithDialSendQueue sets how many frames Send may queue ahead of the
-// connection's writer (default 256); when the queue is full, Send waits for
-// room or for its context to end. Below 1 keeps the default.
-func WithDialSendQueue(n int) DialOption {
+// WithDialQueues sets how many frames Send may queue ahead of the
+// connection's writer (send, default 256; when it is full, Send waits for
+// room or for its context to end) and how many frames the connection reads
+// ahead of Receive (receive, default 16; when it is full, the connection
+// stops reading until Receive takes a frame). Below 1 keeps the default.
+func WithDialQueues(send, receive int) DialOption {
 	return func(cfg *dialConfig) {
-		if n > 0 {
-			cfg.sendQueue = n
+		if send > 0 {
+			cfg.sendQueue = send
 		}
-	}
-}
-
-// WithDialReceiveQueue sets how many frames the connection reads ahead of
-// Receive (default 16); when the queue is full, the connection stops
-// reading until Receive takes a frame. Below 1 keeps the default.
-func WithDialReceiveQueue(n int) DialOption {
-	return func(cfg *dialConfig) {
-		if n > 0 {
-			cfg.receiveQueue = n
+		if receive > 0 {
+			cfg.receiveQueue = receive
 		}
 	}
 }
@@ -389,7 +383,7 @@ func (c *ClientConn) terminalErr() error {
 }
 
 // Send encodes v as JSON and queues it as one text frame. It returns once
-// the frame is queued (the queue holds 256 frames, or WithDialSendQueue's
+// the frame is queued (the queue holds 256 frames, or WithDialQueues'
 // size; when full, Send waits for room or for ctx to end). A write failure
 // ends the connection and is returned by later calls, and by Receive. After
 // the server closed the stream Send returns a *CloseError.

@@ -19,10 +19,10 @@ import (
 	duplex "duplex.dev"
 )
 
-// ErrSlowConsumer is returned, under the Disconnect policy, by SendRaw when
+// errSlowConsumer is returned, under the Disconnect policy, by SendRaw when
 // the connection's send queue is full and by Send when it stayed full for
 // the write timeout; the connection is being closed with StatusSlowConsumer.
-var ErrSlowConsumer = errors.New("ws: slow consumer: send queue full")
+var errSlowConsumer = errors.New("ws: slow consumer: send queue full")
 
 // ErrHeartbeatTimeout is the cause of a handler's context cancellation, and
 // the error Receive returns, when the peer did not answer a ping within the
@@ -645,7 +645,7 @@ func (c *Conn) endErr() error {
 // open), when the connection closes (an error wrapping the reason), or
 // after the write timeout: then the peer counts as a slow consumer and the
 // SlowConsumer policy applies as in SendRaw (Disconnect: close 4000 and
-// ErrSlowConsumer; DropOldest: the oldest queued frame makes room).
+// errSlowConsumer; DropOldest: the oldest queued frame makes room).
 // Send is safe from many goroutines; the frames of one goroutine keep their
 // order. The first Send after Receive returned a frame, with the handler's
 // own context, writes in the caller's goroutine when nothing else is
@@ -739,7 +739,7 @@ func (c *Conn) passWritingTurn() {
 // hold up the others. The frame may be shared by many connections: it is
 // never modified. When the queue is full, the SlowConsumer policy applies
 // at once: Disconnect closes the connection with 4000 "slow consumer: …"
-// and returns ErrSlowConsumer; DropOldest drops the oldest queued frame,
+// and returns errSlowConsumer; DropOldest drops the oldest queued frame,
 // counts it, and returns nil. A single producer that wants back-pressure
 // instead uses Send. Sending on a closed connection returns an error
 // wrapping the reason it closed.
@@ -797,7 +797,7 @@ func (c *Conn) enqueue(ctx context.Context, frame []byte, wait bool) error {
 			c.qmu.Unlock()
 			c.ep.log.Info("websocket slow consumer disconnected", "id", c.id, "queue", n)
 			c.closeWith(StatusSlowConsumer, fmt.Sprintf("slow consumer: send queue full (%d messages)", n), false)
-			return ErrSlowConsumer
+			return errSlowConsumer
 		}
 		c.queue[0] = nil
 		c.queue = c.queue[1:]

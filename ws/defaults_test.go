@@ -43,7 +43,7 @@ func TestDesignServerAndClientDefaultsAgree(t *testing.T) {
 }
 
 // TestDialQueueOptionsSizeTheClientsQueues dials a real server with and
-// without WithDialSendQueue and WithDialReceiveQueue and checks the queues
+// without WithDialQueues and checks the queues
 // the connection got.
 func TestDialQueueOptionsSizeTheClientsQueues(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -61,8 +61,8 @@ func TestDialQueueOptionsSizeTheClientsQueues(t *testing.T) {
 		send, receive int
 	}{
 		{"defaults", nil, 256, 16},
-		{"options", []DialOption{WithDialSendQueue(3), WithDialReceiveQueue(2)}, 3, 2},
-		{"options below 1 keep the defaults", []DialOption{WithDialSendQueue(0), WithDialReceiveQueue(-1)}, 256, 16},
+		{"options", []DialOption{WithDialQueues(3, 2)}, 3, 2},
+		{"options below 1 keep the defaults", []DialOption{WithDialQueues(0, -1)}, 256, 16},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

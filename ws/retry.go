@@ -153,13 +153,13 @@ func (cfg *dialConfig) urls(rawURL string) []string {
 	return urls
 }
 
-// MaxRetryAfter bounds the wait RetryAfter asks for, so that a server's
+// maxRetryAfter bounds the wait RetryAfter asks for, so that a server's
 // mistake (or a hostile proxy) cannot park a client for hours.
-const MaxRetryAfter = 5 * time.Minute
+const maxRetryAfter = 5 * time.Minute
 
 // RetryAfter returns how long a server that refused the handshake with
 // 429 or 503 asked the client to wait, in its Retry-After header (seconds
-// or an HTTP date), at most MaxRetryAfter; 0 for any other error or when
+// or an HTTP date), at most maxRetryAfter; 0 for any other error or when
 // the header is absent or invalid. DialWithRetry, Reconnect and resumable
 // streams wait at least that long before the next attempt.
 func RetryAfter(err error) time.Duration {
@@ -169,32 +169,32 @@ func RetryAfter(err error) time.Duration {
 		return 0
 	}
 	d, _ := backoff.RetryAfter(herr.Header.Get("Retry-After"))
-	return min(d, MaxRetryAfter)
+	return min(d, maxRetryAfter)
 }
 
 // retryHooks replace the waiting and the randomness of the backoff, for
-// tests (WithRetrySleep, WithRetryRand).
+// tests (withRetrySleep, withRetryRand).
 type retryHooks struct {
 	sleep  func(ctx context.Context, d time.Duration) error
 	jitter *rand.Rand
 }
 
-// WithRetrySleep makes DialWithRetry and Reconnect call sleep(ctx, d)
+// withRetrySleep makes DialWithRetry and Reconnect call sleep(ctx, d)
 // instead of waiting d before each retry; a non-nil error stops the
 // retries and is returned wrapped. It exists to test code that retries
 // without real waiting (record the delays, return nil at once); sleep
 // must honour ctx as the default wait does. The default waits on a timer
 // or until ctx ends.
-func WithRetrySleep(sleep func(ctx context.Context, d time.Duration) error) DialOption {
+func withRetrySleep(sleep func(ctx context.Context, d time.Duration) error) DialOption {
 	return func(cfg *dialConfig) { cfg.hooks.sleep = sleep }
 }
 
-// WithRetryRand draws the backoff's jitter from r instead of a source
+// withRetryRand draws the backoff's jitter from r instead of a source
 // seeded at random, so that a test can predict the delays: with r seeded
 // like a copy handed to RetryPolicy.Delay, the delays are Delay(0, copy),
 // Delay(1, copy) …. r is used by one DialWithRetry or Reconnect call at a
 // time (a *rand.Rand is not safe for concurrent use).
-func WithRetryRand(r *rand.Rand) DialOption {
+func withRetryRand(r *rand.Rand) DialOption {
 	return func(cfg *dialConfig) { cfg.hooks.jitter = r }
 }
 

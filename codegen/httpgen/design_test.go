@@ -247,7 +247,7 @@ func TestModelReadsTheDesign(t *testing.T) {
 	if got := strings.Join(sub.WSOptions, " "); got != `ws.WithReadLimit(4096) ws.WithSubprotocols("chat.v1") ws.WithSendQueue(32, ws.DropOldest) ws.WithWriteDelay(5 * time.Millisecond) ws.WithMessageRate(2.5, 10) ws.WithSubjectMessageRate(100, 200)` {
 		t.Errorf("subscribe options = %s", got)
 	}
-	if got := strings.Join(byName["echo"].WSOptions, " "); got != "ws.WithHeartbeat(10 * time.Second, 30 * time.Second) ws.WithSubprotocols(resume.Subprotocol)" {
+	if got := strings.Join(byName["echo"].WSOptions, " "); got != "ws.WithHeartbeat(10 * time.Second, 30 * time.Second) ws.WithSubprotocols(\"duplex.v1\")" {
 		t.Errorf("echo options = %s", got)
 	}
 	if !byName["echo"].Resumable || byName["subscribe"].Resumable {

@@ -16,9 +16,14 @@ func render(filePath, pkg, title, name, text string, data any, imports []codegen
 	return codegen.GoFile(filePath, pkg, title, imports, body)
 }
 
+// resumeSubprotocol is resume.Subprotocol, the WebSocket subprotocol of
+// resumable streams, written literally in generated code so that it needs
+// not import duplex.dev/ws/resume (TestResumeSubprotocolIsTheRuntimes ties
+// the two).
+const resumeSubprotocol = "duplex.v1"
+
 var (
 	transportImport = codegen.Import{Name: "transport", Path: "duplex.dev/transport"}
-	resumeImport    = codegen.Import{Name: "resume", Path: "duplex.dev/ws/resume"}
 	stdImports      = []codegen.Import{
 		codegen.Std("context"), codegen.Std("fmt"), codegen.Std("io"), codegen.Std("net/http"),
 		codegen.Std("net/url"), codegen.Std("flag"), codegen.Std("time"),
@@ -27,7 +32,7 @@ var (
 
 func imports(extra ...codegen.Import) []codegen.Import {
 	out := append([]codegen.Import{}, stdImports...)
-	out = append(out, codegen.DuplexImport, codegen.WSImport, transportImport, resumeImport)
+	out = append(out, codegen.DuplexImport, codegen.WSImport, transportImport)
 	return append(out, extra...)
 }
 

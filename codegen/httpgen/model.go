@@ -566,9 +566,9 @@ func wsOptions(w *expr.WebSocketExpr) []string {
 	}
 	switch {
 	case w.Resumable && len(w.Subprotocols) > 0:
-		opts = append(opts, "ws.WithSubprotocols(resume.Subprotocol, "+quoteAll(w.Subprotocols)+")")
+		opts = append(opts, "ws.WithSubprotocols("+quoteAll(append([]string{resumeSubprotocol}, w.Subprotocols...))+")")
 	case w.Resumable:
-		opts = append(opts, "ws.WithSubprotocols(resume.Subprotocol)")
+		opts = append(opts, "ws.WithSubprotocols("+quoteAll([]string{resumeSubprotocol})+")")
 	case len(w.Subprotocols) > 0:
 		opts = append(opts, "ws.WithSubprotocols("+quoteAll(w.Subprotocols)+")")
 	}

@@ -18,7 +18,7 @@ type Server struct {
 	ws *ws.Server
 {{- if .AnyResumable }}
 	// resume holds the sessions of the resumable methods.
-	resume *resume.Manager
+	resume *transport.Sessions
 {{- end }}
 }
 
@@ -37,7 +37,7 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, {{ range .FileServers }}{
 		wsrv = ws.NewServer()
 	}
 {{- if .AnyResumable }}
-	mgr := resume.NewManager()
+	mgr := transport.NewSessions()
 {{- end }}
 	return &Server{
 		Mounts: []*transport.MountPoint{
@@ -144,7 +144,7 @@ var {{ goifyLower .Name }}Stream = &transport.StreamSpec[{{ .ServerStreamArgs }}
 // resumable session from mgr (docs/protocol.md, section 2); the others get
 // the default wire.
 {{- end }}
-func New{{ .GoName }}Handler(endpoint duplex.Endpoint, wsrv *ws.Server{{ if .Resumable }}, mgr *resume.Manager{{ end }}) http.Handler {
+func New{{ .GoName }}Handler(endpoint duplex.Endpoint, wsrv *ws.Server{{ if .Resumable }}, mgr *transport.Sessions{{ end }}) http.Handler {
 	return transport.Stream(wsrv, {{ if .Resumable }}mgr{{ else }}nil{{ end }}, {{ goifyLower .Name }}Stream, endpoint, {{ if .PayloadRef }}Decode{{ .GoName }}Request{{ else }}nil{{ end }},
 		func({{ if .PayloadRef }}p {{ .PayloadRef }}{{ else }}_ any{{ end }}, s *transport.ServerStream[{{ .ServerStreamArgs }}]) any {
 			return &{{ $svc.PkgName }}.{{ .GoName }}EndpointInput{ {{- if .PayloadRef }}Payload: p, {{ end }}Stream: s}

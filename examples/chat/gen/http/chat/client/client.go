@@ -14,7 +14,6 @@ import (
 	"duplex.dev/examples/chat/gen/chat"
 	"duplex.dev/transport"
 	"duplex.dev/ws"
-	"duplex.dev/ws/resume"
 )
 
 // Client calls the "chat" service over HTTP and WebSocket.
@@ -37,7 +36,7 @@ func NewClient(scheme, host string, doer *http.Client, dialOptions ...ws.DialOpt
 // WithResumeOptions configures the resumable streams of c (the retry
 // policy, resume.WithStateFunc to follow reconnections in a UI, buffers)
 // and returns c. Call it before the first stream.
-func (c *Client) WithResumeOptions(opts ...resume.ClientOption) *Client {
+func (c *Client) WithResumeOptions(opts ...transport.ResumeOption) *Client {
 	c.streams.ResumeOptions = append(c.streams.ResumeOptions, opts...)
 	return c
 }

@@ -13,7 +13,6 @@ import (
 	"duplex.dev/examples/chat/gen/chat"
 	"duplex.dev/transport"
 	"duplex.dev/ws"
-	"duplex.dev/ws/resume"
 )
 
 // Server serves the "chat" service over HTTP: unary methods as
@@ -43,7 +42,7 @@ type Server struct {
 	Files http.Handler
 	ws    *ws.Server
 	// resume holds the sessions of the resumable methods.
-	resume *resume.Manager
+	resume *transport.Sessions
 }
 
 // New returns the handlers of every chat endpoint. Streaming methods
@@ -58,7 +57,7 @@ func New(e *chat.Endpoints, wsrv *ws.Server, fileSystemFiles http.FileSystem, op
 	if wsrv == nil {
 		wsrv = ws.NewServer()
 	}
-	mgr := resume.NewManager()
+	mgr := transport.NewSessions()
 	return &Server{
 		Mounts: []*transport.MountPoint{
 			{Method: "Login", Verb: "POST", Pattern: "/login"},
@@ -251,7 +250,7 @@ var joinStatuses = transport.Statuses{
 
 // joinStream is what the design says about the messages of "join".
 var joinStream = &transport.StreamSpec[*chat.RoomEvent, any]{
-	Endpoint:    &ws.Endpoint{Service: "chat", Method: "join", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol, "chat.v1"), ws.WithSendQueue(1024, ws.DropOldest)}},
+	Endpoint:    &ws.Endpoint{Service: "chat", Method: "join", Options: []ws.Option{ws.WithSubprotocols("duplex.v1", "chat.v1"), ws.WithSendQueue(1024, ws.DropOldest)}},
 	Statuses:    joinStatuses,
 	View:        func(v *chat.RoomEvent, view string) any { return chat.NewViewedRoomEvent(v, view).Projected },
 	DefaultView: "default",
@@ -261,7 +260,7 @@ var joinStream = &transport.StreamSpec[*chat.RoomEvent, any]{
 // before the upgrade (parameters, credentials) are HTTP responses. Clients that negotiate duplex.v1 get a
 // resumable session from mgr (docs/protocol.md, section 2); the others get
 // the default wire.
-func NewJoinHandler(endpoint duplex.Endpoint, wsrv *ws.Server, mgr *resume.Manager) http.Handler {
+func NewJoinHandler(endpoint duplex.Endpoint, wsrv *ws.Server, mgr *transport.Sessions) http.Handler {
 	return transport.Stream(wsrv, mgr, joinStream, endpoint, DecodeJoinRequest,
 		func(p *chat.JoinPayload, s *transport.ServerStream[*chat.RoomEvent, any]) any {
 			return &chat.JoinEndpointInput{Payload: p, Stream: s}

@@ -1,0 +1,19 @@
+package transport
+
+// Names the external tests use for what users never call.
+var (
+	BearerToken  = bearerToken
+	MissingParam = missingParam
+	Unauthorized = unauthorized
+	WriteError   = writeError
+	WriteJSON    = writeJSON
+)
+
+const (
+	IdempotencyKeyHeader = idempotencyKeyHeader
+	ViewHeader           = viewHeader
+)
+
+type UsageError = usageError
+
+func Parse[T Scalar](name, raw string) (T, error) { return parseScalar[T](name, raw) }
