@@ -410,7 +410,7 @@ func accept(w http.ResponseWriter, r *http.Request, opts *websocket.AcceptOption
 // close frame whose reason is not valid UTF-8 is answered with 1002.
 func (c *Conn) Receive(ctx context.Context, v any) error {
 	c.awaitReadable(ctx)
-	b, err := c.ReceiveRaw(ctx)
+	b, err := c.receiveRaw(ctx)
 	if err != nil {
 		return err
 	}
@@ -449,7 +449,19 @@ func (c *Conn) awaitReadable(ctx context.Context) {
 
 // ReceiveRaw is Receive without the decoding: it returns the next text
 // frame as is (the caller owns it), valid UTF-8.
+//
+// Generated code reads through it, so it waits for the socket as Receive
+// does (awaitReadable), in a frame of its own that holds nothing: the
+// idle handler's stack is then what lies above ReceiveRaw plus a few
+// frames of the poller's.
 func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
+	c.awaitReadable(ctx)
+	return c.receiveRaw(ctx)
+}
+
+// receiveRaw is ReceiveRaw once the socket is readable (or the wait does
+// not apply).
+func (c *Conn) receiveRaw(ctx context.Context) ([]byte, error) {
 	if err := c.Upgrade(); err != nil {
 		return nil, err
 	}
