@@ -78,6 +78,7 @@ type methodData struct {
 	UnaryOptions  []string // Go expressions of transport.UnaryOption, from the HTTP block of a unary method
 	DialOptions   []string // Go expressions of ws.DialOption the client adds (design subprotocols)
 	Resumable     bool     // the design says Resumable(): duplex.v1 on server and client
+	EventStream   bool     // SSEFallback: also served as Server-Sent Events (sse.go)
 	PathArgs      []*paramData
 	SuccessStatus string // "http.StatusOK"
 }
@@ -131,6 +132,17 @@ type statusData struct {
 }
 
 func (m *methodData) Streaming() bool { return m.Stream != unary }
+
+// AnySSE reports whether a method of the service is also served as
+// Server-Sent Events.
+func (s *serviceData) AnySSE() bool {
+	for _, m := range s.Methods {
+		if m.EventStream {
+			return true
+		}
+	}
+	return false
+}
 
 // AnyResumable reports whether a method of the service is resumable.
 func (s *serviceData) AnyResumable() bool {

@@ -19,6 +19,7 @@ func render(filePath, pkg, title, name, text string, data any, imports []codegen
 var (
 	transportImport = codegen.Import{Name: "transport", Path: "duplex.dev/transport"}
 	resumeImport    = codegen.Import{Name: "resume", Path: "duplex.dev/ws/resume"}
+	sseImport       = codegen.Import{Name: "sse", Path: "duplex.dev/sse"}
 	stdImports      = []codegen.Import{
 		codegen.Std("context"), codegen.Std("fmt"), codegen.Std("io"), codegen.Std("net/http"),
 		codegen.Std("net/url"), codegen.Std("flag"), codegen.Std("time"),
@@ -27,7 +28,7 @@ var (
 
 func imports(extra ...codegen.Import) []codegen.Import {
 	out := append([]codegen.Import{}, stdImports...)
-	out = append(out, codegen.DuplexImport, codegen.WSImport, transportImport, resumeImport)
+	out = append(out, codegen.DuplexImport, codegen.WSImport, transportImport, resumeImport, sseImport)
 	return append(out, extra...)
 }
 

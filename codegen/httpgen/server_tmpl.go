@@ -16,6 +16,10 @@ type Server struct {
 	// resume holds the sessions of the resumable methods.
 	resume *resume.Manager
 {{- end }}
+{{- if .AnySSE }}
+	// sse serves the methods read as Server-Sent Events.
+	sse *sse.Server
+{{- end }}
 }
 
 // MountPoint is the verb and path a method is served on.
@@ -41,6 +45,9 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOp
 {{- if .AnyResumable }}
 	mgr := resume.NewManager()
 {{- end }}
+{{- if .AnySSE }}
+	ssrv := sse.NewServer(wsrv)
+{{- end }}
 	return &Server{
 		Mounts: []*MountPoint{
 {{- range $m := .Methods }}
@@ -50,7 +57,9 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOp
 {{- end }}
 		},
 {{- range .Methods }}
-{{- if .Streaming }}
+{{- if .EventStream }}
+		{{ .Handler }}: withNames({{ quote .Name }}, transport.EventStreamOr(New{{ .GoName }}EventStreamHandler(e.{{ .Endpoint }}, ssrv), New{{ .GoName }}Handler(e.{{ .Endpoint }}, wsrv{{ if .Resumable }}, mgr{{ end }}))),
+{{- else if .Streaming }}
 		{{ .Handler }}: withNames({{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .Endpoint }}, wsrv{{ if .Resumable }}, mgr{{ end }})),
 {{- else }}
 		{{ .Handler }}: withNames({{ quote .Name }}, transport.Measure(wsrv, {{ quote $.Name }}, {{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .Endpoint }}, opts...))),
@@ -59,6 +68,9 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOp
 		ws: wsrv,
 {{- if .AnyResumable }}
 		resume: mgr,
+{{- end }}
+{{- if .AnySSE }}
+		sse:    ssrv,
 {{- end }}
 	}
 }
@@ -91,7 +103,25 @@ func (s *Server) Mount(mux *http.ServeMux) {
 {{- end }}
 }
 
+{{- if .AnySSE }}
+// Shutdown ends every resumable session, closes every open stream with 1001
+// (event streams with the end event 1001) and waits for their handlers to
+// return or ctx to end.
+func (s *Server) Shutdown(ctx context.Context) error {
 {{- if .AnyResumable }}
+	err := s.resume.Close(ctx)
+{{- else }}
+	var err error
+{{- end }}
+	if serr := s.sse.Shutdown(ctx); err == nil {
+		err = serr
+	}
+	if werr := s.ws.Shutdown(ctx); err == nil {
+		err = werr
+	}
+	return err
+}
+{{- else if .AnyResumable }}
 // Shutdown ends every resumable session, closes every open stream with 1001
 // and waits for their handlers to return or ctx to end.
 func (s *Server) Shutdown(ctx context.Context) error {
@@ -280,6 +310,8 @@ func (s *{{ $st }}) Conn() *ws.Conn { return s.s.Conn() }
 func (s *{{ $st }}) SetView(view string) { s.s.SetView(view) }
 {{- end }}
 {{ end }}
+{{- if .EventStream }}` + sseMethodT + `
+{{- end }}
 {{- end }}
 `
 

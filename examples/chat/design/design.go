@@ -123,6 +123,9 @@ var Analytics = ResultType("application/vnd.chat.analytics", func() {
 
 var _ = Service("chat", func() {
 	Description("The chat service.")
+	// Its server→client streams (subscribe, join, analytics) can also be
+	// read as Server-Sent Events, where a proxy refuses WebSockets.
+	SSEFallback()
 	Security(JWTAuth)
 	Error("unauthorized", String, "Credentials are missing or invalid.")
 	HTTP(func() {
@@ -181,6 +184,7 @@ var _ = Service("chat", func() {
 			Param("token")
 			WebSocket(func() {
 				Heartbeat(15*time.Second, 45*time.Second)
+				Resumable()
 			})
 		})
 	})

@@ -195,7 +195,10 @@ export class Client {
     }, options);
   }
 
-  /** Opens the server stream (GET /subscribe). */
+  /**
+   * Opens the server stream (GET /subscribe).
+   * Resumable: reconnects continue the stream without loss when the server speaks duplex.v1.
+   */
   subscribe(p: SubscribePayload, options?: duplex.StreamOptions<SubscribePayload>): duplex.ServerStream<SubscribeResult> {
     const check = this.t.validate ? (p: SubscribePayload) => duplex.validate(p, schemas.SubscribePayload, 'payload', schemas) : undefined;
     check?.(p);
@@ -206,7 +209,7 @@ export class Client {
       rebuild: request,
       validatePayload: check,
       subprotocols: [],
-      resumable: false,
+      resumable: true,
       kind: 'server',
       validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.SubscribeResult, 'result', schemas) : undefined,
     }, options);

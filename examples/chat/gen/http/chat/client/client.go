@@ -130,7 +130,7 @@ func (c *Client) Subscribe() duplex.Endpoint {
 		q.Set("token", payload.Token)
 		path := SubscribeChatPath()
 		opts := append([]ws.DialOption{ws.WithHeader(h)}, c.dialOptions...)
-		conn, err := ws.Dial(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), opts...)
+		conn, err := transport.DialResumable(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), opts, c.resumeOptions...)
 		if err != nil {
 			return nil, fmt.Errorf("chat subscribe: %w", err)
 		}
@@ -139,7 +139,9 @@ func (c *Client) Subscribe() duplex.Endpoint {
 }
 
 // subscribeClientStream implements chat.SubscribeClientStream.
-type subscribeClientStream struct{ c *ws.ClientConn }
+// It resumes after a dropped connection without losing or repeating a
+// message when the server speaks duplex.v1.
+type subscribeClientStream struct{ c *resume.Stream }
 
 // Recv returns the next result; io.EOF when the server ended the stream.
 func (s *subscribeClientStream) Recv() (*chat.SubscribeResult, error) {
@@ -148,11 +150,11 @@ func (s *subscribeClientStream) Recv() (*chat.SubscribeResult, error) {
 
 // RecvWithContext is Recv that gives up when ctx ends.
 func (s *subscribeClientStream) RecvWithContext(ctx context.Context) (*chat.SubscribeResult, error) {
-	return transport.Receive[chat.SubscribeResult](ctx, s.c)
+	return transport.ReceiveResumable[chat.SubscribeResult](ctx, s.c)
 }
 
 // Close ends the stream and releases the connection.
-func (s *subscribeClientStream) Close() error { return transport.CloseClient(s.c) }
+func (s *subscribeClientStream) Close() error { return s.c.Close() }
 
 // Echo returns the endpoint of the "echo" method; its result is a chat.EchoClientStream.
 func (c *Client) Echo() duplex.Endpoint {

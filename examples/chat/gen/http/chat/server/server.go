@@ -11,6 +11,7 @@ import (
 
 	duplex "duplex.dev"
 	"duplex.dev/examples/chat/gen/chat"
+	"duplex.dev/sse"
 	"duplex.dev/transport"
 	"duplex.dev/ws"
 	"duplex.dev/ws/resume"
@@ -40,6 +41,8 @@ type Server struct {
 	ws        *ws.Server
 	// resume holds the sessions of the resumable methods.
 	resume *resume.Manager
+	// sse serves the methods read as Server-Sent Events.
+	sse *sse.Server
 }
 
 // MountPoint is the verb and path a method is served on.
@@ -63,6 +66,7 @@ func New(e *chat.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Ser
 		wsrv = ws.NewServer()
 	}
 	mgr := resume.NewManager()
+	ssrv := sse.NewServer(wsrv)
 	return &Server{
 		Mounts: []*MountPoint{
 			{"Login", "POST", "/login"},
@@ -76,14 +80,15 @@ func New(e *chat.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Ser
 		},
 		Login:     withNames("login", transport.Measure(wsrv, "chat", "login", NewLoginHandler(e.Login, opts...))),
 		Listener:  withNames("listener", NewListenerHandler(e.Listener, wsrv)),
-		Subscribe: withNames("subscribe", NewSubscribeHandler(e.Subscribe, wsrv)),
+		Subscribe: withNames("subscribe", transport.EventStreamOr(NewSubscribeEventStreamHandler(e.Subscribe, ssrv), NewSubscribeHandler(e.Subscribe, wsrv, mgr))),
 		Echo:      withNames("echo", NewEchoHandler(e.Echo, wsrv)),
-		Join:      withNames("join", NewJoinHandler(e.Join, wsrv, mgr)),
+		Join:      withNames("join", transport.EventStreamOr(NewJoinEventStreamHandler(e.Join, ssrv), NewJoinHandler(e.Join, wsrv, mgr))),
 		Send:      withNames("send", transport.Measure(wsrv, "chat", "send", NewSendHandler(e.Send, opts...))),
 		History:   withNames("history", transport.Measure(wsrv, "chat", "history", NewHistoryHandler(e.History, opts...))),
-		Analytics: withNames("analytics", NewAnalyticsHandler(e.Analytics, wsrv)),
+		Analytics: withNames("analytics", transport.EventStreamOr(NewAnalyticsEventStreamHandler(e.Analytics, ssrv), NewAnalyticsHandler(e.Analytics, wsrv))),
 		ws:        wsrv,
 		resume:    mgr,
+		sse:       ssrv,
 	}
 }
 
@@ -124,9 +129,13 @@ func (s *Server) Mount(mux *http.ServeMux) {
 }
 
 // Shutdown ends every resumable session, closes every open stream with 1001
-// and waits for their handlers to return or ctx to end.
+// (event streams with the end event 1001) and waits for their handlers to
+// return or ctx to end.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.resume.Close(ctx)
+	if serr := s.sse.Shutdown(ctx); err == nil {
+		err = serr
+	}
 	if werr := s.ws.Shutdown(ctx); err == nil {
 		err = werr
 	}
@@ -237,19 +246,21 @@ var subscribeStatuses = transport.Statuses{
 }
 
 // subscribeEndpoint declares the WebSocket endpoint of "subscribe".
-var subscribeEndpoint = &ws.Endpoint{Service: "chat", Method: "subscribe", Options: []ws.Option{ws.WithHeartbeat(15*time.Second, 45*time.Second)}}
+var subscribeEndpoint = &ws.Endpoint{Service: "chat", Method: "subscribe", Options: []ws.Option{ws.WithHeartbeat(15*time.Second, 45*time.Second), ws.WithSubprotocols(resume.Subprotocol)}}
 
 // NewSubscribeHandler returns the handler of the "subscribe" method:
 // its parameters and credentials are read before the WebSocket upgrade, so
-// their errors are HTTP responses.
-func NewSubscribeHandler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler {
+// their errors are HTTP responses. Clients that negotiate duplex.v1 get a
+// resumable session from mgr (docs/protocol.md, section 2); the others get
+// the default wire.
+func NewSubscribeHandler(endpoint duplex.Endpoint, wsrv *ws.Server, mgr *resume.Manager) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		payload, err := DecodeSubscribeRequest(r)
 		if err != nil {
 			transport.WriteError(w, err, subscribeStatuses)
 			return
 		}
-		transport.ServeStream(w, r, wsrv, subscribeEndpoint, subscribeStatuses, func(ctx context.Context, s *transport.ServerStream) error {
+		transport.ServeResumableStream(w, r, wsrv, subscribeEndpoint, mgr, transport.ResumeSubject(payload), subscribeStatuses, func(ctx context.Context, s *transport.ResumableStream) error {
 			_, err := endpoint(ctx, &chat.SubscribeEndpointInput{Payload: payload, Stream: &subscribeServerStream{s}})
 			return err
 		})
@@ -271,7 +282,7 @@ func DecodeSubscribeRequest(r *http.Request) (*chat.SubscribePayload, error) {
 }
 
 // subscribeServerStream implements chat.SubscribeServerStream.
-type subscribeServerStream struct{ s *transport.ServerStream }
+type subscribeServerStream struct{ s *transport.ResumableStream }
 
 // Send sends one result.
 func (s *subscribeServerStream) Send(v *chat.SubscribeResult) error {
@@ -287,9 +298,55 @@ func (s *subscribeServerStream) SendWithContext(ctx context.Context, v *chat.Sub
 // messages are written.
 func (s *subscribeServerStream) Close() error { return s.s.Close() }
 
+// Session returns the resumable session of the stream, nil when the client
+// speaks the default wire.
+func (s *subscribeServerStream) Session() *resume.Session { return s.s.Session() }
+
 // Conn returns the WebSocket connection of the stream, for fan-out that
-// writes pre-encoded frames (hub.Member: ID and SendRaw).
+// writes pre-encoded frames (hub.Member: ID and SendRaw);
+// nil when the client resumes through Session.
 func (s *subscribeServerStream) Conn() *ws.Conn { return s.s.Conn() }
+
+// NewSubscribeEventStreamHandler returns the handler of the "subscribe"
+// method for requests that ask for Server-Sent Events (Accept:
+// text/event-stream): the same parameters, credentials and errors as the
+// WebSocket endpoint, answered as HTTP before the first event.
+// Each event has an id; a client that comes back with Last-Event-ID gets
+// the events after it.
+func NewSubscribeEventStreamHandler(endpoint duplex.Endpoint, ssrv *sse.Server) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		payload, err := DecodeSubscribeRequest(r)
+		if err != nil {
+			transport.WriteError(w, err, subscribeStatuses)
+			return
+		}
+		transport.ServeEventStream(w, r, ssrv, subscribeEndpoint, true, transport.ResumeSubject(payload), subscribeStatuses, func(ctx context.Context, s *transport.EventStream) error {
+			_, err := endpoint(ctx, &chat.SubscribeEndpointInput{Payload: payload, Stream: &subscribeEventStream{s}})
+			return err
+		})
+	})
+}
+
+// subscribeEventStream implements chat.SubscribeServerStream over Server-Sent Events.
+type subscribeEventStream struct{ s *transport.EventStream }
+
+// Send sends one result as an event.
+func (s *subscribeEventStream) Send(v *chat.SubscribeResult) error {
+	return s.SendWithContext(context.Background(), v)
+}
+
+// SendWithContext sends one result unless ctx ends first.
+func (s *subscribeEventStream) SendWithContext(ctx context.Context, v *chat.SubscribeResult) error {
+	return s.s.Send(ctx, v)
+}
+
+// Close ends the stream: the client gets the end event 1000 once queued
+// events are written.
+func (s *subscribeEventStream) Close() error { return s.s.Close() }
+
+// Events returns the event stream, for fan-out that sends pre-encoded
+// frames (hub.Member: ID and SendRaw).
+func (s *subscribeEventStream) Events() *sse.Stream { return s.s.Events() }
 
 // echoStatuses maps the errors of "echo" to their HTTP status.
 var echoStatuses = transport.Statuses{
@@ -415,6 +472,50 @@ func (s *joinServerStream) Conn() *ws.Conn { return s.s.Conn() }
 // SetView sets the view results are projected with.
 func (s *joinServerStream) SetView(view string) { s.s.SetView(view) }
 
+// NewJoinEventStreamHandler returns the handler of the "join"
+// method for requests that ask for Server-Sent Events (Accept:
+// text/event-stream): the same parameters, credentials and errors as the
+// WebSocket endpoint, answered as HTTP before the first event.
+// Each event has an id; a client that comes back with Last-Event-ID gets
+// the events after it.
+func NewJoinEventStreamHandler(endpoint duplex.Endpoint, ssrv *sse.Server) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		payload, err := DecodeJoinRequest(r)
+		if err != nil {
+			transport.WriteError(w, err, joinStatuses)
+			return
+		}
+		transport.ServeEventStream(w, r, ssrv, joinEndpoint, true, transport.ResumeSubject(payload), joinStatuses, func(ctx context.Context, s *transport.EventStream) error {
+			_, err := endpoint(ctx, &chat.JoinEndpointInput{Payload: payload, Stream: &joinEventStream{s}})
+			return err
+		})
+	})
+}
+
+// joinEventStream implements chat.JoinServerStream over Server-Sent Events.
+type joinEventStream struct{ s *transport.EventStream }
+
+// Send sends one result as an event.
+func (s *joinEventStream) Send(v *chat.RoomEvent) error {
+	return s.SendWithContext(context.Background(), v)
+}
+
+// SendWithContext sends one result unless ctx ends first.
+func (s *joinEventStream) SendWithContext(ctx context.Context, v *chat.RoomEvent) error {
+	return s.s.Send(ctx, chat.NewViewedRoomEvent(v, s.s.View("default")).Projected)
+}
+
+// Close ends the stream: the client gets the end event 1000 once queued
+// events are written.
+func (s *joinEventStream) Close() error { return s.s.Close() }
+
+// Events returns the event stream, for fan-out that sends pre-encoded
+// frames (hub.Member: ID and SendRaw).
+func (s *joinEventStream) Events() *sse.Stream { return s.s.Events() }
+
+// SetView sets the view results are projected with.
+func (s *joinEventStream) SetView(view string) { s.s.SetView(view) }
+
 // sendStatuses maps the errors of "send" to their HTTP status.
 var sendStatuses = transport.Statuses{
 	"forbidden":    http.StatusForbidden,
@@ -538,3 +639,45 @@ func (s *analyticsServerStream) Conn() *ws.Conn { return s.s.Conn() }
 
 // SetView sets the view results are projected with.
 func (s *analyticsServerStream) SetView(view string) { s.s.SetView(view) }
+
+// NewAnalyticsEventStreamHandler returns the handler of the "analytics"
+// method for requests that ask for Server-Sent Events (Accept:
+// text/event-stream): the same parameters, credentials and errors as the
+// WebSocket endpoint, answered as HTTP before the first event.
+func NewAnalyticsEventStreamHandler(endpoint duplex.Endpoint, ssrv *sse.Server) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		payload, err := DecodeAnalyticsRequest(r)
+		if err != nil {
+			transport.WriteError(w, err, analyticsStatuses)
+			return
+		}
+		transport.ServeEventStream(w, r, ssrv, analyticsEndpoint, false, transport.ResumeSubject(payload), analyticsStatuses, func(ctx context.Context, s *transport.EventStream) error {
+			_, err := endpoint(ctx, &chat.AnalyticsEndpointInput{Payload: payload, Stream: &analyticsEventStream{s}})
+			return err
+		})
+	})
+}
+
+// analyticsEventStream implements chat.AnalyticsServerStream over Server-Sent Events.
+type analyticsEventStream struct{ s *transport.EventStream }
+
+// Send sends one result as an event.
+func (s *analyticsEventStream) Send(v *chat.Analytics) error {
+	return s.SendWithContext(context.Background(), v)
+}
+
+// SendWithContext sends one result unless ctx ends first.
+func (s *analyticsEventStream) SendWithContext(ctx context.Context, v *chat.Analytics) error {
+	return s.s.Send(ctx, chat.NewViewedAnalytics(v, s.s.View("default")).Projected)
+}
+
+// Close ends the stream: the client gets the end event 1000 once queued
+// events are written.
+func (s *analyticsEventStream) Close() error { return s.s.Close() }
+
+// Events returns the event stream, for fan-out that sends pre-encoded
+// frames (hub.Member: ID and SendRaw).
+func (s *analyticsEventStream) Events() *sse.Stream { return s.s.Events() }
+
+// SetView sets the view results are projected with.
+func (s *analyticsEventStream) SetView(view string) { s.s.SetView(view) }
