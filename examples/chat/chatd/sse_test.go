@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -183,4 +184,36 @@ func atoi(t *testing.T, s string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+func TestEventStreamRequestsAreRefusedAsTheWebSocketOnes(t *testing.T) {
+	n := startChatd(t, chatd.Config{})
+	ctx := testContext(t)
+	tok := n.login(t, ctx, "alice")
+	for _, tc := range []struct {
+		name, path string
+		status     int
+		body       string
+	}{
+		{"a bad token", "/rooms/lobby?token=bad", http.StatusUnauthorized, "invalid token"},
+		{"an invalid room", "/rooms/NOT-A-ROOM?token=" + url.QueryEscape(tok), http.StatusBadRequest, "room"},
+		{"a reserved room", "/rooms/%23activity?token=" + url.QueryEscape(tok), http.StatusForbidden, "reserved"},
+		{"an invalid view", "/analytics?view=nope&token=" + url.QueryEscape(tok), http.StatusBadRequest, "view"},
+		{"a client stream (echo)", "/echo", http.StatusUpgradeRequired, ""},
+	} {
+		t.Run(tc.name+" gets "+fmt.Sprint(tc.status), func(t *testing.T) {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+n.host+tc.path, nil)
+			req.Header.Set("Accept", "text/event-stream")
+			resp, err := n.http.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b := new(strings.Builder)
+			_, _ = io.Copy(b, resp.Body)
+			if resp.StatusCode != tc.status || !strings.Contains(b.String(), tc.body) {
+				t.Fatalf("%s %q, want %d naming %q", resp.Status, b, tc.status, tc.body)
+			}
+		})
+	}
 }
