@@ -138,7 +138,13 @@ func TestRoomAsEventStreamResumesWithLastEventID(t *testing.T) {
 		got = append(got, messageSeq(t, ev))
 	}
 	if fmt.Sprint(got) != "[3 4 5]" {
-		t.Fatalf("after Last-Event-ID %s got messages %v, want exactly [3 4 5]", ids[2], got)
+		t.Fatalf("after Last-Event-ID %s got %v, want exactly the messages [3 4 5]", ids[2], got)
+	}
+	// Nothing else happened in the room: the resuming request did not join
+	// it again (no presence event), and the next event is the next message.
+	postTexts(t, ctx, c, tok, "sse", "six")
+	if ev := again.next(); messageSeq(t, ev) != 6 {
+		t.Fatalf("event after the resumed ones: %s, want message 6", ev.data)
 	}
 }
 

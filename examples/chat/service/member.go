@@ -41,9 +41,14 @@ func rawSender(stream any) (id string, sendRaw func([]byte) error, sendWait func
 		}
 	}
 	if es, ok := stream.(eventStream); ok {
-		if s := es.Events(); s != nil {
-			return s.ID(), s.SendRaw, s.SendFrame, nil
+		// Start first: a request that resumes a session (Last-Event-ID)
+		// stops here, before it joins anything; the session's own
+		// handler serves it.
+		s := es.Events()
+		if err := s.Start(); err != nil {
+			return "", nil, nil, err
 		}
+		return s.ID(), s.SendRaw, s.SendFrame, nil
 	}
 	if rc, ok := stream.(rawConn); ok {
 		if c := rc.Conn(); c != nil {
