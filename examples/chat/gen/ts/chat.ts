@@ -211,6 +211,7 @@ export class Client {
       subprotocols: [],
       resumable: true,
       kind: 'server',
+      eventStream: true,
       validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.SubscribeResult, 'result', schemas) : undefined,
     }, options);
   }
@@ -246,6 +247,7 @@ export class Client {
       subprotocols: ["chat.v1"],
       resumable: true,
       kind: 'server',
+      eventStream: true,
       validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.RoomEvent, 'result', schemas) : undefined,
     }, options);
   }
@@ -279,6 +281,7 @@ export class Client {
       subprotocols: [],
       resumable: false,
       kind: 'server',
+      eventStream: true,
       validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.Analytics, 'result', schemas) : undefined,
     }, options);
   }

@@ -17,6 +17,10 @@
 // counting again. When the stream ends for good (the server was unreachable
 // when it opened, or could not resume it) the page opens a new one, with
 // its own backoff, unless the close says retrying cannot help.
+//
+// The activity feed (subscribe) is a second server stream. Where a proxy
+// refuses WebSockets, both streams fall back to Server-Sent Events by
+// themselves (SSEFallback in the design); the status says so.
 import { Client, HTTPError, CloseError, backoff, defaultRetryPolicy, retryableCode } from "./client/chat.js";
 
 const $ = (id) => document.getElementById(id);
@@ -41,7 +45,10 @@ const state = {
   epoch: 0, // incremented when the server lost its history
   presence: new Map(), // user -> number of connections
   generation: 0, // invalidates the callbacks of an abandoned stream
+  activity: null, // the subscribe stream of the activity feed
 };
+
+const ACTIVITY_ITEMS = 50;
 
 // ---- calls --------------------------------------------------------------
 
@@ -173,9 +180,10 @@ function presenceEvent(ev) {
 
 // ---- connection ---------------------------------------------------------
 
-function setStatus(s) {
+function setStatus(s, carrier) {
   $("status").dataset.state = s;
-  $("status").textContent = s;
+  $("status").dataset.carrier = carrier || "";
+  $("status").textContent = s === "online" && carrier === "sse" ? "online (Server-Sent Events)" : s;
   document.body.dataset.connection = s;
   $("send").disabled = s !== "online";
 }
@@ -236,7 +244,7 @@ async function open() {
     { token: state.token, room, after: state.lastSeq },
     {
       retry: RETRY,
-      onState: (s, cause) => {
+      onState: (s, cause, carrier) => {
         if (gen !== state.generation) return;
         if (s === "reconnecting") {
           reconnected = true;
@@ -249,7 +257,7 @@ async function open() {
           state.presence.clear();
           renderPresence();
           hideBanner();
-          setStatus("online");
+          setStatus("online", carrier);
           if (reconnected) checking = afterReconnect(room, gen);
         }
       },
@@ -325,6 +333,41 @@ function fatal(why) {
   showBanner(why);
 }
 
+// openActivity reads the server's activity feed until the page closes it;
+// the stream reconnects (and falls back to Server-Sent Events) by itself.
+async function openActivity() {
+  closeActivity();
+  const stream = client.subscribe(
+    { token: state.token },
+    { retry: RETRY, resubscribe: (p) => ({ ...p, token: state.token }) },
+  );
+  state.activity = stream;
+  try {
+    for await (const ev of stream) {
+      if (state.activity !== stream) return;
+      addActivity(ev);
+    }
+  } catch (_) {
+    // The feed is informative: the room keeps working without it.
+  }
+}
+
+function addActivity(ev) {
+  const li = document.createElement("li");
+  li.dataset.action = ev.action;
+  li.textContent = ev.message;
+  const list = $("activity");
+  list.prepend(li);
+  while (list.children.length > ACTIVITY_ITEMS) list.lastElementChild.remove();
+}
+
+function closeActivity() {
+  const s = state.activity;
+  state.activity = null;
+  if (s) s.close();
+  $("activity").replaceChildren();
+}
+
 function closeStream() {
   const s = state.stream;
   state.stream = null;
@@ -370,6 +413,7 @@ $("login-form").addEventListener("submit", async (e) => {
   const room = location.hash.slice(1) || $("room").value;
   $("room").value = room;
   joinRoom(room);
+  openActivity();
 });
 
 $("room-form").addEventListener("submit", (e) => {
@@ -405,6 +449,7 @@ $("retry").addEventListener("click", () => {
 
 $("logout").addEventListener("click", () => {
   leaveRoom();
+  closeActivity();
   Object.assign(state, { user: "", password: "", token: "", room: "" });
   setStatus("offline");
   hideBanner();
