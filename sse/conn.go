@@ -31,15 +31,14 @@ type Conn struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
-	mu       sync.Mutex
-	q        []event
-	wake     chan struct{} // one token: something was queued, or closing
-	room     chan struct{} // closed when the writer takes the queue
-	closing  bool
-	code     ws.StatusCode
-	reason   string
-	done     chan struct{} // closed when the writer returned
-	endedErr error         // why the stream ended, once done
+	mu      sync.Mutex
+	q       []event
+	wake    chan struct{} // one token: something was queued, or closing
+	room    chan struct{} // closed when the writer takes the queue
+	closing bool
+	code    ws.StatusCode
+	reason  string
+	done    chan struct{} // closed when the writer returned
 }
 
 func newConn(id string, w http.ResponseWriter, r *http.Request, car *ws.Carrier) *Conn {

@@ -320,3 +320,37 @@ func TestHandlerErrorAfterTheFirstEventIsAnEndEvent(t *testing.T) {
 		t.Fatalf("end %d %q, want 4501 token expired", code, reason)
 	}
 }
+
+func TestAcceptsReadsTheAcceptHeader(t *testing.T) {
+	for _, c := range []struct {
+		accept []string
+		want   bool
+	}{
+		{nil, false},
+		{[]string{"application/json"}, false},
+		{[]string{"text/event-stream"}, true},
+		{[]string{"text/html, Text/Event-Stream;q=0.9"}, true},
+		{[]string{"application/json", "text/event-stream"}, true},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		for _, a := range c.accept {
+			r.Header.Add("Accept", a)
+		}
+		if got := sse.Accepts(r); got != c.want {
+			t.Errorf("Accepts(%q) = %v, want %v", c.accept, got, c.want)
+		}
+	}
+}
+
+func TestAFrameWithNewlinesIsOneEventOfSeveralDataLines(t *testing.T) {
+	s := startServer(t, &ws.Endpoint{Service: "s", Method: "m"}, false, func(ctx context.Context, st *sse.Stream) error {
+		if err := st.SendRaw([]byte("{\n\"a\": 1\r\n}")); err != nil {
+			return err
+		}
+		return st.Close()
+	})
+	c := s.open(t, "")
+	if ev := c.mustNext(); ev.data != "{\n\"a\": 1\n}" {
+		t.Fatalf("data %q: want the frame's lines joined back", ev.data)
+	}
+}

@@ -3,7 +3,6 @@ package sse
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -156,14 +155,4 @@ func (st *Stream) Fail(err error) {
 		return
 	}
 	st.conn.closeWith(code, reason)
-}
-
-// HTTPStatus returns the status a request refused by Start was answered
-// with, 0 when err is not such a refusal.
-func HTTPStatus(err error) int {
-	var se *StatusError
-	if errors.As(err, &se) {
-		return se.Status
-	}
-	return 0
 }
