@@ -11,6 +11,10 @@ import (
 // name goified ("chat_event" -> "ChatEvent").
 func GoTypeName(ut expr.UserType) string { return Goify(ut.Name(), true) }
 
+// GoUnionName returns the Go name of the sum type of a OneOf: its name
+// goified ("event" -> "Event"), as Goa names it.
+func GoUnionName(u *expr.Union) string { return Goify(u.TypeName, true) }
+
 // GoTypeRef returns the Go type of a value of dt as generated code writes it:
 // "string", "[]byte", "any", "[]*chat.Event", "map[string]int". User types
 // are qualified with pkg when pkg is not empty; user types whose underlying
@@ -28,6 +32,12 @@ func GoTypeRef(dt expr.DataType, pkg string) string {
 		return "map[" + attRef(t.KeyType, pkg) + "]" + attRef(t.ElemType, pkg)
 	case *expr.Object:
 		return GoStructDef(&expr.AttributeExpr{Type: t}, pkg)
+	case *expr.Union:
+		name := GoUnionName(t)
+		if pkg != "" {
+			name = pkg + "." + name
+		}
+		return name
 	case expr.UserType:
 		name := GoTypeName(t)
 		if pkg != "" {

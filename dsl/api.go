@@ -72,11 +72,15 @@ func Description(d string) {
 		e.Description = d
 	case *expr.ErrorExpr:
 		e.Description = d
+	case *expr.InterceptorExpr:
+		e.Description = d
 	case *expr.HTTPResponseExpr:
 		e.Description = d
 	case *expr.SchemeExpr:
 		e.Description = d
 	case *expr.ExampleExpr:
+		e.Description = d
+	case *expr.HTTPFileServerExpr:
 		e.Description = d
 	case *docBlock:
 		docMeta("Description", e.prefix+"description", d)

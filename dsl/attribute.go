@@ -3,6 +3,8 @@ package dsl
 import (
 	"fmt"
 	"strconv"
+	"unicode"
+	"unicode/utf8"
 
 	"duplex.dev/eval"
 	"duplex.dev/expr"
@@ -29,6 +31,10 @@ func Attribute(name string, args ...any) {
 	if parent.Type == nil {
 		parent.Type = &expr.Object{}
 	}
+	if u, ok := parent.Type.(*expr.Union); ok {
+		unionVariant(u, name, args...)
+		return
+	}
 	obj, ok := parent.Type.(*expr.Object)
 	if !ok {
 		eval.ReportError("cannot define attribute %q%s: its parent has type %s, not an inline object (define the attribute in the type itself)", name, methodSuffix(), parent.Type.Name())
@@ -44,6 +50,98 @@ func Attribute(name string, args ...any) {
 	if fn != nil {
 		eval.Execute(fn, att)
 	}
+}
+
+// OneOf defines an attribute whose value is exactly one of several variants
+// (a union), as Goa's OneOf does. It may appear wherever Attribute can; fn
+// lists the variants with Attribute:
+//
+//	var ChatEvent = Type("ChatEvent", func() {
+//	    Attribute("room", String)
+//	    OneOf("event", "What happened", func() {
+//	        Attribute("message", Message)
+//	        Attribute("join", Join)
+//	        Attribute("typing", Boolean)
+//	    })
+//	    Required("room", "event")
+//	})
+//
+// The generated Go type is Goa's sum type (Event with Kind, NewEventJoin,
+// AsJoin, SetJoin); JSON carries {"type": "join", "value": {...}}, the keys
+// renamed with Meta("oneof:type:field", key) and Meta("oneof:value:field",
+// key) in fn.
+func OneOf(name string, args ...any) {
+	if len(args) == 0 || len(args) > 2 {
+		eval.ReportError("OneOf %q: expected (name, fn) or (name, description, fn)", name)
+		return
+	}
+	fn, ok := args[len(args)-1].(func())
+	if !ok {
+		eval.ReportError("OneOf %q: invalid argument %#v: expected a func() listing the variants with Attribute", name, args[len(args)-1])
+		return
+	}
+	var desc string
+	if len(args) == 2 {
+		if desc, ok = args[0].(string); !ok {
+			eval.ReportError("OneOf %q: invalid argument %#v: expected a description", name, args[0])
+			return
+		}
+	}
+	parent := currentAttribute()
+	if parent == nil {
+		incompatible("OneOf", "a Type, ResultType, Payload, Result, StreamingPayload, StreamingResult, Error or Attribute")
+		return
+	}
+	if parent.Type == nil {
+		parent.Type = &expr.Object{}
+	}
+	obj, ok := parent.Type.(*expr.Object)
+	if !ok {
+		eval.ReportError("cannot define OneOf %q%s: its parent has type %s, not an inline object", name, methodSuffix(), parent.Type.Name())
+		return
+	}
+	u := &expr.Union{TypeName: name}
+	att := &expr.AttributeExpr{Type: u, Description: desc, Pos: eval.Caller()}
+	obj.Set(name, att)
+	eval.Execute(fn, att)
+	if k, ok := att.Meta.Last("oneof:type:field"); ok {
+		u.TypeKey = k
+	}
+	if k, ok := att.Meta.Last("oneof:value:field"); ok {
+		u.ValueKey = k
+	}
+}
+
+// unionVariant records the variant name of the union u being defined by
+// OneOf. A variant whose type is not a user type is wrapped into one named
+// after the union and the variant ("eventTyping"), as Goa does, so that
+// every variant has a Go type of its own.
+func unionVariant(u *expr.Union, name string, args ...any) {
+	pos := eval.Caller()
+	dt, desc, fn, ok := parseAttributeArgs("OneOf "+quote(u.TypeName)+" variant "+quote(name), args...)
+	if !ok {
+		return
+	}
+	if u.Variant(name) != nil {
+		eval.ReportError("OneOf %q: variant %q is defined twice", u.TypeName, name)
+		return
+	}
+	att := &expr.AttributeExpr{Type: dt, Description: desc, Pos: pos}
+	if fn != nil {
+		eval.Execute(fn, att)
+	}
+	if att.Type == nil {
+		att.Type = expr.String
+	}
+	if _, ok := att.Type.(expr.UserType); !ok {
+		inner := *att
+		att = &expr.AttributeExpr{
+			Type:        &expr.UserTypeExpr{AttributeExpr: &inner, TypeName: u.TypeName + upperFirst(name)},
+			Description: desc,
+			Pos:         pos,
+		}
+	}
+	u.Values = append(u.Values, &expr.NamedAttributeExpr{Name: name, Attribute: att})
 }
 
 // Field is Attribute with a tag, for gRPC compatibility: Field(1, "message",
@@ -270,3 +368,13 @@ func isNilType(dt expr.DataType) bool {
 }
 
 func quote(s string) string { return strconv.Quote(s) }
+
+// upperFirst returns s with its first letter in upper case, as Goa's
+// expr.Title does for the names of union variant types.
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
+}

@@ -34,6 +34,9 @@ func docMeta(fn, key, val string) {
 type docBlock struct{ prefix string }
 
 func docBlockDSL(fn, prefix string, dsl func()) {
+	if _, ok := eval.Current().(*expr.HTTPFileServerExpr); ok && fn == "Docs" {
+		return // Goa documents files with Docs; Duplex's documents do not list them
+	}
 	if _, ok := eval.Current().(*expr.APIExpr); !ok {
 		incompatible(fn, "API")
 		return
@@ -170,63 +173,8 @@ func ID(name string, args ...any) { unsupported("JSON-RPC ID", "remove it") }
 // Variable exists for Goa compatibility; it records a design error.
 func Variable(name string, args ...any) { unsupported("server Variable", "write the URI in full") }
 
-// CookieMaxAge exists for Goa compatibility; it records a design error.
-func CookieMaxAge(n int) { unsupported("Cookie", "use Header or Param") }
-
-// CookieSameSite exists for Goa compatibility; it records a design error.
-func CookieSameSite(s string) { unsupported("Cookie", "use Header or Param") }
-
-// The values of Goa's CookieSameSite.
-const (
-	CookieSameSiteStrict  = "Strict"
-	CookieSameSiteLax     = "Lax"
-	CookieSameSiteNone    = "None"
-	CookieSameSiteDefault = ""
-)
-
 // Randomizer exists for Goa compatibility: it sets how Goa generates
 // random examples, which Duplex does not, so it is ignored with a warning.
 func Randomizer(randomizer any) {
 	eval.ReportWarning("Randomizer ignored: Duplex does not generate random examples")
 }
-
-// CookieDomain exists for Goa compatibility; it records a design error.
-func CookieDomain(d string) { unsupported("Cookie", "use Header or Param") }
-
-// CookiePath exists for Goa compatibility; it records a design error.
-func CookiePath(p string) { unsupported("Cookie", "use Header or Param") }
-
-// CookieSecure exists for Goa compatibility; it records a design error.
-func CookieSecure() { unsupported("Cookie", "use Header or Param") }
-
-// CookieHTTPOnly exists for Goa compatibility; it records a design error.
-func CookieHTTPOnly() { unsupported("Cookie", "use Header or Param") }
-
-// ReadPayload exists for Goa compatibility (interceptors); it records a
-// design error.
-func ReadPayload(arg any) { unsupported("Interceptor", "") }
-
-// WritePayload exists for Goa compatibility; it records a design error.
-func WritePayload(arg any) { unsupported("Interceptor", "") }
-
-// ReadResult exists for Goa compatibility; it records a design error.
-func ReadResult(arg any) { unsupported("Interceptor", "") }
-
-// WriteResult exists for Goa compatibility; it records a design error.
-func WriteResult(arg any) { unsupported("Interceptor", "") }
-
-// ReadStreamingPayload exists for Goa compatibility; it records a design
-// error.
-func ReadStreamingPayload(arg any) { unsupported("Interceptor", "") }
-
-// WriteStreamingPayload exists for Goa compatibility; it records a design
-// error.
-func WriteStreamingPayload(arg any) { unsupported("Interceptor", "") }
-
-// ReadStreamingResult exists for Goa compatibility; it records a design
-// error.
-func ReadStreamingResult(arg any) { unsupported("Interceptor", "") }
-
-// WriteStreamingResult exists for Goa compatibility; it records a design
-// error.
-func WriteStreamingResult(arg any) { unsupported("Interceptor", "") }

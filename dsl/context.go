@@ -30,6 +30,8 @@ func where() string {
 		return "an attribute" + methodSuffix()
 	case *expr.ErrorExpr:
 		return fmt.Sprintf("Error %q", e.Name)
+	case *expr.InterceptorExpr:
+		return fmt.Sprintf("Interceptor %q", e.Name)
 	case *expr.HTTPExpr:
 		return "the API's HTTP block"
 	case *expr.HTTPServiceExpr:

@@ -551,14 +551,14 @@ var ruleCases = []struct {
 		})
 	}, []string{`method "get"`, "JSONRPC transport is not supported by Duplex", "not supported yet"}},
 
-	{"Files", func() {
+	{"Files outside a Service", func() {
 		Service("s", func() {
 			Method("get", func() {
 				HTTP(func() { GET("/get") })
+				Files("/static/{*path}", "./public") // want:Files outside a Service
 			})
-			Files("/static/{*path}", "./public") // want:Files
 		})
-	}, []string{"Files is not supported by Duplex"}},
+	}, []string{"Files must appear in a Service"}},
 
 	{"ServerSentEvents", func() {
 		Service("s", func() {
@@ -739,9 +739,9 @@ func TestGRPCBlockWarns(t *testing.T) {
 	}
 }
 
-// TestGoaOnlyFunctionsCompile: CookieSameSite (refused with Cookie) and
-// Randomizer (ignored with a warning) exist, so Goa designs using them
-// compile and are told what Duplex does with them.
+// TestGoaOnlyFunctionsCompile: Randomizer (ignored with a warning)
+// exists, so Goa designs using it compile and are told what Duplex does
+// with it; CookieSameSite outside a Response says where it belongs.
 func TestGoaOnlyFunctionsCompile(t *testing.T) {
 	eval.Reset()
 	t.Cleanup(eval.Reset)
@@ -755,8 +755,8 @@ func TestGoaOnlyFunctionsCompile(t *testing.T) {
 		})
 	})
 	err := eval.RunDSL()
-	if err == nil || !strings.Contains(err.Error(), "Cookie is not supported by Duplex") {
-		t.Errorf("RunDSL: %v, want the Cookie refusal", err)
+	if err == nil || !strings.Contains(err.Error(), "CookieSameSite must appear in a Response") {
+		t.Errorf("RunDSL: %v, want CookieSameSite to be placed in a Response", err)
 	}
 	if w := eval.Warnings(); len(w) != 1 || !strings.Contains(w[0].Message, "Randomizer ignored") {
 		t.Errorf("warnings %v, want one about Randomizer", w)

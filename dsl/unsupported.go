@@ -72,12 +72,6 @@ func Trailers(fn func()) {
 	unsupported("GRPC Trailers", "put them in a GRPC block, which Duplex skips")
 }
 
-// Files exists for Goa compatibility; serving static files is not
-// supported by Duplex and records a design error.
-func Files(path, filename string, fns ...func()) {
-	unsupported("Files", "serve static files with net/http next to the Duplex handler")
-}
-
 // Redirect exists for Goa compatibility; it records a design error.
 func Redirect(url string, code int) {
 	unsupported("Redirect", "redirect with net/http next to the Duplex handler")
@@ -121,32 +115,10 @@ func SkipResponseBodyEncodeDecode() {
 	unsupported("SkipResponseBodyEncodeDecode", "remove it")
 }
 
-// Interceptor exists for Goa compatibility; it records a design error.
-func Interceptor(name string, fn ...func()) *expr.InterceptorExpr {
-	unsupported("Interceptor", "wrap the generated endpoints instead")
-	return &expr.InterceptorExpr{Name: name, Pos: eval.Caller()}
-}
-
-// ServerInterceptor exists for Goa compatibility; it records a design error.
-func ServerInterceptor(interceptors ...any) { unsupported("ServerInterceptor", "remove it") }
-
-// ClientInterceptor exists for Goa compatibility; it records a design error.
-func ClientInterceptor(interceptors ...any) { unsupported("ClientInterceptor", "remove it") }
-
 // JSONRPC exists for Goa compatibility; Duplex does not support the
 // JSON-RPC transport yet, so it records a design error.
 func JSONRPC(dsl func()) {
 	unsupported("JSONRPC transport", "JSON-RPC is not supported yet; remove the JSONRPC block")
-}
-
-// Cookie exists for Goa compatibility; it records a design error.
-func Cookie(name string, args ...any) {
-	unsupported("Cookie", "use Header or Param")
-}
-
-// OneOf exists for Goa compatibility; it records a design error.
-func OneOf(name string, args ...any) {
-	unsupported("OneOf", "use an attribute with an Enum kind and optional attributes")
 }
 
 // ConvertTo exists for Goa compatibility; it records a design error.

@@ -93,6 +93,9 @@ func (r *RootExpr) finalizeEndpoint(ep *HTTPEndpointExpr) {
 	if ep.Headers == nil {
 		ep.Headers = NewMappedAttributeExpr()
 	}
+	if ep.Cookies == nil {
+		ep.Cookies = NewMappedAttributeExpr()
+	}
 	// Path wildcards are params even without Param.
 	for _, rt := range ep.Routes {
 		for _, w := range rt.Params() {
@@ -108,7 +111,7 @@ func (r *RootExpr) finalizeEndpoint(ep *HTTPEndpointExpr) {
 			kind, _ := SecurityAttribute(nat.Attribute)
 			switch kind {
 			case "token", "apikey", "accesstoken":
-				if ep.Params.Find(nat.Name) == nil && ep.Headers.Find(nat.Name) == nil {
+				if ep.Params.Find(nat.Name) == nil && ep.Headers.Find(nat.Name) == nil && ep.Cookies.Find(nat.Name) == nil {
 					ep.Headers.Add(nat.Name, "Authorization", nat.Attribute)
 				}
 			}
@@ -116,6 +119,7 @@ func (r *RootExpr) finalizeEndpoint(ep *HTTPEndpointExpr) {
 	}
 	bind(ep.Params)
 	bind(ep.Headers)
+	bind(ep.Cookies)
 	// Path parameters are always present.
 	for _, rt := range ep.Routes {
 		for _, w := range rt.Params() {
@@ -163,7 +167,7 @@ func (r *RootExpr) finalizeEndpoint(ep *HTTPEndpointExpr) {
 	}
 	for _, resp := range ep.Responses {
 		if resp.Body == nil && !IsEmpty(m.Result.Type) && !m.IsResultStreaming() {
-			resp.Body = m.Result
+			resp.Body = responseBody(m.Result, resp.Cookies)
 		}
 	}
 
@@ -237,7 +241,7 @@ func (r *RootExpr) requestBody(ep *HTTPEndpointExpr) *AttributeExpr {
 	}
 	obj := AsObject(m.Payload.Type)
 	if obj == nil {
-		if ep.Params.Len()+ep.Headers.Len() > 0 {
+		if ep.Params.Len()+ep.Headers.Len()+ep.Cookies.Len() > 0 {
 			return nil
 		}
 		return m.Payload
@@ -245,7 +249,7 @@ func (r *RootExpr) requestBody(ep *HTTPEndpointExpr) *AttributeExpr {
 	rest := &Object{}
 	var req []string
 	for _, nat := range *obj {
-		if ep.Params.Find(nat.Name) != nil || ep.Headers.Find(nat.Name) != nil {
+		if ep.Params.Find(nat.Name) != nil || ep.Headers.Find(nat.Name) != nil || ep.Cookies.Find(nat.Name) != nil {
 			continue
 		}
 		if k, _ := SecurityAttribute(nat.Attribute); k == "username" || k == "password" {
@@ -263,6 +267,37 @@ func (r *RootExpr) requestBody(ep *HTTPEndpointExpr) *AttributeExpr {
 		return m.Payload
 	}
 	body := &AttributeExpr{Type: rest, Pos: m.Payload.Pos}
+	if len(req) > 0 {
+		body.Validation = &ValidationExpr{Required: req}
+	}
+	return body
+}
+
+// responseBody returns the body of a unary response: the result minus the
+// attributes the response sets as cookies (nil when none is left).
+func responseBody(result *AttributeExpr, cookies *MappedAttributeExpr) *AttributeExpr {
+	if cookies == nil || cookies.Len() == 0 {
+		return result
+	}
+	obj := AsObject(result.Type)
+	if obj == nil {
+		return nil // the whole result is the cookie
+	}
+	rest := &Object{}
+	var req []string
+	for _, nat := range *obj {
+		if cookies.Find(nat.Name) != nil {
+			continue
+		}
+		rest.Set(nat.Name, nat.Attribute)
+		if result.IsRequired(nat.Name) {
+			req = append(req, nat.Name)
+		}
+	}
+	if len(*rest) == 0 {
+		return nil
+	}
+	body := &AttributeExpr{Type: rest, Pos: result.Pos}
 	if len(req) > 0 {
 		body.Validation = &ValidationExpr{Required: req}
 	}

@@ -46,10 +46,54 @@ type HTTPServiceExpr struct {
 	// HTTPErrors are the service-wide error responses declared with
 	// Response(errorName, status) in the service's HTTP block.
 	HTTPErrors []*HTTPErrorExpr
+	// FileServers serve the files declared with Files, in order.
+	FileServers []*HTTPFileServerExpr
 	// Pos is where the service's HTTP block was declared (or the service,
 	// when it has none).
 	Pos Pos
 }
+
+// HTTPFileServerExpr serves a file or a directory with GET (Files).
+type HTTPFileServerExpr struct {
+	// Service is the HTTP service that serves the files.
+	Service *HTTPServiceExpr
+	// RequestPath is the request path, relative to the service and API
+	// paths: "/index.html", or "/static/{*filepath}" for a directory.
+	RequestPath string
+	// FilePath is the file, or the directory when RequestPath ends with a
+	// {*wildcard}, in the server's file system.
+	FilePath string
+	// Description documents the files.
+	Description string
+	// Pos is where Files was called.
+	Pos Pos
+}
+
+// Wildcard returns the name of the {*wildcard} that ends the request path
+// of a directory, "" for a single file.
+func (f *HTTPFileServerExpr) Wildcard() string {
+	if m := fileWildcardRE.FindStringSubmatch(f.RequestPath); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// IsDir reports whether f serves a directory.
+func (f *HTTPFileServerExpr) IsDir() bool { return f.Wildcard() != "" }
+
+// FullPath returns the request path joined to the API and service paths.
+func (f *HTTPFileServerExpr) FullPath() string {
+	var api, svc string
+	if Root != nil && Root.API != nil && Root.API.HTTP != nil {
+		api = Root.API.HTTP.Path
+	}
+	if f.Service != nil && len(f.Service.Paths) > 0 {
+		svc = f.Service.Paths[0]
+	}
+	return joinPaths(api, svc, f.RequestPath)
+}
+
+var fileWildcardRE = regexp.MustCompile(`/{\*([a-zA-Z0-9_]+)}$`)
 
 // Name returns the service name.
 func (s *HTTPServiceExpr) Name() string { return s.ServiceExpr.Name }
@@ -78,8 +122,11 @@ type HTTPEndpointExpr struct {
 	// Headers are the request headers: after Finalize each is the payload
 	// attribute of the same name.
 	Headers *MappedAttributeExpr
+	// Cookies are the request cookies (Cookie): after Finalize each is the
+	// payload attribute of the same name.
+	Cookies *MappedAttributeExpr
 	// Body is the request body: the payload attributes that travel in
-	// neither the path, the query nor headers. It is nil for streaming
+	// neither the path, the query, headers nor cookies. It is nil for streaming
 	// methods and when nothing is left.
 	Body *AttributeExpr
 	// Responses are the success responses (one after Finalize: 200, or 204
@@ -309,8 +356,27 @@ type HTTPResponseExpr struct {
 	Body *AttributeExpr
 	// Headers are the response headers.
 	Headers *MappedAttributeExpr
+	// Cookies are the result attributes the response sets as cookies
+	// (Cookie in Response), with CookieAttributes; they are not in the body.
+	Cookies *MappedAttributeExpr
+	// CookieAttributes are the attributes of every cookie of the response.
+	CookieAttributes CookieAttributes
 	// Pos is where Response was called.
 	Pos Pos
+}
+
+// CookieAttributes are the attributes of the cookies a response sets
+// (CookieMaxAge, CookieDomain, CookiePath, CookieSecure, CookieHTTPOnly,
+// CookieSameSite). As in Goa, they apply to every cookie of the response.
+type CookieAttributes struct {
+	// MaxAge is the Max-Age in seconds; nil when not set (a session cookie).
+	MaxAge *int
+	// Domain and Path are the cookie's Domain and Path; empty when not set.
+	Domain, Path string
+	// Secure and HTTPOnly set the Secure and HttpOnly flags.
+	Secure, HTTPOnly bool
+	// SameSite is "Strict", "Lax", "None" or "" (not set).
+	SameSite string
 }
 
 // HTTPErrorExpr maps a design error to a response.

@@ -24,6 +24,7 @@ func (r *RootExpr) Prepare() []*Error {
 		}
 		for _, m := range s.Methods {
 			p.prepareMethod(m)
+			p.prepareInterceptors(m)
 		}
 	}
 	for _, e := range r.API.Errors {
@@ -176,6 +177,13 @@ func (p *preparer) resolve(att *AttributeExpr) {
 	case *Map:
 		p.resolve(t.KeyType)
 		p.resolve(t.ElemType)
+	case *Union:
+		for _, nat := range t.Values {
+			p.resolve(nat.Attribute)
+			if ut, ok := nat.Attribute.Type.(UserType); ok {
+				p.resolve(ut.Attribute()) // the types OneOf wraps variants in are not in Root.Types
+			}
+		}
 	}
 }
 
@@ -350,6 +358,12 @@ func uses(dt DataType, ut UserType, seen map[DataType]bool) bool {
 		return (t.KeyType != nil && uses(t.KeyType.Type, ut, seen)) || (t.ElemType != nil && uses(t.ElemType.Type, ut, seen))
 	case *Object:
 		for _, nat := range *t {
+			if uses(nat.Attribute.Type, ut, seen) {
+				return true
+			}
+		}
+	case *Union:
+		for _, nat := range t.Values {
 			if uses(nat.Attribute.Type, ut, seen) {
 				return true
 			}

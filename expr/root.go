@@ -15,6 +15,9 @@ type RootExpr struct {
 	// Schemes are the security schemes declared with BasicAuthSecurity,
 	// APIKeySecurity, JWTSecurity and OAuth2Security.
 	Schemes []*SchemeExpr
+	// Interceptors are the interceptors declared with Interceptor, in
+	// declaration order.
+	Interceptors []*InterceptorExpr
 }
 
 // Root is the design being built by the DSL. eval.Reset replaces it.
@@ -81,6 +84,9 @@ type APIExpr struct {
 	HTTP *HTTPExpr
 	// Meta is set with Meta.
 	Meta MetaExpr
+	// ServerInterceptors and ClientInterceptors apply to every method of
+	// every service (ServerInterceptor, ClientInterceptor in API).
+	ServerInterceptors, ClientInterceptors []*InterceptorExpr
 	// DSLFunc is the design function given to API.
 	DSLFunc func()
 	// Pos is where API was called.
@@ -111,14 +117,5 @@ type HostExpr struct {
 	// URIs are declared with URI ("http://localhost:8080").
 	URIs []string
 	// Pos is where Host was called.
-	Pos Pos
-}
-
-// InterceptorExpr is returned by the DSL's Interceptor so that Goa designs
-// declaring interceptors compile; Duplex rejects them with a design error.
-type InterceptorExpr struct {
-	// Name is the interceptor name.
-	Name string
-	// Pos is where Interceptor was called.
 	Pos Pos
 }

@@ -18,6 +18,9 @@ type ServiceExpr struct {
 	SSEFallback bool
 	// Meta is set with Meta.
 	Meta MetaExpr
+	// ServerInterceptors and ClientInterceptors apply to every method of
+	// the service (ServerInterceptor, ClientInterceptor in Service).
+	ServerInterceptors, ClientInterceptors []*InterceptorExpr
 	// DSLFunc is the design function given to Service.
 	DSLFunc func()
 	// Pos is where Service was called.
@@ -98,6 +101,10 @@ type MethodExpr struct {
 	Service *ServiceExpr
 	// Meta is set with Meta.
 	Meta MetaExpr
+	// ServerInterceptors and ClientInterceptors are the interceptors of the
+	// method; after Prepare they are followed by those of the service, then
+	// the API, without duplicates (Goa's precedence).
+	ServerInterceptors, ClientInterceptors []*InterceptorExpr
 	// Pos is where Method was called.
 	Pos Pos
 	// ResultPos and StreamingPayloadPos are where StreamingResult (or

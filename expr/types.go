@@ -27,6 +27,8 @@ const (
 	MapKind
 	UserTypeKind
 	ResultTypeKind
+	// UnionKind is the kind of a OneOf attribute (see Union).
+	UnionKind
 )
 
 // DataType is the common interface of all design types.

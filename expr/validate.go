@@ -120,6 +120,7 @@ func (v *validator) method(m *MethodExpr) {
 		v.attribute(e.AttributeExpr, ctx, fmt.Sprintf("error %q", e.Name))
 	}
 	v.security(m)
+	v.interceptors(m)
 	v.http(m)
 }
 
@@ -247,8 +248,10 @@ func (v *validator) http(m *MethodExpr) {
 	} else if ep.WebSocket != nil {
 		v.errorf(ep.WebSocket.Pos, "%s does not stream: WebSocket applies to methods with StreamingPayload or StreamingResult; remove it", ctx)
 	}
-	v.mapped(m, ep, ep.Params, "Param", true)
-	v.mapped(m, ep, ep.Headers, "Header", false)
+	v.mapped(m, ep, ep.Params, "Param", "a query string")
+	v.mapped(m, ep, ep.Headers, "Header", "a header")
+	v.mapped(m, ep, ep.Cookies, "Cookie", "a cookie")
+	v.responseCookies(m, ep)
 	for _, r := range ep.Routes {
 		for _, w := range r.Params() {
 			if ep.Params.Find(w) != nil {
@@ -285,8 +288,11 @@ func (v *validator) http(m *MethodExpr) {
 
 // mapped checks Param and Header mappings: each names a payload attribute
 // whose type can travel in a query string or header.
-func (v *validator) mapped(m *MethodExpr, ep *HTTPEndpointExpr, ma *MappedAttributeExpr, fn string, query bool) {
+func (v *validator) mapped(m *MethodExpr, ep *HTTPEndpointExpr, ma *MappedAttributeExpr, fn, where string) {
 	ctx := methodContext(m)
+	if ma == nil {
+		return
+	}
 	for _, nat := range *ma.Object() {
 		dt := payloadAttrType(m, ep, nat.Name)
 		if dt == nil {
@@ -296,11 +302,7 @@ func (v *validator) mapped(m *MethodExpr, ep *HTTPEndpointExpr, ma *MappedAttrib
 		if nat.Attribute.Type != nil {
 			dt = nat.Attribute.Type
 		}
-		if !queryable(dt) {
-			where := "a query string"
-			if !query {
-				where = "a header"
-			}
+		if !queryable(dt) || (fn == "Cookie" && !cookieable(dt)) {
 			v.errorf(nat.Attribute.Pos, "%s: %s(%q) has type %s, which cannot travel in %s: use a primitive (not Any) or an array of primitives%s", ctx, fn, nat.Name, typeDesc(dt), where, bodyHint(m))
 		}
 	}
@@ -316,6 +318,48 @@ func bodyHint(m *MethodExpr) string {
 	return ""
 }
 
+// cookieable reports whether values of dt can travel in a cookie: one
+// primitive other than Any (a cookie holds one value).
+func cookieable(dt DataType) bool {
+	p, ok := Underlying(dt).(Primitive)
+	return ok && p != Any
+}
+
+// responseCookies checks the cookies of the responses of m: only a unary
+// method's response sets cookies (a stream's upgrade response carries none
+// of its results), each a result attribute that fits in a cookie.
+func (v *validator) responseCookies(m *MethodExpr, ep *HTTPEndpointExpr) {
+	ctx := methodContext(m)
+	for _, r := range ep.Responses {
+		if r.Cookies == nil || r.Cookies.Len() == 0 {
+			continue
+		}
+		if m.IsStreaming() {
+			v.errorf(r.Pos, "%s streams (%s): its results travel on the WebSocket, not in the upgrade response, so Response cannot set cookies; set them from a unary method (a login)", ctx, streamDSL(m))
+			continue
+		}
+		obj := AsObject(m.Result.Type)
+		for _, nat := range *r.Cookies.Object() {
+			var dt DataType
+			switch {
+			case obj != nil:
+				if a := obj.Attribute(nat.Name); a != nil {
+					dt = a.Type
+				}
+			case !IsEmpty(m.Result.Type) && r.Cookies.Len() == 1:
+				dt = m.Result.Type
+			}
+			if dt == nil {
+				v.errorf(nat.Attribute.Pos, "%s: Cookie(%q) in Response names no attribute of the result: add Attribute(%q, String) to the method's Result or fix the name", ctx, nat.Name, nat.Name)
+				continue
+			}
+			if !cookieable(dt) {
+				v.errorf(nat.Attribute.Pos, "%s: Cookie(%q) has type %s, which cannot travel in a cookie: use a primitive (not Any)", ctx, nat.Name, typeDesc(dt))
+			}
+		}
+	}
+}
+
 // payloadAttrType returns the type of the payload attribute name, the
 // payload type itself when the payload is not an object and is mapped to a
 // single element, or nil.
@@ -329,10 +373,19 @@ func payloadAttrType(m *MethodExpr, ep *HTTPEndpointExpr, name string) DataType 
 		}
 		return nil
 	}
-	if ep.Params.Len()+ep.Headers.Len() <= 1 {
+	if ep.Params.Len()+ep.Headers.Len()+cookieLen(ep) <= 1 {
 		return m.Payload.Type
 	}
 	return nil
+}
+
+// cookieLen returns the number of request cookies of ep (Cookies is nil
+// before Finalize when the design declares none).
+func cookieLen(ep *HTTPEndpointExpr) int {
+	if ep.Cookies == nil {
+		return 0
+	}
+	return ep.Cookies.Len()
 }
 
 // queryable reports whether values of dt can travel in a query string or
@@ -363,6 +416,8 @@ func typeDesc(dt DataType) string {
 		}
 	case *Map:
 		return "map"
+	case *Union:
+		return fmt.Sprintf("OneOf(%q)", t.TypeName)
 	}
 	return dt.Name()
 }
@@ -388,14 +443,14 @@ func (v *validator) bodyAttributes(m *MethodExpr, ep *HTTPEndpointExpr) []namedP
 	}
 	obj := AsObject(m.Payload.Type)
 	if obj == nil {
-		if ep.Params.Len()+ep.Headers.Len()+len(wild) == 0 {
+		if ep.Params.Len()+ep.Headers.Len()+cookieLen(ep)+len(wild) == 0 {
 			return []namedPos{{pos: m.Payload.Pos}}
 		}
 		return nil
 	}
 	var out []namedPos
 	for _, nat := range *obj {
-		if ep.Params.Find(nat.Name) != nil || ep.Headers.Find(nat.Name) != nil || wild[nat.Name] {
+		if ep.Params.Find(nat.Name) != nil || ep.Headers.Find(nat.Name) != nil || (ep.Cookies != nil && ep.Cookies.Find(nat.Name) != nil) || wild[nat.Name] {
 			continue
 		}
 		if k, _ := SecurityAttribute(nat.Attribute); k != "" {
@@ -406,14 +461,48 @@ func (v *validator) bodyAttributes(m *MethodExpr, ep *HTTPEndpointExpr) []namedP
 	return out
 }
 
+// firstRoute is the first method route (m, r) or file server (f) seen on
+// a verb and path.
+type firstRoute struct {
+	m *MethodExpr
+	r *RouteExpr
+	f *HTTPFileServerExpr
+}
+
+// files checks the file servers of every service (Files) and records
+// their routes in seen: a {*wildcard} may only end the path, and two file
+// servers may not share a path.
+func (v *validator) files(seen map[string]firstRoute) {
+	for _, hs := range v.root.API.HTTP.Services {
+		for _, f := range hs.FileServers {
+			ctx := fmt.Sprintf("service %q: Files(%q, %q)", hs.Name(), f.RequestPath, f.FilePath)
+			if f.FilePath == "" {
+				v.errorf(f.Pos, "%s: the file path is empty: name the file or directory to serve", ctx)
+			}
+			rest := f.RequestPath
+			if w := f.Wildcard(); w != "" {
+				rest = strings.TrimSuffix(rest, "/{*"+w+"}")
+			}
+			if strings.ContainsAny(rest, "{}") {
+				v.errorf(f.Pos, "%s: only a {*wildcard} ending the path is allowed (it names the file under the directory): remove the other wildcards", ctx)
+				continue
+			}
+			key := "GET " + wildcardRE.ReplaceAllString(f.FullPath(), "/{}")
+			if prev, ok := seen[key]; ok && prev.f != nil {
+				v.errorf(f.Pos, "%s: path %s is already served by Files(%q) (%s): change one of the paths", ctx, f.FullPath(), prev.f.RequestPath, prev.f.Pos)
+				continue
+			}
+			seen[key] = firstRoute{f: f}
+		}
+	}
+}
+
 // routes reports routes used twice (same verb and full path, wildcard
 // names ignored) across the API.
 func (v *validator) routes() {
-	type first struct {
-		m *MethodExpr
-		r *RouteExpr
-	}
+	type first = firstRoute
 	seen := map[string]first{}
+	v.files(seen)
 	for _, s := range v.root.Services {
 		for _, m := range s.Methods {
 			ep := endpointOf(v.root, m)
@@ -427,10 +516,14 @@ func (v *validator) routes() {
 						if f.r == r {
 							continue
 						}
+						if f.m == nil {
+							v.errorf(r.Pos, "%s: route %s %s is already used by Files(%q) (%s): change one of the paths", methodContext(m), r.Method, full, f.f.RequestPath, f.f.Pos)
+							continue
+						}
 						v.errorf(r.Pos, "%s: route %s %s is already used by method %q of service %q (%s): change one of the paths", methodContext(m), r.Method, full, f.m.Name, f.m.Service.Name, f.r.Pos)
 						continue
 					}
-					seen[key] = first{m, r}
+					seen[key] = first{m: m, r: r}
 				}
 			}
 		}
@@ -458,6 +551,11 @@ func (v *validator) attribute(att *AttributeExpr, ctx, what string) {
 	case *Map:
 		v.attribute(t.KeyType, ctx, what+"{key}")
 		v.attribute(t.ElemType, ctx, what+"{value}")
+	case *Union:
+		v.union(t, att, label)
+		for _, nat := range t.Values {
+			v.attribute(nat.Attribute, ctx, fmt.Sprintf("%s (variant %q)", what, nat.Name))
+		}
 	case UserType:
 		if t == UserType(Empty) || v.seen[t] {
 			return
@@ -465,6 +563,21 @@ func (v *validator) attribute(att *AttributeExpr, ctx, what string) {
 		v.seen[t] = true
 		v.viewsOnType(t, label)
 		v.attribute(t.Attribute(), label, fmt.Sprintf("type %q", t.Name()))
+	}
+}
+
+// union checks what OneOf defined: at least one variant, distinct JSON keys
+// for the variant's name and value, and no Default (a union has no literal
+// value in the design).
+func (v *validator) union(u *Union, att *AttributeExpr, label string) {
+	if len(u.Values) == 0 {
+		v.errorf(att.Pos, "%s: OneOf(%q) has no variant: list them with Attribute(name, Type) in its function", label, u.TypeName)
+	}
+	if u.GetTypeKey() == u.GetValueKey() {
+		v.errorf(att.Pos, "%s: OneOf(%q): the JSON keys of the variant's name and value are both %q: set Meta(\"oneof:type:field\") and Meta(\"oneof:value:field\") to different keys", label, u.TypeName, u.GetTypeKey())
+	}
+	if att.HasDefaultValue() {
+		v.errorf(att.PosOf("Default"), "%s: Default does not apply to OneOf(%q): a union has no default variant; remove Default", label, u.TypeName)
 	}
 }
 

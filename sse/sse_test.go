@@ -195,7 +195,7 @@ func TestSlowReaderLosesTheOldestUnderDropOldest(t *testing.T) {
 			}
 		}
 		close(sent)
-		return st.Close()
+		return st.Close(ws.StatusNormalClosure, "")
 	})
 	c := s.open(t, "") // and read nothing until every event was queued
 	<-sent
@@ -291,7 +291,7 @@ func TestReceiveFails(t *testing.T) {
 		if _, err := st.Conn().Receive(ctx); !errors.Is(err, sse.ErrReceive) {
 			return fmt.Errorf("Receive: %v", err)
 		}
-		return st.Close()
+		return st.Close(ws.StatusNormalClosure, "")
 	})
 	c := s.open(t, "")
 	if code, _ := c.end(); code != 1000 {
@@ -347,7 +347,7 @@ func TestAFrameWithNewlinesIsOneEventOfSeveralDataLines(t *testing.T) {
 		if err := st.SendRaw([]byte("{\n\"a\": 1\r\n}")); err != nil {
 			return err
 		}
-		return st.Close()
+		return st.Close(ws.StatusNormalClosure, "")
 	})
 	c := s.open(t, "")
 	if ev := c.mustNext(); ev.data != "{\n\"a\": 1\n}" {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"sync"
 	"sync/atomic"
 
@@ -129,19 +131,34 @@ func (st *Stream) send(ctx context.Context, frame []byte, wait bool) error {
 	return st.conn.enqueue(ctx, event{data: frame}, wait)
 }
 
-// Close ends the stream normally: the client gets the end event 1000 once
-// the queued events are written.
-func (st *Stream) Close() error {
+// Close ends the stream with code and reason: the client gets the end
+// event (1000 and "" for a normal end) once the queued events are written.
+func (st *Stream) Close(code ws.StatusCode, reason string) error {
 	if err := st.Start(); err != nil {
 		return err
 	}
 	if ss := st.session(); ss != nil {
-		ss.end(nil)
+		var err error
+		if code != ws.StatusNormalClosure {
+			err = &ws.CloseError{Code: code, Reason: reason}
+		}
+		ss.end(err)
 		return nil
 	}
-	st.conn.closeWith(ws.StatusNormalClosure, "")
+	st.conn.closeWith(code, reason)
 	return nil
 }
+
+// ReceiveRaw returns io.EOF: the client sends nothing on an event stream.
+// With CloseSend (which does nothing) it makes a Stream the carrier of a
+// server→client stream (transport.Carrier).
+func (*Stream) ReceiveRaw(context.Context) ([]byte, error) { return nil, io.EOF }
+
+// CloseSend does nothing: a server ends its side with Close.
+func (*Stream) CloseSend(context.Context) error { return nil }
+
+// Request returns the request that opened the stream.
+func (st *Stream) Request() *http.Request { return st.conn.r }
 
 // Fail ends the stream because of err: the end event carries the code and
 // reason a WebSocket close would (see ws.Conn.Fail).

@@ -1,14 +1,10 @@
 package transport
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"strings"
 )
 
 // MaxBodyBytes bounds the request and response bodies read by this package.
@@ -33,90 +29,6 @@ func DecodeBody[T any](r *http.Request) (T, error) {
 		}
 	}
 	return v, nil
-}
-
-// NewRequest builds a client request for url; a non-nil body is encoded as
-// JSON.
-func NewRequest(ctx context.Context, method, url string, body any) (*http.Request, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, fmt.Errorf("encode %s %s request body: %w", method, url, err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
-	if err != nil {
-		return nil, fmt.Errorf("build %s %s request: %w", method, url, err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	if !safeToRetry(req) {
-		// One key per call, kept by Do's retries: the server runs the
-		// method once however many of them reach it.
-		req.Header.Set(IdempotencyKeyHeader, newIdempotencyKey())
-	}
-	return req, nil
-}
-
-// Do sends req with c (http.DefaultClient when nil) and decodes a 2xx JSON
-// response into a T. Any other status is returned as an *Error carrying the
-// status and the decoded error body.
-//
-// A request that is safe to repeat (a GET, or one with the Idempotency-Key
-// NewRequest sets) is sent again, with the same key, after a network error
-// or a 429/503 with a short Retry-After, up to 4 times with backoff.
-func Do[T any](c *http.Client, req *http.Request) (T, error) {
-	var v T
-	if c == nil {
-		c = http.DefaultClient
-	}
-	resp, err := send(c, req)
-	if err != nil {
-		return v, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return v, DecodeError(resp)
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes))
-	if err != nil {
-		return v, fmt.Errorf("%s %s: read response: %w", req.Method, req.URL.Path, err)
-	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		return v, nil
-	}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return v, fmt.Errorf("%s %s: decode response: %w", req.Method, req.URL.Path, err)
-	}
-	return v, nil
-}
-
-// DecodeError turns a non-2xx response into an *Error. A Goa error body is
-// decoded as is; any other body (such as a design error encoded as its own
-// value) becomes the message, named by the goa-error header when present.
-func DecodeError(resp *http.Response) *Error {
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes))
-	e := &Error{Status: resp.StatusCode}
-	var body ErrorBody
-	if err := json.Unmarshal(b, &body); err == nil && body.Name != "" {
-		e.Body = body
-		return e
-	}
-	e.Body.Name = resp.Header.Get("goa-error")
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		e.Body.Message = s
-	} else {
-		e.Body.Message = strings.TrimSpace(string(b))
-	}
-	if e.Body.Message == "" {
-		e.Body.Message = http.StatusText(resp.StatusCode)
-	}
-	return e
 }
 
 // StatusOf returns the HTTP status carried by err (an *Error, or any error

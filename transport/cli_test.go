@@ -40,7 +40,7 @@ func TestConverseEndsAtABadLineNamingIt(t *testing.T) {
 		{"a line failing validation", `{"text":"no author"}` + "\n", `stdin line 1: "author" is missing from body`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx, c := dialStream(t, url)
+			ctx, c := dialStream[*note, *note](t, url)
 			// stdin stays open, as a terminal's does.
 			r, w := io.Pipe()
 			defer w.Close()
@@ -49,8 +49,8 @@ func TestConverseEndsAtABadLineNamingIt(t *testing.T) {
 			done := make(chan error, 1)
 			go func() {
 				done <- transport.Converse(ctx, r, &out, validateNote,
-					func(ctx context.Context, v *note) error { return c.Send(ctx, v) },
-					func(ctx context.Context) (*note, error) { return transport.Receive[note](ctx, c) },
+					c.SendWithContext,
+					c.RecvWithContext,
 					c.CloseSend)
 			}()
 			select {
@@ -168,11 +168,11 @@ func TestConverseEndsCleanlyWhenTheServerEndsWhileTheClientSends(t *testing.T) {
 	})
 	line := `{"author":"ann","text":"hi"}` + "\n"
 	for range 20 {
-		ctx, c := dialStream(t, url)
+		ctx, c := dialStream[*note, *note](t, url)
 		var out bytes.Buffer
 		err := transport.Converse(ctx, strings.NewReader(strings.Repeat(line, 2000)), &out, validateNote,
-			func(ctx context.Context, v *note) error { return c.Send(ctx, v) },
-			func(ctx context.Context) (*note, error) { return transport.Receive[note](ctx, c) },
+			c.SendWithContext,
+			c.RecvWithContext,
 			c.CloseSend)
 		if err != nil || out.String() != `{"author":"ann","text":"hi"}`+"\n" {
 			t.Fatalf("Converse: %v, printed %q; want nil and the one answer", err, out.String())

@@ -150,8 +150,8 @@ func TestBadFramesGetTheSameAnswerEverywhere(t *testing.T) {
 	}
 }
 
-// serverKind serves one stream (ServeStream, or ServeResumableStream when
-// resumable) whose handler receives one codecMsg, and has a raw client
+// serverKind serves one stream (transport.Stream, with a resume.Manager
+// when resumable) whose handler receives one codecMsg, and has a raw client
 // speaking subprotocol send it the bad frame.
 func serverKind(subprotocol string, resumable bool) func(t *testing.T, ctx context.Context, b badFrame) answer {
 	return func(t *testing.T, ctx context.Context, b badFrame) answer {
@@ -160,19 +160,16 @@ func serverKind(subprotocol string, resumable bool) func(t *testing.T, ctx conte
 		mgr := resume.NewManager(resume.WithGrace(time.Second))
 		ep := &ws.Endpoint{Service: "svc", Method: "codec", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol)}}
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !resumable {
-				transport.ServeStream(w, r, wsrv, ep, nil, func(ctx context.Context, s *transport.ServerStream) error {
-					_, err := transport.Recv[codecMsg](ctx, s, nil)
-					recvd <- err
-					return err
-				})
-				return
+			var m *resume.Manager
+			if resumable {
+				m = mgr
 			}
-			transport.ServeResumableStream(w, r, wsrv, ep, mgr, "", nil, func(ctx context.Context, s *transport.ResumableStream) error {
-				_, err := transport.RecvResumable[codecMsg](ctx, s, nil)
+			spec := &transport.StreamSpec[any, *codecMsg]{Endpoint: ep}
+			streamHandler(wsrv, m, spec, func(ctx context.Context, s *transport.ServerStream[any, *codecMsg]) error {
+				_, err := s.RecvWithContext(ctx)
 				recvd <- err
 				return err
-			})
+			}).ServeHTTP(w, r)
 		}))
 		defer func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -244,7 +241,7 @@ func peerTold(t *testing.T, ctx context.Context, c *websocket.Conn) (ws.StatusCo
 }
 
 // clientKind has a raw server speaking subprotocol send the bad frame to
-// a client stream (ws.Dial, or resume.Dial when resumable) that receives
+// a client stream (transport.Dial, resumable or not) that receives
 // one codecMsg.
 func clientKind(subprotocol string, resumable bool) func(t *testing.T, ctx context.Context, b badFrame) answer {
 	return func(t *testing.T, ctx context.Context, b badFrame) answer {
@@ -292,24 +289,16 @@ func clientKind(subprotocol string, resumable bool) func(t *testing.T, ctx conte
 			}
 		}))
 		defer srv.Close()
-		url := "ws" + strings.TrimPrefix(srv.URL, "http")
 		var a answer
-		if resumable {
-			s, err := resume.Dial(ctx, url, resume.WithDialOptions(ws.WithDialReadLimit(codecLimit)),
-				resume.WithRetry(ws.RetryPolicy{MaxAttempts: 1}))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, a.recv = transport.ReceiveResumable[codecMsg](ctx, s)
-			defer s.Close()
-		} else {
-			c, err := ws.Dial(ctx, url, ws.WithDialReadLimit(codecLimit))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, a.recv = transport.Receive[codecMsg](ctx, c)
-			defer c.Close()
+		d := &transport.Dialer{Scheme: "http", Host: strings.TrimPrefix(srv.URL, "http://"),
+			DialOptions: []ws.DialOption{ws.WithDialReadLimit(codecLimit)}, ResumeOptions: []resume.ClientOption{resume.WithRetry(ws.RetryPolicy{MaxAttempts: 1})}}
+		res, err := transport.Dial[any, *codecMsg](ctx, d, "codec", "/", nil, nil, resumable)
+		if err != nil {
+			t.Fatal(err)
 		}
+		s := res.(*transport.ClientStream[any, *codecMsg])
+		_, a.recv = s.RecvWithContext(ctx)
+		defer s.Close()
 		select {
 		case p := <-told:
 			a.peerCode, a.peerReason = p.peerCode, p.peerReason

@@ -4,11 +4,13 @@
 // credential extraction, and Goa's error response shape with its status
 // mapping.
 //
-// For streaming methods it is the thin typed layer between generated code and
-// duplex.dev/ws: ServeStream runs a handler whose failures before the upgrade
-// become HTTP errors, Recv and RecvValue decode and validate streamed
-// messages, and Receive, CloseAndReceive and CloseClient serve generated
-// clients.
+// For streaming methods it holds the one typed stream of the runtime:
+// ServerStream and ClientStream, generic over the message types, satisfy
+// the generated Goa-shaped stream interfaces directly. Stream serves a
+// method (failures before the upgrade become HTTP errors) and Dial opens
+// one; resumption (duplex.v1) is a layer either is configured with, and
+// what moves the frames is a Carrier (carrier.go): the per-call WebSocket
+// today, Server-Sent Events and multiplexed sessions next.
 //
 // Generated command-line clients run on MainCLI (the flags every CLI shares:
 // -url, -timeout, -verbose; usage and exit codes), ParseFlags, and SendLines,

@@ -52,6 +52,12 @@ func Unary[P any](endpoint func(context.Context, any) (any, error), decode func(
 				w.WriteHeader(http.StatusNoContent)
 				return
 			}
+			if enc := q.cfg.encode; enc != nil {
+				if res = enc(w, res); res == nil {
+					w.WriteHeader(status)
+					return
+				}
+			}
 			_ = WriteJSON(w, status, res)
 		}
 		if key != "" && q.idem != nil {
@@ -95,3 +101,24 @@ func WebSocketScheme(scheme string) string {
 
 // PathParam escapes a path parameter value for a client URL.
 func PathParam[T Scalar](v T) string { return url.PathEscape(fmt.Sprint(v)) }
+
+// MountPoint is the verb and path a method is served on (a generated
+// server's Mounts).
+type MountPoint struct {
+	// Method is the name of the service method.
+	Method string
+	// Verb is the HTTP method of the requests.
+	Verb string
+	// Pattern is the path pattern, as net/http.ServeMux reads it.
+	Pattern string
+}
+
+// WithNames returns h with the service and method names stored in the
+// request context (duplex.ServiceKey, duplex.MethodKey) for endpoint
+// middleware.
+func WithNames(service, method string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), duplex.ServiceKey, service)
+		h.ServeHTTP(w, r.WithContext(context.WithValue(ctx, duplex.MethodKey, method)))
+	})
+}

@@ -83,15 +83,16 @@ func TestUnaryRequestsAreMeasured(t *testing.T) {
 
 // TestServeStreamCountsTheUpgradesItRefuses: a stream whose handler fails
 // before the upgrade (here its authorization) is answered 401 by
-// ServeStream and counted under that status.
+// transport.Stream and counted under that status.
 func TestServeStreamCountsTheUpgradesItRefuses(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	wsrv := ws.NewServer(ws.WithMetrics(ws.NewMetrics(reg)))
 	ep := &ws.Endpoint{Service: "notes", Method: "post"}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		transport.ServeStream(w, r, wsrv, ep, transport.Statuses{"unauthorized": 401}, func(context.Context, *transport.ServerStream) error {
+		spec := &transport.StreamSpec[any, any]{Endpoint: ep, Statuses: transport.Statuses{"unauthorized": 401}}
+		streamHandler(wsrv, nil, spec, func(context.Context, *transport.ServerStream[any, any]) error {
 			return unauthorized("missing token")
-		})
+		}).ServeHTTP(w, r)
 	}))
 	defer srv.Close()
 	_, resp, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http"), nil)

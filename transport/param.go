@@ -2,6 +2,7 @@ package transport
 
 import (
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -24,6 +25,9 @@ const (
 	Query
 	// Header reads a request header.
 	Header
+	// Cookie reads a request cookie (r.Cookie): browsers send their cookies
+	// with a WebSocket upgrade, where scripts cannot set headers.
+	Cookie
 )
 
 // String returns where the source is, as used in error messages.
@@ -33,6 +37,8 @@ func (s Source) String() string {
 		return "path"
 	case Query:
 		return "query string"
+	case Cookie:
+		return "cookies"
 	default:
 		return "header"
 	}
@@ -73,6 +79,14 @@ func (p *Params) raw(src Source, name string) (string, bool) {
 			return "", false
 		}
 		return vs[0], true
+	case Cookie:
+		// A cookie that is absent, malformed (net/http drops values with
+		// bytes RFC 6265 forbids) or empty reads as absent, as in Goa.
+		c, err := p.r.Cookie(name)
+		if err != nil {
+			return "", false
+		}
+		return c.Value, c.Value != ""
 	default:
 		vs := p.r.Header.Values(name)
 		if len(vs) == 0 {
@@ -91,15 +105,12 @@ func (p *Params) Has(src Source, name string) bool {
 // Required reads a parameter that must be present; when it is absent or does
 // not parse, the zero value is returned and the error recorded.
 func Required[T Scalar](p *Params, src Source, name string) T {
-	var zero T
-	raw, ok := p.raw(src, name)
-	if !ok {
+	v, present, ok := read[T](p, src, name)
+	if !present {
 		p.Fail(MissingParam(name, src.String()))
-		return zero
 	}
-	v, err := Parse[T](name, raw)
-	if err != nil {
-		p.Fail(err)
+	if !ok {
+		var zero T
 		return zero
 	}
 	return v
@@ -107,30 +118,33 @@ func Required[T Scalar](p *Params, src Source, name string) T {
 
 // Optional reads a parameter that may be absent (nil).
 func Optional[T Scalar](p *Params, src Source, name string) *T {
-	raw, ok := p.raw(src, name)
-	if !ok {
-		return nil
+	if v, _, ok := read[T](p, src, name); ok {
+		return &v
 	}
-	v, err := Parse[T](name, raw)
-	if err != nil {
-		p.Fail(err)
-		return nil
-	}
-	return &v
+	return nil
 }
 
 // Default reads a parameter that takes def when absent.
 func Default[T Scalar](p *Params, src Source, name string, def T) T {
-	raw, ok := p.raw(src, name)
-	if !ok {
-		return def
+	if v, _, ok := read[T](p, src, name); ok {
+		return v
 	}
-	v, err := Parse[T](name, raw)
+	return def
+}
+
+// read parses the parameter name of src: present says whether the request
+// has it, ok whether it parsed (when not, the error is recorded).
+func read[T Scalar](p *Params, src Source, name string) (v T, present, ok bool) {
+	raw, present := p.raw(src, name)
+	if !present {
+		return v, false, false
+	}
+	v, err := parseFrom[T](src, name, raw)
 	if err != nil {
 		p.Fail(err)
-		return def
+		return v, true, false
 	}
-	return v
+	return v, true, true
 }
 
 // Slice reads every value of a repeated query parameter or header (nil when
@@ -160,6 +174,19 @@ func Slice[T Scalar](p *Params, src Source, name string) []T {
 		out = append(out, v)
 	}
 	return out
+}
+
+// parseFrom is Parse with the error naming a cookie as one: a cookie and a
+// query parameter may share a name.
+func parseFrom[T Scalar](src Source, name, raw string) (T, error) {
+	v, err := Parse[T](name, raw)
+	if err != nil && src == Cookie {
+		var e *Error
+		if errors.As(err, &e) {
+			e.Body.Message = "cookie " + e.Body.Message
+		}
+	}
+	return v, err
 }
 
 // Parse converts the raw text of parameter name to T, with a 400 *Error that
@@ -230,6 +257,31 @@ func (p *Params) Token(param string) string {
 	return ""
 }
 
+// TokenOrCookie reads a security token like Token, then, when neither the
+// query parameter param nor the Authorization header carries one, from the
+// cookie named cookie: explicit credentials win over the cookie the
+// browser sends by itself. A missing token is recorded as a 401 error
+// naming where it was looked for.
+func (p *Params) TokenOrCookie(param, cookie string) string {
+	if param != "" {
+		if v, ok := p.raw(Query, param); ok && v != "" {
+			return v
+		}
+	}
+	if v, ok := BearerToken(p.r); ok && v != "" {
+		return v
+	}
+	if v, ok := p.raw(Cookie, cookie); ok && v != "" {
+		return v
+	}
+	if param != "" {
+		p.Fail(Unauthorized("missing token: send it in the Authorization header, the %q query parameter or the %q cookie", param, cookie))
+	} else {
+		p.Fail(Unauthorized("missing token: send it in the Authorization header or the %q cookie", cookie))
+	}
+	return ""
+}
+
 // APIKey reads an API key from the query parameter or header name. A missing
 // key is recorded as a 401 error.
 func (p *Params) APIKey(src Source, name string) string {
@@ -243,6 +295,52 @@ func (p *Params) APIKey(src Source, name string) string {
 	}
 	p.Fail(Unauthorized("missing API key"))
 	return ""
+}
+
+// APIKeyOrCookie reads an API key like APIKey, then, when the query
+// parameter or header name carries none, from the cookie named cookie. A
+// missing key is recorded as a 401 error naming where it was looked for.
+func (p *Params) APIKeyOrCookie(src Source, name, cookie string) string {
+	if v, ok := p.raw(src, name); ok && v != "" {
+		if src == Header && len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
+			v = strings.TrimSpace(v[7:])
+		}
+		if v != "" {
+			return v
+		}
+	}
+	if v, ok := p.raw(Cookie, cookie); ok && v != "" {
+		return v
+	}
+	p.Fail(Unauthorized("missing API key: send it in the %q %s or the %q cookie", name, src, cookie))
+	return ""
+}
+
+// AddCookie adds the cookie name=value to the Cookie header of a client
+// request's headers h, as net/http's Request.AddCookie does: one Cookie
+// header, pairs separated by "; ". A value net/http cannot send (bytes RFC
+// 6265 forbids) is sanitized the same way.
+func AddCookie(h http.Header, name, value string) {
+	c := (&http.Cookie{Name: name, Value: value}).String()
+	if c == "" {
+		return
+	}
+	if prev := h.Get("Cookie"); prev != "" {
+		c = prev + "; " + c
+	}
+	h.Set("Cookie", c)
+}
+
+// ResponseCookie reads the cookie name a response set (resp.Cookies()) as
+// a T; ok is false when the response set none.
+func ResponseCookie[T Scalar](cookies []*http.Cookie, name string) (v T, ok bool, err error) {
+	for _, c := range cookies {
+		if c.Name == name {
+			v, err = parseFrom[T](Cookie, name, c.Value)
+			return v, err == nil, err
+		}
+	}
+	return v, false, nil
 }
 
 // Basic reads the user and password of an "Authorization: Basic" header. A

@@ -20,6 +20,7 @@ type unaryConfig struct {
 	subjectBurst int
 	idemTTL      time.Duration
 	idemBytes    int
+	encode       func(http.ResponseWriter, any) any
 }
 
 // Default bounds of the Idempotency-Key store of one unary method.
@@ -44,6 +45,15 @@ func WithSubjectRate(perSecond float64, burst int) UnaryOption {
 // Defaults DefaultIdempotencyTTL and DefaultIdempotencyBytes.
 func WithIdempotency(ttl time.Duration, maxBytes int) UnaryOption {
 	return func(c *unaryConfig) { c.idemTTL, c.idemBytes = ttl, maxBytes }
+}
+
+// WithResponseEncoder makes the handler call encode with the method's
+// result before writing it: encode sets what travels outside the body (the
+// cookies of Cookie in Response) and returns the body to write as JSON, or
+// nil to write the status alone. Generated servers pass it for the methods
+// whose response sets cookies.
+func WithResponseEncoder(encode func(w http.ResponseWriter, result any) (body any)) UnaryOption {
+	return func(c *unaryConfig) { c.encode = encode }
 }
 
 // unaryQuota is what Unary keeps between requests.

@@ -37,13 +37,13 @@ func (v *card) UnmarshalJSON(data []byte) error {
 // UnmarshalJSON is decoded (whitespace around it included), and that what
 // it rejects closes the stream as json.Unmarshal's errors do.
 func TestRecvDecodesGeneratedUnmarshalers(t *testing.T) {
-	url, done := servedStream(t, func(ctx context.Context, s *transport.ServerStream) error {
+	url, done := servedStream[*card](t, nil, func(ctx context.Context, s *transport.ServerStream[any, *card]) error {
 		for {
-			c, err := transport.Recv[card](ctx, s, nil)
+			c, err := s.RecvWithContext(ctx)
 			if err != nil {
 				return err
 			}
-			if err := s.Send(ctx, c.Title); err != nil {
+			if err := s.SendWithContext(ctx, c.Title); err != nil {
 				return err
 			}
 		}

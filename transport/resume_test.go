@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strconv"
 	"strings"
@@ -22,6 +23,40 @@ import (
 	"duplex.dev/ws/resume"
 )
 
+// tokenStream serves a resumable method whose payload is the request's
+// token query parameter (the session's subject), h being the method.
+func tokenStream(wsrv *ws.Server, mgr *resume.Manager, ep *ws.Endpoint, h func(ctx context.Context, token string, s *transport.ServerStream[int, int]) error) http.Handler {
+	type input struct {
+		token string
+		s     *transport.ServerStream[int, int]
+	}
+	decode := func(r *http.Request) (map[string]string, error) {
+		return map[string]string{"token": r.URL.Query().Get("token")}, nil
+	}
+	endpoint := func(ctx context.Context, in any) (any, error) {
+		i := in.(input)
+		return nil, h(ctx, i.token, i.s)
+	}
+	spec := &transport.StreamSpec[int, int]{Endpoint: ep}
+	return transport.Stream(wsrv, mgr, spec, endpoint, decode, func(p map[string]string, s *transport.ServerStream[int, int]) any {
+		return input{p["token"], s}
+	})
+}
+
+// dialResumable opens a resumable client stream of ints at rawURL.
+func dialResumable(ctx context.Context, rawURL string, opts ...resume.ClientOption) (*transport.ClientStream[int, int], error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	d := &transport.Dialer{Scheme: "http", Host: u.Host, ResumeOptions: opts}
+	res, err := transport.Dial[int, int](ctx, d, "svc echo", u.EscapedPath(), u.Query(), nil, true)
+	if err != nil {
+		return nil, err
+	}
+	return res.(*transport.ClientStream[int, int]), nil
+}
+
 // startResumable serves an echo method marked resumable: it fails with
 // 401 when the request has no token, and echoes numbers otherwise.
 func startResumable(t *testing.T) (url string, calls *int) {
@@ -30,30 +65,26 @@ func startResumable(t *testing.T) (url string, calls *int) {
 	mgr := resume.NewManager()
 	ep := &ws.Endpoint{Service: "svc", Method: "echo", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol)}}
 	n := 0
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token := r.URL.Query().Get("token")
-		transport.ServeResumableStream(w, r, wsrv, ep, mgr, transport.ResumeSubject(map[string]string{"token": token}), nil,
-			func(ctx context.Context, s *transport.ResumableStream) error {
-				if token == "" {
-					return transport.Unauthorized("missing token")
-				}
-				if s.Session() == nil && s.Conn() == nil {
-					return nil // a resume: the session's handler serves it
-				}
-				n++
-				for {
-					v, err := transport.RecvResumableValue[int](ctx, s, nil)
-					if errors.Is(err, io.EOF) {
-						return nil
-					}
-					if err != nil {
-						return err
-					}
-					if err := s.Send(ctx, v*2); err != nil {
-						return err
-					}
-				}
-			})
+	srv := httptest.NewServer(tokenStream(wsrv, mgr, ep, func(ctx context.Context, token string, s *transport.ServerStream[int, int]) error {
+		if token == "" {
+			return transport.Unauthorized("missing token")
+		}
+		if s.Session() == nil && s.Conn() == nil {
+			return nil // a resume: the session's handler serves it
+		}
+		n++
+		for {
+			v, err := s.RecvWithContext(ctx)
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if err := s.SendWithContext(ctx, v*2); err != nil {
+				return err
+			}
+		}
 	}))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -65,13 +96,13 @@ func startResumable(t *testing.T) (url string, calls *int) {
 	return "ws" + strings.TrimPrefix(srv.URL, "http"), &n
 }
 
-func echoTwice(t *testing.T, ctx context.Context, s *resume.Stream) {
+func echoTwice(t *testing.T, ctx context.Context, s *transport.ClientStream[int, int]) {
 	t.Helper()
 	for _, v := range []int{1, 21} {
-		if err := s.Send(ctx, v); err != nil {
+		if err := s.SendWithContext(ctx, v); err != nil {
 			t.Fatal(err)
 		}
-		got, err := transport.ReceiveResumableValue[int](ctx, s)
+		got, err := s.RecvWithContext(ctx)
 		if err != nil || got != 2*v {
 			t.Fatalf("echo %d: %d, %v", v, got, err)
 		}
@@ -83,56 +114,50 @@ func echoTwice(t *testing.T, ctx context.Context, s *resume.Stream) {
 // HTTP errors before the upgrade.
 func TestResumableMethodServesPlainClients(t *testing.T) {
 	url, _ := startResumable(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := ws.Dial(ctx, url+"?token=t")
-	if err != nil {
+	ctx, c := dialStream[int, int](t, url+"?token=t")
+	if p := c.Carrier().(interface{ Subprotocol() string }).Subprotocol(); p != "" {
+		t.Fatalf("plain client got subprotocol %q", p)
+	}
+	if err := c.SendWithContext(ctx, 4); err != nil {
 		t.Fatal(err)
 	}
-	defer transport.CloseClient(c)
-	if c.Subprotocol() != "" {
-		t.Fatalf("plain client got subprotocol %q", c.Subprotocol())
-	}
-	if err := c.Send(ctx, 4); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := transport.ReceiveValue[int](ctx, c); err != nil || got != 8 {
+	if got, err := c.RecvWithContext(ctx); err != nil || got != 8 {
 		t.Fatalf("echo: %d, %v", got, err)
 	}
-	_, err = ws.Dial(ctx, url)
+	_, err := ws.Dial(ctx, url)
 	var herr *ws.HTTPError
 	if !errors.As(err, &herr) || herr.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("plain client without token: %v, want HTTP 401", err)
 	}
 }
 
-// TestResumableMethodOverDuplexV1: DialResumable negotiates duplex.v1;
+// TestResumableMethodOverDuplexV1: a resumable transport.Dial negotiates duplex.v1;
 // an authorization failure is HTTP 401 before the upgrade, as on the
 // default wire, not retried.
 func TestResumableMethodOverDuplexV1(t *testing.T) {
 	url, calls := startResumable(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := transport.DialResumable(ctx, url+"?token=t", nil)
+	s, err := dialResumable(ctx, url+"?token=t")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if !s.Resumable() {
+	if !s.Carrier().(interface{ Resumable() bool }).Resumable() {
 		t.Fatal("duplex.v1 not negotiated")
 	}
 	echoTwice(t, ctx, s)
 	if err := s.CloseSend(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := transport.ReceiveResumableValue[int](ctx, s); !errors.Is(err, io.EOF) {
+	if _, err := s.RecvWithContext(ctx); !errors.Is(err, io.EOF) {
 		t.Fatalf("after CloseSend: %v, want io.EOF", err)
 	}
 	if *calls != 1 {
 		t.Errorf("handler ran %d times", *calls)
 	}
 
-	_, err = transport.DialResumable(ctx, url, nil)
+	_, err = dialResumable(ctx, url)
 	var herr *ws.HTTPError
 	if !errors.As(err, &herr) || herr.StatusCode != http.StatusUnauthorized || !strings.Contains(err.Error(), "missing token") {
 		t.Fatalf("duplex.v1 without token: %v, want HTTP 401 missing token", err)
@@ -148,19 +173,15 @@ func TestForgedHellosGetNoSession(t *testing.T) {
 	wsrv := ws.NewServer(ws.WithLogger(slog.New(slog.DiscardHandler)))
 	mgr := resume.NewManager()
 	ep := &ws.Endpoint{Service: "svc", Method: "feed", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol)}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token := r.URL.Query().Get("token")
-		transport.ServeResumableStream(w, r, wsrv, ep, mgr, transport.ResumeSubject(map[string]string{"token": token}), nil,
-			func(ctx context.Context, s *transport.ResumableStream) error {
-				if token != "valid" {
-					return transport.Unauthorized("invalid token")
-				}
-				if err := s.Send(ctx, 1); err != nil {
-					return err
-				}
-				<-ctx.Done()
-				return nil
-			})
+	srv := httptest.NewServer(tokenStream(wsrv, mgr, ep, func(ctx context.Context, token string, s *transport.ServerStream[int, int]) error {
+		if token != "valid" {
+			return transport.Unauthorized("invalid token")
+		}
+		if err := s.SendWithContext(ctx, 1); err != nil {
+			return err
+		}
+		<-ctx.Done()
+		return nil
 	}))
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -212,12 +233,12 @@ func TestForgedHellosGetNoSession(t *testing.T) {
 		t.Errorf("%d sessions held after forged hellos, want 0", sessions)
 	}
 
-	s, err := transport.DialResumable(ctx, url+"/?token=valid", nil, resume.WithRetry(ws.RetryPolicy{MaxAttempts: 1}))
+	s, err := dialResumable(ctx, url+"/?token=valid", resume.WithRetry(ws.RetryPolicy{MaxAttempts: 1}))
 	if err != nil {
 		t.Fatalf("valid user after the forged hellos: %v", err)
 	}
 	defer s.Close()
-	if v, err := transport.ReceiveResumableValue[int](ctx, s); err != nil || v != 1 {
+	if v, err := s.RecvWithContext(ctx); err != nil || v != 1 {
 		t.Fatalf("valid user's first message: %v, %v", v, err)
 	}
 	if n := mgr.Len(); n != 1 {
@@ -258,19 +279,15 @@ func TestResumeIsAuthenticatedAgain(t *testing.T) {
 	wsrv := ws.NewServer(ws.WithLogger(slog.New(slog.DiscardHandler)))
 	mgr := resume.NewManager()
 	ep := &ws.Endpoint{Service: "svc", Method: "feed", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol)}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token := r.URL.Query().Get("token")
-		transport.ServeResumableStream(w, r, wsrv, ep, mgr, transport.ResumeSubject(map[string]string{"token": token}), nil,
-			func(ctx context.Context, s *transport.ResumableStream) error {
-				if token != "valid" || revoked.Load() {
-					return transport.Unauthorized("invalid token")
-				}
-				if err := s.Send(ctx, 1); err != nil {
-					return err
-				}
-				<-ctx.Done()
-				return nil
-			})
+	srv := httptest.NewServer(tokenStream(wsrv, mgr, ep, func(ctx context.Context, token string, s *transport.ServerStream[int, int]) error {
+		if token != "valid" || revoked.Load() {
+			return transport.Unauthorized("invalid token")
+		}
+		if err := s.SendWithContext(ctx, 1); err != nil {
+			return err
+		}
+		<-ctx.Done()
+		return nil
 	}))
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

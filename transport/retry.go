@@ -1,14 +1,14 @@
 package transport
 
 import (
-	"context"
 	crand "crypto/rand"
 	"encoding/base64"
 	"fmt"
 	mrand "math/rand/v2"
 	"net/http"
-	"strconv"
 	"time"
+
+	"duplex.dev/internal/backoff"
 )
 
 // Unary calls retry a failure that leaves them ambiguous (the connection
@@ -55,10 +55,10 @@ func retryDelay(req *http.Request, resp *http.Response, attempt int) (time.Durat
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return 0, false
 	}
-	backoff := unaryBackoff << attempt
-	backoff = backoff/2 + mrand.N(backoff/2+1)
+	jittered := unaryBackoff << attempt
+	jittered = jittered/2 + mrand.N(jittered/2+1)
 	if resp == nil {
-		return backoff, true
+		return jittered, true
 	}
 	switch resp.StatusCode {
 	case http.StatusConflict:
@@ -70,13 +70,13 @@ func retryDelay(req *http.Request, resp *http.Response, attempt int) (time.Durat
 		return 0, false
 	}
 	if s := resp.Header.Get("Retry-After"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 || time.Duration(n)*time.Second > maxRetryAfter {
+		d, ok := backoff.RetryAfter(s)
+		if !ok || d > maxRetryAfter {
 			return 0, false
 		}
-		return max(time.Duration(n)*time.Second, backoff), true
+		return max(d, jittered), true
 	}
-	return backoff, resp.StatusCode == http.StatusConflict
+	return jittered, resp.StatusCode == http.StatusConflict
 }
 
 // rewind returns a copy of req to send again, with a fresh body.
@@ -90,18 +90,6 @@ func rewind(req *http.Request) (*http.Request, error) {
 		again.Body = b
 	}
 	return again, nil
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // send sends req with c, retrying as Do says.
@@ -118,7 +106,7 @@ func send(c *http.Client, req *http.Request) (*http.Response, error) {
 		if resp != nil {
 			resp.Body.Close()
 		}
-		if err := sleep(req.Context(), d); err != nil {
+		if err := backoff.Sleep(req.Context(), d); err != nil {
 			return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
 		}
 		if req, err = rewind(req); err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -51,14 +52,20 @@ func streamPeer(t *testing.T, h func(c *websocket.Conn)) string {
 	return "ws" + strings.TrimPrefix(srv.URL, "http")
 }
 
-func dialStream(t *testing.T, url string) (context.Context, *ws.ClientConn) {
+// dialStream opens a client stream to url through transport.Dial.
+func dialStream[S, R any](t *testing.T, rawURL string) (context.Context, *transport.ClientStream[S, R]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	t.Cleanup(cancel)
-	c, err := ws.Dial(ctx, url)
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := transport.Dial[S, R](ctx, &transport.Dialer{Scheme: "http", Host: u.Host}, "test stream", u.EscapedPath(), u.Query(), nil, false)
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
+	c := res.(*transport.ClientStream[S, R])
 	t.Cleanup(func() { _ = c.Close() })
 	return ctx, c
 }
@@ -115,9 +122,9 @@ type total struct {
 }
 
 func TestReceiveDecodesStructsUntilEOF(t *testing.T) {
-	ctx, c := dialStream(t, streamPeer(t, sendThenClose(`{"kind":"join","seq":1}`, `{"kind":"message","seq":2}`)))
+	ctx, c := dialStream[any, *event](t, streamPeer(t, sendThenClose(`{"kind":"join","seq":1}`, `{"kind":"message","seq":2}`)))
 	for want := 1; want <= 2; want++ {
-		ev, err := transport.Receive[event](ctx, c)
+		ev, err := c.RecvWithContext(ctx)
 		if err != nil {
 			t.Fatalf("Receive %d: %v", want, err)
 		}
@@ -125,65 +132,66 @@ func TestReceiveDecodesStructsUntilEOF(t *testing.T) {
 			t.Fatalf("Receive %d = %+v", want, ev)
 		}
 	}
-	ev, err := transport.Receive[event](ctx, c)
+	ev, err := c.RecvWithContext(ctx)
 	if err != io.EOF || ev != nil {
 		t.Fatalf("Receive after close 1000 = %v, %v; want nil, io.EOF", ev, err)
 	}
 }
 
 func TestReceiveValueDecodesScalarsAndArrays(t *testing.T) {
-	ctx, c := dialStream(t, streamPeer(t, sendThenClose(`42`, `[1,2,3]`)))
-	n, err := transport.ReceiveValue[int](ctx, c)
+	ctx, c := dialStream[any, int](t, streamPeer(t, sendThenClose(`42`)))
+	n, err := c.RecvWithContext(ctx)
 	if err != nil || n != 42 {
-		t.Fatalf("ReceiveValue[int] = %v, %v; want 42", n, err)
+		t.Fatalf("Recv[int] = %v, %v; want 42", n, err)
 	}
-	xs, err := transport.ReceiveValue[[]int](ctx, c)
-	if err != nil || fmt.Sprint(xs) != "[1 2 3]" {
-		t.Fatalf("ReceiveValue[[]int] = %v, %v; want [1 2 3]", xs, err)
-	}
-	n, err = transport.ReceiveValue[int](ctx, c)
+	n, err = c.RecvWithContext(ctx)
 	if err != io.EOF || n != 0 {
-		t.Fatalf("ReceiveValue after close 1000 = %v, %v; want 0, io.EOF", n, err)
+		t.Fatalf("Recv after close 1000 = %v, %v; want 0, io.EOF", n, err)
+	}
+	ctx, xc := dialStream[any, []int](t, streamPeer(t, sendThenClose(`[1,2,3]`)))
+	xs, err := xc.RecvWithContext(ctx)
+	if err != nil || fmt.Sprint(xs) != "[1 2 3]" {
+		t.Fatalf("Recv[[]int] = %v, %v; want [1 2 3]", xs, err)
 	}
 }
 
 func TestReceiveReturnsTheServersCloseError(t *testing.T) {
-	ctx, c := dialStream(t, streamPeer(t, func(c *websocket.Conn) {
+	ctx, c := dialStream[any, *event](t, streamPeer(t, func(c *websocket.Conn) {
 		_ = c.Close(websocket.StatusInvalidFramePayloadData, `"text" is missing`)
 	}))
-	_, err := transport.Receive[event](ctx, c)
+	_, err := c.RecvWithContext(ctx)
 	var ce *ws.CloseError
 	if !errors.As(err, &ce) || ce.Code != ws.StatusInvalidPayload || ce.Reason != `"text" is missing` {
 		t.Fatalf("Receive = %v, want *ws.CloseError 1007 naming the attribute", err)
 	}
-	_, err = transport.ReceiveValue[int](ctx, c)
+	_, err = c.RecvWithContext(ctx)
 	if !errors.As(err, &ce) {
-		t.Fatalf("ReceiveValue after the close = %v, want the same *ws.CloseError", err)
+		t.Fatalf("Recv after the close = %v, want the same *ws.CloseError", err)
 	}
 }
 
 func TestCloseAndReceiveSendsNullAndReadsTheResult(t *testing.T) {
 	got := make(chan []string, 1)
-	ctx, c := dialStream(t, streamPeer(t, sumUntilNull(got)))
+	ctx, c := dialStream[int, *total](t, streamPeer(t, sumUntilNull(got)))
 	for _, n := range []int{1, 2, 3} {
-		if err := c.Send(ctx, n); err != nil {
+		if err := c.SendWithContext(ctx, n); err != nil {
 			t.Fatalf("Send: %v", err)
 		}
 	}
-	res, err := transport.CloseAndReceive[total](ctx, c)
+	res, err := c.CloseAndRecvWithContext(ctx)
 	if err != nil || res.Total != 6 {
 		t.Fatalf("CloseAndReceive = %+v, %v; want total 6", res, err)
 	}
 	if frames := <-got; strings.Join(frames, " ") != "1 2 3 null" {
 		t.Fatalf("server read %q, want 1 2 3 null", frames)
 	}
-	if err := c.Send(ctx, 4); err == nil {
+	if err := c.SendWithContext(ctx, 4); err == nil {
 		t.Fatal("Send after CloseAndReceive succeeded; the connection should be closed")
 	}
 }
 
 func TestCloseAndReceiveValueReadsAScalarResult(t *testing.T) {
-	ctx, c := dialStream(t, streamPeer(t, func(c *websocket.Conn) {
+	ctx, c := dialStream[string, int](t, streamPeer(t, func(c *websocket.Conn) {
 		for {
 			_, b, err := c.Read(context.Background())
 			if err != nil || string(b) == "null" {
@@ -193,25 +201,25 @@ func TestCloseAndReceiveValueReadsAScalarResult(t *testing.T) {
 		_ = c.Write(context.Background(), websocket.MessageText, []byte(`17`))
 		_ = c.Close(websocket.StatusNormalClosure, "")
 	}))
-	if err := c.Send(ctx, "a"); err != nil {
+	if err := c.SendWithContext(ctx, "a"); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	n, err := transport.CloseAndReceiveValue[int](ctx, c)
+	n, err := c.CloseAndRecvWithContext(ctx)
 	if err != nil || n != 17 {
 		t.Fatalf("CloseAndReceiveValue = %v, %v; want 17", n, err)
 	}
 }
 
 func TestCloseAndReceiveReturnsEOFWithoutAResult(t *testing.T) {
-	ctx, c := dialStream(t, streamPeer(t, func(c *websocket.Conn) {
+	ctx, c := dialStream[any, *total](t, streamPeer(t, func(c *websocket.Conn) {
 		_, _, _ = c.Read(context.Background())
 		_ = c.Close(websocket.StatusNormalClosure, "")
 	}))
-	res, err := transport.CloseAndReceive[total](ctx, c)
+	res, err := c.CloseAndRecvWithContext(ctx)
 	if err != io.EOF || res != nil {
 		t.Fatalf("CloseAndReceive = %v, %v; want nil, io.EOF", res, err)
 	}
-	_, err = transport.CloseAndReceiveValue[int](ctx, c)
+	_, err = c.CloseAndRecvWithContext(ctx)
 	if err == nil {
 		t.Fatal("CloseAndReceiveValue on a closed connection succeeded")
 	}
@@ -223,7 +231,7 @@ func TestCloseClientSendsNullThenNormalClosure(t *testing.T) {
 		close  websocket.StatusCode
 	}
 	got := make(chan seen, 1)
-	_, c := dialStream(t, streamPeer(t, func(c *websocket.Conn) {
+	_, c := dialStream[any, any](t, streamPeer(t, func(c *websocket.Conn) {
 		var s seen
 		for {
 			_, b, err := c.Read(context.Background())
@@ -235,24 +243,24 @@ func TestCloseClientSendsNullThenNormalClosure(t *testing.T) {
 			s.frames = append(s.frames, string(b))
 		}
 	}))
-	if err := transport.CloseClient(c); err != nil {
+	if err := c.Close(); err != nil {
 		t.Fatalf("CloseClient: %v", err)
 	}
 	s := <-got
 	if strings.Join(s.frames, " ") != "null" || s.close != websocket.StatusNormalClosure {
 		t.Fatalf("server read %q then close %v, want null then 1000", s.frames, s.close)
 	}
-	if err := transport.CloseClient(c); err != nil {
+	if err := c.Close(); err != nil {
 		t.Fatalf("second CloseClient = %v, want nil", err)
 	}
 }
 
 func TestCloseClientAfterTheServerEndedTheStream(t *testing.T) {
-	ctx, c := dialStream(t, streamPeer(t, sendThenClose()))
-	if _, err := transport.Receive[event](ctx, c); err != io.EOF {
+	ctx, c := dialStream[any, *event](t, streamPeer(t, sendThenClose()))
+	if _, err := c.RecvWithContext(ctx); err != io.EOF {
 		t.Fatalf("Receive = %v, want io.EOF", err)
 	}
-	if err := transport.CloseClient(c); err != nil {
+	if err := c.Close(); err != nil {
 		t.Fatalf("CloseClient after the server's close = %v, want nil", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	duplex "duplex.dev"
 	"duplex.dev/transport"
 	"duplex.dev/ws"
+	"duplex.dev/ws/resume"
 )
 
 type note struct {
@@ -37,9 +38,10 @@ func validateCount(n int) error {
 	return nil
 }
 
-// servedStream serves h at /s through ServeStream on a real server, with
-// "unauthorized" mapped to 401.
-func servedStream(t *testing.T, h func(ctx context.Context, s *transport.ServerStream) error) (string, chan struct{}) {
+// servedStream serves h at /s through transport.Stream on a real server,
+// with "unauthorized" mapped to 401, validate checking the messages
+// received and "default" as the default view.
+func servedStream[R any](t *testing.T, validate func(R) error, h func(ctx context.Context, s *transport.ServerStream[any, R]) error) (string, chan struct{}) {
 	t.Helper()
 	wsrv := ws.NewServer()
 	ep := &ws.Endpoint{Service: "notes", Method: "post"}
@@ -47,7 +49,8 @@ func servedStream(t *testing.T, h func(ctx context.Context, s *transport.ServerS
 	done := make(chan struct{}, 16)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /s", func(w http.ResponseWriter, r *http.Request) {
-		transport.ServeStream(w, r, wsrv, ep, statuses, h)
+		spec := &transport.StreamSpec[any, R]{Endpoint: ep, Statuses: statuses, Validate: validate, DefaultView: "default"}
+		streamHandler(wsrv, nil, spec, h).ServeHTTP(w, r)
 		done <- struct{}{}
 	})
 	srv := httptest.NewServer(mux)
@@ -60,6 +63,13 @@ func servedStream(t *testing.T, h func(ctx context.Context, s *transport.ServerS
 		srv.Close()
 	})
 	return "ws" + strings.TrimPrefix(srv.URL, "http") + "/s", done
+}
+
+// streamHandler returns the handler transport.Stream makes of h for a
+// method without payload.
+func streamHandler[S, R any](wsrv *ws.Server, mgr *resume.Manager, spec *transport.StreamSpec[S, R], h func(ctx context.Context, s *transport.ServerStream[S, R]) error) http.Handler {
+	endpoint := func(ctx context.Context, in any) (any, error) { return nil, h(ctx, in.(*transport.ServerStream[S, R])) }
+	return transport.Stream(wsrv, mgr, spec, endpoint, nil, func(_ any, s *transport.ServerStream[S, R]) any { return s })
 }
 
 func dialServed(t *testing.T, url string) *websocket.Conn {
@@ -107,11 +117,11 @@ func closeFrameOf(t *testing.T, c *websocket.Conn) websocket.CloseError {
 }
 
 func TestServeStreamAnswersErrorsBeforeUpgradeAsHTTP(t *testing.T) {
-	url, done := servedStream(t, func(ctx context.Context, s *transport.ServerStream) error {
+	url, done := servedStream[any](t, nil, func(ctx context.Context, s *transport.ServerStream[any, any]) error {
 		if s.Conn().Request().URL.Query().Get("token") == "" {
 			return duplex.PermanentError("unauthorized", "missing token")
 		}
-		return s.Send(ctx, "hello")
+		return s.SendWithContext(ctx, "hello")
 	})
 	_, resp, err := websocket.Dial(context.Background(), url, nil)
 	if err == nil || resp == nil {
@@ -134,15 +144,15 @@ func TestServeStreamAnswersErrorsBeforeUpgradeAsHTTP(t *testing.T) {
 
 func TestRecvValidatesAndEndsOnNull(t *testing.T) {
 	ended := make(chan error, 1) // why each stream's last Recv returned
-	url, done := servedStream(t, func(ctx context.Context, s *transport.ServerStream) error {
+	url, done := servedStream(t, validateNote, func(ctx context.Context, s *transport.ServerStream[any, *note]) error {
 		n := 0
 		for {
-			m, err := transport.Recv(ctx, s, validateNote)
+			m, err := s.RecvWithContext(ctx)
 			if err != nil {
 				ended <- err
 			}
 			if errors.Is(err, io.EOF) {
-				if err := s.Send(ctx, map[string]int{"received": n}); err != nil {
+				if err := s.SendWithContext(ctx, map[string]int{"received": n}); err != nil {
 					return err
 				}
 				return s.Close()
@@ -151,7 +161,7 @@ func TestRecvValidatesAndEndsOnNull(t *testing.T) {
 				return err
 			}
 			n++
-			if err := s.Send(ctx, m); err != nil {
+			if err := s.SendWithContext(ctx, m); err != nil {
 				return err
 			}
 		}
@@ -213,14 +223,14 @@ func TestRecvValidatesAndEndsOnNull(t *testing.T) {
 
 func TestRecvValueValidatesScalars(t *testing.T) {
 	got := make(chan error, 1)
-	url, done := servedStream(t, func(ctx context.Context, s *transport.ServerStream) error {
+	url, done := servedStream(t, validateCount, func(ctx context.Context, s *transport.ServerStream[any, int]) error {
 		sum := 0
 		for {
-			n, err := transport.RecvValue(ctx, s, validateCount)
+			n, err := s.RecvWithContext(ctx)
 			if err != nil {
 				got <- err
 				if errors.Is(err, io.EOF) {
-					return s.Send(ctx, sum)
+					return s.SendWithContext(ctx, sum)
 				}
 				return err
 			}
@@ -253,12 +263,12 @@ func TestRecvValueValidatesScalars(t *testing.T) {
 }
 
 func TestViewAndSetView(t *testing.T) {
-	url, done := servedStream(t, func(ctx context.Context, s *transport.ServerStream) error {
-		before := s.View("default")
+	url, done := servedStream[any](t, nil, func(ctx context.Context, s *transport.ServerStream[any, any]) error {
+		before := s.View()
 		if v := s.Conn().Request().URL.Query().Get("view"); v != "" {
 			s.SetView(v)
 		}
-		return s.Send(ctx, []string{before, s.View("default")})
+		return s.SendWithContext(ctx, []string{before, s.View()})
 	})
 	cases := []struct{ query, want string }{
 		{"", `["default","default"]`},
@@ -275,16 +285,16 @@ func TestViewAndSetView(t *testing.T) {
 }
 
 func TestServerStreamCloseSendsQueuedFramesFirst(t *testing.T) {
-	url, done := servedStream(t, func(ctx context.Context, s *transport.ServerStream) error {
+	url, done := servedStream[any](t, nil, func(ctx context.Context, s *transport.ServerStream[any, any]) error {
 		for i := range 3 {
-			if err := s.Send(ctx, i); err != nil {
+			if err := s.SendWithContext(ctx, i); err != nil {
 				return err
 			}
 		}
 		if err := s.Close(); err != nil {
 			return err
 		}
-		if err := s.Send(ctx, 99); err == nil {
+		if err := s.SendWithContext(ctx, 99); err == nil {
 			t.Error("Send after Close succeeded")
 		}
 		return nil
@@ -307,9 +317,9 @@ func TestServerStreamCloseSendsQueuedFramesFirst(t *testing.T) {
 // order, then 1000, instead of a 4000 slow-consumer close.
 func TestServerStreamSendPacesAFastProducer(t *testing.T) {
 	const total = 5000
-	url, done := servedStream(t, func(ctx context.Context, s *transport.ServerStream) error {
+	url, done := servedStream[any](t, nil, func(ctx context.Context, s *transport.ServerStream[any, any]) error {
 		for i := range total {
-			if err := s.Send(ctx, i); err != nil {
+			if err := s.SendWithContext(ctx, i); err != nil {
 				return err
 			}
 		}

@@ -15,8 +15,8 @@ import (
 	"duplex.dev/ws/resume"
 )
 
-// viewServer serves a result stream at /plain (ServeStream) and /resumable
-// (ServeResumableStream) whose handler calls SetView(view) when view is
+// viewServer serves a result stream at /plain and /resumable (with a
+// resume.Manager) whose handler calls SetView(view) when view is
 // not empty, then sends one result. The handler ends when the client goes.
 func viewServer(t *testing.T, view string) string {
 	t.Helper()
@@ -24,30 +24,20 @@ func viewServer(t *testing.T, view string) string {
 	mgr := resume.NewManager()
 	ep := &ws.Endpoint{Service: "svc", Method: "feed", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol)}}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /plain", func(w http.ResponseWriter, r *http.Request) {
-		transport.ServeStream(w, r, wsrv, ep, nil, func(ctx context.Context, s *transport.ServerStream) error {
-			if view != "" {
-				s.SetView(view)
-			}
-			if err := s.Send(ctx, map[string]string{"id": "1"}); err != nil {
-				return err
-			}
-			_, err := s.Conn().ReceiveRaw(ctx)
+	// Both paths serve the same method; /resumable with the resumable layer.
+	h := func(ctx context.Context, s *transport.ServerStream[any, any]) error {
+		if view != "" {
+			s.SetView(view)
+		}
+		if err := s.SendWithContext(ctx, map[string]string{"id": "1"}); err != nil {
 			return err
-		})
-	})
-	mux.HandleFunc("GET /resumable", func(w http.ResponseWriter, r *http.Request) {
-		transport.ServeResumableStream(w, r, wsrv, ep, mgr, "", nil, func(ctx context.Context, s *transport.ResumableStream) error {
-			if view != "" {
-				s.SetView(view)
-			}
-			if err := s.Send(ctx, map[string]string{"id": "1"}); err != nil {
-				return err
-			}
-			<-ctx.Done()
-			return nil
-		})
-	})
+		}
+		_, err := s.RecvWithContext(ctx)
+		return err
+	}
+	spec := &transport.StreamSpec[any, any]{Endpoint: ep}
+	mux.Handle("GET /plain", streamHandler(wsrv, nil, spec, h))
+	mux.Handle("GET /resumable", streamHandler(wsrv, mgr, spec, h))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

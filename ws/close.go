@@ -110,6 +110,9 @@ type CloseError struct {
 	Reason string
 
 	err error // the cause, when this side closed because of one
+	// input: the close answers a bad frame (see Decode), so what is still
+	// queued for the peer is dropped rather than sent first.
+	input bool
 }
 
 // Unwrap returns the error this side closed because of, if any.

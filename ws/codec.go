@@ -48,9 +48,9 @@ func decodeError(err error) *CloseError {
 	if duplex.IsValidationError(err) {
 		// A generated UnmarshalJSON found a required attribute missing:
 		// the reason names it, as for any failed validation.
-		return &CloseError{Code: StatusInvalidPayload, Reason: truncateReason(err.Error()), err: err}
+		return &CloseError{Code: StatusInvalidPayload, Reason: truncateReason(err.Error()), err: err, input: true}
 	}
-	return &CloseError{Code: StatusInvalidPayload, Reason: truncateReason("invalid JSON: " + strings.TrimPrefix(err.Error(), "json: ")), err: err}
+	return &CloseError{Code: StatusInvalidPayload, Reason: truncateReason("invalid JSON: " + strings.TrimPrefix(err.Error(), "json: ")), err: err, input: true}
 }
 
 // StrictUnmarshaler is a json.Unmarshaler that rejects any input that is

@@ -51,6 +51,14 @@ type Conn struct {
 	// plain is set for a GET that is not a WebSocket handshake: Upgrade
 	// answers it 426 (see Server.Handle).
 	plain bool
+	// handoff is closed by a successful upgrade: Handle, waiting in
+	// net/http's goroutine, returns then (nil when not served by Handle).
+	handoff chan struct{}
+	// h is the handler while it runs, hstart when it started, done where
+	// it hands Handle its result when it returns before any upgrade.
+	h      func(ctx context.Context, c *Conn) error
+	hstart time.Time
+	done   chan handled
 
 	// ctx is the handler's context; its cause says why it ended.
 	ctx    context.Context
@@ -132,7 +140,10 @@ type Conn struct {
 }
 
 func newConn(s *Server, e *endpoint, w http.ResponseWriter, r *http.Request, ip string) *Conn {
-	ctx, cancel := context.WithCancelCause(r.Context())
+	// The handler outlives the request's context (Handle returns at the
+	// upgrade, and net/http then cancels it): its values stay, its end is
+	// the handler's only before the upgrade (Handle watches it).
+	ctx, cancel := context.WithCancelCause(context.WithoutCancel(r.Context()))
 	life, endLife := context.WithCancelCause(context.Background())
 	c := &Conn{
 		id:      s.newID(),
@@ -214,6 +225,21 @@ func trimHeader(h http.Header) {
 	}
 }
 
+// keptRequest returns what a connection keeps of its upgrade request r
+// (trimmed): a shallow copy (URL, path values, context) with the kept
+// headers in a map of their own, and no body, so that net/http's request
+// and its header map can be collected once net/http's goroutine is gone.
+func keptRequest(r *http.Request) *http.Request {
+	k := r.WithContext(r.Context())
+	k.Header = make(http.Header, len(r.Header))
+	for name, vs := range r.Header {
+		k.Header[name] = vs
+	}
+	k.Body, k.GetBody = http.NoBody, nil
+	k.Form, k.PostForm, k.MultipartForm, k.Trailer, k.Response = nil, nil, nil, nil, nil
+	return k
+}
+
 // Logger returns the logger the connection's events go to (WithLogger),
 // with the endpoint's service and method: for layers above the connection,
 // such as resumable sessions, to log where the server does.
@@ -244,6 +270,10 @@ func (c *Conn) SetUpgradeHeader(name, value string) bool {
 	c.w.Header().Set(name, value)
 	return true
 }
+
+// Upgraded reports whether the WebSocket handshake completed: from then on
+// an error ends the stream with a close frame, no longer as HTTP.
+func (c *Conn) Upgraded() bool { return c.upgraded.Load() }
 
 // Upgrade completes the WebSocket handshake. It is idempotent, and Send,
 // SendRaw, Receive, ReceiveRaw and Close call it implicitly; call it
@@ -307,6 +337,8 @@ func (c *Conn) Upgrade() error {
 	c.ep.metrics.connected()
 	c.ep.log.Debug("websocket connected", "id", c.id, "remote", c.ip, "path", c.r.URL.Path, "subprotocol", wsc.Subprotocol())
 	trimHeader(c.r.Header)
+	c.r = keptRequest(c.r)
+	c.w = nil // hijacked: nothing writes to it any more
 
 	// No reader goroutine yet: a handler that waits in Receive within
 	// readerGrace (at once when Receive made the upgrade) reads the socket
@@ -327,6 +359,10 @@ func (c *Conn) Upgrade() error {
 		go c.writeLoop()
 	}
 	c.upgraded.Store(true)
+	if c.handoff != nil {
+		close(c.handoff)
+		c.handoff, c.done = nil, nil // Handle holds them; the connection needs them no more
+	}
 	return nil
 }
 
@@ -373,6 +409,7 @@ func accept(w http.ResponseWriter, r *http.Request, opts *websocket.AcceptOption
 // text that is not valid UTF-8 (RFC 6455 section 8.1) with 1007, and a
 // close frame whose reason is not valid UTF-8 is answered with 1002.
 func (c *Conn) Receive(ctx context.Context, v any) error {
+	c.awaitReadable(ctx)
 	b, err := c.ReceiveRaw(ctx)
 	if err != nil {
 		return err
@@ -383,6 +420,31 @@ func (c *Conn) Receive(ctx context.Context, v any) error {
 		return ce
 	}
 	return nil
+}
+
+// awaitReadable waits, when the handler is about to read the socket itself
+// and nothing is buffered, until the socket is readable. An idle handler
+// then waits here, a few frames below Receive, rather than deep inside the
+// library's frame reader: with the handler on a goroutine of its own (see
+// Server.Handle), its stack is then shallow enough for the garbage
+// collector to halve it (8 to 4 KB) while the connection idles. It reads
+// nothing: ReceiveRaw reads what came.
+func (c *Conn) awaitReadable(ctx context.Context) {
+	ir := c.out.idle
+	if ir == nil || !c.upgraded.Load() || c.eofSeen.Load() || !c.ownContext(ctx) {
+		return
+	}
+	c.rmu.Lock()
+	if c.rloop || c.rpending || c.rdone || c.rinline || c.out.rbuf.Buffered() > 0 || ir.buffered() > 0 {
+		c.rmu.Unlock()
+		return
+	}
+	c.rinline = true // the reader goroutine must not start meanwhile
+	c.rmu.Unlock()
+	ir.waitReadable()
+	c.rmu.Lock()
+	c.rinline = false
+	c.rmu.Unlock()
 }
 
 // ReceiveRaw is Receive without the decoding: it returns the next text
@@ -407,13 +469,7 @@ func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
 		c.rinline = false
 		c.graceReader()
 		c.rmu.Unlock()
-		c.reply.Store(err == nil)
-		if err == nil {
-			if err = c.admitFrame(); err != nil {
-				return nil, err
-			}
-		}
-		return b, err
+		return c.received(b, err)
 	}
 	if !c.rloop && !c.rpending && !c.rdone {
 		c.startReader() // a context of its own: the reader goroutine reads meanwhile
@@ -428,13 +484,21 @@ func (c *Conn) ReceiveRaw(ctx context.Context) ([]byte, error) {
 		c.graceReader()
 	}
 	c.rmu.Unlock()
+	return c.received(b, err)
+}
+
+// received ends a ReceiveRaw that read b or failed with err: a frame
+// lets the next Send answer it inline and counts against the message
+// rate (admitFrame).
+func (c *Conn) received(b []byte, err error) ([]byte, error) {
 	c.reply.Store(err == nil)
-	if err == nil {
-		if err = c.admitFrame(); err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return nil, err
 	}
-	return b, err
+	if err := c.admitFrame(); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // awaitFrame waits for the reader goroutine's next frame.
@@ -801,7 +865,9 @@ func (c *Conn) Fail(err error) {
 	if code == StatusInternalError && !c.closing() {
 		c.ep.log.Warn("stream handler failed", "id", c.id, "error", err.Error())
 	}
-	c.closeWith(code, reason, true)
+	var ce *CloseError
+	bad := errors.As(err, &ce) && ce.input // Decode's answer to a bad frame: what is queued is dropped
+	c.closeWith(code, reason, !bad)
 }
 
 // Invalid marks err as bad input from the peer: Fail closes the connection

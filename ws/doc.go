@@ -31,6 +31,10 @@
 // the reader goroutine takes over again. On unix an idle connection holds
 // no read buffer either: bytes are read into a pooled 4 KB chunk only once
 // the socket is readable, and the chunk goes back to the pool when drained.
+// The handler runs on a goroutine of its own, and Server.Handle returns at
+// the upgrade: net/http's goroutine and request are let go, and an idle
+// handler waits for the socket just below Receive, where its stack is
+// small enough for the garbage collector to halve it to 4 KB.
 // Conn.Send, used by a stream's single producer, waits for room when the
 // queue is full, so a handler streaming thousands of events is paced by
 // the client instead of disconnected; it gives up when its ctx ends, and

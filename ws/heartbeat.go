@@ -44,7 +44,10 @@ func (c *Conn) beat() {
 // the heartbeat timeout, with nothing else heard from it meanwhile.
 func (c *Conn) missedPong() bool {
 	sent := time.Now()
-	ctx, cancel := context.WithTimeout(c.life, c.ep.cfg.HeartbeatTimeout)
+	// Not derived from c.life: a child would leave c.life a map of
+	// children and a done channel for the connection's whole life. The
+	// end of c.life closes the socket, which ends Ping anyway.
+	ctx, cancel := context.WithTimeout(context.Background(), c.ep.cfg.HeartbeatTimeout)
 	err := c.ws.Ping(ctx)
 	cancel()
 	return err != nil && !c.excused() && !c.heardSince(sent)

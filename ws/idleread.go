@@ -29,6 +29,9 @@ type idleReader struct {
 	read func(fd uintptr) bool
 	n    int
 	err  error
+	// peek is peekOnce as a func value, made once; peekBuf is its byte.
+	peek    func(fd uintptr) bool
+	peekBuf [1]byte
 }
 
 // readChunk is the size of one read from the socket, as net/http's buffer.
@@ -54,6 +57,7 @@ func newIdleReader(nc net.Conn, pending []byte) (r *idleReader, ok bool) {
 	}
 	r = &idleReader{Conn: nc, raw: raw}
 	r.read = r.readOnce
+	r.peek = r.peekOnce
 	if len(pending) > 0 {
 		b := make([]byte, len(pending))
 		copy(b, pending)
@@ -96,6 +100,24 @@ func (r *idleReader) fill() error {
 		return io.EOF
 	}
 	return nil
+}
+
+// waitReadable waits until the socket has something to read (bytes, the
+// end of the stream or an error), without reading it: whoever reads next
+// (the handler's Receive, or the library's close handshake meanwhile)
+// finds it there. It touches none of the reader's state, so it may wait
+// while another goroutine reads.
+func (r *idleReader) waitReadable() { _ = r.raw.Read(r.peek) }
+
+// peekOnce reports whether the socket has something to read, looking at
+// one byte without taking it.
+func (r *idleReader) peekOnce(fd uintptr) bool {
+	for {
+		_, _, err := syscall.Recvfrom(int(fd), r.peekBuf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		if err != syscall.EINTR {
+			return err != syscall.EAGAIN
+		}
+	}
 }
 
 // readOnce reads from the socket into a pooled chunk, reporting false

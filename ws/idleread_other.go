@@ -14,3 +14,5 @@ type idleReader struct{}
 func (*idleReader) buffered() int { return 0 }
 
 func swapReadBuffer(nc net.Conn, _ *bufio.Reader) (net.Conn, *idleReader) { return nc, nil }
+
+func (*idleReader) waitReadable() {}

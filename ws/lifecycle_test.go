@@ -79,6 +79,7 @@ func TestConnectionsHaveIDsAndLeaveTheRegistryOnEveryExit(t *testing.T) {
 			if err := ts.handlerResult(t); err != nil {
 				t.Errorf("Handle = %v", err)
 			}
+			ts.waitReleased(t, id)
 			if n := ts.ws.Len(); n != 1 {
 				t.Errorf("Len = %d after the stream ended, want 1", n)
 			}

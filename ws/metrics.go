@@ -48,44 +48,32 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	if reg == nil {
 		reg = prometheus.DefaultRegisterer
 	}
-	ep := []string{"service", "method"}
-	dir := []string{"service", "method", "direction"}
 	return &Metrics{
-		active: register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "duplex_connections_active", Help: "Open WebSocket connections.",
-		}, ep)),
-		messages: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "duplex_messages_total", Help: "WebSocket messages received (in) and sent (out).",
-		}, dir)),
-		bytes: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "duplex_bytes_total", Help: "WebSocket message payload bytes received (in) and sent (out).",
-		}, dir)),
-		closes: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "duplex_close_codes_total", Help: "WebSocket connections closed, by close code (1006: dropped without a close frame).",
-		}, []string{"service", "method", "code"})),
-		depth: register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "duplex_send_queue_depth", Help: "Frames waiting in send queues.",
-		}, ep)),
-		drops: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "duplex_send_queue_drops_total", Help: "Frames dropped from full send queues under the DropOldest policy.",
-		}, ep)),
-		duration: register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "duplex_handler_duration_seconds",
-			Help:    "How long stream handlers ran.",
-			Buckets: []float64{.01, .1, 1, 10, 60, 600, 3600},
-		}, ep)),
-		refused: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "duplex_upgrades_refused_total", Help: "WebSocket upgrade requests answered with an HTTP error instead, by status.",
-		}, []string{"service", "method", "status"})),
-		requests: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "duplex_http_requests_total", Help: "Unary HTTP requests, by response status.",
-		}, []string{"service", "method", "status"})),
-		reqTime: register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "duplex_http_request_duration_seconds",
-			Help:    "How long unary HTTP requests took.",
-			Buckets: prometheus.DefBuckets,
-		}, ep)),
+		active:   gauge(reg, "duplex_connections_active", "Open WebSocket connections.", "service", "method"),
+		messages: counter(reg, "duplex_messages_total", "WebSocket messages received (in) and sent (out).", "service", "method", "direction"),
+		bytes:    counter(reg, "duplex_bytes_total", "WebSocket message payload bytes received (in) and sent (out).", "service", "method", "direction"),
+		closes:   counter(reg, "duplex_close_codes_total", "WebSocket connections closed, by close code (1006: dropped without a close frame).", "service", "method", "code"),
+		depth:    gauge(reg, "duplex_send_queue_depth", "Frames waiting in send queues.", "service", "method"),
+		drops:    counter(reg, "duplex_send_queue_drops_total", "Frames dropped from full send queues under the DropOldest policy.", "service", "method"),
+		duration: histogram(reg, "duplex_handler_duration_seconds", "How long stream handlers ran.", []float64{.01, .1, 1, 10, 60, 600, 3600}),
+		refused:  counter(reg, "duplex_upgrades_refused_total", "WebSocket upgrade requests answered with an HTTP error instead, by status.", "service", "method", "status"),
+		requests: counter(reg, "duplex_http_requests_total", "Unary HTTP requests, by response status.", "service", "method", "status"),
+		reqTime:  histogram(reg, "duplex_http_request_duration_seconds", "How long unary HTTP requests took.", prometheus.DefBuckets),
 	}
+}
+
+// gauge, counter and histogram register a collector of the runtime (see
+// register); histograms are labelled with service and method.
+func gauge(reg prometheus.Registerer, name, help string, labels ...string) *prometheus.GaugeVec {
+	return register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels))
+}
+
+func counter(reg prometheus.Registerer, name, help string, labels ...string) *prometheus.CounterVec {
+	return register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels))
+}
+
+func histogram(reg prometheus.Registerer, name, help string, buckets []float64) *prometheus.HistogramVec {
+	return register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets}, []string{"service", "method"}))
 }
 
 // HTTPHandler returns h, the handler of a unary (non-streaming) method,

@@ -98,11 +98,13 @@ func TestMetricsAreScrapedAndMove(t *testing.T) {
 	}
 	_ = c.Close(websocket.StatusNormalClosure, "")
 	ts.handlerResult(t)
+	ts.waitRelease(t)
 
 	bad := ts.dial(t, "/stream", nil)
 	write(t, bad, websocket.MessageText, []byte(`{not json`))
 	readClose(t, bad)
 	ts.handlerResult(t)
+	ts.waitRelease(t)
 	good.echoes(t)
 
 	fams = scrape(t, ts)

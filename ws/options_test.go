@@ -102,6 +102,7 @@ func TestConnectionLimitsRefuseBeforeUpgrade(t *testing.T) {
 			// Connection limits count live connections only.
 			_ = held.Close(websocket.StatusNormalClosure, "")
 			ts.handlerResult(t)
+			ts.waitRelease(t)
 			status, _ = dialStatus(t, ts, nil)
 			wantAfter := http.StatusSwitchingProtocols
 			if strings.Contains(tc.name, "rate") {

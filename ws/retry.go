@@ -10,11 +10,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
+	"duplex.dev/internal/backoff"
 	"duplex.dev/internal/defaults"
 )
 
@@ -169,23 +168,8 @@ func RetryAfter(err error) time.Duration {
 		(herr.StatusCode != http.StatusTooManyRequests && herr.StatusCode != http.StatusServiceUnavailable) {
 		return 0
 	}
-	v := strings.TrimSpace(herr.Header.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		if secs > int64(MaxRetryAfter/time.Second) {
-			return MaxRetryAfter
-		}
-		d = time.Duration(secs) * time.Second
-	} else if at, err := http.ParseTime(v); err == nil {
-		d = time.Until(at)
-	}
-	return min(max(d, 0), MaxRetryAfter)
+	d, _ := backoff.RetryAfter(herr.Header.Get("Retry-After"))
+	return min(d, MaxRetryAfter)
 }
 
 // retryHooks replace the waiting and the randomness of the backoff, for
@@ -225,7 +209,7 @@ func (cfg *dialConfig) wait(ctx context.Context, d time.Duration) error {
 	if cfg.hooks.sleep != nil {
 		return cfg.hooks.sleep(ctx, d)
 	}
-	return wait(ctx, d)
+	return backoff.Sleep(ctx, d)
 }
 
 // DialWithRetry dials like Dial and, while the failure is Retryable, dials
@@ -253,17 +237,6 @@ func newJitterSource() *rand.Rand {
 func dialWithRetry(ctx context.Context, url string, cfg *dialConfig, rnd *rand.Rand) (*ClientConn, error) {
 	attempt, next := 0, 0
 	return dialWithRetryFrom(ctx, cfg.urls(url), &next, cfg, rnd, &attempt)
-}
-
-func wait(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // Reconnect keeps a session running over a connection to url: it dials

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -43,6 +42,10 @@ type Server struct {
 	open    int // upgraded connections
 	closing bool
 	drained chan struct{} // closed when closing and conns is empty
+
+	// released, when set (by tests), is called with every connection
+	// release removed from the registry, after Handle may have returned.
+	released func(*Conn)
 }
 
 // Endpoint names the service method a stream belongs to (for logs and
@@ -165,19 +168,25 @@ func (s *Server) Len() int {
 // 503 past MaxConnections or after Shutdown, 429 past MaxConnectionsPerIP
 // or the upgrade rate. It returns nil then.
 //
-// Otherwise h runs in the calling goroutine and the upgrade happens on the
-// first Send, SendRaw, Receive, ReceiveRaw, Close or Upgrade call. If h
-// returns an error (or calls Fail) before the upgrade, Handle writes
+// Otherwise h runs in a goroutine of its own and the upgrade happens on
+// the first Send, SendRaw, Receive, ReceiveRaw, Close or Upgrade call.
+// Until then Handle waits, and h's context ends if the request's does. If
+// h returns an error (or calls Fail) before the upgrade, Handle writes
 // nothing and returns that error: the caller answers it as HTTP, for
 // example 401. A handler that returns nil without using the connection
 // gets an upgrade and a 1000 close.
 //
-// After the upgrade, h's context is cancelled when the peer leaves, the
-// heartbeat fails, the connection is closed or the server shuts down. When
-// h returns nil the queued frames are sent and the stream closes with 1000;
-// an error closes it as Fail does. A panic in h is recovered and logged
-// with its stack, and the stream closes with 1011 (HTTP 500 before the
-// upgrade). Handle returns nil once the connection is fully released.
+// Once the connection is upgraded, Handle returns nil and h runs on:
+// net/http's goroutine, request and buffers are let go (an idle stream
+// keeps only what it needs), and Request returns a copy that keeps the
+// URL, the path values, the context's values and the headers listed
+// there. h's context is then cancelled when the peer leaves, the
+// heartbeat fails, the connection is closed or the server shuts down (not
+// when the request's context ends, which net/http does as Handle
+// returns). When h returns nil the queued frames are sent and the stream
+// closes with 1000; an error closes it as Fail does. A panic in h is
+// recovered and logged with its stack, and the stream closes with 1011
+// (HTTP 500 before the upgrade). Server.Shutdown waits for the handlers.
 func (s *Server) Handle(w http.ResponseWriter, r *http.Request, ep *Endpoint, h func(ctx context.Context, c *Conn) error) error {
 	e := s.endpoint(ep)
 	// A plain GET (no Upgrade header at all) runs the handler up to its
@@ -202,7 +211,7 @@ func (s *Server) Handle(w http.ResponseWriter, r *http.Request, ep *Endpoint, h 
 		e.refuse(w, r, http.StatusForbidden, "cross-origin WebSocket request refused: origin not allowed")
 		return nil
 	}
-	ip := clientIP(r)
+	ip := ratelimit.ClientIP(r)
 	c := newConn(s, e, w, r, ip)
 	c.plain = plain
 	if status, msg := s.admit(c); status != 0 {
@@ -210,14 +219,47 @@ func (s *Server) Handle(w http.ResponseWriter, r *http.Request, ep *Endpoint, h 
 		e.refuse(w, r, status, msg)
 		return nil
 	}
-	defer s.release(c)
-	defer c.kill(errors.New("ws: handler returned"))
+	// h runs in a goroutine of its own, so that once the connection is
+	// upgraded this one returns and net/http lets go of its goroutine,
+	// request, response and buffers: an idle stream then keeps its own
+	// goroutine alone, whose stack the garbage collector can shrink (see
+	// Conn.awaitReadable). Until the upgrade this goroutine waits, and the
+	// request's context ending cancels the handler's.
+	handoff, done := make(chan struct{}), make(chan handled, 1)
+	c.handoff, c.done, c.h = handoff, done, h
+	unwatch := context.AfterFunc(r.Context(), func() { c.cancel(context.Cause(r.Context())) })
+	go c.serve()
+	select {
+	case <-handoff:
+		unwatch()
+		return nil
+	case res := <-done:
+		unwatch()
+		return c.answer(res)
+	}
+}
 
-	start := time.Now()
-	herr, panicked := c.run(h)
-	e.metrics.handled(time.Since(start))
+// handled is how a handler that never upgraded its connection ended.
+type handled struct {
+	err             error
+	panicked, abort bool
+}
 
-	if !c.upgraded.Load() && !panicked && herr == nil {
+// serve runs the handler in the connection's own goroutine and, once it
+// returns, ends the stream (after the upgrade) or hands the result to
+// Handle, which answers it as HTTP (before). Its frames are kept small
+// (no arguments, the work in finish): an idle handler's stack is what
+// lies below it, and the garbage collector halves a stack only when less
+// than a quarter of it is in use.
+func (c *Conn) serve() { c.finish(c.run()) }
+
+// finish ends the connection after its handler returned (see serve).
+//
+//go:noinline
+func (c *Conn) finish(res handled) {
+	e := c.ep
+	e.metrics.handled(time.Since(c.hstart))
+	if !c.upgraded.Load() && !res.panicked && res.err == nil {
 		// The handler never used the connection: end the stream cleanly
 		// rather than answer an empty 200.
 		c.umu.Lock()
@@ -229,30 +271,23 @@ func (s *Server) Handle(w http.ResponseWriter, r *http.Request, ep *Endpoint, h 
 	}
 	c.handled.Store(true)
 	c.umu.Lock()
-	upgraded, answered, failErr := c.ws != nil, c.answered, c.failErr
+	upgraded := c.ws != nil
 	c.umu.Unlock()
+	c.h = nil
 	if !upgraded {
-		c.cancel(errors.New("ws: handler returned"))
-		switch {
-		case panicked:
-			if !answered {
-				http.Error(w, "internal error", http.StatusInternalServerError)
-			}
-			return nil
-		case answered:
-			return nil
-		case herr != nil:
-			return herr
-		default:
-			return failErr
-		}
+		c.done <- res // Handle answers it, with the ResponseWriter still valid
+		return
 	}
-
+	defer c.srv.release(c)
+	defer c.kill(errors.New("ws: handler returned"))
 	switch {
-	case panicked:
+	case res.abort:
+		// http.ErrAbortHandler: net/http would drop the connection.
+		c.abort(errors.New("ws: handler aborted"), StatusInternalError)
+	case res.panicked:
 		c.closeWith(StatusInternalError, "internal error", true)
-	case herr != nil:
-		c.Fail(herr)
+	case res.err != nil:
+		c.Fail(res.err)
 	default:
 		c.closeWith(StatusNormalClosure, "", true)
 	}
@@ -267,7 +302,33 @@ func (s *Server) Handle(w http.ResponseWriter, r *http.Request, ep *Endpoint, h 
 		reason = ce.Reason
 	}
 	e.log.Debug("websocket closed", "id", c.id, "code", int(code), "reason", reason, "duration", time.Since(c.started))
-	return nil
+}
+
+// answer ends, in Handle's goroutine, a connection whose handler returned
+// before any upgrade: what the handler wrote stands, a panic is answered
+// 500, and the handler's error is returned for the caller to answer.
+func (c *Conn) answer(res handled) error {
+	defer c.srv.release(c)
+	defer c.kill(errors.New("ws: handler returned"))
+	c.cancel(errors.New("ws: handler returned"))
+	c.umu.Lock()
+	answered, failErr := c.answered, c.failErr
+	c.umu.Unlock()
+	switch {
+	case res.abort:
+		panic(http.ErrAbortHandler) // as net/http expects it from its handler
+	case res.panicked:
+		if !answered {
+			http.Error(c.w, "internal error", http.StatusInternalServerError)
+		}
+		return nil
+	case answered:
+		return nil
+	case res.err != nil:
+		return res.err
+	default:
+		return failErr
+	}
 }
 
 // Refused records that the caller of Handle answered r with an HTTP error
@@ -290,23 +351,28 @@ func (e *endpoint) refuse(w http.ResponseWriter, r *http.Request, status int, ms
 // may quote what the client sent).
 func (e *endpoint) refused(r *http.Request, status int, reason string) {
 	if e.log.Enabled(r.Context(), slog.LevelDebug) {
-		e.log.Debug("websocket upgrade refused", "status", status, "reason", reason, "remote", clientIP(r), "path", r.URL.Path)
+		e.log.Debug("websocket upgrade refused", "status", status, "reason", reason, "remote", ratelimit.ClientIP(r), "path", r.URL.Path)
 	}
 	e.metrics.refusedUpgrade(status)
 }
 
-// run calls h, recovering a panic.
-func (c *Conn) run(h func(ctx context.Context, c *Conn) error) (err error, panicked bool) {
+// run calls the handler, recovering a panic; abort reports
+// http.ErrAbortHandler, which Handle raises again in net/http's goroutine
+// before the upgrade.
+func (c *Conn) run() (res handled) {
+	c.hstart = time.Now()
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
-				panic(v)
+				res.abort = true
+				return
 			}
-			panicked = true
+			res.panicked = true
 			c.ep.log.Error("stream handler panicked", "id", c.id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		}
 	}()
-	return h(c.ctx, c), false
+	res.err = c.h(c.ctx, c)
+	return res
 }
 
 // admit registers c, or returns the HTTP status and text refusing it.
@@ -337,6 +403,9 @@ func (s *Server) opened(*Conn) {
 
 // release removes c from the registry; it runs on every exit path.
 func (s *Server) release(c *Conn) {
+	if s.released != nil {
+		defer s.released(c)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.conns, c)
@@ -473,14 +542,4 @@ func originAllowed(r *http.Request, patterns []string) bool {
 		}
 	}
 	return false
-}
-
-// clientIP is the address connection limits count: the peer of the TCP
-// connection. Forwarding headers are not trusted.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

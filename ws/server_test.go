@@ -31,6 +31,9 @@ type testServer struct {
 	logs *syncBuffer
 	// done receives what Handle returned, once per /stream request.
 	done chan error
+	// released receives every connection the server released (Handle
+	// returns at the upgrade; the handler's goroutine releases it later).
+	released chan *Conn
 }
 
 type handlerFunc = func(ctx context.Context, c *Conn) error
@@ -45,8 +48,14 @@ func startServerOn(t *testing.T, wrap func(net.Listener) net.Listener, h handler
 	t.Helper()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ts := &testServer{logs: logs, done: make(chan error, 256)}
+	ts := &testServer{logs: logs, done: make(chan error, 256), released: make(chan *Conn, 256)}
 	ts.ws = NewServer(append([]Option{WithLogger(logger)}, opts...)...)
+	ts.ws.released = func(c *Conn) {
+		select {
+		case ts.released <- c:
+		default: // nobody counts them in this test
+		}
+	}
 	streamEP := &Endpoint{Service: "test", Method: "stream"}
 	echoEP := &Endpoint{Service: "test", Method: "echo"}
 	mux := http.NewServeMux()
@@ -104,6 +113,34 @@ func (ts *testServer) handlerResult(t *testing.T) error {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Handle did not return")
 		return nil
+	}
+}
+
+// waitReleased waits until the server has released the connection whose
+// ID is id.
+func (ts *testServer) waitReleased(t *testing.T, id string) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case c := <-ts.released:
+			if c.ID() == id {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("connection %s was not released", id)
+		}
+	}
+}
+
+// waitRelease waits until the server has released one more connection
+// (Handle returns at the upgrade; the handler's goroutine releases it).
+func (ts *testServer) waitRelease(t *testing.T) {
+	t.Helper()
+	select {
+	case <-ts.released:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no connection was released")
 	}
 }
 
@@ -497,6 +534,7 @@ func TestSilentPeerIsReleasedAfterHeartbeatTimeout(t *testing.T) {
 	if err := ts.handlerResult(t); err != nil {
 		t.Errorf("Handle = %v", err)
 	}
+	ts.waitRelease(t)
 	if n := ts.ws.Len(); n != 1 {
 		t.Errorf("Len = %d after release, want 1 (the well-behaved peer)", n)
 	}

@@ -242,7 +242,7 @@ func newGoaDriver(t *testing.T, base string) driver {
 	}
 	c := gclient.NewClient(u.Scheme, u.Host, http.DefaultClient, goahttp.RequestEncoder, goahttp.ResponseDecoder,
 		false, &websocket.Dialer{HandshakeTimeout: 5 * time.Second}, nil)
-	return &goaDriver{gbench.NewClient(c.Listener(), c.Subscribe(), c.Echo(), c.Join(), c.Publish())}
+	return &goaDriver{gbench.NewClient(c.Listener(), c.Subscribe(), c.Echo(), c.Join(), c.Relay(), c.PostActivity(), c.Publish(), c.Session(), c.Whoami())}
 }
 
 func (d *goaDriver) publish(ctx context.Context, room, msg string) (int, error) {
@@ -369,7 +369,7 @@ func newDuplexDriver(t *testing.T, base string) driver {
 		t.Fatal(err)
 	}
 	c := dclient.NewClient(u.Scheme, u.Host, nil)
-	return &duplexDriver{dbench.NewClient(c.Listener(), c.Subscribe(), c.Echo(), c.Join(), c.Publish())}
+	return &duplexDriver{dbench.NewClient(c.Listener(), c.Subscribe(), c.Echo(), c.Join(), c.Relay(), c.PostActivity(), c.Publish(), c.Session(), c.Whoami())}
 }
 
 func (d *duplexDriver) publish(ctx context.Context, room, msg string) (int, error) {

@@ -12,4 +12,6 @@
 //	GET  /echo              bidirectional: each {"message"} comes back as {"message"}; the client's null ends it
 //	GET  /rooms/{room}      server→client stream: one "join" Event, then every message published to the room
 //	POST /rooms/{room}      publish {"message"} to every member of the room; the result is the number of members reached
+//	GET  /relay             bidirectional: each RoomActivity (a OneOf union: message, join or typing) comes back, a message's text in upper case
+//	POST /activity          a RoomActivity comes back as relay answers it (the union in a unary body)
 package design

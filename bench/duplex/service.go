@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -130,6 +131,42 @@ func (s *service) Echo(ctx context.Context, stream bench.EchoServerStream) error
 	}
 }
 
+// Relay sends every activity back until the client ends its stream: the
+// message of a "message" activity in upper case (see shout), the others
+// unchanged.
+func (s *service) Relay(ctx context.Context, stream bench.RelayServerStream) error {
+	defer stream.Close()
+	for {
+		a, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("relay: %w", err)
+		}
+		if err := stream.Send(shout(a)); err != nil {
+			return fmt.Errorf("relay: %w", err)
+		}
+	}
+}
+
+// PostActivity returns the activity it is given, as Relay does.
+func (s *service) PostActivity(ctx context.Context, p *bench.RoomActivity) (*bench.RoomActivity, error) {
+	return shout(p), nil
+}
+
+// shout returns a with the text of a "message" activity in upper case; it
+// switches on the union's kind as a Goa service does.
+func shout(a *bench.RoomActivity) *bench.RoomActivity {
+	switch a.Activity.Kind() {
+	case bench.ActivityKindMessage:
+		m, _ := a.Activity.AsMessage()
+		return &bench.RoomActivity{Room: a.Room, Activity: bench.NewActivityMessage(&bench.Said{Text: strings.ToUpper(m.Text)})}
+	default:
+		return a
+	}
+}
+
 // rawConn is what a generated server stream offers when it exposes its
 // WebSocket connection; the hub then hands it the frame it encoded once for
 // the whole room.
@@ -240,4 +277,27 @@ func (s *service) Publish(ctx context.Context, p *bench.PublishPayload) (int, er
 		return 0, fmt.Errorf("publish to %q: %w", p.Room, err)
 	}
 	return int(rc.queued.Load() - before), nil
+}
+
+// Session sets the session cookie: the session id is the user name
+// reversed, so whoami can check it.
+func (s *service) Session(ctx context.Context, p *bench.SessionPayload) (*bench.SessionResult, error) {
+	return &bench.SessionResult{Session: reverse(p.User), User: p.User}, nil
+}
+
+// Whoami reads the session and theme cookies.
+func (s *service) Whoami(ctx context.Context, p *bench.WhoamiPayload) (string, error) {
+	theme := "-"
+	if p.Theme != nil {
+		theme = *p.Theme
+	}
+	return fmt.Sprintf("%s theme %s", reverse(p.Session), theme), nil
+}
+
+func reverse(s string) string {
+	r := []rune(s)
+	for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
+		r[i], r[j] = r[j], r[i]
+	}
+	return string(r)
 }

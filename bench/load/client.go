@@ -10,31 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/gorilla/websocket"
-
-	"duplex.dev/bench/wire"
 )
-
-// dial opens a WebSocket to path on t. The connection's deadlines are ctx's
-// deadline, and it is closed when ctx is done, so no read or write outlives
-// the scenario. Call the returned release when the connection is closed.
-func dial(ctx context.Context, t Target, path string) (*websocket.Conn, func(), error) {
-	url := "ws" + strings.TrimPrefix(t.URL, "http") + path
-	c, resp, err := wire.Dialer.DialContext(ctx, url, nil)
-	if err != nil {
-		if resp != nil {
-			return nil, nil, fmt.Errorf("dial %s: %w (HTTP %d)", path, err, resp.StatusCode)
-		}
-		return nil, nil, fmt.Errorf("dial %s: %w", path, err)
-	}
-	if d, ok := ctx.Deadline(); ok {
-		c.SetReadDeadline(d)
-		c.SetWriteDeadline(d)
-	}
-	stop := context.AfterFunc(ctx, func() { c.Close() })
-	return c, func() { stop(); c.Close() }, nil
-}
 
 // samples collects latencies from many goroutines.
 type samples struct {

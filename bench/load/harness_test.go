@@ -93,6 +93,9 @@ func TestHarnessSmoke(t *testing.T) {
 		targets = append(targets, startServer(t, kind))
 	}
 	cfg := load.SmokeConfig()
+	if testing.Short() {
+		cfg.ConnCounts = cfg.ConnCounts[:1] // both clients still, one count
+	}
 	var progress bytes.Buffer
 	defer func() { t.Logf("progress:\n%s", progress.String()) }()
 	rep := run(t, 2*time.Minute, cfg, targets, &progress)
@@ -153,6 +156,10 @@ func TestBenchserverBinary(t *testing.T) {
 			}
 			cfg := load.SmokeConfig()
 			cfg.Rounds = 1
+			if testing.Short() {
+				// TestHarnessSmoke runs both clients and every count.
+				cfg.Clients, cfg.ConnCounts = []string{load.Gorilla}, cfg.ConnCounts[:1]
+			}
 			run(t, time.Minute, cfg, []load.Target{p.Target}, nil)
 			if err := p.Stop(); err != nil {
 				t.Errorf("stop: %v (want a clean exit when stdin closes)", err)
@@ -174,8 +181,13 @@ func TestWriteDelayedDuplexLosesNothing(t *testing.T) {
 	cfg.Only = regexp.MustCompile("broadcast")
 	var progress bytes.Buffer
 	rep := run(t, time.Minute, cfg, []load.Target{target}, &progress)
-	if len(rep.Rows) != 1 || len(rep.Rows[0].Rounds) != cfg.Rounds {
-		t.Fatalf("want one broadcast row of %d rounds, got %+v", cfg.Rounds, rep.Rows)
+	if len(rep.Rows) != len(load.Clients) {
+		t.Fatalf("want one broadcast row per load client, got %d", len(rep.Rows))
+	}
+	for _, row := range rep.Rows {
+		if len(row.Rounds) != cfg.Rounds {
+			t.Errorf("%s: want %d measured rounds, got %d", row.Scenario.Name, cfg.Rounds, len(row.Rounds))
+		}
 	}
 	t.Logf("progress:\n%s", progress.String())
 }

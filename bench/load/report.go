@@ -54,11 +54,17 @@ func fmtRate(v float64) string {
 	}
 }
 
-// baseline is the server every ratio is relative to.
-const baseline = "raw"
+// The ratios of the report are against Goa and against the raw gorilla
+// server that writes inline (raw-inline), or the one with a writer
+// goroutine (raw) when raw-inline is not in the run.
+const (
+	goaBase = "goa"
+	rawBase = "raw-inline"
+	rawAlt  = "raw"
+)
 
 // figure is the headline number of a row: throughput, or bytes per
-// connection for the memory scenario.
+// connection for the memory scenarios.
 func figure(r *Row) float64 {
 	m := r.Median()
 	if r.Scenario.Memory {
@@ -67,8 +73,18 @@ func figure(r *Row) float64 {
 	return m.Throughput()
 }
 
-func (r *Report) base(row *Row) *Row {
-	b := r.Row(row.Scenario.Name, baseline)
+// rawName is the raw server the report compares with.
+func (r *Report) rawName() string {
+	if slices.Contains(r.Servers, rawBase) {
+		return rawBase
+	}
+	return rawAlt
+}
+
+// baseRow returns the row of server for row's scenario, nil when there is
+// none or it has no measured round.
+func (r *Report) baseRow(row *Row, server string) *Row {
+	b := r.Row(row.Scenario.Name, server)
 	if b == nil || len(b.Rounds) == 0 {
 		return nil
 	}
@@ -83,33 +99,38 @@ func ratio(v, base float64) string {
 }
 
 // Markdown writes the results table: per scenario and server the median
-// throughput, its ratio to raw gorilla/websocket, p50 and p99 and the p99
-// ratio; the idle scenario shows memory per connection instead (lower is
+// throughput, its ratio to Goa and to the raw server, p50 and p99 and the
+// p99 ratio to Goa, and the server's CPU per operation and its ratio to
+// Goa's; the idle scenarios show memory per connection instead (lower is
 // better). command is the command line that produced the run, chart the
 // path of the SVG chart relative to the markdown file ("" for none).
 func (r *Report) Markdown(w io.Writer, command, chart string) error {
+	raw := r.rawName()
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "Machine: %s.  \n", Machine())
 	fmt.Fprintf(bw, "Command: `%s` (rounds: %d, interleaved: each round runs every scenario against every server, rotating the server order; figures are medians of the rounds; run took %s).  \n",
 		command, r.Config.Rounds, r.Elapsed.Round(time.Second))
-	fmt.Fprintf(bw, "Ratios are against `%s` (gorilla/websocket, no framework): above 1.00 is faster, except memory, where below 1.00 is better.\n\n", baseline)
-	fmt.Fprintln(bw, "Server CPU is the CPU time the server process used per operation (10 ms resolution over the scenario; for broadcast, over the publishing only, the 10,000 joins excluded): its cost regardless of the load client's share of the machine.")
+	fmt.Fprintf(bw, "Ratios are against `%s` and against `%s` (gorilla/websocket, no framework): above 1.00 is faster, except memory and CPU, where below 1.00 is better. Each scenario names its load client (gorilla/websocket or coder/websocket).\n\n", goaBase, raw)
+	fmt.Fprintln(bw, "Server CPU is the CPU time the server process used per operation (utime + stime from /proc/PID/stat, 10 ms resolution over the scenario; for broadcast, over the publishing only, the joins excluded): its cost regardless of the load client's share of the machine.")
 	fmt.Fprintln(bw)
-	fmt.Fprintln(bw, "| scenario | server | throughput | × raw | p50 | p99 | p99 × raw | server CPU/op | × raw |")
-	fmt.Fprintln(bw, "|---|---|--:|--:|--:|--:|--:|--:|--:|")
+	fmt.Fprintf(bw, "| scenario | server | throughput | × %s | × %s | p50 | p99 | p99 × %s | server CPU/op | CPU × %s |\n", goaBase, raw, goaBase, goaBase)
+	fmt.Fprintln(bw, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, row := range r.Rows {
 		name := html.EscapeString(row.Scenario.Name)
 		if len(row.Rounds) == 0 {
-			fmt.Fprintf(bw, "| %s | %s | failed: %s | | | | | | |\n", name, row.Server, escapeCell(errText(row.Errors)))
+			fmt.Fprintf(bw, "| %s | %s | failed: %s | | | | | | | |\n", name, row.Server, escapeCell(errText(row.Errors)))
 			continue
 		}
 		m := row.Median()
-		var thr, rel, p99rel, cpurel string
-		if b := r.base(row); b != nil {
+		var thr, relGoa, relRaw, p99rel, cpurel string
+		if b := r.baseRow(row, goaBase); b != nil {
 			bm := b.Median()
-			rel = ratio(figure(row), figure(b))
+			relGoa = ratio(figure(row), figure(b))
 			p99rel = ratio(float64(m.P99), float64(bm.P99))
 			cpurel = ratio(float64(m.CPUPerOp()), float64(bm.CPUPerOp()))
+		}
+		if b := r.baseRow(row, raw); b != nil {
+			relRaw = ratio(figure(row), figure(b))
 		}
 		if row.Scenario.Memory {
 			thr = fmt.Sprintf("%.1f KB/conn", m.BytesPerConn/1024)
@@ -120,7 +141,7 @@ func (r *Report) Markdown(w io.Writer, command, chart string) error {
 		if len(row.Errors) > 0 {
 			note = fmt.Sprintf(" (%d of %d rounds failed)", len(row.Errors), len(row.Errors)+len(row.Rounds))
 		}
-		fmt.Fprintf(bw, "| %s | %s | %s%s | %s | %s | %s | %s | %s | %s |\n", name, row.Server, thr, note, rel,
+		fmt.Fprintf(bw, "| %s | %s | %s%s | %s | %s | %s | %s | %s | %s | %s |\n", name, row.Server, thr, note, relGoa, relRaw,
 			FormatDuration(m.P50), FormatDuration(m.P99), p99rel, FormatDuration(m.CPUPerOp()), cpurel)
 	}
 	if chart != "" {
@@ -143,7 +164,7 @@ func errText(errs []error) string {
 func escapeCell(s string) string { return strings.ReplaceAll(html.EscapeString(s), "|", `\|`) }
 
 // palette colours the servers in the chart, in report order.
-var palette = []string{"#6b7280", "#d97706", "#2563eb", "#059669", "#7c3aed"}
+var palette = []string{"#374151", "#6b7280", "#d97706", "#2563eb", "#059669", "#7c3aed"}
 
 // SVG writes a chart with one group per scenario: on the left a bar per server
 // for throughput (memory per connection for the idle scenario), on the right
@@ -197,8 +218,8 @@ func (r *Report) SVG(w io.Writer) error {
 			if s.Memory {
 				label = fmt.Sprintf("%.1f KB/conn", fig/1024)
 			}
-			if b := r.base(row); b != nil && row.Server != baseline {
-				label += " (" + ratio(fig, figure(b)) + "×)"
+			if b := r.baseRow(row, goaBase); b != nil && row.Server != goaBase {
+				label += " (" + ratio(fig, figure(b)) + "× goa)"
 			}
 			bar(bw, labelW, by, barW(fig, maxFig, panelW), barH, color, label)
 			bar(bw, labelW+panelW+gap, by, barW(float64(m.P99), maxP99, panelW), barH, color, "p99 "+FormatDuration(m.P99))

@@ -119,7 +119,7 @@ func Run(ctx context.Context, cfg Config, targets []Target, progress io.Writer) 
 	// first measured scenario does not pay for its start.
 	for _, t := range targets {
 		wctx, cancel := context.WithTimeout(ctx, cfg.ScenarioTimeout)
-		_, err := echo(wctx, cfg, t, min(cfg.EchoConns, 10), 50, cfg.EchoSize, 1)
+		_, err := echo(wctx, Gorilla, t, 10, 50, cfg.EchoSize, 1)
 		cancel()
 		if err != nil {
 			fmt.Fprintf(progress, "warm-up %s FAILED: %v\n", t.Name, err)

@@ -58,7 +58,12 @@ func TestRunReportsLostMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range load.Scenarios(cfg)[:3] { // the three echo scenarios
+	echoes := 0
+	for _, s := range load.Scenarios(cfg) {
+		if !strings.HasPrefix(s.Name, "echo ") {
+			continue
+		}
+		echoes++
 		row := rep.Row(s.Name, "raw")
 		if row == nil || len(row.Errors) != 1 || len(row.Rounds) != 0 {
 			t.Fatalf("%s: want one failed round, got %+v", s.Name, row)
@@ -66,6 +71,9 @@ func TestRunReportsLostMessages(t *testing.T) {
 		if !strings.Contains(row.Errors[0].Error(), "messages lost") {
 			t.Errorf("%s: error %q does not say messages were lost", s.Name, row.Errors[0])
 		}
+	}
+	if want := 2 * (2*len(cfg.ConnCounts) + 1); echoes != want { // two clients × (two windows × counts + 16 KiB)
+		t.Errorf("%d echo scenarios, want %d", echoes, want)
 	}
 	var md bytes.Buffer
 	if err := rep.Markdown(&md, "go test", ""); err != nil {

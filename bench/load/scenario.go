@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gorilla/websocket"
 	"golang.org/x/sync/errgroup"
 
 	"duplex.dev/bench/wire"
@@ -51,43 +50,81 @@ func (m Measurement) Throughput() float64 {
 
 // Scenario is one measured workload.
 type Scenario struct {
-	// Name is the row label in the report.
+	// Name is the row label in the report; it names the load client.
 	Name string
 	// Unit names what Ops counts ("msg", "delivery", "conn").
 	Unit string
-	// Memory marks the scenario whose figure is BytesPerConn (lower is better).
+	// Memory marks the scenarios whose figure is BytesPerConn (lower is better).
 	Memory bool
+	// Client is the load client (Gorilla, Coder).
+	Client string
 	run    func(ctx context.Context, cfg Config, t Target, round int) (Measurement, error)
 }
 
-// Scenarios returns the scenarios of cfg in report order.
+// perConn splits total operations over conns connections (at least one each).
+func perConn(total, conns int) int { return max(1, total/conns) }
+
+// Scenarios returns the scenarios of cfg in report order: for each load
+// client, the 64 B echoes and the streams at every connection count, the
+// 16 KiB echo, the broadcast, idle connections in a fresh process and
+// churn; then, for each client, idle connections in the process that has
+// just served all of that (it comes last so that, in every round, the
+// process has served echo and broadcast traffic before).
 func Scenarios(cfg Config) []Scenario {
-	return []Scenario{
-		{Name: fmt.Sprintf("echo %d B × %d conns, window %d", cfg.EchoSize, cfg.EchoConns, cfg.Window), Unit: "msg",
+	var all, after []Scenario
+	for _, cl := range cfg.clients() {
+		add := func(name, unit string, run func(ctx context.Context, cfg Config, t Target, round int) (Measurement, error)) {
+			all = append(all, Scenario{Name: name + ", " + cl, Unit: unit, Client: cl, run: run})
+		}
+		for _, w := range []int{cfg.Window, cfg.WideWindow} {
+			for _, n := range cfg.ConnCounts {
+				add(fmt.Sprintf("echo %d B × %d conns, window %d", cfg.EchoSize, n, w), "msg",
+					func(ctx context.Context, cfg Config, t Target, _ int) (Measurement, error) {
+						return echo(ctx, cl, t, n, perConn(cfg.EchoTotal, n), cfg.EchoSize, w)
+					})
+			}
+		}
+		add(fmt.Sprintf("echo %d KiB × %d conns, window 1", cfg.LargeSize>>10, cfg.LargeConns), "msg",
+			func(ctx context.Context, cfg Config, t Target, _ int) (Measurement, error) {
+				return echo(ctx, cl, t, cfg.LargeConns, cfg.LargeMessages, cfg.LargeSize, 1)
+			})
+		for _, n := range cfg.ConnCounts {
+			add(fmt.Sprintf("server→client stream × %d conns", n), "msg",
+				func(ctx context.Context, cfg Config, t Target, _ int) (Measurement, error) {
+					return serverStream(ctx, cl, t, n, perConn(cfg.StreamTotal, n))
+				})
+		}
+		for _, n := range cfg.ConnCounts {
+			add(fmt.Sprintf("client→server stream × %d conns", n), "msg",
+				func(ctx context.Context, cfg Config, t Target, _ int) (Measurement, error) {
+					return clientStream(ctx, cl, t, n, perConn(cfg.ListenTotal, n), cfg.EchoSize)
+				})
+		}
+		add(fmt.Sprintf("broadcast to %d in one room", cfg.Subscribers), "delivery",
+			func(ctx context.Context, cfg Config, t Target, round int) (Measurement, error) {
+				return broadcast(ctx, cl, cfg, t, round)
+			})
+		all = append(all, Scenario{Name: fmt.Sprintf("%d idle connections, fresh process, %s", cfg.IdleConns, cl), Unit: "conn", Memory: true, Client: cl,
 			run: func(ctx context.Context, cfg Config, t Target, _ int) (Measurement, error) {
-				return echo(ctx, cfg, t, cfg.EchoConns, cfg.EchoMessages, cfg.EchoSize, cfg.Window)
-			}},
-		{Name: fmt.Sprintf("echo %d B × %d conns, window %d", cfg.EchoSize, cfg.EchoConns, cfg.WideWindow), Unit: "msg",
+				return idle(ctx, cl, cfg, t, true)
+			}})
+		add(fmt.Sprintf("connection churn (connect, echo, close) × %d at a time", cfg.ChurnWorkers), "conn",
+			func(ctx context.Context, cfg Config, t Target, _ int) (Measurement, error) {
+				return churn(ctx, cl, cfg, t)
+			})
+		after = append(after, Scenario{Name: fmt.Sprintf("%d idle connections, after traffic, %s", cfg.IdleConns, cl), Unit: "conn", Memory: true, Client: cl,
 			run: func(ctx context.Context, cfg Config, t Target, _ int) (Measurement, error) {
-				return echo(ctx, cfg, t, cfg.EchoConns, cfg.EchoMessages, cfg.EchoSize, cfg.WideWindow)
-			}},
-		{Name: fmt.Sprintf("echo %d KiB × %d conns, window 1", cfg.LargeSize>>10, cfg.LargeConns), Unit: "msg",
-			run: func(ctx context.Context, cfg Config, t Target, _ int) (Measurement, error) {
-				return echo(ctx, cfg, t, cfg.LargeConns, cfg.LargeMessages, cfg.LargeSize, 1)
-			}},
-		{Name: fmt.Sprintf("server→client stream × %d conns", cfg.StreamConns), Unit: "msg", run: serverStream},
-		{Name: fmt.Sprintf("client→server stream × %d conns", cfg.ListenConns), Unit: "msg", run: clientStream},
-		{Name: fmt.Sprintf("broadcast to %d in one room", cfg.Subscribers), Unit: "delivery", run: broadcast},
-		{Name: fmt.Sprintf("%d idle connections", cfg.IdleConns), Unit: "conn", Memory: true, run: idle},
-		{Name: fmt.Sprintf("connection churn (connect, echo, close) × %d at a time", cfg.ChurnWorkers), Unit: "conn", run: churn},
+				return idle(ctx, cl, cfg, t, false)
+			}})
 	}
+	return append(all, after...)
 }
 
 // echo: conns connections each send n messages of size bytes to /echo with at
 // most window unanswered, and check that each comes back in order.
-func echo(ctx context.Context, cfg Config, t Target, conns, n, size, window int) (Measurement, error) {
+func echo(ctx context.Context, client string, t Target, conns, n, size, window int) (Measurement, error) {
 	lat := &samples{}
-	elapsed, err := together(ctx, t, "/echo", conns, func(ctx context.Context, c *websocket.Conn) error {
+	elapsed, err := together(ctx, client, t, "/echo", conns, func(ctx context.Context, c wsConn) error {
 		d, err := echoConn(ctx, c, n, size, window)
 		lat.add(d)
 		return err
@@ -102,14 +139,14 @@ func echo(ctx context.Context, cfg Config, t Target, conns, n, size, window int)
 // together dials conns connections to path on t, starts the clock once
 // every one is open (handshakes are not measured), runs run on each, and
 // returns the time from the start until the last one ended.
-func together(ctx context.Context, t Target, path string, conns int, run func(ctx context.Context, c *websocket.Conn) error) (time.Duration, error) {
+func together(ctx context.Context, client string, t Target, path string, conns int, run func(ctx context.Context, c wsConn) error) (time.Duration, error) {
 	var ready sync.WaitGroup
 	ready.Add(conns)
 	begin := make(chan struct{})
 	g, gctx := errgroup.WithContext(ctx)
 	for range conns {
 		g.Go(func() error {
-			c, release, err := dial(gctx, t, path)
+			c, release, err := dial(gctx, client, t, path)
 			ready.Done()
 			if err != nil {
 				return err
@@ -133,7 +170,7 @@ func together(ctx context.Context, t Target, path string, conns int, run func(ct
 }
 
 // echoConn runs one connection of the echo scenario and ends its stream.
-func echoConn(ctx context.Context, c *websocket.Conn, n, size, window int) ([]time.Duration, error) {
+func echoConn(ctx context.Context, c wsConn, n, size, window int) ([]time.Duration, error) {
 	credits := make(chan struct{}, window)
 	for range window {
 		credits <- struct{}{}
@@ -143,7 +180,7 @@ func echoConn(ctx context.Context, c *websocket.Conn, n, size, window int) ([]ti
 	go func() {
 		read <- func() error {
 			for i := range n {
-				m, err := wire.ReadMessage(c)
+				m, err := readMessage(c)
 				if err != nil {
 					return fmt.Errorf("echo %d of %d: %w", i+1, n, err)
 				}
@@ -177,7 +214,7 @@ func echoConn(ctx context.Context, c *websocket.Conn, n, size, window int) ([]ti
 				return ctx.Err()
 			}
 			frame = wire.MessageFrame(frame[:0], i, size)
-			if err := c.WriteMessage(websocket.TextMessage, frame); err != nil {
+			if err := c.WriteText(frame); err != nil {
 				return fmt.Errorf("send %d of %d: %w", i+1, n, err)
 			}
 		}
@@ -193,22 +230,21 @@ func echoConn(ctx context.Context, c *websocket.Conn, n, size, window int) ([]ti
 	if err := <-read; err != nil {
 		return lat, err
 	}
-	if err := wire.CloseSend(c); err != nil {
+	if err := endStream(c); err != nil {
 		return lat, err
 	}
-	return lat, wire.ExpectClose(c)
+	return lat, c.ExpectClose()
 }
 
-// serverStream: StreamConns connections each receive StreamMessages events from
-// /subscribe; latency is the event's timestamp to its arrival.
-func serverStream(ctx context.Context, cfg Config, t Target, _ int) (Measurement, error) {
+// serverStream: conns connections each receive n events from /subscribe;
+// latency is the event's timestamp to its arrival.
+func serverStream(ctx context.Context, client string, t Target, conns, n int) (Measurement, error) {
 	lat := &samples{}
-	n := cfg.StreamMessages
 	start := time.Now()
 	g, gctx := errgroup.WithContext(ctx)
-	for range cfg.StreamConns {
+	for range conns {
 		g.Go(func() error {
-			c, release, err := dial(gctx, t, "/subscribe?count="+strconv.Itoa(n))
+			c, release, err := dial(gctx, client, t, "/subscribe?count="+strconv.Itoa(n))
 			if err != nil {
 				return err
 			}
@@ -216,7 +252,7 @@ func serverStream(ctx context.Context, cfg Config, t Target, _ int) (Measurement
 			d := make([]time.Duration, 0, n)
 			defer func() { lat.add(d) }()
 			for i := range n {
-				ev, err := wire.ReadEvent(c)
+				ev, err := readEvent(c)
 				if err != nil {
 					return fmt.Errorf("event %d of %d: %w", i+1, n, err)
 				}
@@ -226,36 +262,35 @@ func serverStream(ctx context.Context, cfg Config, t Target, _ int) (Measurement
 				}
 				d = append(d, time.Since(ts))
 			}
-			return wire.ExpectClose(c)
+			return c.ExpectClose()
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return Measurement{}, err
 	}
 	elapsed := time.Since(start)
-	return Measurement{Ops: cfg.StreamConns * n, Elapsed: elapsed,
+	return Measurement{Ops: conns * n, Elapsed: elapsed,
 		P50: percentile(lat.all, 50), P99: percentile(lat.all, 99)}, nil
 }
 
-// clientStream: ListenConns connections each send ListenMessages messages to
-// /listen, end the stream and check the count the server returns. Latency is
-// from the end of the stream to the count.
-func clientStream(ctx context.Context, cfg Config, t Target, _ int) (Measurement, error) {
+// clientStream: conns connections each send n messages of size bytes to
+// /listen, end the stream and check the count the server returns. Latency
+// is from the end of the stream to the count.
+func clientStream(ctx context.Context, client string, t Target, conns, n, size int) (Measurement, error) {
 	lat := &samples{}
-	n := cfg.ListenMessages
-	elapsed, err := together(ctx, t, "/listen", cfg.ListenConns, func(_ context.Context, c *websocket.Conn) error {
+	elapsed, err := together(ctx, client, t, "/listen", conns, func(_ context.Context, c wsConn) error {
 		var frame []byte
 		for i := range n {
-			frame = wire.MessageFrame(frame[:0], i, cfg.EchoSize)
-			if err := c.WriteMessage(websocket.TextMessage, frame); err != nil {
+			frame = wire.MessageFrame(frame[:0], i, size)
+			if err := c.WriteText(frame); err != nil {
 				return fmt.Errorf("send %d of %d: %w", i+1, n, err)
 			}
 		}
 		sent := time.Now()
-		if err := wire.CloseSend(c); err != nil {
+		if err := endStream(c); err != nil {
 			return err
 		}
-		_, data, err := c.ReadMessage()
+		data, err := c.ReadData()
 		if err != nil {
 			return fmt.Errorf("read count: %w", err)
 		}
@@ -268,7 +303,7 @@ func clientStream(ctx context.Context, cfg Config, t Target, _ int) (Measurement
 	if err != nil {
 		return Measurement{}, err
 	}
-	return Measurement{Ops: cfg.ListenConns * n, Elapsed: elapsed,
+	return Measurement{Ops: conns * n, Elapsed: elapsed,
 		P50: percentile(lat.all, 50), P99: percentile(lat.all, 99)}, nil
 }
 
@@ -279,27 +314,38 @@ func trimSpace(b []byte) []byte {
 	return b
 }
 
+// closeAll closes every connection of conns with a close frame 1000, at
+// most parallel at a time (coder's close waits for the peer's answer).
+func closeAll(conns []wsConn, releases []func(), parallel int) {
+	var g errgroup.Group
+	g.SetLimit(parallel)
+	for i, c := range conns {
+		if c == nil {
+			continue
+		}
+		g.Go(func() error {
+			c.SendClose()
+			releases[i]()
+			return nil
+		})
+	}
+	g.Wait()
+}
+
 // broadcast: Subscribers join one room, then BroadcastMessages messages are
 // published one after the other; every subscriber must receive every message
 // in order. Latency is from the publish call to the arrival.
-func broadcast(ctx context.Context, cfg Config, t Target, round int) (Measurement, error) {
+func broadcast(ctx context.Context, client string, cfg Config, t Target, round int) (Measurement, error) {
 	room := fmt.Sprintf("r%d-%d", round, rand.Uint32())
 	k, n := cfg.Subscribers, cfg.BroadcastMessages
-	conns := make([]*websocket.Conn, k)
+	conns := make([]wsConn, k)
 	releases := make([]func(), k)
-	defer func() {
-		for i, c := range conns {
-			if c != nil {
-				c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
-				releases[i]()
-			}
-		}
-	}()
+	defer closeAll(conns, releases, cfg.DialParallel)
 	joins, jctx := errgroup.WithContext(ctx)
 	joins.SetLimit(cfg.DialParallel)
 	for i := range k {
 		joins.Go(func() error {
-			c, release, err := dial(ctx, t, "/rooms/"+room)
+			c, release, err := dial(ctx, client, t, "/rooms/"+room)
 			if err != nil {
 				return err
 			}
@@ -307,7 +353,7 @@ func broadcast(ctx context.Context, cfg Config, t Target, round int) (Measuremen
 			if jctx.Err() != nil {
 				return jctx.Err()
 			}
-			ev, err := wire.ReadEvent(c)
+			ev, err := readEvent(c)
 			if err != nil {
 				return fmt.Errorf("join: %w", err)
 			}
@@ -335,7 +381,7 @@ func broadcast(ctx context.Context, cfg Config, t Target, round int) (Measuremen
 			d := make([]time.Duration, 0, n)
 			defer func() { lat.add(d) }()
 			for i := range n {
-				ev, err := wire.ReadEvent(c)
+				ev, err := readEvent(c)
 				if err != nil {
 					abort()
 					return fmt.Errorf("broadcast %d of %d: %w", i+1, n, err)
@@ -396,10 +442,12 @@ func cpuOf(t Target) (time.Duration, error) {
 }
 
 // idle: IdleConns connections each echo one message and stay open while the
-// server's RSS is read; the figure is the RSS growth per connection, measured
-// in a fresh process of the server when it can be spawned.
-func idle(ctx context.Context, cfg Config, t Target, _ int) (m Measurement, err error) {
-	if t.Spawn != nil {
+// server's RSS is read; the figure is the RSS growth per connection. With
+// fresh, it is measured in a fresh process of the server (when it can be
+// spawned); otherwise in t's own process, which has served the round's
+// other scenarios. Heartbeats stay as each server has them by default.
+func idle(ctx context.Context, client string, cfg Config, t Target, fresh bool) (m Measurement, err error) {
+	if fresh && t.Spawn != nil {
 		p, spawnErr := t.Spawn()
 		if spawnErr != nil {
 			return Measurement{}, fmt.Errorf("idle: %w", spawnErr)
@@ -427,7 +475,7 @@ func idle(ctx context.Context, cfg Config, t Target, _ int) (m Measurement, err 
 	if err != nil {
 		return Measurement{}, err
 	}
-	conns := make([]*websocket.Conn, cfg.IdleConns)
+	conns := make([]wsConn, cfg.IdleConns)
 	releases := make([]func(), cfg.IdleConns)
 	defer func() {
 		for i := range conns {
@@ -443,15 +491,15 @@ func idle(ctx context.Context, cfg Config, t Target, _ int) (m Measurement, err 
 	for i := range conns {
 		g.Go(func() error {
 			begin := time.Now()
-			c, release, err := dial(ctx, t, "/echo")
+			c, release, err := dial(ctx, client, t, "/echo")
 			if err != nil {
 				return err
 			}
 			conns[i], releases[i] = c, release
-			if err := c.WriteMessage(websocket.TextMessage, wire.MessageFrame(nil, 0, cfg.EchoSize)); err != nil {
+			if err := c.WriteText(wire.MessageFrame(nil, 0, cfg.EchoSize)); err != nil {
 				return fmt.Errorf("idle: send: %w", err)
 			}
-			if _, err := wire.ReadMessage(c); err != nil {
+			if _, err := readMessage(c); err != nil {
 				return fmt.Errorf("idle: echo: %w", err)
 			}
 			lat.add([]time.Duration{time.Since(begin)})
@@ -474,10 +522,10 @@ func idle(ctx context.Context, cfg Config, t Target, _ int) (m Measurement, err 
 	closing.SetLimit(cfg.DialParallel)
 	for _, c := range conns {
 		closing.Go(func() error {
-			if err := wire.CloseSend(c); err != nil {
+			if err := endStream(c); err != nil {
 				return err
 			}
-			return wire.ExpectClose(c)
+			return c.ExpectClose()
 		})
 	}
 	if err := closing.Wait(); err != nil {
@@ -490,7 +538,7 @@ func idle(ctx context.Context, cfg Config, t Target, _ int) (m Measurement, err 
 
 // churn: ChurnCycles times, on ChurnWorkers workers, connect to /echo, echo
 // one message, end the stream, wait for the close and disconnect.
-func churn(ctx context.Context, cfg Config, t Target, _ int) (Measurement, error) {
+func churn(ctx context.Context, client string, cfg Config, t Target) (Measurement, error) {
 	lat := &samples{}
 	next := make(chan int, cfg.ChurnCycles)
 	for i := range cfg.ChurnCycles {
@@ -505,7 +553,7 @@ func churn(ctx context.Context, cfg Config, t Target, _ int) (Measurement, error
 			defer func() { lat.add(d) }()
 			for i := range next {
 				begin := time.Now()
-				if err := churnOnce(gctx, cfg, t, i); err != nil {
+				if err := churnOnce(gctx, client, cfg, t, i); err != nil {
 					return fmt.Errorf("cycle %d: %w", i+1, err)
 				}
 				d = append(d, time.Since(begin))
@@ -521,24 +569,24 @@ func churn(ctx context.Context, cfg Config, t Target, _ int) (Measurement, error
 		P50: percentile(lat.all, 50), P99: percentile(lat.all, 99)}, nil
 }
 
-func churnOnce(ctx context.Context, cfg Config, t Target, i int) error {
-	c, release, err := dial(ctx, t, "/echo")
+func churnOnce(ctx context.Context, client string, cfg Config, t Target, i int) error {
+	c, release, err := dial(ctx, client, t, "/echo")
 	if err != nil {
 		return err
 	}
 	defer release()
-	if err := c.WriteMessage(websocket.TextMessage, wire.MessageFrame(nil, i, cfg.EchoSize)); err != nil {
+	if err := c.WriteText(wire.MessageFrame(nil, i, cfg.EchoSize)); err != nil {
 		return fmt.Errorf("send: %w", err)
 	}
-	m, err := wire.ReadMessage(c)
+	m, err := readMessage(c)
 	if err != nil {
 		return fmt.Errorf("echo: %w", err)
 	}
 	if seq, _, err := wire.ParseStamp(m); err != nil || seq != i {
 		return fmt.Errorf("echo: got %.40q: %w", m, errLost)
 	}
-	if err := wire.CloseSend(c); err != nil {
+	if err := endStream(c); err != nil {
 		return err
 	}
-	return wire.ExpectClose(c)
+	return c.ExpectClose()
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
+	"net/http/pprof"
 	"runtime"
 	"runtime/metrics"
 )
@@ -16,6 +17,9 @@ type RuntimeStats struct {
 	// HeapBytes is the memory occupied by live and not yet swept heap
 	// objects (/memory/classes/heap/objects:bytes).
 	HeapBytes uint64 `json:"heap_bytes"`
+	// StackBytes is the memory held by goroutine stacks
+	// (/memory/classes/heap/stacks:bytes).
+	StackBytes uint64 `json:"stack_bytes"`
 	// GCCycles counts completed GC cycles since the process started.
 	GCCycles uint64 `json:"gc_cycles"`
 	// GCPauses is the cumulative distribution of stop-the-world GC pauses
@@ -35,6 +39,7 @@ var runtimeSamples = []string{
 	"/memory/classes/heap/objects:bytes",
 	"/gc/cycles/total:gc-cycles",
 	"/sched/pauses/total/gc:seconds",
+	"/memory/classes/heap/stacks:bytes",
 }
 
 // ReadRuntimeStats reads the process's RuntimeStats.
@@ -50,6 +55,9 @@ func ReadRuntimeStats() RuntimeStats {
 	}
 	if s[1].Value.Kind() == metrics.KindUint64 {
 		st.GCCycles = s[1].Value.Uint64()
+	}
+	if s[3].Value.Kind() == metrics.KindUint64 {
+		st.StackBytes = s[3].Value.Uint64()
 	}
 	if s[2].Value.Kind() == metrics.KindFloat64Histogram {
 		h := s[2].Value.Float64Histogram()
@@ -68,12 +76,17 @@ func ReadRuntimeStats() RuntimeStats {
 	return st
 }
 
-// DebugHandler answers every GET with the process's RuntimeStats as JSON.
-// cmd/benchserver serves it on -debug-addr, a listener of its own, so that
-// the servers under test see none of its requests.
+// DebugHandler answers GET /debug/pprof/heap with the process's heap
+// profile (pprof's handler: ?gc=1 collects garbage first) and every other
+// GET with the process's RuntimeStats as JSON. cmd/benchserver serves it on
+// -debug-addr, a listener of its own, so that the servers under test see
+// none of its requests.
 func DebugHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /debug/pprof/heap", pprof.Handler("heap"))
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(ReadRuntimeStats())
 	})
+	return mux
 }

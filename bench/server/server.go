@@ -27,12 +27,14 @@ import (
 // "duplex-runtime" (duplexruntime.go) serves the same endpoints written
 // directly on duplex.dev/ws, for comparison with what generated code adds.
 var servers = map[string]func(*slog.Logger) http.Handler{
-	"raw": raw.NewHandler,
-	"goa": goa.NewHandler,
+	"raw":        raw.NewHandler,
+	"raw-inline": raw.NewInlineHandler,
+	"goa":        goa.NewHandler,
 }
 
-// order is the report order: the ceiling first, then the frameworks.
-var order = []string{"raw", "goa", "duplex-runtime", "duplex"}
+// order is the report order: the two raw servers (the inline one is the
+// baseline of issue 20's ratios), then the frameworks.
+var order = []string{"raw-inline", "raw", "goa", "duplex-runtime", "duplex"}
 
 // Kinds lists the registered server kinds, raw (the ceiling) first.
 func Kinds() []string {

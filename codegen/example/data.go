@@ -24,8 +24,11 @@ type serviceData struct {
 	ServerPath string
 	VarName    string // "chat" (Go identifier, lower case)
 	HTTP       bool   // the service has HTTP endpoints (and so a server package)
-	Schemes    []*schemeData
-	Methods    []*methodData
+	// Interceptors: NewEndpoints takes ServerInterceptors (the example
+	// passes nil: none run until the user writes them).
+	Interceptors bool
+	Schemes      []*schemeData
+	Methods      []*methodData
 }
 
 // schemeData is one auth function the service implements.

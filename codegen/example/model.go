@@ -55,6 +55,9 @@ func buildAPI(genPkg string, root *expr.RootExpr) *apiData {
 					s.Schemes = append(s.Schemes, scheme(sch))
 				}
 			}
+			if len(me.ServerInterceptors) > 0 {
+				s.Interceptors = true
+			}
 			m := &methodData{Name: me.Name, GoName: codegen.Goify(me.Name, true), Streaming: me.IsStreaming()}
 			m.PayloadRef = codegen.MethodTypeRef(me, me.Payload, "Payload", s.PkgName)
 			if !m.Streaming {

@@ -114,7 +114,7 @@ func serve(addr string, tlsFiles []string, logger *slog.Logger) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 {{- range .HTTP }}
-	{{ .VarName }}Server := {{ .ServerPkg }}.New({{ .PkgName }}.NewEndpoints({{ $.PkgName }}.New{{ .GoName }}()), wsrv)
+	{{ .VarName }}Server := {{ .ServerPkg }}.New({{ .PkgName }}.NewEndpoints({{ $.PkgName }}.New{{ .GoName }}(){{ if .Interceptors }}, nil{{ end }}), wsrv)
 	{{ .VarName }}Server.Mount(mux)
 	for _, m := range {{ .VarName }}Server.Mounts {
 		logger.Info("mounted", "service", {{ quote .Name }}, "method", m.Method, "verb", m.Verb, "pattern", m.Pattern)

@@ -41,6 +41,9 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 {{- if .AnyField }}
 	field := func(name string) { fields[name] = fs.String(name, "", name) }
 {{- end }}
+{{- range .Services }}
+	{{ .CLIClient }} := {{ .PkgName }}c.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
+{{- end }}
 	switch args[0] + " " + args[1] {
 {{- range .Services }}{{ $svc := . }}
 {{- range .Methods }}
@@ -54,15 +57,14 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, {{ if .RecvsStream }}{{ quote (printf "usage: %s-cli [-url URL] %s %s [flags] < JSON lines\n\nflags:" $.APIName $svc.Name .Name) }}{{ else }}{{ quote (printf "usage: %s-cli [-url URL] %s %s [flags]\n\nflags:" $.APIName $svc.Name .Name) }}{{ end }}, args[2:]); err != nil {
 			return err
 		}
-		c := {{ $svc.PkgName }}c.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 {{- if .PayloadRef }}
 		payload, err := transport.BuildPayload[{{ .PayloadRef }}](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.{{ .GoName }}()(ctx, payload)
+		res, err := {{ $svc.CLIClient }}.{{ .GoName }}()(ctx, payload)
 {{- else }}
-		res, err := c.{{ .GoName }}()(ctx, nil)
+		res, err := {{ $svc.CLIClient }}.{{ .GoName }}()(ctx, nil)
 {{- end }}
 		if err != nil {
 			return err

@@ -1,5 +1,7 @@
 package httpgen
 
+import "duplex.dev/codegen"
+
 // The templates read these structs, never the design model: buildService
 // (model.go) fills them from expr, which keeps the templates short and the
 // expr dependency in one place.
@@ -14,6 +16,18 @@ type serviceData struct {
 	ClientPath string // import path of gen/http/<service>/client
 	APIName    string
 	Methods    []*methodData
+	// FileServers are the files and directories served (Files).
+	FileServers []*fileServerData
+}
+
+// fileServerData is one Files of the service.
+type fileServerData struct {
+	Field       string // Server field and handler name, Goa's: "WebStatic" for "web/static"
+	ArgName     string // New's http.FileSystem argument, "fileSystemWebStatic"
+	RequestPath string // as designed, "/static/{*filepath}"
+	FilePath    string // "web/static"
+	Wildcard    string // "filepath", empty for one file
+	Patterns    []string
 }
 
 // streaming kinds.
@@ -61,6 +75,14 @@ type methodData struct {
 	ResultRef  string // "*chat.Event", "int", empty when none
 	ResultType string // without "*"
 	ResultPtr  bool
+	// ResultCookies are the result attributes the success response sets
+	// as cookies (Cookie in Response), with the cookies' attributes;
+	// ResultBodyFields the result fields left in the body then, empty
+	// when none is left (NoResultBody).
+	ResultCookies    []*cookieData
+	CookieAttributes []string // Go fields of http.Cookie: "HttpOnly: true"
+	ResultBodyFields []*bodyField
+	NoResultBody     bool
 
 	// Streams.
 	StreamPayloadRef  string // "*chat.EchoStreamingPayload"
@@ -78,7 +100,7 @@ type methodData struct {
 	UnaryOptions  []string // Go expressions of transport.UnaryOption, from the HTTP block of a unary method
 	DialOptions   []string // Go expressions of ws.DialOption the client adds (design subprotocols)
 	Resumable     bool     // the design says Resumable(): duplex.v1 on server and client
-	EventStream   bool     // SSEFallback: also served as Server-Sent Events (sse.go)
+	EventStream   bool     // SSEFallback: also served as Server-Sent Events (StreamOrEvents)
 	PathArgs      []*paramData
 	SuccessStatus string // "http.StatusOK"
 }
@@ -88,6 +110,14 @@ type bodyField struct {
 	Field string // Go field, "Filter"
 	Ref   string // Go type, "*string"
 	Tag   string // JSON tag value, "filter,omitempty"
+}
+
+// cookieData is a result attribute a response sets as a cookie.
+type cookieData struct {
+	Name    string // cookie name, "SID"
+	Field   string // Go field of the result, "Session"; empty for a non-object result
+	GoType  string // scalar Go type, "string"
+	Pointer bool   // the field is *GoType
 }
 
 // routeData is one verb and ServeMux pattern.
@@ -115,7 +145,11 @@ type tokenData struct {
 	Pointer bool
 	Query   string // query parameter name when mapped with Param, else empty
 	Header  string // header name for API keys in headers, else Authorization
-	APIKey  bool
+	Cookie  string // cookie name when mapped with Cookie, else empty
+	// CookieOnly: mapped with Cookie and neither Param nor Header, so the
+	// Go client sends it as a cookie.
+	CookieOnly bool
+	APIKey     bool
 }
 
 // basicData is the Basic auth user and password fields.
@@ -143,6 +177,37 @@ func (s *serviceData) AnySSE() bool {
 	}
 	return false
 }
+
+// ServerStreamArgs are the type arguments of the method's
+// transport.ServerStream and StreamSpec: what the server sends (the
+// streamed or final result), then what it receives; any for a direction
+// the method does not stream.
+func (m *methodData) ServerStreamArgs() string {
+	return orAny(m.StreamResultRef) + ", " + orAny(m.StreamPayloadRef)
+}
+
+// ClientStreamArgs are the type arguments of the method's
+// transport.ClientStream: what the client sends, then what it receives.
+func (m *methodData) ClientStreamArgs() string {
+	return orAny(m.StreamPayloadRef) + ", " + orAny(m.StreamResultRef)
+}
+
+// SpecFields reports whether the method's StreamSpec has more than its
+// Endpoint (then one field a line).
+func (m *methodData) SpecFields() bool {
+	return len(m.Statuses) > 0 || (m.RecvsStream() && m.ValidateStream != "nil") || m.ViewedFn != ""
+}
+
+func orAny(ref string) string {
+	if ref == "" {
+		return "any"
+	}
+	return ref
+}
+
+// CLIClient is the CLI's local variable holding the service's client, one
+// per service, made before the command is chosen.
+func (s *serviceData) CLIClient() string { return codegen.Goify(s.Name, false) + "Client" }
 
 // AnyResumable reports whether a method of the service is resumable.
 func (s *serviceData) AnyResumable() bool {

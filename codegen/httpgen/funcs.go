@@ -69,6 +69,17 @@ func readParam(p *paramData) string {
 }
 
 func readToken(t *tokenData) string {
+	if t.Cookie != "" {
+		switch {
+		case t.APIKey && t.Query != "":
+			return fmt.Sprintf("p.APIKeyOrCookie(transport.Query, %q, %q)", t.Query, t.Cookie)
+		case t.APIKey && t.Header != "":
+			return fmt.Sprintf("p.APIKeyOrCookie(transport.Header, %q, %q)", t.Header, t.Cookie)
+		case t.APIKey:
+			return fmt.Sprintf("p.APIKey(transport.Cookie, %q)", t.Cookie)
+		}
+		return fmt.Sprintf("p.TokenOrCookie(%q, %q)", t.Query, t.Cookie)
+	}
 	if t.APIKey {
 		if t.Query != "" {
 			return fmt.Sprintf("p.APIKey(transport.Query, %q)", t.Query)
@@ -88,6 +99,12 @@ func setParam(p *paramData) string {
 	if p.Field == "" {
 		v = "payload"
 	}
+	if p.Source == "transport.Cookie" {
+		if p.Pointer {
+			return fmt.Sprintf("\t\tif %s != nil {\n\t\t\ttransport.AddCookie(h, %q, transport.Format(*%s))\n\t\t}", v, p.Name, v)
+		}
+		return fmt.Sprintf("\t\ttransport.AddCookie(h, %q, transport.Format(%s))", p.Name, v)
+	}
 	switch {
 	case p.Slice:
 		return fmt.Sprintf("\t\tfor _, v := range %s {\n\t\t\t%s(%q, transport.Format(v))\n\t\t}", v, set, p.Name)
@@ -102,6 +119,8 @@ func setToken(t *tokenData, v string) string {
 	switch {
 	case t.Query != "":
 		return fmt.Sprintf("q.Set(%q, %s)", t.Query, v)
+	case t.CookieOnly:
+		return fmt.Sprintf("transport.AddCookie(h, %q, %s)", t.Cookie, v)
 	case t.APIKey:
 		return fmt.Sprintf("h.Set(%q, %s)", t.Header, v)
 	default:

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"duplex.dev/codegen"
 	"duplex.dev/codegen/service"
@@ -22,7 +23,7 @@ func Files(genPkg string, root *expr.RootExpr) ([]*codegen.File, error) {
 	var files []*codegen.File
 	for _, svc := range root.Services {
 		hs := root.API.HTTP.Service(svc.Name)
-		if hs == nil || len(hs.Endpoints) == 0 {
+		if hs == nil || len(hs.Endpoints)+len(hs.FileServers) == 0 {
 			continue
 		}
 		s, err := buildService(genPkg, root, hs)
@@ -75,6 +76,33 @@ func buildService(genPkg string, root *expr.RootExpr, hs *expr.HTTPServiceExpr) 
 	taken := map[string]bool{"Mounts": true, "Service": true, "Use": true, "Mount": true, "Shutdown": true}
 	for _, m := range s.Methods {
 		taken[m.GoName] = true
+	}
+	args := map[string]bool{"e": true, "wsrv": true, "opts": true, "mgr": true}
+	for _, f := range hs.FileServers {
+		fd := &fileServerData{
+			Field:       "Files", // a file path without letters ("/", ".")
+			RequestPath: f.RequestPath,
+			FilePath:    f.FilePath,
+			Wildcard:    f.Wildcard(),
+		}
+		if strings.ContainsFunc(f.FilePath, unicode.IsLetter) {
+			fd.Field = codegen.Goify(f.FilePath, true) // Goa's name
+		}
+		for taken[fd.Field] {
+			fd.Field += "Files"
+		}
+		taken[fd.Field] = true
+		fd.ArgName = "fileSystem" + fd.Field
+		for args[fd.ArgName] {
+			fd.ArgName += "Arg"
+		}
+		args[fd.ArgName] = true
+		p := muxPattern(f.FullPath())
+		if p == "/" {
+			p = "/{$}" // exactly /, as Goa mounts it; "/" alone matches every path
+		}
+		fd.Patterns = []string{p}
+		s.FileServers = append(s.FileServers, fd)
 	}
 	for _, m := range s.Methods {
 		m.HandlerField = m.GoName
@@ -150,6 +178,9 @@ func buildMethod(s *serviceData, e *expr.HTTPEndpointExpr) (*methodData, error) 
 		m.SuccessStatus = "http.StatusOK"
 		if len(e.Responses) > 0 {
 			m.SuccessStatus = statusConst(e.Responses[0].StatusCode)
+			if err := buildResultCookies(m, e.Responses[0], me.Result, pkg); err != nil {
+				return nil, err
+			}
 		}
 	} else {
 		if m.RecvsStream() {
@@ -231,7 +262,7 @@ func bodyFields(e *expr.HTTPEndpointExpr, payload *expr.AttributeExpr, pkg strin
 
 // inBody reports whether a payload attribute travels in the request body.
 func inBody(e *expr.HTTPEndpointExpr, nat *expr.NamedAttributeExpr) bool {
-	if mappedAttr(e.Params, nat.Name) != nil || mappedAttr(e.Headers, nat.Name) != nil {
+	if mappedAttr(e.Params, nat.Name) != nil || mappedAttr(e.Headers, nat.Name) != nil || mappedAttr(e.Cookies, nat.Name) != nil {
 		return false
 	}
 	kind, _ := expr.SecurityAttribute(nat.Attribute)
@@ -244,7 +275,7 @@ func inBody(e *expr.HTTPEndpointExpr, nat *expr.NamedAttributeExpr) bool {
 func hasBody(e *expr.HTTPEndpointExpr, payload *expr.AttributeExpr) bool {
 	obj := expr.AsObject(payload.Type)
 	if obj == nil {
-		return e.Params.Len() == 0 && e.Headers.Len() == 0
+		return e.Params.Len() == 0 && e.Headers.Len() == 0 && (e.Cookies == nil || e.Cookies.Len() == 0)
 	}
 	for _, nat := range *obj {
 		if inBody(e, nat) {
@@ -331,8 +362,13 @@ func buildParams(m *methodData, e *expr.HTTPEndpointExpr, payload *expr.Attribut
 			return err
 		}
 	}
+	for _, nat := range *e.Cookies.Object() {
+		if err := add(e.Cookies, nat.Name, nat.Attribute, "transport.Cookie"); err != nil {
+			return err
+		}
+	}
 	// Path parameters first, in the order they appear in the path, then
-	// query parameters and headers in design order.
+	// query parameters, headers and cookies in design order.
 	order := expr.ExtractWildcards(e.Routes[0].FullPath())
 	rank := func(p *paramData) int {
 		switch p.Source {
@@ -340,8 +376,10 @@ func buildParams(m *methodData, e *expr.HTTPEndpointExpr, payload *expr.Attribut
 			return slices.Index(order, p.Name)
 		case "transport.Query":
 			return len(order)
+		case "transport.Header":
+			return len(order) + 1
 		}
-		return len(order) + 1
+		return len(order) + 2
 	}
 	byRank := func(a, b *paramData) int { return rank(a) - rank(b) }
 	slices.SortStableFunc(m.Params, byRank)
@@ -404,6 +442,10 @@ func buildSecurity(m *methodData, e *expr.HTTPEndpointExpr, me *expr.MethodExpr)
 					// A token in its own header travels as is, like an API key.
 					t.Header, t.APIKey = e.Headers.ElemName(name), true
 				}
+				if mappedAttr(e.Cookies, name) != nil {
+					t.Cookie = e.Cookies.ElemName(name)
+					t.CookieOnly = mappedAttr(e.Params, name) == nil && mappedAttr(e.Headers, name) == nil
+				}
 				m.Tokens = append(m.Tokens, t)
 			case expr.APIKeyKind:
 				name, _ := field("apikey", sch.SchemeName)
@@ -416,6 +458,8 @@ func buildSecurity(m *methodData, e *expr.HTTPEndpointExpr, me *expr.MethodExpr)
 					t.Query = e.Params.ElemName(name)
 				case mappedAttr(e.Headers, name) != nil:
 					t.Header = e.Headers.ElemName(name)
+				case mappedAttr(e.Cookies, name) != nil:
+					// Read from the cookie only, as the design says.
 				case sch.In == "query":
 					t.Query = sch.Name
 				default:
@@ -424,10 +468,85 @@ func buildSecurity(m *methodData, e *expr.HTTPEndpointExpr, me *expr.MethodExpr)
 						t.Header = "Authorization"
 					}
 				}
+				if mappedAttr(e.Cookies, name) != nil {
+					t.Cookie = e.Cookies.ElemName(name)
+					t.CookieOnly = t.Query == "" && t.Header == ""
+				}
 				m.Tokens = append(m.Tokens, t)
 			}
 		}
 	}
+	return nil
+}
+
+// buildResultCookies lists the result attributes the success response r
+// sets as cookies, their attributes, and the result fields left in the body.
+func buildResultCookies(m *methodData, r *expr.HTTPResponseExpr, result *expr.AttributeExpr, pkg string) error {
+	if r.Cookies == nil || r.Cookies.Len() == 0 {
+		return nil
+	}
+	obj := expr.AsObject(result.Type)
+	for _, nat := range *r.Cookies.Object() {
+		c := &cookieData{Name: r.Cookies.ElemName(nat.Name)}
+		dt := result.Type
+		if obj != nil {
+			a := result.Find(nat.Name)
+			if a == nil {
+				return fmt.Errorf("response cookie %q: the result has no attribute %q", c.Name, nat.Name)
+			}
+			dt = a.Type
+			c.Field = codegen.GoFieldName(nat.Name)
+			c.Pointer = codegen.GoFieldRef(result, nat.Name, pkg)[0] == '*'
+		}
+		gt, ok := scalarType(dt)
+		if !ok {
+			return fmt.Errorf("response cookie %q: type %s cannot travel in a cookie", c.Name, dt.Name())
+		}
+		c.GoType = gt
+		m.ResultCookies = append(m.ResultCookies, c)
+	}
+	a := r.CookieAttributes
+	if a.MaxAge != nil {
+		m.CookieAttributes = append(m.CookieAttributes, fmt.Sprintf("MaxAge: %d", *a.MaxAge))
+	}
+	if a.Path != "" {
+		m.CookieAttributes = append(m.CookieAttributes, "Path: "+strconv.Quote(a.Path))
+	}
+	if a.Domain != "" {
+		m.CookieAttributes = append(m.CookieAttributes, "Domain: "+strconv.Quote(a.Domain))
+	}
+	if a.Secure {
+		m.CookieAttributes = append(m.CookieAttributes, "Secure: true")
+	}
+	if a.HTTPOnly {
+		m.CookieAttributes = append(m.CookieAttributes, "HttpOnly: true")
+	}
+	switch a.SameSite {
+	case "Strict":
+		m.CookieAttributes = append(m.CookieAttributes, "SameSite: http.SameSiteStrictMode")
+	case "Lax":
+		m.CookieAttributes = append(m.CookieAttributes, "SameSite: http.SameSiteLaxMode")
+	case "None":
+		m.CookieAttributes = append(m.CookieAttributes, "SameSite: http.SameSiteNoneMode")
+	}
+	if obj != nil {
+		for _, nat := range *obj {
+			if r.Cookies.Find(nat.Name) != nil {
+				continue
+			}
+			tag := nat.Name
+			if !result.IsRequired(nat.Name) && !nat.Attribute.HasDefaultValue() {
+				tag += ",omitempty"
+			}
+			m.ResultBodyFields = append(m.ResultBodyFields, &bodyField{
+				Field: codegen.GoFieldName(nat.Name),
+				Ref:   codegen.GoFieldRef(result, nat.Name, pkg),
+				Tag:   tag,
+			})
+		}
+	}
+	m.NoResultBody = len(m.ResultBodyFields) == 0
+	m.UnaryOptions = append(m.UnaryOptions, "transport.WithResponseEncoder(encode"+m.GoName+"Response)")
 	return nil
 }
 

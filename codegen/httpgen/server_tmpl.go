@@ -6,10 +6,14 @@ const serverT = `
 // JSON requests and responses, streaming methods as WebSocket endpoints.
 type Server struct {
 	// Mounts lists the method, verb and path of every handler.
-	Mounts []*MountPoint
+	Mounts []*transport.MountPoint
 {{- range .Methods }}
 	// {{ .Handler }} serves the {{ quote .Name }} method.
 	{{ .Handler }} http.Handler
+{{- end }}
+{{- range .FileServers }}
+	// {{ .Field }} serves Files({{ quote .RequestPath }}, {{ quote .FilePath }}).
+	{{ .Field }} http.Handler
 {{- end }}
 	ws *ws.Server
 {{- if .AnyResumable }}
@@ -22,23 +26,17 @@ type Server struct {
 {{- end }}
 }
 
-// MountPoint is the verb and path a method is served on.
-type MountPoint struct {
-	// Method is the name of the service method.
-	Method string
-	// Verb is the HTTP method of the requests.
-	Verb string
-	// Pattern is the path pattern, as net/http.ServeMux reads it.
-	Pattern string
-}
-
 // New returns the handlers of every {{ .Name }} endpoint. Streaming methods
 // run on wsrv (a new ws.Server with default options when nil), whose
 // Shutdown closes every open stream; the metrics wsrv was given
 // (ws.WithMetrics) count every method's requests, unary ones included;
 // opts configure the unary methods, after the design's options
 // (transport.WithSubjectRate, transport.WithIdempotency).
-func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Server {
+{{- range .FileServers }}
+// {{ .ArgName }} is the file system Files({{ quote .RequestPath }}, {{ quote .FilePath }})
+// reads {{ quote .FilePath }} from (http.Dir(".") when nil).
+{{- end }}
+func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, {{ range .FileServers }}{{ .ArgName }} http.FileSystem, {{ end }}opts ...transport.UnaryOption) *Server {
 	if wsrv == nil {
 		wsrv = ws.NewServer()
 	}
@@ -49,21 +47,27 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOp
 	ssrv := sse.NewServer(wsrv)
 {{- end }}
 	return &Server{
-		Mounts: []*MountPoint{
+		Mounts: []*transport.MountPoint{
 {{- range $m := .Methods }}
 {{- range .Routes }}
-			{ {{- quote $m.GoName }}, {{ quote .Verb }}, {{ quote .Pattern }}},
+			{Method: {{ quote $m.GoName }}, Verb: {{ quote .Verb }}, Pattern: {{ quote .Pattern }}},
+{{- end }}
+{{- end }}
+{{- range $f := .FileServers }}
+{{- range .Patterns }}
+			{Method: {{ quote (print "Serve " $f.FilePath) }}, Verb: "GET", Pattern: {{ quote . }}},
 {{- end }}
 {{- end }}
 		},
 {{- range .Methods }}
-{{- if .EventStream }}
-		{{ .Handler }}: withNames({{ quote .Name }}, transport.EventStreamOr(New{{ .GoName }}EventStreamHandler(e.{{ .Endpoint }}, ssrv), New{{ .GoName }}Handler(e.{{ .Endpoint }}, wsrv{{ if .Resumable }}, mgr{{ end }}))),
-{{- else if .Streaming }}
-		{{ .Handler }}: withNames({{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .Endpoint }}, wsrv{{ if .Resumable }}, mgr{{ end }})),
+{{- if .Streaming }}
+		{{ .Handler }}: transport.WithNames({{ quote $.Name }}, {{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .Endpoint }}, wsrv{{ if .Resumable }}, mgr{{ end }}{{ if .EventStream }}, ssrv{{ end }})),
 {{- else }}
-		{{ .Handler }}: withNames({{ quote .Name }}, transport.Measure(wsrv, {{ quote $.Name }}, {{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .Endpoint }}, opts...))),
+		{{ .Handler }}: transport.WithNames({{ quote $.Name }}, {{ quote .Name }}, transport.Measure(wsrv, {{ quote $.Name }}, {{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .Endpoint }}, opts...))),
 {{- end }}
+{{- end }}
+{{- range .FileServers }}
+		{{ .Field }}: transport.ServeFiles({{ .ArgName }}, {{ quote .FilePath }}, {{ quote .Wildcard }}),
 {{- end }}
 		ws: wsrv,
 {{- if .AnyResumable }}
@@ -75,15 +79,6 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOp
 	}
 }
 
-// withNames stores the service and method names in the request context
-// (duplex.ServiceKey, duplex.MethodKey) for endpoint middleware.
-func withNames(method string, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), duplex.ServiceKey, {{ quote .Name }})
-		h.ServeHTTP(w, r.WithContext(context.WithValue(ctx, duplex.MethodKey, method)))
-	})
-}
-
 // Service returns the name of the service served.
 func (s *Server) Service() string { return {{ quote .Name }} }
 
@@ -92,6 +87,9 @@ func (s *Server) Use(m func(http.Handler) http.Handler) {
 {{- range .Methods }}
 	s.{{ .Handler }} = m(s.{{ .Handler }})
 {{- end }}
+{{- range .FileServers }}
+	s.{{ .Field }} = m(s.{{ .Field }})
+{{- end }}
 }
 
 // Mount registers every handler on mux.
@@ -99,6 +97,11 @@ func (s *Server) Mount(mux *http.ServeMux) {
 {{- range $m := .Methods }}
 {{- range .Routes }}
 	mux.Handle({{ quote (print .Verb " " .Pattern) }}, s.{{ $m.Handler }})
+{{- end }}
+{{- end }}
+{{- range $f := .FileServers }}
+{{- range .Patterns }}
+	mux.Handle({{ quote (print "GET " .) }}, s.{{ $f.Field }})
 {{- end }}
 {{- end }}
 }
@@ -146,40 +149,38 @@ var {{ goifyLower .Name }}Statuses = transport.Statuses{
 }
 {{ end }}
 {{- if .Streaming }}
-// {{ goifyLower .Name }}Endpoint declares the WebSocket endpoint of {{ quote .Name }}.
-var {{ goifyLower .Name }}Endpoint = &ws.Endpoint{Service: {{ quote $svc.Name }}, Method: {{ quote .Name }}
-{{- if .WSOptions }}, Options: []ws.Option{ {{- join .WSOptions ", " -}} }{{ end }}}
+// {{ goifyLower .Name }}Stream is what the design says about the messages of {{ quote .Name }}.
+var {{ goifyLower .Name }}Stream = &transport.StreamSpec[{{ .ServerStreamArgs }}]{ {{- if .SpecFields }}
+	{{ end }}Endpoint: &ws.Endpoint{Service: {{ quote $svc.Name }}, Method: {{ quote .Name }}
+{{- if .WSOptions }}, Options: []ws.Option{ {{- join .WSOptions ", " -}} }{{ end }}}{{ if .SpecFields }},{{ end }}
+{{- if .Statuses }}
+	Statuses: {{ statuses . }},
+{{- end }}
+{{- if and .RecvsStream (ne .ValidateStream "nil") }}
+	Validate: {{ .ValidateStream }},
+{{- end }}
+{{- if .ViewedFn }}
+	View:        func(v {{ .StreamResultRef }}, view string) any { return {{ .ViewedFn }}(v, view).Projected },
+	DefaultView: {{ quote .DefaultView }},
+{{- end }}
+{{- if .SpecFields }}
+{{ end }}}
 
-{{- if .Resumable }}
-// New{{ .GoName }}Handler returns the handler of the {{ quote .Name }} method:
-// its parameters and credentials are read before the WebSocket upgrade, so
-// their errors are HTTP responses. Clients that negotiate duplex.v1 get a
+// New{{ .GoName }}Handler returns the handler of the {{ quote .Name }} method; errors
+// before the upgrade (parameters, credentials) are HTTP responses.
+{{- if .Resumable }} Clients that negotiate duplex.v1 get a
 // resumable session from mgr (docs/protocol.md, section 2); the others get
 // the default wire.
-func New{{ .GoName }}Handler(endpoint duplex.Endpoint, wsrv *ws.Server, mgr *resume.Manager) http.Handler {
-{{- else }}
-// New{{ .GoName }}Handler returns the handler of the {{ quote .Name }} method:
-// its parameters and credentials are read before the WebSocket upgrade, so
-// their errors are HTTP responses.
-func New{{ .GoName }}Handler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler {
 {{- end }}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-{{- if .PayloadRef }}
-		payload, err := Decode{{ .GoName }}Request(r)
-		if err != nil {
-			transport.WriteError(w, err, {{ statuses . }})
-			return
-		}
+{{- if .EventStream }}
+// Requests that accept text/event-stream get the same stream as
+// Server-Sent Events from ssrv{{ if .Resumable }}, resumable with Last-Event-ID{{ end }}.
 {{- end }}
-{{- if .Resumable }}
-		transport.ServeResumableStream(w, r, wsrv, {{ goifyLower .Name }}Endpoint, mgr, transport.ResumeSubject({{ if .PayloadRef }}payload{{ else }}nil{{ end }}), {{ statuses . }}, func(ctx context.Context, s *transport.ResumableStream) error {
-{{- else }}
-		transport.ServeStream(w, r, wsrv, {{ goifyLower .Name }}Endpoint, {{ statuses . }}, func(ctx context.Context, s *transport.ServerStream) error {
-{{- end }}
-			_, err := endpoint(ctx, &{{ $svc.PkgName }}.{{ .GoName }}EndpointInput{ {{- if .PayloadRef }}Payload: payload, {{ end }}Stream: &{{ goifyLower .Name }}ServerStream{s}})
-			return err
+func New{{ .GoName }}Handler(endpoint duplex.Endpoint, wsrv *ws.Server{{ if .Resumable }}, mgr *resume.Manager{{ end }}{{ if .EventStream }}, ssrv *sse.Server{{ end }}) http.Handler {
+	return transport.Stream{{ if .EventStream }}OrEvents{{ end }}(wsrv, {{ if .Resumable }}mgr{{ else }}nil{{ end }}, {{ if .EventStream }}ssrv, {{ end }}{{ goifyLower .Name }}Stream, endpoint, {{ if .PayloadRef }}Decode{{ .GoName }}Request{{ else }}nil{{ end }},
+		func({{ if .PayloadRef }}p {{ .PayloadRef }}{{ else }}_ any{{ end }}, s *transport.ServerStream[{{ .ServerStreamArgs }}]) any {
+			return &{{ $svc.PkgName }}.{{ .GoName }}EndpointInput{ {{- if .PayloadRef }}Payload: p, {{ end }}Stream: s}
 		})
-	})
 }
 {{- else }}
 // New{{ .GoName }}Handler returns the handler of the {{ quote .Name }} method,
@@ -190,6 +191,36 @@ func New{{ .GoName }}Handler(endpoint duplex.Endpoint, opts ...transport.UnaryOp
 {{- end }}
 	return transport.Unary{{ if not .PayloadRef }}[any]{{ end }}(endpoint, {{ if .PayloadRef }}Decode{{ .GoName }}Request{{ else }}nil{{ end }}, {{ .SuccessStatus }}, {{ statuses . }}, opts...)
 }
+{{- if .ResultCookies }}
+{{- $m := . }}
+
+// encode{{ .GoName }}Response sets the cookies of the {{ quote .Name }} response from
+// the result and returns the body{{ if .NoResultBody }} (none: the whole result is in cookies){{ end }}.
+func encode{{ .GoName }}Response(w http.ResponseWriter, v any) any {
+	res, ok := v.({{ .ResultRef }})
+	if !ok {
+		return v
+	}
+{{- range .ResultCookies }}
+{{- if .Pointer }}
+	if res.{{ .Field }} != nil {
+		http.SetCookie(w, &http.Cookie{Name: {{ quote .Name }}, Value: transport.Format(*res.{{ .Field }}){{ range $m.CookieAttributes }}, {{ . }}{{ end }}})
+	}
+{{- else }}
+	http.SetCookie(w, &http.Cookie{Name: {{ quote .Name }}, Value: transport.Format(res{{ if .Field }}.{{ .Field }}{{ end }}){{ range $m.CookieAttributes }}, {{ . }}{{ end }}})
+{{- end }}
+{{- end }}
+{{- if .NoResultBody }}
+	return nil
+{{- else }}
+	return struct {
+{{- range .ResultBodyFields }}
+		{{ .Field }} {{ .Ref }} ` + "`" + `json:{{ quote .Tag }}` + "`" + `
+{{- end }}
+	}{ {{- range $i, $f := .ResultBodyFields }}{{ if $i }}, {{ end }}{{ $f.Field }}: res.{{ $f.Field }}{{ end -}} }
+{{- end }}
+}
+{{- end }}
 {{- end }}
 {{ if .PayloadRef }}
 // Decode{{ .GoName }}Request reads the {{ quote .Name }} payload from r and validates it.
@@ -242,76 +273,6 @@ func Decode{{ .GoName }}Request(r *http.Request) ({{ .PayloadRef }}, error) {
 	return payload, nil
 }
 {{ end }}
-{{- if .Streaming }}
-// {{ goifyLower .Name }}ServerStream implements {{ $svc.PkgName }}.{{ .GoName }}ServerStream.
-type {{ goifyLower .Name }}ServerStream struct{ s *transport.{{ if .Resumable }}ResumableStream{{ else }}ServerStream{{ end }} }
-{{ $st := print (goifyLower .Name) "ServerStream" }}
-{{- if .SendsStream }}
-// Send sends one result.
-func (s *{{ $st }}) Send(v {{ .StreamResultRef }}) error {
-	return s.SendWithContext(context.Background(), v)
-}
-
-// SendWithContext sends one result unless ctx ends first.
-func (s *{{ $st }}) SendWithContext(ctx context.Context, v {{ .StreamResultRef }}) error {
-{{- if .ViewedFn }}
-	return s.s.Send(ctx, {{ .ViewedFn }}(v, s.s.View({{ quote .DefaultView }})).Projected)
-{{- else }}
-	return s.s.Send(ctx, v)
-{{- end }}
-}
-{{- end }}
-{{- if .RecvsStream }}
-
-// Recv returns the next message of the client; io.EOF when it ended its stream.
-func (s *{{ $st }}) Recv() ({{ .StreamPayloadRef }}, error) {
-	return s.RecvWithContext(context.Background())
-}
-
-// RecvWithContext is Recv that gives up when ctx ends.
-func (s *{{ $st }}) RecvWithContext(ctx context.Context) ({{ .StreamPayloadRef }}, error) {
-	return transport.Recv{{ if .Resumable }}Resumable{{ end }}{{ if not .StreamPayloadPtr }}Value{{ end }}[{{ .StreamPayloadType }}](ctx, s.s, {{ .ValidateStream }})
-}
-{{- end }}
-{{- if eq .Stream "client" }}
-{{- if .StreamResultRef }}
-
-// SendAndClose sends the result and ends the stream.
-func (s *{{ $st }}) SendAndClose(v {{ .StreamResultRef }}) error {
-	return s.SendAndCloseWithContext(context.Background(), v)
-}
-
-// SendAndCloseWithContext is SendAndClose that gives up when ctx ends.
-func (s *{{ $st }}) SendAndCloseWithContext(ctx context.Context, v {{ .StreamResultRef }}) error {
-	if err := s.s.Send(ctx, v); err != nil {
-		return err
-	}
-	return s.s.Close()
-}
-{{- end }}
-{{- end }}
-
-// Close ends the stream: the connection closes with 1000 once queued
-// messages are written.
-func (s *{{ $st }}) Close() error { return s.s.Close() }
-
-{{- if .Resumable }}
-// Session returns the resumable session of the stream, nil when the client
-// speaks the default wire.
-func (s *{{ $st }}) Session() *resume.Session { return s.s.Session() }
-{{ end }}
-// Conn returns the WebSocket connection of the stream, for fan-out that
-// writes pre-encoded frames (hub.Member: ID and SendRaw){{ if .Resumable }};
-// nil when the client resumes through Session{{ end }}.
-func (s *{{ $st }}) Conn() *ws.Conn { return s.s.Conn() }
-{{- if .ViewedFn }}
-
-// SetView sets the view results are projected with.
-func (s *{{ $st }}) SetView(view string) { s.s.SetView(view) }
-{{- end }}
-{{ end }}
-{{- if .EventStream }}` + sseMethodT + `
-{{- end }}
 {{- end }}
 `
 
@@ -321,9 +282,8 @@ const pathsT = `
 func {{ .GoName }}{{ $.GoName }}Path({{ range $i, $p := .PathArgs }}{{ if $i }}, {{ end }}{{ local $p.Name }} {{ $p.GoType }}{{ end }}) string {
 {{- if .PathArgs }}
 	return {{ pathExpr . }}
-{{- else }}
-	return {{ quote .Pattern }}
-{{- end }}
 }
+{{- else }} return {{ quote .Pattern }} }
+{{- end }}
 {{ end }}
 `

@@ -18,6 +18,7 @@ func AsyncAPI(root *expr.RootExpr) *Document {
 		return nil
 	}
 	sch := newSchemas()
+	sch.stringDiscriminator = true
 	creds := newCredentials()
 	channels, operations, messages := obj(), obj(), obj()
 	for _, hs := range root.API.HTTP.Services {

@@ -346,6 +346,7 @@ func (b *openAPIBuilder) parameters(e *expr.HTTPEndpointExpr, path string, credA
 	add(e.Headers, "header", func(name, elem string) bool {
 		return !credAttrs[name] && !strings.EqualFold(elem, "Authorization")
 	})
+	add(e.Cookies, "cookie", func(name, _ string) bool { return !credAttrs[name] })
 	return params
 }
 
@@ -362,6 +363,20 @@ func (b *openAPIBuilder) response(e *expr.HTTPEndpointExpr, r *expr.HTTPResponse
 			hs.set(r.Headers.ElemName(na.Name), obj("description", na.Attribute.Description, "schema", b.schemas.schema(na.Attribute)))
 		}
 		o.set("headers", hs)
+	}
+	if r.Cookies != nil && r.Cookies.Len() > 0 {
+		// OpenAPI has no field for the cookies a response sets: the
+		// Set-Cookie header documents them.
+		var names []string
+		for _, na := range *r.Cookies.Object() {
+			names = append(names, r.Cookies.ElemName(na.Name))
+		}
+		hs, _ := o.get("headers").(*object)
+		if hs == nil {
+			hs = obj()
+			o.set("headers", hs)
+		}
+		hs.set("Set-Cookie", obj("description", "Sets the cookies "+strings.Join(names, ", ")+".", "schema", obj("type", "string")))
 	}
 	if r.Body != nil && !expr.IsEmpty(r.Body.Type) {
 		var sc *object

@@ -1,6 +1,7 @@
 package openapi
 
 import (
+	"fmt"
 	"slices"
 
 	"duplex.dev/codegen"
@@ -14,6 +15,9 @@ type schemas struct {
 	byType map[expr.UserType]string
 	byAtt  map[*expr.AttributeExpr]string
 	owner  map[string]any // name -> the type or attribute it was given to
+	// stringDiscriminator writes a union's discriminator as AsyncAPI's
+	// Schema Object does (the property name), not as OpenAPI's object.
+	stringDiscriminator bool
 }
 
 func newSchemas() *schemas {
@@ -101,6 +105,8 @@ func (s *schemas) inline(att *expr.AttributeExpr, keepRequired func(string) bool
 			}
 		}
 		sc.set("required", req)
+	case *expr.Union:
+		s.union(sc, t)
 	case expr.UserType:
 		if expr.IsEmpty(t) {
 			sc.set("type", "object")
@@ -190,4 +196,38 @@ func validations(sc *object, att *expr.AttributeExpr) {
 	if v.MaxLength != nil {
 		sc.set(maxKey, *v.MaxLength)
 	}
+}
+
+// union writes the schema of a OneOf: one of its variants, each a named
+// object schema {"<type key>": <variant name>, "<value key>": <variant
+// value>}, with a discriminator on the type key naming them, which is Goa's
+// wire.
+func (s *schemas) union(sc *object, u *expr.Union) {
+	typeKey, valueKey := u.GetTypeKey(), u.GetValueKey()
+	var alts []any
+	mapping := obj()
+	for _, nat := range u.Values {
+		name := codegen.GoUnionName(u) + codegen.Goify(nat.Name, true) + "Variant"
+		if o, taken := s.owner[name]; taken && o != nat.Attribute {
+			name += "Of" + codegen.Goify(u.TypeName, true)
+		}
+		if _, known := s.owner[name]; !known {
+			s.owner[name] = nat.Attribute
+			s.defs.set(name, obj()) // reserve the position: types may be recursive
+			s.defs.set(name, obj(
+				"type", "object",
+				"description", fmt.Sprintf("The %q variant of %s.", nat.Name, u.TypeName),
+				"properties", obj(typeKey, obj("type", "string", "const", nat.Name), valueKey, s.schema(nat.Attribute)),
+				"required", []any{typeKey, valueKey},
+			))
+		}
+		alts = append(alts, ref(name))
+		mapping.set(nat.Name, "#/components/schemas/"+name)
+	}
+	sc.set("oneOf", alts)
+	if s.stringDiscriminator {
+		sc.set("discriminator", typeKey)
+		return
+	}
+	sc.set("discriminator", obj("propertyName", typeKey, "mapping", mapping))
 }

@@ -15,8 +15,8 @@ import (
 type credential struct {
 	key    string // name under components/securitySchemes
 	scheme *expr.SchemeExpr
-	in     string // "header" or "query"
-	name   string // header or query parameter name
+	in     string // "header", "query" or "cookie"
+	name   string // header, query parameter or cookie name
 	attr   string // payload attribute carrying the credential, "" for basic auth
 }
 
@@ -41,23 +41,34 @@ func newCredentials() *credentials { return &credentials{byKey: map[string]*cred
 func (cs *credentials) of(e *expr.HTTPEndpointExpr) [][]*credential {
 	var reqs [][]*credential
 	for _, r := range e.MethodExpr.Requirements {
-		var req []*credential
+		var req, alt []*credential
+		cookie := false
 		for _, sc := range r.Schemes {
 			if sc.Kind == expr.NoKind {
 				continue
 			}
-			req = append(req, cs.locate(e, sc))
+			c := cs.locate(e, sc, false)
+			req = append(req, c)
+			// A credential mapped with Cookie as well as Param or Header
+			// may travel in either: the cookie is another requirement.
+			if c.in != "cookie" && c.attr != "" && e.Cookies != nil && e.Cookies.Find(c.attr) != nil {
+				c, cookie = cs.locate(e, sc, true), true
+			}
+			alt = append(alt, c)
 		}
 		if len(req) > 0 {
 			reqs = append(reqs, req)
+		}
+		if cookie {
+			reqs = append(reqs, alt)
 		}
 	}
 	return reqs
 }
 
-// locate finds where e carries the credential of sc and returns the shared
-// credential for that place.
-func (cs *credentials) locate(e *expr.HTTPEndpointExpr, sc *expr.SchemeExpr) *credential {
+// locate finds where e carries the credential of sc (in its cookie when
+// cookie is true) and returns the shared credential for that place.
+func (cs *credentials) locate(e *expr.HTTPEndpointExpr, sc *expr.SchemeExpr, cookie bool) *credential {
 	c := &credential{scheme: sc, in: "header", name: "Authorization"}
 	if sc.Kind != expr.BasicAuthKind {
 		if o := expr.AsObject(e.MethodExpr.Payload.Type); o != nil {
@@ -68,10 +79,14 @@ func (cs *credentials) locate(e *expr.HTTPEndpointExpr, sc *expr.SchemeExpr) *cr
 				}
 				c.attr = na.Name
 				switch {
+				case cookie:
+					c.in, c.name = "cookie", e.Cookies.ElemName(na.Name)
 				case e.Params != nil && e.Params.Find(na.Name) != nil:
 					c.in, c.name = "query", e.Params.ElemName(na.Name)
 				case e.Headers != nil && e.Headers.Find(na.Name) != nil:
 					c.in, c.name = "header", e.Headers.ElemName(na.Name)
+				case e.Cookies != nil && e.Cookies.Find(na.Name) != nil:
+					c.in, c.name = "cookie", e.Cookies.ElemName(na.Name)
 				}
 				break
 			}
@@ -109,7 +124,10 @@ func carries(sc *expr.SchemeExpr, kind, scheme string) bool {
 // description returns the scheme's description followed by its scopes.
 func (c *credential) description() string {
 	d := c.scheme.Description
-	if c.scheme.Kind == expr.JWTKind && !c.bearer() {
+	switch {
+	case c.scheme.Kind == expr.JWTKind && c.in == "cookie":
+		d = strings.TrimSpace(d + fmt.Sprintf(" The JWT travels in the %q cookie.", c.name))
+	case c.scheme.Kind == expr.JWTKind && !c.bearer():
 		d = strings.TrimSpace(d + fmt.Sprintf(" The JWT travels in the %q %s parameter.", c.name, c.in))
 	}
 	if len(c.scheme.Scopes) > 0 && c.scheme.Kind != expr.OAuth2Kind {

@@ -12,10 +12,13 @@ type Client struct {
 }
 
 // NewClient initializes a {{ quote .Name }} service client given the endpoints.
-func NewClient({{ range $i, $m := .Methods }}{{ if $i }}, {{ end }}{{ $m.VarName }}{{ end }} duplex.Endpoint) *Client {
+{{- if .ClientInterceptors }}
+// ci wraps the endpoints of the methods it applies to (nil: none).
+{{- end }}
+func NewClient({{ range $i, $m := .Methods }}{{ if $i }}, {{ end }}{{ $m.VarName }}{{ end }} duplex.Endpoint{{ if .ClientInterceptors }}, ci ClientInterceptors{{ end }}) *Client {
 	return &Client{
 {{- range .Methods }}
-		{{ .ClientField }}: {{ .VarName }},
+		{{ .ClientField }}: {{ if .ClientInterceptors }}Wrap{{ .GoName }}ClientEndpoint({{ .VarName }}, ci){{ else }}{{ .VarName }}{{ end }},
 {{- end }}
 	}
 }

@@ -19,6 +19,17 @@ type serviceData struct {
 	Errors      []*errorData    // design errors of the default (ServiceError) type
 	Viewed      []*viewedData   // result types with views
 	Validators  []*validatorData
+
+	// ServerInterceptors and ClientInterceptors are the interceptors applied
+	// to at least one method, sorted by design name (Goa's order).
+	ServerInterceptors, ClientInterceptors []*interceptorData
+	// Infos are the interceptors whose <Name>Info type service_interceptors.go
+	// (Server) or client_interceptors.go declares.
+	ServerInfos, ClientInfos []*interceptorData
+	// WrappedServerStreams and WrappedClientStreams are the streams a
+	// streaming interceptor wraps.
+	WrappedServerStreams, WrappedClientStreams []*streamData
+	Unions                                     []*unionData // sum types of the OneOf attributes, sorted by name
 }
 
 // methodData is one service method.
@@ -40,6 +51,11 @@ type methodData struct {
 
 	ServerStream *streamData
 	ClientStream *streamData
+
+	// ServerInterceptors and ClientInterceptors are the Go names of the
+	// interceptors of the method in the order Wrap<Method>Endpoint applies
+	// them: the last one applied runs first.
+	ServerInterceptors, ClientInterceptors []string
 
 	AuthParams []*authParamData // parameters of New<Method>Endpoint
 	AuthCode   string           // statements authorizing the request
@@ -70,6 +86,13 @@ type streamData struct {
 	Name    string // "CountServerStream"
 	Doc     string
 	Methods []*streamMethodData
+
+	// What an interceptor wrapper of the stream forwards: the sending
+	// method ("Send", "SendAndClose") and its value, the receiving one
+	// ("Recv", "CloseAndRecv"), Close and SetView.
+	SendName, SendRef string
+	RecvName, RecvRef string
+	Close, SetView    bool
 }
 
 // streamMethodData is one method of a stream interface.

@@ -28,16 +28,27 @@ type {{ .GoName }}EndpointInput struct {
 {{- if .Auths }} s must
 // implement Auther: its methods authorize the requests of secured methods.
 {{- end }}
-func NewEndpoints(s Service) *Endpoints {
+{{- if .ServerInterceptors }}
+// si wraps the endpoints of the methods it applies to (nil: none).
+{{- end }}
+func NewEndpoints(s Service{{ if .ServerInterceptors }}, si ServerInterceptors{{ end }}) *Endpoints {
 {{- if .Auths }}
 	// Casting service to Auther interface
 	a := s.(Auther)
 {{- end }}
-	return &Endpoints{
+	{{ if .ServerInterceptors }}endpoints := {{ else }}return {{ end }}&Endpoints{
 {{- range .Methods }}
 		{{ .Field }}: New{{ .GoName }}Endpoint(s{{ range .AuthParams }}, a.{{ .Kind }}Auth{{ end }}),
 {{- end }}
 	}
+{{- if .ServerInterceptors }}
+{{- range .Methods }}
+{{- if .ServerInterceptors }}
+	endpoints.{{ .Field }} = Wrap{{ .GoName }}Endpoint(endpoints.{{ .Field }}, si)
+{{- end }}
+{{- end }}
+	return endpoints
+{{- end }}
 }
 
 // Use applies the given middleware to all the {{ quote .Name }} service endpoints.

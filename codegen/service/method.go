@@ -125,6 +125,16 @@ func streams(m *expr.MethodExpr, goName, resRef, spRef string, setView bool) (*s
 	cli := &streamData{Name: goName + "ClientStream"}
 	add := func(s *streamData, doc, sig string) {
 		s.Methods = append(s.Methods, &streamMethodData{Doc: codegen.Comment(doc), Sig: sig})
+		switch name, _, _ := strings.Cut(sig, "("); name {
+		case "Send", "SendAndClose":
+			s.SendName, s.SendRef = name, strings.TrimSuffix(strings.TrimPrefix(sig, name+"("), ") error")
+		case "Recv", "CloseAndRecv":
+			s.RecvName, s.RecvRef = name, strings.TrimSuffix(strings.TrimPrefix(sig, name+"() ("), ", error)")
+		case "Close":
+			s.Close = true
+		case "SetView":
+			s.SetView = true
+		}
 	}
 	withCtx := func(s *streamData, name, doc, args, results string) {
 		sep := ""

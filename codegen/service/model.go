@@ -3,9 +3,11 @@ package service
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
+	"text/template"
 
 	"duplex.dev/codegen"
 	"duplex.dev/expr"
@@ -37,14 +39,24 @@ func ServiceFiles(root *expr.RootExpr, s *expr.ServiceExpr) ([]*codegen.File, er
 	}
 	dir := path.Join("gen", data.PkgName)
 	specs := []struct{ file, title, tmpl string }{
-		{"service.go", s.Name + " service", serviceT},
+		{"service.go", s.Name + " service", serviceT + unionT},
 		{"endpoints.go", s.Name + " endpoints", endpointsT},
 		{"client.go", s.Name + " client", clientT},
+	}
+	// Interceptor files, named and split as Goa's.
+	if len(data.ServerInterceptors) > 0 {
+		specs = append(specs, struct{ file, title, tmpl string }{"service_interceptors.go", s.Name + " server interceptors", infosT + serverInterceptorsT})
+	}
+	if len(data.ClientInterceptors) > 0 {
+		specs = append(specs, struct{ file, title, tmpl string }{"client_interceptors.go", s.Name + " client interceptors", infosT + clientInterceptorsT})
+	}
+	if len(data.ServerInterceptors) > 0 || len(data.ClientInterceptors) > 0 {
+		specs = append(specs, struct{ file, title, tmpl string }{"interceptor_wrappers.go", s.Name + " interceptor wrappers", wrappersT})
 	}
 	var files []*codegen.File
 	for _, sp := range specs {
 		p := path.Join(dir, sp.file)
-		body, err := codegen.Render(p, sp.tmpl, data, nil)
+		body, err := codegen.Render(p, sp.tmpl, data, template.FuncMap{"dict": dict})
 		if err != nil {
 			return nil, err
 		}
@@ -70,6 +82,8 @@ type builder struct {
 	data    *serviceData
 	types   map[string]*typeData
 	named   map[string]expr.UserType // user types to define, by Go name
+	unions  map[string]*expr.Union   // sum types to define, by Go name
+	unionAt map[*expr.Union]*expr.AttributeExpr
 	viewed  map[string]*viewedData
 	anon    map[*expr.AttributeExpr]expr.UserType
 	docs    map[expr.UserType]string // docs of method value types
@@ -86,6 +100,8 @@ func buildService(root *expr.RootExpr, s *expr.ServiceExpr) (*serviceData, error
 		svc:     s,
 		types:   map[string]*typeData{},
 		named:   map[string]expr.UserType{},
+		unions:  map[string]*expr.Union{},
+		unionAt: map[*expr.Union]*expr.AttributeExpr{},
 		viewed:  map[string]*viewedData{},
 		anon:    map[*expr.AttributeExpr]expr.UserType{},
 		docs:    map[expr.UserType]string{},
@@ -109,6 +125,7 @@ func buildService(root *expr.RootExpr, s *expr.ServiceExpr) (*serviceData, error
 		}
 		d.Methods = append(d.Methods, md)
 	}
+	b.interceptors(s)
 	// Client has a method and an endpoint field per method: "use" and
 	// "use_endpoint" must not both give UseEndpoint.
 	taken := map[string]bool{}
@@ -139,6 +156,14 @@ func buildService(root *expr.RootExpr, s *expr.ServiceExpr) (*serviceData, error
 		if td := b.types[name]; td != nil {
 			td.Error = e
 		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(b.unions)) {
+		u := b.unions[name]
+		var desc string
+		if at := b.unionAt[u]; at != nil {
+			desc = at.Description
+		}
+		d.Unions = append(d.Unions, union(u, desc))
 	}
 	names := make([]string, 0, len(b.types))
 	for n := range b.types {
@@ -223,6 +248,21 @@ func (b *builder) collect(dt expr.DataType, doc string) {
 		}
 	case *expr.Object:
 		for _, nat := range *t {
+			if u, ok := nat.Attribute.Type.(*expr.Union); ok {
+				b.unionAt[u] = nat.Attribute
+			}
+			b.collect(nat.Attribute.Type, "")
+		}
+	case *expr.Union:
+		name := codegen.GoUnionName(t)
+		if other, ok := b.unions[name]; ok {
+			if other != t {
+				b.clashAt(b.unionAt[t], fmt.Sprintf("two OneOf named %q become the Go type %s", t.TypeName, name))
+			}
+			return
+		}
+		b.unions[name] = t
+		for _, nat := range t.Values {
 			b.collect(nat.Attribute.Type, "")
 		}
 	case expr.UserType:
@@ -301,9 +341,10 @@ func (b *builder) skipped(ut expr.UserType, name string) map[string]bool {
 // methods of s that never travel in JSON: every attribute of the payload of
 // a streaming method (read from the upgrade request's parameters and
 // headers), credentials, and the attributes that the HTTP mapping of a unary
-// method puts in the path, the query string or headers (the HTTP server
-// decodes the body into the whole payload type, so UnmarshalJSON must not
-// require them).
+// method puts in the path, the query string, headers or cookies (the HTTP
+// server decodes the body into the whole payload type, so UnmarshalJSON
+// must not require them); and the result attributes a response sets as
+// cookies.
 func outsideBody(root *expr.RootExpr, s *expr.ServiceExpr) map[string]map[string]bool {
 	out := map[string]map[string]bool{}
 	var hs *expr.HTTPServiceExpr
@@ -311,6 +352,9 @@ func outsideBody(root *expr.RootExpr, s *expr.ServiceExpr) map[string]map[string
 		hs = root.API.HTTP.Service(s.Name)
 	}
 	for _, m := range s.Methods {
+		if hs != nil {
+			resultCookies(out, m, hs.Endpoint(m.Name))
+		}
 		if m.Payload == nil {
 			continue
 		}
@@ -333,7 +377,7 @@ func outsideBody(root *expr.RootExpr, s *expr.ServiceExpr) map[string]map[string
 		}
 		for _, nat := range *obj {
 			kind, _ := expr.SecurityAttribute(nat.Attribute)
-			if kind != "" || m.IsStreaming() || (e != nil && (mapped(e.Params, nat.Name) || mapped(e.Headers, nat.Name))) {
+			if kind != "" || m.IsStreaming() || (e != nil && (mapped(e.Params, nat.Name) || mapped(e.Headers, nat.Name) || mapped(e.Cookies, nat.Name))) {
 				if out[name] == nil {
 					out[name] = map[string]bool{}
 				}
@@ -342,6 +386,38 @@ func outsideBody(root *expr.RootExpr, s *expr.ServiceExpr) map[string]map[string
 		}
 	}
 	return out
+}
+
+// resultCookies adds to out the result attributes of the unary method m
+// that its HTTP responses set as cookies (Cookie in Response): the client
+// decodes the body, which lacks them, into the whole result type.
+func resultCookies(out map[string]map[string]bool, m *expr.MethodExpr, e *expr.HTTPEndpointExpr) {
+	if e == nil || m.Result == nil || m.IsStreaming() {
+		return
+	}
+	obj := expr.AsObject(m.Result.Type)
+	if obj == nil {
+		return
+	}
+	var name string
+	switch t := m.Result.Type.(type) {
+	case expr.UserType:
+		name = codegen.GoTypeName(t)
+	case *expr.Object:
+		name = codegen.MethodTypeName(m, "Result")
+	default:
+		return
+	}
+	for _, r := range e.Responses {
+		for _, nat := range *obj {
+			if mapped(r.Cookies, nat.Name) {
+				if out[name] == nil {
+					out[name] = map[string]bool{}
+				}
+				out[name][nat.Name] = true
+			}
+		}
+	}
 }
 
 // mapped reports whether m maps the attribute name.
@@ -437,9 +513,15 @@ func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }
 
 // clash records a naming conflict found in the design at the position of ut.
 func (b *builder) clash(ut expr.UserType, msg string) {
+	b.clashAt(ut.Attribute(), msg)
+}
+
+// clashAt records a naming conflict found in the design at the position of
+// att (which may be nil).
+func (b *builder) clashAt(att *expr.AttributeExpr, msg string) {
 	var pos expr.Pos
-	if a := ut.Attribute(); a != nil {
-		pos = a.Pos
+	if att != nil {
+		pos = att.Pos
 	}
 	b.errors = append(b.errors, expr.Errorf(pos, "service %q: %s; rename one of them (TypeName)", b.svc.Name, msg))
 }
@@ -468,6 +550,24 @@ func (b *builder) checkNames() {
 	}
 	for _, v := range b.data.Validators {
 		taken[v.Name] = "validation function " + v.Name
+	}
+	b.interceptorNames(taken)
+	for name, u := range b.unions {
+		d := union(u, "")
+		decls := []string{d.Name, d.KindName}
+		for _, v := range d.Variants {
+			decls = append(decls, v.KindConst, "New"+d.Name+v.Field)
+		}
+		for _, n := range decls {
+			if what, ok := taken[n]; ok {
+				b.clashAt(b.unionAt[u], fmt.Sprintf("OneOf %q declares %s, the name of the %s", u.TypeName, n, what))
+			}
+			if ut, ok := b.named[n]; ok {
+				b.clashAt(b.unionAt[u], fmt.Sprintf("OneOf %q declares %s, the Go name of type %q", u.TypeName, n, ut.Name()))
+			}
+			taken[n] = "declaration of OneOf " + strconvQuote(u.TypeName)
+		}
+		_ = name
 	}
 	for name, ut := range b.named {
 		if what, ok := taken[name]; ok {

@@ -47,6 +47,11 @@ func (v *validator) object(att *expr.AttributeExpr, target, path, context string
 			v.merge(fmt.Sprintf("duplex.MissingFieldError(%q, %q)", nat.Name, parent))
 			v.line("}")
 		}
+		if att.IsRequired(nat.Name) && expr.AsUnion(nat.Attribute.Type) != nil {
+			v.line("if %s.Kind() == \"\" {", field)
+			v.merge(fmt.Sprintf("duplex.MissingFieldError(%q, %q)", nat.Name, parent))
+			v.line("}")
+		}
 	}
 	for _, nat := range *obj {
 		field := target + "." + codegen.GoFieldName(nat.Name)
@@ -105,6 +110,9 @@ func (v *validator) value(att *expr.AttributeExpr, target, path, context string)
 		return
 	case *expr.Object:
 		v.object(att, target, path, context)
+		return
+	case *expr.Union:
+		v.unionChecks(t, target, path, context)
 		return
 	}
 	v.checks(att.Validation, att.Type, target, path)

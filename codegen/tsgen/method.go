@@ -74,6 +74,7 @@ func (b *builder) method(e *expr.HTTPEndpointExpr) (string, error) {
 			}
 		}
 	}
+	inCookie := cookieAttributes(m, "Payload")
 	if e.Headers != nil && e.Headers.AttributeExpr != nil {
 		for _, na := range *e.Headers.Object() {
 			elem := e.Headers.ElemName(na.Name)
@@ -86,7 +87,9 @@ func (b *builder) method(e *expr.HTTPEndpointExpr) (string, error) {
 			default:
 				h = fmt.Sprintf("%s === undefined ? undefined : String(%s)", v, v)
 			}
-			if m.Payload.IsRequired(na.Name) || !payloadObj {
+			// A required attribute is always there, unless it may come
+			// from a cookie the browser sends by itself instead.
+			if (m.Payload.IsRequired(na.Name) && !inCookie[na.Name]) || !payloadObj {
 				h = strings.SplitN(h, " : ", 2)[1]
 			}
 			headers = append(headers, fmt.Sprintf("%s: %s", prop(elem), h))

@@ -22,6 +22,17 @@ type schema struct {
 	Values    *schema            `json:"values,omitempty"`
 	Props     map[string]*schema `json:"props,omitempty"`
 	Required  []string           `json:"required,omitempty"`
+	// A union (OneOf): the JSON keys of the variant's name and value, and
+	// the rules of each variant's value by name.
+	TypeKey  string     `json:"typeKey,omitempty"`
+	ValueKey string     `json:"valueKey,omitempty"`
+	Variants []*variant `json:"variants,omitempty"`
+}
+
+// variant is one variant of a union's rules, in design order.
+type variant struct {
+	Name   string  `json:"name"`
+	Schema *schema `json:"schema"`
 }
 
 // schema returns the rules of att; user types are references to their
@@ -59,6 +70,12 @@ func (b *builder) schema(att *expr.AttributeExpr, keepRequired func(string) bool
 			s.Props[na.Name] = b.ref(na.Attribute)
 		}
 		s.Required = required(att, keepRequired)
+	case *expr.Union:
+		s.Type = "union"
+		s.TypeKey, s.ValueKey = t.GetTypeKey(), t.GetValueKey()
+		for _, na := range t.Values {
+			s.Variants = append(s.Variants, &variant{Name: na.Name, Schema: b.ref(na.Attribute)})
+		}
 	case expr.UserType:
 		if expr.IsEmpty(t) {
 			s.Type = "object"
@@ -83,6 +100,9 @@ func (b *builder) schema(att *expr.AttributeExpr, keepRequired func(string) bool
 // ref returns the rules of att, a reference when att is a user type.
 func (b *builder) ref(att *expr.AttributeExpr) *schema {
 	if _, ok := att.Type.(expr.UserType); ok && !expr.IsEmpty(att.Type) {
+		return &schema{Ref: b.typeRef(att)}
+	}
+	if _, ok := att.Type.(*expr.Union); ok {
 		return &schema{Ref: b.typeRef(att)}
 	}
 	return b.schema(att, nil)

@@ -136,9 +136,49 @@ func (b *builder) methodType(m *expr.MethodExpr, att *expr.AttributeExpr, suffix
 		return "void"
 	}
 	if _, anon := att.Type.(*expr.Object); anon {
-		return b.declare(att, codegen.MethodTypeName(m, suffix), att, nil)
+		var keep func(string) bool
+		if inCookie := cookieAttributes(m, suffix); len(inCookie) > 0 {
+			keep = func(name string) bool { return !inCookie[name] }
+		}
+		return b.declare(att, codegen.MethodTypeName(m, suffix), att, keep)
 	}
 	return b.typeRef(att)
+}
+
+// cookieAttributes returns the attributes of the payload (suffix
+// "Payload") or result ("Result") of m that travel in cookies. The browser
+// sends and keeps cookies itself (an HttpOnly one is out of the page's
+// reach), so the client neither requires nor sends them.
+func cookieAttributes(m *expr.MethodExpr, suffix string) map[string]bool {
+	if expr.Root == nil || expr.Root.API == nil || m.Service == nil {
+		return nil
+	}
+	hs := expr.Root.API.HTTP.Service(m.Service.Name)
+	if hs == nil {
+		return nil
+	}
+	e := hs.Endpoint(m.Name)
+	if e == nil {
+		return nil
+	}
+	out := map[string]bool{}
+	add := func(c *expr.MappedAttributeExpr) {
+		if c == nil || c.AttributeExpr == nil {
+			return
+		}
+		for _, na := range *c.Object() {
+			out[na.Name] = true
+		}
+	}
+	switch suffix {
+	case "Payload":
+		add(e.Cookies)
+	case "Result":
+		for _, r := range e.Responses {
+			add(r.Cookies)
+		}
+	}
+	return out
 }
 
 // declare declares the interface name for the object attribute att (key
@@ -197,6 +237,9 @@ func (b *builder) typeRef(att *expr.AttributeExpr) string {
 	if ut, ok := att.Type.(expr.UserType); ok && !expr.IsEmpty(att.Type) {
 		return b.declare(ut, codegen.GoTypeName(ut), ut.Attribute(), expr.RenderedByEveryView(ut))
 	}
+	if u, ok := att.Type.(*expr.Union); ok {
+		return b.declare(u, codegen.GoUnionName(u), att, nil)
+	}
 	return b.inlineType(att)
 }
 
@@ -240,6 +283,14 @@ func (b *builder) inlineType(att *expr.AttributeExpr) string {
 		}
 		s.WriteString("}")
 		return s.String()
+	case *expr.Union:
+		// A discriminated union: narrowing on the type key gives the
+		// variant's value its type.
+		alts := make([]string, len(t.Values))
+		for i, na := range t.Values {
+			alts[i] = fmt.Sprintf("{ %s: %s; %s: %s }", prop(t.GetTypeKey()), jsonString(na.Name), prop(t.GetValueKey()), b.typeRef(na.Attribute))
+		}
+		return strings.Join(alts, "\n  | ")
 	case expr.UserType:
 		if expr.IsEmpty(t) {
 			return "Record<string, never>"

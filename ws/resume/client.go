@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"duplex.dev/internal/backoff"
 	"duplex.dev/internal/defaults"
 	"duplex.dev/ws"
 )
@@ -304,18 +305,17 @@ func (s *Stream) delay(attempt int, lost time.Time, err error) time.Duration {
 	return max(d, ws.RetryAfter(err))
 }
 
-// wait sleeps for d, the backoff before a retry.
+// wait sleeps for d, the backoff before a retry; it returns
+// ErrSessionClosed when the stream is closed meanwhile.
 func (s *Stream) wait(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-s.ctx.Done():
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(s.ctx, cancel)()
+	err := backoff.Sleep(ctx, d)
+	if err != nil && s.ctx.Err() != nil {
 		return ErrSessionClosed
 	}
+	return err
 }
 
 func (s *Stream) setState(st ws.State) {
@@ -565,14 +565,18 @@ func (s *Stream) Receive(ctx context.Context, v any) error {
 		return s.plain.Receive(ctx, v)
 	}
 	b, err := s.p.receive(ctx)
-	if err != nil {
-		return err
+	return decodeInto(b, err, v, s.fail)
+}
+
+// Fail ends the stream because of err, as ws.ClientConn.Fail does: the
+// connection is closed with the code and reason err carries, and the
+// stream does not reconnect.
+func (s *Stream) Fail(err error) {
+	if s.plain != nil {
+		s.plain.Fail(err)
+		return
 	}
-	if err := ws.Decode(b, v); err != nil {
-		s.fail(err)
-		return err
-	}
-	return nil
+	s.fail(err)
 }
 
 // fail ends the stream because of err, a *ws.CloseError: the connection is
@@ -636,8 +640,9 @@ func (s *Stream) State() ws.State {
 // started reconnecting.
 func (s *Stream) Reconnects() int {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.reconnects
+	n := s.reconnects
+	s.mu.Unlock()
+	return n
 }
 
 // Stats returns the stream's replay buffer statistics (zero for a

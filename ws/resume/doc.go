@@ -15,6 +15,7 @@
 // memory of one server process, and a client that comes back after the
 // grace period, or after a replay buffer overflowed, gets a clear error
 // (ErrResumeFailed, close 4500) instead of a silent gap. Generated code
-// reaches it through duplex.dev/transport (ServeResumableStream,
-// DialResumable).
+// reaches it through duplex.dev/transport, where it is a layer of the one
+// stream type (transport.Stream with a Manager, transport.Dial with
+// resumable set).
 package resume

@@ -16,7 +16,7 @@ import (
 
 // BenchmarkEchoWire measures what duplex.v1 costs against the default wire
 // (docs/protocol.md, sections 1 and 2) on one server that speaks both, the
-// way transport.ServeResumableStream serves a resumable method: a client
+// way transport.Stream serves a resumable method: a client
 // that offers the "duplex.v1" subprotocol gets {"seq":N,"data":…} frames,
 // {"ack":A} batches and a replay buffer; one that does not gets the
 // default wire's bare JSON documents. One op is one 64-byte JSON message

@@ -91,33 +91,18 @@ func WithAcks(every int, delay time.Duration) Option {
 // WithHelloTimeout bounds the wait for a connection's first frame.
 func WithHelloTimeout(d time.Duration) Option { return func(c *Config) { c.HelloTimeout = d } }
 
+// fill replaces every setting that is not positive with its default.
 func (c *Config) fill() {
 	d := DefaultConfig()
-	if c.Grace <= 0 {
-		c.Grace = d.Grace
+	for _, f := range []struct{ v, def *int }{{&c.MaxSessions, &d.MaxSessions}, {&c.MaxSessionsPerIP, &d.MaxSessionsPerIP},
+		{&c.MaxSessionsPerSubject, &d.MaxSessionsPerSubject}, {&c.ReplayMessages, &d.ReplayMessages}, {&c.ReplayBytes, &d.ReplayBytes}, {&c.AckEvery, &d.AckEvery}} {
+		if *f.v <= 0 {
+			*f.v = *f.def
+		}
 	}
-	if c.MaxSessions <= 0 {
-		c.MaxSessions = d.MaxSessions
-	}
-	if c.MaxSessionsPerIP <= 0 {
-		c.MaxSessionsPerIP = d.MaxSessionsPerIP
-	}
-	if c.MaxSessionsPerSubject <= 0 {
-		c.MaxSessionsPerSubject = d.MaxSessionsPerSubject
-	}
-	if c.ReplayMessages <= 0 {
-		c.ReplayMessages = d.ReplayMessages
-	}
-	if c.ReplayBytes <= 0 {
-		c.ReplayBytes = d.ReplayBytes
-	}
-	if c.AckEvery <= 0 {
-		c.AckEvery = d.AckEvery
-	}
-	if c.AckDelay <= 0 {
-		c.AckDelay = d.AckDelay
-	}
-	if c.HelloTimeout <= 0 {
-		c.HelloTimeout = d.HelloTimeout
+	for _, f := range []struct{ v, def *time.Duration }{{&c.Grace, &d.Grace}, {&c.AckDelay, &d.AckDelay}, {&c.HelloTimeout, &d.HelloTimeout}} {
+		if *f.v <= 0 {
+			*f.v = *f.def
+		}
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"duplex.dev"
+	"duplex.dev/internal/ratelimit"
 	"duplex.dev/ws"
 )
 
@@ -229,7 +229,7 @@ func (m *Manager) prepare(c *ws.Conn, subject string) (*Session, error) {
 		return nil, fmt.Errorf("resume: session id: %w", err)
 	}
 	s := &Session{
-		m: m, id: "resume-" + hex.EncodeToString(id[:]), subject: subject, ip: clientIP(c.Request()), req: c.Request(), log: c.Logger(),
+		m: m, id: "resume-" + hex.EncodeToString(id[:]), subject: subject, ip: ratelimit.ClientIP(c.Request()), req: c.Request(), log: c.Logger(),
 		p:     newPeer(m.cfg.ReplayMessages, m.cfg.ReplayBytes, m.cfg.Overflow == Fail, m.cfg.AckEvery, m.cfg.AckDelay, m.cfg.ReplayMessages),
 		used:  make(chan struct{}),
 		early: make(chan error, 1),
@@ -274,16 +274,6 @@ func (m *Manager) open(s *Session) error {
 		m.perSubject[s.subject]++
 	}
 	return nil
-}
-
-// clientIP is the address per-IP limits count, as ws.Server counts it:
-// the peer of the TCP connection, forwarding headers not trusted.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func (m *Manager) lookup(token, subject string) (*Session, error) {
@@ -378,12 +368,12 @@ func (s *Session) Request() *http.Request { return s.req }
 // policy waits for acknowledgements (or for ctx to end), the Fail policy
 // ends the session.
 func (s *Session) Send(ctx context.Context, v any) error {
-	if err := s.Start(); err != nil {
-		return err
-	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("resume: encode message: %w", err)
+	}
+	if err := s.Start(); err != nil {
+		return err
 	}
 	return s.send(ctx, b, s.m.cfg.Overflow == Fail)
 }
@@ -424,11 +414,17 @@ func (s *Session) ID() string { return s.id }
 // Receive returns, as a plain stream's would.
 func (s *Session) Receive(ctx context.Context, v any) error {
 	b, err := s.ReceiveRaw(ctx)
+	return decodeInto(b, err, v, s.Fail)
+}
+
+// decodeInto decodes the message b, read with err, into v; a message
+// ws.Decode refuses ends the stream with fail, on either side.
+func decodeInto(b []byte, err error, v any, fail func(error)) error {
 	if err != nil {
 		return err
 	}
 	if err := ws.Decode(b, v); err != nil {
-		s.Fail(err)
+		fail(err)
 		return err
 	}
 	return nil

@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,15 +31,16 @@ func run() error {
 	full := load.FullConfig()
 	var (
 		rounds      = flag.Int("rounds", full.Rounds, "rounds; every round runs every scenario against every server")
-		servers     = flag.String("servers", strings.Join(server.Kinds(), ","), "comma-separated servers to compare; raw is the baseline of the ratios")
+		servers     = flag.String("servers", strings.Join(server.Kinds(), ","), "comma-separated servers to compare; the ratios are against goa and raw-inline (or raw)")
 		out         = flag.String("out", "", "markdown file to write (default: standard output)")
 		svgOut      = flag.String("svg", "", "SVG chart to write (default: -out with .svg instead of .md)")
 		short       = flag.Bool("short", false, "smoke run: a few hundred messages per scenario")
 		timeout     = flag.Duration("timeout", 0, "limit for one scenario against one server (default 60s, 20s with -short)")
 		subscribers = flag.Int("subscribers", 0, "subscribers in the broadcast scenario (default 10000)")
 		idle        = flag.Int("idle", 0, "connections in the idle scenario (default 5000)")
-		conns       = flag.Int("conns", 0, "connections in the 64 B echo scenarios (default 100)")
-		window      = flag.Int("window", 0, "unanswered messages per connection in the second echo scenario (default 32)")
+		conns       = flag.String("conns", "", "comma-separated connection counts of the 64 B echo and stream scenarios (default 10,50,100)")
+		clients     = flag.String("clients", strings.Join(load.Clients, ","), "comma-separated load clients every scenario runs with")
+		window      = flag.Int("window", 0, "unanswered messages per connection in the second echo scenario (default 16)")
 		serverBin   = flag.String("server-bin", "", "prebuilt cmd/benchserver (default: go build it)")
 		profiles    = flag.String("cpuprofile", "", "directory for one CPU profile per server (KIND.pprof)")
 		only        = flag.String("scenarios", "", "regular expression: run only the scenarios whose names it matches (default: all)")
@@ -55,7 +58,24 @@ func run() error {
 	setIf(&cfg.ScenarioTimeout, *timeout)
 	setIf(&cfg.Subscribers, *subscribers)
 	setIf(&cfg.IdleConns, *idle)
-	setIf(&cfg.EchoConns, *conns)
+	if *conns != "" {
+		cfg.ConnCounts = nil
+		for _, f := range strings.Split(*conns, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return fmt.Errorf("-conns: %q is not a positive count", f)
+			}
+			cfg.ConnCounts = append(cfg.ConnCounts, n)
+		}
+	}
+	cfg.Clients = nil
+	for _, c := range strings.Split(*clients, ",") {
+		c = strings.TrimSpace(c)
+		if !slices.Contains(load.Clients, c) {
+			return fmt.Errorf("-clients: unknown client %q (known: %v)", c, load.Clients)
+		}
+		cfg.Clients = append(cfg.Clients, c)
+	}
 	setIf(&cfg.WideWindow, *window)
 	if *only != "" {
 		re, err := regexp.Compile(*only)

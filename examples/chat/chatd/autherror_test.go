@@ -42,7 +42,7 @@ func TestAuthMethodsPlainErrorIs401OnEveryKindOfEndpoint(t *testing.T) {
 	}
 	defer svc.Close()
 	wsrv := ws.NewServer(ws.WithLogger(slog.New(slog.DiscardHandler)))
-	api := chatsvr.New(chat.NewEndpoints(plainErrorAuth{svc}), wsrv)
+	api := chatsvr.New(chat.NewEndpoints(plainErrorAuth{svc}), wsrv, http.Dir(t.TempDir()))
 	mux := http.NewServeMux()
 	api.Mount(mux)
 	hs := httptest.NewServer(mux)

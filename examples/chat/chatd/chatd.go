@@ -252,11 +252,10 @@ func New(cfg Config) (*Server, error) {
 		_ = be.close()
 		return nil, fmt.Errorf("chatd: %w", err)
 	}
-	api := chatsvr.New(chat.NewEndpoints(svc), wsrv, quotaUnary...)
+	api := chatsvr.New(chat.NewEndpoints(svc), wsrv, http.FS(web.FS()), quotaUnary...)
 	mux := http.NewServeMux()
-	api.Mount(mux)
+	api.Mount(mux) // the methods, and the page at / (Files in the design)
 	mux.Handle("GET /metrics", metricsHandler)
-	mux.Handle("GET /", http.FileServerFS(web.FS()))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = fmt.Fprintln(w, "ok") // the process serves: liveness only
 	})

@@ -82,7 +82,7 @@ func serveChatd(t testing.TB, cfg chatd.Config) *node {
 // client returns a generated chat client of n.
 func (n *node) client() *chat.Client {
 	c := chatc.NewClient("http", n.host, n.http)
-	return chat.NewClient(c.Login(), c.Listener(), c.Subscribe(), c.Echo(), c.Join(), c.Send(), c.History(), c.Analytics())
+	return chat.NewClient(c.Login(), c.Listener(), c.Subscribe(), c.Echo(), c.Join(), c.Send(), c.History(), c.Analytics(), c.Session())
 }
 
 // login returns a token for a demo user.

@@ -28,7 +28,7 @@ func Example_client() {
 	// service's typed methods.
 	hc := chatc.NewClient("http", srv.addr, srv.http)
 	client := chat.NewClient(hc.Login(), hc.Listener(), hc.Subscribe(), hc.Echo(),
-		hc.Join(), hc.Send(), hc.History(), hc.Analytics())
+		hc.Join(), hc.Send(), hc.History(), hc.Analytics(), hc.Session())
 
 	token, err := client.Login(ctx, &chat.LoginPayload{User: "alice", Password: "secret"})
 	if err != nil {
@@ -164,7 +164,7 @@ func Example_reconnect() {
 
 	hc := chatc.NewClient("http", srv.addr, srv.http)
 	client := chat.NewClient(hc.Login(), hc.Listener(), hc.Subscribe(), hc.Echo(),
-		hc.Join(), hc.Send(), hc.History(), hc.Analytics())
+		hc.Join(), hc.Send(), hc.History(), hc.Analytics(), hc.Session())
 	token, err := client.Login(ctx, &chat.LoginPayload{User: "alice", Password: "secret"})
 	if err != nil {
 		fmt.Println("login:", err)

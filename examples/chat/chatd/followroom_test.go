@@ -39,7 +39,7 @@ func TestFollowRoomBacksOffWhenStreamsFailAtOnce(t *testing.T) {
 	}()
 	hc := chatc.NewClient("http", strings.TrimPrefix(hs.URL, "http://"), nil)
 	client := chat.NewClient(hc.Login(), hc.Listener(), hc.Subscribe(), hc.Echo(),
-		hc.Join(), hc.Send(), hc.History(), hc.Analytics())
+		hc.Join(), hc.Send(), hc.History(), hc.Analytics(), hc.Session())
 	const window = 3 * time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), window)
 	defer cancel()

@@ -104,7 +104,7 @@ func TestARetriedPostIsStoredOnce(t *testing.T) {
 			tr := &http.Transport{}
 			t.Cleanup(tr.CloseIdleConnections)
 			c := chatc.NewClient("http", addr, &http.Client{Transport: tr, Timeout: 10 * time.Second})
-			msg, err := chat.NewClient(nil, nil, nil, nil, nil, c.Send(), nil, nil).Send(ctx, &chat.SendPayload{Token: token, Room: "lobby", Text: "once"})
+			msg, err := chat.NewClient(nil, nil, nil, nil, nil, c.Send(), nil, nil, nil).Send(ctx, &chat.SendPayload{Token: token, Room: "lobby", Text: "once"})
 			if err != nil {
 				t.Fatalf("Send through the cut: %v", err)
 			}

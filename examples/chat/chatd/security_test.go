@@ -98,7 +98,7 @@ func startSecChatd(t *testing.T, cfg chatd.Config) *secNode {
 
 func (n *secNode) client() *chat.Client {
 	c := chatc.NewClient("http", n.host, n.http)
-	return chat.NewClient(c.Login(), c.Listener(), c.Subscribe(), c.Echo(), c.Join(), c.Send(), c.History(), c.Analytics())
+	return chat.NewClient(c.Login(), c.Listener(), c.Subscribe(), c.Echo(), c.Join(), c.Send(), c.History(), c.Analytics(), c.Session())
 }
 
 func (n *secNode) login(t *testing.T, ctx context.Context, user string) string {

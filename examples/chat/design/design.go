@@ -21,14 +21,24 @@ var BasicAuth = BasicAuthSecurity("basic", func() {
 	Description("User name and password, exchanged for a JWT by login.")
 })
 
-// JWTAuth authenticates every other call with the JWT returned by login.
-// Browsers cannot set headers on a WebSocket upgrade, so streams take the
-// token from the "token" query parameter.
+// JWTAuth authenticates every other call with the JWT returned by login
+// or set by session. Browsers cannot set headers on a WebSocket upgrade:
+// the page logs in with session, which puts the JWT in an HttpOnly cookie
+// (SessionCookie) the browser sends with every request, upgrades included.
+// Other clients send it in the Authorization header or, on streams, the
+// "token" query parameter.
 var JWTAuth = JWTSecurity("jwt", func() {
 	Description("JWT returned by login.")
 	Scope("stream:read", "Receive messages and events")
 	Scope("stream:write", "Send messages")
 })
+
+// SessionCookie is the cookie session sets and every authenticated method
+// reads the JWT from when the request carries it nowhere else.
+const SessionCookie = "chat_session"
+
+// sessionCookie maps the payload's token to SessionCookie.
+func sessionCookie() { Cookie("token:" + SessionCookie) }
 
 // roomPattern is what a room name looks like: lower-case letters, digits,
 // '-' and '_', starting with a letter or a digit, at most 64 characters; or
@@ -127,6 +137,13 @@ var _ = Service("chat", func() {
 	// read as Server-Sent Events, where a proxy refuses WebSockets.
 	SSEFallback()
 	Security(JWTAuth)
+
+	// The web page and its scripts (examples/chat/web/static), served by
+	// the generated server from the file system chatd gives it: the files
+	// embedded in the binary.
+	Files("/{*filepath}", "/", func() {
+		Description("The chat page.")
+	})
 	Error("unauthorized", String, "Credentials are missing or invalid.")
 	HTTP(func() {
 		Response("unauthorized", StatusUnauthorized)
@@ -163,6 +180,7 @@ var _ = Service("chat", func() {
 		HTTP(func() {
 			GET("/listen") // WebSocketエンドポイント
 			Param("token")
+			sessionCookie()
 		})
 	})
 
@@ -182,6 +200,7 @@ var _ = Service("chat", func() {
 		HTTP(func() {
 			GET("/subscribe")
 			Param("token")
+			sessionCookie()
 			WebSocket(func() {
 				Heartbeat(15*time.Second, 45*time.Second)
 				Resumable()
@@ -225,6 +244,7 @@ var _ = Service("chat", func() {
 			GET("/rooms/{room}")
 			Response("forbidden", StatusForbidden)
 			Param("token")
+			sessionCookie()
 			Param("after")
 			WebSocket(func() {
 				Subprotocol("chat.v1")
@@ -251,6 +271,7 @@ var _ = Service("chat", func() {
 			POST("/rooms/{room}/messages")
 			Response("forbidden", StatusForbidden)
 			Header("token:Authorization")
+			sessionCookie()
 			Response(StatusCreated)
 		})
 	})
@@ -277,6 +298,7 @@ var _ = Service("chat", func() {
 			GET("/rooms/{room}/history")
 			Response("forbidden", StatusForbidden)
 			Header("token:Authorization")
+			sessionCookie()
 			Param("after")
 			Param("limit")
 		})
@@ -296,9 +318,36 @@ var _ = Service("chat", func() {
 		HTTP(func() {
 			GET("/analytics")
 			Param("token")
+			sessionCookie()
 			Param("view")
 			WebSocket(func() {
 				ReadLimit(4096)
+			})
+		})
+	})
+
+	Method("session", func() {
+		Description("Log a browser in: exchange a user name and password for the JWT in an HttpOnly, SameSite=Strict session cookie, out of the page's reach; the browser sends it with every later request, WebSocket upgrades included.")
+		Security(BasicAuth)
+		Payload(func() {
+			Username("user", String, "User name.")
+			Password("password", String, "Password.")
+			Required("user", "password")
+		})
+		Result(func() {
+			Attribute("token", String, "JWT, in the session cookie only.")
+			Attribute("user", String, "User logged in.")
+			Required("token", "user")
+		})
+		HTTP(func() {
+			POST("/session")
+			Response(StatusOK, func() {
+				// chatd serves plain HTTP in the example; behind TLS add
+				// CookieSecure().
+				Cookie("token:" + SessionCookie)
+				CookiePath("/")
+				CookieHTTPOnly()
+				CookieSameSite(CookieSameSiteStrict)
 			})
 		})
 	})

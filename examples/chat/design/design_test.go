@@ -46,15 +46,17 @@ func TestChatMethods(t *testing.T) {
 		stream             expr.StreamKind
 		schemes            []string
 		params, headers    []string
+		cookies            []string
 	}{
-		{"login", "POST", "/login", expr.NoStreamKind, []string{"basic"}, nil, nil},
-		{"listener", "GET", "/listen", expr.ClientStreamKind, []string{"jwt"}, []string{"token"}, nil},
-		{"subscribe", "GET", "/subscribe", expr.ServerStreamKind, []string{"jwt"}, []string{"token"}, nil},
-		{"echo", "GET", "/echo", expr.BidirectionalStreamKind, nil, nil, nil},
-		{"join", "GET", "/rooms/{room}", expr.ServerStreamKind, []string{"jwt"}, []string{"token", "after", "room"}, nil},
-		{"send", "POST", "/rooms/{room}/messages", expr.NoStreamKind, []string{"jwt"}, []string{"room"}, []string{"token"}},
-		{"history", "GET", "/rooms/{room}/history", expr.NoStreamKind, []string{"jwt"}, []string{"after", "limit", "room"}, []string{"token"}},
-		{"analytics", "GET", "/analytics", expr.ServerStreamKind, []string{"jwt"}, []string{"token", "view"}, nil},
+		{"login", "POST", "/login", expr.NoStreamKind, []string{"basic"}, nil, nil, nil},
+		{"listener", "GET", "/listen", expr.ClientStreamKind, []string{"jwt"}, []string{"token"}, nil, []string{"token"}},
+		{"subscribe", "GET", "/subscribe", expr.ServerStreamKind, []string{"jwt"}, []string{"token"}, nil, []string{"token"}},
+		{"echo", "GET", "/echo", expr.BidirectionalStreamKind, nil, nil, nil, nil},
+		{"join", "GET", "/rooms/{room}", expr.ServerStreamKind, []string{"jwt"}, []string{"token", "after", "room"}, nil, []string{"token"}},
+		{"send", "POST", "/rooms/{room}/messages", expr.NoStreamKind, []string{"jwt"}, []string{"room"}, []string{"token"}, []string{"token"}},
+		{"history", "GET", "/rooms/{room}/history", expr.NoStreamKind, []string{"jwt"}, []string{"after", "limit", "room"}, []string{"token"}, []string{"token"}},
+		{"analytics", "GET", "/analytics", expr.ServerStreamKind, []string{"jwt"}, []string{"token", "view"}, nil, []string{"token"}},
+		{"session", "POST", "/session", expr.NoStreamKind, []string{"basic"}, nil, nil, nil},
 	}
 	if len(svc.Methods) != len(cases) {
 		t.Errorf("%d methods, want %d", len(svc.Methods), len(cases))
@@ -80,6 +82,9 @@ func TestChatMethods(t *testing.T) {
 			}
 			if got := ep.Headers.Object().Names(); !slices.Equal(got, c.headers) {
 				t.Errorf("headers %v, want %v", got, c.headers)
+			}
+			if got := ep.Cookies.Object().Names(); !slices.Equal(got, c.cookies) {
+				t.Errorf("cookies %v, want %v", got, c.cookies)
 			}
 			if m.IsStreaming() != (ep.WebSocket != nil) {
 				t.Errorf("WebSocket settings %v for a %s method", ep.WebSocket, m.Stream)

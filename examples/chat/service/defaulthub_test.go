@@ -33,7 +33,7 @@ func TestDefaultHubSendsTheGeneratedClientOnlyWhatItDecodes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	hc := chatc.NewClient("http", host, nil)
-	c := chat.NewClient(hc.Login(), hc.Listener(), hc.Subscribe(), hc.Echo(), hc.Join(), hc.Send(), hc.History(), hc.Analytics())
+	c := chat.NewClient(hc.Login(), hc.Listener(), hc.Subscribe(), hc.Echo(), hc.Join(), hc.Send(), hc.History(), hc.Analytics(), hc.Session())
 	token := func(user string) string {
 		tok, err := c.Login(ctx, &chat.LoginPayload{User: user, Password: service.DemoPassword})
 		if err != nil {
@@ -97,7 +97,7 @@ func closeClientStream(s any) {
 // not nil, until the test ends, and returns its host:port.
 func serveChat(t *testing.T, svc *service.Service, front func(http.Handler) http.Handler) string {
 	t.Helper()
-	api := chatsvr.New(chat.NewEndpoints(svc), ws.NewServer())
+	api := chatsvr.New(chat.NewEndpoints(svc), ws.NewServer(), http.Dir(t.TempDir()))
 	mux := http.NewServeMux()
 	api.Mount(mux)
 	var h http.Handler = mux

@@ -16,9 +16,9 @@ import (
 // for the whole room.
 type rawConn interface{ Conn() *ws.Conn }
 
-// eventStream is what a stream read as Server-Sent Events offers
-// (SSEFallback): its events, resumable with Last-Event-ID on a Resumable
-// method.
+// eventStream is what a stream offers that may be read as Server-Sent
+// Events (SSEFallback): its events, resumable with Last-Event-ID on a
+// Resumable method; nil on a WebSocket.
 type eventStream interface{ Events() *sse.Stream }
 
 // resumable is what the stream of a Resumable() method offers: a client
@@ -41,14 +41,15 @@ func rawSender(stream any) (id string, sendRaw func([]byte) error, sendWait func
 		}
 	}
 	if es, ok := stream.(eventStream); ok {
-		// Start first: a request that resumes a session (Last-Event-ID)
-		// stops here, before it joins anything; the session's own
-		// handler serves it.
-		s := es.Events()
-		if err := s.Start(); err != nil {
-			return "", nil, nil, err
+		if s := es.Events(); s != nil {
+			// Start first: a request that resumes a session
+			// (Last-Event-ID) stops here, before it joins anything; the
+			// session's own handler serves it.
+			if err := s.Start(); err != nil {
+				return "", nil, nil, err
+			}
+			return s.ID(), s.SendRaw, s.SendFrame, nil
 		}
-		return s.ID(), s.SendRaw, s.SendFrame, nil
 	}
 	if rc, ok := stream.(rawConn); ok {
 		if c := rc.Conn(); c != nil {

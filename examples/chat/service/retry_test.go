@@ -44,7 +44,7 @@ func TestGeneratedClientRetriesTheDialWithWithRetry(t *testing.T) {
 	defer cancel()
 	echo := func(opts ...ws.DialOption) error {
 		hc := chatc.NewClient("http", host, nil, opts...)
-		c := chat.NewClient(hc.Login(), hc.Listener(), hc.Subscribe(), hc.Echo(), hc.Join(), hc.Send(), hc.History(), hc.Analytics())
+		c := chat.NewClient(hc.Login(), hc.Listener(), hc.Subscribe(), hc.Echo(), hc.Join(), hc.Send(), hc.History(), hc.Analytics(), hc.Session())
 		s, err := c.Echo(ctx)
 		if err != nil {
 			return err

@@ -143,7 +143,7 @@ func TestWebPageSurvivesChatdSIGKILL(t *testing.T) {
 		// reconnect: they must show it once, in order, either way.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		c := chat.NewClient(cl.Login(), cl.Listener(), cl.Subscribe(), cl.Echo(), cl.Join(), cl.Send(), cl.History(), cl.Analytics())
+		c := chat.NewClient(cl.Login(), cl.Listener(), cl.Subscribe(), cl.Echo(), cl.Join(), cl.Send(), cl.History(), cl.Analytics(), cl.Session())
 		tok, err := c.Login(ctx, &chat.LoginPayload{User: "carol", Password: "secret"})
 		if err != nil {
 			return fmt.Errorf("log in to the restarted chatd: %w", err)

@@ -22,8 +22,16 @@ type Endpoints struct {
 	Echo duplex.Endpoint
 	// Join calls the "join" method.
 	Join duplex.Endpoint
+	// Relay calls the "relay" method.
+	Relay duplex.Endpoint
+	// PostActivity calls the "post_activity" method.
+	PostActivity duplex.Endpoint
 	// Publish calls the "publish" method.
 	Publish duplex.Endpoint
+	// Session calls the "session" method.
+	Session duplex.Endpoint
+	// Whoami calls the "whoami" method.
+	Whoami duplex.Endpoint
 }
 
 // ListenerEndpointInput holds both the payload and the server stream of the
@@ -58,14 +66,25 @@ type JoinEndpointInput struct {
 	Stream JoinServerStream
 }
 
+// RelayEndpointInput holds both the payload and the server stream of the
+// "relay" method.
+type RelayEndpointInput struct {
+	// Stream is the server stream used by the "relay" method to send data.
+	Stream RelayServerStream
+}
+
 // NewEndpoints wraps the methods of the "bench" service with endpoints.
 func NewEndpoints(s Service) *Endpoints {
 	return &Endpoints{
-		Listener:  NewListenerEndpoint(s),
-		Subscribe: NewSubscribeEndpoint(s),
-		Echo:      NewEchoEndpoint(s),
-		Join:      NewJoinEndpoint(s),
-		Publish:   NewPublishEndpoint(s),
+		Listener:     NewListenerEndpoint(s),
+		Subscribe:    NewSubscribeEndpoint(s),
+		Echo:         NewEchoEndpoint(s),
+		Join:         NewJoinEndpoint(s),
+		Relay:        NewRelayEndpoint(s),
+		PostActivity: NewPostActivityEndpoint(s),
+		Publish:      NewPublishEndpoint(s),
+		Session:      NewSessionEndpoint(s),
+		Whoami:       NewWhoamiEndpoint(s),
 	}
 }
 
@@ -75,7 +94,11 @@ func (e *Endpoints) Use(m func(duplex.Endpoint) duplex.Endpoint) {
 	e.Subscribe = m(e.Subscribe)
 	e.Echo = m(e.Echo)
 	e.Join = m(e.Join)
+	e.Relay = m(e.Relay)
+	e.PostActivity = m(e.PostActivity)
 	e.Publish = m(e.Publish)
+	e.Session = m(e.Session)
+	e.Whoami = m(e.Whoami)
 }
 
 // NewListenerEndpoint returns an endpoint function that calls the method
@@ -114,11 +137,47 @@ func NewJoinEndpoint(s Service) duplex.Endpoint {
 	}
 }
 
+// NewRelayEndpoint returns an endpoint function that calls the method
+// "relay" of service "bench".
+func NewRelayEndpoint(s Service) duplex.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		ep := req.(*RelayEndpointInput)
+		return nil, s.Relay(ctx, ep.Stream)
+	}
+}
+
+// NewPostActivityEndpoint returns an endpoint function that calls the method
+// "post_activity" of service "bench".
+func NewPostActivityEndpoint(s Service) duplex.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		p := req.(*RoomActivity)
+		return s.PostActivity(ctx, p)
+	}
+}
+
 // NewPublishEndpoint returns an endpoint function that calls the method
 // "publish" of service "bench".
 func NewPublishEndpoint(s Service) duplex.Endpoint {
 	return func(ctx context.Context, req any) (any, error) {
 		p := req.(*PublishPayload)
 		return s.Publish(ctx, p)
+	}
+}
+
+// NewSessionEndpoint returns an endpoint function that calls the method
+// "session" of service "bench".
+func NewSessionEndpoint(s Service) duplex.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		p := req.(*SessionPayload)
+		return s.Session(ctx, p)
+	}
+}
+
+// NewWhoamiEndpoint returns an endpoint function that calls the method
+// "whoami" of service "bench".
+func NewWhoamiEndpoint(s Service) duplex.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		p := req.(*WhoamiPayload)
+		return s.Whoami(ctx, p)
 	}
 }

@@ -7,6 +7,7 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"unicode/utf8"
 
 	duplex "duplex.dev"
 )
@@ -23,8 +24,16 @@ type Service interface {
 	Echo(context.Context, EchoServerStream) (err error)
 	// Join implements join.
 	Join(context.Context, *JoinPayload, JoinServerStream) (err error)
+	// Relay implements relay.
+	Relay(context.Context, RelayServerStream) (err error)
+	// PostActivity implements post_activity.
+	PostActivity(context.Context, *RoomActivity) (res *RoomActivity, err error)
 	// Publish implements publish.
 	Publish(context.Context, *PublishPayload) (res int, err error)
+	// Session implements session.
+	Session(context.Context, *SessionPayload) (res *SessionResult, err error)
+	// Whoami implements whoami.
+	Whoami(context.Context, *WhoamiPayload) (res string, err error)
 }
 
 // APIName is the name of the API as defined in the design.
@@ -41,7 +50,7 @@ const ServiceName = "bench"
 // MethodNames lists the service method names as defined in the design. These
 // are the same values that are set in the endpoint request contexts under the
 // MethodKey key.
-var MethodNames = [5]string{"listener", "subscribe", "echo", "join", "publish"}
+var MethodNames = [9]string{"listener", "subscribe", "echo", "join", "relay", "post_activity", "publish", "session", "whoami"}
 
 // ListenerServerStream is the stream the "listener" method receives the
 // client's messages on.
@@ -140,6 +149,40 @@ type JoinClientStream interface {
 	RecvWithContext(context.Context) (*Event, error)
 }
 
+// RelayServerStream is the stream the "relay" method exchanges messages with
+// its client on.
+type RelayServerStream interface {
+	// Send sends one result to the client.
+	Send(*RoomActivity) error
+	// SendWithContext is Send that gives up when ctx ends.
+	SendWithContext(context.Context, *RoomActivity) error
+	// Recv returns the next message of the client; io.EOF once the client ended its
+	// stream.
+	Recv() (*RoomActivity, error)
+	// RecvWithContext is Recv that gives up when ctx ends.
+	RecvWithContext(context.Context) (*RoomActivity, error)
+	// Close ends the stream.
+	Close() error
+}
+
+// RelayClientStream is the stream the client of the "relay" method exchanges
+// messages with the server on.
+type RelayClientStream interface {
+	// Send sends one message to the server.
+	Send(*RoomActivity) error
+	// SendWithContext is Send that gives up when ctx ends.
+	SendWithContext(context.Context, *RoomActivity) error
+	// Recv returns the next result; io.EOF once the server ended the stream.
+	Recv() (*RoomActivity, error)
+	// RecvWithContext is Recv that gives up when ctx ends.
+	RecvWithContext(context.Context) (*RoomActivity, error)
+	// Close ends the stream.
+	Close() error
+}
+
+// ActivityTyping is a type of the bench service.
+type ActivityTyping bool
+
 // EchoResult is the result type of the bench service echo method.
 type EchoResult struct {
 	// Echoed message
@@ -169,6 +212,11 @@ type JoinPayload struct {
 	Room string `json:"room"`
 }
 
+// Joined is a type of the bench service.
+type Joined struct {
+	User *string `json:"user,omitempty"`
+}
+
 // ListenerStreamingPayload is the streaming payload type of the bench service
 // listener method.
 type ListenerStreamingPayload struct {
@@ -184,10 +232,45 @@ type PublishPayload struct {
 	Message string `json:"message"`
 }
 
+// RoomActivity is the result type of the bench service relay method.
+type RoomActivity struct {
+	// Room name
+	Room string `json:"room"`
+	// What happened
+	Activity Activity `json:"activity"`
+}
+
+// Said is a type of the bench service.
+type Said struct {
+	Text string `json:"text"`
+}
+
+// SessionPayload is the payload type of the bench service session method.
+type SessionPayload struct {
+	// User name
+	User string `json:"user"`
+}
+
+// SessionResult is the result type of the bench service session method.
+type SessionResult struct {
+	// Session id, in the bench_session cookie
+	Session string `json:"session"`
+	// User name
+	User string `json:"user"`
+}
+
 // SubscribePayload is the payload type of the bench service subscribe method.
 type SubscribePayload struct {
 	// Number of events to send
 	Count int `json:"count"`
+}
+
+// WhoamiPayload is the payload type of the bench service whoami method.
+type WhoamiPayload struct {
+	// Session id
+	Session string `json:"session"`
+	// Page theme
+	Theme *string `json:"theme,omitempty"`
 }
 
 // UnmarshalJSON decodes data into v. The required attributes that data lacks
@@ -299,6 +382,92 @@ func (v *PublishPayload) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// with those of nested values (see duplex.MissingFieldError).
+func (v *RoomActivity) UnmarshalJSON(data []byte) error {
+	type plain RoomActivity
+	var s struct {
+		plain
+		Room     *string   `json:"room"`
+		Activity *Activity `json:"activity"`
+	}
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
+	}
+	err = duplex.RequiredField(err, s.Room, &s.plain.Room, "room", "RoomActivity")
+	err = duplex.RequiredField(err, s.Activity, &s.plain.Activity, "activity", "RoomActivity")
+	if err != nil {
+		return err
+	}
+	*v = RoomActivity(s.plain)
+	return nil
+}
+
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// with those of nested values (see duplex.MissingFieldError).
+func (v *Said) UnmarshalJSON(data []byte) error {
+	type plain Said
+	var s struct {
+		plain
+		Text *string `json:"text"`
+	}
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
+	}
+	err = duplex.RequiredField(err, s.Text, &s.plain.Text, "text", "Said")
+	if err != nil {
+		return err
+	}
+	*v = Said(s.plain)
+	return nil
+}
+
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// with those of nested values (see duplex.MissingFieldError).
+func (v *SessionPayload) UnmarshalJSON(data []byte) error {
+	type plain SessionPayload
+	var s struct {
+		plain
+		User *string `json:"user"`
+	}
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
+	}
+	err = duplex.RequiredField(err, s.User, &s.plain.User, "user", "SessionPayload")
+	if err != nil {
+		return err
+	}
+	*v = SessionPayload(s.plain)
+	return nil
+}
+
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// with those of nested values (see duplex.MissingFieldError).
+func (v *SessionResult) UnmarshalJSON(data []byte) error {
+	type plain SessionResult
+	var s struct {
+		plain
+		User *string `json:"user"`
+	}
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
+	}
+	err = duplex.RequiredField(err, s.User, &s.plain.User, "user", "SessionResult")
+	if err != nil {
+		return err
+	}
+	*v = SessionResult(s.plain)
+	return nil
+}
+
 // UnmarshalJSON decodes data into v; the attributes that data lacks get their
 // default value from the design.
 func (v *SubscribePayload) UnmarshalJSON(data []byte) error {
@@ -339,6 +508,12 @@ func ValidateJoinPayload(v *JoinPayload) (err error) {
 	return
 }
 
+// ValidateJoined runs the validations of the design on v and returns every
+// violation, merged.
+func ValidateJoined(v *Joined) (err error) {
+	return
+}
+
 // ValidateListenerStreamingPayload runs the validations of the design on v and
 // returns every violation, merged.
 func ValidateListenerStreamingPayload(v *ListenerStreamingPayload) (err error) {
@@ -351,6 +526,46 @@ func ValidatePublishPayload(v *PublishPayload) (err error) {
 	return
 }
 
+// ValidateRoomActivity runs the validations of the design on v and returns
+// every violation, merged.
+func ValidateRoomActivity(v *RoomActivity) (err error) {
+	if v.Activity.Kind() == "" {
+		err = duplex.MergeErrors(err, duplex.MissingFieldError("activity", "RoomActivity"))
+	}
+	switch v.Activity.Kind() {
+	case ActivityKindMessage:
+		if v.Activity.Message != nil {
+			err = duplex.MergeErrors(err, ValidateSaid(v.Activity.Message))
+		}
+	case ActivityKindJoin:
+		if v.Activity.Join != nil {
+			err = duplex.MergeErrors(err, ValidateJoined(v.Activity.Join))
+		}
+	}
+	return
+}
+
+// ValidateSaid runs the validations of the design on v and returns every
+// violation, merged.
+func ValidateSaid(v *Said) (err error) {
+	if utf8.RuneCountInString(string(v.Text)) < 1 {
+		err = duplex.MergeErrors(err, duplex.InvalidLengthError("text", v.Text, utf8.RuneCountInString(string(v.Text)), 1, true))
+	}
+	return
+}
+
+// ValidateSessionPayload runs the validations of the design on v and returns
+// every violation, merged.
+func ValidateSessionPayload(v *SessionPayload) (err error) {
+	return
+}
+
+// ValidateSessionResult runs the validations of the design on v and returns
+// every violation, merged.
+func ValidateSessionResult(v *SessionResult) (err error) {
+	return
+}
+
 // ValidateSubscribePayload runs the validations of the design on v and returns
 // every violation, merged.
 func ValidateSubscribePayload(v *SubscribePayload) (err error) {
@@ -358,4 +573,177 @@ func ValidateSubscribePayload(v *SubscribePayload) (err error) {
 		err = duplex.MergeErrors(err, duplex.InvalidRangeError("count", v.Count, 0, true))
 	}
 	return
+}
+
+// ValidateWhoamiPayload runs the validations of the design on v and returns
+// every violation, merged.
+func ValidateWhoamiPayload(v *WhoamiPayload) (err error) {
+	if v.Theme != nil {
+		if !(*v.Theme == "light" || *v.Theme == "dark") {
+			err = duplex.MergeErrors(err, duplex.InvalidEnumValueError("theme", *v.Theme, []any{"light", "dark"}))
+		}
+	}
+	return
+}
+
+// Activity is a sum-type union.
+//
+// What happened
+type Activity struct {
+	kind    ActivityKind
+	Message *Said
+	Join    *Joined
+	Typing  ActivityTyping
+}
+
+// ActivityKind enumerates the union variants for Activity.
+type ActivityKind string
+
+const (
+	// ActivityKindMessage identifies the message branch of the union.
+	ActivityKindMessage ActivityKind = "message"
+	// ActivityKindJoin identifies the join branch of the union.
+	ActivityKindJoin ActivityKind = "join"
+	// ActivityKindTyping identifies the typing branch of the union.
+	ActivityKindTyping ActivityKind = "typing"
+)
+
+// Kind returns the discriminator value of the union, "" when no branch is
+// set.
+func (u Activity) Kind() ActivityKind {
+	return u.kind
+}
+
+// NewActivityMessage constructs a Activity with the message branch set.
+func NewActivityMessage(v *Said) Activity {
+	return Activity{kind: ActivityKindMessage, Message: v}
+}
+
+// AsMessage returns the value of the message branch if set.
+func (u Activity) AsMessage() (_ *Said, ok bool) {
+	if u.kind != ActivityKindMessage {
+		return
+	}
+	return u.Message, true
+}
+
+// SetMessage sets the message branch of the union.
+func (u *Activity) SetMessage(v *Said) {
+	*u = Activity{kind: ActivityKindMessage, Message: v}
+}
+
+// NewActivityJoin constructs a Activity with the join branch set.
+func NewActivityJoin(v *Joined) Activity {
+	return Activity{kind: ActivityKindJoin, Join: v}
+}
+
+// AsJoin returns the value of the join branch if set.
+func (u Activity) AsJoin() (_ *Joined, ok bool) {
+	if u.kind != ActivityKindJoin {
+		return
+	}
+	return u.Join, true
+}
+
+// SetJoin sets the join branch of the union.
+func (u *Activity) SetJoin(v *Joined) {
+	*u = Activity{kind: ActivityKindJoin, Join: v}
+}
+
+// NewActivityTyping constructs a Activity with the typing branch set.
+func NewActivityTyping(v ActivityTyping) Activity {
+	return Activity{kind: ActivityKindTyping, Typing: v}
+}
+
+// AsTyping returns the value of the typing branch if set.
+func (u Activity) AsTyping() (_ ActivityTyping, ok bool) {
+	if u.kind != ActivityKindTyping {
+		return
+	}
+	return u.Typing, true
+}
+
+// SetTyping sets the typing branch of the union.
+func (u *Activity) SetTyping(v ActivityTyping) {
+	*u = Activity{kind: ActivityKindTyping, Typing: v}
+}
+
+// Validate ensures the union discriminant is valid.
+func (u Activity) Validate() error {
+	switch u.kind {
+	case ActivityKindMessage, ActivityKindJoin, ActivityKindTyping:
+		return nil
+	}
+	return duplex.InvalidEnumValueError("activity.type", string(u.kind), []any{"message", "join", "typing"})
+}
+
+// MarshalJSON marshals the union into the canonical {type,value} JSON shape;
+// a union with no branch set is null.
+func (u Activity) MarshalJSON() ([]byte, error) {
+	var value any
+	switch u.kind {
+	case "":
+		return []byte("null"), nil
+	case ActivityKindMessage:
+		value = u.Message
+	case ActivityKindJoin:
+		value = u.Join
+	case ActivityKindTyping:
+		value = u.Typing
+	default:
+		return nil, u.Validate()
+	}
+	return json.Marshal(struct {
+		Type  string `json:"type"`
+		Value any    `json:"value"`
+	}{Type: string(u.kind), Value: value})
+}
+
+// UnmarshalJSON unmarshals the union from the canonical {type,value} JSON
+// shape; null leaves it unset. A missing or unknown "type" and a missing
+// "value" are validation errors naming the union.
+func (u *Activity) UnmarshalJSON(data []byte) error {
+	var raw struct {
+		Type  *string         `json:"type"`
+		Value json.RawMessage `json:"value"`
+	}
+	if string(data) == "null" {
+		*u = Activity{}
+		return nil
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	if raw.Type == nil {
+		return duplex.MissingFieldError("type", "activity")
+	}
+	if len(raw.Value) == 0 || string(raw.Value) == "null" {
+		if err := (&Activity{kind: ActivityKind(*raw.Type)}).Validate(); err != nil {
+			return err
+		}
+		return duplex.MissingFieldError("value", "activity")
+	}
+	switch ActivityKind(*raw.Type) {
+	case ActivityKindMessage:
+		var v *Said
+		if err := json.Unmarshal(raw.Value, &v); err != nil {
+			return err
+		}
+		*u = Activity{kind: ActivityKindMessage, Message: v}
+	case ActivityKindJoin:
+		var v *Joined
+		if err := json.Unmarshal(raw.Value, &v); err != nil {
+			return err
+		}
+		*u = Activity{kind: ActivityKindJoin, Join: v}
+	case ActivityKindTyping:
+		var v ActivityTyping
+		if err := json.Unmarshal(raw.Value, &v); err != nil {
+			return err
+		}
+		*u = Activity{kind: ActivityKindTyping, Typing: v}
+	default:
+		return (&Activity{kind: ActivityKind(*raw.Type)}).Validate()
+	}
+	return nil
 }

@@ -40,11 +40,52 @@ export interface JoinPayload {
   room: string;
 }
 
+export interface RoomActivity {
+  /** Room name */
+  room: string;
+  /** What happened */
+  activity: Activity;
+}
+
+/** What happened */
+export type Activity = { type: "message"; value: Said }
+  | { type: "join"; value: Joined }
+  | { type: "typing"; value: ActivityTyping };
+
+export interface Said {
+  text: string;
+}
+
+export interface Joined {
+  user?: string;
+}
+
+export type ActivityTyping = boolean;
+
 export interface PublishPayload {
   /** Room name */
   room: string;
   /** Message content */
   message: string;
+}
+
+export interface SessionPayload {
+  /** User name */
+  user: string;
+}
+
+export interface SessionResult {
+  /** Session id, in the bench_session cookie */
+  session?: string;
+  /** User name */
+  user: string;
+}
+
+export interface WhoamiPayload {
+  /** Session id */
+  session?: string;
+  /** Page theme */
+  theme?: "light" | "dark";
 }
 
 /** The design's validation rules of every type above, used by validate. */
@@ -55,7 +96,15 @@ export const schemas = {
   "EchoStreamingPayload": {"type":"object","props":{"message":{"type":"string"}},"required":["message"]},
   "EchoResult": {"type":"object","props":{"message":{"type":"string"}},"required":["message"]},
   "JoinPayload": {"type":"object","props":{"room":{"type":"string"}},"required":["room"]},
+  "RoomActivity": {"type":"object","props":{"activity":{"ref":"Activity"},"room":{"type":"string"}},"required":["room","activity"]},
+  "Activity": {"type":"union","typeKey":"type","valueKey":"value","variants":[{"name":"message","schema":{"ref":"Said"}},{"name":"join","schema":{"ref":"Joined"}},{"name":"typing","schema":{"ref":"ActivityTyping"}}]},
+  "Said": {"type":"object","props":{"text":{"type":"string","minLength":1}},"required":["text"]},
+  "Joined": {"type":"object","props":{"user":{"type":"string"}}},
+  "ActivityTyping": {"type":"boolean"},
   "PublishPayload": {"type":"object","props":{"message":{"type":"string"},"room":{"type":"string"}},"required":["room","message"]},
+  "SessionPayload": {"type":"object","props":{"user":{"type":"string"}},"required":["user"]},
+  "SessionResult": {"type":"object","props":{"session":{"type":"string"},"user":{"type":"string"}},"required":["user"]},
+  "WhoamiPayload": {"type":"object","props":{"session":{"type":"string"},"theme":{"type":"string","enum":["light","dark"]}}},
 } satisfies Record<string, duplex.Schema>;
 
 /** Streaming endpoints measured by the harness. */
@@ -134,11 +183,50 @@ export class Client {
     }, options);
   }
 
+  /**
+   * Opens the bidirectional stream (GET /relay).
+   * send throws a ValidationError, without sending, for a message that breaks the design's rules.
+   */
+  relay(options?: duplex.StreamOptions): duplex.BidiStream<RoomActivity, RoomActivity> {
+    return this.t.stream<RoomActivity, RoomActivity>({
+      request: { method: "GET", path: `/relay` },
+      subprotocols: [],
+      resumable: false,
+      kind: 'bidirectional',
+      validateOut: this.t.validate ? (m) => duplex.validate(m, schemas.RoomActivity, 'message', schemas) : undefined,
+      validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.RoomActivity, 'result', schemas) : undefined,
+    }, options);
+  }
+
+  /** Calls POST /activity. */
+  async postActivity(p: RoomActivity, options?: duplex.CallOptions): Promise<RoomActivity> {
+    if (this.t.validate) duplex.validate(p, schemas.RoomActivity, 'payload', schemas);
+    const res = await this.t.unary({ method: "POST", path: `/activity`, body: p }, options);
+    if (this.t.validate) duplex.validate(res, schemas.RoomActivity, 'result', schemas);
+    return res as RoomActivity;
+  }
+
   /** Calls POST /rooms/{room}. */
   async publish(p: PublishPayload, options?: duplex.CallOptions): Promise<number> {
     if (this.t.validate) duplex.validate(p, schemas.PublishPayload, 'payload', schemas);
     const res = await this.t.unary({ method: "POST", path: `/rooms/${encodeURIComponent(String(p.room))}`, body: { message: p.message } }, options);
     if (this.t.validate) duplex.validate(res, {"type":"integer"}, 'result', schemas);
     return res as number;
+  }
+
+  /** Calls POST /session. */
+  async session(p: SessionPayload, options?: duplex.CallOptions): Promise<SessionResult> {
+    if (this.t.validate) duplex.validate(p, schemas.SessionPayload, 'payload', schemas);
+    const res = await this.t.unary({ method: "POST", path: `/session`, body: p }, options);
+    if (this.t.validate) duplex.validate(res, schemas.SessionResult, 'result', schemas);
+    return res as SessionResult;
+  }
+
+  /** Calls GET /whoami. */
+  async whoami(p: WhoamiPayload, options?: duplex.CallOptions): Promise<string> {
+    if (this.t.validate) duplex.validate(p, schemas.WhoamiPayload, 'payload', schemas);
+    const res = await this.t.unary({ method: "GET", path: `/whoami` }, options);
+    if (this.t.validate) duplex.validate(res, {"type":"string"}, 'result', schemas);
+    return res as string;
   }
 }

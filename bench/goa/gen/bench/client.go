@@ -15,21 +15,29 @@ import (
 
 // Client is the "bench" service client.
 type Client struct {
-	ListenerEndpoint  goa.Endpoint
-	SubscribeEndpoint goa.Endpoint
-	EchoEndpoint      goa.Endpoint
-	JoinEndpoint      goa.Endpoint
-	PublishEndpoint   goa.Endpoint
+	ListenerEndpoint     goa.Endpoint
+	SubscribeEndpoint    goa.Endpoint
+	EchoEndpoint         goa.Endpoint
+	JoinEndpoint         goa.Endpoint
+	RelayEndpoint        goa.Endpoint
+	PostActivityEndpoint goa.Endpoint
+	PublishEndpoint      goa.Endpoint
+	SessionEndpoint      goa.Endpoint
+	WhoamiEndpoint       goa.Endpoint
 }
 
 // NewClient initializes a "bench" service client given the endpoints.
-func NewClient(listener, subscribe, echo, join, publish goa.Endpoint) *Client {
+func NewClient(listener, subscribe, echo, join, relay, postActivity, publish, session, whoami goa.Endpoint) *Client {
 	return &Client{
-		ListenerEndpoint:  listener,
-		SubscribeEndpoint: subscribe,
-		EchoEndpoint:      echo,
-		JoinEndpoint:      join,
-		PublishEndpoint:   publish,
+		ListenerEndpoint:     listener,
+		SubscribeEndpoint:    subscribe,
+		EchoEndpoint:         echo,
+		JoinEndpoint:         join,
+		RelayEndpoint:        relay,
+		PostActivityEndpoint: postActivity,
+		PublishEndpoint:      publish,
+		SessionEndpoint:      session,
+		WhoamiEndpoint:       whoami,
 	}
 }
 
@@ -73,6 +81,26 @@ func (c *Client) Join(ctx context.Context, p *JoinPayload) (res JoinClientStream
 	return ires.(JoinClientStream), nil
 }
 
+// Relay calls the "relay" endpoint of the "bench" service.
+func (c *Client) Relay(ctx context.Context) (res RelayClientStream, err error) {
+	var ires any
+	ires, err = c.RelayEndpoint(ctx, nil)
+	if err != nil {
+		return
+	}
+	return ires.(RelayClientStream), nil
+}
+
+// PostActivity calls the "post_activity" endpoint of the "bench" service.
+func (c *Client) PostActivity(ctx context.Context, p *RoomActivity) (res *RoomActivity, err error) {
+	var ires any
+	ires, err = c.PostActivityEndpoint(ctx, p)
+	if err != nil {
+		return
+	}
+	return ires.(*RoomActivity), nil
+}
+
 // Publish calls the "publish" endpoint of the "bench" service.
 func (c *Client) Publish(ctx context.Context, p *PublishPayload) (res int, err error) {
 	var ires any
@@ -81,4 +109,24 @@ func (c *Client) Publish(ctx context.Context, p *PublishPayload) (res int, err e
 		return
 	}
 	return ires.(int), nil
+}
+
+// Session calls the "session" endpoint of the "bench" service.
+func (c *Client) Session(ctx context.Context, p *SessionPayload) (res *SessionResult, err error) {
+	var ires any
+	ires, err = c.SessionEndpoint(ctx, p)
+	if err != nil {
+		return
+	}
+	return ires.(*SessionResult), nil
+}
+
+// Whoami calls the "whoami" endpoint of the "bench" service.
+func (c *Client) Whoami(ctx context.Context, p *WhoamiPayload) (res string, err error) {
+	var ires any
+	ires, err = c.WhoamiEndpoint(ctx, p)
+	if err != nil {
+		return
+	}
+	return ires.(string), nil
 }

@@ -9,6 +9,10 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+
+	goa "goa.design/goa/v3/pkg"
 )
 
 // Streaming endpoints measured by the harness.
@@ -21,8 +25,16 @@ type Service interface {
 	Echo(context.Context, EchoServerStream) (err error)
 	// Join implements join.
 	Join(context.Context, *JoinPayload, JoinServerStream) (err error)
+	// Relay implements relay.
+	Relay(context.Context, RelayServerStream) (err error)
+	// PostActivity implements post_activity.
+	PostActivity(context.Context, *RoomActivity) (res *RoomActivity, err error)
 	// Publish implements publish.
 	Publish(context.Context, *PublishPayload) (res int, err error)
+	// Session implements session.
+	Session(context.Context, *SessionPayload) (res *SessionResult, err error)
+	// Whoami implements whoami.
+	Whoami(context.Context, *WhoamiPayload) (res string, err error)
 }
 
 // APIName is the name of the API as defined in the design.
@@ -39,7 +51,7 @@ const ServiceName = "bench"
 // MethodNames lists the service method names as defined in the design. These
 // are the same values that are set in the endpoint request contexts under the
 // MethodKey key.
-var MethodNames = [5]string{"listener", "subscribe", "echo", "join", "publish"}
+var MethodNames = [9]string{"listener", "subscribe", "echo", "join", "relay", "post_activity", "publish", "session", "whoami"}
 
 // ListenerServerStream allows streaming instances of int to the client.
 type ListenerServerStream interface {
@@ -136,6 +148,38 @@ type JoinClientStream interface {
 	RecvWithContext(context.Context) (*Event, error)
 }
 
+// RelayServerStream allows streaming instances of *RoomActivity to the client.
+type RelayServerStream interface {
+	// Send streams instances of "RoomActivity".
+	Send(*RoomActivity) error
+	// SendWithContext streams instances of "RoomActivity" with context.
+	SendWithContext(context.Context, *RoomActivity) error
+	// Recv reads instances of "RoomActivity" from the stream.
+	Recv() (*RoomActivity, error)
+	// RecvWithContext reads instances of "RoomActivity" from the stream with
+	// context.
+	RecvWithContext(context.Context) (*RoomActivity, error)
+	// Close closes the stream.
+	Close() error
+}
+
+// RelayClientStream allows streaming instances of *RoomActivity to the client.
+type RelayClientStream interface {
+	// Send streams instances of "RoomActivity".
+	Send(*RoomActivity) error
+	// SendWithContext streams instances of "RoomActivity" with context.
+	SendWithContext(context.Context, *RoomActivity) error
+	// Recv reads instances of "RoomActivity" from the stream.
+	Recv() (*RoomActivity, error)
+	// RecvWithContext reads instances of "RoomActivity" from the stream with
+	// context.
+	RecvWithContext(context.Context) (*RoomActivity, error)
+	// Close closes the stream.
+	Close() error
+}
+
+type ActivityTyping bool
+
 // EchoResult is the result type of the bench service echo method.
 type EchoResult struct {
 	// Echoed message
@@ -165,6 +209,10 @@ type JoinPayload struct {
 	Room string
 }
 
+type Joined struct {
+	User *string
+}
+
 // ListenerStreamingPayload is the streaming payload type of the bench service
 // listener method.
 type ListenerStreamingPayload struct {
@@ -180,8 +228,221 @@ type PublishPayload struct {
 	Message string
 }
 
+// RoomActivity is the streaming payload type of the bench service relay method.
+type RoomActivity struct {
+	// Room name
+	Room string
+	// What happened
+	Activity Activity
+}
+
+type Said struct {
+	Text string
+}
+
+// SessionPayload is the payload type of the bench service session method.
+type SessionPayload struct {
+	// User name
+	User string
+}
+
+// SessionResult is the result type of the bench service session method.
+type SessionResult struct {
+	// Session id, in the bench_session cookie
+	Session string
+	// User name
+	User string
+}
+
 // SubscribePayload is the payload type of the bench service subscribe method.
 type SubscribePayload struct {
 	// Number of events to send
 	Count int
+}
+
+// WhoamiPayload is the payload type of the bench service whoami method.
+type WhoamiPayload struct {
+	// Session id
+	Session string
+	// Page theme
+	Theme *string
+}
+
+// Activity is a sum-type union.
+type Activity struct {
+	kind    ActivityKind
+	Message *Said
+	Join    *Joined
+	Typing  ActivityTyping
+}
+
+// ActivityKind enumerates the union variants for Activity.
+type ActivityKind string
+
+const (
+	// ActivityKindMessage identifies the message branch of the union.
+	ActivityKindMessage ActivityKind = "message"
+	// ActivityKindJoin identifies the join branch of the union.
+	ActivityKindJoin ActivityKind = "join"
+	// ActivityKindTyping identifies the typing branch of the union.
+	ActivityKindTyping ActivityKind = "typing"
+)
+
+// Kind returns the discriminator value of the union.
+func (u Activity) Kind() ActivityKind {
+	return u.kind
+}
+
+// NewActivityMessage constructs a Activity with the message branch set.
+func NewActivityMessage(v *Said) Activity {
+	return Activity{
+		kind:    ActivityKindMessage,
+		Message: v,
+	}
+}
+
+// AsMessage returns the value of the message branch if set.
+func (u Activity) AsMessage() (_ *Said, ok bool) {
+	if u.kind != ActivityKindMessage {
+		return
+	}
+	return u.Message, true
+}
+
+// SetMessage sets the message branch of the union.
+func (u *Activity) SetMessage(v *Said) {
+	u.kind = ActivityKindMessage
+	u.Message = v
+}
+
+// NewActivityJoin constructs a Activity with the join branch set.
+func NewActivityJoin(v *Joined) Activity {
+	return Activity{
+		kind: ActivityKindJoin,
+		Join: v,
+	}
+}
+
+// AsJoin returns the value of the join branch if set.
+func (u Activity) AsJoin() (_ *Joined, ok bool) {
+	if u.kind != ActivityKindJoin {
+		return
+	}
+	return u.Join, true
+}
+
+// SetJoin sets the join branch of the union.
+func (u *Activity) SetJoin(v *Joined) {
+	u.kind = ActivityKindJoin
+	u.Join = v
+}
+
+// NewActivityTyping constructs a Activity with the typing branch set.
+func NewActivityTyping(v ActivityTyping) Activity {
+	return Activity{
+		kind:   ActivityKindTyping,
+		Typing: v,
+	}
+}
+
+// AsTyping returns the value of the typing branch if set.
+func (u Activity) AsTyping() (_ ActivityTyping, ok bool) {
+	if u.kind != ActivityKindTyping {
+		return
+	}
+	return u.Typing, true
+}
+
+// SetTyping sets the typing branch of the union.
+func (u *Activity) SetTyping(v ActivityTyping) {
+	u.kind = ActivityKindTyping
+	u.Typing = v
+}
+
+// Validate ensures the union discriminant is valid.
+func (u Activity) Validate() error {
+	switch u.kind {
+	case "":
+		return goa.InvalidEnumValueError("type", "", []any{
+			string(ActivityKindMessage),
+			string(ActivityKindJoin),
+			string(ActivityKindTyping),
+		})
+	case ActivityKindMessage:
+		return nil
+	case ActivityKindJoin:
+		return nil
+	case ActivityKindTyping:
+		return nil
+	default:
+		return goa.InvalidEnumValueError("type", u.kind, []any{
+			string(ActivityKindMessage),
+			string(ActivityKindJoin),
+			string(ActivityKindTyping),
+		})
+	}
+}
+
+// MarshalJSON marshals the union into the canonical {type,value} JSON shape.
+func (u Activity) MarshalJSON() ([]byte, error) {
+	if err := u.Validate(); err != nil {
+		return nil, err
+	}
+	var (
+		value any
+	)
+	switch u.kind {
+	case ActivityKindMessage:
+		value = u.Message
+	case ActivityKindJoin:
+		value = u.Join
+	case ActivityKindTyping:
+		value = u.Typing
+	default:
+		return nil, fmt.Errorf("unexpected Activity discriminant %q", u.kind)
+	}
+	return json.Marshal(struct {
+		Type  string `json:"type"`
+		Value any    `json:"value"`
+	}{
+		Type:  string(u.kind),
+		Value: value,
+	})
+}
+
+// UnmarshalJSON unmarshals the union from the canonical {type,value} JSON shape.
+func (u *Activity) UnmarshalJSON(data []byte) error {
+	var raw struct {
+		Type  string          `json:"type"`
+		Value json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	switch raw.Type {
+	case string(ActivityKindMessage):
+		var v *Said
+		if err := json.Unmarshal(raw.Value, &v); err != nil {
+			return err
+		}
+		u.kind = ActivityKindMessage
+		u.Message = v
+	case string(ActivityKindJoin):
+		var v *Joined
+		if err := json.Unmarshal(raw.Value, &v); err != nil {
+			return err
+		}
+		u.kind = ActivityKindJoin
+		u.Join = v
+	case string(ActivityKindTyping):
+		var v ActivityTyping
+		if err := json.Unmarshal(raw.Value, &v); err != nil {
+			return err
+		}
+		u.kind = ActivityKindTyping
+		u.Typing = v
+	default:
+		return fmt.Errorf("unexpected Activity type %q", raw.Type)
+	}
+	return nil
 }

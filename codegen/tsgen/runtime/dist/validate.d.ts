@@ -1,6 +1,6 @@
 /** A schema of the design's types, interpreted by validate. */
 export interface Schema {
-    type?: 'boolean' | 'integer' | 'number' | 'string' | 'array' | 'map' | 'object' | 'any';
+    type?: 'boolean' | 'integer' | 'number' | 'string' | 'array' | 'map' | 'object' | 'union' | 'any';
     ref?: string;
     enum?: unknown[];
     format?: string;
@@ -13,6 +13,13 @@ export interface Schema {
     values?: Schema;
     props?: Record<string, Schema>;
     required?: string[];
+    /** A union (OneOf): {[typeKey]: variant name, [valueKey]: the variant's value}. */
+    typeKey?: string;
+    valueKey?: string;
+    variants?: {
+        name: string;
+        schema: Schema;
+    }[];
 }
 /**
  * Checks value against schema (resolving refs in defs) and throws a

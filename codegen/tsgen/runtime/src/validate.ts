@@ -6,7 +6,7 @@ import { ValidationError } from './errors.ts';
 
 /** A schema of the design's types, interpreted by validate. */
 export interface Schema {
-  type?: 'boolean' | 'integer' | 'number' | 'string' | 'array' | 'map' | 'object' | 'any';
+  type?: 'boolean' | 'integer' | 'number' | 'string' | 'array' | 'map' | 'object' | 'union' | 'any';
   ref?: string;
   enum?: unknown[];
   format?: string;
@@ -19,6 +19,10 @@ export interface Schema {
   values?: Schema;
   props?: Record<string, Schema>;
   required?: string[];
+  /** A union (OneOf): {[typeKey]: variant name, [valueKey]: the variant's value}. */
+  typeKey?: string;
+  valueKey?: string;
+  variants?: { name: string; schema: Schema }[];
 }
 
 const ipv4 = (s: string): boolean => /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/.test(s);
@@ -95,6 +99,23 @@ export function validate(value: unknown, schema: Schema, path: string, defs: Rec
           if (v !== undefined && v !== null) validate(v, s, `${path}.${k}`, defs);
         }
       }
+      break;
+    }
+    case 'union': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('must be an object');
+      const o = value as Record<string, unknown>;
+      const typeKey = schema.typeKey ?? 'type';
+      const valueKey = schema.valueKey ?? 'value';
+      const variants = schema.variants ?? [];
+      const name = o[typeKey];
+      if (name === undefined || name === null) throw new ValidationError(`${path}.${typeKey}`, 'is required');
+      const variant = variants.find((v) => v.name === name)?.schema;
+      if (variant === undefined) {
+        throw new ValidationError(`${path}.${typeKey}`, `must be one of ${variants.map((v) => JSON.stringify(v.name)).join(', ')}`);
+      }
+      const v = o[valueKey];
+      if (v === undefined || v === null) throw new ValidationError(`${path}.${valueKey}`, 'is required');
+      validate(v, variant, `${path}.${valueKey}`, defs);
       break;
     }
   }

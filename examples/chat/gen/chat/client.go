@@ -30,10 +30,12 @@ type Client struct {
 	HistoryEndpoint duplex.Endpoint
 	// AnalyticsEndpoint is the transport endpoint of the "analytics" method.
 	AnalyticsEndpoint duplex.Endpoint
+	// SessionEndpoint is the transport endpoint of the "session" method.
+	SessionEndpoint duplex.Endpoint
 }
 
 // NewClient initializes a "chat" service client given the endpoints.
-func NewClient(login, listener, subscribe, echo, join, send, history, analytics duplex.Endpoint) *Client {
+func NewClient(login, listener, subscribe, echo, join, send, history, analytics, session duplex.Endpoint) *Client {
 	return &Client{
 		LoginEndpoint:     login,
 		ListenerEndpoint:  listener,
@@ -43,6 +45,7 @@ func NewClient(login, listener, subscribe, echo, join, send, history, analytics 
 		SendEndpoint:      send,
 		HistoryEndpoint:   history,
 		AnalyticsEndpoint: analytics,
+		SessionEndpoint:   session,
 	}
 }
 
@@ -151,4 +154,17 @@ func (c *Client) Analytics(ctx context.Context, p *AnalyticsPayload) (res Analyt
 		return
 	}
 	return ires.(AnalyticsClientStream), nil
+}
+
+// Session calls the "session" endpoint of the "chat" service.
+// Session may return the following errors:
+//   - "unauthorized" (type Unauthorized)
+//   - error: internal error
+func (c *Client) Session(ctx context.Context, p *SessionPayload) (res *SessionResult, err error) {
+	var ires any
+	ires, err = c.SessionEndpoint(ctx, p)
+	if err != nil {
+		return
+	}
+	return ires.(*SessionResult), nil
 }

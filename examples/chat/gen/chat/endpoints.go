@@ -31,6 +31,8 @@ type Endpoints struct {
 	History duplex.Endpoint
 	// Analytics calls the "analytics" method.
 	Analytics duplex.Endpoint
+	// Session calls the "session" method.
+	Session duplex.Endpoint
 }
 
 // ListenerEndpointInput holds both the payload and the server stream of the
@@ -90,6 +92,7 @@ func NewEndpoints(s Service) *Endpoints {
 		Send:      NewSendEndpoint(s, a.JWTAuth),
 		History:   NewHistoryEndpoint(s, a.JWTAuth),
 		Analytics: NewAnalyticsEndpoint(s, a.JWTAuth),
+		Session:   NewSessionEndpoint(s, a.BasicAuth),
 	}
 }
 
@@ -103,6 +106,7 @@ func (e *Endpoints) Use(m func(duplex.Endpoint) duplex.Endpoint) {
 	e.Send = m(e.Send)
 	e.History = m(e.History)
 	e.Analytics = m(e.Analytics)
+	e.Session = m(e.Session)
 }
 
 // NewLoginEndpoint returns an endpoint function that calls the method
@@ -252,5 +256,24 @@ func NewAnalyticsEndpoint(s Service, authJWTFn security.AuthJWTFunc) duplex.Endp
 			return nil, security.Unauthenticated(err)
 		}
 		return nil, s.Analytics(ctx, ep.Payload, ep.Stream)
+	}
+}
+
+// NewSessionEndpoint returns an endpoint function that calls the method
+// "session" of service "chat".
+func NewSessionEndpoint(s Service, authBasicFn security.AuthBasicFunc) duplex.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		p := req.(*SessionPayload)
+		var err error
+		sc := security.BasicScheme{
+			Name:           "basic",
+			Scopes:         []string{},
+			RequiredScopes: []string{},
+		}
+		ctx, err = authBasicFn(ctx, p.User, p.Password, &sc)
+		if err != nil {
+			return nil, security.Unauthenticated(err)
+		}
+		return s.Session(ctx, p)
 	}
 }

@@ -33,6 +33,10 @@ type Service interface {
 	History(context.Context, *HistoryPayload) (res MessageCollection, err error)
 	// Stream server activity in the chosen view.
 	Analytics(context.Context, *AnalyticsPayload, AnalyticsServerStream) (err error)
+	// Log a browser in: exchange a user name and password for the JWT in an
+	// HttpOnly, SameSite=Strict session cookie, out of the page's reach; the
+	// browser sends it with every later request, WebSocket upgrades included.
+	Session(context.Context, *SessionPayload) (res *SessionResult, err error)
 }
 
 // Auther defines the authorization functions to be implemented by the service.
@@ -57,7 +61,7 @@ const ServiceName = "chat"
 // MethodNames lists the service method names as defined in the design. These
 // are the same values that are set in the endpoint request contexts under the
 // MethodKey key.
-var MethodNames = [8]string{"login", "listener", "subscribe", "echo", "join", "send", "history", "analytics"}
+var MethodNames = [9]string{"login", "listener", "subscribe", "echo", "join", "send", "history", "analytics", "session"}
 
 // ListenerServerStream is the stream the "listener" method receives the
 // client's messages on.
@@ -313,6 +317,22 @@ type SendPayload struct {
 	Text string `json:"text"`
 }
 
+// SessionPayload is the payload type of the chat service session method.
+type SessionPayload struct {
+	// User name.
+	User string `json:"user"`
+	// Password.
+	Password string `json:"password"`
+}
+
+// SessionResult is the result type of the chat service session method.
+type SessionResult struct {
+	// JWT, in the session cookie only.
+	Token string `json:"token"`
+	// User logged in.
+	User string `json:"user"`
+}
+
 // SubscribePayload is the payload type of the chat service subscribe method.
 type SubscribePayload struct {
 	// JWT returned by login.
@@ -558,6 +578,27 @@ func (v *SendPayload) UnmarshalJSON(data []byte) error {
 // UnmarshalJSON decodes data into v. The required attributes that data lacks
 // (or sets to null) are reported as "missing_field" validation errors, merged
 // with those of nested values (see duplex.MissingFieldError).
+func (v *SessionResult) UnmarshalJSON(data []byte) error {
+	type plain SessionResult
+	var s struct {
+		plain
+		User *string `json:"user"`
+	}
+	err := json.Unmarshal(data, &s)
+	if err != nil && !duplex.IsValidationError(err) {
+		return err // not JSON, or not the design's types
+	}
+	err = duplex.RequiredField(err, s.User, &s.plain.User, "user", "SessionResult")
+	if err != nil {
+		return err
+	}
+	*v = SessionResult(s.plain)
+	return nil
+}
+
+// UnmarshalJSON decodes data into v. The required attributes that data lacks
+// (or sets to null) are reported as "missing_field" validation errors, merged
+// with those of nested values (see duplex.MissingFieldError).
 func (v *SubscribeResult) UnmarshalJSON(data []byte) error {
 	type plain SubscribeResult
 	var s struct {
@@ -699,6 +740,18 @@ func ValidateSendPayload(v *SendPayload) (err error) {
 	if utf8.RuneCountInString(string(v.Text)) > 4096 {
 		err = duplex.MergeErrors(err, duplex.InvalidLengthError("text", v.Text, utf8.RuneCountInString(string(v.Text)), 4096, false))
 	}
+	return
+}
+
+// ValidateSessionPayload runs the validations of the design on v and returns
+// every violation, merged.
+func ValidateSessionPayload(v *SessionPayload) (err error) {
+	return
+}
+
+// ValidateSessionResult runs the validations of the design on v and returns
+// every violation, merged.
+func ValidateSessionResult(v *SessionResult) (err error) {
 	return
 }
 

@@ -15,7 +15,7 @@ export interface LoginPayload {
 
 export interface ListenerPayload {
   /** JWT returned by login. */
-  token: string;
+  token?: string;
 }
 
 export interface ListenerStreamingPayload {
@@ -25,7 +25,7 @@ export interface ListenerStreamingPayload {
 
 export interface SubscribePayload {
   /** JWT returned by login. */
-  token: string;
+  token?: string;
 }
 
 export interface SubscribeResult {
@@ -49,7 +49,7 @@ export interface EchoResult {
 
 export interface JoinPayload {
   /** JWT returned by login. */
-  token: string;
+  token?: string;
   /** Room to join. */
   room: string;
   /** Resume after this sequence number: every later message is sent once, oldest first, then live ones (a client reconnecting, to this node or another, gives the last sequence it saw). Without it, join sends the most recent messages. */
@@ -90,7 +90,7 @@ export interface Message {
 
 export interface SendPayload {
   /** JWT returned by login. */
-  token: string;
+  token?: string;
   /** Room to post to. */
   room: string;
   /** Message text. */
@@ -99,7 +99,7 @@ export interface SendPayload {
 
 export interface HistoryPayload {
   /** JWT returned by login. */
-  token: string;
+  token?: string;
   /** Room to read. */
   room: string;
   /** Return messages with a greater sequence number. */
@@ -112,7 +112,7 @@ export type MessageCollection = Message[];
 
 export interface AnalyticsPayload {
   /** JWT returned by login. */
-  token: string;
+  token?: string;
   /** View of the snapshots. */
   view?: "summary" | "detailed" | "full";
 }
@@ -135,23 +135,39 @@ export interface Analytics {
   dropped?: number;
 }
 
+export interface SessionPayload {
+  /** User name. */
+  user: string;
+  /** Password. */
+  password: string;
+}
+
+export interface SessionResult {
+  /** JWT, in the session cookie only. */
+  token?: string;
+  /** User logged in. */
+  user: string;
+}
+
 /** The design's validation rules of every type above, used by validate. */
 export const schemas = {
   "LoginPayload": {"type":"object","props":{"password":{"type":"string"},"user":{"type":"string"}},"required":["user","password"]},
-  "ListenerPayload": {"type":"object","props":{"token":{"type":"string"}},"required":["token"]},
+  "ListenerPayload": {"type":"object","props":{"token":{"type":"string"}}},
   "ListenerStreamingPayload": {"type":"object","props":{"message":{"type":"string"}},"required":["message"]},
-  "SubscribePayload": {"type":"object","props":{"token":{"type":"string"}},"required":["token"]},
+  "SubscribePayload": {"type":"object","props":{"token":{"type":"string"}}},
   "SubscribeResult": {"type":"object","props":{"action":{"type":"string"},"message":{"type":"string"},"timestamp":{"type":"string"}},"required":["message","action","timestamp"]},
   "EchoStreamingPayload": {"type":"object","props":{"message":{"type":"string"}},"required":["message"]},
   "EchoResult": {"type":"object","props":{"message":{"type":"string"}},"required":["message"]},
-  "JoinPayload": {"type":"object","props":{"after":{"type":"integer","minimum":0},"room":{"type":"string","pattern":"^#?[a-z0-9][a-z0-9_-]{0,63}$","maxLength":65},"token":{"type":"string"}},"required":["token","room"]},
+  "JoinPayload": {"type":"object","props":{"after":{"type":"integer","minimum":0},"room":{"type":"string","pattern":"^#?[a-z0-9][a-z0-9_-]{0,63}$","maxLength":65},"token":{"type":"string"}},"required":["room"]},
   "RoomEvent": {"type":"object","props":{"expired":{"type":"boolean"},"kind":{"type":"string","enum":["message","joined","left"]},"message":{"ref":"Message"},"node":{"type":"string"},"room":{"type":"string"},"timestamp":{"type":"string","format":"date-time"},"user":{"type":"string"}},"required":["kind","room","user","timestamp"]},
   "Message": {"type":"object","props":{"from":{"type":"string"},"room":{"type":"string"},"sequence":{"type":"integer","minimum":1},"text":{"type":"string","maxLength":4096},"timestamp":{"type":"string","format":"date-time"}},"required":["sequence","room","from","text","timestamp"]},
-  "SendPayload": {"type":"object","props":{"room":{"type":"string","pattern":"^#?[a-z0-9][a-z0-9_-]{0,63}$","maxLength":65},"text":{"type":"string","minLength":1,"maxLength":4096},"token":{"type":"string"}},"required":["token","room","text"]},
-  "HistoryPayload": {"type":"object","props":{"after":{"type":"integer","minimum":0},"limit":{"type":"integer","minimum":1,"maximum":500},"room":{"type":"string","pattern":"^#?[a-z0-9][a-z0-9_-]{0,63}$","maxLength":65},"token":{"type":"string"}},"required":["token","room"]},
+  "SendPayload": {"type":"object","props":{"room":{"type":"string","pattern":"^#?[a-z0-9][a-z0-9_-]{0,63}$","maxLength":65},"text":{"type":"string","minLength":1,"maxLength":4096},"token":{"type":"string"}},"required":["room","text"]},
+  "HistoryPayload": {"type":"object","props":{"after":{"type":"integer","minimum":0},"limit":{"type":"integer","minimum":1,"maximum":500},"room":{"type":"string","pattern":"^#?[a-z0-9][a-z0-9_-]{0,63}$","maxLength":65},"token":{"type":"string"}},"required":["room"]},
   "MessageCollection": {"type":"array","items":{"ref":"Message"}},
-  "AnalyticsPayload": {"type":"object","props":{"token":{"type":"string"},"view":{"type":"string","enum":["summary","detailed","full"]}},"required":["token"]},
+  "AnalyticsPayload": {"type":"object","props":{"token":{"type":"string"},"view":{"type":"string","enum":["summary","detailed","full"]}}},
   "Analytics": {"type":"object","props":{"connections":{"type":"integer"},"dropped":{"type":"integer"},"messages_per_second":{"type":"number"},"room_members":{"type":"map","values":{"type":"integer"}},"rooms":{"type":"integer"},"timestamp":{"type":"string","format":"date-time"},"top_rooms":{"type":"array","items":{"type":"string"}}},"required":["timestamp","connections","rooms"]},
+  "SessionPayload": {"type":"object","props":{"password":{"type":"string"},"user":{"type":"string"}},"required":["user","password"]},
+  "SessionResult": {"type":"object","props":{"token":{"type":"string"},"user":{"type":"string"}},"required":["user"]},
 } satisfies Record<string, duplex.Schema>;
 
 /** The chat service. */
@@ -255,7 +271,7 @@ export class Client {
   /** Post a message to a room. */
   async send(p: SendPayload, options?: duplex.CallOptions): Promise<Message> {
     if (this.t.validate) duplex.validate(p, schemas.SendPayload, 'payload', schemas);
-    const res = await this.t.unary({ method: "POST", path: `/rooms/${encodeURIComponent(String(p.room))}/messages`, headers: { Authorization: duplex.bearer(p.token) }, body: { text: p.text } }, options);
+    const res = await this.t.unary({ method: "POST", path: `/rooms/${encodeURIComponent(String(p.room))}/messages`, headers: { Authorization: p.token === undefined ? undefined : duplex.bearer(p.token) }, body: { text: p.text } }, options);
     if (this.t.validate) duplex.validate(res, schemas.Message, 'result', schemas);
     return res as Message;
   }
@@ -263,7 +279,7 @@ export class Client {
   /** List the messages of a room after a sequence number, oldest first. */
   async history(p: HistoryPayload, options?: duplex.CallOptions): Promise<MessageCollection> {
     if (this.t.validate) duplex.validate(p, schemas.HistoryPayload, 'payload', schemas);
-    const res = await this.t.unary({ method: "GET", path: `/rooms/${encodeURIComponent(String(p.room))}/history`, query: { after: p.after, limit: p.limit }, headers: { Authorization: duplex.bearer(p.token) } }, options);
+    const res = await this.t.unary({ method: "GET", path: `/rooms/${encodeURIComponent(String(p.room))}/history`, query: { after: p.after, limit: p.limit }, headers: { Authorization: p.token === undefined ? undefined : duplex.bearer(p.token) } }, options);
     if (this.t.validate) duplex.validate(res, schemas.MessageCollection, 'result', schemas);
     return res as MessageCollection;
   }
@@ -284,5 +300,13 @@ export class Client {
       eventStream: true,
       validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.Analytics, 'result', schemas) : undefined,
     }, options);
+  }
+
+  /** Log a browser in: exchange a user name and password for the JWT in an HttpOnly, SameSite=Strict session cookie, out of the page's reach; the browser sends it with every later request, WebSocket upgrades included. */
+  async session(p: SessionPayload, options?: duplex.CallOptions): Promise<SessionResult> {
+    if (this.t.validate) duplex.validate(p, schemas.SessionPayload, 'payload', schemas);
+    const res = await this.t.unary({ method: "POST", path: `/session`, headers: { Authorization: duplex.basicAuth(p.user, p.password) } }, options);
+    if (this.t.validate) duplex.validate(res, schemas.SessionResult, 'result', schemas);
+    return res as SessionResult;
   }
 }

@@ -1,6 +1,13 @@
 // The chat page, built on the TypeScript client generated from
 // examples/chat/design (examples/chat/gen/ts, compiled into ./client by
-// go generate): login, join (a server stream), send and history.
+// go generate): session, join (a server stream), send and history.
+//
+// Logging in calls session, whose response sets the JWT in an HttpOnly,
+// SameSite=Strict cookie: no script in the page can read it, no URL
+// carries it, and the browser sends it with every request to the server,
+// the WebSocket upgrade of join included (a browser cannot set headers on
+// an upgrade). The server still refuses upgrades from other origins, so
+// another site cannot ride on the cookie.
 //
 // Messages are kept in sequence order whatever order they arrive in, each
 // shown once. The join stream reconnects by itself with exponential backoff
@@ -35,7 +42,7 @@ const client = new Client(location.origin, { retry: RETRY });
 const state = {
   user: "",
   password: "", // kept in memory only, to log in again when a token expires
-  token: "",
+  loggedIn: false, // the session cookie is set (the page cannot read it)
   room: "",
   stream: null, // the join stream of the room shown
   attempt: 0, // streams opened in a row without reaching "open"
@@ -54,29 +61,30 @@ const ACTIVITY_ITEMS = 50;
 
 async function login(user, password) {
   try {
-    state.token = await client.login({ user, password });
+    await client.session({ user, password }); // sets the session cookie
   } catch (err) {
     if (err instanceof HTTPError && err.status === 401) throw new Error("wrong user name or password");
     throw err;
   }
   state.user = user;
   state.password = password;
+  state.loggedIn = true;
 }
 
-// authorized runs call with the current token and, when the server rejects
-// it (the token expired, or the server restarted with another secret),
-// logs in again and retries once.
+// authorized runs call (authenticated by the session cookie) and, when the
+// server rejects it (the token expired, or the server restarted with
+// another secret), logs in again and retries once.
 async function authorized(call) {
   try {
-    return await call(state.token);
+    return await call();
   } catch (err) {
     if (!(err instanceof HTTPError) || err.status !== 401 || !state.password) throw err;
     await login(state.user, state.password);
-    return call(state.token);
+    return call();
   }
 }
 
-const history = (room, after, limit) => authorized((token) => client.history({ token, room, after, limit }));
+const history = (room, after, limit) => authorized(() => client.history({ room, after, limit }));
 
 function describe(err) {
   if (err instanceof HTTPError) {
@@ -241,7 +249,7 @@ async function open() {
   let checking = null;
   let reconnected = false;
   const stream = client.join(
-    { token: state.token, room, after: state.lastSeq },
+    { room, after: state.lastSeq },
     {
       retry: RETRY,
       onState: (s, cause, carrier) => {
@@ -262,8 +270,8 @@ async function open() {
         }
       },
       // Called before each reconnection: continue after the last message
-      // shown, with the current token.
-      resubscribe: (p) => ({ ...p, token: state.token, after: state.lastSeq }),
+      // shown (the browser sends the current session cookie).
+      resubscribe: (p) => ({ ...p, after: state.lastSeq }),
     },
   );
   state.stream = stream;
@@ -337,10 +345,8 @@ function fatal(why) {
 // the stream reconnects (and falls back to Server-Sent Events) by itself.
 async function openActivity() {
   closeActivity();
-  const stream = client.subscribe(
-    { token: state.token },
-    { retry: RETRY, resubscribe: (p) => ({ ...p, token: state.token }) },
-  );
+  // The session cookie authenticates it, on both carriers.
+  const stream = client.subscribe({}, { retry: RETRY });
   state.activity = stream;
   try {
     for await (const ev of stream) {
@@ -431,7 +437,7 @@ $("send-form").addEventListener("submit", async (e) => {
   try {
     // The client validates the payload against the design (e.g. the
     // text's length) before sending it.
-    const m = await authorized((token) => client.send({ token, room, text }));
+    const m = await authorized(() => client.send({ room, text }));
     input.value = "";
     addMessage(m);
   } catch (err) {
@@ -440,7 +446,7 @@ $("send-form").addEventListener("submit", async (e) => {
 });
 
 $("retry").addEventListener("click", () => {
-  if (state.room && state.token) {
+  if (state.room && state.loggedIn) {
     state.attempt = 0;
     closeStream();
     open();
@@ -450,7 +456,7 @@ $("retry").addEventListener("click", () => {
 $("logout").addEventListener("click", () => {
   leaveRoom();
   closeActivity();
-  Object.assign(state, { user: "", password: "", token: "", room: "" });
+  Object.assign(state, { user: "", password: "", loggedIn: false, room: "" });
   setStatus("offline");
   hideBanner();
   $("chat-view").hidden = true;

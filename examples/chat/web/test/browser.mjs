@@ -104,6 +104,31 @@ function assertConsecutive(name, seqs) {
   }
 }
 
+// urls records, per page, the URL of every request and WebSocket it opens.
+const urls = new Map();
+
+// assertTokenOnlyInCookie checks that the pages authenticate with the
+// HttpOnly session cookie only: no URL they requested (HTTP or WebSocket)
+// carries a token, and the page's scripts cannot read the cookie.
+async function assertTokenOnlyInCookie(pages) {
+  for (const p of pages) {
+    const seen = urls.get(p) ?? [];
+    const sockets = seen.filter((u) => u.startsWith("ws"));
+    if (!sockets.some((u) => new URL(u).pathname.startsWith("/rooms/"))) {
+      throw new Error(`no join WebSocket was opened: ${seen.join(", ")}`);
+    }
+    const leaked = seen.filter((u) => /[?&]token=/.test(u) || /eyJ[\w-]+\.[\w-]+\./.test(u));
+    if (leaked.length) throw new Error(`a URL carries the token: ${leaked.join(", ")}`);
+    const cookies = await p.evaluate(() => document.cookie);
+    if (cookies.includes("chat_session")) throw new Error(`the page's scripts can read the session cookie: ${cookies}`);
+    const jar = await p.context().cookies();
+    const session = jar.find((c) => c.name === "chat_session");
+    if (!session || !session.httpOnly || session.sameSite !== "Strict") {
+      throw new Error(`the session cookie is not HttpOnly and SameSite=Strict: ${JSON.stringify(session)}`);
+    }
+  }
+}
+
 async function loginBoth(alice, bob) {
   step("alice and bob log in and join " + room);
   await login(alice, "alice");
@@ -186,6 +211,8 @@ async function restart(alice, bob) {
   await send(bob, "hi alice");
   await waitForText(alice, "hi alice");
   const ta = await exchange(alice, bob, "message", 5);
+  step("no URL carries the token: the session cookie authenticates every call and upgrade");
+  await assertTokenOnlyInCookie([alice, bob]);
 
   step("a page that reloads catches up from history");
   await bob.reload();
@@ -222,6 +249,7 @@ async function sigkill(alice, bob) {
 
   step("they exchange messages");
   const before = await exchange(alice, bob, "before the crash", 6);
+  await assertTokenOnlyInCookie([alice, bob]);
   const seqs = await sequences(alice);
   if (seqs[0] !== 1 || seqs.length !== before.length) throw new Error(`alice shows sequences ${seqs}, want 1..${before.length}`);
 
@@ -287,6 +315,9 @@ try {
   const bob = await ctxB.newPage();
   pages = [alice, bob];
   for (const p of pages) {
+    urls.set(p, []);
+    p.on("request", (r) => urls.get(p).push(r.url()));
+    p.on("websocket", (w) => urls.get(p).push(w.url()));
     p.setDefaultTimeout(TIMEOUT);
     p.on("pageerror", (e) => {
       console.error("page error: " + e.message);

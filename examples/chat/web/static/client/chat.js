@@ -6,20 +6,22 @@ export * from '@duplex-dev/client';
 /** The design's validation rules of every type above, used by validate. */
 export const schemas = {
     "LoginPayload": { "type": "object", "props": { "password": { "type": "string" }, "user": { "type": "string" } }, "required": ["user", "password"] },
-    "ListenerPayload": { "type": "object", "props": { "token": { "type": "string" } }, "required": ["token"] },
+    "ListenerPayload": { "type": "object", "props": { "token": { "type": "string" } } },
     "ListenerStreamingPayload": { "type": "object", "props": { "message": { "type": "string" } }, "required": ["message"] },
-    "SubscribePayload": { "type": "object", "props": { "token": { "type": "string" } }, "required": ["token"] },
+    "SubscribePayload": { "type": "object", "props": { "token": { "type": "string" } } },
     "SubscribeResult": { "type": "object", "props": { "action": { "type": "string" }, "message": { "type": "string" }, "timestamp": { "type": "string" } }, "required": ["message", "action", "timestamp"] },
     "EchoStreamingPayload": { "type": "object", "props": { "message": { "type": "string" } }, "required": ["message"] },
     "EchoResult": { "type": "object", "props": { "message": { "type": "string" } }, "required": ["message"] },
-    "JoinPayload": { "type": "object", "props": { "after": { "type": "integer", "minimum": 0 }, "room": { "type": "string", "pattern": "^#?[a-z0-9][a-z0-9_-]{0,63}$", "maxLength": 65 }, "token": { "type": "string" } }, "required": ["token", "room"] },
+    "JoinPayload": { "type": "object", "props": { "after": { "type": "integer", "minimum": 0 }, "room": { "type": "string", "pattern": "^#?[a-z0-9][a-z0-9_-]{0,63}$", "maxLength": 65 }, "token": { "type": "string" } }, "required": ["room"] },
     "RoomEvent": { "type": "object", "props": { "expired": { "type": "boolean" }, "kind": { "type": "string", "enum": ["message", "joined", "left"] }, "message": { "ref": "Message" }, "node": { "type": "string" }, "room": { "type": "string" }, "timestamp": { "type": "string", "format": "date-time" }, "user": { "type": "string" } }, "required": ["kind", "room", "user", "timestamp"] },
     "Message": { "type": "object", "props": { "from": { "type": "string" }, "room": { "type": "string" }, "sequence": { "type": "integer", "minimum": 1 }, "text": { "type": "string", "maxLength": 4096 }, "timestamp": { "type": "string", "format": "date-time" } }, "required": ["sequence", "room", "from", "text", "timestamp"] },
-    "SendPayload": { "type": "object", "props": { "room": { "type": "string", "pattern": "^#?[a-z0-9][a-z0-9_-]{0,63}$", "maxLength": 65 }, "text": { "type": "string", "minLength": 1, "maxLength": 4096 }, "token": { "type": "string" } }, "required": ["token", "room", "text"] },
-    "HistoryPayload": { "type": "object", "props": { "after": { "type": "integer", "minimum": 0 }, "limit": { "type": "integer", "minimum": 1, "maximum": 500 }, "room": { "type": "string", "pattern": "^#?[a-z0-9][a-z0-9_-]{0,63}$", "maxLength": 65 }, "token": { "type": "string" } }, "required": ["token", "room"] },
+    "SendPayload": { "type": "object", "props": { "room": { "type": "string", "pattern": "^#?[a-z0-9][a-z0-9_-]{0,63}$", "maxLength": 65 }, "text": { "type": "string", "minLength": 1, "maxLength": 4096 }, "token": { "type": "string" } }, "required": ["room", "text"] },
+    "HistoryPayload": { "type": "object", "props": { "after": { "type": "integer", "minimum": 0 }, "limit": { "type": "integer", "minimum": 1, "maximum": 500 }, "room": { "type": "string", "pattern": "^#?[a-z0-9][a-z0-9_-]{0,63}$", "maxLength": 65 }, "token": { "type": "string" } }, "required": ["room"] },
     "MessageCollection": { "type": "array", "items": { "ref": "Message" } },
-    "AnalyticsPayload": { "type": "object", "props": { "token": { "type": "string" }, "view": { "type": "string", "enum": ["summary", "detailed", "full"] } }, "required": ["token"] },
+    "AnalyticsPayload": { "type": "object", "props": { "token": { "type": "string" }, "view": { "type": "string", "enum": ["summary", "detailed", "full"] } } },
     "Analytics": { "type": "object", "props": { "connections": { "type": "integer" }, "dropped": { "type": "integer" }, "messages_per_second": { "type": "number" }, "room_members": { "type": "map", "values": { "type": "integer" } }, "rooms": { "type": "integer" }, "timestamp": { "type": "string", "format": "date-time" }, "top_rooms": { "type": "array", "items": { "type": "string" } } }, "required": ["timestamp", "connections", "rooms"] },
+    "SessionPayload": { "type": "object", "props": { "password": { "type": "string" }, "user": { "type": "string" } }, "required": ["user", "password"] },
+    "SessionResult": { "type": "object", "props": { "token": { "type": "string" }, "user": { "type": "string" } }, "required": ["user"] },
 };
 /** The chat service. */
 export class Client {
@@ -118,7 +120,7 @@ export class Client {
     async send(p, options) {
         if (this.t.validate)
             duplex.validate(p, schemas.SendPayload, 'payload', schemas);
-        const res = await this.t.unary({ method: "POST", path: `/rooms/${encodeURIComponent(String(p.room))}/messages`, headers: { Authorization: duplex.bearer(p.token) }, body: { text: p.text } }, options);
+        const res = await this.t.unary({ method: "POST", path: `/rooms/${encodeURIComponent(String(p.room))}/messages`, headers: { Authorization: p.token === undefined ? undefined : duplex.bearer(p.token) }, body: { text: p.text } }, options);
         if (this.t.validate)
             duplex.validate(res, schemas.Message, 'result', schemas);
         return res;
@@ -127,7 +129,7 @@ export class Client {
     async history(p, options) {
         if (this.t.validate)
             duplex.validate(p, schemas.HistoryPayload, 'payload', schemas);
-        const res = await this.t.unary({ method: "GET", path: `/rooms/${encodeURIComponent(String(p.room))}/history`, query: { after: p.after, limit: p.limit }, headers: { Authorization: duplex.bearer(p.token) } }, options);
+        const res = await this.t.unary({ method: "GET", path: `/rooms/${encodeURIComponent(String(p.room))}/history`, query: { after: p.after, limit: p.limit }, headers: { Authorization: p.token === undefined ? undefined : duplex.bearer(p.token) } }, options);
         if (this.t.validate)
             duplex.validate(res, schemas.MessageCollection, 'result', schemas);
         return res;
@@ -148,5 +150,14 @@ export class Client {
             eventStream: true,
             validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.Analytics, 'result', schemas) : undefined,
         }, options);
+    }
+    /** Log a browser in: exchange a user name and password for the JWT in an HttpOnly, SameSite=Strict session cookie, out of the page's reach; the browser sends it with every later request, WebSocket upgrades included. */
+    async session(p, options) {
+        if (this.t.validate)
+            duplex.validate(p, schemas.SessionPayload, 'payload', schemas);
+        const res = await this.t.unary({ method: "POST", path: `/session`, headers: { Authorization: duplex.basicAuth(p.user, p.password) } }, options);
+        if (this.t.validate)
+            duplex.validate(res, schemas.SessionResult, 'result', schemas);
+        return res;
     }
 }

@@ -20,7 +20,7 @@ import (
 type Client struct {
 	scheme, host string
 	doer         *http.Client
-	dialOptions  []ws.DialOption
+	streams      *transport.Dialer
 }
 
 // NewClient returns a client for the service at scheme://host. doer sends
@@ -30,52 +30,15 @@ func NewClient(scheme, host string, doer *http.Client, dialOptions ...ws.DialOpt
 	if doer == nil {
 		doer = http.DefaultClient
 	}
-	return &Client{scheme: scheme, host: host, doer: doer, dialOptions: dialOptions}
+	return &Client{scheme: scheme, host: host, doer: doer, streams: &transport.Dialer{Scheme: scheme, Host: host, DialOptions: dialOptions}}
 }
 
 // Listener returns the endpoint of the "listener" method; its result is a bench.ListenerClientStream.
 func (c *Client) Listener() duplex.Endpoint {
 	return func(ctx context.Context, v any) (any, error) {
-		q := url.Values{}
-		h := http.Header{}
-		path := ListenerBenchPath()
-		opts := append([]ws.DialOption{ws.WithHeader(h)}, c.dialOptions...)
-		conn, err := ws.Dial(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), opts...)
-		if err != nil {
-			return nil, fmt.Errorf("bench listener: %w", err)
-		}
-		return &listenerClientStream{conn}, nil
+		return transport.Dial[*bench.ListenerStreamingPayload, int](ctx, c.streams, "bench listener", ListenerBenchPath(), nil, nil, false)
 	}
 }
-
-// listenerClientStream implements bench.ListenerClientStream.
-type listenerClientStream struct{ c *ws.ClientConn }
-
-// Send sends one message.
-func (s *listenerClientStream) Send(v *bench.ListenerStreamingPayload) error {
-	return s.SendWithContext(context.Background(), v)
-}
-
-// SendWithContext sends one message unless ctx ends first.
-func (s *listenerClientStream) SendWithContext(ctx context.Context, v *bench.ListenerStreamingPayload) error {
-	return s.c.Send(ctx, v)
-}
-
-// CloseSend ends the client's side of the stream (a JSON null frame).
-func (s *listenerClientStream) CloseSend(ctx context.Context) error { return s.c.CloseSend(ctx) }
-
-// CloseAndRecv ends the stream and returns the server's result.
-func (s *listenerClientStream) CloseAndRecv() (int, error) {
-	return s.CloseAndRecvWithContext(context.Background())
-}
-
-// CloseAndRecvWithContext is CloseAndRecv that gives up when ctx ends.
-func (s *listenerClientStream) CloseAndRecvWithContext(ctx context.Context) (int, error) {
-	return transport.CloseAndReceiveValue[int](ctx, s.c)
-}
-
-// Close ends the stream and releases the connection.
-func (s *listenerClientStream) Close() error { return transport.CloseClient(s.c) }
 
 // Subscribe returns the endpoint of the "subscribe" method; its result is a bench.SubscribeClientStream.
 func (c *Client) Subscribe() duplex.Endpoint {
@@ -87,75 +50,16 @@ func (c *Client) Subscribe() duplex.Endpoint {
 		q := url.Values{}
 		h := http.Header{}
 		q.Add("count", transport.Format(payload.Count))
-		path := SubscribeBenchPath()
-		opts := append([]ws.DialOption{ws.WithHeader(h)}, c.dialOptions...)
-		conn, err := ws.Dial(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), opts...)
-		if err != nil {
-			return nil, fmt.Errorf("bench subscribe: %w", err)
-		}
-		return &subscribeClientStream{conn}, nil
+		return transport.Dial[any, *bench.Event](ctx, c.streams, "bench subscribe", SubscribeBenchPath(), q, h, false)
 	}
 }
-
-// subscribeClientStream implements bench.SubscribeClientStream.
-type subscribeClientStream struct{ c *ws.ClientConn }
-
-// Recv returns the next result; io.EOF when the server ended the stream.
-func (s *subscribeClientStream) Recv() (*bench.Event, error) {
-	return s.RecvWithContext(context.Background())
-}
-
-// RecvWithContext is Recv that gives up when ctx ends.
-func (s *subscribeClientStream) RecvWithContext(ctx context.Context) (*bench.Event, error) {
-	return transport.Receive[bench.Event](ctx, s.c)
-}
-
-// Close ends the stream and releases the connection.
-func (s *subscribeClientStream) Close() error { return transport.CloseClient(s.c) }
 
 // Echo returns the endpoint of the "echo" method; its result is a bench.EchoClientStream.
 func (c *Client) Echo() duplex.Endpoint {
 	return func(ctx context.Context, v any) (any, error) {
-		q := url.Values{}
-		h := http.Header{}
-		path := EchoBenchPath()
-		opts := append([]ws.DialOption{ws.WithHeader(h)}, c.dialOptions...)
-		conn, err := ws.Dial(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), opts...)
-		if err != nil {
-			return nil, fmt.Errorf("bench echo: %w", err)
-		}
-		return &echoClientStream{conn}, nil
+		return transport.Dial[*bench.EchoStreamingPayload, *bench.EchoResult](ctx, c.streams, "bench echo", EchoBenchPath(), nil, nil, false)
 	}
 }
-
-// echoClientStream implements bench.EchoClientStream.
-type echoClientStream struct{ c *ws.ClientConn }
-
-// Send sends one message.
-func (s *echoClientStream) Send(v *bench.EchoStreamingPayload) error {
-	return s.SendWithContext(context.Background(), v)
-}
-
-// SendWithContext sends one message unless ctx ends first.
-func (s *echoClientStream) SendWithContext(ctx context.Context, v *bench.EchoStreamingPayload) error {
-	return s.c.Send(ctx, v)
-}
-
-// CloseSend ends the client's side of the stream (a JSON null frame).
-func (s *echoClientStream) CloseSend(ctx context.Context) error { return s.c.CloseSend(ctx) }
-
-// Recv returns the next result; io.EOF when the server ended the stream.
-func (s *echoClientStream) Recv() (*bench.EchoResult, error) {
-	return s.RecvWithContext(context.Background())
-}
-
-// RecvWithContext is Recv that gives up when ctx ends.
-func (s *echoClientStream) RecvWithContext(ctx context.Context) (*bench.EchoResult, error) {
-	return transport.Receive[bench.EchoResult](ctx, s.c)
-}
-
-// Close ends the stream and releases the connection.
-func (s *echoClientStream) Close() error { return transport.CloseClient(s.c) }
 
 // Join returns the endpoint of the "join" method; its result is a bench.JoinClientStream.
 func (c *Client) Join() duplex.Endpoint {
@@ -166,31 +70,41 @@ func (c *Client) Join() duplex.Endpoint {
 		}
 		q := url.Values{}
 		h := http.Header{}
-		path := JoinBenchPath(payload.Room)
-		opts := append([]ws.DialOption{ws.WithHeader(h)}, c.dialOptions...)
-		conn, err := ws.Dial(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), opts...)
-		if err != nil {
-			return nil, fmt.Errorf("bench join: %w", err)
-		}
-		return &joinClientStream{conn}, nil
+		return transport.Dial[any, *bench.Event](ctx, c.streams, "bench join", JoinBenchPath(payload.Room), q, h, false)
 	}
 }
 
-// joinClientStream implements bench.JoinClientStream.
-type joinClientStream struct{ c *ws.ClientConn }
-
-// Recv returns the next result; io.EOF when the server ended the stream.
-func (s *joinClientStream) Recv() (*bench.Event, error) {
-	return s.RecvWithContext(context.Background())
+// Relay returns the endpoint of the "relay" method; its result is a bench.RelayClientStream.
+func (c *Client) Relay() duplex.Endpoint {
+	return func(ctx context.Context, v any) (any, error) {
+		return transport.Dial[*bench.RoomActivity, *bench.RoomActivity](ctx, c.streams, "bench relay", RelayBenchPath(), nil, nil, false)
+	}
 }
 
-// RecvWithContext is Recv that gives up when ctx ends.
-func (s *joinClientStream) RecvWithContext(ctx context.Context) (*bench.Event, error) {
-	return transport.Receive[bench.Event](ctx, s.c)
+// PostActivity returns the endpoint of the "post_activity" method.
+func (c *Client) PostActivity() duplex.Endpoint {
+	return func(ctx context.Context, v any) (any, error) {
+		payload, ok := v.(*bench.RoomActivity)
+		if !ok {
+			return nil, fmt.Errorf("bench post_activity: payload is %T, want *bench.RoomActivity", v)
+		}
+		q := url.Values{}
+		h := http.Header{}
+		path := PostActivityBenchPath()
+		req, err := transport.NewRequest(ctx, "POST", transport.URL(c.scheme, c.host, path, q), payload)
+		if err != nil {
+			return nil, err
+		}
+		for k, vs := range h {
+			req.Header[k] = vs
+		}
+		res, err := transport.Do[bench.RoomActivity](c.doer, req)
+		if err != nil {
+			return nil, fmt.Errorf("bench post_activity: %w", err)
+		}
+		return &res, nil
+	}
 }
-
-// Close ends the stream and releases the connection.
-func (s *joinClientStream) Close() error { return transport.CloseClient(s.c) }
 
 // Publish returns the endpoint of the "publish" method.
 func (c *Client) Publish() duplex.Endpoint {
@@ -215,6 +129,65 @@ func (c *Client) Publish() duplex.Endpoint {
 		res, err := transport.Do[int](c.doer, req)
 		if err != nil {
 			return nil, fmt.Errorf("bench publish: %w", err)
+		}
+		return res, nil
+	}
+}
+
+// Session returns the endpoint of the "session" method.
+func (c *Client) Session() duplex.Endpoint {
+	return func(ctx context.Context, v any) (any, error) {
+		payload, ok := v.(*bench.SessionPayload)
+		if !ok {
+			return nil, fmt.Errorf("bench session: payload is %T, want *bench.SessionPayload", v)
+		}
+		q := url.Values{}
+		h := http.Header{}
+		path := SessionBenchPath()
+		req, err := transport.NewRequest(ctx, "POST", transport.URL(c.scheme, c.host, path, q), payload)
+		if err != nil {
+			return nil, err
+		}
+		for k, vs := range h {
+			req.Header[k] = vs
+		}
+		res, cookies, err := transport.DoWithCookies[bench.SessionResult](c.doer, req)
+		if err != nil {
+			return nil, fmt.Errorf("bench session: %w", err)
+		}
+		if v, ok, err := transport.ResponseCookie[string](cookies, "bench_session"); err != nil {
+			return nil, fmt.Errorf("bench session: %w", err)
+		} else if ok {
+			res.Session = v
+		}
+		return &res, nil
+	}
+}
+
+// Whoami returns the endpoint of the "whoami" method.
+func (c *Client) Whoami() duplex.Endpoint {
+	return func(ctx context.Context, v any) (any, error) {
+		payload, ok := v.(*bench.WhoamiPayload)
+		if !ok {
+			return nil, fmt.Errorf("bench whoami: payload is %T, want *bench.WhoamiPayload", v)
+		}
+		q := url.Values{}
+		h := http.Header{}
+		transport.AddCookie(h, "bench_session", transport.Format(payload.Session))
+		if payload.Theme != nil {
+			transport.AddCookie(h, "theme", transport.Format(*payload.Theme))
+		}
+		path := WhoamiBenchPath()
+		req, err := transport.NewRequest(ctx, "GET", transport.URL(c.scheme, c.host, path, q), nil)
+		if err != nil {
+			return nil, err
+		}
+		for k, vs := range h {
+			req.Header[k] = vs
+		}
+		res, err := transport.Do[string](c.doer, req)
+		if err != nil {
+			return nil, fmt.Errorf("bench whoami: %w", err)
 		}
 		return res, nil
 	}

@@ -9,26 +9,32 @@ import (
 )
 
 // ListenerBenchPath returns the URL path of the "listener" method.
-func ListenerBenchPath() string {
-	return "/listen"
-}
+func ListenerBenchPath() string { return "/listen" }
 
 // SubscribeBenchPath returns the URL path of the "subscribe" method.
-func SubscribeBenchPath() string {
-	return "/subscribe"
-}
+func SubscribeBenchPath() string { return "/subscribe" }
 
 // EchoBenchPath returns the URL path of the "echo" method.
-func EchoBenchPath() string {
-	return "/echo"
-}
+func EchoBenchPath() string { return "/echo" }
 
 // JoinBenchPath returns the URL path of the "join" method.
 func JoinBenchPath(room string) string {
 	return "/rooms/" + transport.PathParam(room)
 }
 
+// RelayBenchPath returns the URL path of the "relay" method.
+func RelayBenchPath() string { return "/relay" }
+
+// PostActivityBenchPath returns the URL path of the "post_activity" method.
+func PostActivityBenchPath() string { return "/activity" }
+
 // PublishBenchPath returns the URL path of the "publish" method.
 func PublishBenchPath(room string) string {
 	return "/rooms/" + transport.PathParam(room)
 }
+
+// SessionBenchPath returns the URL path of the "session" method.
+func SessionBenchPath() string { return "/session" }
+
+// WhoamiBenchPath returns the URL path of the "whoami" method.
+func WhoamiBenchPath() string { return "/whoami" }

@@ -18,7 +18,7 @@ import (
 // JSON requests and responses, streaming methods as WebSocket endpoints.
 type Server struct {
 	// Mounts lists the method, verb and path of every handler.
-	Mounts []*MountPoint
+	Mounts []*transport.MountPoint
 	// Listener serves the "listener" method.
 	Listener http.Handler
 	// Subscribe serves the "subscribe" method.
@@ -27,19 +27,17 @@ type Server struct {
 	Echo http.Handler
 	// Join serves the "join" method.
 	Join http.Handler
+	// Relay serves the "relay" method.
+	Relay http.Handler
+	// PostActivity serves the "post_activity" method.
+	PostActivity http.Handler
 	// Publish serves the "publish" method.
 	Publish http.Handler
-	ws      *ws.Server
-}
-
-// MountPoint is the verb and path a method is served on.
-type MountPoint struct {
-	// Method is the name of the service method.
-	Method string
-	// Verb is the HTTP method of the requests.
-	Verb string
-	// Pattern is the path pattern, as net/http.ServeMux reads it.
-	Pattern string
+	// Session serves the "session" method.
+	Session http.Handler
+	// Whoami serves the "whoami" method.
+	Whoami http.Handler
+	ws     *ws.Server
 }
 
 // New returns the handlers of every bench endpoint. Streaming methods
@@ -53,29 +51,28 @@ func New(e *bench.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Se
 		wsrv = ws.NewServer()
 	}
 	return &Server{
-		Mounts: []*MountPoint{
-			{"Listener", "GET", "/listen"},
-			{"Subscribe", "GET", "/subscribe"},
-			{"Echo", "GET", "/echo"},
-			{"Join", "GET", "/rooms/{room}"},
-			{"Publish", "POST", "/rooms/{room}"},
+		Mounts: []*transport.MountPoint{
+			{Method: "Listener", Verb: "GET", Pattern: "/listen"},
+			{Method: "Subscribe", Verb: "GET", Pattern: "/subscribe"},
+			{Method: "Echo", Verb: "GET", Pattern: "/echo"},
+			{Method: "Join", Verb: "GET", Pattern: "/rooms/{room}"},
+			{Method: "Relay", Verb: "GET", Pattern: "/relay"},
+			{Method: "PostActivity", Verb: "POST", Pattern: "/activity"},
+			{Method: "Publish", Verb: "POST", Pattern: "/rooms/{room}"},
+			{Method: "Session", Verb: "POST", Pattern: "/session"},
+			{Method: "Whoami", Verb: "GET", Pattern: "/whoami"},
 		},
-		Listener:  withNames("listener", NewListenerHandler(e.Listener, wsrv)),
-		Subscribe: withNames("subscribe", NewSubscribeHandler(e.Subscribe, wsrv)),
-		Echo:      withNames("echo", NewEchoHandler(e.Echo, wsrv)),
-		Join:      withNames("join", NewJoinHandler(e.Join, wsrv)),
-		Publish:   withNames("publish", transport.Measure(wsrv, "bench", "publish", NewPublishHandler(e.Publish, opts...))),
-		ws:        wsrv,
+		Listener:     transport.WithNames("bench", "listener", NewListenerHandler(e.Listener, wsrv)),
+		Subscribe:    transport.WithNames("bench", "subscribe", NewSubscribeHandler(e.Subscribe, wsrv)),
+		Echo:         transport.WithNames("bench", "echo", NewEchoHandler(e.Echo, wsrv)),
+		Join:         transport.WithNames("bench", "join", NewJoinHandler(e.Join, wsrv)),
+		Relay:        transport.WithNames("bench", "relay", NewRelayHandler(e.Relay, wsrv)),
+		PostActivity: transport.WithNames("bench", "post_activity", transport.Measure(wsrv, "bench", "post_activity", NewPostActivityHandler(e.PostActivity, opts...))),
+		Publish:      transport.WithNames("bench", "publish", transport.Measure(wsrv, "bench", "publish", NewPublishHandler(e.Publish, opts...))),
+		Session:      transport.WithNames("bench", "session", transport.Measure(wsrv, "bench", "session", NewSessionHandler(e.Session, opts...))),
+		Whoami:       transport.WithNames("bench", "whoami", transport.Measure(wsrv, "bench", "whoami", NewWhoamiHandler(e.Whoami, opts...))),
+		ws:           wsrv,
 	}
-}
-
-// withNames stores the service and method names in the request context
-// (duplex.ServiceKey, duplex.MethodKey) for endpoint middleware.
-func withNames(method string, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), duplex.ServiceKey, "bench")
-		h.ServeHTTP(w, r.WithContext(context.WithValue(ctx, duplex.MethodKey, method)))
-	})
 }
 
 // Service returns the name of the service served.
@@ -87,7 +84,11 @@ func (s *Server) Use(m func(http.Handler) http.Handler) {
 	s.Subscribe = m(s.Subscribe)
 	s.Echo = m(s.Echo)
 	s.Join = m(s.Join)
+	s.Relay = m(s.Relay)
+	s.PostActivity = m(s.PostActivity)
 	s.Publish = m(s.Publish)
+	s.Session = m(s.Session)
+	s.Whoami = m(s.Whoami)
 }
 
 // Mount registers every handler on mux.
@@ -96,80 +97,42 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /subscribe", s.Subscribe)
 	mux.Handle("GET /echo", s.Echo)
 	mux.Handle("GET /rooms/{room}", s.Join)
+	mux.Handle("GET /relay", s.Relay)
+	mux.Handle("POST /activity", s.PostActivity)
 	mux.Handle("POST /rooms/{room}", s.Publish)
+	mux.Handle("POST /session", s.Session)
+	mux.Handle("GET /whoami", s.Whoami)
 }
 
 // Shutdown closes every open stream with 1001 and waits for their handlers
 // to return or ctx to end.
 func (s *Server) Shutdown(ctx context.Context) error { return s.ws.Shutdown(ctx) }
 
-// listenerEndpoint declares the WebSocket endpoint of "listener".
-var listenerEndpoint = &ws.Endpoint{Service: "bench", Method: "listener"}
+// listenerStream is what the design says about the messages of "listener".
+var listenerStream = &transport.StreamSpec[int, *bench.ListenerStreamingPayload]{
+	Endpoint: &ws.Endpoint{Service: "bench", Method: "listener"},
+	Validate: bench.ValidateListenerStreamingPayload,
+}
 
-// NewListenerHandler returns the handler of the "listener" method:
-// its parameters and credentials are read before the WebSocket upgrade, so
-// their errors are HTTP responses.
+// NewListenerHandler returns the handler of the "listener" method; errors
+// before the upgrade (parameters, credentials) are HTTP responses.
 func NewListenerHandler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		transport.ServeStream(w, r, wsrv, listenerEndpoint, nil, func(ctx context.Context, s *transport.ServerStream) error {
-			_, err := endpoint(ctx, &bench.ListenerEndpointInput{Stream: &listenerServerStream{s}})
-			return err
+	return transport.Stream(wsrv, nil, listenerStream, endpoint, nil,
+		func(_ any, s *transport.ServerStream[int, *bench.ListenerStreamingPayload]) any {
+			return &bench.ListenerEndpointInput{Stream: s}
 		})
-	})
 }
 
-// listenerServerStream implements bench.ListenerServerStream.
-type listenerServerStream struct{ s *transport.ServerStream }
+// subscribeStream is what the design says about the messages of "subscribe".
+var subscribeStream = &transport.StreamSpec[*bench.Event, any]{Endpoint: &ws.Endpoint{Service: "bench", Method: "subscribe"}}
 
-// Recv returns the next message of the client; io.EOF when it ended its stream.
-func (s *listenerServerStream) Recv() (*bench.ListenerStreamingPayload, error) {
-	return s.RecvWithContext(context.Background())
-}
-
-// RecvWithContext is Recv that gives up when ctx ends.
-func (s *listenerServerStream) RecvWithContext(ctx context.Context) (*bench.ListenerStreamingPayload, error) {
-	return transport.Recv[bench.ListenerStreamingPayload](ctx, s.s, bench.ValidateListenerStreamingPayload)
-}
-
-// SendAndClose sends the result and ends the stream.
-func (s *listenerServerStream) SendAndClose(v int) error {
-	return s.SendAndCloseWithContext(context.Background(), v)
-}
-
-// SendAndCloseWithContext is SendAndClose that gives up when ctx ends.
-func (s *listenerServerStream) SendAndCloseWithContext(ctx context.Context, v int) error {
-	if err := s.s.Send(ctx, v); err != nil {
-		return err
-	}
-	return s.s.Close()
-}
-
-// Close ends the stream: the connection closes with 1000 once queued
-// messages are written.
-func (s *listenerServerStream) Close() error { return s.s.Close() }
-
-// Conn returns the WebSocket connection of the stream, for fan-out that
-// writes pre-encoded frames (hub.Member: ID and SendRaw).
-func (s *listenerServerStream) Conn() *ws.Conn { return s.s.Conn() }
-
-// subscribeEndpoint declares the WebSocket endpoint of "subscribe".
-var subscribeEndpoint = &ws.Endpoint{Service: "bench", Method: "subscribe"}
-
-// NewSubscribeHandler returns the handler of the "subscribe" method:
-// its parameters and credentials are read before the WebSocket upgrade, so
-// their errors are HTTP responses.
+// NewSubscribeHandler returns the handler of the "subscribe" method; errors
+// before the upgrade (parameters, credentials) are HTTP responses.
 func NewSubscribeHandler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		payload, err := DecodeSubscribeRequest(r)
-		if err != nil {
-			transport.WriteError(w, err, nil)
-			return
-		}
-		transport.ServeStream(w, r, wsrv, subscribeEndpoint, nil, func(ctx context.Context, s *transport.ServerStream) error {
-			_, err := endpoint(ctx, &bench.SubscribeEndpointInput{Payload: payload, Stream: &subscribeServerStream{s}})
-			return err
+	return transport.Stream(wsrv, nil, subscribeStream, endpoint, DecodeSubscribeRequest,
+		func(p *bench.SubscribePayload, s *transport.ServerStream[*bench.Event, any]) any {
+			return &bench.SubscribeEndpointInput{Payload: p, Stream: s}
 		})
-	})
 }
 
 // DecodeSubscribeRequest reads the "subscribe" payload from r and validates it.
@@ -186,91 +149,31 @@ func DecodeSubscribeRequest(r *http.Request) (*bench.SubscribePayload, error) {
 	return payload, nil
 }
 
-// subscribeServerStream implements bench.SubscribeServerStream.
-type subscribeServerStream struct{ s *transport.ServerStream }
-
-// Send sends one result.
-func (s *subscribeServerStream) Send(v *bench.Event) error {
-	return s.SendWithContext(context.Background(), v)
+// echoStream is what the design says about the messages of "echo".
+var echoStream = &transport.StreamSpec[*bench.EchoResult, *bench.EchoStreamingPayload]{
+	Endpoint: &ws.Endpoint{Service: "bench", Method: "echo"},
+	Validate: bench.ValidateEchoStreamingPayload,
 }
 
-// SendWithContext sends one result unless ctx ends first.
-func (s *subscribeServerStream) SendWithContext(ctx context.Context, v *bench.Event) error {
-	return s.s.Send(ctx, v)
-}
-
-// Close ends the stream: the connection closes with 1000 once queued
-// messages are written.
-func (s *subscribeServerStream) Close() error { return s.s.Close() }
-
-// Conn returns the WebSocket connection of the stream, for fan-out that
-// writes pre-encoded frames (hub.Member: ID and SendRaw).
-func (s *subscribeServerStream) Conn() *ws.Conn { return s.s.Conn() }
-
-// echoEndpoint declares the WebSocket endpoint of "echo".
-var echoEndpoint = &ws.Endpoint{Service: "bench", Method: "echo"}
-
-// NewEchoHandler returns the handler of the "echo" method:
-// its parameters and credentials are read before the WebSocket upgrade, so
-// their errors are HTTP responses.
+// NewEchoHandler returns the handler of the "echo" method; errors
+// before the upgrade (parameters, credentials) are HTTP responses.
 func NewEchoHandler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		transport.ServeStream(w, r, wsrv, echoEndpoint, nil, func(ctx context.Context, s *transport.ServerStream) error {
-			_, err := endpoint(ctx, &bench.EchoEndpointInput{Stream: &echoServerStream{s}})
-			return err
+	return transport.Stream(wsrv, nil, echoStream, endpoint, nil,
+		func(_ any, s *transport.ServerStream[*bench.EchoResult, *bench.EchoStreamingPayload]) any {
+			return &bench.EchoEndpointInput{Stream: s}
 		})
-	})
 }
 
-// echoServerStream implements bench.EchoServerStream.
-type echoServerStream struct{ s *transport.ServerStream }
+// joinStream is what the design says about the messages of "join".
+var joinStream = &transport.StreamSpec[*bench.Event, any]{Endpoint: &ws.Endpoint{Service: "bench", Method: "join"}}
 
-// Send sends one result.
-func (s *echoServerStream) Send(v *bench.EchoResult) error {
-	return s.SendWithContext(context.Background(), v)
-}
-
-// SendWithContext sends one result unless ctx ends first.
-func (s *echoServerStream) SendWithContext(ctx context.Context, v *bench.EchoResult) error {
-	return s.s.Send(ctx, v)
-}
-
-// Recv returns the next message of the client; io.EOF when it ended its stream.
-func (s *echoServerStream) Recv() (*bench.EchoStreamingPayload, error) {
-	return s.RecvWithContext(context.Background())
-}
-
-// RecvWithContext is Recv that gives up when ctx ends.
-func (s *echoServerStream) RecvWithContext(ctx context.Context) (*bench.EchoStreamingPayload, error) {
-	return transport.Recv[bench.EchoStreamingPayload](ctx, s.s, bench.ValidateEchoStreamingPayload)
-}
-
-// Close ends the stream: the connection closes with 1000 once queued
-// messages are written.
-func (s *echoServerStream) Close() error { return s.s.Close() }
-
-// Conn returns the WebSocket connection of the stream, for fan-out that
-// writes pre-encoded frames (hub.Member: ID and SendRaw).
-func (s *echoServerStream) Conn() *ws.Conn { return s.s.Conn() }
-
-// joinEndpoint declares the WebSocket endpoint of "join".
-var joinEndpoint = &ws.Endpoint{Service: "bench", Method: "join"}
-
-// NewJoinHandler returns the handler of the "join" method:
-// its parameters and credentials are read before the WebSocket upgrade, so
-// their errors are HTTP responses.
+// NewJoinHandler returns the handler of the "join" method; errors
+// before the upgrade (parameters, credentials) are HTTP responses.
 func NewJoinHandler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		payload, err := DecodeJoinRequest(r)
-		if err != nil {
-			transport.WriteError(w, err, nil)
-			return
-		}
-		transport.ServeStream(w, r, wsrv, joinEndpoint, nil, func(ctx context.Context, s *transport.ServerStream) error {
-			_, err := endpoint(ctx, &bench.JoinEndpointInput{Payload: payload, Stream: &joinServerStream{s}})
-			return err
+	return transport.Stream(wsrv, nil, joinStream, endpoint, DecodeJoinRequest,
+		func(p *bench.JoinPayload, s *transport.ServerStream[*bench.Event, any]) any {
+			return &bench.JoinEndpointInput{Payload: p, Stream: s}
 		})
-	})
 }
 
 // DecodeJoinRequest reads the "join" payload from r and validates it.
@@ -287,26 +190,39 @@ func DecodeJoinRequest(r *http.Request) (*bench.JoinPayload, error) {
 	return payload, nil
 }
 
-// joinServerStream implements bench.JoinServerStream.
-type joinServerStream struct{ s *transport.ServerStream }
-
-// Send sends one result.
-func (s *joinServerStream) Send(v *bench.Event) error {
-	return s.SendWithContext(context.Background(), v)
+// relayStream is what the design says about the messages of "relay".
+var relayStream = &transport.StreamSpec[*bench.RoomActivity, *bench.RoomActivity]{
+	Endpoint: &ws.Endpoint{Service: "bench", Method: "relay"},
+	Validate: bench.ValidateRoomActivity,
 }
 
-// SendWithContext sends one result unless ctx ends first.
-func (s *joinServerStream) SendWithContext(ctx context.Context, v *bench.Event) error {
-	return s.s.Send(ctx, v)
+// NewRelayHandler returns the handler of the "relay" method; errors
+// before the upgrade (parameters, credentials) are HTTP responses.
+func NewRelayHandler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler {
+	return transport.Stream(wsrv, nil, relayStream, endpoint, nil,
+		func(_ any, s *transport.ServerStream[*bench.RoomActivity, *bench.RoomActivity]) any {
+			return &bench.RelayEndpointInput{Stream: s}
+		})
 }
 
-// Close ends the stream: the connection closes with 1000 once queued
-// messages are written.
-func (s *joinServerStream) Close() error { return s.s.Close() }
+// NewPostActivityHandler returns the handler of the "post_activity" method,
+// configured by the design's options, then opts.
+func NewPostActivityHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
+	return transport.Unary(endpoint, DecodePostActivityRequest, http.StatusOK, nil, opts...)
+}
 
-// Conn returns the WebSocket connection of the stream, for fan-out that
-// writes pre-encoded frames (hub.Member: ID and SendRaw).
-func (s *joinServerStream) Conn() *ws.Conn { return s.s.Conn() }
+// DecodePostActivityRequest reads the "post_activity" payload from r and validates it.
+func DecodePostActivityRequest(r *http.Request) (*bench.RoomActivity, error) {
+	body, err := transport.DecodeBody[bench.RoomActivity](r)
+	if err != nil {
+		return nil, err
+	}
+	payload := &body
+	if err := bench.ValidateRoomActivity(payload); err != nil {
+		return nil, transport.Invalid(err)
+	}
+	return payload, nil
+}
 
 // NewPublishHandler returns the handler of the "publish" method,
 // configured by the design's options, then opts.
@@ -327,6 +243,60 @@ func DecodePublishRequest(r *http.Request) (*bench.PublishPayload, error) {
 		return nil, err
 	}
 	if err := bench.ValidatePublishPayload(payload); err != nil {
+		return nil, transport.Invalid(err)
+	}
+	return payload, nil
+}
+
+// NewSessionHandler returns the handler of the "session" method,
+// configured by the design's options, then opts.
+func NewSessionHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
+	opts = append([]transport.UnaryOption{transport.WithResponseEncoder(encodeSessionResponse)}, opts...)
+	return transport.Unary(endpoint, DecodeSessionRequest, http.StatusOK, nil, opts...)
+}
+
+// encodeSessionResponse sets the cookies of the "session" response from
+// the result and returns the body.
+func encodeSessionResponse(w http.ResponseWriter, v any) any {
+	res, ok := v.(*bench.SessionResult)
+	if !ok {
+		return v
+	}
+	http.SetCookie(w, &http.Cookie{Name: "bench_session", Value: transport.Format(res.Session), MaxAge: 3600, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	return struct {
+		User string `json:"user"`
+	}{User: res.User}
+}
+
+// DecodeSessionRequest reads the "session" payload from r and validates it.
+func DecodeSessionRequest(r *http.Request) (*bench.SessionPayload, error) {
+	body, err := transport.DecodeBody[bench.SessionPayload](r)
+	if err != nil {
+		return nil, err
+	}
+	payload := &body
+	if err := bench.ValidateSessionPayload(payload); err != nil {
+		return nil, transport.Invalid(err)
+	}
+	return payload, nil
+}
+
+// NewWhoamiHandler returns the handler of the "whoami" method,
+// configured by the design's options, then opts.
+func NewWhoamiHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
+	return transport.Unary(endpoint, DecodeWhoamiRequest, http.StatusOK, nil, opts...)
+}
+
+// DecodeWhoamiRequest reads the "whoami" payload from r and validates it.
+func DecodeWhoamiRequest(r *http.Request) (*bench.WhoamiPayload, error) {
+	payload := &bench.WhoamiPayload{}
+	p := transport.NewParams(r)
+	payload.Session = transport.Required[string](p, transport.Cookie, "bench_session")
+	payload.Theme = transport.Optional[string](p, transport.Cookie, "theme")
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	if err := bench.ValidateWhoamiPayload(payload); err != nil {
 		return nil, transport.Invalid(err)
 	}
 	return payload, nil

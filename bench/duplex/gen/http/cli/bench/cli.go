@@ -12,6 +12,8 @@ import (
 
 	"duplex.dev/bench/duplex/gen/bench"
 	benchc "duplex.dev/bench/duplex/gen/http/bench/client"
+	interceptc "duplex.dev/bench/duplex/gen/http/intercept/client"
+	"duplex.dev/bench/duplex/gen/intercept"
 	"duplex.dev/transport"
 	"duplex.dev/ws"
 )
@@ -23,7 +25,14 @@ const Usage = `usage: bench-cli [-url URL] [-timeout SECONDS] [-verbose] SERVICE
   bench subscribe [-count VALUE]
   bench echo < JSON lines
   bench join [-room VALUE]
+  bench relay < JSON lines
+  bench post_activity [-body JSON]
   bench publish [-room VALUE] [-body JSON]
+  bench session [-body JSON]
+  bench whoami [-session VALUE] [-theme VALUE]
+  intercept say [-body JSON]
+  intercept chat [-room VALUE] < JSON lines
+  intercept watch [-count VALUE] [-view VALUE]
 
 Streaming payloads are read from stdin as JSON lines; results are printed as
 JSON lines. "SERVICE METHOD -h" lists the flags of a method.
@@ -55,13 +64,14 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 	body := fs.String("body", "", "JSON payload")
 	fields := map[string]*string{}
 	field := func(name string) { fields[name] = fs.String(name, "", name) }
+	benchClient := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
+	interceptClient := interceptc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 	switch args[0] + " " + args[1] {
 	case "bench listener":
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench listener [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
-		res, err := c.Listener()(ctx, nil)
+		res, err := benchClient.Listener()(ctx, nil)
 		if err != nil {
 			return err
 		}
@@ -80,12 +90,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench subscribe [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*bench.SubscribePayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Subscribe()(ctx, payload)
+		res, err := benchClient.Subscribe()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -96,8 +105,7 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench echo [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
-		res, err := c.Echo()(ctx, nil)
+		res, err := benchClient.Echo()(ctx, nil)
 		if err != nil {
 			return err
 		}
@@ -109,33 +117,129 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench join [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*bench.JoinPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Join()(ctx, payload)
+		res, err := benchClient.Join()(ctx, payload)
 		if err != nil {
 			return err
 		}
 		defer transport.CloseStream(res)
 		stream := res.(bench.JoinClientStream)
 		return transport.PrintLines(ctx, stdout, stream.RecvWithContext)
+	case "bench relay":
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench relay [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		res, err := benchClient.Relay()(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer transport.CloseStream(res)
+		stream := res.(bench.RelayClientStream)
+		return transport.Converse(ctx, stdin, stdout, bench.ValidateRoomActivity, stream.SendWithContext, stream.RecvWithContext, stream.(interface{ CloseSend(context.Context) error }).CloseSend)
+	case "bench post_activity":
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench post_activity [flags]\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		payload, err := transport.BuildPayload[*bench.RoomActivity](*body, fields)
+		if err != nil {
+			return err
+		}
+		res, err := benchClient.PostActivity()(ctx, payload)
+		if err != nil {
+			return err
+		}
+		return transport.PrintJSON(stdout, res)
 	case "bench publish":
 		field("room")
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench publish [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*bench.PublishPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Publish()(ctx, payload)
+		res, err := benchClient.Publish()(ctx, payload)
 		if err != nil {
 			return err
 		}
 		return transport.PrintJSON(stdout, res)
+	case "bench session":
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench session [flags]\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		payload, err := transport.BuildPayload[*bench.SessionPayload](*body, fields)
+		if err != nil {
+			return err
+		}
+		res, err := benchClient.Session()(ctx, payload)
+		if err != nil {
+			return err
+		}
+		return transport.PrintJSON(stdout, res)
+	case "bench whoami":
+		field("session")
+		field("theme")
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench whoami [flags]\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		payload, err := transport.BuildPayload[*bench.WhoamiPayload](*body, fields)
+		if err != nil {
+			return err
+		}
+		res, err := benchClient.Whoami()(ctx, payload)
+		if err != nil {
+			return err
+		}
+		return transport.PrintJSON(stdout, res)
+	case "intercept say":
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] intercept say [flags]\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		payload, err := transport.BuildPayload[*intercept.SayPayload](*body, fields)
+		if err != nil {
+			return err
+		}
+		res, err := interceptClient.Say()(ctx, payload)
+		if err != nil {
+			return err
+		}
+		return transport.PrintJSON(stdout, res)
+	case "intercept chat":
+		field("room")
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] intercept chat [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		payload, err := transport.BuildPayload[*intercept.ChatPayload](*body, fields)
+		if err != nil {
+			return err
+		}
+		res, err := interceptClient.Chat()(ctx, payload)
+		if err != nil {
+			return err
+		}
+		defer transport.CloseStream(res)
+		stream := res.(intercept.ChatClientStream)
+		return transport.Converse(ctx, stdin, stdout, intercept.ValidateChatStreamingPayload, stream.SendWithContext, stream.RecvWithContext, stream.(interface{ CloseSend(context.Context) error }).CloseSend)
+	case "intercept watch":
+		field("count")
+		field("view")
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] intercept watch [flags]\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		payload, err := transport.BuildPayload[*intercept.WatchPayload](*body, fields)
+		if err != nil {
+			return err
+		}
+		res, err := interceptClient.Watch()(ctx, payload)
+		if err != nil {
+			return err
+		}
+		defer transport.CloseStream(res)
+		stream := res.(intercept.WatchClientStream)
+		return transport.PrintLines(ctx, stdout, stream.RecvWithContext)
 	default:
 		return transport.UsageErrorf(Usage, "unknown command %q", args[0]+" "+args[1])
 	}

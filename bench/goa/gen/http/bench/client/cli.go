@@ -56,6 +56,63 @@ func BuildJoinPayload(benchJoinRoom string) (*bench.JoinPayload, error) {
 	return v, nil
 }
 
+// BuildPostActivityPayload builds the payload for the bench post_activity
+// endpoint from CLI flags.
+func BuildPostActivityPayload(benchPostActivityBody string) (*bench.RoomActivity, error) {
+	var err error
+	var body PostActivityRequestBody
+	{
+		err = json.Unmarshal([]byte(benchPostActivityBody), &body)
+		if err != nil {
+			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"activity\": {\n         \"text\": \"6er\"\n      },\n      \"room\": \"Aliquid et libero sit odit.\"\n   }'")
+		}
+		if body.Activity.Kind() == "" {
+			err = goa.MergeErrors(err, goa.MissingFieldError("activity", "body"))
+		}
+		switch string(body.Activity.Kind()) {
+		case "message":
+			actual, _ := body.Activity.AsMessage()
+			if actual != nil {
+				if err2 := ValidateSaidRequestBody(actual); err2 != nil {
+					err = goa.MergeErrors(err, err2)
+				}
+			}
+		}
+
+		if err != nil {
+			return nil, err
+		}
+	}
+	v := &bench.RoomActivity{
+		Room: body.Room,
+	}
+	if body.Activity.Kind() != "" {
+		switch string(body.Activity.Kind()) {
+		case "message":
+			actual, _ := body.Activity.AsMessage()
+			obj := marshalSaidRequestBodyToBenchSaid(actual)
+			u := v.Activity
+			u.SetMessage((*bench.Said)(obj))
+			v.Activity = u
+		case "join":
+			actual, _ := body.Activity.AsJoin()
+			obj := marshalJoinedRequestBodyToBenchJoined(actual)
+			u := v.Activity
+			u.SetJoin((*bench.Joined)(obj))
+			v.Activity = u
+		case "typing":
+			actual, _ := body.Activity.AsTyping()
+			obj := bench.ActivityTyping(actual)
+
+			u := v.Activity
+			u.SetTyping((bench.ActivityTyping)(obj))
+			v.Activity = u
+		}
+	}
+
+	return v, nil
+}
+
 // BuildPublishPayload builds the payload for the bench publish endpoint from
 // CLI flags.
 func BuildPublishPayload(benchPublishBody string, benchPublishRoom string) (*bench.PublishPayload, error) {
@@ -67,7 +124,7 @@ func BuildPublishPayload(benchPublishBody string, benchPublishRoom string) (*ben
 	{
 		err = json.Unmarshal([]byte(benchPublishBody), &body)
 		if err != nil {
-			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"message\": \"Enim et nulla quam culpa commodi.\"\n   }'")
+			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"message\": \"Voluptatem praesentium.\"\n   }'")
 		}
 	}
 	var room string
@@ -79,6 +136,51 @@ func BuildPublishPayload(benchPublishBody string, benchPublishRoom string) (*ben
 		v.Message = *body.Message
 	}
 	v.Room = room
+
+	return v, nil
+}
+
+// BuildSessionPayload builds the payload for the bench session endpoint from
+// CLI flags.
+func BuildSessionPayload(benchSessionBody string) (*bench.SessionPayload, error) {
+	var err error
+	var body SessionRequestBody
+	{
+		err = json.Unmarshal([]byte(benchSessionBody), &body)
+		if err != nil {
+			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"user\": \"Fugiat a occaecati quia incidunt.\"\n   }'")
+		}
+	}
+	v := &bench.SessionPayload{
+		User: body.User,
+	}
+
+	return v, nil
+}
+
+// BuildWhoamiPayload builds the payload for the bench whoami endpoint from CLI
+// flags.
+func BuildWhoamiPayload(benchWhoamiSession string, benchWhoamiTheme string) (*bench.WhoamiPayload, error) {
+	var err error
+	var session string
+	{
+		session = benchWhoamiSession
+	}
+	var theme *string
+	{
+		if benchWhoamiTheme != "" {
+			theme = &benchWhoamiTheme
+			if !(*theme == "light" || *theme == "dark") {
+				err = goa.MergeErrors(err, goa.InvalidEnumValueError("theme", *theme, []any{"light", "dark"}))
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	v := &bench.WhoamiPayload{}
+	v.Session = session
+	v.Theme = theme
 
 	return v, nil
 }

@@ -33,9 +33,23 @@ type Client struct {
 	// Join Doer is the HTTP client used to make requests to the join endpoint.
 	JoinDoer goahttp.Doer
 
+	// Relay Doer is the HTTP client used to make requests to the relay endpoint.
+	RelayDoer goahttp.Doer
+
+	// PostActivity Doer is the HTTP client used to make requests to the
+	// post_activity endpoint.
+	PostActivityDoer goahttp.Doer
+
 	// Publish Doer is the HTTP client used to make requests to the publish
 	// endpoint.
 	PublishDoer goahttp.Doer
+
+	// Session Doer is the HTTP client used to make requests to the session
+	// endpoint.
+	SessionDoer goahttp.Doer
+
+	// Whoami Doer is the HTTP client used to make requests to the whoami endpoint.
+	WhoamiDoer goahttp.Doer
 
 	// RestoreResponseBody controls whether the response bodies are reset after
 	// decoding so they can be read again.
@@ -68,7 +82,11 @@ func NewClient(
 		SubscribeDoer:       doer,
 		EchoDoer:            doer,
 		JoinDoer:            doer,
+		RelayDoer:           doer,
+		PostActivityDoer:    doer,
 		PublishDoer:         doer,
+		SessionDoer:         doer,
+		WhoamiDoer:          doer,
 		RestoreResponseBody: restoreBody,
 		scheme:              scheme,
 		host:                host,
@@ -210,6 +228,56 @@ func (c *Client) Join() goa.Endpoint {
 	}
 }
 
+// Relay returns an endpoint that makes HTTP requests to the bench service
+// relay server.
+func (c *Client) Relay() goa.Endpoint {
+	var (
+		decodeResponse = DecodeRelayResponse(c.decoder, c.RestoreResponseBody)
+	)
+	return func(ctx context.Context, v any) (any, error) {
+		req, err := c.BuildRelayRequest(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		conn, resp, err := c.dialer.DialContext(ctx, req.URL.String(), req.Header)
+		if err != nil {
+			if resp != nil {
+				return decodeResponse(resp)
+			}
+			return nil, goahttp.ErrRequestError("bench", "relay", err)
+		}
+		if c.configurer.RelayFn != nil {
+			conn = c.configurer.RelayFn(conn, nil)
+		}
+		stream := &RelayClientStream{conn: conn}
+		return stream, nil
+	}
+}
+
+// PostActivity returns an endpoint that makes HTTP requests to the bench
+// service post_activity server.
+func (c *Client) PostActivity() goa.Endpoint {
+	var (
+		encodeRequest  = EncodePostActivityRequest(c.encoder)
+		decodeResponse = DecodePostActivityResponse(c.decoder, c.RestoreResponseBody)
+	)
+	return func(ctx context.Context, v any) (any, error) {
+		req, err := c.BuildPostActivityRequest(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		err = encodeRequest(req, v)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := c.PostActivityDoer.Do(req)
+		if err != nil {
+			return nil, goahttp.ErrRequestError("bench", "post_activity", err)
+		}
+		return decodeResponse(resp)
+	}
+}
+
 // Publish returns an endpoint that makes HTTP requests to the bench service
 // publish server.
 func (c *Client) Publish() goa.Endpoint {
@@ -229,6 +297,54 @@ func (c *Client) Publish() goa.Endpoint {
 		resp, err := c.PublishDoer.Do(req)
 		if err != nil {
 			return nil, goahttp.ErrRequestError("bench", "publish", err)
+		}
+		return decodeResponse(resp)
+	}
+}
+
+// Session returns an endpoint that makes HTTP requests to the bench service
+// session server.
+func (c *Client) Session() goa.Endpoint {
+	var (
+		encodeRequest  = EncodeSessionRequest(c.encoder)
+		decodeResponse = DecodeSessionResponse(c.decoder, c.RestoreResponseBody)
+	)
+	return func(ctx context.Context, v any) (any, error) {
+		req, err := c.BuildSessionRequest(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		err = encodeRequest(req, v)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := c.SessionDoer.Do(req)
+		if err != nil {
+			return nil, goahttp.ErrRequestError("bench", "session", err)
+		}
+		return decodeResponse(resp)
+	}
+}
+
+// Whoami returns an endpoint that makes HTTP requests to the bench service
+// whoami server.
+func (c *Client) Whoami() goa.Endpoint {
+	var (
+		encodeRequest  = EncodeWhoamiRequest(c.encoder)
+		decodeResponse = DecodeWhoamiResponse(c.decoder, c.RestoreResponseBody)
+	)
+	return func(ctx context.Context, v any) (any, error) {
+		req, err := c.BuildWhoamiRequest(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		err = encodeRequest(req, v)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := c.WhoamiDoer.Do(req)
+		if err != nil {
+			return nil, goahttp.ErrRequestError("bench", "whoami", err)
 		}
 		return decodeResponse(resp)
 	}

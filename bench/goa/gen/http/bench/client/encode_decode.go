@@ -17,6 +17,7 @@ import (
 
 	bench "duplex.dev/bench/goa/gen/bench"
 	goahttp "goa.design/goa/v3/http"
+	goa "goa.design/goa/v3/pkg"
 )
 
 // BuildListenerRequest instantiates a HTTP request object with method and path
@@ -287,6 +288,139 @@ func DecodeJoinResponse(decoder func(*http.Response) goahttp.Decoder, restoreBod
 	}
 }
 
+// BuildRelayRequest instantiates a HTTP request object with method and path
+// set to call the "bench" service "relay" endpoint
+func (c *Client) BuildRelayRequest(ctx context.Context, v any) (*http.Request, error) {
+	scheme := c.scheme
+	switch c.scheme {
+	case "http":
+		scheme = "ws"
+	case "https":
+		scheme = "wss"
+	}
+	u := &url.URL{Scheme: scheme, Host: c.host, Path: RelayBenchPath()}
+	req, err := http.NewRequest("GET", u.String(), nil)
+	if err != nil {
+		return nil, goahttp.ErrInvalidURL("bench", "relay", u.String(), err)
+	}
+	if ctx != nil {
+		req = req.WithContext(ctx)
+	}
+
+	return req, nil
+}
+
+// DecodeRelayResponse returns a decoder for responses returned by the bench
+// relay endpoint. restoreBody controls whether the response body should be
+// restored after having been read.
+func DecodeRelayResponse(decoder func(*http.Response) goahttp.Decoder, restoreBody bool) func(*http.Response) (any, error) {
+	return func(resp *http.Response) (any, error) {
+		if restoreBody {
+			b, err := io.ReadAll(resp.Body)
+			if err != nil {
+				return nil, err
+			}
+			resp.Body = io.NopCloser(bytes.NewBuffer(b))
+			defer func() {
+				resp.Body = io.NopCloser(bytes.NewBuffer(b))
+			}()
+		} else {
+			defer resp.Body.Close()
+		}
+		switch resp.StatusCode {
+		case http.StatusOK:
+			var (
+				body RelayResponseBody
+				err  error
+			)
+			err = decoder(resp).Decode(&body)
+			if err != nil {
+				return nil, goahttp.ErrDecodingError("bench", "relay", err)
+			}
+			err = ValidateRelayResponseBody(&body)
+			if err != nil {
+				return nil, goahttp.ErrValidationError("bench", "relay", err)
+			}
+			res := NewRelayRoomActivityOK(&body)
+			return res, nil
+		default:
+			body, _ := io.ReadAll(resp.Body)
+			return nil, goahttp.ErrInvalidResponse("bench", "relay", resp.StatusCode, string(body))
+		}
+	}
+}
+
+// BuildPostActivityRequest instantiates a HTTP request object with method and
+// path set to call the "bench" service "post_activity" endpoint
+func (c *Client) BuildPostActivityRequest(ctx context.Context, v any) (*http.Request, error) {
+	u := &url.URL{Scheme: c.scheme, Host: c.host, Path: PostActivityBenchPath()}
+	req, err := http.NewRequest("POST", u.String(), nil)
+	if err != nil {
+		return nil, goahttp.ErrInvalidURL("bench", "post_activity", u.String(), err)
+	}
+	if ctx != nil {
+		req = req.WithContext(ctx)
+	}
+
+	return req, nil
+}
+
+// EncodePostActivityRequest returns an encoder for requests sent to the bench
+// post_activity server.
+func EncodePostActivityRequest(encoder func(*http.Request) goahttp.Encoder) func(*http.Request, any) error {
+	return func(req *http.Request, v any) error {
+		p, ok := v.(*bench.RoomActivity)
+		if !ok {
+			return goahttp.ErrInvalidType("bench", "post_activity", "*bench.RoomActivity", v)
+		}
+		body := NewPostActivityRequestBody(p)
+		if err := encoder(req).Encode(&body); err != nil {
+			return goahttp.ErrEncodingError("bench", "post_activity", err)
+		}
+		return nil
+	}
+}
+
+// DecodePostActivityResponse returns a decoder for responses returned by the
+// bench post_activity endpoint. restoreBody controls whether the response body
+// should be restored after having been read.
+func DecodePostActivityResponse(decoder func(*http.Response) goahttp.Decoder, restoreBody bool) func(*http.Response) (any, error) {
+	return func(resp *http.Response) (any, error) {
+		if restoreBody {
+			b, err := io.ReadAll(resp.Body)
+			if err != nil {
+				return nil, err
+			}
+			resp.Body = io.NopCloser(bytes.NewBuffer(b))
+			defer func() {
+				resp.Body = io.NopCloser(bytes.NewBuffer(b))
+			}()
+		} else {
+			defer resp.Body.Close()
+		}
+		switch resp.StatusCode {
+		case http.StatusOK:
+			var (
+				body PostActivityResponseBody
+				err  error
+			)
+			err = decoder(resp).Decode(&body)
+			if err != nil {
+				return nil, goahttp.ErrDecodingError("bench", "post_activity", err)
+			}
+			err = ValidatePostActivityResponseBody(&body)
+			if err != nil {
+				return nil, goahttp.ErrValidationError("bench", "post_activity", err)
+			}
+			res := NewPostActivityRoomActivityOK(&body)
+			return res, nil
+		default:
+			body, _ := io.ReadAll(resp.Body)
+			return nil, goahttp.ErrInvalidResponse("bench", "post_activity", resp.StatusCode, string(body))
+		}
+	}
+}
+
 // BuildPublishRequest instantiates a HTTP request object with method and path
 // set to call the "bench" service "publish" endpoint
 func (c *Client) BuildPublishRequest(ctx context.Context, v any) (*http.Request, error) {
@@ -361,4 +495,250 @@ func DecodePublishResponse(decoder func(*http.Response) goahttp.Decoder, restore
 			return nil, goahttp.ErrInvalidResponse("bench", "publish", resp.StatusCode, string(body))
 		}
 	}
+}
+
+// BuildSessionRequest instantiates a HTTP request object with method and path
+// set to call the "bench" service "session" endpoint
+func (c *Client) BuildSessionRequest(ctx context.Context, v any) (*http.Request, error) {
+	u := &url.URL{Scheme: c.scheme, Host: c.host, Path: SessionBenchPath()}
+	req, err := http.NewRequest("POST", u.String(), nil)
+	if err != nil {
+		return nil, goahttp.ErrInvalidURL("bench", "session", u.String(), err)
+	}
+	if ctx != nil {
+		req = req.WithContext(ctx)
+	}
+
+	return req, nil
+}
+
+// EncodeSessionRequest returns an encoder for requests sent to the bench
+// session server.
+func EncodeSessionRequest(encoder func(*http.Request) goahttp.Encoder) func(*http.Request, any) error {
+	return func(req *http.Request, v any) error {
+		p, ok := v.(*bench.SessionPayload)
+		if !ok {
+			return goahttp.ErrInvalidType("bench", "session", "*bench.SessionPayload", v)
+		}
+		body := NewSessionRequestBody(p)
+		if err := encoder(req).Encode(&body); err != nil {
+			return goahttp.ErrEncodingError("bench", "session", err)
+		}
+		return nil
+	}
+}
+
+// DecodeSessionResponse returns a decoder for responses returned by the bench
+// session endpoint. restoreBody controls whether the response body should be
+// restored after having been read.
+func DecodeSessionResponse(decoder func(*http.Response) goahttp.Decoder, restoreBody bool) func(*http.Response) (any, error) {
+	return func(resp *http.Response) (any, error) {
+		if restoreBody {
+			b, err := io.ReadAll(resp.Body)
+			if err != nil {
+				return nil, err
+			}
+			resp.Body = io.NopCloser(bytes.NewBuffer(b))
+			defer func() {
+				resp.Body = io.NopCloser(bytes.NewBuffer(b))
+			}()
+		} else {
+			defer resp.Body.Close()
+		}
+		switch resp.StatusCode {
+		case http.StatusOK:
+			var (
+				body SessionResponseBody
+				err  error
+			)
+			err = decoder(resp).Decode(&body)
+			if err != nil {
+				return nil, goahttp.ErrDecodingError("bench", "session", err)
+			}
+			err = ValidateSessionResponseBody(&body)
+			if err != nil {
+				return nil, goahttp.ErrValidationError("bench", "session", err)
+			}
+			var (
+				session    string
+				sessionRaw string
+
+				cookies = resp.Cookies()
+			)
+			for _, c := range cookies {
+				switch c.Name {
+				case "bench_session":
+					sessionRaw = c.Value
+				}
+			}
+			if sessionRaw == "" {
+				err = goa.MergeErrors(err, goa.MissingFieldError("session", "cookie"))
+			}
+			session = sessionRaw
+			if err != nil {
+				return nil, goahttp.ErrValidationError("bench", "session", err)
+			}
+			res := NewSessionResultOK(&body, session)
+			return res, nil
+		default:
+			body, _ := io.ReadAll(resp.Body)
+			return nil, goahttp.ErrInvalidResponse("bench", "session", resp.StatusCode, string(body))
+		}
+	}
+}
+
+// BuildWhoamiRequest instantiates a HTTP request object with method and path
+// set to call the "bench" service "whoami" endpoint
+func (c *Client) BuildWhoamiRequest(ctx context.Context, v any) (*http.Request, error) {
+	u := &url.URL{Scheme: c.scheme, Host: c.host, Path: WhoamiBenchPath()}
+	req, err := http.NewRequest("GET", u.String(), nil)
+	if err != nil {
+		return nil, goahttp.ErrInvalidURL("bench", "whoami", u.String(), err)
+	}
+	if ctx != nil {
+		req = req.WithContext(ctx)
+	}
+
+	return req, nil
+}
+
+// EncodeWhoamiRequest returns an encoder for requests sent to the bench whoami
+// server.
+func EncodeWhoamiRequest(encoder func(*http.Request) goahttp.Encoder) func(*http.Request, any) error {
+	return func(req *http.Request, v any) error {
+		p, ok := v.(*bench.WhoamiPayload)
+		if !ok {
+			return goahttp.ErrInvalidType("bench", "whoami", "*bench.WhoamiPayload", v)
+		}
+		{
+			v := p.Session
+			req.AddCookie(&http.Cookie{
+				Name:  "bench_session",
+				Value: v,
+			})
+		}
+		if p.Theme != nil {
+			v := *p.Theme
+			req.AddCookie(&http.Cookie{
+				Name:  "theme",
+				Value: v,
+			})
+		}
+		return nil
+	}
+}
+
+// DecodeWhoamiResponse returns a decoder for responses returned by the bench
+// whoami endpoint. restoreBody controls whether the response body should be
+// restored after having been read.
+func DecodeWhoamiResponse(decoder func(*http.Response) goahttp.Decoder, restoreBody bool) func(*http.Response) (any, error) {
+	return func(resp *http.Response) (any, error) {
+		if restoreBody {
+			b, err := io.ReadAll(resp.Body)
+			if err != nil {
+				return nil, err
+			}
+			resp.Body = io.NopCloser(bytes.NewBuffer(b))
+			defer func() {
+				resp.Body = io.NopCloser(bytes.NewBuffer(b))
+			}()
+		} else {
+			defer resp.Body.Close()
+		}
+		switch resp.StatusCode {
+		case http.StatusOK:
+			var (
+				body string
+				err  error
+			)
+			err = decoder(resp).Decode(&body)
+			if err != nil {
+				return nil, goahttp.ErrDecodingError("bench", "whoami", err)
+			}
+			return body, nil
+		default:
+			body, _ := io.ReadAll(resp.Body)
+			return nil, goahttp.ErrInvalidResponse("bench", "whoami", resp.StatusCode, string(body))
+		}
+	}
+}
+
+// unmarshalSaidResponseBodyToBenchSaid builds a value of type *bench.Said from
+// a value of type *SaidResponseBody.
+func unmarshalSaidResponseBodyToBenchSaid(v *SaidResponseBody) *bench.Said {
+	res := &bench.Said{
+		Text: *v.Text,
+	}
+
+	return res
+}
+
+// unmarshalJoinedResponseBodyToBenchJoined builds a value of type
+// *bench.Joined from a value of type *JoinedResponseBody.
+func unmarshalJoinedResponseBodyToBenchJoined(v *JoinedResponseBody) *bench.Joined {
+	res := &bench.Joined{
+		User: v.User,
+	}
+
+	return res
+}
+
+// marshalBenchSaidToSaidStreamingBody builds a value of type
+// *SaidStreamingBody from a value of type *bench.Said.
+func marshalBenchSaidToSaidStreamingBody(v *bench.Said) *SaidStreamingBody {
+	res := &SaidStreamingBody{
+		Text: v.Text,
+	}
+
+	return res
+}
+
+// marshalBenchJoinedToJoinedStreamingBody builds a value of type
+// *JoinedStreamingBody from a value of type *bench.Joined.
+func marshalBenchJoinedToJoinedStreamingBody(v *bench.Joined) *JoinedStreamingBody {
+	res := &JoinedStreamingBody{
+		User: v.User,
+	}
+
+	return res
+}
+
+// marshalBenchSaidToSaidRequestBody builds a value of type *SaidRequestBody
+// from a value of type *bench.Said.
+func marshalBenchSaidToSaidRequestBody(v *bench.Said) *SaidRequestBody {
+	res := &SaidRequestBody{
+		Text: v.Text,
+	}
+
+	return res
+}
+
+// marshalBenchJoinedToJoinedRequestBody builds a value of type
+// *JoinedRequestBody from a value of type *bench.Joined.
+func marshalBenchJoinedToJoinedRequestBody(v *bench.Joined) *JoinedRequestBody {
+	res := &JoinedRequestBody{
+		User: v.User,
+	}
+
+	return res
+}
+
+// marshalSaidRequestBodyToBenchSaid builds a value of type *bench.Said from a
+// value of type *SaidRequestBody.
+func marshalSaidRequestBodyToBenchSaid(v *SaidRequestBody) *bench.Said {
+	res := &bench.Said{
+		Text: v.Text,
+	}
+
+	return res
+}
+
+// marshalJoinedRequestBodyToBenchJoined builds a value of type *bench.Joined
+// from a value of type *JoinedRequestBody.
+func marshalJoinedRequestBodyToBenchJoined(v *JoinedRequestBody) *bench.Joined {
+	res := &bench.Joined{
+		User: v.User,
+	}
+
+	return res
 }

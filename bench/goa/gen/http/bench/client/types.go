@@ -8,6 +8,10 @@
 package client
 
 import (
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+
 	bench "duplex.dev/bench/goa/gen/bench"
 	goa "goa.design/goa/v3/pkg"
 )
@@ -24,6 +28,26 @@ type ListenerStreamingBody struct {
 type EchoStreamingBody struct {
 	// Message to echo
 	Message string `form:"message" json:"message" xml:"message"`
+}
+
+// RelayStreamingBody is the type of the "bench" service "relay" endpoint HTTP
+// request body.
+type RelayStreamingBody RoomActivityStreamingBody
+
+// PostActivityRequestBody is the type of the "bench" service "post_activity"
+// endpoint HTTP request body.
+type PostActivityRequestBody struct {
+	// Room name
+	Room string `form:"room" json:"room" xml:"room"`
+	// What happened
+	Activity Activity3 `form:"activity" json:"activity" xml:"activity"`
+}
+
+// SessionRequestBody is the type of the "bench" service "session" endpoint
+// HTTP request body.
+type SessionRequestBody struct {
+	// User name
+	User string `form:"user" json:"user" xml:"user"`
 }
 
 // SubscribeResponseBody is the type of the "bench" service "subscribe"
@@ -55,6 +79,615 @@ type JoinResponseBody struct {
 	Timestamp *string `form:"timestamp,omitempty" json:"timestamp,omitempty" xml:"timestamp,omitempty"`
 }
 
+// RelayResponseBody is the type of the "bench" service "relay" endpoint HTTP
+// response body.
+type RelayResponseBody struct {
+	// Room name
+	Room *string `form:"room,omitempty" json:"room,omitempty" xml:"room,omitempty"`
+	// What happened
+	Activity Activity `form:"activity,omitempty" json:"activity,omitempty" xml:"activity,omitempty"`
+}
+
+// PostActivityResponseBody is the type of the "bench" service "post_activity"
+// endpoint HTTP response body.
+type PostActivityResponseBody struct {
+	// Room name
+	Room *string `form:"room,omitempty" json:"room,omitempty" xml:"room,omitempty"`
+	// What happened
+	Activity Activity `form:"activity,omitempty" json:"activity,omitempty" xml:"activity,omitempty"`
+}
+
+// SessionResponseBody is the type of the "bench" service "session" endpoint
+// HTTP response body.
+type SessionResponseBody struct {
+	// User name
+	User *string `form:"user,omitempty" json:"user,omitempty" xml:"user,omitempty"`
+}
+
+// RoomActivityStreamingBody is used to define fields on request body types.
+type RoomActivityStreamingBody struct {
+	// Room name
+	Room string `form:"room" json:"room" xml:"room"`
+	// What happened
+	Activity Activity2 `form:"activity" json:"activity" xml:"activity"`
+}
+
+// SaidStreamingBody is used to define fields on request body types.
+type SaidStreamingBody struct {
+	Text string `form:"text" json:"text" xml:"text"`
+}
+
+// JoinedStreamingBody is used to define fields on request body types.
+type JoinedStreamingBody struct {
+	User *string `form:"user,omitempty" json:"user,omitempty" xml:"user,omitempty"`
+}
+
+// ActivityTypingStreamingBody is used to define fields on request body types.
+type ActivityTypingStreamingBody bool
+
+// SaidResponseBody is used to define fields on response body types.
+type SaidResponseBody struct {
+	Text *string `form:"text,omitempty" json:"text,omitempty" xml:"text,omitempty"`
+}
+
+// JoinedResponseBody is used to define fields on response body types.
+type JoinedResponseBody struct {
+	User *string `form:"user,omitempty" json:"user,omitempty" xml:"user,omitempty"`
+}
+
+// ActivityTypingResponseBody is used to define fields on response body types.
+type ActivityTypingResponseBody bool
+
+// SaidRequestBody is used to define fields on request body types.
+type SaidRequestBody struct {
+	Text string `form:"text" json:"text" xml:"text"`
+}
+
+// JoinedRequestBody is used to define fields on request body types.
+type JoinedRequestBody struct {
+	User *string `form:"user,omitempty" json:"user,omitempty" xml:"user,omitempty"`
+}
+
+// ActivityTypingRequestBody is used to define fields on request body types.
+type ActivityTypingRequestBody bool
+
+// Activity is a sum-type union.
+type Activity struct {
+	kind    ActivityKind
+	Message *SaidResponseBody
+	Join    *JoinedResponseBody
+	Typing  ActivityTypingResponseBody
+}
+
+// ActivityKind enumerates the union variants for Activity.
+type ActivityKind string
+
+const (
+	// ActivityKindMessage identifies the message branch of the union.
+	ActivityKindMessage ActivityKind = "message"
+	// ActivityKindJoin identifies the join branch of the union.
+	ActivityKindJoin ActivityKind = "join"
+	// ActivityKindTyping identifies the typing branch of the union.
+	ActivityKindTyping ActivityKind = "typing"
+)
+
+// Kind returns the discriminator value of the union.
+func (u Activity) Kind() ActivityKind {
+	return u.kind
+}
+
+// NewActivityMessage constructs a Activity with the message branch set.
+func NewActivityMessage(v *SaidResponseBody) Activity {
+	return Activity{
+		kind:    ActivityKindMessage,
+		Message: v,
+	}
+}
+
+// AsMessage returns the value of the message branch if set.
+func (u Activity) AsMessage() (_ *SaidResponseBody, ok bool) {
+	if u.kind != ActivityKindMessage {
+		return
+	}
+	return u.Message, true
+}
+
+// SetMessage sets the message branch of the union.
+func (u *Activity) SetMessage(v *SaidResponseBody) {
+	u.kind = ActivityKindMessage
+	u.Message = v
+}
+
+// NewActivityJoin constructs a Activity with the join branch set.
+func NewActivityJoin(v *JoinedResponseBody) Activity {
+	return Activity{
+		kind: ActivityKindJoin,
+		Join: v,
+	}
+}
+
+// AsJoin returns the value of the join branch if set.
+func (u Activity) AsJoin() (_ *JoinedResponseBody, ok bool) {
+	if u.kind != ActivityKindJoin {
+		return
+	}
+	return u.Join, true
+}
+
+// SetJoin sets the join branch of the union.
+func (u *Activity) SetJoin(v *JoinedResponseBody) {
+	u.kind = ActivityKindJoin
+	u.Join = v
+}
+
+// NewActivityTyping constructs a Activity with the typing branch set.
+func NewActivityTyping(v ActivityTypingResponseBody) Activity {
+	return Activity{
+		kind:   ActivityKindTyping,
+		Typing: v,
+	}
+}
+
+// AsTyping returns the value of the typing branch if set.
+func (u Activity) AsTyping() (_ ActivityTypingResponseBody, ok bool) {
+	if u.kind != ActivityKindTyping {
+		return
+	}
+	return u.Typing, true
+}
+
+// SetTyping sets the typing branch of the union.
+func (u *Activity) SetTyping(v ActivityTypingResponseBody) {
+	u.kind = ActivityKindTyping
+	u.Typing = v
+}
+
+// Validate ensures the union discriminant is valid.
+func (u Activity) Validate() error {
+	switch u.kind {
+	case "":
+		return goa.InvalidEnumValueError("type", "", []any{
+			string(ActivityKindMessage),
+			string(ActivityKindJoin),
+			string(ActivityKindTyping),
+		})
+	case ActivityKindMessage:
+		return nil
+	case ActivityKindJoin:
+		return nil
+	case ActivityKindTyping:
+		return nil
+	default:
+		return goa.InvalidEnumValueError("type", u.kind, []any{
+			string(ActivityKindMessage),
+			string(ActivityKindJoin),
+			string(ActivityKindTyping),
+		})
+	}
+}
+
+// MarshalJSON marshals the union into the canonical {type,value} JSON shape.
+func (u Activity) MarshalJSON() ([]byte, error) {
+	if err := u.Validate(); err != nil {
+		return nil, err
+	}
+	var (
+		value any
+	)
+	switch u.kind {
+	case ActivityKindMessage:
+		value = u.Message
+	case ActivityKindJoin:
+		value = u.Join
+	case ActivityKindTyping:
+		value = u.Typing
+	default:
+		return nil, fmt.Errorf("unexpected Activity discriminant %q", u.kind)
+	}
+	return json.Marshal(struct {
+		Type  string `json:"type"`
+		Value any    `json:"value"`
+	}{
+		Type:  string(u.kind),
+		Value: value,
+	})
+}
+
+// UnmarshalJSON unmarshals the union from the canonical {type,value} JSON shape.
+func (u *Activity) UnmarshalJSON(data []byte) error {
+	var raw struct {
+		Type  string          `json:"type"`
+		Value json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	switch raw.Type {
+	case string(ActivityKindMessage):
+		var v *SaidResponseBody
+		if err := json.Unmarshal(raw.Value, &v); err != nil {
+			return err
+		}
+		u.kind = ActivityKindMessage
+		u.Message = v
+	case string(ActivityKindJoin):
+		var v *JoinedResponseBody
+		if err := json.Unmarshal(raw.Value, &v); err != nil {
+			return err
+		}
+		u.kind = ActivityKindJoin
+		u.Join = v
+	case string(ActivityKindTyping):
+		var v ActivityTypingResponseBody
+		if err := json.Unmarshal(raw.Value, &v); err != nil {
+			return err
+		}
+		u.kind = ActivityKindTyping
+		u.Typing = v
+	default:
+		return fmt.Errorf("unexpected Activity type %q", raw.Type)
+	}
+	return nil
+}
+
+// Activity2 is a sum-type union.
+type Activity2 struct {
+	kind    Activity2Kind
+	Message *SaidStreamingBody
+	Join    *JoinedStreamingBody
+	Typing  ActivityTypingStreamingBody
+}
+
+// Activity2Kind enumerates the union variants for Activity2.
+type Activity2Kind string
+
+const (
+	// Activity2KindMessage identifies the message branch of the union.
+	Activity2KindMessage Activity2Kind = "message"
+	// Activity2KindJoin identifies the join branch of the union.
+	Activity2KindJoin Activity2Kind = "join"
+	// Activity2KindTyping identifies the typing branch of the union.
+	Activity2KindTyping Activity2Kind = "typing"
+)
+
+// Kind returns the discriminator value of the union.
+func (u Activity2) Kind() Activity2Kind {
+	return u.kind
+}
+
+// NewActivity2Message constructs a Activity2 with the message branch set.
+func NewActivity2Message(v *SaidStreamingBody) Activity2 {
+	return Activity2{
+		kind:    Activity2KindMessage,
+		Message: v,
+	}
+}
+
+// AsMessage returns the value of the message branch if set.
+func (u Activity2) AsMessage() (_ *SaidStreamingBody, ok bool) {
+	if u.kind != Activity2KindMessage {
+		return
+	}
+	return u.Message, true
+}
+
+// SetMessage sets the message branch of the union.
+func (u *Activity2) SetMessage(v *SaidStreamingBody) {
+	u.kind = Activity2KindMessage
+	u.Message = v
+}
+
+// NewActivity2Join constructs a Activity2 with the join branch set.
+func NewActivity2Join(v *JoinedStreamingBody) Activity2 {
+	return Activity2{
+		kind: Activity2KindJoin,
+		Join: v,
+	}
+}
+
+// AsJoin returns the value of the join branch if set.
+func (u Activity2) AsJoin() (_ *JoinedStreamingBody, ok bool) {
+	if u.kind != Activity2KindJoin {
+		return
+	}
+	return u.Join, true
+}
+
+// SetJoin sets the join branch of the union.
+func (u *Activity2) SetJoin(v *JoinedStreamingBody) {
+	u.kind = Activity2KindJoin
+	u.Join = v
+}
+
+// NewActivity2Typing constructs a Activity2 with the typing branch set.
+func NewActivity2Typing(v ActivityTypingStreamingBody) Activity2 {
+	return Activity2{
+		kind:   Activity2KindTyping,
+		Typing: v,
+	}
+}
+
+// AsTyping returns the value of the typing branch if set.
+func (u Activity2) AsTyping() (_ ActivityTypingStreamingBody, ok bool) {
+	if u.kind != Activity2KindTyping {
+		return
+	}
+	return u.Typing, true
+}
+
+// SetTyping sets the typing branch of the union.
+func (u *Activity2) SetTyping(v ActivityTypingStreamingBody) {
+	u.kind = Activity2KindTyping
+	u.Typing = v
+}
+
+// Validate ensures the union discriminant is valid.
+func (u Activity2) Validate() error {
+	switch u.kind {
+	case "":
+		return goa.InvalidEnumValueError("type", "", []any{
+			string(Activity2KindMessage),
+			string(Activity2KindJoin),
+			string(Activity2KindTyping),
+		})
+	case Activity2KindMessage:
+		return nil
+	case Activity2KindJoin:
+		return nil
+	case Activity2KindTyping:
+		return nil
+	default:
+		return goa.InvalidEnumValueError("type", u.kind, []any{
+			string(Activity2KindMessage),
+			string(Activity2KindJoin),
+			string(Activity2KindTyping),
+		})
+	}
+}
+
+// MarshalJSON marshals the union into the canonical {type,value} JSON shape.
+func (u Activity2) MarshalJSON() ([]byte, error) {
+	if err := u.Validate(); err != nil {
+		return nil, err
+	}
+	var (
+		value any
+	)
+	switch u.kind {
+	case Activity2KindMessage:
+		value = u.Message
+	case Activity2KindJoin:
+		value = u.Join
+	case Activity2KindTyping:
+		value = u.Typing
+	default:
+		return nil, fmt.Errorf("unexpected Activity2 discriminant %q", u.kind)
+	}
+	return json.Marshal(struct {
+		Type  string `json:"type"`
+		Value any    `json:"value"`
+	}{
+		Type:  string(u.kind),
+		Value: value,
+	})
+}
+
+// UnmarshalJSON unmarshals the union from the canonical {type,value} JSON shape.
+func (u *Activity2) UnmarshalJSON(data []byte) error {
+	var raw struct {
+		Type  string          `json:"type"`
+		Value json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	switch raw.Type {
+	case string(Activity2KindMessage):
+		var v *SaidStreamingBody
+		if err := json.Unmarshal(raw.Value, &v); err != nil {
+			return err
+		}
+		u.kind = Activity2KindMessage
+		u.Message = v
+	case string(Activity2KindJoin):
+		var v *JoinedStreamingBody
+		if err := json.Unmarshal(raw.Value, &v); err != nil {
+			return err
+		}
+		u.kind = Activity2KindJoin
+		u.Join = v
+	case string(Activity2KindTyping):
+		var v ActivityTypingStreamingBody
+		if err := json.Unmarshal(raw.Value, &v); err != nil {
+			return err
+		}
+		u.kind = Activity2KindTyping
+		u.Typing = v
+	default:
+		return fmt.Errorf("unexpected Activity2 type %q", raw.Type)
+	}
+	return nil
+}
+
+// Activity3 is a sum-type union.
+type Activity3 struct {
+	kind    Activity3Kind
+	Message *SaidRequestBody
+	Join    *JoinedRequestBody
+	Typing  ActivityTypingRequestBody
+}
+
+// Activity3Kind enumerates the union variants for Activity3.
+type Activity3Kind string
+
+const (
+	// Activity3KindMessage identifies the message branch of the union.
+	Activity3KindMessage Activity3Kind = "message"
+	// Activity3KindJoin identifies the join branch of the union.
+	Activity3KindJoin Activity3Kind = "join"
+	// Activity3KindTyping identifies the typing branch of the union.
+	Activity3KindTyping Activity3Kind = "typing"
+)
+
+// Kind returns the discriminator value of the union.
+func (u Activity3) Kind() Activity3Kind {
+	return u.kind
+}
+
+// NewActivity3Message constructs a Activity3 with the message branch set.
+func NewActivity3Message(v *SaidRequestBody) Activity3 {
+	return Activity3{
+		kind:    Activity3KindMessage,
+		Message: v,
+	}
+}
+
+// AsMessage returns the value of the message branch if set.
+func (u Activity3) AsMessage() (_ *SaidRequestBody, ok bool) {
+	if u.kind != Activity3KindMessage {
+		return
+	}
+	return u.Message, true
+}
+
+// SetMessage sets the message branch of the union.
+func (u *Activity3) SetMessage(v *SaidRequestBody) {
+	u.kind = Activity3KindMessage
+	u.Message = v
+}
+
+// NewActivity3Join constructs a Activity3 with the join branch set.
+func NewActivity3Join(v *JoinedRequestBody) Activity3 {
+	return Activity3{
+		kind: Activity3KindJoin,
+		Join: v,
+	}
+}
+
+// AsJoin returns the value of the join branch if set.
+func (u Activity3) AsJoin() (_ *JoinedRequestBody, ok bool) {
+	if u.kind != Activity3KindJoin {
+		return
+	}
+	return u.Join, true
+}
+
+// SetJoin sets the join branch of the union.
+func (u *Activity3) SetJoin(v *JoinedRequestBody) {
+	u.kind = Activity3KindJoin
+	u.Join = v
+}
+
+// NewActivity3Typing constructs a Activity3 with the typing branch set.
+func NewActivity3Typing(v ActivityTypingRequestBody) Activity3 {
+	return Activity3{
+		kind:   Activity3KindTyping,
+		Typing: v,
+	}
+}
+
+// AsTyping returns the value of the typing branch if set.
+func (u Activity3) AsTyping() (_ ActivityTypingRequestBody, ok bool) {
+	if u.kind != Activity3KindTyping {
+		return
+	}
+	return u.Typing, true
+}
+
+// SetTyping sets the typing branch of the union.
+func (u *Activity3) SetTyping(v ActivityTypingRequestBody) {
+	u.kind = Activity3KindTyping
+	u.Typing = v
+}
+
+// Validate ensures the union discriminant is valid.
+func (u Activity3) Validate() error {
+	switch u.kind {
+	case "":
+		return goa.InvalidEnumValueError("type", "", []any{
+			string(Activity3KindMessage),
+			string(Activity3KindJoin),
+			string(Activity3KindTyping),
+		})
+	case Activity3KindMessage:
+		return nil
+	case Activity3KindJoin:
+		return nil
+	case Activity3KindTyping:
+		return nil
+	default:
+		return goa.InvalidEnumValueError("type", u.kind, []any{
+			string(Activity3KindMessage),
+			string(Activity3KindJoin),
+			string(Activity3KindTyping),
+		})
+	}
+}
+
+// MarshalJSON marshals the union into the canonical {type,value} JSON shape.
+func (u Activity3) MarshalJSON() ([]byte, error) {
+	if err := u.Validate(); err != nil {
+		return nil, err
+	}
+	var (
+		value any
+	)
+	switch u.kind {
+	case Activity3KindMessage:
+		value = u.Message
+	case Activity3KindJoin:
+		value = u.Join
+	case Activity3KindTyping:
+		value = u.Typing
+	default:
+		return nil, fmt.Errorf("unexpected Activity3 discriminant %q", u.kind)
+	}
+	return json.Marshal(struct {
+		Type  string `json:"type"`
+		Value any    `json:"value"`
+	}{
+		Type:  string(u.kind),
+		Value: value,
+	})
+}
+
+// UnmarshalJSON unmarshals the union from the canonical {type,value} JSON shape.
+func (u *Activity3) UnmarshalJSON(data []byte) error {
+	var raw struct {
+		Type  string          `json:"type"`
+		Value json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	switch raw.Type {
+	case string(Activity3KindMessage):
+		var v *SaidRequestBody
+		if err := json.Unmarshal(raw.Value, &v); err != nil {
+			return err
+		}
+		u.kind = Activity3KindMessage
+		u.Message = v
+	case string(Activity3KindJoin):
+		var v *JoinedRequestBody
+		if err := json.Unmarshal(raw.Value, &v); err != nil {
+			return err
+		}
+		u.kind = Activity3KindJoin
+		u.Join = v
+	case string(Activity3KindTyping):
+		var v ActivityTypingRequestBody
+		if err := json.Unmarshal(raw.Value, &v); err != nil {
+			return err
+		}
+		u.kind = Activity3KindTyping
+		u.Typing = v
+	default:
+		return fmt.Errorf("unexpected Activity3 type %q", raw.Type)
+	}
+	return nil
+}
+
 // NewListenerStreamingBody builds the HTTP request body from the payload of
 // the "listener" endpoint of the "bench" service.
 func NewListenerStreamingBody(p *bench.ListenerStreamingPayload) *ListenerStreamingBody {
@@ -69,6 +702,79 @@ func NewListenerStreamingBody(p *bench.ListenerStreamingPayload) *ListenerStream
 func NewEchoStreamingBody(p *bench.EchoStreamingPayload) *EchoStreamingBody {
 	body := &EchoStreamingBody{
 		Message: p.Message,
+	}
+	return body
+}
+
+// NewRelayStreamingBody builds the HTTP request body from the payload of the
+// "relay" endpoint of the "bench" service.
+func NewRelayStreamingBody(p *bench.RoomActivity) *RelayStreamingBody {
+	body := &RelayStreamingBody{
+		Room: p.Room,
+	}
+	if p.Activity.Kind() != "" {
+		switch string(p.Activity.Kind()) {
+		case "message":
+			actual, _ := p.Activity.AsMessage()
+			obj := marshalBenchSaidToSaidStreamingBody(actual)
+			u := body.Activity
+			u.SetMessage((*SaidStreamingBody)(obj))
+			body.Activity = u
+		case "join":
+			actual, _ := p.Activity.AsJoin()
+			obj := marshalBenchJoinedToJoinedStreamingBody(actual)
+			u := body.Activity
+			u.SetJoin((*JoinedStreamingBody)(obj))
+			body.Activity = u
+		case "typing":
+			actual, _ := p.Activity.AsTyping()
+			obj := ActivityTypingStreamingBody(actual)
+
+			u := body.Activity
+			u.SetTyping((ActivityTypingStreamingBody)(obj))
+			body.Activity = u
+		}
+	}
+	return body
+}
+
+// NewPostActivityRequestBody builds the HTTP request body from the payload of
+// the "post_activity" endpoint of the "bench" service.
+func NewPostActivityRequestBody(p *bench.RoomActivity) *PostActivityRequestBody {
+	body := &PostActivityRequestBody{
+		Room: p.Room,
+	}
+	if p.Activity.Kind() != "" {
+		switch string(p.Activity.Kind()) {
+		case "message":
+			actual, _ := p.Activity.AsMessage()
+			obj := marshalBenchSaidToSaidRequestBody(actual)
+			u := body.Activity
+			u.SetMessage((*SaidRequestBody)(obj))
+			body.Activity = u
+		case "join":
+			actual, _ := p.Activity.AsJoin()
+			obj := marshalBenchJoinedToJoinedRequestBody(actual)
+			u := body.Activity
+			u.SetJoin((*JoinedRequestBody)(obj))
+			body.Activity = u
+		case "typing":
+			actual, _ := p.Activity.AsTyping()
+			obj := ActivityTypingRequestBody(actual)
+
+			u := body.Activity
+			u.SetTyping((ActivityTypingRequestBody)(obj))
+			body.Activity = u
+		}
+	}
+	return body
+}
+
+// NewSessionRequestBody builds the HTTP request body from the payload of the
+// "session" endpoint of the "bench" service.
+func NewSessionRequestBody(p *bench.SessionPayload) *SessionRequestBody {
+	body := &SessionRequestBody{
+		User: p.User,
 	}
 	return body
 }
@@ -103,6 +809,79 @@ func NewJoinEventOK(body *JoinResponseBody) *bench.Event {
 		Action:    *body.Action,
 		Timestamp: *body.Timestamp,
 	}
+
+	return v
+}
+
+// NewRelayRoomActivityOK builds a "bench" service "relay" endpoint result from
+// a HTTP "OK" response.
+func NewRelayRoomActivityOK(body *RelayResponseBody) *bench.RoomActivity {
+	v := &bench.RoomActivity{
+		Room: *body.Room,
+	}
+	switch string(body.Activity.Kind()) {
+	case "message":
+		actual, _ := body.Activity.AsMessage()
+		obj := unmarshalSaidResponseBodyToBenchSaid(actual)
+		u := v.Activity
+		u.SetMessage((*bench.Said)(obj))
+		v.Activity = u
+	case "join":
+		actual, _ := body.Activity.AsJoin()
+		obj := unmarshalJoinedResponseBodyToBenchJoined(actual)
+		u := v.Activity
+		u.SetJoin((*bench.Joined)(obj))
+		v.Activity = u
+	case "typing":
+		actual, _ := body.Activity.AsTyping()
+		obj := bench.ActivityTyping(actual)
+
+		u := v.Activity
+		u.SetTyping((bench.ActivityTyping)(obj))
+		v.Activity = u
+	}
+
+	return v
+}
+
+// NewPostActivityRoomActivityOK builds a "bench" service "post_activity"
+// endpoint result from a HTTP "OK" response.
+func NewPostActivityRoomActivityOK(body *PostActivityResponseBody) *bench.RoomActivity {
+	v := &bench.RoomActivity{
+		Room: *body.Room,
+	}
+	switch string(body.Activity.Kind()) {
+	case "message":
+		actual, _ := body.Activity.AsMessage()
+		obj := unmarshalSaidResponseBodyToBenchSaid(actual)
+		u := v.Activity
+		u.SetMessage((*bench.Said)(obj))
+		v.Activity = u
+	case "join":
+		actual, _ := body.Activity.AsJoin()
+		obj := unmarshalJoinedResponseBodyToBenchJoined(actual)
+		u := v.Activity
+		u.SetJoin((*bench.Joined)(obj))
+		v.Activity = u
+	case "typing":
+		actual, _ := body.Activity.AsTyping()
+		obj := bench.ActivityTyping(actual)
+
+		u := v.Activity
+		u.SetTyping((bench.ActivityTyping)(obj))
+		v.Activity = u
+	}
+
+	return v
+}
+
+// NewSessionResultOK builds a "bench" service "session" endpoint result from a
+// HTTP "OK" response.
+func NewSessionResultOK(body *SessionResponseBody, session string) *bench.SessionResult {
+	v := &bench.SessionResult{
+		User: *body.User,
+	}
+	v.Session = session
 
 	return v
 }
@@ -156,6 +935,106 @@ func ValidateJoinResponseBody(body *JoinResponseBody) (err error) {
 	}
 	if body.Timestamp != nil {
 		err = goa.MergeErrors(err, goa.ValidateFormat("body.timestamp", *body.Timestamp, goa.FormatDateTime))
+	}
+	return
+}
+
+// ValidateRelayResponseBody runs the validations defined on RelayResponseBody
+func ValidateRelayResponseBody(body *RelayResponseBody) (err error) {
+	if body.Room == nil {
+		err = goa.MergeErrors(err, goa.MissingFieldError("room", "body"))
+	}
+	if body.Activity.Kind() == "" {
+		err = goa.MergeErrors(err, goa.MissingFieldError("activity", "body"))
+	}
+	switch string(body.Activity.Kind()) {
+	case "message":
+		actual, _ := body.Activity.AsMessage()
+		if actual != nil {
+			if err2 := ValidateSaidResponseBody(actual); err2 != nil {
+				err = goa.MergeErrors(err, err2)
+			}
+		}
+	}
+
+	return
+}
+
+// ValidatePostActivityResponseBody runs the validations defined on
+// post_activity_response_body
+func ValidatePostActivityResponseBody(body *PostActivityResponseBody) (err error) {
+	if body.Room == nil {
+		err = goa.MergeErrors(err, goa.MissingFieldError("room", "body"))
+	}
+	if body.Activity.Kind() == "" {
+		err = goa.MergeErrors(err, goa.MissingFieldError("activity", "body"))
+	}
+	switch string(body.Activity.Kind()) {
+	case "message":
+		actual, _ := body.Activity.AsMessage()
+		if actual != nil {
+			if err2 := ValidateSaidResponseBody(actual); err2 != nil {
+				err = goa.MergeErrors(err, err2)
+			}
+		}
+	}
+
+	return
+}
+
+// ValidateSessionResponseBody runs the validations defined on
+// SessionResponseBody
+func ValidateSessionResponseBody(body *SessionResponseBody) (err error) {
+	if body.User == nil {
+		err = goa.MergeErrors(err, goa.MissingFieldError("user", "body"))
+	}
+	return
+}
+
+// ValidateRoomActivityStreamingBody runs the validations defined on
+// RoomActivityStreamingBody
+func ValidateRoomActivityStreamingBody(body *RoomActivityStreamingBody) (err error) {
+	if body.Activity.Kind() == "" {
+		err = goa.MergeErrors(err, goa.MissingFieldError("activity", "body"))
+	}
+	switch string(body.Activity.Kind()) {
+	case "message":
+		actual, _ := body.Activity.AsMessage()
+		if actual != nil {
+			if err2 := ValidateSaidStreamingBody(actual); err2 != nil {
+				err = goa.MergeErrors(err, err2)
+			}
+		}
+	}
+
+	return
+}
+
+// ValidateSaidStreamingBody runs the validations defined on SaidStreamingBody
+func ValidateSaidStreamingBody(body *SaidStreamingBody) (err error) {
+	if utf8.RuneCountInString(body.Text) < 1 {
+		err = goa.MergeErrors(err, goa.InvalidLengthError("body.text", body.Text, utf8.RuneCountInString(body.Text), 1, true))
+	}
+	return
+}
+
+// ValidateSaidResponseBody runs the validations defined on SaidResponseBody
+func ValidateSaidResponseBody(body *SaidResponseBody) (err error) {
+	if body.Text == nil {
+		err = goa.MergeErrors(err, goa.MissingFieldError("text", "body"))
+	}
+	if body.Text != nil {
+		if utf8.RuneCountInString(*body.Text) < 1 {
+			err = goa.MergeErrors(err, goa.InvalidLengthError("body.text", *body.Text, utf8.RuneCountInString(*body.Text), 1, true))
+		}
+	}
+	return
+}
+
+// ValidateSaidRequestBody runs the validations defined on SaidRequestBody
+func ValidateSaidRequestBody(body *SaidRequestBody) (err error) {
+	if utf8.RuneCountInString(body.Text) < 1 {
+		err = goa.MergeErrors(err, goa.InvalidLengthError("body.text", body.Text, utf8.RuneCountInString(body.Text), 1, true))
 	}
 	return
 }

@@ -23,6 +23,7 @@ type ConnConfigurer struct {
 	SubscribeFn goahttp.ConnConfigureFunc
 	EchoFn      goahttp.ConnConfigureFunc
 	JoinFn      goahttp.ConnConfigureFunc
+	RelayFn     goahttp.ConnConfigureFunc
 }
 
 // ListenerClientStream implements the bench.ListenerClientStream interface.
@@ -49,6 +50,12 @@ type JoinClientStream struct {
 	conn *websocket.Conn
 }
 
+// RelayClientStream implements the bench.RelayClientStream interface.
+type RelayClientStream struct {
+	// conn is the underlying websocket connection.
+	conn *websocket.Conn
+}
+
 // NewConnConfigurer initializes the websocket connection configurer function
 // with fn for all the streaming endpoints in "bench" service.
 func NewConnConfigurer(fn goahttp.ConnConfigureFunc) *ConnConfigurer {
@@ -57,6 +64,7 @@ func NewConnConfigurer(fn goahttp.ConnConfigureFunc) *ConnConfigurer {
 		SubscribeFn: fn,
 		EchoFn:      fn,
 		JoinFn:      fn,
+		RelayFn:     fn,
 	}
 }
 
@@ -214,4 +222,56 @@ func (s *JoinClientStream) Recv() (*bench.Event, error) {
 // websocket connection with context.
 func (s *JoinClientStream) RecvWithContext(ctx context.Context) (*bench.Event, error) {
 	return s.Recv()
+}
+
+// Recv reads instances of "bench.RoomActivity" from the "relay" endpoint
+// websocket connection.
+func (s *RelayClientStream) Recv() (*bench.RoomActivity, error) {
+	var (
+		rv   *bench.RoomActivity
+		body RelayResponseBody
+		err  error
+	)
+	err = s.conn.ReadJSON(&body)
+	if websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+		return rv, io.EOF
+	}
+	if err != nil {
+		return rv, err
+	}
+	err = ValidateRelayResponseBody(&body)
+	if err != nil {
+		return rv, err
+	}
+	res := NewRelayRoomActivityOK(&body)
+	return res, nil
+}
+
+// RecvWithContext reads instances of "bench.RoomActivity" from the "relay"
+// endpoint websocket connection with context.
+func (s *RelayClientStream) RecvWithContext(ctx context.Context) (*bench.RoomActivity, error) {
+	return s.Recv()
+}
+
+// Send streams instances of "bench.RoomActivity" to the "relay" endpoint
+// websocket connection.
+func (s *RelayClientStream) Send(v *bench.RoomActivity) error {
+	body := NewRelayStreamingBody(v)
+	return s.conn.WriteJSON(body)
+}
+
+// SendWithContext streams instances of "bench.RoomActivity" to the "relay"
+// endpoint websocket connection with context.
+func (s *RelayClientStream) SendWithContext(ctx context.Context, v *bench.RoomActivity) error {
+	return s.Send(v)
+}
+
+// Close closes the "relay" endpoint websocket connection.
+func (s *RelayClientStream) Close() error {
+	var err error
+	// Send a nil payload to the server implying client closing connection.
+	if err = s.conn.WriteJSON(nil); err != nil {
+		return err
+	}
+	return s.conn.Close()
 }

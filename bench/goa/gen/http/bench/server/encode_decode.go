@@ -69,6 +69,48 @@ func DecodeJoinRequest(mux goahttp.Muxer, decoder func(*http.Request) goahttp.De
 	}
 }
 
+// EncodePostActivityResponse returns an encoder for responses returned by the
+// bench post_activity endpoint.
+func EncodePostActivityResponse(encoder func(context.Context, http.ResponseWriter) goahttp.Encoder) func(context.Context, http.ResponseWriter, any) error {
+	return func(ctx context.Context, w http.ResponseWriter, v any) error {
+		res, _ := v.(*bench.RoomActivity)
+		enc := encoder(ctx, w)
+		body := NewPostActivityResponseBody(res)
+		w.WriteHeader(http.StatusOK)
+		return enc.Encode(body)
+	}
+}
+
+// DecodePostActivityRequest returns a decoder for requests sent to the bench
+// post_activity endpoint.
+func DecodePostActivityRequest(mux goahttp.Muxer, decoder func(*http.Request) goahttp.Decoder) func(*http.Request) (*bench.RoomActivity, error) {
+	return func(r *http.Request) (*bench.RoomActivity, error) {
+		var payload *bench.RoomActivity
+		var (
+			body PostActivityRequestBody
+			err  error
+		)
+		err = decoder(r).Decode(&body)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return payload, goa.MissingPayloadError()
+			}
+			var gerr *goa.ServiceError
+			if errors.As(err, &gerr) {
+				return payload, gerr
+			}
+			return payload, goa.DecodePayloadError(err.Error())
+		}
+		err = ValidatePostActivityRequestBody(&body)
+		if err != nil {
+			return payload, err
+		}
+		payload = NewPostActivityRoomActivity(&body)
+
+		return payload, nil
+	}
+}
+
 // EncodePublishResponse returns an encoder for responses returned by the bench
 // publish endpoint.
 func EncodePublishResponse(encoder func(context.Context, http.ResponseWriter) goahttp.Encoder) func(context.Context, http.ResponseWriter, any) error {
@@ -115,4 +157,166 @@ func DecodePublishRequest(mux goahttp.Muxer, decoder func(*http.Request) goahttp
 
 		return payload, nil
 	}
+}
+
+// EncodeSessionResponse returns an encoder for responses returned by the bench
+// session endpoint.
+func EncodeSessionResponse(encoder func(context.Context, http.ResponseWriter) goahttp.Encoder) func(context.Context, http.ResponseWriter, any) error {
+	return func(ctx context.Context, w http.ResponseWriter, v any) error {
+		res, _ := v.(*bench.SessionResult)
+		enc := encoder(ctx, w)
+		body := NewSessionResponseBody(res)
+		session := res.Session
+		http.SetCookie(w, &http.Cookie{
+			Name:     "bench_session",
+			Value:    session,
+			MaxAge:   3600,
+			Path:     "/",
+			HttpOnly: true,
+			SameSite: http.SameSiteStrictMode,
+		})
+		w.WriteHeader(http.StatusOK)
+		return enc.Encode(body)
+	}
+}
+
+// DecodeSessionRequest returns a decoder for requests sent to the bench
+// session endpoint.
+func DecodeSessionRequest(mux goahttp.Muxer, decoder func(*http.Request) goahttp.Decoder) func(*http.Request) (*bench.SessionPayload, error) {
+	return func(r *http.Request) (*bench.SessionPayload, error) {
+		var payload *bench.SessionPayload
+		var (
+			body SessionRequestBody
+			err  error
+		)
+		err = decoder(r).Decode(&body)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return payload, goa.MissingPayloadError()
+			}
+			var gerr *goa.ServiceError
+			if errors.As(err, &gerr) {
+				return payload, gerr
+			}
+			return payload, goa.DecodePayloadError(err.Error())
+		}
+		err = ValidateSessionRequestBody(&body)
+		if err != nil {
+			return payload, err
+		}
+		payload = NewSessionPayload(&body)
+
+		return payload, nil
+	}
+}
+
+// EncodeWhoamiResponse returns an encoder for responses returned by the bench
+// whoami endpoint.
+func EncodeWhoamiResponse(encoder func(context.Context, http.ResponseWriter) goahttp.Encoder) func(context.Context, http.ResponseWriter, any) error {
+	return func(ctx context.Context, w http.ResponseWriter, v any) error {
+		res, _ := v.(string)
+		enc := encoder(ctx, w)
+		body := res
+		w.WriteHeader(http.StatusOK)
+		return enc.Encode(body)
+	}
+}
+
+// DecodeWhoamiRequest returns a decoder for requests sent to the bench whoami
+// endpoint.
+func DecodeWhoamiRequest(mux goahttp.Muxer, decoder func(*http.Request) goahttp.Decoder) func(*http.Request) (*bench.WhoamiPayload, error) {
+	return func(r *http.Request) (*bench.WhoamiPayload, error) {
+		var payload *bench.WhoamiPayload
+		var (
+			session string
+			theme   *string
+			err     error
+			c       *http.Cookie
+		)
+		c, err = r.Cookie("bench_session")
+		if errors.Is(err, http.ErrNoCookie) {
+			err = goa.MergeErrors(err, goa.MissingFieldError("session", "cookie"))
+		} else {
+			session = c.Value
+		}
+		c, _ = r.Cookie("theme")
+		var themeRaw string
+		if c != nil {
+			themeRaw = c.Value
+		}
+		if themeRaw != "" {
+			theme = &themeRaw
+		}
+		if theme != nil {
+			if !(*theme == "light" || *theme == "dark") {
+				err = goa.MergeErrors(err, goa.InvalidEnumValueError("theme", *theme, []any{"light", "dark"}))
+			}
+		}
+		if err != nil {
+			return payload, err
+		}
+		payload = NewWhoamiPayload(session, theme)
+
+		return payload, nil
+	}
+}
+
+// marshalBenchSaidToSaidResponseBody builds a value of type *SaidResponseBody
+// from a value of type *bench.Said.
+func marshalBenchSaidToSaidResponseBody(v *bench.Said) *SaidResponseBody {
+	res := &SaidResponseBody{
+		Text: v.Text,
+	}
+
+	return res
+}
+
+// marshalBenchJoinedToJoinedResponseBody builds a value of type
+// *JoinedResponseBody from a value of type *bench.Joined.
+func marshalBenchJoinedToJoinedResponseBody(v *bench.Joined) *JoinedResponseBody {
+	res := &JoinedResponseBody{
+		User: v.User,
+	}
+
+	return res
+}
+
+// marshalSaidStreamingBodyToBenchSaid builds a value of type *bench.Said from
+// a value of type *SaidStreamingBody.
+func marshalSaidStreamingBodyToBenchSaid(v *SaidStreamingBody) *bench.Said {
+	res := &bench.Said{
+		Text: *v.Text,
+	}
+
+	return res
+}
+
+// marshalJoinedStreamingBodyToBenchJoined builds a value of type *bench.Joined
+// from a value of type *JoinedStreamingBody.
+func marshalJoinedStreamingBodyToBenchJoined(v *JoinedStreamingBody) *bench.Joined {
+	res := &bench.Joined{
+		User: v.User,
+	}
+
+	return res
+}
+
+// unmarshalSaidRequestBodyToBenchSaid builds a value of type *bench.Said from
+// a value of type *SaidRequestBody.
+func unmarshalSaidRequestBodyToBenchSaid(v *SaidRequestBody) *bench.Said {
+	res := &bench.Said{
+		Text: *v.Text,
+	}
+
+	return res
+}
+
+// unmarshalJoinedRequestBodyToBenchJoined builds a value of type *bench.Joined
+// from a value of type *JoinedRequestBody.
+func unmarshalJoinedRequestBodyToBenchJoined(v *JoinedRequestBody) *bench.Joined {
+	res := &bench.Joined{
+		User: v.User,
+	}
+
+	return res
 }

@@ -31,7 +31,27 @@ func JoinBenchPath(room string) string {
 	return fmt.Sprintf("/rooms/%v", room)
 }
 
+// RelayBenchPath returns the URL path to the bench service relay HTTP endpoint.
+func RelayBenchPath() string {
+	return "/relay"
+}
+
+// PostActivityBenchPath returns the URL path to the bench service post_activity HTTP endpoint.
+func PostActivityBenchPath() string {
+	return "/activity"
+}
+
 // PublishBenchPath returns the URL path to the bench service publish HTTP endpoint.
 func PublishBenchPath(room string) string {
 	return fmt.Sprintf("/rooms/%v", room)
+}
+
+// SessionBenchPath returns the URL path to the bench service session HTTP endpoint.
+func SessionBenchPath() string {
+	return "/session"
+}
+
+// WhoamiBenchPath returns the URL path to the bench service whoami HTTP endpoint.
+func WhoamiBenchPath() string {
+	return "/whoami"
 }

@@ -18,12 +18,16 @@ import (
 
 // Server lists the bench service endpoint HTTP handlers.
 type Server struct {
-	Mounts    []*MountPoint
-	Listener  http.Handler
-	Subscribe http.Handler
-	Echo      http.Handler
-	Join      http.Handler
-	Publish   http.Handler
+	Mounts       []*MountPoint
+	Listener     http.Handler
+	Subscribe    http.Handler
+	Echo         http.Handler
+	Join         http.Handler
+	Relay        http.Handler
+	PostActivity http.Handler
+	Publish      http.Handler
+	Session      http.Handler
+	Whoami       http.Handler
 }
 
 // MountPoint holds information about the mounted endpoints.
@@ -62,13 +66,21 @@ func New(
 			{"Subscribe", "GET", "/subscribe"},
 			{"Echo", "GET", "/echo"},
 			{"Join", "GET", "/rooms/{room}"},
+			{"Relay", "GET", "/relay"},
+			{"PostActivity", "POST", "/activity"},
 			{"Publish", "POST", "/rooms/{room}"},
+			{"Session", "POST", "/session"},
+			{"Whoami", "GET", "/whoami"},
 		},
-		Listener:  NewListenerHandler(e.Listener, mux, decoder, encoder, errhandler, formatter, upgrader, configurer.ListenerFn),
-		Subscribe: NewSubscribeHandler(e.Subscribe, mux, decoder, encoder, errhandler, formatter, upgrader, configurer.SubscribeFn),
-		Echo:      NewEchoHandler(e.Echo, mux, decoder, encoder, errhandler, formatter, upgrader, configurer.EchoFn),
-		Join:      NewJoinHandler(e.Join, mux, decoder, encoder, errhandler, formatter, upgrader, configurer.JoinFn),
-		Publish:   NewPublishHandler(e.Publish, mux, decoder, encoder, errhandler, formatter),
+		Listener:     NewListenerHandler(e.Listener, mux, decoder, encoder, errhandler, formatter, upgrader, configurer.ListenerFn),
+		Subscribe:    NewSubscribeHandler(e.Subscribe, mux, decoder, encoder, errhandler, formatter, upgrader, configurer.SubscribeFn),
+		Echo:         NewEchoHandler(e.Echo, mux, decoder, encoder, errhandler, formatter, upgrader, configurer.EchoFn),
+		Join:         NewJoinHandler(e.Join, mux, decoder, encoder, errhandler, formatter, upgrader, configurer.JoinFn),
+		Relay:        NewRelayHandler(e.Relay, mux, decoder, encoder, errhandler, formatter, upgrader, configurer.RelayFn),
+		PostActivity: NewPostActivityHandler(e.PostActivity, mux, decoder, encoder, errhandler, formatter),
+		Publish:      NewPublishHandler(e.Publish, mux, decoder, encoder, errhandler, formatter),
+		Session:      NewSessionHandler(e.Session, mux, decoder, encoder, errhandler, formatter),
+		Whoami:       NewWhoamiHandler(e.Whoami, mux, decoder, encoder, errhandler, formatter),
 	}
 }
 
@@ -81,7 +93,11 @@ func (s *Server) Use(m func(http.Handler) http.Handler) {
 	s.Subscribe = m(s.Subscribe)
 	s.Echo = m(s.Echo)
 	s.Join = m(s.Join)
+	s.Relay = m(s.Relay)
+	s.PostActivity = m(s.PostActivity)
 	s.Publish = m(s.Publish)
+	s.Session = m(s.Session)
+	s.Whoami = m(s.Whoami)
 }
 
 // MethodNames returns the methods served.
@@ -93,7 +109,11 @@ func Mount(mux goahttp.Muxer, h *Server) {
 	MountSubscribeHandler(mux, h.Subscribe)
 	MountEchoHandler(mux, h.Echo)
 	MountJoinHandler(mux, h.Join)
+	MountRelayHandler(mux, h.Relay)
+	MountPostActivityHandler(mux, h.PostActivity)
 	MountPublishHandler(mux, h.Publish)
+	MountSessionHandler(mux, h.Session)
+	MountWhoamiHandler(mux, h.Whoami)
 }
 
 // Mount configures the mux to serve the bench endpoints.
@@ -381,6 +401,125 @@ func NewJoinHandler(
 	})
 }
 
+// MountRelayHandler configures the mux to serve the "bench" service "relay"
+// endpoint.
+func MountRelayHandler(mux goahttp.Muxer, h http.Handler) {
+	f, ok := h.(http.HandlerFunc)
+	if !ok {
+		f = func(w http.ResponseWriter, r *http.Request) {
+			h.ServeHTTP(w, r)
+		}
+	}
+	mux.Handle("GET", "/relay", f)
+}
+
+// NewRelayHandler creates a HTTP handler which loads the HTTP request and
+// calls the "bench" service "relay" endpoint.
+func NewRelayHandler(
+	endpoint goa.Endpoint,
+	mux goahttp.Muxer,
+	decoder func(*http.Request) goahttp.Decoder,
+	encoder func(context.Context, http.ResponseWriter) goahttp.Encoder,
+	errhandler func(context.Context, http.ResponseWriter, error),
+	formatter func(ctx context.Context, err error) goahttp.Statuser,
+	upgrader goahttp.Upgrader,
+	configurer goahttp.ConnConfigureFunc,
+) http.Handler {
+	var (
+		encodeError = goahttp.ErrorEncoder(encoder, formatter)
+	)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), goahttp.AcceptTypeKey, r.Header.Get("Accept"))
+		ctx = context.WithValue(ctx, goa.MethodKey, "relay")
+		ctx = context.WithValue(ctx, goa.ServiceKey, "bench")
+		var err error
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		v := &bench.RelayEndpointInput{
+			Stream: &RelayServerStream{
+				upgrader:   upgrader,
+				configurer: configurer,
+				cancel:     cancel,
+				w:          w,
+				r:          r,
+			},
+		}
+		_, err = endpoint(ctx, v)
+		if err != nil {
+			var stream *RelayServerStream
+			if wrapper, ok := v.Stream.(interface{ Unwrap() any }); ok {
+				stream = wrapper.Unwrap().(*RelayServerStream)
+			} else {
+				stream = v.Stream.(*RelayServerStream)
+			}
+			if stream != nil && stream.conn != nil {
+				// Response writer has been hijacked, do not encode the error
+				if errhandler != nil {
+					errhandler(ctx, w, err)
+				}
+				return
+			}
+			if err := encodeError(ctx, w, err); err != nil && errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+			return
+		}
+	})
+}
+
+// MountPostActivityHandler configures the mux to serve the "bench" service
+// "post_activity" endpoint.
+func MountPostActivityHandler(mux goahttp.Muxer, h http.Handler) {
+	f, ok := h.(http.HandlerFunc)
+	if !ok {
+		f = func(w http.ResponseWriter, r *http.Request) {
+			h.ServeHTTP(w, r)
+		}
+	}
+	mux.Handle("POST", "/activity", f)
+}
+
+// NewPostActivityHandler creates a HTTP handler which loads the HTTP request
+// and calls the "bench" service "post_activity" endpoint.
+func NewPostActivityHandler(
+	endpoint goa.Endpoint,
+	mux goahttp.Muxer,
+	decoder func(*http.Request) goahttp.Decoder,
+	encoder func(context.Context, http.ResponseWriter) goahttp.Encoder,
+	errhandler func(context.Context, http.ResponseWriter, error),
+	formatter func(ctx context.Context, err error) goahttp.Statuser,
+) http.Handler {
+	var (
+		decodeRequest  = DecodePostActivityRequest(mux, decoder)
+		encodeResponse = EncodePostActivityResponse(encoder)
+		encodeError    = goahttp.ErrorEncoder(encoder, formatter)
+	)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), goahttp.AcceptTypeKey, r.Header.Get("Accept"))
+		ctx = context.WithValue(ctx, goa.MethodKey, "post_activity")
+		ctx = context.WithValue(ctx, goa.ServiceKey, "bench")
+		payload, err := decodeRequest(r)
+		if err != nil {
+			if err := encodeError(ctx, w, err); err != nil && errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+			return
+		}
+		res, err := endpoint(ctx, payload)
+		if err != nil {
+			if err := encodeError(ctx, w, err); err != nil && errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+			return
+		}
+		if err := encodeResponse(ctx, w, res); err != nil {
+			if errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+		}
+	})
+}
+
 // MountPublishHandler configures the mux to serve the "bench" service
 // "publish" endpoint.
 func MountPublishHandler(mux goahttp.Muxer, h http.Handler) {
@@ -411,6 +550,112 @@ func NewPublishHandler(
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := context.WithValue(r.Context(), goahttp.AcceptTypeKey, r.Header.Get("Accept"))
 		ctx = context.WithValue(ctx, goa.MethodKey, "publish")
+		ctx = context.WithValue(ctx, goa.ServiceKey, "bench")
+		payload, err := decodeRequest(r)
+		if err != nil {
+			if err := encodeError(ctx, w, err); err != nil && errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+			return
+		}
+		res, err := endpoint(ctx, payload)
+		if err != nil {
+			if err := encodeError(ctx, w, err); err != nil && errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+			return
+		}
+		if err := encodeResponse(ctx, w, res); err != nil {
+			if errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+		}
+	})
+}
+
+// MountSessionHandler configures the mux to serve the "bench" service
+// "session" endpoint.
+func MountSessionHandler(mux goahttp.Muxer, h http.Handler) {
+	f, ok := h.(http.HandlerFunc)
+	if !ok {
+		f = func(w http.ResponseWriter, r *http.Request) {
+			h.ServeHTTP(w, r)
+		}
+	}
+	mux.Handle("POST", "/session", f)
+}
+
+// NewSessionHandler creates a HTTP handler which loads the HTTP request and
+// calls the "bench" service "session" endpoint.
+func NewSessionHandler(
+	endpoint goa.Endpoint,
+	mux goahttp.Muxer,
+	decoder func(*http.Request) goahttp.Decoder,
+	encoder func(context.Context, http.ResponseWriter) goahttp.Encoder,
+	errhandler func(context.Context, http.ResponseWriter, error),
+	formatter func(ctx context.Context, err error) goahttp.Statuser,
+) http.Handler {
+	var (
+		decodeRequest  = DecodeSessionRequest(mux, decoder)
+		encodeResponse = EncodeSessionResponse(encoder)
+		encodeError    = goahttp.ErrorEncoder(encoder, formatter)
+	)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), goahttp.AcceptTypeKey, r.Header.Get("Accept"))
+		ctx = context.WithValue(ctx, goa.MethodKey, "session")
+		ctx = context.WithValue(ctx, goa.ServiceKey, "bench")
+		payload, err := decodeRequest(r)
+		if err != nil {
+			if err := encodeError(ctx, w, err); err != nil && errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+			return
+		}
+		res, err := endpoint(ctx, payload)
+		if err != nil {
+			if err := encodeError(ctx, w, err); err != nil && errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+			return
+		}
+		if err := encodeResponse(ctx, w, res); err != nil {
+			if errhandler != nil {
+				errhandler(ctx, w, err)
+			}
+		}
+	})
+}
+
+// MountWhoamiHandler configures the mux to serve the "bench" service "whoami"
+// endpoint.
+func MountWhoamiHandler(mux goahttp.Muxer, h http.Handler) {
+	f, ok := h.(http.HandlerFunc)
+	if !ok {
+		f = func(w http.ResponseWriter, r *http.Request) {
+			h.ServeHTTP(w, r)
+		}
+	}
+	mux.Handle("GET", "/whoami", f)
+}
+
+// NewWhoamiHandler creates a HTTP handler which loads the HTTP request and
+// calls the "bench" service "whoami" endpoint.
+func NewWhoamiHandler(
+	endpoint goa.Endpoint,
+	mux goahttp.Muxer,
+	decoder func(*http.Request) goahttp.Decoder,
+	encoder func(context.Context, http.ResponseWriter) goahttp.Encoder,
+	errhandler func(context.Context, http.ResponseWriter, error),
+	formatter func(ctx context.Context, err error) goahttp.Statuser,
+) http.Handler {
+	var (
+		decodeRequest  = DecodeWhoamiRequest(mux, decoder)
+		encodeResponse = EncodeWhoamiResponse(encoder)
+		encodeError    = goahttp.ErrorEncoder(encoder, formatter)
+	)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), goahttp.AcceptTypeKey, r.Header.Get("Accept"))
+		ctx = context.WithValue(ctx, goa.MethodKey, "whoami")
 		ctx = context.WithValue(ctx, goa.ServiceKey, "bench")
 		payload, err := decodeRequest(r)
 		if err != nil {

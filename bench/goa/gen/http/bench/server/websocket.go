@@ -26,6 +26,7 @@ type ConnConfigurer struct {
 	SubscribeFn goahttp.ConnConfigureFunc
 	EchoFn      goahttp.ConnConfigureFunc
 	JoinFn      goahttp.ConnConfigureFunc
+	RelayFn     goahttp.ConnConfigureFunc
 }
 
 // ListenerServerStream implements the bench.ListenerServerStream interface.
@@ -108,6 +109,26 @@ type JoinServerStream struct {
 	conn *websocket.Conn
 }
 
+// RelayServerStream implements the bench.RelayServerStream interface.
+type RelayServerStream struct {
+	once sync.Once
+	// upgradeErr is the error returned by the websocket upgrade attempt.
+	upgradeErr error
+	// upgrader is the websocket connection upgrader.
+	upgrader goahttp.Upgrader
+	// configurer is the websocket connection configurer.
+	configurer goahttp.ConnConfigureFunc
+	// cancel is the context cancellation function which cancels the request
+	// context when invoked.
+	cancel context.CancelFunc
+	// w is the HTTP response writer used in upgrading the connection.
+	w http.ResponseWriter
+	// r is the HTTP request.
+	r *http.Request
+	// conn is the underlying websocket connection.
+	conn *websocket.Conn
+}
+
 // NewConnConfigurer initializes the websocket connection configurer function
 // with fn for all the streaming endpoints in "bench" service.
 func NewConnConfigurer(fn goahttp.ConnConfigureFunc) *ConnConfigurer {
@@ -116,6 +137,7 @@ func NewConnConfigurer(fn goahttp.ConnConfigureFunc) *ConnConfigurer {
 		SubscribeFn: fn,
 		EchoFn:      fn,
 		JoinFn:      fn,
+		RelayFn:     fn,
 	}
 }
 
@@ -358,6 +380,101 @@ func (s *JoinServerStream) SendWithContext(ctx context.Context, v *bench.Event) 
 
 // Close closes the "join" endpoint websocket connection.
 func (s *JoinServerStream) Close() error {
+	var err error
+	if s.conn == nil {
+		return nil
+	}
+	if err = s.conn.WriteControl(
+		websocket.CloseMessage,
+		websocket.FormatCloseMessage(websocket.CloseNormalClosure, "server closing connection"),
+		time.Now().Add(time.Second),
+	); err != nil {
+		return err
+	}
+	return s.conn.Close()
+}
+
+// Send streams instances of "bench.RoomActivity" to the "relay" endpoint
+// websocket connection.
+func (s *RelayServerStream) Send(v *bench.RoomActivity) error {
+	var err error
+	// Upgrade the HTTP connection to a websocket connection only once. Connection
+	// upgrade is done here so that authorization logic in the endpoint is executed
+	// before calling the actual service method which may call Send().
+	s.once.Do(func() {
+		var conn *websocket.Conn
+		conn, err = s.upgrader.Upgrade(s.w, s.r, nil)
+		if err != nil {
+			s.upgradeErr = err
+			return
+		}
+		if s.configurer != nil {
+			conn = s.configurer(conn, s.cancel)
+		}
+		s.conn = conn
+	})
+	if s.upgradeErr != nil {
+		return s.upgradeErr
+	}
+	res := v
+	body := NewRelayResponseBody(res)
+	return s.conn.WriteJSON(body)
+}
+
+// SendWithContext streams instances of "bench.RoomActivity" to the "relay"
+// endpoint websocket connection with context.
+func (s *RelayServerStream) SendWithContext(ctx context.Context, v *bench.RoomActivity) error {
+	return s.Send(v)
+}
+
+// Recv reads instances of "bench.RoomActivity" from the "relay" endpoint
+// websocket connection.
+func (s *RelayServerStream) Recv() (*bench.RoomActivity, error) {
+	var (
+		rv  *bench.RoomActivity
+		msg *RelayStreamingBody
+		err error
+	)
+	// Upgrade the HTTP connection to a websocket connection only once. Connection
+	// upgrade is done here so that authorization logic in the endpoint is executed
+	// before calling the actual service method which may call Recv().
+	s.once.Do(func() {
+		var conn *websocket.Conn
+		conn, err = s.upgrader.Upgrade(s.w, s.r, nil)
+		if err != nil {
+			s.upgradeErr = err
+			return
+		}
+		if s.configurer != nil {
+			conn = s.configurer(conn, s.cancel)
+		}
+		s.conn = conn
+	})
+	if s.upgradeErr != nil {
+		return rv, s.upgradeErr
+	}
+	if err = s.conn.ReadJSON(&msg); err != nil {
+		return rv, err
+	}
+	if msg == nil {
+		return rv, io.EOF
+	}
+	body := *msg
+	err = ValidateRelayStreamingBody(&body)
+	if err != nil {
+		return rv, err
+	}
+	return NewRelayStreamingBody(msg), nil
+}
+
+// RecvWithContext reads instances of "bench.RoomActivity" from the "relay"
+// endpoint websocket connection with context.
+func (s *RelayServerStream) RecvWithContext(ctx context.Context) (*bench.RoomActivity, error) {
+	return s.Recv()
+}
+
+// Close closes the "relay" endpoint websocket connection.
+func (s *RelayServerStream) Close() error {
 	var err error
 	if s.conn == nil {
 		return nil

@@ -14,6 +14,8 @@ import (
 	"os"
 
 	benchc "duplex.dev/bench/goa/gen/http/bench/client"
+	interceptc "duplex.dev/bench/goa/gen/http/intercept/client"
+	intercept "duplex.dev/bench/goa/gen/intercept"
 	goahttp "goa.design/goa/v3/http"
 	goa "goa.design/goa/v3/pkg"
 )
@@ -23,13 +25,15 @@ import (
 //	command (subcommand1|subcommand2|...)
 func UsageCommands() []string {
 	return []string{
-		"bench (listener|subscribe|echo|join|publish)",
+		"bench (listener|subscribe|echo|join|relay|post-activity|publish|session|whoami)",
+		"intercept (say|chat|watch)",
 	}
 }
 
 // UsageExamples produces an example of a valid invocation of the CLI tool.
 func UsageExamples() string {
 	return os.Args[0] + " " + "bench listener" + "\n" +
+		os.Args[0] + " " + "intercept say --body '{\n      \"text\": \"Voluptatem sed illo id sunt.\",\n      \"trail\": [\n         \"Deleniti magni labore.\",\n         \"Cum corporis enim rerum provident rerum sunt.\"\n      ]\n   }'" + "\n" +
 		""
 }
 
@@ -43,6 +47,8 @@ func ParseEndpoint(
 	restore bool,
 	dialer goahttp.Dialer,
 	benchConfigurer *benchc.ConnConfigurer,
+	interceptConfigurer *interceptc.ConnConfigurer,
+	inter intercept.ClientInterceptors,
 ) (goa.Endpoint, any, error) {
 	var (
 		benchFlags = flag.NewFlagSet("bench", flag.ContinueOnError)
@@ -57,16 +63,49 @@ func ParseEndpoint(
 		benchJoinFlags    = flag.NewFlagSet("join", flag.ExitOnError)
 		benchJoinRoomFlag = benchJoinFlags.String("room", "REQUIRED", "Room name")
 
+		benchRelayFlags = flag.NewFlagSet("relay", flag.ExitOnError)
+
+		benchPostActivityFlags    = flag.NewFlagSet("post-activity", flag.ExitOnError)
+		benchPostActivityBodyFlag = benchPostActivityFlags.String("body", "REQUIRED", "")
+
 		benchPublishFlags    = flag.NewFlagSet("publish", flag.ExitOnError)
 		benchPublishBodyFlag = benchPublishFlags.String("body", "REQUIRED", "")
 		benchPublishRoomFlag = benchPublishFlags.String("room", "REQUIRED", "Room name")
+
+		benchSessionFlags    = flag.NewFlagSet("session", flag.ExitOnError)
+		benchSessionBodyFlag = benchSessionFlags.String("body", "REQUIRED", "")
+
+		benchWhoamiFlags       = flag.NewFlagSet("whoami", flag.ExitOnError)
+		benchWhoamiSessionFlag = benchWhoamiFlags.String("session", "REQUIRED", "")
+		benchWhoamiThemeFlag   = benchWhoamiFlags.String("theme", "", "")
+
+		interceptFlags = flag.NewFlagSet("intercept", flag.ContinueOnError)
+
+		interceptSayFlags    = flag.NewFlagSet("say", flag.ExitOnError)
+		interceptSayBodyFlag = interceptSayFlags.String("body", "REQUIRED", "")
+
+		interceptChatFlags    = flag.NewFlagSet("chat", flag.ExitOnError)
+		interceptChatRoomFlag = interceptChatFlags.String("room", "", "")
+
+		interceptWatchFlags     = flag.NewFlagSet("watch", flag.ExitOnError)
+		interceptWatchCountFlag = interceptWatchFlags.String("count", "2", "")
+		interceptWatchViewFlag  = interceptWatchFlags.String("view", "tiny", "")
 	)
 	benchFlags.Usage = benchUsage
 	benchListenerFlags.Usage = benchListenerUsage
 	benchSubscribeFlags.Usage = benchSubscribeUsage
 	benchEchoFlags.Usage = benchEchoUsage
 	benchJoinFlags.Usage = benchJoinUsage
+	benchRelayFlags.Usage = benchRelayUsage
+	benchPostActivityFlags.Usage = benchPostActivityUsage
 	benchPublishFlags.Usage = benchPublishUsage
+	benchSessionFlags.Usage = benchSessionUsage
+	benchWhoamiFlags.Usage = benchWhoamiUsage
+
+	interceptFlags.Usage = interceptUsage
+	interceptSayFlags.Usage = interceptSayUsage
+	interceptChatFlags.Usage = interceptChatUsage
+	interceptWatchFlags.Usage = interceptWatchUsage
 
 	if err := flag.CommandLine.Parse(os.Args[1:]); err != nil {
 		return nil, nil, err
@@ -85,6 +124,8 @@ func ParseEndpoint(
 		switch svcn {
 		case "bench":
 			svcf = benchFlags
+		case "intercept":
+			svcf = interceptFlags
 		default:
 			return nil, nil, fmt.Errorf("unknown service %q", svcn)
 		}
@@ -114,8 +155,33 @@ func ParseEndpoint(
 			case "join":
 				epf = benchJoinFlags
 
+			case "relay":
+				epf = benchRelayFlags
+
+			case "post-activity":
+				epf = benchPostActivityFlags
+
 			case "publish":
 				epf = benchPublishFlags
+
+			case "session":
+				epf = benchSessionFlags
+
+			case "whoami":
+				epf = benchWhoamiFlags
+
+			}
+
+		case "intercept":
+			switch epn {
+			case "say":
+				epf = interceptSayFlags
+
+			case "chat":
+				epf = interceptChatFlags
+
+			case "watch":
+				epf = interceptWatchFlags
 
 			}
 
@@ -152,9 +218,35 @@ func ParseEndpoint(
 			case "join":
 				endpoint = c.Join()
 				data, err = benchc.BuildJoinPayload(*benchJoinRoomFlag)
+			case "relay":
+				endpoint = c.Relay()
+			case "post-activity":
+				endpoint = c.PostActivity()
+				data, err = benchc.BuildPostActivityPayload(*benchPostActivityBodyFlag)
 			case "publish":
 				endpoint = c.Publish()
 				data, err = benchc.BuildPublishPayload(*benchPublishBodyFlag, *benchPublishRoomFlag)
+			case "session":
+				endpoint = c.Session()
+				data, err = benchc.BuildSessionPayload(*benchSessionBodyFlag)
+			case "whoami":
+				endpoint = c.Whoami()
+				data, err = benchc.BuildWhoamiPayload(*benchWhoamiSessionFlag, *benchWhoamiThemeFlag)
+			}
+		case "intercept":
+			c := interceptc.NewClient(scheme, host, doer, enc, dec, restore, dialer, interceptConfigurer)
+			switch epn {
+			case "say":
+				endpoint = c.Say()
+				endpoint = intercept.WrapSayClientEndpoint(endpoint, inter)
+				data, err = interceptc.BuildSayPayload(*interceptSayBodyFlag)
+			case "chat":
+				endpoint = c.Chat()
+				endpoint = intercept.WrapChatClientEndpoint(endpoint, inter)
+				data, err = interceptc.BuildChatPayload(*interceptChatRoomFlag)
+			case "watch":
+				endpoint = c.Watch()
+				data, err = interceptc.BuildWatchPayload(*interceptWatchCountFlag, *interceptWatchViewFlag)
 			}
 		}
 	}
@@ -174,7 +266,11 @@ func benchUsage() {
 	fmt.Fprintln(os.Stderr, `    subscribe: Subscribe implements subscribe.`)
 	fmt.Fprintln(os.Stderr, `    echo: Echo implements echo.`)
 	fmt.Fprintln(os.Stderr, `    join: Join implements join.`)
+	fmt.Fprintln(os.Stderr, `    relay: Relay implements relay.`)
+	fmt.Fprintln(os.Stderr, `    post-activity: PostActivity implements post_activity.`)
 	fmt.Fprintln(os.Stderr, `    publish: Publish implements publish.`)
+	fmt.Fprintln(os.Stderr, `    session: Session implements session.`)
+	fmt.Fprintln(os.Stderr, `    whoami: Whoami implements whoami.`)
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Additional help:")
 	fmt.Fprintf(os.Stderr, "    %s bench COMMAND --help\n", os.Args[0])
@@ -210,7 +306,7 @@ func benchSubscribeUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench subscribe --count 3017462388316594451")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench subscribe --count 8162889308536970579")
 }
 
 func benchEchoUsage() {
@@ -244,7 +340,41 @@ func benchJoinUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench join --room \"Similique et.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench join --room \"Ratione nisi.\"")
+}
+
+func benchRelayUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] bench relay", os.Args[0])
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `Relay implements relay.`)
+
+	// Flags list
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench relay")
+}
+
+func benchPostActivityUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] bench post-activity", os.Args[0])
+	fmt.Fprint(os.Stderr, " -body JSON")
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `PostActivity implements post_activity.`)
+
+	// Flags list
+	fmt.Fprintln(os.Stderr, `    -body JSON: `)
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench post-activity --body '{\n      \"activity\": {\n         \"text\": \"6er\"\n      },\n      \"room\": \"Aliquid et libero sit odit.\"\n   }'")
 }
 
 func benchPublishUsage() {
@@ -264,5 +394,112 @@ func benchPublishUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench publish --body '{\n      \"message\": \"Enim et nulla quam culpa commodi.\"\n   }' --room \"Non porro quidem.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench publish --body '{\n      \"message\": \"Voluptatem praesentium.\"\n   }' --room \"Corrupti et et et minima soluta corrupti.\"")
+}
+
+func benchSessionUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] bench session", os.Args[0])
+	fmt.Fprint(os.Stderr, " -body JSON")
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `Session implements session.`)
+
+	// Flags list
+	fmt.Fprintln(os.Stderr, `    -body JSON: `)
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench session --body '{\n      \"user\": \"Fugiat a occaecati quia incidunt.\"\n   }'")
+}
+
+func benchWhoamiUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] bench whoami", os.Args[0])
+	fmt.Fprint(os.Stderr, " -session STRING")
+	fmt.Fprint(os.Stderr, " -theme STRING")
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `Whoami implements whoami.`)
+
+	// Flags list
+	fmt.Fprintln(os.Stderr, `    -session STRING: `)
+	fmt.Fprintln(os.Stderr, `    -theme STRING: `)
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench whoami --session \"A voluptatem in ut autem fugiat cumque.\" --theme \"light\"")
+}
+
+// interceptUsage displays the usage of the intercept command and its
+// subcommands.
+func interceptUsage() {
+	fmt.Fprintln(os.Stderr, `Interceptors and stream views, for the compatibility tests.`)
+	fmt.Fprintf(os.Stderr, "Usage:\n    %s [globalflags] intercept COMMAND [flags]\n\n", os.Args[0])
+	fmt.Fprintln(os.Stderr, "COMMAND:")
+	fmt.Fprintln(os.Stderr, `    say: Say implements say.`)
+	fmt.Fprintln(os.Stderr, `    chat: Chat implements chat.`)
+	fmt.Fprintln(os.Stderr, `    watch: Watch implements watch.`)
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Additional help:")
+	fmt.Fprintf(os.Stderr, "    %s intercept COMMAND --help\n", os.Args[0])
+}
+func interceptSayUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] intercept say", os.Args[0])
+	fmt.Fprint(os.Stderr, " -body JSON")
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `Say implements say.`)
+
+	// Flags list
+	fmt.Fprintln(os.Stderr, `    -body JSON: `)
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept say --body '{\n      \"text\": \"Voluptatem sed illo id sunt.\",\n      \"trail\": [\n         \"Deleniti magni labore.\",\n         \"Cum corporis enim rerum provident rerum sunt.\"\n      ]\n   }'")
+}
+
+func interceptChatUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] intercept chat", os.Args[0])
+	fmt.Fprint(os.Stderr, " -room STRING")
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `Chat implements chat.`)
+
+	// Flags list
+	fmt.Fprintln(os.Stderr, `    -room STRING: `)
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept chat --room \"Quidem saepe veniam illum mollitia enim.\"")
+}
+
+func interceptWatchUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] intercept watch", os.Args[0])
+	fmt.Fprint(os.Stderr, " -count INT")
+	fmt.Fprint(os.Stderr, " -view STRING")
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `Watch implements watch.`)
+
+	// Flags list
+	fmt.Fprintln(os.Stderr, `    -count INT: `)
+	fmt.Fprintln(os.Stderr, `    -view STRING: `)
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept watch --count 1491532226461011057 --view \"Hic placeat consectetur.\"")
 }

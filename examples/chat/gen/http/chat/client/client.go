@@ -19,10 +19,9 @@ import (
 
 // Client calls the "chat" service over HTTP and WebSocket.
 type Client struct {
-	scheme, host  string
-	doer          *http.Client
-	dialOptions   []ws.DialOption
-	resumeOptions []resume.ClientOption
+	scheme, host string
+	doer         *http.Client
+	streams      *transport.Dialer
 }
 
 // NewClient returns a client for the service at scheme://host. doer sends
@@ -32,14 +31,14 @@ func NewClient(scheme, host string, doer *http.Client, dialOptions ...ws.DialOpt
 	if doer == nil {
 		doer = http.DefaultClient
 	}
-	return &Client{scheme: scheme, host: host, doer: doer, dialOptions: dialOptions}
+	return &Client{scheme: scheme, host: host, doer: doer, streams: &transport.Dialer{Scheme: scheme, Host: host, DialOptions: dialOptions}}
 }
 
 // WithResumeOptions configures the resumable streams of c (the retry
 // policy, resume.WithStateFunc to follow reconnections in a UI, buffers)
 // and returns c. Call it before the first stream.
 func (c *Client) WithResumeOptions(opts ...resume.ClientOption) *Client {
-	c.resumeOptions = append(c.resumeOptions, opts...)
+	c.streams.ResumeOptions = append(c.streams.ResumeOptions, opts...)
 	return c
 }
 
@@ -79,44 +78,9 @@ func (c *Client) Listener() duplex.Endpoint {
 		q := url.Values{}
 		h := http.Header{}
 		q.Set("token", payload.Token)
-		path := ListenerChatPath()
-		opts := append([]ws.DialOption{ws.WithHeader(h)}, c.dialOptions...)
-		conn, err := ws.Dial(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), opts...)
-		if err != nil {
-			return nil, fmt.Errorf("chat listener: %w", err)
-		}
-		return &listenerClientStream{conn}, nil
+		return transport.Dial[*chat.ListenerStreamingPayload, int](ctx, c.streams, "chat listener", ListenerChatPath(), q, h, false)
 	}
 }
-
-// listenerClientStream implements chat.ListenerClientStream.
-type listenerClientStream struct{ c *ws.ClientConn }
-
-// Send sends one message.
-func (s *listenerClientStream) Send(v *chat.ListenerStreamingPayload) error {
-	return s.SendWithContext(context.Background(), v)
-}
-
-// SendWithContext sends one message unless ctx ends first.
-func (s *listenerClientStream) SendWithContext(ctx context.Context, v *chat.ListenerStreamingPayload) error {
-	return s.c.Send(ctx, v)
-}
-
-// CloseSend ends the client's side of the stream (a JSON null frame).
-func (s *listenerClientStream) CloseSend(ctx context.Context) error { return s.c.CloseSend(ctx) }
-
-// CloseAndRecv ends the stream and returns the server's result.
-func (s *listenerClientStream) CloseAndRecv() (int, error) {
-	return s.CloseAndRecvWithContext(context.Background())
-}
-
-// CloseAndRecvWithContext is CloseAndRecv that gives up when ctx ends.
-func (s *listenerClientStream) CloseAndRecvWithContext(ctx context.Context) (int, error) {
-	return transport.CloseAndReceiveValue[int](ctx, s.c)
-}
-
-// Close ends the stream and releases the connection.
-func (s *listenerClientStream) Close() error { return transport.CloseClient(s.c) }
 
 // Subscribe returns the endpoint of the "subscribe" method; its result is a chat.SubscribeClientStream.
 func (c *Client) Subscribe() duplex.Endpoint {
@@ -128,77 +92,16 @@ func (c *Client) Subscribe() duplex.Endpoint {
 		q := url.Values{}
 		h := http.Header{}
 		q.Set("token", payload.Token)
-		path := SubscribeChatPath()
-		opts := append([]ws.DialOption{ws.WithHeader(h)}, c.dialOptions...)
-		conn, err := transport.DialResumable(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), opts, c.resumeOptions...)
-		if err != nil {
-			return nil, fmt.Errorf("chat subscribe: %w", err)
-		}
-		return &subscribeClientStream{conn}, nil
+		return transport.Dial[any, *chat.SubscribeResult](ctx, c.streams, "chat subscribe", SubscribeChatPath(), q, h, true)
 	}
 }
-
-// subscribeClientStream implements chat.SubscribeClientStream.
-// It resumes after a dropped connection without losing or repeating a
-// message when the server speaks duplex.v1.
-type subscribeClientStream struct{ c *resume.Stream }
-
-// Recv returns the next result; io.EOF when the server ended the stream.
-func (s *subscribeClientStream) Recv() (*chat.SubscribeResult, error) {
-	return s.RecvWithContext(context.Background())
-}
-
-// RecvWithContext is Recv that gives up when ctx ends.
-func (s *subscribeClientStream) RecvWithContext(ctx context.Context) (*chat.SubscribeResult, error) {
-	return transport.ReceiveResumable[chat.SubscribeResult](ctx, s.c)
-}
-
-// Close ends the stream and releases the connection.
-func (s *subscribeClientStream) Close() error { return s.c.Close() }
 
 // Echo returns the endpoint of the "echo" method; its result is a chat.EchoClientStream.
 func (c *Client) Echo() duplex.Endpoint {
 	return func(ctx context.Context, v any) (any, error) {
-		q := url.Values{}
-		h := http.Header{}
-		path := EchoChatPath()
-		opts := append([]ws.DialOption{ws.WithHeader(h)}, c.dialOptions...)
-		conn, err := ws.Dial(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), opts...)
-		if err != nil {
-			return nil, fmt.Errorf("chat echo: %w", err)
-		}
-		return &echoClientStream{conn}, nil
+		return transport.Dial[*chat.EchoStreamingPayload, *chat.EchoResult](ctx, c.streams, "chat echo", EchoChatPath(), nil, nil, false)
 	}
 }
-
-// echoClientStream implements chat.EchoClientStream.
-type echoClientStream struct{ c *ws.ClientConn }
-
-// Send sends one message.
-func (s *echoClientStream) Send(v *chat.EchoStreamingPayload) error {
-	return s.SendWithContext(context.Background(), v)
-}
-
-// SendWithContext sends one message unless ctx ends first.
-func (s *echoClientStream) SendWithContext(ctx context.Context, v *chat.EchoStreamingPayload) error {
-	return s.c.Send(ctx, v)
-}
-
-// CloseSend ends the client's side of the stream (a JSON null frame).
-func (s *echoClientStream) CloseSend(ctx context.Context) error { return s.c.CloseSend(ctx) }
-
-// Recv returns the next result; io.EOF when the server ended the stream.
-func (s *echoClientStream) Recv() (*chat.EchoResult, error) {
-	return s.RecvWithContext(context.Background())
-}
-
-// RecvWithContext is Recv that gives up when ctx ends.
-func (s *echoClientStream) RecvWithContext(ctx context.Context) (*chat.EchoResult, error) {
-	return transport.Receive[chat.EchoResult](ctx, s.c)
-}
-
-// Close ends the stream and releases the connection.
-func (s *echoClientStream) Close() error { return transport.CloseClient(s.c) }
 
 // Join returns the endpoint of the "join" method; its result is a chat.JoinClientStream.
 func (c *Client) Join() duplex.Endpoint {
@@ -213,33 +116,9 @@ func (c *Client) Join() duplex.Endpoint {
 			q.Add("after", transport.Format(*payload.After))
 		}
 		q.Set("token", payload.Token)
-		path := JoinChatPath(payload.Room)
-		opts := append([]ws.DialOption{ws.WithHeader(h)}, c.dialOptions...)
-		conn, err := transport.DialResumable(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), opts, c.resumeOptions...)
-		if err != nil {
-			return nil, fmt.Errorf("chat join: %w", err)
-		}
-		return &joinClientStream{conn}, nil
+		return transport.Dial[any, *chat.RoomEvent](ctx, c.streams, "chat join", JoinChatPath(payload.Room), q, h, true)
 	}
 }
-
-// joinClientStream implements chat.JoinClientStream.
-// It resumes after a dropped connection without losing or repeating a
-// message when the server speaks duplex.v1.
-type joinClientStream struct{ c *resume.Stream }
-
-// Recv returns the next result; io.EOF when the server ended the stream.
-func (s *joinClientStream) Recv() (*chat.RoomEvent, error) {
-	return s.RecvWithContext(context.Background())
-}
-
-// RecvWithContext is Recv that gives up when ctx ends.
-func (s *joinClientStream) RecvWithContext(ctx context.Context) (*chat.RoomEvent, error) {
-	return transport.ReceiveResumable[chat.RoomEvent](ctx, s.c)
-}
-
-// Close ends the stream and releases the connection.
-func (s *joinClientStream) Close() error { return s.c.Close() }
 
 // Send returns the endpoint of the "send" method.
 func (c *Client) Send() duplex.Endpoint {
@@ -309,28 +188,37 @@ func (c *Client) Analytics() duplex.Endpoint {
 		h := http.Header{}
 		q.Add("view", transport.Format(payload.View))
 		q.Set("token", payload.Token)
-		path := AnalyticsChatPath()
-		opts := append([]ws.DialOption{ws.WithHeader(h)}, c.dialOptions...)
-		conn, err := ws.Dial(ctx, transport.URL(transport.WebSocketScheme(c.scheme), c.host, path, q), opts...)
-		if err != nil {
-			return nil, fmt.Errorf("chat analytics: %w", err)
-		}
-		return &analyticsClientStream{conn}, nil
+		return transport.Dial[any, *chat.Analytics](ctx, c.streams, "chat analytics", AnalyticsChatPath(), q, h, false)
 	}
 }
 
-// analyticsClientStream implements chat.AnalyticsClientStream.
-type analyticsClientStream struct{ c *ws.ClientConn }
-
-// Recv returns the next result; io.EOF when the server ended the stream.
-func (s *analyticsClientStream) Recv() (*chat.Analytics, error) {
-	return s.RecvWithContext(context.Background())
+// Session returns the endpoint of the "session" method.
+func (c *Client) Session() duplex.Endpoint {
+	return func(ctx context.Context, v any) (any, error) {
+		payload, ok := v.(*chat.SessionPayload)
+		if !ok {
+			return nil, fmt.Errorf("chat session: payload is %T, want *chat.SessionPayload", v)
+		}
+		q := url.Values{}
+		h := http.Header{}
+		path := SessionChatPath()
+		req, err := transport.NewRequest(ctx, "POST", transport.URL(c.scheme, c.host, path, q), nil)
+		if err != nil {
+			return nil, err
+		}
+		for k, vs := range h {
+			req.Header[k] = vs
+		}
+		transport.SetBasic(req, payload.User, payload.Password)
+		res, cookies, err := transport.DoWithCookies[chat.SessionResult](c.doer, req)
+		if err != nil {
+			return nil, fmt.Errorf("chat session: %w", err)
+		}
+		if v, ok, err := transport.ResponseCookie[string](cookies, "chat_session"); err != nil {
+			return nil, fmt.Errorf("chat session: %w", err)
+		} else if ok {
+			res.Token = v
+		}
+		return &res, nil
+	}
 }
-
-// RecvWithContext is Recv that gives up when ctx ends.
-func (s *analyticsClientStream) RecvWithContext(ctx context.Context) (*chat.Analytics, error) {
-	return transport.Receive[chat.Analytics](ctx, s.c)
-}
-
-// Close ends the stream and releases the connection.
-func (s *analyticsClientStream) Close() error { return transport.CloseClient(s.c) }

@@ -9,24 +9,16 @@ import (
 )
 
 // LoginChatPath returns the URL path of the "login" method.
-func LoginChatPath() string {
-	return "/login"
-}
+func LoginChatPath() string { return "/login" }
 
 // ListenerChatPath returns the URL path of the "listener" method.
-func ListenerChatPath() string {
-	return "/listen"
-}
+func ListenerChatPath() string { return "/listen" }
 
 // SubscribeChatPath returns the URL path of the "subscribe" method.
-func SubscribeChatPath() string {
-	return "/subscribe"
-}
+func SubscribeChatPath() string { return "/subscribe" }
 
 // EchoChatPath returns the URL path of the "echo" method.
-func EchoChatPath() string {
-	return "/echo"
-}
+func EchoChatPath() string { return "/echo" }
 
 // JoinChatPath returns the URL path of the "join" method.
 func JoinChatPath(room string) string {
@@ -44,6 +36,7 @@ func HistoryChatPath(room string) string {
 }
 
 // AnalyticsChatPath returns the URL path of the "analytics" method.
-func AnalyticsChatPath() string {
-	return "/analytics"
-}
+func AnalyticsChatPath() string { return "/analytics" }
+
+// SessionChatPath returns the URL path of the "session" method.
+func SessionChatPath() string { return "/session" }

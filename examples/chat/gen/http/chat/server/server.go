@@ -21,7 +21,7 @@ import (
 // JSON requests and responses, streaming methods as WebSocket endpoints.
 type Server struct {
 	// Mounts lists the method, verb and path of every handler.
-	Mounts []*MountPoint
+	Mounts []*transport.MountPoint
 	// Login serves the "login" method.
 	Login http.Handler
 	// Listener serves the "listener" method.
@@ -38,21 +38,15 @@ type Server struct {
 	History http.Handler
 	// Analytics serves the "analytics" method.
 	Analytics http.Handler
-	ws        *ws.Server
+	// Session serves the "session" method.
+	Session http.Handler
+	// Files serves Files("/{*filepath}", "/").
+	Files http.Handler
+	ws    *ws.Server
 	// resume holds the sessions of the resumable methods.
 	resume *resume.Manager
 	// sse serves the methods read as Server-Sent Events.
 	sse *sse.Server
-}
-
-// MountPoint is the verb and path a method is served on.
-type MountPoint struct {
-	// Method is the name of the service method.
-	Method string
-	// Verb is the HTTP method of the requests.
-	Verb string
-	// Pattern is the path pattern, as net/http.ServeMux reads it.
-	Pattern string
 }
 
 // New returns the handlers of every chat endpoint. Streaming methods
@@ -61,44 +55,41 @@ type MountPoint struct {
 // (ws.WithMetrics) count every method's requests, unary ones included;
 // opts configure the unary methods, after the design's options
 // (transport.WithSubjectRate, transport.WithIdempotency).
-func New(e *chat.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Server {
+// fileSystemFiles is the file system Files("/{*filepath}", "/")
+// reads "/" from (http.Dir(".") when nil).
+func New(e *chat.Endpoints, wsrv *ws.Server, fileSystemFiles http.FileSystem, opts ...transport.UnaryOption) *Server {
 	if wsrv == nil {
 		wsrv = ws.NewServer()
 	}
 	mgr := resume.NewManager()
 	ssrv := sse.NewServer(wsrv)
 	return &Server{
-		Mounts: []*MountPoint{
-			{"Login", "POST", "/login"},
-			{"Listener", "GET", "/listen"},
-			{"Subscribe", "GET", "/subscribe"},
-			{"Echo", "GET", "/echo"},
-			{"Join", "GET", "/rooms/{room}"},
-			{"Send", "POST", "/rooms/{room}/messages"},
-			{"History", "GET", "/rooms/{room}/history"},
-			{"Analytics", "GET", "/analytics"},
+		Mounts: []*transport.MountPoint{
+			{Method: "Login", Verb: "POST", Pattern: "/login"},
+			{Method: "Listener", Verb: "GET", Pattern: "/listen"},
+			{Method: "Subscribe", Verb: "GET", Pattern: "/subscribe"},
+			{Method: "Echo", Verb: "GET", Pattern: "/echo"},
+			{Method: "Join", Verb: "GET", Pattern: "/rooms/{room}"},
+			{Method: "Send", Verb: "POST", Pattern: "/rooms/{room}/messages"},
+			{Method: "History", Verb: "GET", Pattern: "/rooms/{room}/history"},
+			{Method: "Analytics", Verb: "GET", Pattern: "/analytics"},
+			{Method: "Session", Verb: "POST", Pattern: "/session"},
+			{Method: "Serve /", Verb: "GET", Pattern: "/{filepath...}"},
 		},
-		Login:     withNames("login", transport.Measure(wsrv, "chat", "login", NewLoginHandler(e.Login, opts...))),
-		Listener:  withNames("listener", NewListenerHandler(e.Listener, wsrv)),
-		Subscribe: withNames("subscribe", transport.EventStreamOr(NewSubscribeEventStreamHandler(e.Subscribe, ssrv), NewSubscribeHandler(e.Subscribe, wsrv, mgr))),
-		Echo:      withNames("echo", NewEchoHandler(e.Echo, wsrv)),
-		Join:      withNames("join", transport.EventStreamOr(NewJoinEventStreamHandler(e.Join, ssrv), NewJoinHandler(e.Join, wsrv, mgr))),
-		Send:      withNames("send", transport.Measure(wsrv, "chat", "send", NewSendHandler(e.Send, opts...))),
-		History:   withNames("history", transport.Measure(wsrv, "chat", "history", NewHistoryHandler(e.History, opts...))),
-		Analytics: withNames("analytics", transport.EventStreamOr(NewAnalyticsEventStreamHandler(e.Analytics, ssrv), NewAnalyticsHandler(e.Analytics, wsrv))),
+		Login:     transport.WithNames("chat", "login", transport.Measure(wsrv, "chat", "login", NewLoginHandler(e.Login, opts...))),
+		Listener:  transport.WithNames("chat", "listener", NewListenerHandler(e.Listener, wsrv)),
+		Subscribe: transport.WithNames("chat", "subscribe", NewSubscribeHandler(e.Subscribe, wsrv, mgr, ssrv)),
+		Echo:      transport.WithNames("chat", "echo", NewEchoHandler(e.Echo, wsrv)),
+		Join:      transport.WithNames("chat", "join", NewJoinHandler(e.Join, wsrv, mgr, ssrv)),
+		Send:      transport.WithNames("chat", "send", transport.Measure(wsrv, "chat", "send", NewSendHandler(e.Send, opts...))),
+		History:   transport.WithNames("chat", "history", transport.Measure(wsrv, "chat", "history", NewHistoryHandler(e.History, opts...))),
+		Analytics: transport.WithNames("chat", "analytics", NewAnalyticsHandler(e.Analytics, wsrv, ssrv)),
+		Session:   transport.WithNames("chat", "session", transport.Measure(wsrv, "chat", "session", NewSessionHandler(e.Session, opts...))),
+		Files:     transport.ServeFiles(fileSystemFiles, "/", "filepath"),
 		ws:        wsrv,
 		resume:    mgr,
 		sse:       ssrv,
 	}
-}
-
-// withNames stores the service and method names in the request context
-// (duplex.ServiceKey, duplex.MethodKey) for endpoint middleware.
-func withNames(method string, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), duplex.ServiceKey, "chat")
-		h.ServeHTTP(w, r.WithContext(context.WithValue(ctx, duplex.MethodKey, method)))
-	})
 }
 
 // Service returns the name of the service served.
@@ -114,6 +105,8 @@ func (s *Server) Use(m func(http.Handler) http.Handler) {
 	s.Send = m(s.Send)
 	s.History = m(s.History)
 	s.Analytics = m(s.Analytics)
+	s.Session = m(s.Session)
+	s.Files = m(s.Files)
 }
 
 // Mount registers every handler on mux.
@@ -126,6 +119,8 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /rooms/{room}/messages", s.Send)
 	mux.Handle("GET /rooms/{room}/history", s.History)
 	mux.Handle("GET /analytics", s.Analytics)
+	mux.Handle("POST /session", s.Session)
+	mux.Handle("GET /{filepath...}", s.Files)
 }
 
 // Shutdown ends every resumable session, closes every open stream with 1001
@@ -172,31 +167,27 @@ var listenerStatuses = transport.Statuses{
 	"unauthorized": http.StatusUnauthorized,
 }
 
-// listenerEndpoint declares the WebSocket endpoint of "listener".
-var listenerEndpoint = &ws.Endpoint{Service: "chat", Method: "listener"}
+// listenerStream is what the design says about the messages of "listener".
+var listenerStream = &transport.StreamSpec[int, *chat.ListenerStreamingPayload]{
+	Endpoint: &ws.Endpoint{Service: "chat", Method: "listener"},
+	Statuses: listenerStatuses,
+	Validate: chat.ValidateListenerStreamingPayload,
+}
 
-// NewListenerHandler returns the handler of the "listener" method:
-// its parameters and credentials are read before the WebSocket upgrade, so
-// their errors are HTTP responses.
+// NewListenerHandler returns the handler of the "listener" method; errors
+// before the upgrade (parameters, credentials) are HTTP responses.
 func NewListenerHandler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		payload, err := DecodeListenerRequest(r)
-		if err != nil {
-			transport.WriteError(w, err, listenerStatuses)
-			return
-		}
-		transport.ServeStream(w, r, wsrv, listenerEndpoint, listenerStatuses, func(ctx context.Context, s *transport.ServerStream) error {
-			_, err := endpoint(ctx, &chat.ListenerEndpointInput{Payload: payload, Stream: &listenerServerStream{s}})
-			return err
+	return transport.Stream(wsrv, nil, listenerStream, endpoint, DecodeListenerRequest,
+		func(p *chat.ListenerPayload, s *transport.ServerStream[int, *chat.ListenerStreamingPayload]) any {
+			return &chat.ListenerEndpointInput{Payload: p, Stream: s}
 		})
-	})
 }
 
 // DecodeListenerRequest reads the "listener" payload from r and validates it.
 func DecodeListenerRequest(r *http.Request) (*chat.ListenerPayload, error) {
 	payload := &chat.ListenerPayload{}
 	p := transport.NewParams(r)
-	payload.Token = p.Token("token")
+	payload.Token = p.TokenOrCookie("token", "chat_session")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -206,72 +197,35 @@ func DecodeListenerRequest(r *http.Request) (*chat.ListenerPayload, error) {
 	return payload, nil
 }
 
-// listenerServerStream implements chat.ListenerServerStream.
-type listenerServerStream struct{ s *transport.ServerStream }
-
-// Recv returns the next message of the client; io.EOF when it ended its stream.
-func (s *listenerServerStream) Recv() (*chat.ListenerStreamingPayload, error) {
-	return s.RecvWithContext(context.Background())
-}
-
-// RecvWithContext is Recv that gives up when ctx ends.
-func (s *listenerServerStream) RecvWithContext(ctx context.Context) (*chat.ListenerStreamingPayload, error) {
-	return transport.Recv[chat.ListenerStreamingPayload](ctx, s.s, chat.ValidateListenerStreamingPayload)
-}
-
-// SendAndClose sends the result and ends the stream.
-func (s *listenerServerStream) SendAndClose(v int) error {
-	return s.SendAndCloseWithContext(context.Background(), v)
-}
-
-// SendAndCloseWithContext is SendAndClose that gives up when ctx ends.
-func (s *listenerServerStream) SendAndCloseWithContext(ctx context.Context, v int) error {
-	if err := s.s.Send(ctx, v); err != nil {
-		return err
-	}
-	return s.s.Close()
-}
-
-// Close ends the stream: the connection closes with 1000 once queued
-// messages are written.
-func (s *listenerServerStream) Close() error { return s.s.Close() }
-
-// Conn returns the WebSocket connection of the stream, for fan-out that
-// writes pre-encoded frames (hub.Member: ID and SendRaw).
-func (s *listenerServerStream) Conn() *ws.Conn { return s.s.Conn() }
-
 // subscribeStatuses maps the errors of "subscribe" to their HTTP status.
 var subscribeStatuses = transport.Statuses{
 	"unauthorized": http.StatusUnauthorized,
 }
 
-// subscribeEndpoint declares the WebSocket endpoint of "subscribe".
-var subscribeEndpoint = &ws.Endpoint{Service: "chat", Method: "subscribe", Options: []ws.Option{ws.WithHeartbeat(15*time.Second, 45*time.Second), ws.WithSubprotocols(resume.Subprotocol)}}
+// subscribeStream is what the design says about the messages of "subscribe".
+var subscribeStream = &transport.StreamSpec[*chat.SubscribeResult, any]{
+	Endpoint: &ws.Endpoint{Service: "chat", Method: "subscribe", Options: []ws.Option{ws.WithHeartbeat(15*time.Second, 45*time.Second), ws.WithSubprotocols(resume.Subprotocol)}},
+	Statuses: subscribeStatuses,
+}
 
-// NewSubscribeHandler returns the handler of the "subscribe" method:
-// its parameters and credentials are read before the WebSocket upgrade, so
-// their errors are HTTP responses. Clients that negotiate duplex.v1 get a
+// NewSubscribeHandler returns the handler of the "subscribe" method; errors
+// before the upgrade (parameters, credentials) are HTTP responses. Clients that negotiate duplex.v1 get a
 // resumable session from mgr (docs/protocol.md, section 2); the others get
 // the default wire.
-func NewSubscribeHandler(endpoint duplex.Endpoint, wsrv *ws.Server, mgr *resume.Manager) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		payload, err := DecodeSubscribeRequest(r)
-		if err != nil {
-			transport.WriteError(w, err, subscribeStatuses)
-			return
-		}
-		transport.ServeResumableStream(w, r, wsrv, subscribeEndpoint, mgr, transport.ResumeSubject(payload), subscribeStatuses, func(ctx context.Context, s *transport.ResumableStream) error {
-			_, err := endpoint(ctx, &chat.SubscribeEndpointInput{Payload: payload, Stream: &subscribeServerStream{s}})
-			return err
+// Requests that accept text/event-stream get the same stream as
+// Server-Sent Events from ssrv, resumable with Last-Event-ID.
+func NewSubscribeHandler(endpoint duplex.Endpoint, wsrv *ws.Server, mgr *resume.Manager, ssrv *sse.Server) http.Handler {
+	return transport.StreamOrEvents(wsrv, mgr, ssrv, subscribeStream, endpoint, DecodeSubscribeRequest,
+		func(p *chat.SubscribePayload, s *transport.ServerStream[*chat.SubscribeResult, any]) any {
+			return &chat.SubscribeEndpointInput{Payload: p, Stream: s}
 		})
-	})
 }
 
 // DecodeSubscribeRequest reads the "subscribe" payload from r and validates it.
 func DecodeSubscribeRequest(r *http.Request) (*chat.SubscribePayload, error) {
 	payload := &chat.SubscribePayload{}
 	p := transport.NewParams(r)
-	payload.Token = p.Token("token")
+	payload.Token = p.TokenOrCookie("token", "chat_session")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -281,123 +235,26 @@ func DecodeSubscribeRequest(r *http.Request) (*chat.SubscribePayload, error) {
 	return payload, nil
 }
 
-// subscribeServerStream implements chat.SubscribeServerStream.
-type subscribeServerStream struct{ s *transport.ResumableStream }
-
-// Send sends one result.
-func (s *subscribeServerStream) Send(v *chat.SubscribeResult) error {
-	return s.SendWithContext(context.Background(), v)
-}
-
-// SendWithContext sends one result unless ctx ends first.
-func (s *subscribeServerStream) SendWithContext(ctx context.Context, v *chat.SubscribeResult) error {
-	return s.s.Send(ctx, v)
-}
-
-// Close ends the stream: the connection closes with 1000 once queued
-// messages are written.
-func (s *subscribeServerStream) Close() error { return s.s.Close() }
-
-// Session returns the resumable session of the stream, nil when the client
-// speaks the default wire.
-func (s *subscribeServerStream) Session() *resume.Session { return s.s.Session() }
-
-// Conn returns the WebSocket connection of the stream, for fan-out that
-// writes pre-encoded frames (hub.Member: ID and SendRaw);
-// nil when the client resumes through Session.
-func (s *subscribeServerStream) Conn() *ws.Conn { return s.s.Conn() }
-
-// NewSubscribeEventStreamHandler returns the handler of the "subscribe"
-// method for requests that ask for Server-Sent Events (Accept:
-// text/event-stream): the same parameters, credentials and errors as the
-// WebSocket endpoint, answered as HTTP before the first event.
-// Each event has an id; a client that comes back with Last-Event-ID gets
-// the events after it.
-func NewSubscribeEventStreamHandler(endpoint duplex.Endpoint, ssrv *sse.Server) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		payload, err := DecodeSubscribeRequest(r)
-		if err != nil {
-			transport.WriteError(w, err, subscribeStatuses)
-			return
-		}
-		transport.ServeEventStream(w, r, ssrv, subscribeEndpoint, true, transport.ResumeSubject(payload), subscribeStatuses, func(ctx context.Context, s *transport.EventStream) error {
-			_, err := endpoint(ctx, &chat.SubscribeEndpointInput{Payload: payload, Stream: &subscribeEventStream{s}})
-			return err
-		})
-	})
-}
-
-// subscribeEventStream implements chat.SubscribeServerStream over Server-Sent Events.
-type subscribeEventStream struct{ s *transport.EventStream }
-
-// Send sends one result as an event.
-func (s *subscribeEventStream) Send(v *chat.SubscribeResult) error {
-	return s.SendWithContext(context.Background(), v)
-}
-
-// SendWithContext sends one result unless ctx ends first.
-func (s *subscribeEventStream) SendWithContext(ctx context.Context, v *chat.SubscribeResult) error {
-	return s.s.Send(ctx, v)
-}
-
-// Close ends the stream: the client gets the end event 1000 once queued
-// events are written.
-func (s *subscribeEventStream) Close() error { return s.s.Close() }
-
-// Events returns the event stream, for fan-out that sends pre-encoded
-// frames (hub.Member: ID and SendRaw).
-func (s *subscribeEventStream) Events() *sse.Stream { return s.s.Events() }
-
 // echoStatuses maps the errors of "echo" to their HTTP status.
 var echoStatuses = transport.Statuses{
 	"unauthorized": http.StatusUnauthorized,
 }
 
-// echoEndpoint declares the WebSocket endpoint of "echo".
-var echoEndpoint = &ws.Endpoint{Service: "chat", Method: "echo"}
+// echoStream is what the design says about the messages of "echo".
+var echoStream = &transport.StreamSpec[*chat.EchoResult, *chat.EchoStreamingPayload]{
+	Endpoint: &ws.Endpoint{Service: "chat", Method: "echo"},
+	Statuses: echoStatuses,
+	Validate: chat.ValidateEchoStreamingPayload,
+}
 
-// NewEchoHandler returns the handler of the "echo" method:
-// its parameters and credentials are read before the WebSocket upgrade, so
-// their errors are HTTP responses.
+// NewEchoHandler returns the handler of the "echo" method; errors
+// before the upgrade (parameters, credentials) are HTTP responses.
 func NewEchoHandler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		transport.ServeStream(w, r, wsrv, echoEndpoint, echoStatuses, func(ctx context.Context, s *transport.ServerStream) error {
-			_, err := endpoint(ctx, &chat.EchoEndpointInput{Stream: &echoServerStream{s}})
-			return err
+	return transport.Stream(wsrv, nil, echoStream, endpoint, nil,
+		func(_ any, s *transport.ServerStream[*chat.EchoResult, *chat.EchoStreamingPayload]) any {
+			return &chat.EchoEndpointInput{Stream: s}
 		})
-	})
 }
-
-// echoServerStream implements chat.EchoServerStream.
-type echoServerStream struct{ s *transport.ServerStream }
-
-// Send sends one result.
-func (s *echoServerStream) Send(v *chat.EchoResult) error {
-	return s.SendWithContext(context.Background(), v)
-}
-
-// SendWithContext sends one result unless ctx ends first.
-func (s *echoServerStream) SendWithContext(ctx context.Context, v *chat.EchoResult) error {
-	return s.s.Send(ctx, v)
-}
-
-// Recv returns the next message of the client; io.EOF when it ended its stream.
-func (s *echoServerStream) Recv() (*chat.EchoStreamingPayload, error) {
-	return s.RecvWithContext(context.Background())
-}
-
-// RecvWithContext is Recv that gives up when ctx ends.
-func (s *echoServerStream) RecvWithContext(ctx context.Context) (*chat.EchoStreamingPayload, error) {
-	return transport.Recv[chat.EchoStreamingPayload](ctx, s.s, chat.ValidateEchoStreamingPayload)
-}
-
-// Close ends the stream: the connection closes with 1000 once queued
-// messages are written.
-func (s *echoServerStream) Close() error { return s.s.Close() }
-
-// Conn returns the WebSocket connection of the stream, for fan-out that
-// writes pre-encoded frames (hub.Member: ID and SendRaw).
-func (s *echoServerStream) Conn() *ws.Conn { return s.s.Conn() }
 
 // joinStatuses maps the errors of "join" to their HTTP status.
 var joinStatuses = transport.Statuses{
@@ -405,26 +262,25 @@ var joinStatuses = transport.Statuses{
 	"unauthorized": http.StatusUnauthorized,
 }
 
-// joinEndpoint declares the WebSocket endpoint of "join".
-var joinEndpoint = &ws.Endpoint{Service: "chat", Method: "join", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol, "chat.v1"), ws.WithSendQueue(1024, ws.DropOldest)}}
+// joinStream is what the design says about the messages of "join".
+var joinStream = &transport.StreamSpec[*chat.RoomEvent, any]{
+	Endpoint:    &ws.Endpoint{Service: "chat", Method: "join", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol, "chat.v1"), ws.WithSendQueue(1024, ws.DropOldest)}},
+	Statuses:    joinStatuses,
+	View:        func(v *chat.RoomEvent, view string) any { return chat.NewViewedRoomEvent(v, view).Projected },
+	DefaultView: "default",
+}
 
-// NewJoinHandler returns the handler of the "join" method:
-// its parameters and credentials are read before the WebSocket upgrade, so
-// their errors are HTTP responses. Clients that negotiate duplex.v1 get a
+// NewJoinHandler returns the handler of the "join" method; errors
+// before the upgrade (parameters, credentials) are HTTP responses. Clients that negotiate duplex.v1 get a
 // resumable session from mgr (docs/protocol.md, section 2); the others get
 // the default wire.
-func NewJoinHandler(endpoint duplex.Endpoint, wsrv *ws.Server, mgr *resume.Manager) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		payload, err := DecodeJoinRequest(r)
-		if err != nil {
-			transport.WriteError(w, err, joinStatuses)
-			return
-		}
-		transport.ServeResumableStream(w, r, wsrv, joinEndpoint, mgr, transport.ResumeSubject(payload), joinStatuses, func(ctx context.Context, s *transport.ResumableStream) error {
-			_, err := endpoint(ctx, &chat.JoinEndpointInput{Payload: payload, Stream: &joinServerStream{s}})
-			return err
+// Requests that accept text/event-stream get the same stream as
+// Server-Sent Events from ssrv, resumable with Last-Event-ID.
+func NewJoinHandler(endpoint duplex.Endpoint, wsrv *ws.Server, mgr *resume.Manager, ssrv *sse.Server) http.Handler {
+	return transport.StreamOrEvents(wsrv, mgr, ssrv, joinStream, endpoint, DecodeJoinRequest,
+		func(p *chat.JoinPayload, s *transport.ServerStream[*chat.RoomEvent, any]) any {
+			return &chat.JoinEndpointInput{Payload: p, Stream: s}
 		})
-	})
 }
 
 // DecodeJoinRequest reads the "join" payload from r and validates it.
@@ -433,7 +289,7 @@ func DecodeJoinRequest(r *http.Request) (*chat.JoinPayload, error) {
 	p := transport.NewParams(r)
 	payload.Room = transport.Required[string](p, transport.Path, "room")
 	payload.After = transport.Optional[int64](p, transport.Query, "after")
-	payload.Token = p.Token("token")
+	payload.Token = p.TokenOrCookie("token", "chat_session")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -442,79 +298,6 @@ func DecodeJoinRequest(r *http.Request) (*chat.JoinPayload, error) {
 	}
 	return payload, nil
 }
-
-// joinServerStream implements chat.JoinServerStream.
-type joinServerStream struct{ s *transport.ResumableStream }
-
-// Send sends one result.
-func (s *joinServerStream) Send(v *chat.RoomEvent) error {
-	return s.SendWithContext(context.Background(), v)
-}
-
-// SendWithContext sends one result unless ctx ends first.
-func (s *joinServerStream) SendWithContext(ctx context.Context, v *chat.RoomEvent) error {
-	return s.s.Send(ctx, chat.NewViewedRoomEvent(v, s.s.View("default")).Projected)
-}
-
-// Close ends the stream: the connection closes with 1000 once queued
-// messages are written.
-func (s *joinServerStream) Close() error { return s.s.Close() }
-
-// Session returns the resumable session of the stream, nil when the client
-// speaks the default wire.
-func (s *joinServerStream) Session() *resume.Session { return s.s.Session() }
-
-// Conn returns the WebSocket connection of the stream, for fan-out that
-// writes pre-encoded frames (hub.Member: ID and SendRaw);
-// nil when the client resumes through Session.
-func (s *joinServerStream) Conn() *ws.Conn { return s.s.Conn() }
-
-// SetView sets the view results are projected with.
-func (s *joinServerStream) SetView(view string) { s.s.SetView(view) }
-
-// NewJoinEventStreamHandler returns the handler of the "join"
-// method for requests that ask for Server-Sent Events (Accept:
-// text/event-stream): the same parameters, credentials and errors as the
-// WebSocket endpoint, answered as HTTP before the first event.
-// Each event has an id; a client that comes back with Last-Event-ID gets
-// the events after it.
-func NewJoinEventStreamHandler(endpoint duplex.Endpoint, ssrv *sse.Server) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		payload, err := DecodeJoinRequest(r)
-		if err != nil {
-			transport.WriteError(w, err, joinStatuses)
-			return
-		}
-		transport.ServeEventStream(w, r, ssrv, joinEndpoint, true, transport.ResumeSubject(payload), joinStatuses, func(ctx context.Context, s *transport.EventStream) error {
-			_, err := endpoint(ctx, &chat.JoinEndpointInput{Payload: payload, Stream: &joinEventStream{s}})
-			return err
-		})
-	})
-}
-
-// joinEventStream implements chat.JoinServerStream over Server-Sent Events.
-type joinEventStream struct{ s *transport.EventStream }
-
-// Send sends one result as an event.
-func (s *joinEventStream) Send(v *chat.RoomEvent) error {
-	return s.SendWithContext(context.Background(), v)
-}
-
-// SendWithContext sends one result unless ctx ends first.
-func (s *joinEventStream) SendWithContext(ctx context.Context, v *chat.RoomEvent) error {
-	return s.s.Send(ctx, chat.NewViewedRoomEvent(v, s.s.View("default")).Projected)
-}
-
-// Close ends the stream: the client gets the end event 1000 once queued
-// events are written.
-func (s *joinEventStream) Close() error { return s.s.Close() }
-
-// Events returns the event stream, for fan-out that sends pre-encoded
-// frames (hub.Member: ID and SendRaw).
-func (s *joinEventStream) Events() *sse.Stream { return s.s.Events() }
-
-// SetView sets the view results are projected with.
-func (s *joinEventStream) SetView(view string) { s.s.SetView(view) }
 
 // sendStatuses maps the errors of "send" to their HTTP status.
 var sendStatuses = transport.Statuses{
@@ -537,7 +320,7 @@ func DecodeSendRequest(r *http.Request) (*chat.SendPayload, error) {
 	payload := &body
 	p := transport.NewParams(r)
 	payload.Room = transport.Required[string](p, transport.Path, "room")
-	payload.Token = p.Token("")
+	payload.Token = p.TokenOrCookie("", "chat_session")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -566,7 +349,7 @@ func DecodeHistoryRequest(r *http.Request) (*chat.HistoryPayload, error) {
 	payload.Room = transport.Required[string](p, transport.Path, "room")
 	payload.After = transport.Default(p, transport.Query, "after", int64(0))
 	payload.Limit = transport.Default(p, transport.Query, "limit", int(50))
-	payload.Token = p.Token("")
+	payload.Token = p.TokenOrCookie("", "chat_session")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -581,24 +364,23 @@ var analyticsStatuses = transport.Statuses{
 	"unauthorized": http.StatusUnauthorized,
 }
 
-// analyticsEndpoint declares the WebSocket endpoint of "analytics".
-var analyticsEndpoint = &ws.Endpoint{Service: "chat", Method: "analytics", Options: []ws.Option{ws.WithReadLimit(4096)}}
+// analyticsStream is what the design says about the messages of "analytics".
+var analyticsStream = &transport.StreamSpec[*chat.Analytics, any]{
+	Endpoint:    &ws.Endpoint{Service: "chat", Method: "analytics", Options: []ws.Option{ws.WithReadLimit(4096)}},
+	Statuses:    analyticsStatuses,
+	View:        func(v *chat.Analytics, view string) any { return chat.NewViewedAnalytics(v, view).Projected },
+	DefaultView: "default",
+}
 
-// NewAnalyticsHandler returns the handler of the "analytics" method:
-// its parameters and credentials are read before the WebSocket upgrade, so
-// their errors are HTTP responses.
-func NewAnalyticsHandler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		payload, err := DecodeAnalyticsRequest(r)
-		if err != nil {
-			transport.WriteError(w, err, analyticsStatuses)
-			return
-		}
-		transport.ServeStream(w, r, wsrv, analyticsEndpoint, analyticsStatuses, func(ctx context.Context, s *transport.ServerStream) error {
-			_, err := endpoint(ctx, &chat.AnalyticsEndpointInput{Payload: payload, Stream: &analyticsServerStream{s}})
-			return err
+// NewAnalyticsHandler returns the handler of the "analytics" method; errors
+// before the upgrade (parameters, credentials) are HTTP responses.
+// Requests that accept text/event-stream get the same stream as
+// Server-Sent Events from ssrv.
+func NewAnalyticsHandler(endpoint duplex.Endpoint, wsrv *ws.Server, ssrv *sse.Server) http.Handler {
+	return transport.StreamOrEvents(wsrv, nil, ssrv, analyticsStream, endpoint, DecodeAnalyticsRequest,
+		func(p *chat.AnalyticsPayload, s *transport.ServerStream[*chat.Analytics, any]) any {
+			return &chat.AnalyticsEndpointInput{Payload: p, Stream: s}
 		})
-	})
 }
 
 // DecodeAnalyticsRequest reads the "analytics" payload from r and validates it.
@@ -606,7 +388,7 @@ func DecodeAnalyticsRequest(r *http.Request) (*chat.AnalyticsPayload, error) {
 	payload := &chat.AnalyticsPayload{}
 	p := transport.NewParams(r)
 	payload.View = transport.Default(p, transport.Query, "view", string("summary"))
-	payload.Token = p.Token("token")
+	payload.Token = p.TokenOrCookie("token", "chat_session")
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -616,68 +398,41 @@ func DecodeAnalyticsRequest(r *http.Request) (*chat.AnalyticsPayload, error) {
 	return payload, nil
 }
 
-// analyticsServerStream implements chat.AnalyticsServerStream.
-type analyticsServerStream struct{ s *transport.ServerStream }
-
-// Send sends one result.
-func (s *analyticsServerStream) Send(v *chat.Analytics) error {
-	return s.SendWithContext(context.Background(), v)
+// sessionStatuses maps the errors of "session" to their HTTP status.
+var sessionStatuses = transport.Statuses{
+	"unauthorized": http.StatusUnauthorized,
 }
 
-// SendWithContext sends one result unless ctx ends first.
-func (s *analyticsServerStream) SendWithContext(ctx context.Context, v *chat.Analytics) error {
-	return s.s.Send(ctx, chat.NewViewedAnalytics(v, s.s.View("default")).Projected)
+// NewSessionHandler returns the handler of the "session" method,
+// configured by the design's options, then opts.
+func NewSessionHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
+	opts = append([]transport.UnaryOption{transport.WithResponseEncoder(encodeSessionResponse)}, opts...)
+	return transport.Unary(endpoint, DecodeSessionRequest, http.StatusOK, sessionStatuses, opts...)
 }
 
-// Close ends the stream: the connection closes with 1000 once queued
-// messages are written.
-func (s *analyticsServerStream) Close() error { return s.s.Close() }
-
-// Conn returns the WebSocket connection of the stream, for fan-out that
-// writes pre-encoded frames (hub.Member: ID and SendRaw).
-func (s *analyticsServerStream) Conn() *ws.Conn { return s.s.Conn() }
-
-// SetView sets the view results are projected with.
-func (s *analyticsServerStream) SetView(view string) { s.s.SetView(view) }
-
-// NewAnalyticsEventStreamHandler returns the handler of the "analytics"
-// method for requests that ask for Server-Sent Events (Accept:
-// text/event-stream): the same parameters, credentials and errors as the
-// WebSocket endpoint, answered as HTTP before the first event.
-func NewAnalyticsEventStreamHandler(endpoint duplex.Endpoint, ssrv *sse.Server) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		payload, err := DecodeAnalyticsRequest(r)
-		if err != nil {
-			transport.WriteError(w, err, analyticsStatuses)
-			return
-		}
-		transport.ServeEventStream(w, r, ssrv, analyticsEndpoint, false, transport.ResumeSubject(payload), analyticsStatuses, func(ctx context.Context, s *transport.EventStream) error {
-			_, err := endpoint(ctx, &chat.AnalyticsEndpointInput{Payload: payload, Stream: &analyticsEventStream{s}})
-			return err
-		})
-	})
+// encodeSessionResponse sets the cookies of the "session" response from
+// the result and returns the body.
+func encodeSessionResponse(w http.ResponseWriter, v any) any {
+	res, ok := v.(*chat.SessionResult)
+	if !ok {
+		return v
+	}
+	http.SetCookie(w, &http.Cookie{Name: "chat_session", Value: transport.Format(res.Token), Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	return struct {
+		User string `json:"user"`
+	}{User: res.User}
 }
 
-// analyticsEventStream implements chat.AnalyticsServerStream over Server-Sent Events.
-type analyticsEventStream struct{ s *transport.EventStream }
-
-// Send sends one result as an event.
-func (s *analyticsEventStream) Send(v *chat.Analytics) error {
-	return s.SendWithContext(context.Background(), v)
+// DecodeSessionRequest reads the "session" payload from r and validates it.
+func DecodeSessionRequest(r *http.Request) (*chat.SessionPayload, error) {
+	payload := &chat.SessionPayload{}
+	p := transport.NewParams(r)
+	payload.User, payload.Password = p.Basic()
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	if err := chat.ValidateSessionPayload(payload); err != nil {
+		return nil, transport.Invalid(err)
+	}
+	return payload, nil
 }
-
-// SendWithContext sends one result unless ctx ends first.
-func (s *analyticsEventStream) SendWithContext(ctx context.Context, v *chat.Analytics) error {
-	return s.s.Send(ctx, chat.NewViewedAnalytics(v, s.s.View("default")).Projected)
-}
-
-// Close ends the stream: the client gets the end event 1000 once queued
-// events are written.
-func (s *analyticsEventStream) Close() error { return s.s.Close() }
-
-// Events returns the event stream, for fan-out that sends pre-encoded
-// frames (hub.Member: ID and SendRaw).
-func (s *analyticsEventStream) Events() *sse.Stream { return s.s.Events() }
-
-// SetView sets the view results are projected with.
-func (s *analyticsEventStream) SetView(view string) { s.s.SetView(view) }

@@ -27,6 +27,7 @@ const Usage = `usage: chat-cli [-url URL] [-timeout SECONDS] [-verbose] SERVICE 
   chat send [-room VALUE] [-token VALUE] [-body JSON]
   chat history [-room VALUE] [-after VALUE] [-limit VALUE] [-token VALUE]
   chat analytics [-view VALUE] [-token VALUE]
+  chat session [-user VALUE] [-password VALUE]
 
 Streaming payloads are read from stdin as JSON lines; results are printed as
 JSON lines. "SERVICE METHOD -h" lists the flags of a method.
@@ -58,6 +59,7 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 	body := fs.String("body", "", "JSON payload")
 	fields := map[string]*string{}
 	field := func(name string) { fields[name] = fs.String(name, "", name) }
+	chatClient := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 	switch args[0] + " " + args[1] {
 	case "chat login":
 		field("user")
@@ -65,12 +67,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat login [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.LoginPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Login()(ctx, payload)
+		res, err := chatClient.Login()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -80,12 +81,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat listener [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.ListenerPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Listener()(ctx, payload)
+		res, err := chatClient.Listener()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -104,12 +104,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat subscribe [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.SubscribePayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Subscribe()(ctx, payload)
+		res, err := chatClient.Subscribe()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -120,8 +119,7 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat echo [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
-		res, err := c.Echo()(ctx, nil)
+		res, err := chatClient.Echo()(ctx, nil)
 		if err != nil {
 			return err
 		}
@@ -135,12 +133,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat join [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.JoinPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Join()(ctx, payload)
+		res, err := chatClient.Join()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -153,12 +150,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat send [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.SendPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Send()(ctx, payload)
+		res, err := chatClient.Send()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -171,12 +167,11 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat history [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.HistoryPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.History()(ctx, payload)
+		res, err := chatClient.History()(ctx, payload)
 		if err != nil {
 			return err
 		}
@@ -187,18 +182,32 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat analytics [flags]\n\nflags:", args[2:]); err != nil {
 			return err
 		}
-		c := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 		payload, err := transport.BuildPayload[*chat.AnalyticsPayload](*body, fields)
 		if err != nil {
 			return err
 		}
-		res, err := c.Analytics()(ctx, payload)
+		res, err := chatClient.Analytics()(ctx, payload)
 		if err != nil {
 			return err
 		}
 		defer transport.CloseStream(res)
 		stream := res.(chat.AnalyticsClientStream)
 		return transport.PrintLines(ctx, stdout, stream.RecvWithContext)
+	case "chat session":
+		field("user")
+		field("password")
+		if err := transport.ParseFlags(fs, "usage: chat-cli [-url URL] chat session [flags]\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		payload, err := transport.BuildPayload[*chat.SessionPayload](*body, fields)
+		if err != nil {
+			return err
+		}
+		res, err := chatClient.Session()(ctx, payload)
+		if err != nil {
+			return err
+		}
+		return transport.PrintJSON(stdout, res)
 	default:
 		return transport.UsageErrorf(Usage, "unknown command %q", args[0]+" "+args[1])
 	}

@@ -88,6 +88,26 @@ export function validate(value, schema, path, defs) {
             }
             break;
         }
+        case 'union': {
+            if (typeof value !== 'object' || value === null || Array.isArray(value))
+                return fail('must be an object');
+            const o = value;
+            const typeKey = schema.typeKey ?? 'type';
+            const valueKey = schema.valueKey ?? 'value';
+            const variants = schema.variants ?? [];
+            const name = o[typeKey];
+            if (name === undefined || name === null)
+                throw new ValidationError(`${path}.${typeKey}`, 'is required');
+            const variant = variants.find((v) => v.name === name)?.schema;
+            if (variant === undefined) {
+                throw new ValidationError(`${path}.${typeKey}`, `must be one of ${variants.map((v) => JSON.stringify(v.name)).join(', ')}`);
+            }
+            const v = o[valueKey];
+            if (v === undefined || v === null)
+                throw new ValidationError(`${path}.${valueKey}`, 'is required');
+            validate(v, variant, `${path}.${valueKey}`, defs);
+            break;
+        }
     }
     if (schema.enum !== undefined && !schema.enum.includes(value)) {
         fail(`must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')}`);
