@@ -155,20 +155,31 @@ func (c *Conn) enqueue(ctx context.Context, ev event, wait bool) error {
 		}
 		room := c.room
 		c.mu.Unlock()
-		if timeout == nil {
-			t := time.NewTimer(c.cfg.WriteTimeout)
-			defer t.Stop()
-			timeout = t.C
-		}
-		select {
-		case <-room:
-		case <-timeout:
-			wait = false
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-c.ctx.Done():
+		var err error
+		if wait, err = c.waitRoom(ctx, room, &timeout); err != nil {
+			return err
 		}
 	}
+}
+
+// waitRoom waits for room in the queue (room is closed when the writer
+// takes it), for the stream's end, for ctx (its error is returned) or for
+// the write timeout, which starts at the first wait (*timeout holds it):
+// it reports false once the timeout passed, the slow-consumer policy
+// applying then.
+func (c *Conn) waitRoom(ctx context.Context, room <-chan struct{}, timeout *<-chan time.Time) (bool, error) {
+	if *timeout == nil {
+		*timeout = time.After(c.cfg.WriteTimeout)
+	}
+	select {
+	case <-room:
+	case <-*timeout:
+		return false, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	case <-c.ctx.Done():
+	}
+	return true, nil
 }
 
 // overflowLocked applies the slow-consumer policy to a full queue; c.mu

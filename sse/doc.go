@@ -14,6 +14,14 @@
 // endpoint belongs to (ws.Server.Carrier), so that a limit is written in
 // one place.
 //
+// A Stream, what Server.Handle gives a handler, is the stream's carrier
+// as the runtime's one stream sees it (transport.Carrier: Send, Close with
+// a code and a reason, Fail, Context, Request; ReceiveRaw returns io.EOF):
+// a plain response's Conn, or on a resumable method the session its events
+// go into. Generated code never sees it: transport.StreamOrEvents runs the
+// method on a transport.ServerStream over it, with the same views,
+// validation and errors as on a WebSocket.
+//
 // The wire (docs/protocol.md, "Server-Sent Events"): one event per message,
 // its data the message's JSON document on one line; on a resumable method
 // each event has an id, "<session>.<sequence>", and a client that

@@ -99,18 +99,9 @@ func (ss *session) send(ctx context.Context, data []byte, wait bool) error {
 		if wait && c != nil {
 			if ok, room := c.hasRoom(); !ok {
 				ss.mu.Unlock()
-				if timeout == nil {
-					t := time.NewTimer(c.cfg.WriteTimeout)
-					defer t.Stop()
-					timeout = t.C
-				}
-				select {
-				case <-room:
-				case <-timeout:
-					wait = false
-				case <-ctx.Done():
-					return ctx.Err()
-				case <-c.ctx.Done():
+				var err error
+				if wait, err = c.waitRoom(ctx, room, &timeout); err != nil {
+					return err
 				}
 				continue
 			}
