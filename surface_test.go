@@ -16,10 +16,12 @@ import (
 // surfaceGoal is issue 17's bound on the `go doc -short` lines of the
 // runtime packages generated code imports. surfaceCeiling is where the
 // surface stands today; the test keeps it from growing. Lower the ceiling
-// as the surface shrinks, until it reaches the goal.
+// as the surface shrinks, until it reaches the goal. (166 before Server-Sent
+// Events added StreamOrEvents, EventStreams and NewEventStreams to
+// transport, 173; moving the depth check to internal/jsondepth took 3.)
 const (
 	surfaceGoal    = 110
-	surfaceCeiling = 166
+	surfaceCeiling = 170
 )
 
 // TestGeneratedCodeImportsASmallRuntime runs `go doc -short` over every

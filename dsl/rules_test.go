@@ -627,6 +627,29 @@ var ruleCases = []struct {
 			})
 		})
 	}, []string{"panicked", "assignment to entry in nil map"}},
+
+	{"SSEFallback on a bidirectional method", func() {
+		Service("s", func() {
+			Method("chat", func() {
+				SSEFallback() // want:SSEFallback on a bidirectional method
+				StreamingPayload(String)
+				StreamingResult(String)
+				HTTP(func() { GET("/chat") })
+			})
+		})
+	}, []string{`method "chat"`, "SSEFallback needs a server→client stream"}},
+
+	{"SSEFallback in an HTTP block", func() {
+		Service("s", func() {
+			Method("feed", func() {
+				StreamingResult(String)
+				HTTP(func() {
+					GET("/feed")
+					SSEFallback() // want:SSEFallback in an HTTP block
+				})
+			})
+		})
+	}, []string{"SSEFallback must appear in the API, a Service or a Method"}},
 }
 
 func TestDesignRules(t *testing.T) {

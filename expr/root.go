@@ -74,6 +74,9 @@ type APIExpr struct {
 	Servers []*ServerExpr
 	// Requirements are the API-wide security requirements.
 	Requirements []*SecurityExpr
+	// SSEFallback is set with SSEFallback in the API: every server→client
+	// method can also be read as Server-Sent Events.
+	SSEFallback bool
 	// Errors are the API-wide errors; Finalize copies them to every method.
 	Errors []*ErrorExpr
 	// HTTP holds the API-level HTTP settings and, after Finalize, the HTTP

@@ -13,6 +13,9 @@ type ServiceExpr struct {
 	Errors []*ErrorExpr
 	// Requirements are the service-wide security requirements.
 	Requirements []*SecurityExpr
+	// SSEFallback is set with SSEFallback in the service: its
+	// server→client methods can also be read as Server-Sent Events.
+	SSEFallback bool
 	// Meta is set with Meta.
 	Meta MetaExpr
 	// ServerInterceptors and ClientInterceptors apply to every method of
@@ -107,6 +110,9 @@ type MethodExpr struct {
 	// ResultPos and StreamingPayloadPos are where StreamingResult (or
 	// Result) and StreamingPayload were called; zero when not.
 	ResultPos, StreamingPayloadPos Pos
+	// SSEFallbackPos is where SSEFallback was called in the method; zero
+	// when not.
+	SSEFallbackPos Pos
 }
 
 // Position returns where the method was declared.

@@ -24,6 +24,11 @@ func (r *RootExpr) Validate() []*Error {
 	}
 	for _, s := range r.Services {
 		v.service(s)
+		for _, m := range s.Methods {
+			if m.SSEFallbackPos.Line > 0 && m.Stream != ServerStreamKind {
+				v.errorf(m.SSEFallbackPos, "method %q: SSEFallback needs a server→client stream (StreamingResult without StreamingPayload): Server-Sent Events carry nothing from the client; remove it or use a WebSocket", m.Name)
+			}
+		}
 	}
 	v.routes()
 	for _, list := range [][]UserType{r.Types, r.ResultTypes} {

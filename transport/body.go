@@ -7,7 +7,7 @@ import (
 	"io"
 	"net/http"
 
-	"duplex.dev/ws"
+	"duplex.dev/internal/jsondepth"
 )
 
 // maxBodyBytes bounds the request and response bodies read by this package.
@@ -15,8 +15,8 @@ const maxBodyBytes = 1 << 20
 
 // DecodeBody decodes the JSON body of r into a new T. An empty body, a body
 // that is not JSON or does not fit T is a 400 *Error naming the problem, and
-// so is a body nested deeper than ws.MaxDepth ("decode request body: nested
-// deeper than 64 levels"), refused before it is decoded (see ws.CheckDepth).
+// so is a body nested deeper than jsondepth.Max ("decode request body: nested
+// deeper than 64 levels"), refused before it is decoded (see jsondepth.Check).
 func DecodeBody[T any](r *http.Request) (T, error) {
 	var v T
 	if r.Body == nil || r.Body == http.NoBody {
@@ -24,7 +24,7 @@ func DecodeBody[T any](r *http.Request) (T, error) {
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
 	if err == nil {
-		err = ws.CheckDepth(b)
+		err = jsondepth.Check(b)
 	}
 	if err == nil {
 		err = json.NewDecoder(bytes.NewReader(b)).Decode(&v)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sync/atomic"
 
+	"duplex.dev/sse"
 	"duplex.dev/ws"
 	"duplex.dev/ws/resume"
 )
@@ -61,6 +62,7 @@ var (
 	_ Carrier = sessionCarrier{}
 	_ Carrier = (*clientConn)(nil)
 	_ Carrier = resumeClient{}
+	_ Carrier = (*sse.Stream)(nil) // an event stream (StreamOrEvents)
 )
 
 // serverConn is the per-call WebSocket of a server stream.

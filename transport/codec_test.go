@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 
 	duplex "duplex.dev"
+	"duplex.dev/internal/jsondepth"
 	"duplex.dev/transport"
 	"duplex.dev/ws"
 	"duplex.dev/ws/resume"
@@ -78,8 +79,8 @@ func badFrames(t *testing.T) []badFrame {
 			reason: reason(`{"text":5}`)},
 		{name: "failed validation", typ: websocket.MessageText, frame: `{"other":"hi"}`, code: ws.StatusInvalidPayload,
 			reason: reason(`{"other":"hi"}`)},
-		{name: "nested too deep", typ: websocket.MessageText, frame: `{"text":"hi","x":` + strings.Repeat("[", ws.MaxDepth) + strings.Repeat("]", ws.MaxDepth) + `}`,
-			code: ws.StatusInvalidPayload, reason: "invalid JSON: nested deeper than " + strconv.Itoa(ws.MaxDepth) + " levels"},
+		{name: "nested too deep", typ: websocket.MessageText, frame: `{"text":"hi","x":` + strings.Repeat("[", jsondepth.Max) + strings.Repeat("]", jsondepth.Max) + `}`,
+			code: ws.StatusInvalidPayload, reason: "invalid JSON: nested deeper than " + strconv.Itoa(jsondepth.Max) + " levels"},
 		{name: "invalid UTF-8", typ: websocket.MessageText, frame: "{\"text\":\"\xff\"}", code: ws.StatusInvalidPayload,
 			reason: "invalid UTF-8 in a text message", wire: true},
 		{name: "too large", typ: websocket.MessageText, frame: big, code: ws.StatusMessageTooBig,
@@ -139,9 +140,9 @@ func TestBadFramesGetTheSameAnswerEverywhere(t *testing.T) {
 					t.Errorf("receive returned %v, which does not wrap the validation error", got.recv)
 				}
 				if b.name == "nested too deep" {
-					var de *ws.DepthError
+					var de *jsondepth.Error
 					if !errors.As(got.recv, &de) {
-						t.Errorf("receive returned %v, which does not wrap the *ws.DepthError", got.recv)
+						t.Errorf("receive returned %v, which does not wrap the *jsondepth.Error", got.recv)
 					}
 				}
 				if b.name == "wrong type" {

@@ -16,6 +16,7 @@ import (
 	"github.com/coder/websocket"
 
 	duplex "duplex.dev"
+	"duplex.dev/internal/jsondepth"
 	"duplex.dev/transport"
 	"duplex.dev/ws"
 )
@@ -128,7 +129,7 @@ func deepUnionJSON(levels int) []byte {
 // seconds of CPU before the depth limit.
 const deepLevels = 4900
 
-var reasonTooDeep = "invalid JSON: nested deeper than " + strconv.Itoa(ws.MaxDepth) + " levels"
+var reasonTooDeep = "invalid JSON: nested deeper than " + strconv.Itoa(jsondepth.Max) + " levels"
 
 // TestDeepInputIsRefusedBeforeDecoding sends a 4,900-level recursive Node
 // and a 4,900-level union to a real server's streams and unary endpoint:
@@ -183,7 +184,7 @@ func TestDeepInputIsRefusedBeforeDecoding(t *testing.T) {
 	}
 	echoes("before")
 
-	within := ws.MaxDepth / 2 // two JSON levels each
+	within := jsondepth.Max / 2 // two JSON levels each
 	for _, tc := range []struct {
 		path       string
 		deep, fine []byte
@@ -200,12 +201,12 @@ func TestDeepInputIsRefusedBeforeDecoding(t *testing.T) {
 		})
 		t.Run("unary "+tc.path, func(t *testing.T) {
 			status, body := postBody(t, srv.URL+tc.path, tc.deep)
-			want := `"decode request body: nested deeper than ` + strconv.Itoa(ws.MaxDepth) + ` levels"`
+			want := `"decode request body: nested deeper than ` + strconv.Itoa(jsondepth.Max) + ` levels"`
 			if status != http.StatusBadRequest || !strings.Contains(body, want) {
 				t.Errorf("%d-byte body: %d %.200s, want 400 with %s", len(tc.deep), status, body, want)
 			}
 			if status, body := postBody(t, srv.URL+tc.path, tc.fine); status != http.StatusOK {
-				t.Errorf("a body %d levels deep: %d %.200s, want 200", ws.MaxDepth-1, status, body)
+				t.Errorf("a body %d levels deep: %d %.200s, want 200", jsondepth.Max-1, status, body)
 			}
 		})
 	}
@@ -214,7 +215,7 @@ func TestDeepInputIsRefusedBeforeDecoding(t *testing.T) {
 		fine := deepNodeJSON(within-1, "n")
 		sendFrame(t, c, string(fine))
 		if got := readFrame(t, c); got != string(fine) {
-			t.Errorf("a frame %d levels deep echoed as %.80s…", ws.MaxDepth-1, got)
+			t.Errorf("a frame %d levels deep echoed as %.80s…", jsondepth.Max-1, got)
 		}
 	})
 	echoes("after")
@@ -241,17 +242,17 @@ func TestCheckDepth(t *testing.T) {
 		in   string
 		deep bool
 	}{
-		{"at the limit", nest(ws.MaxDepth), false},
-		{"one above", nest(ws.MaxDepth + 1), true},
-		{"objects and arrays", strings.Repeat(`{"a":[`, ws.MaxDepth/2) + `{}` + strings.Repeat(`]}`, ws.MaxDepth/2), true},
-		{"brackets in a string", `["` + strings.Repeat("[{", 2*ws.MaxDepth) + `"]`, false},
-		{"escaped quote", `["\"` + strings.Repeat("[", 2*ws.MaxDepth) + `"]`, false},
-		{"escaped backslash ends the string", `["\\",` + nest(ws.MaxDepth+1) + `]`, true},
-		{"unbalanced closers first", strings.Repeat("]", 2*ws.MaxDepth) + nest(ws.MaxDepth+1), true},
-		{"unterminated string", `["` + strings.Repeat("[", 2*ws.MaxDepth), false},
+		{"at the limit", nest(jsondepth.Max), false},
+		{"one above", nest(jsondepth.Max + 1), true},
+		{"objects and arrays", strings.Repeat(`{"a":[`, jsondepth.Max/2) + `{}` + strings.Repeat(`]}`, jsondepth.Max/2), true},
+		{"brackets in a string", `["` + strings.Repeat("[{", 2*jsondepth.Max) + `"]`, false},
+		{"escaped quote", `["\"` + strings.Repeat("[", 2*jsondepth.Max) + `"]`, false},
+		{"escaped backslash ends the string", `["\\",` + nest(jsondepth.Max+1) + `]`, true},
+		{"unbalanced closers first", strings.Repeat("]", 2*jsondepth.Max) + nest(jsondepth.Max+1), true},
+		{"unterminated string", `["` + strings.Repeat("[", 2*jsondepth.Max), false},
 	} {
-		err := ws.CheckDepth([]byte(tc.in))
-		var de *ws.DepthError
+		err := jsondepth.Check([]byte(tc.in))
+		var de *jsondepth.Error
 		if got := errors.As(err, &de); got != tc.deep {
 			t.Errorf("%s: CheckDepth = %v, want deep %v", tc.name, err, tc.deep)
 		}
@@ -267,7 +268,7 @@ func TestCheckDepth(t *testing.T) {
 // find the depth too.
 func BenchmarkDeepDecode(b *testing.B) {
 	deep := deepNodeJSON(deepLevels, strings.Repeat("n", 15))
-	atLimit := deepNodeJSON(ws.MaxDepth/2-1, "n")
+	atLimit := deepNodeJSON(jsondepth.Max/2-1, "n")
 	atLimit = bytes.Replace(atLimit, []byte(`{"name":"n"}`), []byte(`{"name":"`+strings.Repeat("x", 200<<10)+`"}`), 1)
 	var wide bytes.Buffer
 	wide.WriteString(`{"name":"root","children":[`)
@@ -307,7 +308,7 @@ func BenchmarkDeepDecode(b *testing.B) {
 	b.Run("wide/CheckDepth", func(b *testing.B) {
 		b.SetBytes(int64(wide.Len()))
 		for b.Loop() {
-			if err := ws.CheckDepth(wide.Bytes()); err != nil {
+			if err := jsondepth.Check(wide.Bytes()); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -339,7 +340,7 @@ func BenchmarkDeepDecode(b *testing.B) {
 				case json.Delim(']'), json.Delim('}'):
 					depth--
 				}
-				if depth > ws.MaxDepth {
+				if depth > jsondepth.Max {
 					b.Fatal("deep")
 				}
 			}

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"strings"
 
-	"duplex.dev/ws"
+	"duplex.dev/internal/jsondepth"
 )
 
 // The client side of a unary call: the request generated clients build,
@@ -84,7 +84,7 @@ func do[T any](c *http.Client, req *http.Request) (T, *http.Response, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return v, resp, nil
 	}
-	err = ws.CheckDepth(b) // before decoding, as for a request body
+	err = jsondepth.Check(b) // before decoding, as for a request body
 	if err == nil {
 		err = json.Unmarshal(b, &v)
 	}

@@ -37,14 +37,9 @@ import (
 func Stream[P, S, R any](wsrv *ws.Server, mgr *resume.Manager, spec *StreamSpec[S, R], endpoint duplex.Endpoint,
 	decode func(*http.Request) (P, error), input func(P, *ServerStream[S, R]) any) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var payload P
-		if decode != nil {
-			p, err := decode(r)
-			if err != nil {
-				writeError(w, err, spec.Statuses)
-				return
-			}
-			payload = p
+		payload, ok := decodePayload(w, r, decode, spec.Statuses)
+		if !ok {
+			return
 		}
 		run := func(ctx context.Context, c Carrier) error {
 			_, err := endpoint(ctx, input(payload, &ServerStream[S, R]{c: c, spec: spec}))
@@ -69,6 +64,21 @@ func Stream[P, S, R any](wsrv *ws.Server, mgr *resume.Manager, spec *StreamSpec[
 			refuse(w, r, wsrv, spec.Endpoint, err, spec.Statuses)
 		}
 	})
+}
+
+// decodePayload reads a stream request's payload with decode (none when
+// decode is nil), answering the request with its error.
+func decodePayload[P any](w http.ResponseWriter, r *http.Request, decode func(*http.Request) (P, error), statuses Statuses) (P, bool) {
+	var payload P
+	if decode == nil {
+		return payload, true
+	}
+	payload, err := decode(r)
+	if err != nil {
+		writeError(w, err, statuses)
+		return payload, false
+	}
+	return payload, true
 }
 
 // serveResumable serves a request that offers duplex.v1: the resumable

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sync"
 
+	"duplex.dev/sse"
 	"duplex.dev/ws"
 	"duplex.dev/ws/resume"
 )
@@ -96,6 +97,8 @@ func (s *ServerStream[S, R]) SetView(view string) {
 	s.mu.Unlock()
 	if c := s.upgradeConn(); c != nil {
 		c.SetUpgradeHeader(viewHeader, view)
+	} else if st := s.Events(); st != nil {
+		st.SetHeader(viewHeader, view)
 	}
 }
 
@@ -141,6 +144,14 @@ func (s *ServerStream[S, R]) Session() *resume.Session {
 		return nil
 	}
 	return c.sess
+}
+
+// Events returns the event stream of a stream read as Server-Sent Events
+// (StreamOrEvents), for fan-out that writes pre-encoded frames (its Start,
+// ID, SendRaw and SendFrame); nil on a WebSocket.
+func (s *ServerStream[S, R]) Events() *sse.Stream {
+	st, _ := s.c.(*sse.Stream)
+	return st
 }
 
 // upgradeConn returns the connection whose upgrade response the stream's

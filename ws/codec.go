@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	duplex "duplex.dev"
-	"duplex.dev/internal/defaults"
+	"duplex.dev/internal/jsondepth"
 )
 
 // The codec: how every stream kind (plain and resumable, server side and
@@ -27,61 +27,12 @@ func reasonTooBig(limit int64) string {
 	return fmt.Sprintf("message too big: the limit is %d bytes", limit)
 }
 
-// MaxDepth is the deepest nesting of JSON arrays and objects a message may
-// have (see CheckDepth). It is not configurable: no design needs more, and
-// the cost of a decode grows with it.
-const MaxDepth = defaults.MaxDepth
-
-// DepthError is the error of a message nested deeper than Limit levels.
-type DepthError struct{ Limit int }
-
-// Error returns "nested deeper than N levels".
-func (e *DepthError) Error() string {
-	return fmt.Sprintf("nested deeper than %d levels", e.Limit)
-}
-
-// CheckDepth returns a *DepthError if the JSON text b nests arrays and
-// objects deeper than MaxDepth, and nil otherwise (b need not be valid
-// JSON: the decoder reports its other errors). It reads b once, without
-// allocating, and runs before any decoding: a generated UnmarshalJSON
-// decodes its own sub-document again at each level of nesting (unions,
-// recursive types with required attributes), so decoding costs up to
-// depth × size, which the limit keeps linear in the size. Decode, Receive
-// (server and client, plain and resumable) and the unary bodies of package
-// transport all check it.
-func CheckDepth(b []byte) error {
-	depth := 0
-	for i := 0; i < len(b); i++ {
-		switch b[i] {
-		case '"':
-			// Skip the string: brackets inside it do not nest.
-			for i++; i < len(b); i++ {
-				if c := b[i]; c == '\\' {
-					i++
-				} else if c == '"' {
-					break
-				}
-			}
-		case '[', '{':
-			depth++
-			if depth > MaxDepth {
-				return &DepthError{Limit: MaxDepth}
-			}
-		case ']', '}':
-			if depth > 0 { // unbalanced: invalid JSON, the decoder's error
-				depth--
-			}
-		}
-	}
-	return nil
-}
-
 // Decode decodes the JSON text frame into v as json.Unmarshal does,
 // strictly (the frame must be exactly one JSON value of v's type). A frame
 // it refuses is answered with the *CloseError it returns, the same on
 // every stream: 1007 "invalid JSON: nested deeper than 64 levels" when
-// the frame nests deeper than MaxDepth (checked before decoding, see
-// CheckDepth), 1007 "invalid JSON: …" naming the problem when the frame
+// the frame nests deeper than jsondepth.Max, 64 (checked before decoding, see
+// internal/jsondepth), 1007 "invalid JSON: …" naming the problem when the frame
 // is not JSON or not JSON of v's type, 1007 and the validation error's text
 // (naming the attribute) when v's UnmarshalJSON reports a failed validation
 // (duplex.IsValidationError). The *CloseError wraps the decoder's error.
@@ -123,7 +74,7 @@ type StrictUnmarshaler interface {
 // which scans it twice again. Unless v is a StrictUnmarshaler, one
 // validating pass (json.Valid) is kept, so that v never sees invalid JSON.
 func decode(b []byte, v any) error {
-	if err := CheckDepth(b); err != nil {
+	if err := jsondepth.Check(b); err != nil {
 		return err
 	}
 	if s, ok := v.(StrictUnmarshaler); ok {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"duplex.dev/internal/jsondepth"
 	"duplex.dev/ws"
 	"duplex.dev/ws/resume"
 )
@@ -137,7 +138,7 @@ func expect(frame []byte, binary bool) expectation {
 	case string(bytes.TrimSpace(frame)) == "null":
 		return expectation{code: ws.StatusNormalClosure}
 	}
-	if tokenDepth(frame) > ws.MaxDepth {
+	if tokenDepth(frame) > jsondepth.Max {
 		return expectation{code: ws.StatusInvalidPayload} // refused before decoding
 	}
 	var m fuzzMessage
@@ -234,8 +235,8 @@ func FuzzServerFrames(f *testing.F) {
 		{[]byte(`{"text":"` + strings.Repeat("x", fuzzReadLimit-11) + `"}`), []byte(`{}`), false},
 		{[]byte{}, nil, false},
 		// Nested to the depth limit (echoed), then one level deeper (1007).
-		{[]byte(`{"text":"hi","x":` + strings.Repeat("[", ws.MaxDepth-1) + strings.Repeat("]", ws.MaxDepth-1) + `}`),
-			[]byte(`{"text":"hi","x":` + strings.Repeat("[", ws.MaxDepth) + strings.Repeat("]", ws.MaxDepth) + `}`), false},
+		{[]byte(`{"text":"hi","x":` + strings.Repeat("[", jsondepth.Max-1) + strings.Repeat("]", jsondepth.Max-1) + `}`),
+			[]byte(`{"text":"hi","x":` + strings.Repeat("[", jsondepth.Max) + strings.Repeat("]", jsondepth.Max) + `}`), false},
 	} {
 		f.Add(seed.first, seed.second, seed.binary)
 	}

@@ -100,6 +100,7 @@ type methodData struct {
 	UnaryOptions  []string // Go expressions of transport.UnaryOption, from the HTTP block of a unary method
 	DialOptions   []string // Go expressions of ws.DialOption the client adds (design subprotocols)
 	Resumable     bool     // the design says Resumable(): duplex.v1 on server and client
+	EventStream   bool     // SSEFallback: also served as Server-Sent Events (StreamOrEvents)
 	PathArgs      []*paramData
 	SuccessStatus string // "http.StatusOK"
 }
@@ -165,6 +166,17 @@ type statusData struct {
 }
 
 func (m *methodData) Streaming() bool { return m.Stream != unary }
+
+// AnySSE reports whether a method of the service is also served as
+// Server-Sent Events.
+func (s *serviceData) AnySSE() bool {
+	for _, m := range s.Methods {
+		if m.EventStream {
+			return true
+		}
+	}
+	return false
+}
 
 // ServerStreamArgs are the type arguments of the method's
 // transport.ServerStream and StreamSpec: what the server sends (the

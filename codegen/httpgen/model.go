@@ -70,6 +70,7 @@ func buildService(genPkg string, root *expr.RootExpr, hs *expr.HTTPServiceExpr) 
 			}
 			return nil, expr.Errorf(pos, "service %q method %q: %v", svc.Name, e.Name(), err)
 		}
+		m.EventStream = e.MethodExpr.EventStream(root.API)
 		s.Methods = append(s.Methods, m)
 	}
 	taken := map[string]bool{"Mounts": true, "Service": true, "Use": true, "Mount": true, "Shutdown": true}

@@ -20,6 +20,10 @@ type Server struct {
 	// resume holds the sessions of the resumable methods.
 	resume *transport.Sessions
 {{- end }}
+{{- if .AnySSE }}
+	// sse serves the methods read as Server-Sent Events.
+	sse *transport.EventStreams
+{{- end }}
 }
 
 // New returns the handlers of every {{ .Name }} endpoint. Streaming methods
@@ -39,6 +43,9 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, {{ range .FileServers }}{
 {{- if .AnyResumable }}
 	mgr := transport.NewSessions()
 {{- end }}
+{{- if .AnySSE }}
+	ssrv := transport.NewEventStreams(wsrv)
+{{- end }}
 	return &Server{
 		Mounts: []*transport.MountPoint{
 {{- range $m := .Methods }}
@@ -54,7 +61,7 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, {{ range .FileServers }}{
 		},
 {{- range .Methods }}
 {{- if .Streaming }}
-		{{ .Handler }}: transport.WithNames({{ quote $.Name }}, {{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .Endpoint }}, wsrv{{ if .Resumable }}, mgr{{ end }})),
+		{{ .Handler }}: transport.WithNames({{ quote $.Name }}, {{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .Endpoint }}, wsrv{{ if .Resumable }}, mgr{{ end }}{{ if .EventStream }}, ssrv{{ end }})),
 {{- else }}
 		{{ .Handler }}: transport.WithNames({{ quote $.Name }}, {{ quote .Name }}, transport.Measure(wsrv, {{ quote $.Name }}, {{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .Endpoint }}, opts...))),
 {{- end }}
@@ -65,6 +72,9 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, {{ range .FileServers }}{
 		ws: wsrv,
 {{- if .AnyResumable }}
 		resume: mgr,
+{{- end }}
+{{- if .AnySSE }}
+		sse:    ssrv,
 {{- end }}
 	}
 }
@@ -96,7 +106,25 @@ func (s *Server) Mount(mux *http.ServeMux) {
 {{- end }}
 }
 
+{{- if .AnySSE }}
+// Shutdown ends every resumable session, closes every open stream with 1001
+// (event streams with the end event 1001) and waits for their handlers to
+// return or ctx to end.
+func (s *Server) Shutdown(ctx context.Context) error {
 {{- if .AnyResumable }}
+	err := s.resume.Close(ctx)
+{{- else }}
+	var err error
+{{- end }}
+	if serr := s.sse.Shutdown(ctx); err == nil {
+		err = serr
+	}
+	if werr := s.ws.Shutdown(ctx); err == nil {
+		err = werr
+	}
+	return err
+}
+{{- else if .AnyResumable }}
 // Shutdown ends every resumable session, closes every open stream with 1001
 // and waits for their handlers to return or ctx to end.
 func (s *Server) Shutdown(ctx context.Context) error {
@@ -144,8 +172,12 @@ var {{ goifyLower .Name }}Stream = &transport.StreamSpec[{{ .ServerStreamArgs }}
 // resumable session from mgr (docs/protocol.md, section 2); the others get
 // the default wire.
 {{- end }}
-func New{{ .GoName }}Handler(endpoint duplex.Endpoint, wsrv *ws.Server{{ if .Resumable }}, mgr *transport.Sessions{{ end }}) http.Handler {
-	return transport.Stream(wsrv, {{ if .Resumable }}mgr{{ else }}nil{{ end }}, {{ goifyLower .Name }}Stream, endpoint, {{ if .PayloadRef }}Decode{{ .GoName }}Request{{ else }}nil{{ end }},
+{{- if .EventStream }}
+// Requests that accept text/event-stream get the same stream as
+// Server-Sent Events from ssrv{{ if .Resumable }}, resumable with Last-Event-ID{{ end }}.
+{{- end }}
+func New{{ .GoName }}Handler(endpoint duplex.Endpoint, wsrv *ws.Server{{ if .Resumable }}, mgr *transport.Sessions{{ end }}{{ if .EventStream }}, ssrv *transport.EventStreams{{ end }}) http.Handler {
+	return transport.Stream{{ if .EventStream }}OrEvents{{ end }}(wsrv, {{ if .Resumable }}mgr{{ else }}nil{{ end }}, {{ if .EventStream }}ssrv, {{ end }}{{ goifyLower .Name }}Stream, endpoint, {{ if .PayloadRef }}Decode{{ .GoName }}Request{{ else }}nil{{ end }},
 		func({{ if .PayloadRef }}p {{ .PayloadRef }}{{ else }}_ any{{ end }}, s *transport.ServerStream[{{ .ServerStreamArgs }}]) any {
 			return &{{ $svc.PkgName }}.{{ .GoName }}EndpointInput{ {{- if .PayloadRef }}Payload: p, {{ end }}Stream: s}
 		})

@@ -27,6 +27,9 @@ func AsyncAPI(root *expr.RootExpr) *Document {
 				continue
 			}
 			addStream(root, e, sch, creds, channels, operations, messages)
+			if e.MethodExpr.EventStream(root.API) {
+				addEventStream(root, e, channels, operations, messages)
+			}
 		}
 	}
 	if channels.len() == 0 {

@@ -210,7 +210,11 @@ func (b *openAPIBuilder) operation(e *expr.HTTPEndpointExpr, id, path string) *o
 			}
 		}
 	}
-	op.set("parameters", b.parameters(e, path, credAttrs))
+	params := b.parameters(e, path, credAttrs)
+	if m.EventStream(b.root.API) && e.WebSocket != nil && e.WebSocket.Resumable {
+		params = append(params, lastEventIDParameter())
+	}
+	op.set("parameters", params)
 	if !m.IsStreaming() && e.Body != nil && !expr.IsEmpty(e.Body.Type) {
 		var sc *object
 		if _, anon := e.Body.Type.(*expr.Object); anon && e.Body != m.Payload {
@@ -230,6 +234,9 @@ func (b *openAPIBuilder) operation(e *expr.HTTPEndpointExpr, id, path string) *o
 		for _, r := range e.Responses {
 			responses.set(strconv.Itoa(r.StatusCode), b.response(e, r))
 		}
+	}
+	if m.EventStream(b.root.API) {
+		b.eventStreamResponses(e, responses)
 	}
 	b.errorResponses(e, responses)
 	if m.IsStreaming() && mappedLen(e.Params)+mappedLen(e.Headers) > 0 && responses.get("400") == nil {
@@ -256,6 +263,9 @@ func (b *openAPIBuilder) operation(e *expr.HTTPEndpointExpr, id, path string) *o
 	op.set("security", sec)
 	if m.IsStreaming() {
 		op.set("x-duplex-websocket", webSocketExtension(e))
+	}
+	if m.EventStream(b.root.API) {
+		op.set("x-duplex-sse", sseExtension(e))
 	}
 	return op
 }

@@ -146,3 +146,41 @@ func TestNPMValidatorsRejectBrokenDocuments(t *testing.T) {
 		t.Errorf("validate-openapi accepted a broken document:\n%s", out)
 	}
 }
+
+func TestEventStreamsAreDescribed(t *testing.T) {
+	files := chat.Files(t)
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct{ Name, In string }
+			Responses  map[string]struct {
+				Content map[string]any
+			}
+		}
+	}
+	if err := json.Unmarshal(file(t, files, "gen/http/openapi3.json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	join := doc.Paths["/rooms/{room}"]["get"]
+	if _, ok := join.Responses["200"].Content["text/event-stream"]; !ok {
+		t.Error("GET /rooms/{room} has no 200 text/event-stream response")
+	}
+	if _, ok := join.Responses["410"]; !ok {
+		t.Error("GET /rooms/{room} (resumable) has no 410 for a Last-Event-ID too old")
+	}
+	lastEventID := false
+	for _, p := range join.Parameters {
+		lastEventID = lastEventID || (p.Name == "Last-Event-ID" && p.In == "header")
+	}
+	if !lastEventID {
+		t.Error("GET /rooms/{room} (resumable) has no Last-Event-ID header parameter")
+	}
+	if _, ok := doc.Paths["/echo"]["get"].Responses["200"]; ok {
+		t.Error("GET /echo (bidirectional) has a 200 response: it cannot be read as events")
+	}
+	async := string(file(t, files, "gen/asyncapi.yaml"))
+	for _, want := range []string{"join_sse:", "subscribe_sse:", "analytics_sse:", "sendJoinEvents:", "EventStreamEnd:"} {
+		if !strings.Contains(async, want) {
+			t.Errorf("asyncapi.yaml has no %q", want)
+		}
+	}
+}

@@ -200,6 +200,11 @@ func (b *builder) method(e *expr.HTTPEndpointExpr) (string, error) {
 	fmt.Fprintf(&s, "      subprotocols: %s,\n", jsonString(subs))
 	fmt.Fprintf(&s, "      resumable: %v,\n", resumable)
 	fmt.Fprintf(&s, "      kind: '%s',\n", kind)
+	if m.EventStream(b.api) {
+		// SSEFallback: the stream falls back to Server-Sent Events where
+		// WebSocket upgrades fail.
+		s.WriteString("      eventStream: true,\n")
+	}
 	if m.IsPayloadStreaming() {
 		fmt.Fprintf(&s, "      validateOut: this.t.validate ? (m) => duplex.validate(m, %s, 'message', schemas) : undefined,\n", b.methodSchema(m, m.StreamingPayload, "StreamingPayload"))
 	}

@@ -26,7 +26,7 @@ func Files(genPkg string, root *expr.RootExpr) ([]*codegen.File, error) {
 		if hs == nil || len(hs.Endpoints) == 0 {
 			continue
 		}
-		src, err := serviceFile(hs)
+		src, err := serviceFile(hs, root.API)
 		if err != nil {
 			return nil, fmt.Errorf("service %q: %w", svc.Name, err)
 		}
@@ -41,12 +41,13 @@ type builder struct {
 	schemas []string            // entries of the schemas table
 	names   map[any]string      // user type or anonymous attribute -> TS name
 	owner   map[string]struct{} // names taken
+	api     *expr.APIExpr
 }
 
-func serviceFile(hs *expr.HTTPServiceExpr) ([]byte, error) {
+func serviceFile(hs *expr.HTTPServiceExpr, api *expr.APIExpr) ([]byte, error) {
 	// The names the file declares itself are taken: a design type called
 	// Client becomes ClientType.
-	b := &builder{names: map[any]string{}, owner: map[string]struct{}{"Client": {}, "schemas": {}, "duplex": {}}}
+	b := &builder{names: map[any]string{}, owner: map[string]struct{}{"Client": {}, "schemas": {}, "duplex": {}}, api: api}
 	var methods []string
 	for _, e := range hs.Endpoints {
 		m, err := b.method(e)

@@ -499,7 +499,9 @@ func TestShutdownClosesStreamsWith1001(t *testing.T) {
 	n := startChatd(t, chatd.Config{})
 	ctx := testContext(t)
 	c := n.client()
-	s, err := c.Subscribe(ctx, &chat.SubscribePayload{Token: n.login(t, ctx, "alice")})
+	// analytics speaks the default wire; a resumable stream (subscribe,
+	// join) would try to resume instead of ending.
+	s, err := c.Analytics(ctx, &chat.AnalyticsPayload{Token: n.login(t, ctx, "alice"), View: "summary"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,6 +133,9 @@ var Analytics = ResultType("application/vnd.chat.analytics", func() {
 
 var _ = Service("chat", func() {
 	Description("The chat service.")
+	// Its server→client streams (subscribe, join, analytics) can also be
+	// read as Server-Sent Events, where a proxy refuses WebSockets.
+	SSEFallback()
 	Security(JWTAuth)
 
 	// The web page and its scripts (examples/chat/web/static), served by
@@ -200,6 +203,7 @@ var _ = Service("chat", func() {
 			sessionCookie()
 			WebSocket(func() {
 				Heartbeat(15*time.Second, 45*time.Second)
+				Resumable()
 			})
 		})
 	})

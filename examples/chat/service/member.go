@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"duplex.dev/sse"
 	"duplex.dev/ws"
 	"duplex.dev/ws/resume"
 )
@@ -14,6 +15,11 @@ import (
 // WebSocket connection: the hub then hands it the frames it encoded once
 // for the whole room.
 type rawConn interface{ Conn() *ws.Conn }
+
+// eventStream is what a stream offers that may be read as Server-Sent
+// Events (SSEFallback): its events, resumable with Last-Event-ID on a
+// Resumable method; nil on a WebSocket.
+type eventStream interface{ Events() *sse.Stream }
 
 // resumable is what the stream of a Resumable() method offers: a client
 // speaking duplex.v1 has a session, whose replay buffer takes the frames.
@@ -34,6 +40,17 @@ func rawSender(stream any) (id string, sendRaw func([]byte) error, sendWait func
 			}, nil
 		}
 	}
+	if es, ok := stream.(eventStream); ok {
+		if s := es.Events(); s != nil {
+			// Start first: a request that resumes a session
+			// (Last-Event-ID) stops here, before it joins anything; the
+			// session's own handler serves it.
+			if err := s.Start(); err != nil {
+				return "", nil, nil, err
+			}
+			return s.ID(), s.SendRaw, s.SendFrame, nil
+		}
+	}
 	if rc, ok := stream.(rawConn); ok {
 		if c := rc.Conn(); c != nil {
 			return c.ID(), c.SendRaw, func(ctx context.Context, frame []byte) error {
@@ -41,7 +58,7 @@ func rawSender(stream any) (id string, sendRaw func([]byte) error, sendWait func
 			}, nil
 		}
 	}
-	return "", nil, nil, fmt.Errorf("chat: stream %T exposes neither Session nor Conn: regenerate examples/chat/gen", stream)
+	return "", nil, nil, fmt.Errorf("chat: stream %T exposes neither Session, Events nor Conn: regenerate examples/chat/gen", stream)
 }
 
 // errCatchUpOverflow ends a join whose live messages piled up past its

@@ -7,4 +7,4 @@ export type { WebSocketConstructor } from './dial.ts';
 export { Transport, basicAuth, bearer } from './transport.ts';
 export type { CallOptions, ClientOptions, Request } from './transport.ts';
 export { Stream } from './stream.ts';
-export type { BidiStream, ClientStream, ConnectionState, ServerStream, StreamOptions, StreamSpec } from './stream.ts';
+export type { BidiStream, Carrier, ClientStream, ConnectionState, ServerStream, StreamOptions, StreamSpec } from './stream.ts';

@@ -4,6 +4,12 @@ import type { WebSocketConstructor } from './dial.ts';
 import type { Request, Transport } from './transport.ts';
 /** State of a stream's connection, reported to StreamOptions.onState. */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+/**
+ * What carries a stream: a WebSocket, or Server-Sent Events, the fallback
+ * of a server stream whose method allows it (SSEFallback in the design)
+ * once WebSocket upgrades fail or are cut at once (docs/protocol.md 3).
+ */
+export type Carrier = 'websocket' | 'sse';
 /** Options of one stream; P is the method's payload type. */
 export interface StreamOptions<P = unknown> {
     /**
@@ -19,7 +25,7 @@ export interface StreamOptions<P = unknown> {
      * reconnection: a close, or the HTTP refusal of an upgrade that may
      * succeed later (429, 503: the delay honours its Retry-After).
      */
-    onState?: ((state: ConnectionState, cause?: CloseError | HTTPError) => void) | undefined;
+    onState?: ((state: ConnectionState, cause?: CloseError | HTTPError, carrier?: Carrier) => void) | undefined;
     /** Closes the stream when aborted: iteration ends and yields nothing more. */
     signal?: AbortSignal | undefined;
     /** Disable the duplex.v1 resumable protocol even if the method supports it. */
@@ -51,6 +57,8 @@ export interface ServerStream<R> extends AsyncIterable<R> {
     close(): void;
     /** Current connection state. */
     readonly state: ConnectionState;
+    /** What carries the stream now: 'sse' once it fell back to Server-Sent Events. */
+    readonly carrier: Carrier;
 }
 /** A bidirectional stream: send and iterate at the same time. */
 export interface BidiStream<T, R> extends AsyncIterable<R> {
@@ -77,6 +85,8 @@ export interface StreamSpec<P = unknown> {
     resumable: boolean;
     /** The streaming pattern: a client stream's one server message is its result. */
     kind: 'client' | 'server' | 'bidirectional';
+    /** The server also serves the (server) stream as Server-Sent Events. */
+    eventStream?: boolean | undefined;
     validateOut?: ((msg: unknown) => void) | undefined;
     validateIn?: ((msg: unknown) => void) | undefined;
 }
@@ -118,12 +128,20 @@ export declare class Stream<T, R, P = unknown> implements ClientStream<T, R>, Se
     private inSeq;
     private unacked;
     private ackTimer;
+    private carrierNow;
+    private wsStrikes;
+    private sseAbort;
+    private lastEventId;
+    private sseOpened;
+    private wsToken;
     private request;
     private payload;
     private unlisten;
     constructor(transport: Transport, WS: WebSocketConstructor, fetcher: typeof fetch | undefined, spec: StreamSpec<P>, opts: StreamOptions<P>, retry: RetryPolicy);
     /** Current connection state. */
     get state(): ConnectionState;
+    /** What carries the stream now: 'sse' once it fell back to Server-Sent Events. */
+    get carrier(): Carrier;
     private setState;
     private protocols;
     private connect;
@@ -136,7 +154,11 @@ export declare class Stream<T, R, P = unknown> implements ClientStream<T, R>, Se
     private scheduleAck;
     private deliver;
     private closed;
+    private fallBack;
     private reopen;
+    private connectSSE;
+    private readEvents;
+    private event;
     private fail;
     private finish;
     private closeSocket;

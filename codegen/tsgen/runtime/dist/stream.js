@@ -1,7 +1,7 @@
 // One stream over WebSocket: the three streaming patterns, reconnection
 // with backoff across the client's servers, and the resumable duplex.v1
 // protocol (docs/protocol.md 2).
-import { CloseError, HTTPError } from "./errors.js";
+import { CloseError, HTTPError, parseRetryAfter } from "./errors.js";
 import { backoff } from "./retry.js";
 import { dial } from "./dial.js";
 const RESUME_PROTOCOL = 'duplex.v1';
@@ -44,6 +44,13 @@ export class Stream {
     inSeq = 0;
     unacked = 0;
     ackTimer = undefined;
+    // Server-Sent Events fallback
+    carrierNow = 'websocket';
+    wsStrikes = 0; // WebSocket connections in a row that failed to open or were cut within a second
+    sseAbort = undefined; // the event stream being read
+    lastEventId = undefined;
+    sseOpened = false; // an event stream got through: the fallback is for good
+    wsToken = undefined; // the duplex.v1 token, kept while trying events
     request;
     payload;
     unlisten = undefined; // removes the abort listener of opts.signal
@@ -80,11 +87,15 @@ export class Stream {
     get state() {
         return this.current;
     }
+    /** What carries the stream now: 'sse' once it fell back to Server-Sent Events. */
+    get carrier() {
+        return this.carrierNow;
+    }
     setState(s, cause) {
         if (this.current === s)
             return;
         this.current = s;
-        this.opts.onState?.(s, cause);
+        this.opts.onState?.(s, cause, this.carrierNow);
     }
     protocols() {
         const p = [...this.spec.subprotocols];
@@ -315,6 +326,16 @@ export class Stream {
             this.finish();
             return;
         }
+        if (this.carrierNow === 'sse' && !this.sseOpened && err instanceof CloseError && err.code === 1006) {
+            // Events did not get through either: the server is unreachable (down,
+            // restarting), not just its WebSockets. Go on with WebSockets.
+            this.carrierNow = 'websocket';
+            this.token = this.wsToken;
+            this.wsStrikes = 0;
+        }
+        else if (this.fallBack(err, lived)) {
+            return;
+        }
         // Only a connection that lived restarts the backoff: one that the
         // server ends right after the upgrade keeps backing off.
         if (lived !== undefined && lived >= this.retry.resetAfter)
@@ -334,10 +355,40 @@ export class Stream {
         }
         this.finish(err);
     }
+    // fallBack switches a server stream whose method can be read as
+    // Server-Sent Events to them when its WebSocket failed to open before it
+    // ever opened, or failed to open or was cut within a second twice in a
+    // row: a proxy on the way refuses or kills WebSockets. A refusal from
+    // the server itself (a design error in goa-error, such as 401 or 400)
+    // or one that says "later" (429, 503) is not the WebSocket's fault:
+    // events would be refused alike.
+    fallBack(err, lived) {
+        if (this.carrierNow !== 'websocket' || this.spec.eventStream !== true || this.spec.kind !== 'server')
+            return false;
+        if (err instanceof HTTPError && (err.errorName !== '' || err.retryable))
+            return false;
+        this.wsStrikes = lived === undefined || lived < 1000 ? this.wsStrikes + 1 : 0;
+        if (this.wsStrikes < 2 && (this.everOpened || lived !== undefined))
+            return false;
+        this.carrierNow = 'sse';
+        // An event stream has sessions of its own (Last-Event-ID): the next
+        // request re-subscribes (StreamOptions.resubscribe) instead.
+        this.wsToken = this.token;
+        this.token = undefined;
+        this.attempt = 0;
+        this.failedInRow = 0;
+        this.setState('reconnecting', err);
+        this.timer = setTimeout(() => this.reopen(), 0);
+        return true;
+    }
     reopen() {
         this.timer = undefined;
         if (this.finished)
             return;
+        if (this.carrierNow === 'sse' && this.lastEventId !== undefined) {
+            this.connectSSE(); // the event stream resumes after the last event
+            return;
+        }
         if (this.token === undefined && this.opts.resubscribe !== undefined && this.spec.rebuild !== undefined) {
             try {
                 const p = this.opts.resubscribe(this.payload);
@@ -350,7 +401,135 @@ export class Stream {
                 return;
             }
         }
-        this.connect();
+        if (this.carrierNow === 'sse')
+            this.connectSSE();
+        else
+            this.connect();
+    }
+    // connectSSE reads the stream as Server-Sent Events (docs/protocol.md 3),
+    // resuming after the last event received when there was one.
+    connectSSE() {
+        const ctrl = new AbortController();
+        this.sseAbort = ctrl;
+        const headers = this.transport.headers(this.request, { Accept: 'text/event-stream' });
+        if (this.lastEventId !== undefined)
+            headers['Last-Event-ID'] = this.lastEventId;
+        void this.readEvents(this.transport.url(this.request, this.server, false), headers, ctrl);
+    }
+    async readEvents(url, headers, ctrl) {
+        let openedAt;
+        const ended = (err) => {
+            if (this.sseAbort !== ctrl)
+                return;
+            this.sseAbort = undefined;
+            ctrl.abort();
+            this.closed(err, openedAt === undefined ? undefined : Date.now() - openedAt);
+        };
+        const f = this.fetcher ?? globalThis.fetch;
+        let res;
+        try {
+            res = await f(url, { headers, signal: ctrl.signal });
+        }
+        catch {
+            ended(new CloseError(1006, ''));
+            return;
+        }
+        if (!res.ok || res.body === null) {
+            const text = await res.text().catch(() => '');
+            let body = text === '' ? undefined : text;
+            try {
+                body = JSON.parse(text);
+            }
+            catch {
+                // plain text
+            }
+            if (res.status === 410)
+                this.lastEventId = undefined; // the session is gone
+            ended(new HTTPError(res.status, res.headers.get('goa-error') ?? '', body, parseRetryAfter(res.headers.get('retry-after'))));
+            return;
+        }
+        if (this.sseAbort !== ctrl) {
+            ctrl.abort();
+            return;
+        }
+        openedAt = Date.now();
+        this.everOpened = true;
+        this.sseOpened = true;
+        this.failedInRow = 0;
+        this.transport.worked(this.server);
+        this.setState('open');
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buf = '';
+        let data = [];
+        let type = '';
+        let id;
+        try {
+            for (;;) {
+                const { value, done } = await reader.read();
+                if (done || this.sseAbort !== ctrl)
+                    break;
+                buf += value;
+                for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+                    const line = buf.slice(0, nl).replace(/\r$/, '');
+                    buf = buf.slice(nl + 1);
+                    if (line === '') {
+                        if (data.length > 0 && !this.event(type, id, data.join('\n'), ctrl, openedAt))
+                            return;
+                        data = [];
+                        type = '';
+                        id = undefined;
+                        continue;
+                    }
+                    if (line.startsWith(':'))
+                        continue; // a heartbeat
+                    const colon = line.indexOf(':');
+                    const field = colon < 0 ? line : line.slice(0, colon);
+                    let v = colon < 0 ? '' : line.slice(colon + 1);
+                    if (v.startsWith(' '))
+                        v = v.slice(1);
+                    if (field === 'data')
+                        data.push(v);
+                    else if (field === 'event')
+                        type = v;
+                    else if (field === 'id')
+                        id = v;
+                }
+            }
+        }
+        catch {
+            // aborted, or the connection dropped
+        }
+        ended(new CloseError(1006, ''));
+    }
+    // event handles one event; it returns false when the stream ended.
+    event(type, id, data, ctrl, openedAt) {
+        if (this.sseAbort !== ctrl)
+            return false;
+        if (type === 'end') {
+            let end = {};
+            try {
+                end = JSON.parse(data);
+            }
+            catch {
+                // a malformed end: a dropped connection
+            }
+            this.sseAbort = undefined;
+            ctrl.abort();
+            this.closed(new CloseError(end.code ?? 1006, end.reason ?? ''), Date.now() - openedAt);
+            return false;
+        }
+        let msg;
+        try {
+            msg = JSON.parse(data);
+        }
+        catch (e) {
+            this.fail(new Error(`duplex: malformed JSON from server: ${String(e)}`), 1007);
+            return false;
+        }
+        if (id !== undefined)
+            this.lastEventId = id;
+        this.deliver(msg);
+        return !this.finished;
     }
     fail(err, code) {
         if (this.finished)
@@ -364,6 +543,8 @@ export class Stream {
         this.finished = true;
         this.failure = err;
         this.unlisten?.();
+        this.sseAbort?.abort();
+        this.sseAbort = undefined;
         clearTimeout(this.timer);
         clearTimeout(this.ackTimer);
         this.setState('closed');

@@ -2,7 +2,7 @@
 // with backoff across the client's servers, and the resumable duplex.v1
 // protocol (docs/protocol.md 2).
 
-import { CloseError, HTTPError } from './errors.ts';
+import { CloseError, HTTPError, parseRetryAfter } from './errors.ts';
 import { backoff } from './retry.ts';
 import type { RetryPolicy } from './retry.ts';
 import { dial } from './dial.ts';
@@ -11,6 +11,13 @@ import type { Request, Transport } from './transport.ts';
 
 /** State of a stream's connection, reported to StreamOptions.onState. */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/**
+ * What carries a stream: a WebSocket, or Server-Sent Events, the fallback
+ * of a server stream whose method allows it (SSEFallback in the design)
+ * once WebSocket upgrades fail or are cut at once (docs/protocol.md 3).
+ */
+export type Carrier = 'websocket' | 'sse';
 
 /** Options of one stream; P is the method's payload type. */
 export interface StreamOptions<P = unknown> {
@@ -27,7 +34,7 @@ export interface StreamOptions<P = unknown> {
    * reconnection: a close, or the HTTP refusal of an upgrade that may
    * succeed later (429, 503: the delay honours its Retry-After).
    */
-  onState?: ((state: ConnectionState, cause?: CloseError | HTTPError) => void) | undefined;
+  onState?: ((state: ConnectionState, cause?: CloseError | HTTPError, carrier?: Carrier) => void) | undefined;
   /** Closes the stream when aborted: iteration ends and yields nothing more. */
   signal?: AbortSignal | undefined;
   /** Disable the duplex.v1 resumable protocol even if the method supports it. */
@@ -61,6 +68,8 @@ export interface ServerStream<R> extends AsyncIterable<R> {
   close(): void;
   /** Current connection state. */
   readonly state: ConnectionState;
+  /** What carries the stream now: 'sse' once it fell back to Server-Sent Events. */
+  readonly carrier: Carrier;
 }
 
 /** A bidirectional stream: send and iterate at the same time. */
@@ -89,6 +98,8 @@ export interface StreamSpec<P = unknown> {
   resumable: boolean;
   /** The streaming pattern: a client stream's one server message is its result. */
   kind: 'client' | 'server' | 'bidirectional';
+  /** The server also serves the (server) stream as Server-Sent Events. */
+  eventStream?: boolean | undefined;
   validateOut?: ((msg: unknown) => void) | undefined;
   validateIn?: ((msg: unknown) => void) | undefined;
 }
@@ -142,6 +153,14 @@ export class Stream<T, R, P = unknown> implements ClientStream<T, R>, ServerStre
   private unacked = 0;
   private ackTimer: ReturnType<typeof setTimeout> | undefined = undefined;
 
+  // Server-Sent Events fallback
+  private carrierNow: Carrier = 'websocket';
+  private wsStrikes = 0; // WebSocket connections in a row that failed to open or were cut within a second
+  private sseAbort: AbortController | undefined = undefined; // the event stream being read
+  private lastEventId: string | undefined = undefined;
+  private sseOpened = false; // an event stream got through: the fallback is for good
+  private wsToken: string | undefined = undefined; // the duplex.v1 token, kept while trying events
+
   private request: Request;
   private payload: P | undefined;
   private unlisten: (() => void) | undefined = undefined; // removes the abort listener of opts.signal
@@ -181,10 +200,15 @@ export class Stream<T, R, P = unknown> implements ClientStream<T, R>, ServerStre
     return this.current;
   }
 
+  /** What carries the stream now: 'sse' once it fell back to Server-Sent Events. */
+  get carrier(): Carrier {
+    return this.carrierNow;
+  }
+
   private setState(s: ConnectionState, cause?: CloseError | HTTPError): void {
     if (this.current === s) return;
     this.current = s;
-    this.opts.onState?.(s, cause);
+    this.opts.onState?.(s, cause, this.carrierNow);
   }
 
   private protocols(): string[] {
@@ -408,6 +432,15 @@ export class Stream<T, R, P = unknown> implements ClientStream<T, R>, ServerStre
       this.finish();
       return;
     }
+    if (this.carrierNow === 'sse' && !this.sseOpened && err instanceof CloseError && err.code === 1006) {
+      // Events did not get through either: the server is unreachable (down,
+      // restarting), not just its WebSockets. Go on with WebSockets.
+      this.carrierNow = 'websocket';
+      this.token = this.wsToken;
+      this.wsStrikes = 0;
+    } else if (this.fallBack(err, lived)) {
+      return;
+    }
     // Only a connection that lived restarts the backoff: one that the
     // server ends right after the upgrade keeps backing off.
     if (lived !== undefined && lived >= this.retry.resetAfter) this.attempt = 0;
@@ -426,9 +459,37 @@ export class Stream<T, R, P = unknown> implements ClientStream<T, R>, ServerStre
     this.finish(err);
   }
 
+  // fallBack switches a server stream whose method can be read as
+  // Server-Sent Events to them when its WebSocket failed to open before it
+  // ever opened, or failed to open or was cut within a second twice in a
+  // row: a proxy on the way refuses or kills WebSockets. A refusal from
+  // the server itself (a design error in goa-error, such as 401 or 400)
+  // or one that says "later" (429, 503) is not the WebSocket's fault:
+  // events would be refused alike.
+  private fallBack(err: CloseError | HTTPError, lived: number | undefined): boolean {
+    if (this.carrierNow !== 'websocket' || this.spec.eventStream !== true || this.spec.kind !== 'server') return false;
+    if (err instanceof HTTPError && (err.errorName !== '' || err.retryable)) return false;
+    this.wsStrikes = lived === undefined || lived < 1000 ? this.wsStrikes + 1 : 0;
+    if (this.wsStrikes < 2 && (this.everOpened || lived !== undefined)) return false;
+    this.carrierNow = 'sse';
+    // An event stream has sessions of its own (Last-Event-ID): the next
+    // request re-subscribes (StreamOptions.resubscribe) instead.
+    this.wsToken = this.token;
+    this.token = undefined;
+    this.attempt = 0;
+    this.failedInRow = 0;
+    this.setState('reconnecting', err);
+    this.timer = setTimeout(() => this.reopen(), 0);
+    return true;
+  }
+
   private reopen(): void {
     this.timer = undefined;
     if (this.finished) return;
+    if (this.carrierNow === 'sse' && this.lastEventId !== undefined) {
+      this.connectSSE(); // the event stream resumes after the last event
+      return;
+    }
     if (this.token === undefined && this.opts.resubscribe !== undefined && this.spec.rebuild !== undefined) {
       try {
         const p = this.opts.resubscribe(this.payload as P);
@@ -440,7 +501,119 @@ export class Stream<T, R, P = unknown> implements ClientStream<T, R>, ServerStre
         return;
       }
     }
-    this.connect();
+    if (this.carrierNow === 'sse') this.connectSSE();
+    else this.connect();
+  }
+
+  // connectSSE reads the stream as Server-Sent Events (docs/protocol.md 3),
+  // resuming after the last event received when there was one.
+  private connectSSE(): void {
+    const ctrl = new AbortController();
+    this.sseAbort = ctrl;
+    const headers = this.transport.headers(this.request, { Accept: 'text/event-stream' });
+    if (this.lastEventId !== undefined) headers['Last-Event-ID'] = this.lastEventId;
+    void this.readEvents(this.transport.url(this.request, this.server, false), headers, ctrl);
+  }
+
+  private async readEvents(url: string, headers: Record<string, string>, ctrl: AbortController): Promise<void> {
+    let openedAt: number | undefined;
+    const ended = (err: CloseError | HTTPError) => {
+      if (this.sseAbort !== ctrl) return;
+      this.sseAbort = undefined;
+      ctrl.abort();
+      this.closed(err, openedAt === undefined ? undefined : Date.now() - openedAt);
+    };
+    const f = this.fetcher ?? globalThis.fetch;
+    let res: Response;
+    try {
+      res = await f(url, { headers, signal: ctrl.signal });
+    } catch {
+      ended(new CloseError(1006, ''));
+      return;
+    }
+    if (!res.ok || res.body === null) {
+      const text = await res.text().catch(() => '');
+      let body: unknown = text === '' ? undefined : text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // plain text
+      }
+      if (res.status === 410) this.lastEventId = undefined; // the session is gone
+      ended(new HTTPError(res.status, res.headers.get('goa-error') ?? '', body, parseRetryAfter(res.headers.get('retry-after'))));
+      return;
+    }
+    if (this.sseAbort !== ctrl) {
+      ctrl.abort();
+      return;
+    }
+    openedAt = Date.now();
+    this.everOpened = true;
+    this.sseOpened = true;
+    this.failedInRow = 0;
+    this.transport.worked(this.server);
+    this.setState('open');
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '';
+    let data: string[] = [];
+    let type = '';
+    let id: string | undefined;
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done || this.sseAbort !== ctrl) break;
+        buf += value;
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          const line = buf.slice(0, nl).replace(/\r$/, '');
+          buf = buf.slice(nl + 1);
+          if (line === '') {
+            if (data.length > 0 && !this.event(type, id, data.join('\n'), ctrl, openedAt)) return;
+            data = [];
+            type = '';
+            id = undefined;
+            continue;
+          }
+          if (line.startsWith(':')) continue; // a heartbeat
+          const colon = line.indexOf(':');
+          const field = colon < 0 ? line : line.slice(0, colon);
+          let v = colon < 0 ? '' : line.slice(colon + 1);
+          if (v.startsWith(' ')) v = v.slice(1);
+          if (field === 'data') data.push(v);
+          else if (field === 'event') type = v;
+          else if (field === 'id') id = v;
+        }
+      }
+    } catch {
+      // aborted, or the connection dropped
+    }
+    ended(new CloseError(1006, ''));
+  }
+
+  // event handles one event; it returns false when the stream ended.
+  private event(type: string, id: string | undefined, data: string, ctrl: AbortController, openedAt: number): boolean {
+    if (this.sseAbort !== ctrl) return false;
+    if (type === 'end') {
+      let end: { code?: number; reason?: string } = {};
+      try {
+        end = JSON.parse(data) as typeof end;
+      } catch {
+        // a malformed end: a dropped connection
+      }
+      this.sseAbort = undefined;
+      ctrl.abort();
+      this.closed(new CloseError(end.code ?? 1006, end.reason ?? ''), Date.now() - openedAt);
+      return false;
+    }
+    let msg: unknown;
+    try {
+      msg = JSON.parse(data);
+    } catch (e) {
+      this.fail(new Error(`duplex: malformed JSON from server: ${String(e)}`), 1007);
+      return false;
+    }
+    if (id !== undefined) this.lastEventId = id;
+    this.deliver(msg);
+    return !this.finished;
   }
 
   private fail(err: Error, code: number): void {
@@ -454,6 +627,8 @@ export class Stream<T, R, P = unknown> implements ClientStream<T, R>, ServerStre
     this.finished = true;
     this.failure = err;
     this.unlisten?.();
+    this.sseAbort?.abort();
+    this.sseAbort = undefined;
     clearTimeout(this.timer);
     clearTimeout(this.ackTimer);
     this.setState('closed');

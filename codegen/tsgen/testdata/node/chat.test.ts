@@ -271,7 +271,11 @@ test('reconnect: a server stream comes back after the connection drops', { timeo
     const token = await login(c);
     const states: ConnectionState[] = [];
     const causes: number[] = [];
+    // noResume: the default wire, whose new connection runs the handler
+    // again (subscribe is resumable: a duplex.v1 session would continue
+    // without a new greeting).
     const s = c.subscribe({ token }, {
+      noResume: true,
       onState: (st, cause) => {
         states.push(st);
         if (cause instanceof CloseError) causes.push(cause.code);

@@ -211,7 +211,10 @@ export class Client {
     }, options);
   }
 
-  /** Opens the server stream (GET /subscribe). */
+  /**
+   * Opens the server stream (GET /subscribe).
+   * Resumable: reconnects continue the stream without loss when the server speaks duplex.v1.
+   */
   subscribe(p: SubscribePayload, options?: duplex.StreamOptions<SubscribePayload>): duplex.ServerStream<SubscribeResult> {
     const check = this.t.validate ? (p: SubscribePayload) => duplex.validate(p, schemas.SubscribePayload, 'payload', schemas) : undefined;
     check?.(p);
@@ -222,8 +225,9 @@ export class Client {
       rebuild: request,
       validatePayload: check,
       subprotocols: [],
-      resumable: false,
+      resumable: true,
       kind: 'server',
+      eventStream: true,
       validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.SubscribeResult, 'result', schemas) : undefined,
     }, options);
   }
@@ -259,6 +263,7 @@ export class Client {
       subprotocols: ["chat.v1"],
       resumable: true,
       kind: 'server',
+      eventStream: true,
       validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.RoomEvent, 'result', schemas) : undefined,
     }, options);
   }
@@ -292,6 +297,7 @@ export class Client {
       subprotocols: [],
       resumable: false,
       kind: 'server',
+      eventStream: true,
       validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.Analytics, 'result', schemas) : undefined,
     }, options);
   }

@@ -24,6 +24,10 @@
 // counting again. When the stream ends for good (the server was unreachable
 // when it opened, or could not resume it) the page opens a new one, with
 // its own backoff, unless the close says retrying cannot help.
+//
+// The activity feed (subscribe) is a second server stream. Where a proxy
+// refuses WebSockets, both streams fall back to Server-Sent Events by
+// themselves (SSEFallback in the design); the status says so.
 import { Client, HTTPError, CloseError, backoff, defaultRetryPolicy, retryableCode } from "./client/chat.js";
 
 const $ = (id) => document.getElementById(id);
@@ -48,7 +52,10 @@ const state = {
   epoch: 0, // incremented when the server lost its history
   presence: new Map(), // user -> number of connections
   generation: 0, // invalidates the callbacks of an abandoned stream
+  activity: null, // the subscribe stream of the activity feed
 };
+
+const ACTIVITY_ITEMS = 50;
 
 // ---- calls --------------------------------------------------------------
 
@@ -181,9 +188,10 @@ function presenceEvent(ev) {
 
 // ---- connection ---------------------------------------------------------
 
-function setStatus(s) {
+function setStatus(s, carrier) {
   $("status").dataset.state = s;
-  $("status").textContent = s;
+  $("status").dataset.carrier = carrier || "";
+  $("status").textContent = s === "online" && carrier === "sse" ? "online (Server-Sent Events)" : s;
   document.body.dataset.connection = s;
   $("send").disabled = s !== "online";
 }
@@ -244,7 +252,7 @@ async function open() {
     { room, after: state.lastSeq },
     {
       retry: RETRY,
-      onState: (s, cause) => {
+      onState: (s, cause, carrier) => {
         if (gen !== state.generation) return;
         if (s === "reconnecting") {
           reconnected = true;
@@ -257,7 +265,7 @@ async function open() {
           state.presence.clear();
           renderPresence();
           hideBanner();
-          setStatus("online");
+          setStatus("online", carrier);
           if (reconnected) checking = afterReconnect(room, gen);
         }
       },
@@ -333,6 +341,39 @@ function fatal(why) {
   showBanner(why);
 }
 
+// openActivity reads the server's activity feed until the page closes it;
+// the stream reconnects (and falls back to Server-Sent Events) by itself.
+async function openActivity() {
+  closeActivity();
+  // The session cookie authenticates it, on both carriers.
+  const stream = client.subscribe({}, { retry: RETRY });
+  state.activity = stream;
+  try {
+    for await (const ev of stream) {
+      if (state.activity !== stream) return;
+      addActivity(ev);
+    }
+  } catch (_) {
+    // The feed is informative: the room keeps working without it.
+  }
+}
+
+function addActivity(ev) {
+  const li = document.createElement("li");
+  li.dataset.action = ev.action;
+  li.textContent = ev.message;
+  const list = $("activity");
+  list.prepend(li);
+  while (list.children.length > ACTIVITY_ITEMS) list.lastElementChild.remove();
+}
+
+function closeActivity() {
+  const s = state.activity;
+  state.activity = null;
+  if (s) s.close();
+  $("activity").replaceChildren();
+}
+
 function closeStream() {
   const s = state.stream;
   state.stream = null;
@@ -378,6 +419,7 @@ $("login-form").addEventListener("submit", async (e) => {
   const room = location.hash.slice(1) || $("room").value;
   $("room").value = room;
   joinRoom(room);
+  openActivity();
 });
 
 $("room-form").addEventListener("submit", (e) => {
@@ -413,6 +455,7 @@ $("retry").addEventListener("click", () => {
 
 $("logout").addEventListener("click", () => {
   leaveRoom();
+  closeActivity();
   Object.assign(state, { user: "", password: "", loggedIn: false, room: "" });
   setStatus("offline");
   hideBanner();

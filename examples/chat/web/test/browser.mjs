@@ -4,6 +4,7 @@
 //
 //	node browser.mjs restart URL SCREENSHOT_DIR
 //	node browser.mjs sigkill URL SCREENSHOT_DIR
+//	node browser.mjs sse URL SCREENSHOT_DIR
 //
 // restart (chatd in memory): they see each other's presence and messages
 // in order, a reloaded page catches up from history; then chatd stops and
@@ -17,6 +18,11 @@
 // (no notice: nothing was lost), then the message posted meanwhile, and
 // chat again; a reloaded page gets the same history from the server.
 //
+// sse (URL is a proxy in front of chatd that refuses or drops WebSocket
+// upgrades): both pages fall back to Server-Sent Events by themselves and
+// their status says so; they see each other's messages in the room and in
+// the activity feed, and send through the unary endpoint.
+//
 // Protocol with the Go test (browser_test.go): the script prints a request
 // ("STOP", "KILL" or "START") and waits for its answer on stdin
 // ("stopped", "killed", "started"). Other output is progress for the test
@@ -28,13 +34,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const [scenario, url, shotDir = tmpdir()] = process.argv.slice(2);
-if (!url || !["restart", "sigkill"].includes(scenario)) {
-  console.error("usage: node browser.mjs restart|sigkill URL [SCREENSHOT_DIR]");
+if (!url || !["restart", "sigkill", "sse"].includes(scenario)) {
+  console.error("usage: node browser.mjs restart|sigkill|sse URL [SCREENSHOT_DIR]");
   process.exit(2);
 }
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 const TIMEOUT = 20_000;
-const room = scenario === "sigkill" ? "browser-sigkill" : "browser-test";
+const room = { sigkill: "browser-sigkill", sse: "browser-sse" }[scenario] ?? "browser-test";
 
 const lines = createInterface({ input: process.stdin });
 const waiting = [];
@@ -176,6 +182,26 @@ async function waitForOnline(pages) {
   for (const p of pages) await waitForPresence(p, ["alice", "bob"]);
 }
 
+async function sse(alice, bob) {
+  await loginBoth(alice, bob);
+  step("both pages fell back to Server-Sent Events, and say so");
+  for (const p of [alice, bob]) {
+    await p.waitForSelector('#status[data-carrier="sse"]');
+    const status = await p.textContent("#status");
+    if (status !== "online (Server-Sent Events)") throw new Error(`status ${JSON.stringify(status)}`);
+  }
+  step("alice and bob chat: the room's events arrive as Server-Sent Events, messages go out as POSTs");
+  await exchange(alice, bob, "through the proxy", 4);
+  step("the activity feed shows them too");
+  for (const [p, who] of [[alice, "bob"], [bob, "alice"]]) {
+    await p.waitForFunction(
+      (text) => [...document.querySelectorAll("#activity li")].some((e) => e.textContent === text),
+      `${who} posted in ${room}`,
+    );
+  }
+  await alice.screenshot({ path: join(shotDir, "sse-alice.png"), fullPage: true });
+}
+
 async function restart(alice, bob) {
   await loginBoth(alice, bob);
 
@@ -299,7 +325,7 @@ try {
     });
   }
 
-  await (scenario === "sigkill" ? sigkill(alice, bob) : restart(alice, bob));
+  await { sigkill, sse, restart }[scenario](alice, bob);
   console.log("screenshots: " + shotDir);
 } catch (err) {
   failed = true;

@@ -62,7 +62,10 @@ export class Client {
             validateIn: this.t.validate ? (m) => duplex.validate(m, { "type": "integer" }, 'result', schemas) : undefined,
         }, options);
     }
-    /** Opens the server stream (GET /subscribe). */
+    /**
+     * Opens the server stream (GET /subscribe).
+     * Resumable: reconnects continue the stream without loss when the server speaks duplex.v1.
+     */
     subscribe(p, options) {
         const check = this.t.validate ? (p) => duplex.validate(p, schemas.SubscribePayload, 'payload', schemas) : undefined;
         check?.(p);
@@ -73,8 +76,9 @@ export class Client {
             rebuild: request,
             validatePayload: check,
             subprotocols: [],
-            resumable: false,
+            resumable: true,
             kind: 'server',
+            eventStream: true,
             validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.SubscribeResult, 'result', schemas) : undefined,
         }, options);
     }
@@ -108,6 +112,7 @@ export class Client {
             subprotocols: ["chat.v1"],
             resumable: true,
             kind: 'server',
+            eventStream: true,
             validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.RoomEvent, 'result', schemas) : undefined,
         }, options);
     }
@@ -142,6 +147,7 @@ export class Client {
             subprotocols: [],
             resumable: false,
             kind: 'server',
+            eventStream: true,
             validateIn: this.t.validate ? (m) => duplex.validate(m, schemas.Analytics, 'result', schemas) : undefined,
         }, options);
     }

@@ -91,7 +91,7 @@ func (c *Client) Subscribe() duplex.Endpoint {
 		q := url.Values{}
 		h := http.Header{}
 		q.Set("token", payload.Token)
-		return transport.Dial[any, *chat.SubscribeResult](ctx, c.streams, "chat subscribe", SubscribeChatPath(), q, h, false)
+		return transport.Dial[any, *chat.SubscribeResult](ctx, c.streams, "chat subscribe", SubscribeChatPath(), q, h, true)
 	}
 }
 

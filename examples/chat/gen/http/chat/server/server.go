@@ -43,6 +43,8 @@ type Server struct {
 	ws    *ws.Server
 	// resume holds the sessions of the resumable methods.
 	resume *transport.Sessions
+	// sse serves the methods read as Server-Sent Events.
+	sse *transport.EventStreams
 }
 
 // New returns the handlers of every chat endpoint. Streaming methods
@@ -58,6 +60,7 @@ func New(e *chat.Endpoints, wsrv *ws.Server, fileSystemFiles http.FileSystem, op
 		wsrv = ws.NewServer()
 	}
 	mgr := transport.NewSessions()
+	ssrv := transport.NewEventStreams(wsrv)
 	return &Server{
 		Mounts: []*transport.MountPoint{
 			{Method: "Login", Verb: "POST", Pattern: "/login"},
@@ -73,16 +76,17 @@ func New(e *chat.Endpoints, wsrv *ws.Server, fileSystemFiles http.FileSystem, op
 		},
 		Login:     transport.WithNames("chat", "login", transport.Measure(wsrv, "chat", "login", NewLoginHandler(e.Login, opts...))),
 		Listener:  transport.WithNames("chat", "listener", NewListenerHandler(e.Listener, wsrv)),
-		Subscribe: transport.WithNames("chat", "subscribe", NewSubscribeHandler(e.Subscribe, wsrv)),
+		Subscribe: transport.WithNames("chat", "subscribe", NewSubscribeHandler(e.Subscribe, wsrv, mgr, ssrv)),
 		Echo:      transport.WithNames("chat", "echo", NewEchoHandler(e.Echo, wsrv)),
-		Join:      transport.WithNames("chat", "join", NewJoinHandler(e.Join, wsrv, mgr)),
+		Join:      transport.WithNames("chat", "join", NewJoinHandler(e.Join, wsrv, mgr, ssrv)),
 		Send:      transport.WithNames("chat", "send", transport.Measure(wsrv, "chat", "send", NewSendHandler(e.Send, opts...))),
 		History:   transport.WithNames("chat", "history", transport.Measure(wsrv, "chat", "history", NewHistoryHandler(e.History, opts...))),
-		Analytics: transport.WithNames("chat", "analytics", NewAnalyticsHandler(e.Analytics, wsrv)),
+		Analytics: transport.WithNames("chat", "analytics", NewAnalyticsHandler(e.Analytics, wsrv, ssrv)),
 		Session:   transport.WithNames("chat", "session", transport.Measure(wsrv, "chat", "session", NewSessionHandler(e.Session, opts...))),
 		Files:     transport.ServeFiles(fileSystemFiles, "/", "filepath"),
 		ws:        wsrv,
 		resume:    mgr,
+		sse:       ssrv,
 	}
 }
 
@@ -118,9 +122,13 @@ func (s *Server) Mount(mux *http.ServeMux) {
 }
 
 // Shutdown ends every resumable session, closes every open stream with 1001
-// and waits for their handlers to return or ctx to end.
+// (event streams with the end event 1001) and waits for their handlers to
+// return or ctx to end.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.resume.Close(ctx)
+	if serr := s.sse.Shutdown(ctx); err == nil {
+		err = serr
+	}
 	if werr := s.ws.Shutdown(ctx); err == nil {
 		err = werr
 	}
@@ -194,14 +202,18 @@ var subscribeStatuses = transport.Statuses{
 
 // subscribeStream is what the design says about the messages of "subscribe".
 var subscribeStream = &transport.StreamSpec[*chat.SubscribeResult, any]{
-	Endpoint: &ws.Endpoint{Service: "chat", Method: "subscribe", Options: []ws.Option{ws.WithHeartbeat(15*time.Second, 45*time.Second)}},
+	Endpoint: &ws.Endpoint{Service: "chat", Method: "subscribe", Options: []ws.Option{ws.WithHeartbeat(15*time.Second, 45*time.Second), ws.WithSubprotocols("duplex.v1")}},
 	Statuses: subscribeStatuses,
 }
 
 // NewSubscribeHandler returns the handler of the "subscribe" method; errors
-// before the upgrade (parameters, credentials) are HTTP responses.
-func NewSubscribeHandler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler {
-	return transport.Stream(wsrv, nil, subscribeStream, endpoint, DecodeSubscribeRequest,
+// before the upgrade (parameters, credentials) are HTTP responses. Clients that negotiate duplex.v1 get a
+// resumable session from mgr (docs/protocol.md, section 2); the others get
+// the default wire.
+// Requests that accept text/event-stream get the same stream as
+// Server-Sent Events from ssrv, resumable with Last-Event-ID.
+func NewSubscribeHandler(endpoint duplex.Endpoint, wsrv *ws.Server, mgr *transport.Sessions, ssrv *transport.EventStreams) http.Handler {
+	return transport.StreamOrEvents(wsrv, mgr, ssrv, subscribeStream, endpoint, DecodeSubscribeRequest,
 		func(p *chat.SubscribePayload, s *transport.ServerStream[*chat.SubscribeResult, any]) any {
 			return &chat.SubscribeEndpointInput{Payload: p, Stream: s}
 		})
@@ -260,8 +272,10 @@ var joinStream = &transport.StreamSpec[*chat.RoomEvent, any]{
 // before the upgrade (parameters, credentials) are HTTP responses. Clients that negotiate duplex.v1 get a
 // resumable session from mgr (docs/protocol.md, section 2); the others get
 // the default wire.
-func NewJoinHandler(endpoint duplex.Endpoint, wsrv *ws.Server, mgr *transport.Sessions) http.Handler {
-	return transport.Stream(wsrv, mgr, joinStream, endpoint, DecodeJoinRequest,
+// Requests that accept text/event-stream get the same stream as
+// Server-Sent Events from ssrv, resumable with Last-Event-ID.
+func NewJoinHandler(endpoint duplex.Endpoint, wsrv *ws.Server, mgr *transport.Sessions, ssrv *transport.EventStreams) http.Handler {
+	return transport.StreamOrEvents(wsrv, mgr, ssrv, joinStream, endpoint, DecodeJoinRequest,
 		func(p *chat.JoinPayload, s *transport.ServerStream[*chat.RoomEvent, any]) any {
 			return &chat.JoinEndpointInput{Payload: p, Stream: s}
 		})
@@ -358,8 +372,10 @@ var analyticsStream = &transport.StreamSpec[*chat.Analytics, any]{
 
 // NewAnalyticsHandler returns the handler of the "analytics" method; errors
 // before the upgrade (parameters, credentials) are HTTP responses.
-func NewAnalyticsHandler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler {
-	return transport.Stream(wsrv, nil, analyticsStream, endpoint, DecodeAnalyticsRequest,
+// Requests that accept text/event-stream get the same stream as
+// Server-Sent Events from ssrv.
+func NewAnalyticsHandler(endpoint duplex.Endpoint, wsrv *ws.Server, ssrv *transport.EventStreams) http.Handler {
+	return transport.StreamOrEvents(wsrv, nil, ssrv, analyticsStream, endpoint, DecodeAnalyticsRequest,
 		func(p *chat.AnalyticsPayload, s *transport.ServerStream[*chat.Analytics, any]) any {
 			return &chat.AnalyticsEndpointInput{Payload: p, Stream: s}
 		})

@@ -1,0 +1,49 @@
+package ws
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Carrier is what a stream carried by something other than a WebSocket
+// (Server-Sent Events, package duplex.dev/sse) needs from the Server, so
+// that its limits, logs and metrics are the endpoint's own: the resolved
+// Config (the design's options and ForMethod's), the endpoint's logger,
+// and the duplex_* series of the method.
+type Carrier struct{ e *endpoint }
+
+// Carrier returns the carrier view of ep (nil: the server's defaults).
+func (s *Server) Carrier(ep *Endpoint) *Carrier { return &Carrier{s.endpoint(ep)} }
+
+// Config returns the endpoint's effective configuration.
+func (c *Carrier) Config() Config { return c.e.cfg }
+
+// Logger returns the endpoint's logger (with its service and method).
+func (c *Carrier) Logger() *slog.Logger { return c.e.log }
+
+// Opened counts a stream opened on the carrier in duplex_connections_active.
+func (c *Carrier) Opened() { c.e.metrics.connected() }
+
+// Closed records the end of a stream Opened counted: its close code, and
+// how long its handler ran.
+func (c *Carrier) Closed(code StatusCode, handled time.Duration) {
+	c.e.metrics.disconnected()
+	c.e.metrics.closed(code)
+	c.e.metrics.handled(handled)
+}
+
+// Sent counts one message of n payload bytes sent.
+func (c *Carrier) Sent(n int) { c.e.metrics.out(n) }
+
+// Queued adds delta to duplex_send_queue_depth.
+func (c *Carrier) Queued(delta int) { c.e.metrics.queued(delta) }
+
+// Dropped counts a message dropped under the DropOldest policy.
+func (c *Carrier) Dropped() { c.e.metrics.dropped() }
+
+// Refused logs and counts a request answered with an HTTP error before its
+// stream started.
+func (c *Carrier) Refused(r *http.Request, status int, reason string) {
+	c.e.refused(r, status, reason)
+}
