@@ -16,6 +16,10 @@ function env(name: string): string {
   if (v === undefined || v === '') throw new Error(`${name} is not set`);
   return v;
 }
+// subscribe is resumable and can fall back to Server-Sent Events in the
+// chat design; these tests are about the plain WebSocket path.
+const plainWS = { noResume: true, noEventStream: true };
+
 const server = env('SERVER_URL');
 const control = env('CONTROL_URL');
 const other = env('OTHER_URL');
@@ -55,7 +59,7 @@ function recorder(): { states: ConnectionState[]; times: number[]; causes: (Clos
 test('server restart: the stream reconnects once the server is back', { timeout: 30_000 }, async () => {
   const token = await login();
   const rec = recorder();
-  const s = new Client(server, { retry: { initial: 20, max: 100 } }).subscribe({ token }, { onState: rec.onState });
+  const s = new Client(server, { retry: { initial: 20, max: 100 } }).subscribe({ token }, { onState: rec.onState, ...plainWS });
   try {
     const it = s[Symbol.asyncIterator]();
     assert.equal((await it.next()).value?.action, 'subscribed');
@@ -78,7 +82,7 @@ test('503 with Retry-After: the next attempt waits as long as the server asked',
   const token = await login();
   await post('/refuse?status=503&retry-after=1&n=1');
   const rec = recorder();
-  const s = new Client(server, { retry: { initial: 10, max: 10 } }).subscribe({ token }, { onState: rec.onState });
+  const s = new Client(server, { retry: { initial: 10, max: 10 } }).subscribe({ token }, { onState: rec.onState, ...plainWS });
   try {
     const it = s[Symbol.asyncIterator]();
     assert.equal((await it.next()).value?.action, 'subscribed');
@@ -95,7 +99,7 @@ test('503 with Retry-After: the next attempt waits as long as the server asked',
 test('a refused upgrade without Retry-After is not retried: 403 ends the stream', { timeout: 30_000 }, async () => {
   const token = await login();
   await post('/refuse?status=403&n=1');
-  const s = new Client(server, { retry: { initial: 10, max: 10 } }).subscribe({ token });
+  const s = new Client(server, { retry: { initial: 10, max: 10 } }).subscribe({ token }, plainWS);
   await assert.rejects(async () => {
     for await (const _ of s) assert.fail('no event expected');
   }, (e: unknown) => e instanceof HTTPError && e.status === 403);
@@ -107,7 +111,7 @@ test('backoff: a stream failing right after each upgrade keeps backing off', { t
   const random = Math.random;
   Math.random = () => 1; // every delay is its ceiling: 100 ms, then 1 s
   const rec = recorder();
-  const s = new Client(server, { retry: { initial: 100, multiplier: 10, max: 60_000 } }).subscribe({ token }, { onState: rec.onState });
+  const s = new Client(server, { retry: { initial: 100, multiplier: 10, max: 60_000 } }).subscribe({ token }, { onState: rec.onState, ...plainWS });
   try {
     const opened = () => rec.times.filter((_, i) => rec.states[i] === 'open');
     while (opened().length < 3) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -129,7 +133,7 @@ test('backoff: a connection that lived restarts the delays from the first', { ti
   const random = Math.random;
   Math.random = () => 1; // every delay is its ceiling: 100 ms, 1 s, then 10 s
   const rec = recorder();
-  const s = new Client(server, { retry: { initial: 100, multiplier: 10, max: 20_000, resetAfter: 300 } }).subscribe({ token }, { onState: rec.onState });
+  const s = new Client(server, { retry: { initial: 100, multiplier: 10, max: 20_000, resetAfter: 300 } }).subscribe({ token }, { onState: rec.onState, ...plainWS });
   try {
     const opened = () => rec.times.filter((_, i) => rec.states[i] === 'open');
     while (opened().length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -154,7 +158,7 @@ test('several servers: a stream and an idempotent call move to the next when one
   const c = new Client([dead, other], { retry: { initial: 10, max: 50 } });
   // GET history is idempotent: tried on the next server.
   assert.deepEqual(await c.history({ token, room: 'failover' }), []);
-  const s = c.subscribe({ token });
+  const s = c.subscribe({ token }, plainWS);
   try {
     const it = s[Symbol.asyncIterator]();
     assert.equal((await it.next()).value?.action, 'subscribed');
@@ -164,7 +168,7 @@ test('several servers: a stream and an idempotent call move to the next when one
   // A stream open on the first server moves to the second when the first goes away.
   const both = new Client([server, other], { retry: { initial: 10, max: 50 } });
   const rec = recorder();
-  const t = both.subscribe({ token }, { onState: rec.onState });
+  const t = both.subscribe({ token }, { onState: rec.onState, ...plainWS });
   try {
     const it = t[Symbol.asyncIterator]();
     assert.equal((await it.next()).value?.action, 'subscribed');
@@ -176,7 +180,7 @@ test('several servers: a stream and an idempotent call move to the next when one
     await post('/up');
   }
   // Before ever opening, a stream whose servers are all down ends with 1006.
-  const none = new Client([dead, dead]).subscribe({ token });
+  const none = new Client([dead, dead]).subscribe({ token }, plainWS);
   await assert.rejects(async () => {
     for await (const _ of none) assert.fail('no event expected');
   }, (e: unknown) => e instanceof CloseError && e.code === 1006);

@@ -31,6 +31,11 @@ export interface StreamOptions<P = unknown> {
     /** Disable the duplex.v1 resumable protocol even if the method supports it. */
     noResume?: boolean | undefined;
     /**
+     * Stay on WebSockets even if the method can be read as Server-Sent
+     * Events (no fallback).
+     */
+    noEventStream?: boolean | undefined;
+    /**
      * Called before each reconnection (unless a duplex.v1 session resumes)
      * with the payload of the previous connection; returns the payload of the
      * next one, validated again. Use it to re-subscribe where the stream

@@ -363,7 +363,7 @@ export class Stream {
     // or one that says "later" (429, 503) is not the WebSocket's fault:
     // events would be refused alike.
     fallBack(err, lived) {
-        if (this.carrierNow !== 'websocket' || this.spec.eventStream !== true || this.spec.kind !== 'server')
+        if (this.carrierNow !== 'websocket' || this.spec.eventStream !== true || this.opts.noEventStream || this.spec.kind !== 'server')
             return false;
         if (err instanceof HTTPError && (err.errorName !== '' || err.retryable))
             return false;

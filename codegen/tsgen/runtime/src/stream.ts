@@ -40,6 +40,11 @@ export interface StreamOptions<P = unknown> {
   /** Disable the duplex.v1 resumable protocol even if the method supports it. */
   noResume?: boolean | undefined;
   /**
+   * Stay on WebSockets even if the method can be read as Server-Sent
+   * Events (no fallback).
+   */
+  noEventStream?: boolean | undefined;
+  /**
    * Called before each reconnection (unless a duplex.v1 session resumes)
    * with the payload of the previous connection; returns the payload of the
    * next one, validated again. Use it to re-subscribe where the stream
@@ -467,7 +472,7 @@ export class Stream<T, R, P = unknown> implements ClientStream<T, R>, ServerStre
   // or one that says "later" (429, 503) is not the WebSocket's fault:
   // events would be refused alike.
   private fallBack(err: CloseError | HTTPError, lived: number | undefined): boolean {
-    if (this.carrierNow !== 'websocket' || this.spec.eventStream !== true || this.spec.kind !== 'server') return false;
+    if (this.carrierNow !== 'websocket' || this.spec.eventStream !== true || this.opts.noEventStream || this.spec.kind !== 'server') return false;
     if (err instanceof HTTPError && (err.errorName !== '' || err.retryable)) return false;
     this.wsStrikes = lived === undefined || lived < 1000 ? this.wsStrikes + 1 : 0;
     if (this.wsStrikes < 2 && (this.everOpened || lived !== undefined)) return false;
