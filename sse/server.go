@@ -111,6 +111,14 @@ func (s *Server) Handle(w http.ResponseWriter, r *http.Request, ep *ws.Endpoint,
 		}
 		last = &id
 	}
+	// The stream takes a place among the WebSocket server's connections
+	// (MaxConnections, MaxConnectionsPerIP, the upgrade rate), given back
+	// when Handle returns: the client left, the stream ended, or shutdown.
+	release := car.Admit(w, r)
+	if release == nil {
+		return nil // refused as an upgrade would be (503, 429)
+	}
+	defer release()
 	c := newConn(ep.Service+"-sse-"+strconv.FormatUint(s.seq.Add(1), 36), w, r, car)
 	if !s.admit(c) {
 		refuse(w, r, car, http.StatusServiceUnavailable, "server shutting down")
