@@ -212,3 +212,43 @@ func TestShutdownOfTheWebSocketServerRefusesEventStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestResumableSessionsAreBoundedPerAddressAndPerSubject(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		ip, subject int
+		reason      string
+	}{
+		{"per address", 1, 0, "too many resumable sessions from this address (1)"},
+		{"per subject", 0, 1, "too many resumable sessions for these credentials (1)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stop := make(chan struct{})
+			s := startServer(t, &ws.Endpoint{Service: "s", Method: "m"}, true, func(ctx context.Context, st *sse.Stream) error {
+				if err := st.Send(ctx, "hello"); err != nil {
+					return err
+				}
+				select {
+				case <-ctx.Done():
+				case <-stop:
+				}
+				return nil
+			}, sse.WithMaxSessionsPer(tc.ip, tc.subject))
+			c := s.open(t, "")
+			first := c.mustNext()
+			resp := s.get(t, "")
+			b, _ := io.ReadAll(resp.Body)
+			wantRefused(t, "a second session", resp, strings.TrimSpace(string(b)), http.StatusTooManyRequests, tc.reason)
+
+			// Resuming the session takes no new place.
+			c.resp.Body.Close()
+			c = s.open(t, first.id)
+			close(stop)
+			if code, reason := c.end(); code != 1000 {
+				t.Fatalf("end %d %q", code, reason)
+			}
+			// The session ended: its place is back.
+			s.open(t, "").mustNext()
+		})
+	}
+}
