@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"duplex.dev/sse"
 	"duplex.dev/ws"
@@ -250,5 +251,53 @@ func TestResumableSessionsAreBoundedPerAddressAndPerSubject(t *testing.T) {
 			// The session ended: its place is back.
 			s.open(t, "").mustNext()
 		})
+	}
+}
+
+// metric returns the value of the series name{service="svc",method="feed"}
+// (and status, when not ""), 0 when there is none.
+func metric(t *testing.T, reg *prometheus.Registry, name, status string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "status" && l.GetValue() != status {
+					continue series
+				}
+			}
+			if g := m.GetGauge(); g != nil {
+				return g.GetValue()
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
+}
+
+func TestEventStreamsAreCountedInTheConnectionMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	l := startLimited(t, ws.WithMaxConnections(2), ws.WithMetrics(ws.NewMetrics(reg)))
+	first, _ := l.events(t)
+	l.events(t)
+	if got := metric(t, reg, "duplex_connections_active", ""); got != 2 {
+		t.Errorf("duplex_connections_active = %v with two event streams, want 2", got)
+	}
+	l.events(t)
+	<-l.ended
+	if got := metric(t, reg, "duplex_upgrades_refused_total", "503"); got != 1 {
+		t.Errorf("duplex_upgrades_refused_total{status=503} = %v after a refused stream, want 1", got)
+	}
+	first.Body.Close()
+	<-l.ended
+	if got := metric(t, reg, "duplex_connections_active", ""); got != 1 {
+		t.Errorf("duplex_connections_active = %v after a stream ended, want 1", got)
 	}
 }
