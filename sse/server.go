@@ -26,11 +26,15 @@ type Server struct {
 	grace       time.Duration
 	replay      int
 	maxSessions int
+	maxPerIP    int // sessions of one client address
+	maxPerSubj  int // sessions of one subject (credentials)
 
 	seq      atomic.Uint64
 	mu       sync.Mutex
 	conns    map[*Conn]struct{}
 	sessions map[string]*session
+	perIP    map[string]int // sessions by client address
+	perSubj  map[string]int // sessions by subject
 	closing  bool
 	handlers sync.WaitGroup // handlers running, in any goroutine
 }
@@ -48,13 +52,28 @@ func WithGrace(d time.Duration) Option { return func(s *Server) { s.grace = d } 
 // ReplayMessages, 1024); a Last-Event-ID older than those is answered 410.
 func WithReplay(n int) Option { return func(s *Server) { s.replay = n } }
 
+// WithMaxSessions bounds the resumable sessions the Server holds,
+// connected or waiting for their client (default resume.DefaultConfig's
+// MaxSessions); one more is refused with 503.
+func WithMaxSessions(n int) Option { return func(s *Server) { s.maxSessions = n } }
+
+// WithMaxSessionsPer bounds the resumable sessions of one client address
+// and of one subject (defaults: resume.DefaultConfig's MaxSessionsPerIP and
+// MaxSessionsPerSubject, as on a WebSocket; 0: no limit); one more is
+// refused with 429. A request that resumes a session takes no new place.
+func WithMaxSessionsPer(ip, subject int) Option {
+	return func(s *Server) { s.maxPerIP, s.maxPerSubj = ip, subject }
+}
+
 // NewServer returns a Server whose streams take their endpoint's settings
 // from wsrv (ws.Server.Carrier).
 func NewServer(wsrv *ws.Server, opts ...Option) *Server {
 	d := resume.DefaultConfig()
 	s := &Server{
 		ws: wsrv, grace: d.Grace, replay: d.ReplayMessages, maxSessions: d.MaxSessions,
+		maxPerIP: d.MaxSessionsPerIP, maxPerSubj: d.MaxSessionsPerSubject,
 		conns: map[*Conn]struct{}{}, sessions: map[string]*session{},
+		perIP: map[string]int{}, perSubj: map[string]int{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -111,6 +130,14 @@ func (s *Server) Handle(w http.ResponseWriter, r *http.Request, ep *ws.Endpoint,
 		}
 		last = &id
 	}
+	// The stream takes a place among the WebSocket server's connections
+	// (MaxConnections, MaxConnectionsPerIP, the upgrade rate), given back
+	// when Handle returns: the client left, the stream ended, or shutdown.
+	release := car.Admit(w, r)
+	if release == nil {
+		return nil // refused as an upgrade would be (503, 429)
+	}
+	defer release()
 	c := newConn(ep.Service+"-sse-"+strconv.FormatUint(s.seq.Add(1), 36), w, r, car)
 	if !s.admit(c) {
 		refuse(w, r, car, http.StatusServiceUnavailable, "server shutting down")

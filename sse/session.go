@@ -9,6 +9,7 @@ import (
 	"time"
 
 	duplex "duplex.dev"
+	"duplex.dev/internal/ratelimit"
 	"duplex.dev/ws"
 	"duplex.dev/ws/resume"
 )
@@ -20,6 +21,7 @@ type session struct {
 	srv     *Server
 	token   string
 	subject string
+	ip      string // the client address that opened it
 	cancel  context.CancelCauseFunc
 
 	mu        sync.Mutex
@@ -39,12 +41,42 @@ func (s *Server) open(st *Stream) (*session, error) {
 	if s.closing {
 		return nil, &StatusError{http.StatusServiceUnavailable, "server shutting down"}
 	}
-	if len(s.sessions) >= s.maxSessions {
+	ip := ratelimit.ClientIP(st.conn.r)
+	switch {
+	case len(s.sessions) >= s.maxSessions:
 		return nil, &StatusError{http.StatusServiceUnavailable, "too many streams: try again later"}
+	case s.maxPerIP > 0 && s.perIP[ip] >= s.maxPerIP:
+		return nil, &StatusError{http.StatusTooManyRequests, fmt.Sprintf("too many resumable sessions from this address (%d)", s.maxPerIP)}
+	case s.maxPerSubj > 0 && st.subject != "" && s.perSubj[st.subject] >= s.maxPerSubj:
+		return nil, &StatusError{http.StatusTooManyRequests, fmt.Sprintf("too many resumable sessions for these credentials (%d)", s.maxPerSubj)}
 	}
-	ss := &session{srv: s, token: newToken(), subject: st.subject, cancel: st.cancel, conn: st.conn}
+	ss := &session{srv: s, token: newToken(), subject: st.subject, ip: ip, cancel: st.cancel, conn: st.conn}
 	s.sessions[ss.token] = ss
+	s.perIP[ip]++
+	if ss.subject != "" {
+		s.perSubj[ss.subject]++
+	}
 	return ss, nil
+}
+
+// forgetLocked removes ss from the server's sessions and counts; s.mu is held.
+func (s *Server) forgetLocked(ss *session) {
+	if s.sessions[ss.token] != ss {
+		return
+	}
+	delete(s.sessions, ss.token)
+	decrement(s.perIP, ss.ip)
+	if ss.subject != "" {
+		decrement(s.perSubj, ss.subject)
+	}
+}
+
+func decrement(m map[string]int, k string) {
+	if n := m[k] - 1; n > 0 {
+		m[k] = n
+	} else {
+		delete(m, k)
+	}
 }
 
 // errGone answers a Last-Event-ID the server cannot resume from.
@@ -147,13 +179,15 @@ func (ss *session) end(err error) {
 		ss.grace.Stop()
 	}
 	ss.mu.Unlock()
+	// Forgotten first: once the client has the end event, the session no
+	// longer counts against the limits.
+	ss.srv.mu.Lock()
+	ss.srv.forgetLocked(ss)
+	ss.srv.mu.Unlock()
 	if c != nil {
 		c.closeWith(ss.endCode, ss.endReason)
 	}
 	ss.cancel(resume.ErrSessionClosed)
-	ss.srv.mu.Lock()
-	delete(ss.srv.sessions, ss.token)
-	ss.srv.mu.Unlock()
 }
 
 // endStatus is the close code and reason a handler's result ends a stream

@@ -3,7 +3,10 @@ package ws
 import (
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
+
+	"duplex.dev/internal/ratelimit"
 )
 
 // Carrier is what a stream carried by something other than a WebSocket
@@ -11,10 +14,44 @@ import (
 // that its limits, logs and metrics are the endpoint's own: the resolved
 // Config (the design's options and ForMethod's), the endpoint's logger,
 // and the duplex_* series of the method.
-type Carrier struct{ e *endpoint }
+type Carrier struct {
+	s *Server
+	e *endpoint
+}
 
 // Carrier returns the carrier view of ep (nil: the server's defaults).
-func (s *Server) Carrier(ep *Endpoint) *Carrier { return &Carrier{s.endpoint(ep)} }
+func (s *Server) Carrier(ep *Endpoint) *Carrier { return &Carrier{s, s.endpoint(ep)} }
+
+// Admit takes a place for one stream of r among the Server's connections,
+// as an upgrade does: a stream on another carrier counts against
+// MaxConnections, MaxConnectionsPerIP and the upgrade rate with the
+// WebSockets, and is refused as they are. On success it returns the
+// function that gives the place back (call it once the stream ended; later
+// calls do nothing). Otherwise it answers r with the status and text a
+// refused upgrade gets (503 past MaxConnections or after Shutdown, 429
+// past MaxConnectionsPerIP or the upgrade rate), records the refusal, and
+// returns nil. Server.Len does not count these streams; the endpoint's
+// duplex_connections_active does (Opened).
+func (c *Carrier) Admit(w http.ResponseWriter, r *http.Request) (release func()) {
+	s, ip := c.s, ratelimit.ClientIP(r)
+	s.mu.Lock()
+	status, msg := s.refusalLocked(ip)
+	if status == 0 {
+		s.carried++
+		s.perIP[ip]++
+	}
+	s.mu.Unlock()
+	if status != 0 {
+		c.e.refuse(w, r, status, msg)
+		return nil
+	}
+	return sync.OnceFunc(func() {
+		s.mu.Lock()
+		s.carried--
+		s.releaseIPLocked(ip)
+		s.mu.Unlock()
+	})
+}
 
 // Config returns the endpoint's effective configuration.
 func (c *Carrier) Config() Config { return c.e.cfg }

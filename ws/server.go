@@ -39,6 +39,7 @@ type Server struct {
 	mu      sync.Mutex
 	conns   map[*Conn]struct{} // every admitted request, upgraded or not
 	perIP   map[string]int
+	carried int // streams on another carrier holding a place (Carrier.Admit)
 	open    int // upgraded connections
 	closing bool
 	drained chan struct{} // closed when closing and conns is empty
@@ -392,19 +393,38 @@ func (e *endpoint) refused(r *http.Request, status int, reason string) {
 func (s *Server) admit(c *Conn) (int, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	switch {
-	case s.closing:
-		return http.StatusServiceUnavailable, "server shutting down"
-	case s.cfg.MaxConnections > 0 && len(s.conns) >= s.cfg.MaxConnections:
-		return http.StatusServiceUnavailable, "too many connections: try again later"
-	case s.cfg.MaxConnectionsPerIP > 0 && s.perIP[c.ip] >= s.cfg.MaxConnectionsPerIP:
-		return http.StatusTooManyRequests, "too many connections from this address"
-	case s.limiter != nil && !s.limiter.Allow():
-		return http.StatusTooManyRequests, "too many new connections: try again later"
+	if status, msg := s.refusalLocked(c.ip); status != 0 {
+		return status, msg
 	}
 	s.conns[c] = struct{}{}
 	s.perIP[c.ip]++
 	return 0, ""
+}
+
+// refusalLocked returns the HTTP status and text refusing one more stream
+// from ip (0 when there is room): WebSockets and the streams of other
+// carriers (Carrier.Admit) count against the same limits. s.mu is held.
+func (s *Server) refusalLocked(ip string) (int, string) {
+	switch {
+	case s.closing:
+		return http.StatusServiceUnavailable, "server shutting down"
+	case s.cfg.MaxConnections > 0 && len(s.conns)+s.carried >= s.cfg.MaxConnections:
+		return http.StatusServiceUnavailable, "too many connections: try again later"
+	case s.cfg.MaxConnectionsPerIP > 0 && s.perIP[ip] >= s.cfg.MaxConnectionsPerIP:
+		return http.StatusTooManyRequests, "too many connections from this address"
+	case s.limiter != nil && !s.limiter.Allow():
+		return http.StatusTooManyRequests, "too many new connections: try again later"
+	}
+	return 0, ""
+}
+
+// releaseIPLocked gives back one place of ip; s.mu is held.
+func (s *Server) releaseIPLocked(ip string) {
+	if n := s.perIP[ip] - 1; n > 0 {
+		s.perIP[ip] = n
+	} else {
+		delete(s.perIP, ip)
+	}
 }
 
 // opened counts c among the open connections once it is upgraded.
@@ -422,11 +442,7 @@ func (s *Server) release(c *Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.conns, c)
-	if n := s.perIP[c.ip] - 1; n > 0 {
-		s.perIP[c.ip] = n
-	} else {
-		delete(s.perIP, c.ip)
-	}
+	s.releaseIPLocked(c.ip)
 	if c.upgraded.Load() {
 		s.open--
 		c.ep.metrics.disconnected()
