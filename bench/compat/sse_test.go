@@ -2,6 +2,7 @@ package compat_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	goahttp "goa.design/goa/v3/http"
 
 	dfeed "duplex.dev/bench/duplex/gen/feed"
+	dfeedclient "duplex.dev/bench/duplex/gen/http/feed/client"
 	dfeedserver "duplex.dev/bench/duplex/gen/http/feed/server"
 	gfeed "duplex.dev/bench/goa/gen/feed"
 	gfeedclient "duplex.dev/bench/goa/gen/http/feed/client"
@@ -226,6 +228,63 @@ func TestGoaSSEClientAgainstDuplexServer(t *testing.T) {
 				}
 				if ev == nil {
 					break
+				}
+				texts = append(texts, ev.Text)
+			}
+			if diff := cmp.Diff([]string{"since  <&>", "since  <&>", "since  <&>"}, texts); diff != "" {
+				t.Errorf("texts (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDuplexClientAgainstGoaSSEServer reads the Goa server's (and the
+// Duplex server's) ServerSentEvents methods with Duplex's generated
+// client, which reads them as event streams too.
+func TestDuplexClientAgainstGoaSSEServer(t *testing.T) {
+	for name, hs := range map[string]*httptest.Server{"goa": newGoaFeed(t), "duplex": newDuplexFeed(t)} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			c := dfeedclient.NewClient("http", strings.TrimPrefix(hs.URL, "http://"), hs.Client())
+			fc := dfeed.NewClient(c.Watch(), c.Texts())
+			since, n := "7", 3
+			st, err := fc.Watch(ctx, &dfeed.WatchPayload{Since: &since, Count: &n})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []dfeed.Tick
+			for range 10 {
+				ev, err := st.RecvWithContext(ctx)
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, *ev)
+			}
+			var want []dfeed.Tick
+			for i := 1; i <= n; i++ {
+				id, kind, retry, n, text := tick(since, i)
+				want = append(want, dfeed.Tick{ID: id, Kind: kind, Retry: retry, N: n, Text: text})
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("watch (-want +got):\n%s", diff)
+			}
+
+			ts, err := fc.Texts(ctx, &dfeed.TextsPayload{Count: &n})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var texts []string
+			for range 10 {
+				ev, err := ts.RecvWithContext(ctx)
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
 				}
 				texts = append(texts, ev.Text)
 			}

@@ -206,6 +206,10 @@ type goaSSEData struct {
 	Fields       []string // "ID: v.ID", "Retry: int64(transport.Deref(v.Retry))", "Data: v.Text, HasData: true"
 	RequestID    string   // payload Go field, "Since"; "" for none
 	RequestIDPtr bool     // the payload field is *string
+	// Build are the statements of the client's transport.EventMessage
+	// func when the data is one attribute (SSEEventData); none when the
+	// data is the whole result.
+	Build []string
 }
 
 func orAny(ref string) string {

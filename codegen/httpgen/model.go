@@ -710,7 +710,30 @@ func buildGoaSSE(me *expr.MethodExpr, se *expr.SSEExpr, pkg string) *goaSSEData 
 		d.Fields = append(d.Fields, "Retry: int64("+field(me.Result, n)+")")
 	}
 	if n := se.Data.Name; n != "" {
-		d.Fields = append(d.Fields, "Data: v."+codegen.GoFieldName(n), "HasData: true")
+		data := "v." + codegen.GoFieldName(n)
+		if a := me.Result.Find(n); a != nil && a.Type == expr.String {
+			data = field(me.Result, n) // a string is sent raw, nil as ""
+		}
+		d.Fields = append(d.Fields, "Data: "+data, "HasData: true")
+		set := func(name, value string) {
+			f := "v." + codegen.GoFieldName(name)
+			if codegen.GoFieldRef(me.Result, name, pkg)[0] == '*' {
+				d.Build = append(d.Build, "{ s := "+value+"; "+f+" = &s }")
+				return
+			}
+			d.Build = append(d.Build, f+" = "+value)
+		}
+		if a := me.Result.Find(se.ID.Name); a != nil && se.ID.Name != "" {
+			set(se.ID.Name, "ev.ID")
+		}
+		if a := me.Result.Find(se.Type.Name); a != nil && se.Type.Name != "" {
+			set(se.Type.Name, "ev.Type")
+		}
+		if a := me.Result.Find(n); a != nil && a.Type == expr.String {
+			set(n, "string(ev.Data)")
+		} else {
+			d.Build = append(d.Build, "if err := transport.EventData(ev.Data, &v."+codegen.GoFieldName(n)+"); err != nil { return err }")
+		}
 	}
 	if n := se.RequestID.Name; n != "" {
 		d.RequestID = codegen.GoFieldName(n)

@@ -48,7 +48,7 @@ func (c *Client) Watch() duplex.Endpoint {
 		if payload.Since != nil {
 			h.Add("Last-Event-ID", transport.Format(*payload.Since))
 		}
-		return transport.Dial[any, *feed.Tick](ctx, c.streams, "feed watch", WatchFeedPath(), q, h, false)
+		return transport.DialEvents[any, *feed.Tick](ctx, c.doer, c.scheme, c.host, "feed watch", WatchFeedPath(), q, h, nil)
 	}
 }
 
@@ -64,6 +64,9 @@ func (c *Client) Texts() duplex.Endpoint {
 		if payload.Count != nil {
 			q.Add("count", transport.Format(*payload.Count))
 		}
-		return transport.Dial[any, *feed.Tick](ctx, c.streams, "feed texts", TextsFeedPath(), q, h, false)
+		return transport.DialEvents[any, *feed.Tick](ctx, c.doer, c.scheme, c.host, "feed texts", TextsFeedPath(), q, h, transport.EventMessage(func(ev transport.SSEClientEvent, v *feed.Tick) error {
+			v.Text = string(ev.Data)
+			return nil
+		}))
 	}
 }
