@@ -560,17 +560,85 @@ var ruleCases = []struct {
 		})
 	}, []string{"Files must appear in a Service"}},
 
-	{"ServerSentEvents", func() {
+	{"ServerSentEvents on a unary method", func() {
+		Service("s", func() {
+			Method("get", func() {
+				Result(String)
+				HTTP(func() {
+					GET("/get")
+					ServerSentEvents() // want:ServerSentEvents on a unary method
+				})
+			})
+		})
+	}, []string{`method "get"`, "ServerSentEvents needs a server→client stream"}},
+
+	{"SSEEventID naming no attribute", func() {
+		Service("s", func() {
+			Method("events", func() {
+				StreamingResult(func() { Attribute("n", Int) })
+				HTTP(func() {
+					GET("/events")
+					ServerSentEvents(func() {
+						SSEEventID("id") // want:SSEEventID naming no attribute
+					})
+				})
+			})
+		})
+	}, []string{`method "events"`, `SSEEventID("id") names no attribute of the result`}},
+
+	{"SSEEventRetry on a string", func() {
+		Service("s", func() {
+			Method("events", func() {
+				StreamingResult(func() { Attribute("retry", String) })
+				HTTP(func() {
+					GET("/events")
+					ServerSentEvents(func() {
+						SSEEventRetry("retry") // want:SSEEventRetry on a string
+					})
+				})
+			})
+		})
+	}, []string{`method "events"`, `SSEEventRetry("retry"): the attribute is string, it must be int`}},
+
+	{"SSERequestID on an int", func() {
+		Service("s", func() {
+			Method("events", func() {
+				Payload(func() { Attribute("since", Int) })
+				StreamingResult(String)
+				HTTP(func() {
+					GET("/events")
+					Param("since")
+					ServerSentEvents(func() {
+						SSERequestID("since") // want:SSERequestID on an int
+					})
+				})
+			})
+		})
+	}, []string{`method "events"`, `SSERequestID("since"): the attribute is int, it must be string`}},
+
+	{"ServerSentEvents data on a string result", func() {
 		Service("s", func() {
 			Method("events", func() {
 				StreamingResult(String)
 				HTTP(func() {
 					GET("/events")
-					ServerSentEvents() // want:ServerSentEvents
+					ServerSentEvents("text") // want:ServerSentEvents data on a string result
 				})
 			})
 		})
-	}, []string{`method "events"`, "ServerSentEvents is not supported by Duplex"}},
+	}, []string{`method "events"`, `SSEEventData("text") needs an object result`}},
+
+	{"SSEEventType outside ServerSentEvents", func() {
+		Service("s", func() {
+			Method("events", func() {
+				StreamingResult(String)
+				HTTP(func() {
+					GET("/events")
+					SSEEventType("kind") // want:SSEEventType outside ServerSentEvents
+				})
+			})
+		})
+	}, []string{"SSEEventType must appear in ServerSentEvents"}},
 
 	{"MultipartRequest", func() {
 		Service("s", func() {

@@ -77,27 +77,6 @@ func Redirect(url string, code int) {
 	unsupported("Redirect", "redirect with net/http next to the Duplex handler")
 }
 
-// ServerSentEvents exists for Goa compatibility; Duplex streams over
-// WebSocket, so it records a design error.
-func ServerSentEvents(args ...any) {
-	unsupported("ServerSentEvents", "remove it: Duplex streams results over WebSocket (StreamingResult with GET)")
-}
-
-// SSERequestID exists for Goa compatibility; it records a design error.
-func SSERequestID(name string) { unsupported("ServerSentEvents", "") }
-
-// SSEEventData exists for Goa compatibility; it records a design error.
-func SSEEventData(name string) { unsupported("ServerSentEvents", "") }
-
-// SSEEventID exists for Goa compatibility; it records a design error.
-func SSEEventID(name string) { unsupported("ServerSentEvents", "") }
-
-// SSEEventType exists for Goa compatibility; it records a design error.
-func SSEEventType(name string) { unsupported("ServerSentEvents", "") }
-
-// SSEEventRetry exists for Goa compatibility; it records a design error.
-func SSEEventRetry(name string) { unsupported("ServerSentEvents", "") }
-
 // MultipartRequest exists for Goa compatibility; it records a design error.
 func MultipartRequest() {
 	unsupported("MultipartRequest", "send the parts as JSON attributes (Bytes for binary data)")

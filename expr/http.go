@@ -20,6 +20,9 @@ type HTTPExpr struct {
 	HTTPErrors []*HTTPErrorExpr
 	// Pos is where the API's HTTP block was declared.
 	Pos Pos
+	// SSE is set with ServerSentEvents in the API's HTTP block: Goa's
+	// Server-Sent Events for every server→client method without its own.
+	SSE *SSEExpr
 }
 
 // Service returns the HTTP mapping of the service with the given name or nil.
@@ -51,6 +54,9 @@ type HTTPServiceExpr struct {
 	// Pos is where the service's HTTP block was declared (or the service,
 	// when it has none).
 	Pos Pos
+	// SSE is set with ServerSentEvents in the service's HTTP block: Goa's
+	// Server-Sent Events for its server→client methods without their own.
+	SSE *SSEExpr
 }
 
 // HTTPFileServerExpr serves a file or a directory with GET (Files).
@@ -145,6 +151,9 @@ type HTTPEndpointExpr struct {
 	Meta MetaExpr
 	// Pos is where the method's HTTP block was declared.
 	Pos Pos
+	// SSE is set with ServerSentEvents in the method's HTTP block; see
+	// GoaSSE for the one that applies.
+	SSE *SSEExpr
 }
 
 // Name returns the method name.

@@ -44,6 +44,9 @@ func (r *RootExpr) Validate() []*Error {
 		if hs.ServiceExpr == nil || r.Service(hs.ServiceExpr.Name) != hs.ServiceExpr {
 			continue
 		}
+		for _, e := range hs.Endpoints {
+			v.sse(e)
+		}
 		for _, he := range hs.HTTPErrors {
 			if hs.ServiceExpr.Error(he.Name) == nil && apiError(r, he.Name) == nil {
 				v.errorf(he.Pos, "service %q: Response(%q) names no error of the service: add Error(%q) to the service or fix the name", hs.ServiceExpr.Name, he.Name, he.Name)

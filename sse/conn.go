@@ -27,6 +27,7 @@ type Conn struct {
 	w   http.ResponseWriter
 	car *ws.Carrier
 	cfg ws.Config
+	goa bool // Goa's wire: no heartbeats, no end event
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
@@ -242,7 +243,7 @@ func (c *Conn) serve() ws.StatusCode {
 	}
 	var beat <-chan time.Time
 	var timer *time.Timer
-	if d := c.cfg.HeartbeatInterval; d > 0 {
+	if d := c.cfg.HeartbeatInterval; d > 0 && !c.goa {
 		timer = time.NewTimer(d)
 		defer timer.Stop()
 		beat = timer.C
@@ -278,7 +279,7 @@ func (c *Conn) serve() ws.StatusCode {
 			c.car.Sent(len(ev.data))
 		}
 		c.car.Queued(-len(batch))
-		if closing {
+		if closing && !c.goa {
 			buf = appendEnd(buf, code, reason)
 		}
 		if len(buf) > 0 && !write(buf) {

@@ -38,8 +38,19 @@ func Accepts(r *http.Request) bool {
 
 // event is one message queued for the writer.
 type event struct {
-	id   string // "" for none
-	data []byte // one JSON document
+	id    string // "" for none
+	typ   string // the event: line, "" for none (Goa's wire)
+	retry int64  // the retry: line, 0 for none (Goa's wire)
+	data  []byte // one JSON document, or Goa's data
+}
+
+// Event is one event on Goa's wire (Server.HandleGoa): its id:, event:
+// and retry: lines, each left out when empty or zero, and its data.
+type Event struct {
+	ID    string
+	Type  string
+	Retry int64
+	Data  []byte
 }
 
 // appendEvent appends ev in the event-stream format. A JSON document from
@@ -50,6 +61,16 @@ func appendEvent(b []byte, ev event) []byte {
 	if ev.id != "" {
 		b = append(b, "id: "...)
 		b = append(b, ev.id...)
+		b = append(b, '\n')
+	}
+	if ev.typ != "" {
+		b = append(b, "event: "...)
+		b = append(b, ev.typ...)
+		b = append(b, '\n')
+	}
+	if ev.retry > 0 {
+		b = append(b, "retry: "...)
+		b = strconv.AppendInt(b, ev.retry, 10)
 		b = append(b, '\n')
 	}
 	data := ev.data

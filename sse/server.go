@@ -120,6 +120,20 @@ func (e *StatusError) Error() string { return e.Reason }
 // resume.ErrResumed and h should return.
 func (s *Server) Handle(w http.ResponseWriter, r *http.Request, ep *ws.Endpoint, resumable bool, subject string,
 	h func(ctx context.Context, st *Stream) error) error {
+	return s.handle(w, r, ep, resumable, subject, false, h)
+}
+
+// HandleGoa is Handle on Goa's wire (Goa's ServerSentEvents): events are
+// sent with Stream.SendEvent, there are no heartbeat comments (Goa's
+// client reads each as an empty event) and no end event: the stream ends
+// with the response. It is not resumable; Last-Event-ID is the method's.
+func (s *Server) HandleGoa(w http.ResponseWriter, r *http.Request, ep *ws.Endpoint,
+	h func(ctx context.Context, st *Stream) error) error {
+	return s.handle(w, r, ep, false, "", true, h)
+}
+
+func (s *Server) handle(w http.ResponseWriter, r *http.Request, ep *ws.Endpoint, resumable bool, subject string, goa bool,
+	h func(ctx context.Context, st *Stream) error) error {
 	car := s.ws.Carrier(ep)
 	var last *eventID
 	if v := r.Header.Get("Last-Event-ID"); v != "" && resumable {
@@ -139,6 +153,7 @@ func (s *Server) Handle(w http.ResponseWriter, r *http.Request, ep *ws.Endpoint,
 	}
 	defer release()
 	c := newConn(ep.Service+"-sse-"+strconv.FormatUint(s.seq.Add(1), 36), w, r, car)
+	c.goa = goa
 	if !s.admit(c) {
 		refuse(w, r, car, http.StatusServiceUnavailable, "server shutting down")
 		return nil

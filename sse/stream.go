@@ -121,6 +121,15 @@ func (st *Stream) SendFrame(ctx context.Context, frame []byte) error {
 	return st.send(ctx, frame, true)
 }
 
+// SendEvent sends ev as the next event, with back-pressure as in
+// Conn.Send: Goa's wire (Server.HandleGoa).
+func (st *Stream) SendEvent(ctx context.Context, ev Event) error {
+	if err := st.Start(); err != nil {
+		return err
+	}
+	return st.conn.enqueue(ctx, event{id: ev.ID, typ: ev.Type, retry: ev.Retry, data: ev.Data}, true)
+}
+
 func (st *Stream) send(ctx context.Context, frame []byte, wait bool) error {
 	if err := st.Start(); err != nil {
 		return err

@@ -32,6 +32,10 @@ type StreamSpec[S, R any] struct {
 	// when none; nil sends results as they are.
 	View        func(v S, view string) any
 	DefaultView string
+	// SSEEvent makes the method Goa's ServerSentEvents: a request that is
+	// not a WebSocket upgrade is served as Server-Sent Events on Goa's
+	// wire (StreamOrEvents), each result sent being the event it returns.
+	SSEEvent func(v S) SSEEvent
 }
 
 // ServerStream is the server side of one stream. It implements the
@@ -53,6 +57,9 @@ func (s *ServerStream[S, R]) Send(v S) error { return s.SendWithContext(context.
 // handler produces, it waits for room until ctx ends or the write timeout
 // passes (see ws.Conn.Send).
 func (s *ServerStream[S, R]) SendWithContext(ctx context.Context, v S) error {
+	if es, ok := s.c.(*sse.Stream); ok && s.spec.SSEEvent != nil {
+		return sendGoaEvent(ctx, es, s.spec, v, s.View())
+	}
 	if s.spec.View != nil {
 		return s.c.Send(ctx, s.spec.View(v, s.View()))
 	}

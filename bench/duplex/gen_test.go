@@ -20,27 +20,29 @@ const (
 	duplexImport = `import . "duplex.dev/dsl"`
 )
 
-// TestDesignMatchesGoaDesign fails when design/design.go is no longer the
+// TestDesignMatchesGoaDesign fails when design/design.go or design/sse.go is no longer the
 // Goa design with only its DSL import switched, as the compatibility
 // contract promises a Goa design compiles unchanged otherwise.
 func TestDesignMatchesGoaDesign(t *testing.T) {
-	goaDesign, err := os.ReadFile(filepath.Join("..", "design", "design.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ours, err := os.ReadFile(filepath.Join("design", "design.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bytes.Count(goaDesign, []byte(goaImport)) != 1 {
-		t.Fatalf("../design/design.go does not contain the line %s exactly once", goaImport)
-	}
-	if bytes.Count(ours, []byte(duplexImport)) != 1 {
-		t.Fatalf("design/design.go does not contain the line %s exactly once", duplexImport)
-	}
-	want := bytes.Replace(goaDesign, []byte(goaImport), []byte(duplexImport), 1)
-	if !bytes.Equal(ours, want) {
-		t.Errorf("design/design.go differs from ../design/design.go by more than the DSL import: copy it again and switch %s to %s, then regenerate gen/", goaImport, duplexImport)
+	for _, file := range []string{"design.go", "sse.go"} {
+		goaDesign, err := os.ReadFile(filepath.Join("..", "design", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours, err := os.ReadFile(filepath.Join("design", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Count(goaDesign, []byte(goaImport)) != 1 {
+			t.Fatalf("../design/%s does not contain the line %s exactly once", file, goaImport)
+		}
+		if bytes.Count(ours, []byte(duplexImport)) != 1 {
+			t.Fatalf("design/%s does not contain the line %s exactly once", file, duplexImport)
+		}
+		want := bytes.Replace(goaDesign, []byte(goaImport), []byte(duplexImport), 1)
+		if !bytes.Equal(ours, want) {
+			t.Errorf("design/%s differs from ../design/%s by more than the DSL import: copy it again and switch %s to %s, then regenerate gen/", file, file, goaImport, duplexImport)
+		}
 	}
 }
 

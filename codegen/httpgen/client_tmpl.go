@@ -57,7 +57,19 @@ func (c *Client) {{ .GoName }}() duplex.Endpoint {
 		{{ setToken . (print "payload." .Field) }}
 {{- end }}
 {{- end }}
-{{- if .Streaming }}
+{{- if .SSE }}
+		return transport.DialEvents[{{ .ClientStreamArgs }}](ctx, c.doer, c.scheme, c.host, "{{ $svc.Name }} {{ .Name }}", {{ .GoName }}{{ $svc.GoName }}Path({{ range $i, $p := .PathArgs }}{{ if $i }}, {{ end }}{{ pathArg $p }}{{ end }}), {{ if or .HasParams .Tokens }}q, h{{ else }}nil, nil{{ end }},
+{{- if .SSE.Build }} transport.EventMessage(func(ev transport.SSEClientEvent, v *{{ .StreamResultType }}) error {
+{{- range .SSE.Build }}
+			{{ . }}
+{{- end }}
+			return nil
+		}))
+{{- else }} nil)
+{{- end }}
+	}
+}
+{{- else if .Streaming }}
 		return transport.Dial[{{ .ClientStreamArgs }}](ctx, c.streams, "{{ $svc.Name }} {{ .Name }}", {{ .GoName }}{{ $svc.GoName }}Path({{ range $i, $p := .PathArgs }}{{ if $i }}, {{ end }}{{ pathArg $p }}{{ end }}), {{ if or .HasParams .Tokens }}q, h{{ else }}nil, nil{{ end }}, {{ .Resumable }}{{ range .DialOptions }}, {{ . }}{{ end }})
 	}
 }

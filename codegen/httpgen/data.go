@@ -96,11 +96,12 @@ type methodData struct {
 	DefaultView       string
 
 	Statuses      []*statusData
-	WSOptions     []string // Go expressions of ws.Option, from the WebSocket block
-	UnaryOptions  []string // Go expressions of transport.UnaryOption, from the HTTP block of a unary method
-	DialOptions   []string // Go expressions of ws.DialOption the client adds (design subprotocols)
-	Resumable     bool     // the design says Resumable(): duplex.v1 on server and client
-	EventStream   bool     // SSEFallback: also served as Server-Sent Events (StreamOrEvents)
+	WSOptions     []string    // Go expressions of ws.Option, from the WebSocket block
+	UnaryOptions  []string    // Go expressions of transport.UnaryOption, from the HTTP block of a unary method
+	DialOptions   []string    // Go expressions of ws.DialOption the client adds (design subprotocols)
+	Resumable     bool        // the design says Resumable(): duplex.v1 on server and client
+	EventStream   bool        // SSEFallback: also served as Server-Sent Events (StreamOrEvents)
+	SSE           *goaSSEData // Goa's ServerSentEvents (EventStream is then true)
 	PathArgs      []*paramData
 	SuccessStatus string // "http.StatusOK"
 }
@@ -195,7 +196,20 @@ func (m *methodData) ClientStreamArgs() string {
 // SpecFields reports whether the method's StreamSpec has more than its
 // Endpoint (then one field a line).
 func (m *methodData) SpecFields() bool {
-	return len(m.Statuses) > 0 || (m.RecvsStream() && m.ValidateStream != "nil") || m.ViewedFn != ""
+	return len(m.Statuses) > 0 || (m.RecvsStream() && m.ValidateStream != "nil") || m.ViewedFn != "" || m.SSE != nil
+}
+
+// goaSSEData is Goa's ServerSentEvents of a method: Go expressions of the
+// event fields read from the result v, and the payload field
+// Last-Event-ID is copied to.
+type goaSSEData struct {
+	Fields       []string // "ID: v.ID", "Retry: int64(transport.Deref(v.Retry))", "Data: v.Text, HasData: true"
+	RequestID    string   // payload Go field, "Since"; "" for none
+	RequestIDPtr bool     // the payload field is *string
+	// Build are the statements of the client's transport.EventMessage
+	// func when the data is one attribute (SSEEventData); none when the
+	// data is the whole result.
+	Build []string
 }
 
 func orAny(ref string) string {

@@ -71,6 +71,10 @@ func buildService(genPkg string, root *expr.RootExpr, hs *expr.HTTPServiceExpr) 
 			return nil, expr.Errorf(pos, "service %q method %q: %v", svc.Name, e.Name(), err)
 		}
 		m.EventStream = e.MethodExpr.EventStream(root.API)
+		if se := e.GoaSSE(root.API); se != nil && e.MethodExpr.Stream == expr.ServerStreamKind {
+			m.SSE = buildGoaSSE(e.MethodExpr, se, s.PkgName)
+			m.EventStream = true
+		}
 		s.Methods = append(s.Methods, m)
 	}
 	taken := map[string]bool{"Mounts": true, "Service": true, "Use": true, "Mount": true, "Shutdown": true}
@@ -683,4 +687,57 @@ func qualify(pkg, name string) string {
 		return ""
 	}
 	return pkg + "." + name
+}
+
+// buildGoaSSE reads Goa's ServerSentEvents of method me (validated: the
+// attributes exist with the right types).
+func buildGoaSSE(me *expr.MethodExpr, se *expr.SSEExpr, pkg string) *goaSSEData {
+	d := &goaSSEData{}
+	field := func(att *expr.AttributeExpr, name string) string {
+		f := "v." + codegen.GoFieldName(name)
+		if codegen.GoFieldRef(att, name, pkg)[0] == '*' {
+			f = "transport.Deref(" + f + ")"
+		}
+		return f
+	}
+	if n := se.ID.Name; n != "" {
+		d.Fields = append(d.Fields, "ID: "+field(me.Result, n))
+	}
+	if n := se.Type.Name; n != "" {
+		d.Fields = append(d.Fields, "Type: "+field(me.Result, n))
+	}
+	if n := se.Retry.Name; n != "" {
+		d.Fields = append(d.Fields, "Retry: int64("+field(me.Result, n)+")")
+	}
+	if n := se.Data.Name; n != "" {
+		data := "v." + codegen.GoFieldName(n)
+		if a := me.Result.Find(n); a != nil && a.Type == expr.String {
+			data = field(me.Result, n) // a string is sent raw, nil as ""
+		}
+		d.Fields = append(d.Fields, "Data: "+data, "HasData: true")
+		set := func(name, value string) {
+			f := "v." + codegen.GoFieldName(name)
+			if codegen.GoFieldRef(me.Result, name, pkg)[0] == '*' {
+				d.Build = append(d.Build, "{ s := "+value+"; "+f+" = &s }")
+				return
+			}
+			d.Build = append(d.Build, f+" = "+value)
+		}
+		if a := me.Result.Find(se.ID.Name); a != nil && se.ID.Name != "" {
+			set(se.ID.Name, "ev.ID")
+		}
+		if a := me.Result.Find(se.Type.Name); a != nil && se.Type.Name != "" {
+			set(se.Type.Name, "ev.Type")
+		}
+		if a := me.Result.Find(n); a != nil && a.Type == expr.String {
+			set(n, "string(ev.Data)")
+		} else {
+			d.Build = append(d.Build, "if err := transport.EventData(ev.Data, &v."+codegen.GoFieldName(n)+"); err != nil { return err }")
+		}
+	}
+	if n := se.RequestID.Name; n != "" {
+		d.RequestID = codegen.GoFieldName(n)
+		d.RequestIDPtr = codegen.GoFieldRef(me.Payload, n, pkg)[0] == '*'
+	}
+	return d
 }

@@ -163,6 +163,9 @@ var {{ goifyLower .Name }}Stream = &transport.StreamSpec[{{ .ServerStreamArgs }}
 	View:        func(v {{ .StreamResultRef }}, view string) any { return {{ .ViewedFn }}(v, view).Projected },
 	DefaultView: {{ quote .DefaultView }},
 {{- end }}
+{{- if .SSE }}
+	SSEEvent: func(v {{ .StreamResultRef }}) transport.SSEEvent { return transport.SSEEvent{ {{- join .SSE.Fields ", " -}} } },
+{{- end }}
 {{- if .SpecFields }}
 {{ end }}}
 
@@ -172,16 +175,36 @@ var {{ goifyLower .Name }}Stream = &transport.StreamSpec[{{ .ServerStreamArgs }}
 // resumable session from mgr (docs/protocol.md, section 2); the others get
 // the default wire.
 {{- end }}
-{{- if .EventStream }}
+{{- if .SSE }}
+// Requests that are not a WebSocket upgrade get the same stream as
+// Server-Sent Events from ssrv, on Goa's wire (ServerSentEvents)
+{{- if .SSE.RequestID }}; their Last-Event-ID is
+// the payload's {{ .SSE.RequestID }}{{ end }}.
+{{- else if .EventStream }}
 // Requests that accept text/event-stream get the same stream as
 // Server-Sent Events from ssrv{{ if .Resumable }}, resumable with Last-Event-ID{{ end }}.
 {{- end }}
 func New{{ .GoName }}Handler(endpoint duplex.Endpoint, wsrv *ws.Server{{ if .Resumable }}, mgr *transport.Sessions{{ end }}{{ if .EventStream }}, ssrv *transport.EventStreams{{ end }}) http.Handler {
-	return transport.Stream{{ if .EventStream }}OrEvents{{ end }}(wsrv, {{ if .Resumable }}mgr{{ else }}nil{{ end }}, {{ if .EventStream }}ssrv, {{ end }}{{ goifyLower .Name }}Stream, endpoint, {{ if .PayloadRef }}Decode{{ .GoName }}Request{{ else }}nil{{ end }},
+	return transport.Stream{{ if .EventStream }}OrEvents{{ end }}(wsrv, {{ if .Resumable }}mgr{{ else }}nil{{ end }}, {{ if .EventStream }}ssrv, {{ end }}{{ goifyLower .Name }}Stream, endpoint, {{ if and .SSE .SSE.RequestID }}decode{{ .GoName }}Events{{ else if .PayloadRef }}Decode{{ .GoName }}Request{{ else }}nil{{ end }},
 		func({{ if .PayloadRef }}p {{ .PayloadRef }}{{ else }}_ any{{ end }}, s *transport.ServerStream[{{ .ServerStreamArgs }}]) any {
 			return &{{ $svc.PkgName }}.{{ .GoName }}EndpointInput{ {{- if .PayloadRef }}Payload: p, {{ end }}Stream: s}
 		})
 }
+{{- if and .SSE .SSE.RequestID }}
+
+// decode{{ .GoName }}Events is Decode{{ .GoName }}Request, then a Last-Event-ID header
+// becomes the payload's {{ .SSE.RequestID }} (SSERequestID).
+func decode{{ .GoName }}Events(r *http.Request) ({{ .PayloadRef }}, error) {
+	p, err := Decode{{ .GoName }}Request(r)
+	if err != nil {
+		return p, err
+	}
+	if id := r.Header.Get("Last-Event-ID"); id != "" {
+		p.{{ .SSE.RequestID }} = {{ if .SSE.RequestIDPtr }}&{{ end }}id
+	}
+	return p, nil
+}
+{{- end }}
 {{- else }}
 // New{{ .GoName }}Handler returns the handler of the {{ quote .Name }} method,
 // configured by the design's options, then opts.

@@ -17,8 +17,8 @@ import (
 // for every file of out/gen that differs from the committed one, that the
 // generator writes but is not committed, or that is committed but no longer
 // written. The copy holds the module's go.mod (its replace directive
-// pointed at the real root module), go.sum and the design file design
-// (relative to the bench module); the generator is `go run args...` there.
+// pointed at the real root module), go.sum and the Go files of the
+// design's package (design is one of them, relative to the bench module); the generator is `go run args...` there.
 // Call it from a package directly under the bench module.
 func CheckCurrent(t *testing.T, design, out string, args ...string) {
 	t.Helper()
@@ -34,7 +34,18 @@ func CheckCurrent(t *testing.T, design, out string, args ...string) {
 	gomod = regexp.MustCompile(`(?m)^replace duplex.dev => .*$`).ReplaceAll(gomod, []byte("replace duplex.dev => "+filepath.Dir(root)))
 	write(t, filepath.Join(dir, "go.mod"), gomod)
 	copyFile(t, filepath.Join(root, "go.sum"), filepath.Join(dir, "go.sum"))
-	copyFile(t, filepath.Join(root, design), filepath.Join(dir, design))
+	// Every Go file of the design's package (design.go, sse.go …).
+	files, err := filepath.Glob(filepath.Join(root, filepath.Dir(design), "*.go"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no Go files next to %s: %v", design, err)
+	}
+	for _, f := range files {
+		rel, err := filepath.Rel(root, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		copyFile(t, f, filepath.Join(dir, rel))
+	}
 
 	cmd := exec.Command("go", append([]string{"run"}, args...)...)
 	cmd.Dir = dir

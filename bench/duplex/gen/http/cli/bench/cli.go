@@ -11,7 +11,9 @@ import (
 	"net/http"
 
 	"duplex.dev/bench/duplex/gen/bench"
+	"duplex.dev/bench/duplex/gen/feed"
 	benchc "duplex.dev/bench/duplex/gen/http/bench/client"
+	feedc "duplex.dev/bench/duplex/gen/http/feed/client"
 	interceptc "duplex.dev/bench/duplex/gen/http/intercept/client"
 	"duplex.dev/bench/duplex/gen/intercept"
 	"duplex.dev/transport"
@@ -33,6 +35,8 @@ const Usage = `usage: bench-cli [-url URL] [-timeout SECONDS] [-verbose] SERVICE
   intercept say [-body JSON]
   intercept chat [-room VALUE] < JSON lines
   intercept watch [-count VALUE] [-view VALUE]
+  feed watch [-count VALUE] [-Since VALUE]
+  feed texts [-count VALUE]
 
 Streaming payloads are read from stdin as JSON lines; results are printed as
 JSON lines. "SERVICE METHOD -h" lists the flags of a method.
@@ -66,6 +70,7 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 	field := func(name string) { fields[name] = fs.String(name, "", name) }
 	benchClient := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 	interceptClient := interceptc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
+	feedClient := feedc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
 	switch args[0] + " " + args[1] {
 	case "bench listener":
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench listener [flags] < JSON lines\n\nflags:", args[2:]); err != nil {
@@ -239,6 +244,39 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 		}
 		defer transport.CloseStream(res)
 		stream := res.(intercept.WatchClientStream)
+		return transport.PrintLines(ctx, stdout, stream.RecvWithContext)
+	case "feed watch":
+		field("count")
+		field("Since")
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] feed watch [flags]\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		payload, err := transport.BuildPayload[*feed.WatchPayload](*body, fields)
+		if err != nil {
+			return err
+		}
+		res, err := feedClient.Watch()(ctx, payload)
+		if err != nil {
+			return err
+		}
+		defer transport.CloseStream(res)
+		stream := res.(feed.WatchClientStream)
+		return transport.PrintLines(ctx, stdout, stream.RecvWithContext)
+	case "feed texts":
+		field("count")
+		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] feed texts [flags]\n\nflags:", args[2:]); err != nil {
+			return err
+		}
+		payload, err := transport.BuildPayload[*feed.TextsPayload](*body, fields)
+		if err != nil {
+			return err
+		}
+		res, err := feedClient.Texts()(ctx, payload)
+		if err != nil {
+			return err
+		}
+		defer transport.CloseStream(res)
+		stream := res.(feed.TextsClientStream)
 		return transport.PrintLines(ctx, stdout, stream.RecvWithContext)
 	default:
 		return transport.UsageErrorf(Usage, "unknown command %q", args[0]+" "+args[1])

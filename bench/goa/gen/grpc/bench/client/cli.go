@@ -24,7 +24,7 @@ func BuildPublishPayload(benchPublishMessage string, benchPublishRoom string) (*
 		if benchPublishMessage != "" {
 			err = json.Unmarshal([]byte(benchPublishMessage), &message)
 			if err != nil {
-				return nil, fmt.Errorf("invalid JSON for message, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"message\": \"Adipisci vel assumenda quod.\"\n   }'")
+				return nil, fmt.Errorf("invalid JSON for message, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"message\": \"Temporibus qui quos esse in.\"\n   }'")
 			}
 		}
 	}

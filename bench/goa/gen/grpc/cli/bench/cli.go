@@ -28,7 +28,7 @@ func UsageCommands() []string {
 
 // UsageExamples produces an example of a valid invocation of the CLI tool.
 func UsageExamples() string {
-	return os.Args[0] + " " + "bench publish --message '{\n      \"message\": \"Adipisci vel assumenda quod.\"\n   }' --room \"Velit odio repudiandae minima est ipsam accusantium.\"" + "\n" +
+	return os.Args[0] + " " + "bench publish --message '{\n      \"message\": \"Temporibus qui quos esse in.\"\n   }' --room \"Itaque reiciendis est consequatur aut modi.\"" + "\n" +
 		""
 }
 
@@ -150,5 +150,5 @@ func benchPublishUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench publish --message '{\n      \"message\": \"Adipisci vel assumenda quod.\"\n   }' --room \"Velit odio repudiandae minima est ipsam accusantium.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench publish --message '{\n      \"message\": \"Temporibus qui quos esse in.\"\n   }' --room \"Itaque reiciendis est consequatur aut modi.\"")
 }

@@ -64,7 +64,7 @@ func BuildPostActivityPayload(benchPostActivityBody string) (*bench.RoomActivity
 	{
 		err = json.Unmarshal([]byte(benchPostActivityBody), &body)
 		if err != nil {
-			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"activity\": {\n         \"user\": \"Quia unde.\"\n      },\n      \"room\": \"Dolores hic amet cumque corporis.\"\n   }'")
+			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"activity\": {\n         \"user\": \"Et quis eum.\"\n      },\n      \"room\": \"Enim veniam dolores ratione.\"\n   }'")
 		}
 		if body.Activity.Kind() == "" {
 			err = goa.MergeErrors(err, goa.MissingFieldError("activity", "body"))
@@ -124,7 +124,7 @@ func BuildPublishPayload(benchPublishBody string, benchPublishRoom string) (*ben
 	{
 		err = json.Unmarshal([]byte(benchPublishBody), &body)
 		if err != nil {
-			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"message\": \"Velit ut velit.\"\n   }'")
+			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"message\": \"Magni et doloremque aliquam suscipit.\"\n   }'")
 		}
 	}
 	var room string
@@ -148,7 +148,7 @@ func BuildSessionPayload(benchSessionBody string) (*bench.SessionPayload, error)
 	{
 		err = json.Unmarshal([]byte(benchSessionBody), &body)
 		if err != nil {
-			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"user\": \"Est vitae quis quia et.\"\n   }'")
+			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"user\": \"Corrupti eligendi animi omnis at ut sunt.\"\n   }'")
 		}
 	}
 	v := &bench.SessionPayload{

@@ -14,6 +14,7 @@ import (
 	"os"
 
 	benchc "duplex.dev/bench/goa/gen/http/bench/client"
+	feedc "duplex.dev/bench/goa/gen/http/feed/client"
 	interceptc "duplex.dev/bench/goa/gen/http/intercept/client"
 	intercept "duplex.dev/bench/goa/gen/intercept"
 	goahttp "goa.design/goa/v3/http"
@@ -27,13 +28,15 @@ func UsageCommands() []string {
 	return []string{
 		"bench (listener|subscribe|echo|join|relay|post-activity|publish|session|whoami)",
 		"intercept (say|chat|watch)",
+		"feed (watch|texts)",
 	}
 }
 
 // UsageExamples produces an example of a valid invocation of the CLI tool.
 func UsageExamples() string {
 	return os.Args[0] + " " + "bench listener" + "\n" +
-		os.Args[0] + " " + "intercept say --body '{\n      \"text\": \"Officia voluptates occaecati.\",\n      \"trail\": [\n         \"Quo dolor quis voluptatem porro quo.\",\n         \"Nostrum iure et repudiandae esse ut accusamus.\"\n      ]\n   }'" + "\n" +
+		os.Args[0] + " " + "intercept say --body '{\n      \"text\": \"Dolorum consequatur quo ea.\",\n      \"trail\": [\n         \"Qui ratione enim omnis nisi debitis.\",\n         \"Officia ducimus sapiente id.\",\n         \"Corrupti et et et minima soluta corrupti.\",\n         \"Ut rerum velit itaque saepe nihil.\"\n      ]\n   }'" + "\n" +
+		os.Args[0] + " " + "feed watch --count 8656304633625712946 --since \"Cum ea nulla iste.\"" + "\n" +
 		""
 }
 
@@ -90,6 +93,15 @@ func ParseEndpoint(
 		interceptWatchFlags     = flag.NewFlagSet("watch", flag.ExitOnError)
 		interceptWatchCountFlag = interceptWatchFlags.String("count", "2", "")
 		interceptWatchViewFlag  = interceptWatchFlags.String("view", "tiny", "")
+
+		feedFlags = flag.NewFlagSet("feed", flag.ContinueOnError)
+
+		feedWatchFlags     = flag.NewFlagSet("watch", flag.ExitOnError)
+		feedWatchCountFlag = feedWatchFlags.String("count", "", "")
+		feedWatchSinceFlag = feedWatchFlags.String("since", "", "")
+
+		feedTextsFlags     = flag.NewFlagSet("texts", flag.ExitOnError)
+		feedTextsCountFlag = feedTextsFlags.String("count", "", "")
 	)
 	benchFlags.Usage = benchUsage
 	benchListenerFlags.Usage = benchListenerUsage
@@ -106,6 +118,10 @@ func ParseEndpoint(
 	interceptSayFlags.Usage = interceptSayUsage
 	interceptChatFlags.Usage = interceptChatUsage
 	interceptWatchFlags.Usage = interceptWatchUsage
+
+	feedFlags.Usage = feedUsage
+	feedWatchFlags.Usage = feedWatchUsage
+	feedTextsFlags.Usage = feedTextsUsage
 
 	if err := flag.CommandLine.Parse(os.Args[1:]); err != nil {
 		return nil, nil, err
@@ -126,6 +142,8 @@ func ParseEndpoint(
 			svcf = benchFlags
 		case "intercept":
 			svcf = interceptFlags
+		case "feed":
+			svcf = feedFlags
 		default:
 			return nil, nil, fmt.Errorf("unknown service %q", svcn)
 		}
@@ -182,6 +200,16 @@ func ParseEndpoint(
 
 			case "watch":
 				epf = interceptWatchFlags
+
+			}
+
+		case "feed":
+			switch epn {
+			case "watch":
+				epf = feedWatchFlags
+
+			case "texts":
+				epf = feedTextsFlags
 
 			}
 
@@ -248,6 +276,16 @@ func ParseEndpoint(
 				endpoint = c.Watch()
 				data, err = interceptc.BuildWatchPayload(*interceptWatchCountFlag, *interceptWatchViewFlag)
 			}
+		case "feed":
+			c := feedc.NewClient(scheme, host, doer, enc, dec, restore)
+			switch epn {
+			case "watch":
+				endpoint = c.Watch()
+				data, err = feedc.BuildWatchPayload(*feedWatchCountFlag, *feedWatchSinceFlag)
+			case "texts":
+				endpoint = c.Texts()
+				data, err = feedc.BuildTextsPayload(*feedTextsCountFlag)
+			}
 		}
 	}
 	if err != nil {
@@ -306,7 +344,7 @@ func benchSubscribeUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench subscribe --count 3506025258359751408")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench subscribe --count 3427704479002127152")
 }
 
 func benchEchoUsage() {
@@ -340,7 +378,7 @@ func benchJoinUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench join --room \"Fugiat natus quod.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench join --room \"Qui voluptatem.\"")
 }
 
 func benchRelayUsage() {
@@ -374,7 +412,7 @@ func benchPostActivityUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench post-activity --body '{\n      \"activity\": {\n         \"user\": \"Quia unde.\"\n      },\n      \"room\": \"Dolores hic amet cumque corporis.\"\n   }'")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench post-activity --body '{\n      \"activity\": {\n         \"user\": \"Et quis eum.\"\n      },\n      \"room\": \"Enim veniam dolores ratione.\"\n   }'")
 }
 
 func benchPublishUsage() {
@@ -394,7 +432,7 @@ func benchPublishUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench publish --body '{\n      \"message\": \"Velit ut velit.\"\n   }' --room \"Dolores ratione nisi.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench publish --body '{\n      \"message\": \"Magni et doloremque aliquam suscipit.\"\n   }' --room \"A earum quis.\"")
 }
 
 func benchSessionUsage() {
@@ -412,7 +450,7 @@ func benchSessionUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench session --body '{\n      \"user\": \"Est vitae quis quia et.\"\n   }'")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench session --body '{\n      \"user\": \"Corrupti eligendi animi omnis at ut sunt.\"\n   }'")
 }
 
 func benchWhoamiUsage() {
@@ -432,7 +470,7 @@ func benchWhoamiUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench whoami --session \"Natus a earum quis blanditiis sit.\" --theme \"dark\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "bench whoami --session \"Ad nostrum iure et repudiandae esse.\" --theme \"dark\"")
 }
 
 // interceptUsage displays the usage of the intercept command and its
@@ -463,7 +501,7 @@ func interceptSayUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept say --body '{\n      \"text\": \"Officia voluptates occaecati.\",\n      \"trail\": [\n         \"Quo dolor quis voluptatem porro quo.\",\n         \"Nostrum iure et repudiandae esse ut accusamus.\"\n      ]\n   }'")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept say --body '{\n      \"text\": \"Dolorum consequatur quo ea.\",\n      \"trail\": [\n         \"Qui ratione enim omnis nisi debitis.\",\n         \"Officia ducimus sapiente id.\",\n         \"Corrupti et et et minima soluta corrupti.\",\n         \"Ut rerum velit itaque saepe nihil.\"\n      ]\n   }'")
 }
 
 func interceptChatUsage() {
@@ -481,7 +519,7 @@ func interceptChatUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept chat --room \"Enim omnis.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept chat --room \"Facilis quidem consequatur praesentium voluptas repudiandae qui.\"")
 }
 
 func interceptWatchUsage() {
@@ -501,5 +539,54 @@ func interceptWatchUsage() {
 
 	fmt.Fprintln(os.Stderr)
 	fmt.Fprintln(os.Stderr, "Example:")
-	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept watch --count 8422779523889421472 --view \"Ducimus fugiat a occaecati quia.\"")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "intercept watch --count 8751200940580719080 --view \"Assumenda illo et veritatis optio libero pariatur.\"")
+}
+
+// feedUsage displays the usage of the feed command and its subcommands.
+func feedUsage() {
+	fmt.Fprintln(os.Stderr, `Goa's Server-Sent Events: a Goa design that streams with ServerSentEvents.`)
+	fmt.Fprintf(os.Stderr, "Usage:\n    %s [globalflags] feed COMMAND [flags]\n\n", os.Args[0])
+	fmt.Fprintln(os.Stderr, "COMMAND:")
+	fmt.Fprintln(os.Stderr, `    watch: Stream count ticks after Since (Last-Event-ID).`)
+	fmt.Fprintln(os.Stderr, `    texts: Stream the ticks' texts as the events' data.`)
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Additional help:")
+	fmt.Fprintf(os.Stderr, "    %s feed COMMAND --help\n", os.Args[0])
+}
+func feedWatchUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] feed watch", os.Args[0])
+	fmt.Fprint(os.Stderr, " -count INT")
+	fmt.Fprint(os.Stderr, " -since STRING")
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `Stream count ticks after Since (Last-Event-ID).`)
+
+	// Flags list
+	fmt.Fprintln(os.Stderr, `    -count INT: `)
+	fmt.Fprintln(os.Stderr, `    -since STRING: `)
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "feed watch --count 8656304633625712946 --since \"Cum ea nulla iste.\"")
+}
+
+func feedTextsUsage() {
+	// Header with flags
+	fmt.Fprintf(os.Stderr, "%s [flags] feed texts", os.Args[0])
+	fmt.Fprint(os.Stderr, " -count INT")
+	fmt.Fprintln(os.Stderr)
+
+	// Description
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, `Stream the ticks' texts as the events' data.`)
+
+	// Flags list
+	fmt.Fprintln(os.Stderr, `    -count INT: `)
+
+	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(os.Stderr, "Example:")
+	fmt.Fprintf(os.Stderr, "    %s %s\n", os.Args[0], "feed texts --count 1435473254410209606")
 }

@@ -23,7 +23,7 @@ func BuildSayPayload(interceptSayBody string) (*intercept.SayPayload, error) {
 	{
 		err = json.Unmarshal([]byte(interceptSayBody), &body)
 		if err != nil {
-			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"text\": \"Officia voluptates occaecati.\",\n      \"trail\": [\n         \"Quo dolor quis voluptatem porro quo.\",\n         \"Nostrum iure et repudiandae esse ut accusamus.\"\n      ]\n   }'")
+			return nil, fmt.Errorf("invalid JSON for body, \nerror: %s, \nexample of valid JSON:\n%s", err, "'{\n      \"text\": \"Dolorum consequatur quo ea.\",\n      \"trail\": [\n         \"Qui ratione enim omnis nisi debitis.\",\n         \"Officia ducimus sapiente id.\",\n         \"Corrupti et et et minima soluta corrupti.\",\n         \"Ut rerum velit itaque saepe nihil.\"\n      ]\n   }'")
 		}
 	}
 	v := &intercept.SayPayload{
