@@ -28,7 +28,9 @@ func AsyncAPI(root *expr.RootExpr) *Document {
 			}
 			addStream(root, e, sch, creds, channels, operations, messages)
 			if e.MethodExpr.EventStream(root.API) {
-				addEventStream(root, e, channels, operations, messages)
+				addEventStream(root, e, nil, channels, operations, messages)
+			} else if goa := e.GoaSSE(root.API); goa != nil {
+				addEventStream(root, e, goa, channels, operations, messages)
 			}
 		}
 	}

@@ -237,6 +237,8 @@ func (b *openAPIBuilder) operation(e *expr.HTTPEndpointExpr, id, path string) *o
 	}
 	if m.EventStream(b.root.API) {
 		b.eventStreamResponses(e, responses)
+	} else if goa := e.GoaSSE(b.root.API); goa != nil {
+		b.goaEventStreamResponses(e, goa, responses)
 	}
 	b.errorResponses(e, responses)
 	if m.IsStreaming() && mappedLen(e.Params)+mappedLen(e.Headers) > 0 && responses.get("400") == nil {
@@ -248,7 +250,7 @@ func (b *openAPIBuilder) operation(e *expr.HTTPEndpointExpr, id, path string) *o
 			r.PerSecond, r.Burst),
 			"headers", obj("Retry-After", obj("schema", obj("type", "integer"), "description", "Seconds to wait before retrying."))))
 	}
-	if m.IsStreaming() && responses.get("426") == nil {
+	if m.IsStreaming() && e.GoaSSE(b.root.API) == nil && responses.get("426") == nil { // with Goa's SSE, a GET that is no upgrade gets events
 		responses.set("426", obj("description", "Upgrade Required: the request is not a WebSocket upgrade."))
 	}
 	op.set("responses", responses)

@@ -38,6 +38,33 @@ func (b *openAPIBuilder) eventStreamResponses(e *expr.HTTPEndpointExpr, response
 	}
 }
 
+// goaEventStreamResponses adds the 200 event-stream response of a method
+// with Goa's ServerSentEvents: any GET that is not a WebSocket upgrade gets
+// it, one event per result, no heartbeat and no end event.
+func (b *openAPIBuilder) goaEventStreamResponses(e *expr.HTTPEndpointExpr, sse *expr.SSEExpr, responses *object) {
+	responses.set("200", obj("description", goaEventsDescription(b.root, e, sse),
+		"content", obj("text/event-stream", obj("schema", obj("type", "string")))))
+}
+
+// goaEventsDescription says what the events of a Goa ServerSentEvents
+// method carry.
+func goaEventsDescription(root *expr.RootExpr, e *expr.HTTPEndpointExpr, sse *expr.SSEExpr) string {
+	data := fmt.Sprintf("each event's data is one result, the JSON of channel %q of the AsyncAPI document", channelName(root, e))
+	if sse.Data.Name != "" {
+		data = fmt.Sprintf("each event's data is the result's %q attribute (a string as is, other values as JSON)", sse.Data.Name)
+	}
+	desc := "Server-Sent Events on Goa's wire (ServerSentEvents), to a GET that is not a WebSocket upgrade: " + data
+	for _, f := range []struct{ line, attr string }{{"id", sse.ID.Name}, {"event", sse.Type.Name}, {"retry", sse.Retry.Name}} {
+		if f.attr != "" {
+			desc += fmt.Sprintf("; %s: the %q attribute, left out when empty or zero", f.line, f.attr)
+		}
+	}
+	if sse.RequestID.Name != "" {
+		desc += fmt.Sprintf("; Last-Event-ID is copied to the payload attribute %q", sse.RequestID.Name)
+	}
+	return desc + "; no heartbeat comments and no end event: the response ends with the stream."
+}
+
 // sseExtension summarises the endpoint's Server-Sent Events settings.
 func sseExtension(e *expr.HTTPEndpointExpr) *object {
 	o := obj("accept", "text/event-stream", "endEvent", "end")
@@ -50,11 +77,14 @@ func sseExtension(e *expr.HTTPEndpointExpr) *object {
 // addEventStream adds the channel and operation of e's Server-Sent Events
 // side to an AsyncAPI document: its messages are the WebSocket channel's
 // results, then the end event.
-func addEventStream(root *expr.RootExpr, e *expr.HTTPEndpointExpr, channels, operations, messages *object) {
+//
+// With goa (a method with Goa's ServerSentEvents) there is no end event,
+// and the channel says what each event carries.
+func addEventStream(root *expr.RootExpr, e *expr.HTTPEndpointExpr, goa *expr.SSEExpr, channels, operations, messages *object) {
 	name := channelName(root, e) + "_sse"
 	result := channelName(root, e)
 	key := "EventStreamEnd"
-	if messages.get(key) == nil {
+	if goa == nil && messages.get(key) == nil {
 		messages.set(key, obj(
 			"name", key,
 			"title", "end of an event stream",
@@ -71,14 +101,21 @@ func addEventStream(root *expr.RootExpr, e *expr.HTTPEndpointExpr, channels, ope
 		chMsgs.set(k, obj("$ref", "#/components/messages/"+k))
 		refs = append(refs, obj("$ref", "#/channels/"+name+"/messages/"+k))
 	}
-	chMsgs.set(key, obj("$ref", "#/components/messages/"+key))
-	refs = append(refs, obj("$ref", "#/channels/"+name+"/messages/"+key))
+	desc := "The " + e.MethodExpr.Name + " stream read as Server-Sent Events: GET with Accept: text/event-stream (docs/protocol.md, section 3)."
+	if goa == nil {
+		chMsgs.set(key, obj("$ref", "#/components/messages/"+key))
+		refs = append(refs, obj("$ref", "#/channels/"+name+"/messages/"+key))
+	} else {
+		desc = goaEventsDescription(root, e, goa)
+	}
 	ws := channels.get(result).(*object)
 	ch := obj("address", ws.get("address"), "title", e.MethodExpr.Name+" (Server-Sent Events)",
-		"description", "The "+e.MethodExpr.Name+" stream read as Server-Sent Events: GET with Accept: text/event-stream (docs/protocol.md, section 3).",
+		"description", desc,
 		"messages", chMsgs)
 	ch.set("parameters", ws.get("parameters"))
-	ch.set("x-duplex-sse", sseExtension(e))
+	if goa == nil {
+		ch.set("x-duplex-sse", sseExtension(e))
+	}
 	channels.set(name, ch)
 	goName := codegen.Goify(result, true)
 	var security any
