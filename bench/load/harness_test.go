@@ -121,7 +121,11 @@ func TestHarnessSmoke(t *testing.T) {
 			if m.Ops <= 0 || m.Throughput() <= 0 {
 				t.Errorf("%s / %s: no operations measured: %+v", s.Name, tg.Name, m)
 			}
-			if s.Memory && m.BytesPerConn == 0 {
+			// A fresh process grows with its connections. One that has
+			// served traffic may hold the smoke run's few idle connections
+			// in memory it already has (its RSS need not grow): 0 is a
+			// measurement there, not a missing one.
+			if s.Memory && m.BytesPerConn == 0 && !strings.Contains(s.Name, "after traffic") {
 				t.Errorf("%s / %s: no memory figure", s.Name, tg.Name)
 			}
 			line := "| " + s.Name + " | " + tg.Name + " | "
