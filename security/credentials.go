@@ -30,7 +30,13 @@ func TokenFromRequest(r *http.Request, param string) (string, bool) {
 		return "", false
 	}
 	t := strings.TrimSpace(r.URL.Query().Get(param))
-	if scheme, rest, ok := strings.Cut(t, " "); ok && strings.EqualFold(scheme, "Bearer") {
+	// Every "Bearer " prefix goes ("Bearer Bearer x" is x): what remains
+	// never reads as a scheme again when passed on.
+	for {
+		scheme, rest, ok := strings.Cut(t, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			break
+		}
 		t = strings.TrimSpace(rest)
 	}
 	return t, t != ""
