@@ -431,7 +431,9 @@ func (c *Conn) Receive(ctx context.Context, v any) error {
 // nothing: ReceiveRaw reads what came.
 func (c *Conn) awaitReadable(ctx context.Context) {
 	ir := c.out.idle
-	if ir == nil || !c.upgraded.Load() || c.eofSeen.Load() || !c.ownContext(ctx) {
+	// Once the connection is closing (its context ends first), the
+	// library's close handshake reads the socket's buffer itself: leave it.
+	if ir == nil || !c.upgraded.Load() || c.eofSeen.Load() || c.ctx.Err() != nil || !c.ownContext(ctx) {
 		return
 	}
 	c.rmu.Lock()
