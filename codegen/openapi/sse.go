@@ -31,8 +31,7 @@ func (b *openAPIBuilder) eventStreamResponses(e *expr.HTTPEndpointExpr, response
 	if resumable(e) {
 		desc += " Each event has an id; Last-Event-ID resumes after it."
 	}
-	responses.set("200", obj("description", desc,
-		"content", obj("text/event-stream", obj("schema", obj("type", "string")))))
+	setEventStream200(responses, desc)
 	if resumable(e) && responses.get("410") == nil {
 		responses.set("410", obj("description", "Gone: the Last-Event-ID is too old or its stream ended; open a new stream without it."))
 	}
@@ -42,7 +41,13 @@ func (b *openAPIBuilder) eventStreamResponses(e *expr.HTTPEndpointExpr, response
 // with Goa's ServerSentEvents: any GET that is not a WebSocket upgrade gets
 // it, one event per result, no heartbeat and no end event.
 func (b *openAPIBuilder) goaEventStreamResponses(e *expr.HTTPEndpointExpr, sse *expr.SSEExpr, responses *object) {
-	responses.set("200", obj("description", goaEventsDescription(b.root, e, sse),
+	setEventStream200(responses, goaEventsDescription(b.root, e, sse))
+}
+
+// setEventStream200 sets the 200 response of an event stream: a
+// text/event-stream body that desc describes.
+func setEventStream200(responses *object, desc string) {
+	responses.set("200", obj("description", desc,
 		"content", obj("text/event-stream", obj("schema", obj("type", "string")))))
 }
 
