@@ -29,10 +29,10 @@ type Metrics struct {
 // (prometheus.DefaultRegisterer when nil); collectors already registered
 // there, by another Server for example, are shared. The series are:
 //
-//	duplex_connections_active{service,method}             open connections
-//	duplex_messages_total{service,method,direction}       frames in and out
+//	duplex_connections_active{service,method}             open streams (WebSockets and event streams)
+//	duplex_messages_total{service,method,direction}       messages in and out
 //	duplex_bytes_total{service,method,direction}          payload bytes in and out
-//	duplex_close_codes_total{service,method,code}         connections closed, by close code
+//	duplex_close_codes_total{service,method,code}         streams ended, by close code
 //	duplex_send_queue_depth{service,method}               frames waiting for writers
 //	duplex_send_queue_drops_total{service,method}         frames dropped by DropOldest
 //	duplex_handler_duration_seconds{service,method}       how long stream handlers ran
@@ -49,10 +49,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		reg = prometheus.DefaultRegisterer
 	}
 	return &Metrics{
-		active:   gauge(reg, "duplex_connections_active", "Open WebSocket connections.", "service", "method"),
-		messages: counter(reg, "duplex_messages_total", "WebSocket messages received (in) and sent (out).", "service", "method", "direction"),
-		bytes:    counter(reg, "duplex_bytes_total", "WebSocket message payload bytes received (in) and sent (out).", "service", "method", "direction"),
-		closes:   counter(reg, "duplex_close_codes_total", "WebSocket connections closed, by close code (1006: dropped without a close frame).", "service", "method", "code"),
+		active:   gauge(reg, "duplex_connections_active", "Open streams: WebSocket connections and Server-Sent Events responses.", "service", "method"),
+		messages: counter(reg, "duplex_messages_total", "Messages received (in) and sent (out), on WebSockets and event streams.", "service", "method", "direction"),
+		bytes:    counter(reg, "duplex_bytes_total", "Message payload bytes received (in) and sent (out), on WebSockets and event streams.", "service", "method", "direction"),
+		closes:   counter(reg, "duplex_close_codes_total", "Streams ended, by close code (an event stream's is the one its end event carries; 1006: a WebSocket dropped without a close frame).", "service", "method", "code"),
 		depth:    gauge(reg, "duplex_send_queue_depth", "Frames waiting in send queues.", "service", "method"),
 		drops:    counter(reg, "duplex_send_queue_drops_total", "Frames dropped from full send queues under the DropOldest policy.", "service", "method"),
 		duration: histogram(reg, "duplex_handler_duration_seconds", "How long stream handlers ran.", []float64{.01, .1, 1, 10, 60, 600, 3600}),
