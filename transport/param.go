@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	duplex "duplex.dev"
 )
 
 // Scalar lists the Go types a path, query or header parameter decodes into.
@@ -181,15 +183,15 @@ func Slice[T Scalar](p *Params, src Source, name string) []T {
 func parseFrom[T Scalar](src Source, name, raw string) (T, error) {
 	v, err := parseScalar[T](name, raw)
 	if err != nil && src == Cookie {
-		var e *Error
+		var e *duplex.Error
 		if errors.As(err, &e) {
-			e.Body.Message = "cookie " + e.Body.Message
+			e.Message = "cookie " + e.Message
 		}
 	}
 	return v, err
 }
 
-// parseScalar converts the raw text of parameter name to T, with a 400 *Error that
+// parseScalar converts the raw text of parameter name to T, with a 400 *duplex.Error that
 // names the parameter when it does not parse.
 func parseScalar[T Scalar](name, raw string) (T, error) {
 	var v T

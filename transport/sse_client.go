@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	duplex "duplex.dev"
 	"duplex.dev/sse"
 	"duplex.dev/ws"
 )
@@ -194,7 +195,7 @@ func EventMessage[T any](build func(ev SSEClientEvent, v *T) error) func(SSEClie
 // EventData decodes the JSON data of an event into dst.
 func EventData(data []byte, dst any) error {
 	if err := json.Unmarshal(data, dst); err != nil {
-		return ws.Invalid(fmt.Errorf("event data: %w", err))
+		return duplex.NewError(duplex.CodeInvalid, "", "event data: %w", err)
 	}
 	return nil
 }

@@ -3,9 +3,9 @@ package ws_test
 import (
 	"bytes"
 	"context"
+	duplex "duplex.dev"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -49,7 +49,7 @@ func fuzzEcho(ctx context.Context, c *ws.Conn) error {
 			return err
 		}
 		if m.N != nil && *m.N < 0 {
-			return ws.Invalid(fmt.Errorf("n: must be 0 or more, got %d", *m.N))
+			return duplex.NewError(duplex.CodeInvalid, "", "n: must be 0 or more, got %d", *m.N)
 		}
 		if err := c.Send(ctx, &m); err != nil {
 			return err

@@ -2,9 +2,9 @@ package ws
 
 import (
 	"context"
+	duplex "duplex.dev"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -38,7 +38,7 @@ func TestConnectionsHaveIDsAndLeaveTheRegistryOnEveryExit(t *testing.T) {
 		case cmd == "done":
 			return nil
 		}
-		return Invalid(fmt.Errorf("unknown command %q", cmd))
+		return duplex.NewError(duplex.CodeInvalid, "", "unknown command %q", cmd)
 	})
 	good := ts.goodPeer(t)
 	cases := []struct {

@@ -2,6 +2,7 @@ package compat_test
 
 import (
 	"context"
+	duplex "duplex.dev"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,7 +25,6 @@ import (
 	gclienti "duplex.dev/bench/goa/gen/http/intercept/client"
 	gintercept "duplex.dev/bench/goa/gen/intercept"
 	gimpl "duplex.dev/bench/goa/intercept"
-	"duplex.dev/transport"
 	"duplex.dev/ws"
 )
 
@@ -365,8 +365,8 @@ func (d *duplexIntercept) watch(ctx context.Context, count int, view string) ([]
 // client does not decode design errors into the service's error types): a
 // unary error names it, a refused handshake carries its message.
 func (d *duplexIntercept) rejected(err error) (string, bool) {
-	var te *transport.Error
-	if errors.As(err, &te) && te.StatusCode() == http.StatusForbidden && te.ErrorName() == "rejected" {
+	var te *duplex.Error
+	if errors.As(err, &te) && te.Code == duplex.CodePermissionDenied && te.ErrorName() == "rejected" {
 		return te.Error(), true
 	}
 	var he *ws.HTTPError

@@ -2,6 +2,7 @@ package duplexrt
 
 import (
 	"context"
+	duplex "duplex.dev"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -81,7 +82,7 @@ func receive(ctx context.Context, c *ws.Conn) (*message, error) {
 		return nil, io.EOF
 	}
 	if m.Message == nil {
-		return nil, ws.Invalid(errors.New(`"message" is missing`))
+		return nil, &duplex.Error{Code: duplex.CodeInvalid, Err: errors.New(`"message" is missing`)}
 	}
 	return m, nil
 }

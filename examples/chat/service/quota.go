@@ -3,11 +3,9 @@ package service
 import (
 	"context"
 	"errors"
-	"net/http"
 
 	duplex "duplex.dev"
 	"duplex.dev/hub"
-	"duplex.dev/transport"
 )
 
 // quotaError gives the hub's quota errors the HTTP status they are
@@ -15,13 +13,13 @@ import (
 // closed with 4029), 413 for a message larger than a room's history may
 // hold. Other errors are returned as they are.
 func quotaError(err error) error {
-	var e *transport.Error
+	var e *duplex.Error
 	switch {
 	case errors.Is(err, hub.ErrTooManyRooms):
-		e = transport.NewError(http.StatusTooManyRequests, "too_many_rooms", "%s: leave a room first", err.Error())
-		e.Body.Temporary = true
+		e = duplex.NewError(duplex.CodeResourceExhausted, "too_many_rooms", "%s: leave a room first", err.Error())
+		e.Temporary = true
 	case errors.Is(err, hub.ErrMessageTooLarge):
-		e = transport.NewError(http.StatusRequestEntityTooLarge, "message_too_large", "%s", err.Error())
+		e = duplex.NewError(duplex.CodeTooLarge, "message_too_large", "%s", err.Error())
 	default:
 		return err
 	}
