@@ -1,7 +1,6 @@
 package transport_test
 
 import (
-	duplex "duplex.dev"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	duplex "duplex.dev"
 	"duplex.dev/transport"
 )
 

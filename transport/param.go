@@ -59,8 +59,9 @@ func NewParams(r *http.Request) *Params {
 	return &Params{r: r, query: r.URL.Query()}
 }
 
-// Err returns the first error met while reading parameters, an *Error with
-// status 400 (or 401 for missing credentials) that names the parameter.
+// Err returns the first error met while reading parameters, a
+// *duplex.Error of CodeInvalid (400; CodeUnauthenticated, 401, for missing
+// credentials) that names the parameter.
 func (p *Params) Err() error { return p.err }
 
 // Fail records err unless an earlier error is recorded.

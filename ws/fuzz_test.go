@@ -3,7 +3,6 @@ package ws_test
 import (
 	"bytes"
 	"context"
-	duplex "duplex.dev"
 	"encoding/json"
 	"errors"
 	"io"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	duplex "duplex.dev"
 	"duplex.dev/internal/jsondepth"
 	"duplex.dev/ws"
 	"duplex.dev/ws/resume"

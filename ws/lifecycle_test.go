@@ -2,7 +2,6 @@ package ws
 
 import (
 	"context"
-	duplex "duplex.dev"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	duplex "duplex.dev"
 )
 
 func TestConnectionsHaveIDsAndLeaveTheRegistryOnEveryExit(t *testing.T) {

@@ -2,7 +2,6 @@ package compat_test
 
 import (
 	"context"
-	duplex "duplex.dev"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"github.com/gorilla/websocket"
 	goahttp "goa.design/goa/v3/http"
 
+	duplex "duplex.dev"
 	dclienti "duplex.dev/bench/duplex/gen/http/intercept/client"
 	dintercept "duplex.dev/bench/duplex/gen/intercept"
 	dimpl "duplex.dev/bench/duplex/intercept"

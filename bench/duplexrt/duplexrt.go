@@ -2,7 +2,6 @@ package duplexrt
 
 import (
 	"context"
-	duplex "duplex.dev"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	duplex "duplex.dev"
 	"duplex.dev/ws"
 )
 

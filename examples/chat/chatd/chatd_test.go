@@ -2,7 +2,6 @@ package chatd_test
 
 import (
 	"context"
-	duplex "duplex.dev"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	duplex "duplex.dev"
 	"duplex.dev/examples/chat/chatd"
 	"duplex.dev/examples/chat/gen/chat"
 	chatc "duplex.dev/examples/chat/gen/http/chat/client"

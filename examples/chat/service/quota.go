@@ -8,23 +8,21 @@ import (
 	"duplex.dev/hub"
 )
 
-// quotaError gives the hub's quota errors the HTTP status they are
-// answered with: 429 for a user in too many rooms (a duplex.v1 stream is
-// closed with 4029), 413 for a message larger than a room's history may
-// hold. Other errors are returned as they are.
+// quotaError gives the hub's quota errors the duplex.Code they are
+// answered with: CodeResourceExhausted for a user in too many rooms (429,
+// or close 4029 on a stream), CodeTooLarge for a message larger than a
+// room's history may hold (413, or close 1009). Other errors are returned
+// as they are.
 func quotaError(err error) error {
-	var e *duplex.Error
 	switch {
 	case errors.Is(err, hub.ErrTooManyRooms):
-		e = duplex.NewError(duplex.CodeResourceExhausted, "too_many_rooms", "%s: leave a room first", err.Error())
+		e := duplex.NewError(duplex.CodeResourceExhausted, "too_many_rooms", "%w: leave a room first", err)
 		e.Temporary = true
+		return e
 	case errors.Is(err, hub.ErrMessageTooLarge):
-		e = duplex.NewError(duplex.CodeTooLarge, "message_too_large", "%s", err.Error())
-	default:
-		return err
+		return duplex.NewError(duplex.CodeTooLarge, "message_too_large", "%w", err)
 	}
-	e.Err = err
-	return e
+	return err
 }
 
 // withMessageID gives the message a request publishes the identity of the
