@@ -1,8 +1,9 @@
 // Package duplex is the small runtime core that Duplex-generated service
-// packages and service implementations import: the Endpoint type, the
-// ServiceError type with its constructors, the validation errors generated
-// validators return, format validation, and the version constant generated
-// code pins.
+// packages and service implementations import: the Endpoint type, the one
+// error classification every transport answers with (Code, Error, CodeOf),
+// the ServiceError type with its constructors, the validation errors
+// generated validators return, format validation, and the version constant
+// generated code pins.
 //
 // Its names and shapes follow the goa package (goa.design/goa/v3/pkg), so a
 // Goa service implementation compiles against Duplex-generated code with only
