@@ -57,7 +57,13 @@ func TestValidationErrorsNameTheAttribute(t *testing.T) {
 	}
 }
 
-func TestCodeOfServiceErrors(t *testing.T) {
+// namedError is a typed design error, as generated for Error(name).
+type namedError string
+
+func (e namedError) Error() string        { return "named " + string(e) }
+func (e namedError) GoaErrorName() string { return string(e) }
+
+func TestCodeOf(t *testing.T) {
 	cases := []struct {
 		name string
 		err  error
@@ -71,11 +77,19 @@ func TestCodeOfServiceErrors(t *testing.T) {
 		{"decode payload", duplex.DecodePayloadError("bad json"), duplex.CodeInvalid},
 		{"merged validation errors", duplex.MergeErrors(duplex.MissingFieldError("a", "body"), duplex.MissingFieldError("b", "body")), duplex.CodeInvalid},
 		{"validation merged with a fault", duplex.MergeErrors(duplex.MissingFieldError("a", "body"), duplex.Fault("x")), duplex.CodeInternal},
+		{"an *Error through two layers", fmt.Errorf("a: %w", fmt.Errorf("b: %w", duplex.NewError(duplex.CodeTooLarge, "", "too big"))), duplex.CodeTooLarge},
+		{"an *Error wrapping a validation error keeps its own code", duplex.NewError(duplex.CodeRefused, "", "%w", duplex.MissingPayloadError()), duplex.CodeRefused},
+		{"a typed design error with a validation name", namedError("invalid_range"), duplex.CodeInvalid},
+		{"a typed design error with another name", namedError("not_found"), duplex.CodeInternal},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := duplex.CodeOf(tc.err); got != tc.want {
 				t.Errorf("CodeOf(%v) = %v, want %v", tc.err, got, tc.want)
+			}
+			var e *duplex.Error
+			if errors.As(tc.err, &e) && (e.Err == nil) != (e.Message == "too big") {
+				t.Errorf("NewError(…, %%w, …) kept cause %v", e.Err)
 			}
 		})
 	}
