@@ -47,8 +47,8 @@ func TestValidationErrorsNameTheAttribute(t *testing.T) {
 			if se.Field == nil || !strings.Contains(se.Error(), *se.Field) {
 				t.Errorf("Field = %v, must be set and named in the message", se.Field)
 			}
-			if !duplex.IsValidationError(fmt.Errorf("decode payload: %w", tc.err)) {
-				t.Error("IsValidationError = false through a wrap")
+			if duplex.CodeOf(fmt.Errorf("decode payload: %w", tc.err)) != duplex.CodeInvalid {
+				t.Error("CodeOf is not CodeInvalid through a wrap")
 			}
 			if se.Fault || se.Temporary || se.Timeout {
 				t.Error("validation errors must be permanent and not faults")
@@ -57,25 +57,39 @@ func TestValidationErrorsNameTheAttribute(t *testing.T) {
 	}
 }
 
-func TestIsValidationError(t *testing.T) {
+// namedError is a typed design error, as generated for Error(name).
+type namedError string
+
+func (e namedError) Error() string        { return "named " + string(e) }
+func (e namedError) GoaErrorName() string { return string(e) }
+
+func TestCodeOf(t *testing.T) {
 	cases := []struct {
 		name string
 		err  error
-		want bool
+		want duplex.Code
 	}{
-		{"nil", nil, false},
-		{"plain error", io.EOF, false},
-		{"fault", duplex.Fault("boom"), false},
-		{"design error", duplex.PermanentError("unauthorized", "no"), false},
-		{"missing payload", duplex.MissingPayloadError(), true},
-		{"decode payload", duplex.DecodePayloadError("bad json"), true},
-		{"merged validation errors", duplex.MergeErrors(duplex.MissingFieldError("a", "body"), duplex.MissingFieldError("b", "body")), true},
-		{"validation merged with a fault", duplex.MergeErrors(duplex.MissingFieldError("a", "body"), duplex.Fault("x")), false},
+		{"nil", nil, duplex.CodeInternal},
+		{"plain error", io.EOF, duplex.CodeInternal},
+		{"fault", duplex.Fault("boom"), duplex.CodeInternal},
+		{"design error", duplex.PermanentError("unauthorized", "no"), duplex.CodeInternal},
+		{"missing payload", duplex.MissingPayloadError(), duplex.CodeInvalid},
+		{"decode payload", duplex.DecodePayloadError("bad json"), duplex.CodeInvalid},
+		{"merged validation errors", duplex.MergeErrors(duplex.MissingFieldError("a", "body"), duplex.MissingFieldError("b", "body")), duplex.CodeInvalid},
+		{"validation merged with a fault", duplex.MergeErrors(duplex.MissingFieldError("a", "body"), duplex.Fault("x")), duplex.CodeInternal},
+		{"an *Error through two layers", fmt.Errorf("a: %w", fmt.Errorf("b: %w", duplex.NewError(duplex.CodeTooLarge, "", "too big"))), duplex.CodeTooLarge},
+		{"an *Error wrapping a validation error keeps its own code", duplex.NewError(duplex.CodeRefused, "", "%w", duplex.MissingPayloadError()), duplex.CodeRefused},
+		{"a typed design error with a validation name", namedError("invalid_range"), duplex.CodeInvalid},
+		{"a typed design error with another name", namedError("not_found"), duplex.CodeInternal},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := duplex.IsValidationError(tc.err); got != tc.want {
-				t.Errorf("IsValidationError(%v) = %v, want %v", tc.err, got, tc.want)
+			if got := duplex.CodeOf(tc.err); got != tc.want {
+				t.Errorf("CodeOf(%v) = %v, want %v", tc.err, got, tc.want)
+			}
+			var e *duplex.Error
+			if errors.As(tc.err, &e) && (e.Err == nil) != (e.Message == "too big") {
+				t.Errorf("NewError(…, %%w, …) kept cause %v", e.Err)
 			}
 		})
 	}
@@ -169,14 +183,14 @@ func TestValidateFormat(t *testing.T) {
 			}
 			for _, v := range tc.bad {
 				err := duplex.ValidateFormat("attr", v, tc.format)
-				if !duplex.IsValidationError(err) || !strings.Contains(err.Error(), "attr") {
+				if duplex.CodeOf(err) != duplex.CodeInvalid || !strings.Contains(err.Error(), "attr") {
 					t.Errorf("%q: got %v, want an invalid_format error naming attr", v, err)
 				}
 			}
 		})
 	}
 	t.Run("unknown format", func(t *testing.T) {
-		if err := duplex.ValidateFormat("attr", "x", "nope"); err == nil || duplex.IsValidationError(err) {
+		if err := duplex.ValidateFormat("attr", "x", "nope"); err == nil || duplex.CodeOf(err) == duplex.CodeInvalid {
 			t.Errorf("got %v, want a non-validation error", err)
 		}
 	})
@@ -215,7 +229,7 @@ func TestRequiredFieldCopiesOrReportsMissing(t *testing.T) {
 	var n int
 	err := duplex.RequiredField[int](nil, nil, &n, "count", "Echo")
 	err = duplex.RequiredField[int](err, nil, &n, "total", "Echo")
-	if !duplex.IsValidationError(err) || !strings.Contains(err.Error(), `"count" is missing from Echo`) || !strings.Contains(err.Error(), `"total" is missing from Echo`) {
+	if duplex.CodeOf(err) != duplex.CodeInvalid || !strings.Contains(err.Error(), `"count" is missing from Echo`) || !strings.Contains(err.Error(), `"total" is missing from Echo`) {
 		t.Fatalf("missing: err %v; want both attributes named", err)
 	}
 }
@@ -242,7 +256,7 @@ func TestMergeErrorsKeepsTheMessageBounded(t *testing.T) {
 	if se.Message != want {
 		t.Errorf("message of %d bytes ends %q, want %d bytes ending %q", len(se.Message), se.Message[max(0, len(se.Message)-40):], len(want), want[len(want)-40:])
 	}
-	if !duplex.IsValidationError(err) {
+	if duplex.CodeOf(err) != duplex.CodeInvalid {
 		t.Error("the merged violations are not a validation error")
 	}
 }

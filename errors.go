@@ -190,25 +190,6 @@ func InvalidLengthError(name string, target any, ln, value int, min bool) error 
 		"length of %s must be %s than %d but got value %#v (len=%d)", name, comp, value, target, ln))
 }
 
-// IsValidationError reports whether err, or an error it wraps, is a payload
-// validation or decoding error produced by this package's constructors. A
-// merged error is a validation error if every error merged into it is.
-func IsValidationError(err error) bool {
-	var se *ServiceError
-	if !errors.As(err, &se) {
-		return false
-	}
-	for _, h := range se.History() {
-		switch h.Name {
-		case InvalidFieldType, MissingField, InvalidEnumValue, InvalidFormat,
-			InvalidPattern, InvalidRange, InvalidLength, DecodePayload, MissingPayload:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 // NewErrorID returns a random 8-character identifier for an error occurrence.
 func NewErrorID() string {
 	var b [6]byte

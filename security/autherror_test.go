@@ -29,7 +29,7 @@ func TestAnAuthMethodsErrorIs401UnlessItHasAStatusOfItsOwn(t *testing.T) {
 		{"wrapped plain error", fmt.Errorf("lookup: %w", errors.New("no such key")), http.StatusUnauthorized},
 		{"typed design error keeps its status", paymentRequired("subscription lapsed"), http.StatusPaymentRequired},
 		{"service error keeps its status", duplex.PermanentError("banned", "account banned"), http.StatusForbidden},
-		{"transport error keeps its status", transport.NewError(http.StatusServiceUnavailable, "unavailable", "key store down"), http.StatusServiceUnavailable},
+		{"error with a code keeps its status", duplex.NewError(duplex.CodeResourceExhausted, "key_store_busy", "key store busy"), http.StatusTooManyRequests},
 		{"fault stays a fault", duplex.Fault("key store down"), http.StatusInternalServerError},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

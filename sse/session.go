@@ -191,9 +191,10 @@ func (ss *session) end(err error) {
 }
 
 // endStatus is the close code and reason a handler's result ends a stream
-// with, as on a WebSocket: nil is 1000; a *ws.CloseError its own; invalid
-// input 1007 with the error's text; a session that expired or a server
-// shutting down 1001; anything else 1011 "internal error".
+// with, as on a WebSocket: nil is 1000; a *ws.CloseError its own; an error
+// with a duplex.Code other than CodeInternal that code's close code (1007
+// for invalid input) with the error's text; a session that expired or a
+// server shutting down 1001; anything else 1011 "internal error".
 func endStatus(err error) (ws.StatusCode, string) {
 	var ce *ws.CloseError
 	switch {
@@ -201,8 +202,8 @@ func endStatus(err error) (ws.StatusCode, string) {
 		return ws.StatusNormalClosure, ""
 	case errors.As(err, &ce):
 		return ce.Code, ce.Reason
-	case ws.IsInvalid(err) || duplex.IsValidationError(err):
-		return ws.StatusInvalidPayload, err.Error()
+	case duplex.CodeOf(err) != duplex.CodeInternal:
+		return ws.StatusCode(duplex.CodeOf(err).CloseCode()), err.Error()
 	case errors.Is(err, resume.ErrManagerClosed):
 		return ws.StatusGoingAway, "server shutting down"
 	case errors.Is(err, context.Canceled), errors.Is(err, resume.ErrExpired), errors.Is(err, resume.ErrSessionClosed):

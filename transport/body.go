@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 
+	duplex "duplex.dev"
 	"duplex.dev/internal/jsondepth"
 )
 
@@ -14,13 +15,13 @@ import (
 const maxBodyBytes = 1 << 20
 
 // DecodeBody decodes the JSON body of r into a new T. An empty body, a body
-// that is not JSON or does not fit T is a 400 *Error naming the problem, and
+// that is not JSON or does not fit T is a *duplex.Error of CodeInvalid (400) naming the problem, and
 // so is a body nested deeper than jsondepth.Max ("decode request body: nested
 // deeper than 64 levels"), refused before it is decoded (see jsondepth.Check).
 func DecodeBody[T any](r *http.Request) (T, error) {
 	var v T
 	if r.Body == nil || r.Body == http.NoBody {
-		return v, NewError(http.StatusBadRequest, "missing_payload", "missing request body")
+		return v, duplex.NewError(duplex.CodeInvalid, duplex.MissingPayload, "missing request body")
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
 	if err == nil {
@@ -31,23 +32,9 @@ func DecodeBody[T any](r *http.Request) (T, error) {
 	}
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return v, NewError(http.StatusBadRequest, "missing_payload", "missing request body")
+			return v, duplex.NewError(duplex.CodeInvalid, duplex.MissingPayload, "missing request body")
 		}
-		return v, &Error{
-			Status: http.StatusBadRequest,
-			Body:   ErrorBody{Name: "decode_payload", Message: "decode request body: " + err.Error()},
-			Err:    err,
-		}
+		return v, duplex.NewError(duplex.CodeInvalid, duplex.DecodePayload, "decode request body: %w", err)
 	}
 	return v, nil
-}
-
-// StatusOf returns the HTTP status carried by err (an *Error, or any error
-// with a StatusCode method such as a refused WebSocket upgrade), or 0.
-func StatusOf(err error) int {
-	var s interface{ StatusCode() int }
-	if errors.As(err, &s) {
-		return s.StatusCode()
-	}
-	return 0
 }

@@ -33,7 +33,7 @@ func (v *codecMsg) UnmarshalJSON(data []byte) error {
 		Text *string `json:"text"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err
 	}
 	err = duplex.RequiredField(err, s.Text, &s.plain.Text, "text", "codecMsg")
@@ -66,7 +66,7 @@ func badFrames(t *testing.T) []badFrame {
 		if err == nil {
 			t.Fatalf("%s decodes", frame)
 		}
-		if duplex.IsValidationError(err) {
+		if duplex.CodeOf(err) == duplex.CodeInvalid {
 			return err.Error()
 		}
 		return "invalid JSON: " + strings.TrimPrefix(err.Error(), "json: ")
@@ -136,7 +136,7 @@ func TestBadFramesGetTheSameAnswerEverywhere(t *testing.T) {
 				if !errors.As(got.recv, &ce) || ce.Code != b.code || ce.Reason != b.reason {
 					t.Errorf("receive returned %v, want close %d %q", got.recv, b.code, b.reason)
 				}
-				if b.name == "failed validation" && !duplex.IsValidationError(got.recv) {
+				if b.name == "failed validation" && duplex.CodeOf(got.recv) != duplex.CodeInvalid {
 					t.Errorf("receive returned %v, which does not wrap the validation error", got.recv)
 				}
 				if b.name == "nested too deep" {

@@ -37,7 +37,7 @@ func (v *deepNode) UnmarshalJSON(data []byte) error {
 		Name *string `json:"name"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err
 	}
 	err = duplex.RequiredField(err, s.Name, &s.plain.Name, "name", "Node")

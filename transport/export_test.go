@@ -16,4 +16,6 @@ const (
 
 type UsageError = usageError
 
+type ErrorBody = errorBody
+
 func Parse[T Scalar](name, raw string) (T, error) { return parseScalar[T](name, raw) }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	duplex "duplex.dev"
 	"duplex.dev/transport"
 )
 
@@ -33,19 +34,19 @@ func newFuzzRequest(rawQuery, header, value string) *http.Request {
 	return r
 }
 
-// checkParamErr fails unless err is nil or a 400 *transport.Error whose
+// checkParamErr fails unless err is nil or a *duplex.Error of CodeInvalid whose
 // message names the parameter.
 func checkParamErr(t *testing.T, name string, err error) {
 	t.Helper()
 	if err == nil {
 		return
 	}
-	var te *transport.Error
+	var te *duplex.Error
 	if !errors.As(err, &te) {
-		t.Fatalf("parameter %q: error %T %v, want a *transport.Error", name, err, err)
+		t.Fatalf("parameter %q: error %T %v, want a *duplex.Error", name, err, err)
 	}
-	if te.Status != http.StatusBadRequest {
-		t.Fatalf("parameter %q: status %d, want 400 (%v)", name, te.Status, err)
+	if te.Code != duplex.CodeInvalid {
+		t.Fatalf("parameter %q: code %v, want invalid (%v)", name, te.Code, err)
 	}
 	if !strings.Contains(te.Error(), strconv.Quote(name)) {
 		t.Fatalf("parameter %q: error %q does not name it", name, te.Error())
@@ -167,7 +168,7 @@ func FuzzParse(f *testing.F) {
 
 // FuzzCredentials feeds the token, API key and basic credential readers
 // with random Authorization headers and query strings: a missing
-// credential is a 401 *transport.Error, a present one is returned without
+// credential is a *duplex.Error of CodeUnauthenticated, a present one is returned without
 // its "Bearer " prefix, and nothing panics.
 func FuzzCredentials(f *testing.F) {
 	for _, seed := range []struct{ auth, query string }{
@@ -196,9 +197,9 @@ func FuzzCredentials(f *testing.F) {
 				}
 				return
 			}
-			var te *transport.Error
-			if !errors.As(err, &te) || te.Status != http.StatusUnauthorized {
-				t.Fatalf("%s: empty credential with error %v, want a 401 *transport.Error", what, err)
+			var te *duplex.Error
+			if !errors.As(err, &te) || te.Code != duplex.CodeUnauthenticated {
+				t.Fatalf("%s: empty credential with error %v, want a 401 *duplex.Error", what, err)
 			}
 		}
 

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	duplex "duplex.dev"
 )
 
 // idempotencyKeyHeader is the request header that makes a unary call safe
@@ -65,7 +67,7 @@ func validKey(k string) bool {
 // gets 409 idempotency_key_in_use with Retry-After: 1 and does not wait.
 func (s *idempotencyStore) serve(w http.ResponseWriter, r *http.Request, key string, payload any, run func(http.ResponseWriter)) {
 	if !validKey(key) {
-		writeError(w, NewError(http.StatusBadRequest, "invalid_idempotency_key", "invalid %s header: use 1 to 255 visible ASCII characters", idempotencyKeyHeader), nil)
+		writeError(w, duplex.NewError(duplex.CodeInvalid, "invalid_idempotency_key", "invalid %s header: use 1 to 255 visible ASCII characters", idempotencyKeyHeader), nil)
 		return
 	}
 	p, err := json.Marshal(payload)
@@ -90,8 +92,8 @@ func (s *idempotencyStore) serve(w http.ResponseWriter, r *http.Request, key str
 			e.replay(w)
 		default:
 			w.Header().Set("Retry-After", "1")
-			e := NewError(http.StatusConflict, "idempotency_key_in_use", "a request with this %s is still being processed; retry it later", idempotencyKeyHeader)
-			e.Body.Temporary = true
+			e := duplex.NewError(duplex.CodeRefused, "idempotency_key_in_use", "a request with this %s is still being processed; retry it later", idempotencyKeyHeader)
+			e.Temporary = true
 			writeError(w, e, nil)
 		}
 		return

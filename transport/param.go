@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	duplex "duplex.dev"
 )
 
 // Scalar lists the Go types a path, query or header parameter decodes into.
@@ -57,8 +59,9 @@ func NewParams(r *http.Request) *Params {
 	return &Params{r: r, query: r.URL.Query()}
 }
 
-// Err returns the first error met while reading parameters, an *Error with
-// status 400 (or 401 for missing credentials) that names the parameter.
+// Err returns the first error met while reading parameters, a
+// *duplex.Error of CodeInvalid (400; CodeUnauthenticated, 401, for missing
+// credentials) that names the parameter.
 func (p *Params) Err() error { return p.err }
 
 // Fail records err unless an earlier error is recorded.
@@ -181,15 +184,15 @@ func Slice[T Scalar](p *Params, src Source, name string) []T {
 func parseFrom[T Scalar](src Source, name, raw string) (T, error) {
 	v, err := parseScalar[T](name, raw)
 	if err != nil && src == Cookie {
-		var e *Error
+		var e *duplex.Error
 		if errors.As(err, &e) {
-			e.Body.Message = "cookie " + e.Body.Message
+			e.Message = "cookie " + e.Message
 		}
 	}
 	return v, err
 }
 
-// parseScalar converts the raw text of parameter name to T, with a 400 *Error that
+// parseScalar converts the raw text of parameter name to T, with a 400 *duplex.Error that
 // names the parameter when it does not parse.
 func parseScalar[T Scalar](name, raw string) (T, error) {
 	var v T

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	duplex "duplex.dev"
 	"duplex.dev/internal/ratelimit"
 	"duplex.dev/security"
 )
@@ -90,8 +91,8 @@ func (q *unaryQuota) admit(r *http.Request, retryAfter *time.Duration) *http.Req
 			return nil
 		}
 		*retryAfter = d
-		e := NewError(http.StatusTooManyRequests, "rate_limited", "rate limited: more than %g requests a second from this user; retry after %s", q.cfg.subjectRate, d.Round(time.Millisecond))
-		e.Body.Temporary = true
+		e := duplex.NewError(duplex.CodeResourceExhausted, "rate_limited", "rate limited: more than %g requests a second from this user; retry after %s", q.cfg.subjectRate, d.Round(time.Millisecond))
+		e.Temporary = true
 		return e
 	}))
 }

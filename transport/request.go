@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 
+	duplex "duplex.dev"
 	"duplex.dev/internal/jsondepth"
 )
 
@@ -43,8 +44,8 @@ func NewRequest(ctx context.Context, method, url string, body any) (*http.Reques
 }
 
 // Do sends req with c (http.DefaultClient when nil) and decodes a 2xx JSON
-// response into a T. Any other status is returned as an *Error carrying the
-// status and the decoded error body.
+// response into a T. Any other status is returned as a *duplex.Error with
+// the code of the status and the name and message of the error body.
 //
 // A request that is safe to repeat (a GET, or one with the Idempotency-Key
 // NewRequest sets) is sent again, with the same key, after a network error
@@ -75,7 +76,7 @@ func do[T any](c *http.Client, req *http.Request) (T, *http.Response, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return v, nil, DecodeError(resp)
+		return v, nil, decodeError(resp)
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
 	if err != nil {
@@ -94,26 +95,27 @@ func do[T any](c *http.Client, req *http.Request) (T, *http.Response, error) {
 	return v, resp, nil
 }
 
-// DecodeError turns a non-2xx response into an *Error. A Goa error body is
-// decoded as is; any other body (such as a design error encoded as its own
-// value) becomes the message, named by the goa-error header when present.
-func DecodeError(resp *http.Response) *Error {
+// decodeError turns a non-2xx response into a *duplex.Error with the code
+// of its status (duplex.CodeForStatus). A Goa error body is decoded as is;
+// any other body (such as a design error encoded as its own value) becomes
+// the message, named by the goa-error header when present.
+func decodeError(resp *http.Response) *duplex.Error {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
-	e := &Error{Status: resp.StatusCode}
-	var body ErrorBody
+	e := &duplex.Error{Code: duplex.CodeForStatus(resp.StatusCode)}
+	var body errorBody
 	if err := json.Unmarshal(b, &body); err == nil && body.Name != "" {
-		e.Body = body
+		e.Name, e.Message, e.Temporary = body.Name, body.Message, body.Temporary
 		return e
 	}
-	e.Body.Name = resp.Header.Get("goa-error")
+	e.Name = resp.Header.Get("goa-error")
 	var s string
 	if err := json.Unmarshal(b, &s); err == nil {
-		e.Body.Message = s
+		e.Message = s
 	} else {
-		e.Body.Message = strings.TrimSpace(string(b))
+		e.Message = strings.TrimSpace(string(b))
 	}
-	if e.Body.Message == "" {
-		e.Body.Message = http.StatusText(resp.StatusCode)
+	if e.Message == "" {
+		e.Message = http.StatusText(resp.StatusCode)
 	}
 	return e
 }

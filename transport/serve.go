@@ -22,9 +22,8 @@ import (
 // returns before its first use of the stream (failed authorization, an
 // invalid parameter), like decode's, is answered as HTTP with writeError
 // and spec.Statuses, as a unary method's would be; after the upgrade,
-// errors are close frames: 401 and 403 as 4501, 429 as 4029, other 4xx
-// as 1008 with the error's message as the reason, others as ws.Conn.Fail
-// closes them.
+// errors are close frames with the close code of their duplex.Code (see
+// closeErrorFor), the error's message as the reason.
 //
 // With mgr (a Resumable() method), a client that offers the duplex.v1
 // subprotocol gets a resumable session from mgr, bound to the payload
@@ -121,28 +120,26 @@ func offers(r *http.Request, name string) bool {
 }
 
 // closeErrorFor turns an error a handler would have answered as HTTP into
-// the close code a client can act on, on both wires: 4501 for 401 and 403,
-// 4029 for 429, 1008 for other 4xx, with the error's message as the
-// reason. Validation errors (1007) and a *ws.CloseError pass through.
+// the close code a client can act on, on both wires: the close code of the
+// duplex.Code of the status it resolves to (4501 for 401 and 403, 4029 for
+// 429, 1007 for 400, 1009 for 413, 1008 for other 4xx), with the error's
+// message as the reason. A *ws.CloseError and a 5xx pass through (the
+// carrier closes 1011 "internal error" and logs the detail).
 func closeErrorFor(err error, statuses Statuses) error {
 	var ce *ws.CloseError
-	if err == nil || errors.As(err, &ce) || ws.IsInvalid(err) {
+	if err == nil || errors.As(err, &ce) {
 		return err
 	}
 	status, body, _ := statuses.Resolve(err)
+	code := duplex.CodeForStatus(status)
+	if code == duplex.CodeInternal {
+		return err
+	}
 	reason := err.Error()
-	if b, ok := body.(ErrorBody); ok {
+	if b, ok := body.(errorBody); ok {
 		reason = b.Message
 	}
-	switch {
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return &ws.CloseError{Code: ws.StatusUnauthorized, Reason: reason}
-	case status == http.StatusTooManyRequests:
-		return &ws.CloseError{Code: ws.StatusRateLimited, Reason: reason}
-	case status >= 400 && status < 500:
-		return &ws.CloseError{Code: ws.StatusPolicyViolation, Reason: reason}
-	}
-	return err
+	return &ws.CloseError{Code: ws.StatusCode(code.CloseCode()), Reason: reason}
 }
 
 // resumeSubject returns the subject a resumable session is bound to for a

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	duplex "duplex.dev"
 	"duplex.dev/sse"
 	"duplex.dev/ws"
 )
@@ -32,7 +33,8 @@ const maxEventSize = 1 << 20
 // *ClientStream[S, R] whose Recv decodes what message makes of each event
 // (nil: its data, the whole result as JSON). Recv returns io.EOF when the
 // response ends: Goa's wire has no end event. ctx bounds the request until
-// the response headers.
+// the response headers. A response with an error status is an error
+// wrapping a *duplex.Error with the status's code.
 func DialEvents[S, R any](ctx context.Context, doer *http.Client, scheme, host, name, path string, q url.Values, h http.Header,
 	message func(SSEClientEvent) ([]byte, error)) (any, error) {
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -55,6 +57,12 @@ func DialEvents[S, R any](ctx context.Context, doer *http.Client, scheme, host, 
 		if resp != nil {
 			resp.Body.Close()
 		}
+		cancel()
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		err := decodeError(resp) // the server refused the stream: a *duplex.Error with its code
+		resp.Body.Close()
 		cancel()
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -194,7 +202,7 @@ func EventMessage[T any](build func(ev SSEClientEvent, v *T) error) func(SSEClie
 // EventData decodes the JSON data of an event into dst.
 func EventData(data []byte, dst any) error {
 	if err := json.Unmarshal(data, dst); err != nil {
-		return ws.Invalid(fmt.Errorf("event data: %w", err))
+		return duplex.NewError(duplex.CodeInvalid, "", "event data: %w", err)
 	}
 	return nil
 }

@@ -38,7 +38,7 @@ func TestStreamOrEventsRunsTheMethodOnTheSameStream(t *testing.T) {
 	}
 	decode := func(r *http.Request) (string, error) {
 		if r.URL.Query().Get("bad") != "" {
-			return "", transport.Invalid(errors.New("bad is not allowed"))
+			return "", &duplex.Error{Code: duplex.CodeInvalid, Err: errors.New("bad is not allowed")}
 		}
 		return r.URL.Query().Get("end"), nil
 	}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sync"
 
+	duplex "duplex.dev"
 	"duplex.dev/sse"
 	"duplex.dev/ws"
 	"duplex.dev/ws/resume"
@@ -246,7 +247,7 @@ func receive[R any](ctx context.Context, c Carrier, validate func(R) error) (R, 
 	}
 	if validate != nil {
 		if err := validate(*v); err != nil {
-			err = ws.Invalid(err)
+			err = &duplex.Error{Code: duplex.CodeInvalid, Err: err}
 			c.Fail(err)
 			return zero, err
 		}

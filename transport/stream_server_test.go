@@ -192,7 +192,7 @@ func TestRecvValidatesAndEndsOnNull(t *testing.T) {
 		if ce.Code != websocket.StatusInvalidFramePayloadData || ce.Reason != `"author" is missing from body` {
 			t.Errorf("close %d %q, want 1007 naming author", ce.Code, ce.Reason)
 		}
-		if err := <-ended; !ws.IsInvalid(err) || !duplex.IsValidationError(err) {
+		if err := <-ended; duplex.CodeOf(err) != duplex.CodeInvalid {
 			t.Errorf("Recv = %v, want the validation error marked invalid", err)
 		}
 		<-done
@@ -256,7 +256,7 @@ func TestRecvValueValidatesScalars(t *testing.T) {
 	if ce.Code != websocket.StatusInvalidFramePayloadData || !strings.Contains(ce.Reason, "count") {
 		t.Errorf("close %d %q, want 1007 naming count", ce.Code, ce.Reason)
 	}
-	if err := <-got; !ws.IsInvalid(err) || !duplex.IsValidationError(err) {
+	if err := <-got; duplex.CodeOf(err) != duplex.CodeInvalid {
 		t.Errorf("RecvValue error %v is not marked invalid", err)
 	}
 	<-done

@@ -71,8 +71,8 @@ func TestParams(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || err.Error() != tc.wantErr || transport.StatusOf(err) != tc.status {
-				t.Fatalf("error = %v (status %d), want %q (status %d)", err, transport.StatusOf(err), tc.wantErr, tc.status)
+			if err == nil || err.Error() != tc.wantErr || duplex.CodeOf(err).HTTPStatus() != tc.status {
+				t.Fatalf("error = %v (status %d), want %q (status %d)", err, duplex.CodeOf(err).HTTPStatus(), tc.wantErr, tc.status)
 			}
 		})
 	}
@@ -149,14 +149,14 @@ func TestRoundTripOverHTTP(t *testing.T) {
 
 	req, _ = transport.NewRequest(ctx, "POST", srv.URL+"/login", loginBody{User: "bob"})
 	_, err = transport.Do[string](srv.Client(), req)
-	var te *transport.Error
-	if !errors.As(err, &te) || te.Status != 401 || te.Body.Name != "unauthorized" || te.Body.Message != "who is bob" {
+	var te *duplex.Error
+	if !errors.As(err, &te) || te.Code != duplex.CodeUnauthenticated || te.Name != "unauthorized" || te.Message != "who is bob" {
 		t.Fatalf("error = %#v", err)
 	}
 
 	req, _ = http.NewRequestWithContext(ctx, "POST", srv.URL+"/login", strings.NewReader("{nope"))
 	_, err = transport.Do[string](srv.Client(), req)
-	if !errors.As(err, &te) || te.Status != 400 || te.Body.Name != "decode_payload" || !strings.Contains(te.Body.Message, "decode request body") {
+	if !errors.As(err, &te) || te.Code != duplex.CodeInvalid || te.Name != "decode_payload" || !strings.Contains(te.Message, "decode request body") {
 		t.Fatalf("error = %#v", err)
 	}
 	srv.Client().CloseIdleConnections()
@@ -196,7 +196,7 @@ func TestAPIKeyBearerPrefixWithoutKeyIs401(t *testing.T) {
 	r := httptest.NewRequest(http.MethodGet, "/stream", nil)
 	r.Header.Set("X-Api-Key", "Bearer  ")
 	p := transport.NewParams(r)
-	if key := p.APIKey(transport.Header, "X-Api-Key"); key != "" || transport.StatusOf(p.Err()) != http.StatusUnauthorized {
+	if key := p.APIKey(transport.Header, "X-Api-Key"); key != "" || duplex.CodeOf(p.Err()) != duplex.CodeUnauthenticated {
 		t.Fatalf("APIKey = %q, err %v; want \"\" and a 401", key, p.Err())
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	duplex "duplex.dev"
 	"duplex.dev/internal/defaults"
 )
 
@@ -176,6 +177,25 @@ type HTTPError struct {
 	Body string
 	// Header is the response's header (for example Retry-After).
 	Header http.Header
+}
+
+// As sets a **duplex.Error target to the error the response stands for:
+// the code of its status (duplex.CodeForStatus), and the name and message
+// of a Goa error body (else the body as the message).
+func (e *HTTPError) As(target any) bool {
+	t, ok := target.(**duplex.Error)
+	if !ok {
+		return false
+	}
+	var body struct{ Name, Message string }
+	if json.Unmarshal([]byte(e.Body), &body) != nil || body.Message == "" {
+		body.Message = strings.TrimSpace(e.Body)
+	}
+	if body.Message == "" {
+		body.Message = http.StatusText(e.StatusCode)
+	}
+	*t = &duplex.Error{Code: duplex.CodeForStatus(e.StatusCode), Name: body.Name, Message: body.Message}
+	return true
 }
 
 func (e *HTTPError) Error() string {
@@ -458,8 +478,8 @@ func (c *ClientConn) Receive(ctx context.Context, v any) error {
 
 // Fail ends the connection because of err, as Conn.Fail does on the
 // server: a close frame with the code and reason err carries (a
-// *CloseError in its chain; 1007 and err's text when IsInvalid(err) or
-// duplex.IsValidationError(err); else 1011 "internal error"), then the
+// *CloseError in its chain, else the close code of duplex.CodeOf(err)
+// with err's text, 1011 "internal error" for CodeInternal), then the
 // connection's end. Receive and Send return that close from then on.
 func (c *ClientConn) Fail(err error) {
 	code, reason := failStatus(err)

@@ -6,6 +6,8 @@ import (
 	"strconv"
 
 	"github.com/coder/websocket"
+
+	duplex "duplex.dev"
 )
 
 // StatusCode is a WebSocket close code (RFC 6455 section 7.4). Application
@@ -103,8 +105,11 @@ func (c StatusCode) Retryable() bool {
 
 // CloseError is the error a stream ends with when a close frame was sent or
 // received: the code and the reason a person can act on. One this side
-// sent because of an error (a frame Decode refused) wraps it: errors.As
-// and duplex.IsValidationError find it.
+// sent because of an error (a frame Decode refused) wraps it. errors.As
+// finds a *duplex.Error in it when the code is one a duplex.Code stands
+// for (duplex.CodeForClose: 1007, 1008, 1009, 1011, 4029, 4501), with the
+// reason as its message, so duplex.CodeOf classifies a close the client
+// received as the server classified the error it closed for.
 type CloseError struct {
 	Code   StatusCode
 	Reason string
@@ -117,6 +122,24 @@ type CloseError struct {
 
 // Unwrap returns the error this side closed because of, if any.
 func (e *CloseError) Unwrap() error { return e.err }
+
+// As sets a **duplex.Error target to the error the close stands for: the
+// *duplex.Error this side closed because of, else one with the code of
+// e.Code and e.Reason as its message.
+func (e *CloseError) As(target any) bool {
+	t, ok := target.(**duplex.Error)
+	if !ok {
+		return false
+	}
+	if errors.As(e.err, t) {
+		return true
+	}
+	code, ok := duplex.CodeForClose(int(e.Code))
+	if ok {
+		*t = &duplex.Error{Code: code, Message: e.Reason}
+	}
+	return ok
+}
 
 func (e *CloseError) Error() string {
 	if e.Reason == "" {

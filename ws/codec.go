@@ -35,7 +35,7 @@ func reasonTooBig(limit int64) string {
 // internal/jsondepth), 1007 "invalid JSON: …" naming the problem when the frame
 // is not JSON or not JSON of v's type, 1007 and the validation error's text
 // (naming the attribute) when v's UnmarshalJSON reports a failed validation
-// (duplex.IsValidationError). The *CloseError wraps the decoder's error.
+// (duplex.CodeOf is duplex.CodeInvalid). The *CloseError wraps the decoder's error.
 // Conn.Receive, ClientConn.Receive and the
 // resumable streams of package resume decode with it and end the stream
 // with that close.
@@ -48,7 +48,7 @@ func Decode(frame []byte, v any) error {
 
 // decodeError is the close that answers a frame decode refused with err.
 func decodeError(err error) *CloseError {
-	if duplex.IsValidationError(err) {
+	if duplex.CodeOf(err) == duplex.CodeInvalid {
 		// A generated UnmarshalJSON found a required attribute missing:
 		// the reason names it, as for any failed validation.
 		return &CloseError{Code: StatusInvalidPayload, Reason: truncateReason(err.Error()), err: err, input: true}

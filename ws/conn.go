@@ -856,9 +856,10 @@ func (c *Conn) Close(code StatusCode, reason string) error {
 // Fail ends the stream because of err. Before the upgrade it only records
 // err: Handle returns it so the caller answers with an HTTP error. After
 // the upgrade the connection is closed, once queued frames are sent, with
-// the code err carries (a *CloseError in its chain), 1007 and err's text
-// when IsInvalid(err) or duplex.IsValidationError(err) (the text names the
-// attribute), else 1011 "internal error" (the detail is logged, not sent).
+// the code err carries (a *CloseError in its chain), else the close code
+// of duplex.CodeOf(err) with err's text as the reason (1007 for invalid
+// input, the text naming the attribute), but 1011 "internal error" for
+// CodeInternal (the detail is logged, not sent).
 func (c *Conn) Fail(err error) {
 	if err == nil {
 		err = errors.New("ws: Fail called with a nil error")
@@ -884,27 +885,6 @@ func (c *Conn) Fail(err error) {
 	c.closeWith(code, reason, !bad)
 }
 
-// Invalid marks err as bad input from the peer: Fail closes the connection
-// with 1007 and err's text as the reason.
-func Invalid(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &invalidError{err}
-}
-
-// IsInvalid reports whether err, or an error it wraps, was marked with
-// Invalid.
-func IsInvalid(err error) bool {
-	var ie *invalidError
-	return errors.As(err, &ie)
-}
-
-type invalidError struct{ err error }
-
-func (e *invalidError) Error() string { return e.err.Error() }
-func (e *invalidError) Unwrap() error { return e.err }
-
 // failStatus maps a handler's error to the close code and reason sent.
 func failStatus(err error) (StatusCode, string) {
 	if code := CloseStatus(err); sendable(code) {
@@ -918,8 +898,8 @@ func failStatus(err error) (StatusCode, string) {
 		}
 		return code, err.Error()
 	}
-	if IsInvalid(err) || duplex.IsValidationError(err) {
-		return StatusInvalidPayload, err.Error()
+	if code := duplex.CodeOf(err); code != duplex.CodeInternal {
+		return StatusCode(code.CloseCode()), err.Error()
 	}
 	return StatusInternalError, "internal error"
 }

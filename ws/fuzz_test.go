@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	duplex "duplex.dev"
 	"duplex.dev/internal/jsondepth"
 	"duplex.dev/ws"
 	"duplex.dev/ws/resume"
@@ -49,7 +49,7 @@ func fuzzEcho(ctx context.Context, c *ws.Conn) error {
 			return err
 		}
 		if m.N != nil && *m.N < 0 {
-			return ws.Invalid(fmt.Errorf("n: must be 0 or more, got %d", *m.N))
+			return duplex.NewError(duplex.CodeInvalid, "", "n: must be 0 or more, got %d", *m.N)
 		}
 		if err := c.Send(ctx, &m); err != nil {
 			return err

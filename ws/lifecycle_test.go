@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	duplex "duplex.dev"
 )
 
 func TestConnectionsHaveIDsAndLeaveTheRegistryOnEveryExit(t *testing.T) {
@@ -38,7 +39,7 @@ func TestConnectionsHaveIDsAndLeaveTheRegistryOnEveryExit(t *testing.T) {
 		case cmd == "done":
 			return nil
 		}
-		return Invalid(fmt.Errorf("unknown command %q", cmd))
+		return duplex.NewError(duplex.CodeInvalid, "", "unknown command %q", cmd)
 	})
 	good := ts.goodPeer(t)
 	cases := []struct {

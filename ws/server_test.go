@@ -330,7 +330,9 @@ func TestBadInputClosesWithCode(t *testing.T) {
 			code: websocket.StatusInvalidFramePayloadData, reasonPart: `"name" is missing from body`,
 		},
 		{
-			name: "an error marked Invalid closes 1007 with its text", handler: validating(func(err error) error { return Invalid(errors.New("name is required")) }),
+			name: "an error with CodeInvalid closes 1007 with its text", handler: validating(func(err error) error {
+				return &duplex.Error{Code: duplex.CodeInvalid, Err: errors.New("name is required")}
+			}),
 			typ: websocket.MessageText, frame: []byte(`{"text": "hi"}`),
 			code: websocket.StatusInvalidFramePayloadData, reasonPart: "name is required",
 		},

@@ -18,13 +18,13 @@ import (
 	"github.com/gorilla/websocket"
 	goahttp "goa.design/goa/v3/http"
 
+	duplex "duplex.dev"
 	dclienti "duplex.dev/bench/duplex/gen/http/intercept/client"
 	dintercept "duplex.dev/bench/duplex/gen/intercept"
 	dimpl "duplex.dev/bench/duplex/intercept"
 	gclienti "duplex.dev/bench/goa/gen/http/intercept/client"
 	gintercept "duplex.dev/bench/goa/gen/intercept"
 	gimpl "duplex.dev/bench/goa/intercept"
-	"duplex.dev/transport"
 	"duplex.dev/ws"
 )
 
@@ -365,8 +365,8 @@ func (d *duplexIntercept) watch(ctx context.Context, count int, view string) ([]
 // client does not decode design errors into the service's error types): a
 // unary error names it, a refused handshake carries its message.
 func (d *duplexIntercept) rejected(err error) (string, bool) {
-	var te *transport.Error
-	if errors.As(err, &te) && te.StatusCode() == http.StatusForbidden && te.ErrorName() == "rejected" {
+	var te *duplex.Error
+	if errors.As(err, &te) && te.Code == duplex.CodePermissionDenied && te.ErrorName() == "rejected" {
 		return te.Error(), true
 	}
 	var he *ws.HTTPError

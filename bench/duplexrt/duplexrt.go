@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	duplex "duplex.dev"
 	"duplex.dev/ws"
 )
 
@@ -81,7 +82,7 @@ func receive(ctx context.Context, c *ws.Conn) (*message, error) {
 		return nil, io.EOF
 	}
 	if m.Message == nil {
-		return nil, ws.Invalid(errors.New(`"message" is missing`))
+		return nil, &duplex.Error{Code: duplex.CodeInvalid, Err: errors.New(`"message" is missing`)}
 	}
 	return m, nil
 }

@@ -290,7 +290,7 @@ func Decode{{ .GoName }}Request(r *http.Request) ({{ .PayloadRef }}, error) {
 {{- end }}
 {{- if .ValidatePayload }}
 	if err := {{ .ValidatePayload }}(payload); err != nil {
-		return {{ zero .PayloadRef }}, transport.Invalid(err)
+		return {{ zero .PayloadRef }}, err
 	}
 {{- end }}
 	return payload, nil

@@ -25,7 +25,7 @@ import (
 func TestMissingAttributesOfElements(t *testing.T) {
 	var b Batch
 	err := json.Unmarshal([]byte(` + "`" + `{"items":[{"text":"a"},{"n":1}],"by_key":{"x":{"ok":false},"y":{}}}` + "`" + `), &b)
-	if !duplex.IsValidationError(err) {
+	if duplex.CodeOf(err) != duplex.CodeInvalid {
 		t.Fatalf("error %v is not a validation error", err)
 	}
 	for _, want := range []string{` + "`" + `"text" is missing from Batch.items[*]` + "`" + `, ` + "`" + `"ok" is missing from Batch.by_key[*]` + "`" + `} {

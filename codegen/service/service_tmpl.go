@@ -113,7 +113,7 @@ func (v *{{ .Name }}) UnmarshalJSON(data []byte) error {
 	s.plain = plain{ {{- .Defaults -}} }
 {{- end }}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	{{ .Convert }}

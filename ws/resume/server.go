@@ -500,8 +500,8 @@ func endStatus(err error) (ws.StatusCode, string) {
 	if errors.As(err, &ce) {
 		return ce.Code, ce.Reason
 	}
-	if ws.IsInvalid(err) || duplex.IsValidationError(err) {
-		return ws.StatusInvalidPayload, err.Error()
+	if code := duplex.CodeOf(err); code != duplex.CodeInternal {
+		return ws.StatusCode(code.CloseCode()), err.Error()
 	}
 	return ws.StatusInternalError, "internal error"
 }

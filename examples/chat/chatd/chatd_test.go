@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
+	duplex "duplex.dev"
 	"duplex.dev/examples/chat/chatd"
 	"duplex.dev/examples/chat/gen/chat"
 	chatc "duplex.dev/examples/chat/gen/http/chat/client"
-	"duplex.dev/transport"
 	"duplex.dev/ws"
 )
 
@@ -118,8 +118,8 @@ func TestLoginReturnsJWTAndRefusesWrongPassword(t *testing.T) {
 	} {
 		t.Run(tc.name+" is 401", func(t *testing.T) {
 			_, err := c.Login(ctx, &chat.LoginPayload{User: tc.user, Password: tc.password})
-			if got := transport.StatusOf(err); got != http.StatusUnauthorized {
-				t.Fatalf("login: status %d (%v), want 401", got, err)
+			if got := duplex.CodeOf(err); got != duplex.CodeUnauthenticated {
+				t.Fatalf("login: code %v (%v), want unauthenticated (401)", got, err)
 			}
 		})
 	}
@@ -353,8 +353,8 @@ func TestHistoryPagesAfterASequence(t *testing.T) {
 	}
 	t.Run("an invalid limit is 400", func(t *testing.T) {
 		_, err := c.History(ctx, &chat.HistoryPayload{Token: tok, Room: "archive", Limit: 501})
-		if got := transport.StatusOf(err); got != http.StatusBadRequest {
-			t.Fatalf("status %d (%v), want 400", got, err)
+		if got := duplex.CodeOf(err); got != duplex.CodeInvalid {
+			t.Fatalf("code %v (%v), want invalid (400)", got, err)
 		}
 	})
 }

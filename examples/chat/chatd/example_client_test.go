@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	duplex "duplex.dev"
 	"duplex.dev/examples/chat/chatd"
 	"duplex.dev/examples/chat/gen/chat"
 	chatc "duplex.dev/examples/chat/gen/http/chat/client"
@@ -95,7 +96,7 @@ func Example_client() {
 	_, err = client.Subscribe(ctx, &chat.SubscribePayload{Token: "forged"})
 	var httpErr *ws.HTTPError
 	if errors.As(err, &httpErr) {
-		fmt.Println("forged token: HTTP", httpErr.StatusCode, "retryable:", ws.Retryable(err))
+		fmt.Println("forged token: HTTP", httpErr.StatusCode, "retryable:", ws.Retryable(err), "code:", duplex.CodeOf(err))
 	}
 
 	// Output:
@@ -104,7 +105,7 @@ func Example_client() {
 	// listener received 3 messages
 	// summary: rooms=0, dropped present: false
 	// full: rooms=0, dropped present: true
-	// forged token: HTTP 401 retryable: false
+	// forged token: HTTP 401 retryable: false code: unauthenticated
 }
 
 // followRoom passes the events of a room to handle until ctx ends or a

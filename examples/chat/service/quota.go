@@ -3,30 +3,26 @@ package service
 import (
 	"context"
 	"errors"
-	"net/http"
 
 	duplex "duplex.dev"
 	"duplex.dev/hub"
-	"duplex.dev/transport"
 )
 
-// quotaError gives the hub's quota errors the HTTP status they are
-// answered with: 429 for a user in too many rooms (a duplex.v1 stream is
-// closed with 4029), 413 for a message larger than a room's history may
-// hold. Other errors are returned as they are.
+// quotaError gives the hub's quota errors the duplex.Code they are
+// answered with: CodeResourceExhausted for a user in too many rooms (429,
+// or close 4029 on a stream), CodeTooLarge for a message larger than a
+// room's history may hold (413, or close 1009). Other errors are returned
+// as they are.
 func quotaError(err error) error {
-	var e *transport.Error
 	switch {
 	case errors.Is(err, hub.ErrTooManyRooms):
-		e = transport.NewError(http.StatusTooManyRequests, "too_many_rooms", "%s: leave a room first", err.Error())
-		e.Body.Temporary = true
+		e := duplex.NewError(duplex.CodeResourceExhausted, "too_many_rooms", "%w: leave a room first", err)
+		e.Temporary = true
+		return e
 	case errors.Is(err, hub.ErrMessageTooLarge):
-		e = transport.NewError(http.StatusRequestEntityTooLarge, "message_too_large", "%s", err.Error())
-	default:
-		return err
+		return duplex.NewError(duplex.CodeTooLarge, "message_too_large", "%w", err)
 	}
-	e.Err = err
-	return e
+	return err
 }
 
 // withMessageID gives the message a request publishes the identity of the

@@ -283,7 +283,7 @@ func (v *EchoResult) UnmarshalJSON(data []byte) error {
 		Message *string `json:"message"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.Message, &s.plain.Message, "message", "EchoResult")
@@ -304,7 +304,7 @@ func (v *EchoStreamingPayload) UnmarshalJSON(data []byte) error {
 		Message *string `json:"message"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.Message, &s.plain.Message, "message", "EchoStreamingPayload")
@@ -327,7 +327,7 @@ func (v *Event) UnmarshalJSON(data []byte) error {
 		Timestamp *string `json:"timestamp"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.Message, &s.plain.Message, "message", "Event")
@@ -350,7 +350,7 @@ func (v *ListenerStreamingPayload) UnmarshalJSON(data []byte) error {
 		Message *string `json:"message"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.Message, &s.plain.Message, "message", "ListenerStreamingPayload")
@@ -371,7 +371,7 @@ func (v *PublishPayload) UnmarshalJSON(data []byte) error {
 		Message *string `json:"message"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.Message, &s.plain.Message, "message", "PublishPayload")
@@ -393,7 +393,7 @@ func (v *RoomActivity) UnmarshalJSON(data []byte) error {
 		Activity *Activity `json:"activity"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.Room, &s.plain.Room, "room", "RoomActivity")
@@ -415,7 +415,7 @@ func (v *Said) UnmarshalJSON(data []byte) error {
 		Text *string `json:"text"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.Text, &s.plain.Text, "text", "Said")
@@ -436,7 +436,7 @@ func (v *SessionPayload) UnmarshalJSON(data []byte) error {
 		User *string `json:"user"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.User, &s.plain.User, "user", "SessionPayload")
@@ -457,7 +457,7 @@ func (v *SessionResult) UnmarshalJSON(data []byte) error {
 		User *string `json:"user"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.User, &s.plain.User, "user", "SessionResult")

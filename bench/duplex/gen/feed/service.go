@@ -117,7 +117,7 @@ func (v *Tick) UnmarshalJSON(data []byte) error {
 		Text  *string `json:"text"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.ID, &s.plain.ID, "id", "Tick")

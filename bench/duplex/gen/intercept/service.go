@@ -180,7 +180,7 @@ func (v *ChatResult) UnmarshalJSON(data []byte) error {
 		Seq  *int    `json:"seq"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.Text, &s.plain.Text, "text", "ChatResult")
@@ -202,7 +202,7 @@ func (v *ChatStreamingPayload) UnmarshalJSON(data []byte) error {
 		Text *string `json:"text"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.Text, &s.plain.Text, "text", "ChatStreamingPayload")
@@ -223,7 +223,7 @@ func (v *Note) UnmarshalJSON(data []byte) error {
 		ID *int `json:"id"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.ID, &s.plain.ID, "id", "Note")
@@ -244,7 +244,7 @@ func (v *SayPayload) UnmarshalJSON(data []byte) error {
 		Text *string `json:"text"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.Text, &s.plain.Text, "text", "SayPayload")

@@ -92,7 +92,7 @@ func TestValidateEventReportsEveryViolation(t *testing.T) {
 			t.Errorf("error %q does not name %s", err, want)
 		}
 	}
-	if !duplex.IsValidationError(err) {
+	if duplex.CodeOf(err) != duplex.CodeInvalid {
 		t.Errorf("%v is not a validation error", err)
 	}
 }

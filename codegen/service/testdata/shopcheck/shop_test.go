@@ -136,7 +136,7 @@ func TestValidationNamesEveryViolation(t *testing.T) {
 			t.Errorf("ValidateItem error %v lacks %q", err, want)
 		}
 	}
-	if !duplex.IsValidationError(err) {
+	if duplex.CodeOf(err) != duplex.CodeInvalid {
 		t.Errorf("%v is not a validation error", err)
 	}
 	if err := ValidateListItemsPayload(&ListItemsPayload{Limit: 101, Labels: []string{"a"}}); err == nil ||
@@ -168,7 +168,7 @@ func TestClientReturnsTheEndpointResult(t *testing.T) {
 func missingFields(t *testing.T, what string, err error) []string {
 	t.Helper()
 	var se *duplex.ServiceError
-	if !errors.As(err, &se) || !duplex.IsValidationError(err) {
+	if !errors.As(err, &se) || duplex.CodeOf(err) != duplex.CodeInvalid {
 		t.Fatalf("%s: error %#v is not a validation error", what, err)
 	}
 	var names []string
@@ -264,7 +264,7 @@ func TestDecodingAcceptsZeroValuesAndFillsDefaults(t *testing.T) {
 		t.Errorf("decoding %s: %v", b, err)
 	}
 	// Malformed JSON is still a decoding error, not a missing attribute.
-	if err := json.Unmarshal([]byte(`{"name":5}`), &tag); err == nil || duplex.IsValidationError(err) {
+	if err := json.Unmarshal([]byte(`{"name":5}`), &tag); err == nil || duplex.CodeOf(err) == duplex.CodeInvalid {
 		t.Errorf(`{"name":5}: error %v, want json's type error`, err)
 	}
 }

@@ -398,7 +398,7 @@ func (v *Analytics) UnmarshalJSON(data []byte) error {
 		Rooms       *int    `json:"rooms"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.Timestamp, &s.plain.Timestamp, "timestamp", "Analytics")
@@ -433,7 +433,7 @@ func (v *EchoResult) UnmarshalJSON(data []byte) error {
 		Message *string `json:"message"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.Message, &s.plain.Message, "message", "EchoResult")
@@ -454,7 +454,7 @@ func (v *EchoStreamingPayload) UnmarshalJSON(data []byte) error {
 		Message *string `json:"message"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.Message, &s.plain.Message, "message", "EchoStreamingPayload")
@@ -487,7 +487,7 @@ func (v *ListenerStreamingPayload) UnmarshalJSON(data []byte) error {
 		Message *string `json:"message"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.Message, &s.plain.Message, "message", "ListenerStreamingPayload")
@@ -512,7 +512,7 @@ func (v *Message) UnmarshalJSON(data []byte) error {
 		Timestamp *string `json:"timestamp"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.Sequence, &s.plain.Sequence, "sequence", "Message")
@@ -540,7 +540,7 @@ func (v *RoomEvent) UnmarshalJSON(data []byte) error {
 		Timestamp *string `json:"timestamp"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.Kind, &s.plain.Kind, "kind", "RoomEvent")
@@ -564,7 +564,7 @@ func (v *SendPayload) UnmarshalJSON(data []byte) error {
 		Text *string `json:"text"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.Text, &s.plain.Text, "text", "SendPayload")
@@ -585,7 +585,7 @@ func (v *SessionResult) UnmarshalJSON(data []byte) error {
 		User *string `json:"user"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.User, &s.plain.User, "user", "SessionResult")
@@ -608,7 +608,7 @@ func (v *SubscribeResult) UnmarshalJSON(data []byte) error {
 		Timestamp *string `json:"timestamp"`
 	}
 	err := json.Unmarshal(data, &s)
-	if err != nil && !duplex.IsValidationError(err) {
+	if err != nil && duplex.CodeOf(err) != duplex.CodeInvalid {
 		return err // not JSON, or not the design's types
 	}
 	err = duplex.RequiredField(err, s.Message, &s.plain.Message, "message", "SubscribeResult")

@@ -160,7 +160,7 @@ func DecodeSubscribeRequest(r *http.Request) (*bench.SubscribePayload, error) {
 		return nil, err
 	}
 	if err := bench.ValidateSubscribePayload(payload); err != nil {
-		return nil, transport.Invalid(err)
+		return nil, err
 	}
 	return payload, nil
 }
@@ -201,7 +201,7 @@ func DecodeJoinRequest(r *http.Request) (*bench.JoinPayload, error) {
 		return nil, err
 	}
 	if err := bench.ValidateJoinPayload(payload); err != nil {
-		return nil, transport.Invalid(err)
+		return nil, err
 	}
 	return payload, nil
 }
@@ -235,7 +235,7 @@ func DecodePostActivityRequest(r *http.Request) (*bench.RoomActivity, error) {
 	}
 	payload := &body
 	if err := bench.ValidateRoomActivity(payload); err != nil {
-		return nil, transport.Invalid(err)
+		return nil, err
 	}
 	return payload, nil
 }
@@ -259,7 +259,7 @@ func DecodePublishRequest(r *http.Request) (*bench.PublishPayload, error) {
 		return nil, err
 	}
 	if err := bench.ValidatePublishPayload(payload); err != nil {
-		return nil, transport.Invalid(err)
+		return nil, err
 	}
 	return payload, nil
 }
@@ -292,7 +292,7 @@ func DecodeSessionRequest(r *http.Request) (*bench.SessionPayload, error) {
 	}
 	payload := &body
 	if err := bench.ValidateSessionPayload(payload); err != nil {
-		return nil, transport.Invalid(err)
+		return nil, err
 	}
 	return payload, nil
 }
@@ -313,7 +313,7 @@ func DecodeWhoamiRequest(r *http.Request) (*bench.WhoamiPayload, error) {
 		return nil, err
 	}
 	if err := bench.ValidateWhoamiPayload(payload); err != nil {
-		return nil, transport.Invalid(err)
+		return nil, err
 	}
 	return payload, nil
 }

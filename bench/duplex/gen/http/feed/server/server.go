@@ -123,7 +123,7 @@ func DecodeWatchRequest(r *http.Request) (*feed.WatchPayload, error) {
 		return nil, err
 	}
 	if err := feed.ValidateWatchPayload(payload); err != nil {
-		return nil, transport.Invalid(err)
+		return nil, err
 	}
 	return payload, nil
 }
@@ -154,7 +154,7 @@ func DecodeTextsRequest(r *http.Request) (*feed.TextsPayload, error) {
 		return nil, err
 	}
 	if err := feed.ValidateTextsPayload(payload); err != nil {
-		return nil, transport.Invalid(err)
+		return nil, err
 	}
 	return payload, nil
 }

@@ -91,7 +91,7 @@ func DecodeSayRequest(r *http.Request) (*intercept.SayPayload, error) {
 	}
 	payload := &body
 	if err := intercept.ValidateSayPayload(payload); err != nil {
-		return nil, transport.Invalid(err)
+		return nil, err
 	}
 	return payload, nil
 }
@@ -126,7 +126,7 @@ func DecodeChatRequest(r *http.Request) (*intercept.ChatPayload, error) {
 		return nil, err
 	}
 	if err := intercept.ValidateChatPayload(payload); err != nil {
-		return nil, transport.Invalid(err)
+		return nil, err
 	}
 	return payload, nil
 }
@@ -163,7 +163,7 @@ func DecodeWatchRequest(r *http.Request) (*intercept.WatchPayload, error) {
 		return nil, err
 	}
 	if err := intercept.ValidateWatchPayload(payload); err != nil {
-		return nil, transport.Invalid(err)
+		return nil, err
 	}
 	return payload, nil
 }

@@ -155,7 +155,7 @@ func DecodeLoginRequest(r *http.Request) (*chat.LoginPayload, error) {
 		return nil, err
 	}
 	if err := chat.ValidateLoginPayload(payload); err != nil {
-		return nil, transport.Invalid(err)
+		return nil, err
 	}
 	return payload, nil
 }
@@ -190,7 +190,7 @@ func DecodeListenerRequest(r *http.Request) (*chat.ListenerPayload, error) {
 		return nil, err
 	}
 	if err := chat.ValidateListenerPayload(payload); err != nil {
-		return nil, transport.Invalid(err)
+		return nil, err
 	}
 	return payload, nil
 }
@@ -228,7 +228,7 @@ func DecodeSubscribeRequest(r *http.Request) (*chat.SubscribePayload, error) {
 		return nil, err
 	}
 	if err := chat.ValidateSubscribePayload(payload); err != nil {
-		return nil, transport.Invalid(err)
+		return nil, err
 	}
 	return payload, nil
 }
@@ -292,7 +292,7 @@ func DecodeJoinRequest(r *http.Request) (*chat.JoinPayload, error) {
 		return nil, err
 	}
 	if err := chat.ValidateJoinPayload(payload); err != nil {
-		return nil, transport.Invalid(err)
+		return nil, err
 	}
 	return payload, nil
 }
@@ -323,7 +323,7 @@ func DecodeSendRequest(r *http.Request) (*chat.SendPayload, error) {
 		return nil, err
 	}
 	if err := chat.ValidateSendPayload(payload); err != nil {
-		return nil, transport.Invalid(err)
+		return nil, err
 	}
 	return payload, nil
 }
@@ -352,7 +352,7 @@ func DecodeHistoryRequest(r *http.Request) (*chat.HistoryPayload, error) {
 		return nil, err
 	}
 	if err := chat.ValidateHistoryPayload(payload); err != nil {
-		return nil, transport.Invalid(err)
+		return nil, err
 	}
 	return payload, nil
 }
@@ -391,7 +391,7 @@ func DecodeAnalyticsRequest(r *http.Request) (*chat.AnalyticsPayload, error) {
 		return nil, err
 	}
 	if err := chat.ValidateAnalyticsPayload(payload); err != nil {
-		return nil, transport.Invalid(err)
+		return nil, err
 	}
 	return payload, nil
 }
@@ -430,7 +430,7 @@ func DecodeSessionRequest(r *http.Request) (*chat.SessionPayload, error) {
 		return nil, err
 	}
 	if err := chat.ValidateSessionPayload(payload); err != nil {
-		return nil, transport.Invalid(err)
+		return nil, err
 	}
 	return payload, nil
 }
