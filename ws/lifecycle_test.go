@@ -160,6 +160,40 @@ func TestPeerThatStopsReadingIsDroppedAfterWriteTimeout(t *testing.T) {
 	good.echoes(t)
 }
 
+// TestWritesSpreadOverTheWriteTimeoutDoNotExpire: the write timeout bounds
+// each write, not the time since the first one: a handler that sends a
+// frame every 20 ms for six times the 50 ms timeout, to a peer that reads
+// them, is not dropped (the timer is not moved by every write; when it
+// fires between writes it must stay quiet).
+func TestWritesSpreadOverTheWriteTimeoutDoNotExpire(t *testing.T) {
+	const frames = 15
+	ts := startServer(t, func(ctx context.Context, c *Conn) error {
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for i := range frames {
+			if err := c.Send(ctx, i); err != nil {
+				return err
+			}
+			<-tick.C
+		}
+		return nil
+	}, WithWriteTimeout(50*time.Millisecond))
+	c := ts.dial(t, "/stream", nil)
+	defer c.CloseNow()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range frames {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("frame %d: %v (the server dropped a peer that reads)", i, err)
+		}
+		if string(b) != fmt.Sprint(i) {
+			t.Fatalf("frame %d = %s", i, b)
+		}
+	}
+	ts.endsNormally(t, c)
+}
+
 func TestEndpointOptionsApplyAfterTheServers(t *testing.T) {
 	srv := NewServer(WithReadLimit(1000), WithLogger(slog.New(slog.DiscardHandler)))
 	small := &Endpoint{Service: "s", Method: "small", Options: []Option{WithReadLimit(10)}}
