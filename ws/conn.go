@@ -1172,22 +1172,39 @@ func (c *Conn) setReadErr(err error) {
 
 // readBuffers are reused to read frames of unknown size; each frame is then
 // copied once, at its exact size, for Receive.
-var readBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var readBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // readFrame reads one message, at most limit+1 bytes of it so the caller
-// can tell a frame above the limit.
+// can tell a frame above the limit. (It reads into the pooled buffer
+// itself, as bytes.Buffer.ReadFrom over an io.LimitReader would, without
+// the LimitReader's allocation per frame.)
 func readFrame(r io.Reader, limit int64) ([]byte, error) {
-	buf := readBuffers.Get().(*bytes.Buffer)
+	bp := readBuffers.Get().(*[]byte)
+	b := (*bp)[:0]
 	defer func() {
-		if buf.Cap() <= 64<<10 {
-			buf.Reset()
-			readBuffers.Put(buf)
+		if cap(b) <= 64<<10 {
+			*bp = b[:0]
+			readBuffers.Put(bp)
 		}
 	}()
-	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
-		return nil, err
+	for int64(len(b)) <= limit {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		room := b[len(b):cap(b)]
+		if left := limit + 1 - int64(len(b)); int64(len(room)) > left {
+			room = room[:left]
+		}
+		n, err := r.Read(room)
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	return bytes.Clone(buf.Bytes()), nil
+	return bytes.Clone(b), nil
 }
 
 // isNull reports whether frame is the JSON null a client ends its side
