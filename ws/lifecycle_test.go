@@ -194,6 +194,37 @@ func TestWritesSpreadOverTheWriteTimeoutDoNotExpire(t *testing.T) {
 	ts.endsNormally(t, c)
 }
 
+// TestReleasedConnectionHasNoWriteTimerArmed: the write timer is not
+// stopped after every write; once the connection is released it is, so
+// that it does not hold the connection until it fires (WriteTimeout, 10 s
+// by default, after the last write).
+func TestReleasedConnectionHasNoWriteTimerArmed(t *testing.T) {
+	ts := startServer(t, func(ctx context.Context, c *Conn) error {
+		return c.Send(ctx, "hello")
+	})
+	c := ts.dial(t, "/stream", nil)
+	defer c.CloseNow()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, _, err := c.Read(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ts.endsNormally(t, c)
+	var conn *Conn
+	select {
+	case conn = <-ts.released:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no connection was released")
+	}
+	wt := conn.wtimer.Load()
+	if wt == nil {
+		t.Fatal("the connection wrote without a write timer")
+	}
+	if wt.Stop() {
+		t.Error("the write timer was still armed after the connection was released")
+	}
+}
+
 func TestEndpointOptionsApplyAfterTheServers(t *testing.T) {
 	srv := NewServer(WithReadLimit(1000), WithLogger(slog.New(slog.DiscardHandler)))
 	small := &Endpoint{Service: "s", Method: "small", Options: []Option{WithReadLimit(10)}}

@@ -164,6 +164,15 @@ func (c *Conn) writeWatch() {
 	}
 }
 
+// stopWriteTimer disarms the write timer once nothing writes any more (the
+// writer goroutine has ended and the handler returned), so that it does
+// not keep the connection alive until it fires.
+func (c *Conn) stopWriteTimer() {
+	if t := c.wtimer.Load(); t != nil {
+		t.Stop()
+	}
+}
+
 // clockStart is the origin of monotonic.
 var clockStart = time.Now()
 
