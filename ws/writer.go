@@ -111,8 +111,9 @@ func (c *Conn) writeBatch(batch [][]byte) error {
 // began less than WriteTimeout ago, it sets itself for the rest, and when
 // no write is in progress it stays unarmed until the next write. A write
 // then costs a clock reading, not a Reset and a Stop of the timer (two
-// updates of the runtime's timer heap under its lock), and a connection
-// that has stopped writing has no timer armed.
+// updates of the runtime's timer heap under its lock); a connection that
+// has stopped writing keeps the timer armed until it fires once more, or
+// until the connection is released (stopWriteTimer).
 
 // beginWrite starts the write timeout of a write; the caller holds the
 // writing turn.
