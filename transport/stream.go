@@ -240,43 +240,57 @@ func receive[R any](ctx context.Context, c Carrier, validate func(R) error) (R, 
 	if err != nil {
 		return zero, err
 	}
-	v, dst := newMessage[R]()
-	if err := ws.Decode(frame, dst); err != nil {
+	v, err := decodeMessage[R](frame)
+	if err != nil {
 		c.Fail(err)
 		return zero, err
 	}
 	if validate != nil {
-		if err := validate(*v); err != nil {
+		if err := validate(v); err != nil {
 			err = &duplex.Error{Code: duplex.CodeInvalid, Err: err}
 			c.Fail(err)
 			return zero, err
 		}
 	}
+	return v, nil
+}
+
+// decodeMessage decodes frame into a new R with ws.Decode: for a pointer
+// type (*T, a struct of the design), into a new T, handed to its
+// generated UnmarshalJSON as a ws.StrictUnmarshaler (it rejects any input
+// that is not valid JSON itself, which halves the decoding work of a
+// message); for a value type, into the R itself. The T is the only
+// allocation of its own.
+func decodeMessage[R any](frame []byte) (R, error) {
+	if t := reflect.TypeFor[R](); t.Kind() == reflect.Pointer {
+		v := reflect.New(t.Elem()).Interface().(R)
+		var dst any = v
+		if _, ok := dst.(json.Unmarshaler); ok {
+			dst = strict[R]{v}
+		}
+		if err := ws.Decode(frame, dst); err != nil {
+			var zero R
+			return zero, err
+		}
+		return v, nil
+	}
+	v := new(R)
+	if err := ws.Decode(frame, v); err != nil {
+		var zero R
+		return zero, err
+	}
 	return *v, nil
 }
 
-// newMessage returns a new R and what to decode a frame into: for a
-// pointer type (*T, a struct of the design), a new T, handed to its
-// generated UnmarshalJSON as a ws.StrictUnmarshaler (it rejects any input
-// that is not valid JSON itself, which halves the decoding work of a
-// message); for a value type, the R itself.
-func newMessage[R any]() (*R, any) {
-	v := new(R)
-	t := reflect.TypeFor[R]()
-	if t.Kind() != reflect.Pointer {
-		return v, v
-	}
-	p := reflect.New(t.Elem())
-	*v = p.Interface().(R)
-	if u, ok := any(*v).(json.Unmarshaler); ok {
-		return v, strict{u}
-	}
-	return v, *v
+// strict is a generated type's UnmarshalJSON, marked as one that rejects
+// invalid JSON itself. R is a pointer type, so a strict is stored in an
+// interface as is, without an allocation.
+type strict[R any] struct{ v R }
+
+// UnmarshalJSON implements json.Unmarshaler with R's.
+func (s strict[R]) UnmarshalJSON(b []byte) error {
+	return any(s.v).(json.Unmarshaler).UnmarshalJSON(b)
 }
 
-// strict is a generated type's UnmarshalJSON, marked as one that rejects
-// invalid JSON itself.
-type strict struct{ json.Unmarshaler }
-
 // StrictJSON implements ws.StrictUnmarshaler.
-func (strict) StrictJSON() {}
+func (strict[R]) StrictJSON() {}

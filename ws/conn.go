@@ -87,8 +87,12 @@ type Conn struct {
 	writing  bool          // a writer goroutine is running (at most one)
 	room     chan struct{} // closed when the writer makes room; made by a waiting Send
 	spare    [][]byte      // writer only: the previous batch, reused
-	wtimer   *time.Timer   // writer only: write timeout of the current batch (made lazily)
-	out      corkWriter    // under the library's buffered writer: coalesces a batch's flushes
+	// The write timeout (see beginWrite): wstart is when the write in
+	// progress began (monotonic ns, 0 when none), wtimer the timer that
+	// watches it (made by the first write), armed while wwatch is set.
+	wtimer atomic.Pointer[time.Timer]
+	wstart atomic.Int64
+	out    corkWriter // under the library's buffered writer: coalesces a batch's flushes
 
 	// The heartbeat is a timer, not a goroutine, so an idle connection
 	// costs no stack for it; beats are counted in hbWG until stopped.
@@ -117,7 +121,7 @@ type Conn struct {
 	rdone    bool        // reading ended: rerr is set and in is closed
 	rtimer   *time.Timer // starts the reader goroutine when the handler stays away (made lazily)
 	rarmed   bool        // rtimer is set to fire
-	rleft    time.Time   // when the handler last left Receive with a frame it read itself
+	rleft    int64       // when the handler last left Receive with a frame it read itself (monotonic ns)
 
 	in      chan []byte   // frames from the reader goroutine to Receive; closed when reading ended (rerr is set)
 	eof     chan struct{} // closed on the client's null frame
@@ -127,6 +131,8 @@ type Conn struct {
 	parked  atomic.Bool // the reader goroutine waits for Receive: pongs are not read
 	reply   atomic.Bool // Receive returned a frame and no Send wrote inline since
 	busy    atomic.Bool // the writer is writing: pings would queue behind it
+	wwatch  atomic.Bool // wtimer is armed
+	wexpire atomic.Bool // a write outlasted the write timeout
 	// lastRead is when the last data frame arrived (Unix ns): a peer that
 	// sends is alive even if it does not read, and so cannot answer pings
 	// (a Goa or gorilla client streaming to the server reads only at the
@@ -554,7 +560,7 @@ func (c *Conn) graceReader() {
 	if c.rloop || c.rdone || c.rstop {
 		return
 	}
-	c.rleft = time.Now()
+	c.rleft = monotonic()
 	if c.rarmed {
 		return
 	}
@@ -588,7 +594,7 @@ func (c *Conn) wakeReader() {
 	if c.rinline || c.rpending || c.rloop || c.rdone || c.rstop {
 		return // reading, or the reader goroutine's turn: graceReader sets the timer again
 	}
-	if away := time.Since(c.rleft); away < readerGrace {
+	if away := time.Duration(monotonic() - c.rleft); away < readerGrace {
 		c.rarmed = true
 		c.rtimer.Reset(readerGrace - away)
 		return
@@ -1146,22 +1152,39 @@ func (c *Conn) setReadErr(err error) {
 
 // readBuffers are reused to read frames of unknown size; each frame is then
 // copied once, at its exact size, for Receive.
-var readBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var readBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // readFrame reads one message, at most limit+1 bytes of it so the caller
-// can tell a frame above the limit.
+// can tell a frame above the limit. (It reads into the pooled buffer
+// itself, as bytes.Buffer.ReadFrom over an io.LimitReader would, without
+// the LimitReader's allocation per frame.)
 func readFrame(r io.Reader, limit int64) ([]byte, error) {
-	buf := readBuffers.Get().(*bytes.Buffer)
+	bp := readBuffers.Get().(*[]byte)
+	b := (*bp)[:0]
 	defer func() {
-		if buf.Cap() <= 64<<10 {
-			buf.Reset()
-			readBuffers.Put(buf)
+		if cap(b) <= 64<<10 {
+			*bp = b[:0]
+			readBuffers.Put(bp)
 		}
 	}()
-	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
-		return nil, err
+	for int64(len(b)) <= limit {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		room := b[len(b):cap(b)]
+		if left := limit + 1 - int64(len(b)); int64(len(room)) > left {
+			room = room[:left]
+		}
+		n, err := r.Read(room)
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	return bytes.Clone(buf.Bytes()), nil
+	return bytes.Clone(b), nil
 }
 
 // isNull reports whether frame is the JSON null a client ends its side

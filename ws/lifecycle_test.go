@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -159,6 +160,71 @@ func TestPeerThatStopsReadingIsDroppedAfterWriteTimeout(t *testing.T) {
 	}
 	ts.handlerResult(t)
 	good.echoes(t)
+}
+
+// TestWritesSpreadOverTheWriteTimeoutDoNotExpire: the write timeout bounds
+// each write, not the time since the first one: a handler that sends a
+// frame every 20 ms for six times the 50 ms timeout, to a peer that reads
+// them, is not dropped (the timer is not moved by every write; when it
+// fires between writes it must stay quiet).
+func TestWritesSpreadOverTheWriteTimeoutDoNotExpire(t *testing.T) {
+	const frames = 15
+	ts := startServer(t, func(ctx context.Context, c *Conn) error {
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for i := range frames {
+			if err := c.Send(ctx, i); err != nil {
+				return err
+			}
+			<-tick.C
+		}
+		return nil
+	}, WithWriteTimeout(50*time.Millisecond))
+	c := ts.dial(t, "/stream", nil)
+	defer c.CloseNow()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range frames {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("frame %d: %v (the server dropped a peer that reads)", i, err)
+		}
+		if string(b) != fmt.Sprint(i) {
+			t.Fatalf("frame %d = %s", i, b)
+		}
+	}
+	ts.endsNormally(t, c)
+}
+
+// TestReleasedConnectionHasNoWriteTimerArmed: the write timer is not
+// stopped after every write; once the connection is released it is, so
+// that it does not hold the connection until it fires (WriteTimeout, 10 s
+// by default, after the last write).
+func TestReleasedConnectionHasNoWriteTimerArmed(t *testing.T) {
+	ts := startServer(t, func(ctx context.Context, c *Conn) error {
+		return c.Send(ctx, "hello")
+	})
+	c := ts.dial(t, "/stream", nil)
+	defer c.CloseNow()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, _, err := c.Read(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ts.endsNormally(t, c)
+	var conn *Conn
+	select {
+	case conn = <-ts.released:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no connection was released")
+	}
+	wt := conn.wtimer.Load()
+	if wt == nil {
+		t.Fatal("the connection wrote without a write timer")
+	}
+	if wt.Stop() {
+		t.Error("the write timer was still armed after the connection was released")
+	}
 }
 
 func TestEndpointOptionsApplyAfterTheServers(t *testing.T) {

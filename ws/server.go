@@ -326,6 +326,7 @@ func (c *Conn) finish(res handled) {
 	}
 	c.stopReaders()
 	c.wg.Wait()
+	c.stopWriteTimer()
 	c.stopHeartbeat()
 
 	code := StatusCode(c.finalCode.Load())

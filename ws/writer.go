@@ -3,6 +3,7 @@ package ws
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/coder/websocket"
@@ -80,49 +81,114 @@ func (c *Conn) delayWrite() {
 func (c *Conn) writeBatch(batch [][]byte) error {
 	c.busy.Store(true)
 	defer c.busy.Store(false)
-	c.armWriteTimer()
+	c.beginWrite()
 	corked := len(batch) > 1 && c.out.cork()
 	for _, f := range batch {
 		if err := c.ws.Write(context.Background(), websocket.MessageText, f); err != nil {
 			if corked {
 				c.out.uncork(false)
 			}
-			c.wtimer.Stop()
+			c.endWrite()
 			return err
 		}
 		c.ep.metrics.out(len(f))
 	}
 	if corked {
 		if err := c.out.uncork(true); err != nil {
-			c.wtimer.Stop()
+			c.endWrite()
 			return err
 		}
 	}
-	if !c.wtimer.Stop() {
+	if !c.endWrite() {
 		return errWriteTimeout
 	}
 	return nil
 }
 
-// armWriteTimer starts the write timeout of the writer's next write; the
-// timer is made on the first write, so a connection that never sends has
-// none.
-func (c *Conn) armWriteTimer() {
-	if c.wtimer == nil {
-		c.wtimer = time.AfterFunc(c.ep.cfg.WriteTimeout, func() { c.abort(errWriteTimeout, StatusAbnormal) })
+// The write timeout is one timer per connection that a write does not
+// move: beginWrite notes when the write began and arms the timer only
+// when it is not armed; when it fires (writeWatch) during a write that
+// began less than WriteTimeout ago, it sets itself for the rest, and when
+// no write is in progress it stays unarmed until the next write. A write
+// then costs a clock reading, not a Reset and a Stop of the timer (two
+// updates of the runtime's timer heap under its lock); a connection that
+// has stopped writing keeps the timer armed until it fires once more, or
+// until the connection is released (stopWriteTimer).
+
+// beginWrite starts the write timeout of a write; the caller holds the
+// writing turn.
+func (c *Conn) beginWrite() {
+	c.wstart.Store(monotonic())
+	if !c.wwatch.CompareAndSwap(false, true) {
+		return // armed: it fires no later than this write's timeout
+	}
+	t := c.wtimer.Load()
+	if t == nil {
+		// Made unarmed, then published, then armed: writeWatch finds it.
+		t = time.AfterFunc(math.MaxInt64, c.writeWatch)
+		c.wtimer.Store(t)
+	}
+	t.Reset(c.ep.cfg.WriteTimeout)
+}
+
+// endWrite ends the write timeout of a write; it reports false when the
+// write outlasted it (the connection is being aborted).
+func (c *Conn) endWrite() bool {
+	c.wstart.Store(0)
+	return !c.wexpire.Load()
+}
+
+// writeWatch is the write timer's function: it aborts the connection when
+// the write in progress began WriteTimeout ago or more, sets the timer
+// for the rest of it when it began later, and leaves the timer unarmed
+// when no write is in progress.
+func (c *Conn) writeWatch() {
+	for {
+		start := c.wstart.Load()
+		if start == 0 {
+			c.wwatch.Store(false)
+			// A write that began before the flag was cleared saw the timer
+			// armed and left it to this call.
+			if c.wstart.Load() == 0 || !c.wwatch.CompareAndSwap(false, true) {
+				return
+			}
+			continue
+		}
+		left := c.ep.cfg.WriteTimeout - time.Duration(monotonic()-start)
+		if left <= 0 {
+			c.wexpire.Store(true)
+			c.abort(errWriteTimeout, StatusAbnormal)
+			return // the timer stays marked armed: nothing is written after this
+		}
+		c.wtimer.Load().Reset(left)
 		return
 	}
-	c.wtimer.Reset(c.ep.cfg.WriteTimeout)
 }
+
+// stopWriteTimer disarms the write timer once nothing writes any more (the
+// writer goroutine has ended and the handler returned), so that it does
+// not keep the connection alive until it fires.
+func (c *Conn) stopWriteTimer() {
+	if t := c.wtimer.Load(); t != nil {
+		t.Stop()
+	}
+}
+
+// clockStart is the origin of monotonic.
+var clockStart = time.Now()
+
+// monotonic returns the time on the monotonic clock in nanoseconds since
+// clockStart, never 0.
+func monotonic() int64 { return int64(time.Since(clockStart)) + 1 }
 
 // sendClose performs the close handshake, then releases the connection.
 func (c *Conn) sendClose(ce *CloseError) {
 	if c.life.Err() != nil {
 		return // dropped meanwhile
 	}
-	c.armWriteTimer()
+	c.beginWrite()
 	err := c.ws.Close(websocket.StatusCode(ce.Code), ce.Reason)
-	c.wtimer.Stop()
+	c.endWrite()
 	if err != nil {
 		c.ep.log.Debug("websocket close handshake incomplete", "id", c.id, "error", err.Error())
 	}
