@@ -96,6 +96,7 @@ type Conn struct {
 	hbMu      sync.Mutex
 	hbStopped bool
 	hbWG      sync.WaitGroup
+	pinged    int64 // when the unanswered ping was written (Unix ns), 0 when none; under hbMu
 
 	// One goroutine at a time reads the socket: the handler itself, inside
 	// Receive with its own context, when no reader goroutine runs (an
@@ -127,10 +128,10 @@ type Conn struct {
 	parked  atomic.Bool // the reader goroutine waits for Receive: pongs are not read
 	reply   atomic.Bool // Receive returned a frame and no Send wrote inline since
 	busy    atomic.Bool // the writer is writing: pings would queue behind it
-	// lastRead is when the last data frame arrived (Unix ns): a peer that
-	// sends is alive even if it does not read, and so cannot answer pings
-	// (a Goa or gorilla client streaming to the server reads only at the
-	// end, and gorilla answers pings only while reading).
+	// lastRead is when the last data frame or pong arrived (Unix ns): a
+	// peer that sends is alive even if it does not read, and so cannot
+	// answer pings (a Goa or gorilla client streaming to the server reads
+	// only at the end, and gorilla answers pings only while reading).
 	lastRead atomic.Int64
 
 	finalCode atomic.Int32   // the code the connection closed with
@@ -318,7 +319,7 @@ func (c *Conn) Upgrade() error {
 	}
 	rw := c.w
 	if hj, ok := hijacker(c.w); ok {
-		rw = &corkingResponse{ResponseWriter: c.w, hj: hj, out: &c.out}
+		rw = &corkingResponse{ResponseWriter: c.w, hj: hj, out: &c.out, heard: &c.lastRead, closing: c.ctx.Done()}
 	}
 	wsc, err := accept(rw, c.r, c.ep.accept)
 	c.answered = true
@@ -427,8 +428,9 @@ func (c *Conn) Receive(ctx context.Context, v any) error {
 // then waits here, a few frames below Receive, rather than deep inside the
 // library's frame reader: with the handler on a goroutine of its own (see
 // Server.Handle), its stack is then shallow enough for the garbage
-// collector to halve it (8 to 4 KB) while the connection idles. It reads
-// nothing: ReceiveRaw reads what came.
+// collector to halve it (8 to 4 KB) while the connection idles. What came
+// is read into the idleReader, for ReceiveRaw's read; pongs are dropped
+// there and the wait goes on (idleReader.awaitInput).
 func (c *Conn) awaitReadable(ctx context.Context) {
 	ir := c.out.idle
 	// Once the connection is closing (its context ends first), the
@@ -437,13 +439,13 @@ func (c *Conn) awaitReadable(ctx context.Context) {
 		return
 	}
 	c.rmu.Lock()
-	if c.rloop || c.rpending || c.rdone || c.rinline || c.out.rbuf.Buffered() > 0 || ir.buffered() > 0 {
+	if c.rloop || c.rpending || c.rdone || c.rinline || c.out.rbuf.Buffered() > 0 {
 		c.rmu.Unlock()
 		return
 	}
 	c.rinline = true // the reader goroutine must not start meanwhile
 	c.rmu.Unlock()
-	ir.waitReadable()
+	ir.awaitInput()
 	c.rmu.Lock()
 	c.rinline = false
 	c.rmu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 )
 
 // corkWriter sits between coder/websocket's buffered writer and the
@@ -118,6 +119,11 @@ type corkingResponse struct {
 	http.ResponseWriter
 	hj  http.Hijacker
 	out *corkWriter
+	// heard is where the time of the peer's last pong goes (see
+	// closeReasonCheck and idleReader); closing, the handler's context's
+	// done channel, tells the idleReader the connection is closing.
+	heard   *atomic.Int64
+	closing <-chan struct{}
 }
 
 func (r *corkingResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -129,7 +135,10 @@ func (r *corkingResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nc, brw, fmt.Errorf("ws: flush handshake: %w", err)
 	}
 	rc, idle := swapReadBuffer(nc, brw.Reader)
-	rc = checkCloseReasons(rc, brw.Reader)
+	if idle != nil {
+		idle.heard, idle.closing = r.heard, r.closing
+	}
+	rc = checkCloseReasons(rc, brw.Reader, r.heard)
 	r.out.mu.Lock()
 	r.out.conn = nc
 	r.out.rbuf = brw.Reader

@@ -2,12 +2,18 @@ package ws
 
 import (
 	"context"
+	"fmt"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
-// beat pings the peer, in the heartbeat timer's goroutine, and releases
-// the connection when the pong does not come back within the timeout; then
-// it re-arms the timer.
+// beat runs in the heartbeat timer's goroutine. It pings the peer when
+// nothing was heard from it for an interval, and comes back a timeout
+// later: a peer that answered nothing since (no pong, no frame) is
+// released. Then it re-arms the timer. It writes the ping and returns; the
+// pong is noted as it goes by (closeReasonCheck, idleReader.awaitInput),
+// so a beat costs no goroutine waiting for it and the pong wakes no one.
 func (c *Conn) beat() {
 	c.hbMu.Lock()
 	if c.hbStopped {
@@ -15,46 +21,64 @@ func (c *Conn) beat() {
 		return
 	}
 	c.hbWG.Add(1)
+	sent := c.pinged
+	c.pinged = 0
 	c.hbMu.Unlock()
 	defer c.hbWG.Done()
 	if c.life.Err() != nil {
 		return
 	}
+	if sent != 0 && !c.heardSince(sent) && !c.excused() {
+		c.ep.log.Info("websocket peer missed heartbeat", "id", c.id, "timeout", c.ep.cfg.HeartbeatTimeout)
+		c.abort(ErrHeartbeatTimeout, StatusAbnormal)
+		return
+	}
 	next := c.ep.cfg.HeartbeatInterval
+	var pinged int64
 	if !c.excused() {
 		if idle := time.Since(time.Unix(0, c.lastRead.Load())); idle < next {
 			// Heard lately: look again an interval after the last frame,
 			// so that a silence is noticed within interval + timeout, not
 			// two intervals + timeout.
 			next -= idle
-		} else if c.missedPong() {
-			c.ep.log.Info("websocket peer missed heartbeat", "id", c.id, "timeout", c.ep.cfg.HeartbeatTimeout)
-			c.abort(ErrHeartbeatTimeout, StatusAbnormal)
-			return
+		} else {
+			pinged = time.Now().UnixNano()
+			if err := c.ping(); err != nil {
+				if !c.closing() {
+					c.ep.log.Debug("websocket ping failed", "id", c.id, "error", err.Error())
+					c.abort(fmt.Errorf("ws: write ping: %w", err), StatusAbnormal)
+				}
+				return
+			}
+			next = c.ep.cfg.HeartbeatTimeout
 		}
 	}
 	c.hbMu.Lock()
 	if !c.hbStopped {
+		c.pinged = pinged
 		c.hb.Reset(next)
 	}
 	c.hbMu.Unlock()
 }
 
-// missedPong pings the peer and reports whether it failed to answer within
-// the heartbeat timeout, with nothing else heard from it meanwhile.
-func (c *Conn) missedPong() bool {
-	sent := time.Now()
-	// Not derived from c.life: a child would leave c.life a map of
-	// children and a done channel for the connection's whole life. The
-	// end of c.life closes the socket, which ends Ping anyway.
-	ctx, cancel := context.WithTimeout(context.Background(), c.ep.cfg.HeartbeatTimeout)
-	err := c.ws.Ping(ctx)
-	cancel()
-	return err != nil && !c.excused() && !c.heardSince(sent)
+// opPing is the opcode of a ping frame (RFC 6455 section 5.5.2), given
+// to the library's Write as a message type.
+const opPing websocket.MessageType = 9
+
+// ping writes a ping frame with no payload and returns without waiting for
+// the pong. The library's Ping would wait for it in the caller's goroutine,
+// with a context and timer of its own and an entry in a map, and wake the
+// goroutine that reads to hand it over. Write frames a message of one
+// frame with the type's opcode (a payload under the compression threshold
+// is never compressed) under the library's write lock, between the
+// connection's other frames, as its own control frames are.
+func (c *Conn) ping() error {
+	return c.ws.Write(context.Background(), opPing, nil)
 }
 
-// heardSince reports whether a data frame arrived after t.
-func (c *Conn) heardSince(t time.Time) bool { return c.lastRead.Load() > t.UnixNano() }
+// heardSince reports whether a data frame or a pong arrived after t (Unix
+// ns).
+func (c *Conn) heardSince(t int64) bool { return c.lastRead.Load() > t }
 
 // excused reports whether a missing pong says nothing about the peer: the
 // reader is waiting for the handler (pongs are not read), the writer is
