@@ -46,8 +46,11 @@ type Conn struct {
 	srv *Server
 	ep  *endpoint
 	w   http.ResponseWriter
-	r   *http.Request
-	ip  string
+	r   *http.Request // the upgrade request; after the upgrade nil when kept is set
+	// kept is what the connection keeps of the request after the upgrade,
+	// from which Request builds it (nil: r is a trimmed copy).
+	kept *keptRequest
+	ip   string
 	// plain is set for a GET that is not a WebSocket handshake: Upgrade
 	// answers it 426 (see Server.Handle).
 	plain bool
@@ -71,7 +74,6 @@ type Conn struct {
 	failErr  error // Fail called before the upgrade
 	upgraded atomic.Bool
 	handled  atomic.Bool // the handler returned: no upgrade any more
-	started  time.Time
 
 	// life ends the connection itself: kill cancels it and closes the
 	// socket (without a context.AfterFunc registration per connection).
@@ -183,8 +185,9 @@ func (c *Conn) ChosenSubprotocol() string {
 	if c.upgraded.Load() {
 		return c.ws.Subprotocol()
 	}
+	r := c.Request()
 	for _, name := range c.ep.cfg.Subprotocols {
-		if headerHasToken(c.r.Header, "Sec-WebSocket-Protocol", name) {
+		if headerHasToken(r.Header, "Sec-WebSocket-Protocol", name) {
 			return name
 		}
 	}
@@ -198,8 +201,17 @@ func (c *Conn) ChosenSubprotocol() string {
 // X-Forwarded-Proto, X-Real-Ip, X-Request-Id, Traceparent), so that a
 // connection that lives for hours does not keep a large request (or its
 // credentials): read any other header before the first Send or Receive,
-// as generated code does when it decodes the payload.
-func (c *Conn) Request() *http.Request { return c.r }
+// as generated code does when it decodes the payload. After the upgrade
+// each call returns a new copy, built from what the connection kept.
+func (c *Conn) Request() *http.Request {
+	c.umu.Lock() // the upgrade replaces r with kept
+	r, k := c.r, c.kept
+	c.umu.Unlock()
+	if k != nil {
+		return k.request()
+	}
+	return r
+}
 
 // keptHeaders are the request headers a connection keeps after the
 // upgrade: what logs and handlers use to tell who is connected.
@@ -224,21 +236,6 @@ func trimHeader(h http.Header) {
 		clear(vs)
 		delete(h, k)
 	}
-}
-
-// keptRequest returns what a connection keeps of its upgrade request r
-// (trimmed): a shallow copy (URL, path values, context) with the kept
-// headers in a map of their own, and no body, so that net/http's request
-// and its header map can be collected once net/http's goroutine is gone.
-func keptRequest(r *http.Request) *http.Request {
-	k := r.WithContext(r.Context())
-	k.Header = make(http.Header, len(r.Header))
-	for name, vs := range r.Header {
-		k.Header[name] = vs
-	}
-	k.Body, k.GetBody = http.NoBody, nil
-	k.Form, k.PostForm, k.MultipartForm, k.Trailer, k.Response = nil, nil, nil, nil, nil
-	return k
 }
 
 // Logger returns the logger the connection's events go to (WithLogger),
@@ -329,7 +326,6 @@ func (c *Conn) Upgrade() error {
 	}
 	wsc.SetReadLimit(-1) // the reader enforces ReadLimit with its own reason
 	c.ws = wsc
-	c.started = time.Now()
 	c.sock.Store(wsc)
 	if c.life.Err() != nil {
 		go wsc.CloseNow() // killed during the handshake
@@ -338,7 +334,11 @@ func (c *Conn) Upgrade() error {
 	c.ep.metrics.connected()
 	c.ep.log.Debug("websocket connected", "id", c.id, "remote", c.ip, "path", c.r.URL.Path, "subprotocol", wsc.Subprotocol())
 	trimHeader(c.r.Header)
-	c.r = keptRequest(c.r)
+	if c.kept = keepRequest(c.r); c.kept != nil {
+		c.r = nil
+	} else {
+		c.r = copyRequest(c.r)
+	}
 	c.w = nil // hijacked: nothing writes to it any more
 
 	// No reader goroutine yet: a handler that waits in Receive within
