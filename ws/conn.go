@@ -53,7 +53,11 @@ type Conn struct {
 	ip   string
 	// plain is set for a GET that is not a WebSocket handshake: Upgrade
 	// answers it 426 (see Server.Handle).
-	plain bool
+	plain    bool
+	answered bool        // an HTTP response was written while upgrading (guarded by umu)
+	ready    bool        // upgraded: a writer may run (guarded by qmu, as writing)
+	writing  bool        // a writer goroutine is running (at most one)
+	killed   atomic.Bool // the connection's life ended (kill ran)
 	// handoff is closed by a successful upgrade: Handle, waiting in
 	// net/http's goroutine, returns then (nil when not served by Handle).
 	handoff chan struct{}
@@ -70,7 +74,6 @@ type Conn struct {
 	umu      sync.Mutex // guards the upgrade
 	ws       *websocket.Conn
 	upErr    error
-	answered bool  // an HTTP response was written while upgrading
 	failErr  error // Fail called before the upgrade
 	upgraded atomic.Bool
 	handled  atomic.Bool // the handler returned: no upgrade any more
@@ -80,13 +83,10 @@ type Conn struct {
 	life    context.Context
 	endLife context.CancelCauseFunc
 	sock    atomic.Pointer[websocket.Conn] // set by the upgrade, for kill
-	killed  atomic.Bool
 
 	qmu      sync.Mutex // guards queue, room, closeReq, ready and writing
 	queue    [][]byte
 	closeReq *CloseError   // set once: the close the writer sends after its queue
-	ready    bool          // upgraded: a writer may run
-	writing  bool          // a writer goroutine is running (at most one)
 	room     chan struct{} // closed when the writer makes room; made by a waiting Send
 	spare    [][]byte      // writer only: the previous batch, reused
 	wtimer   *time.Timer   // writer only: write timeout of the current batch (made lazily)
@@ -95,10 +95,10 @@ type Conn struct {
 	// The heartbeat is a timer, not a goroutine, so an idle connection
 	// costs no stack for it; beats are counted in hbWG until stopped.
 	hb        *time.Timer
-	hbMu      sync.Mutex
-	hbStopped bool
 	hbWG      sync.WaitGroup
 	pinged    int64 // when the unanswered ping was written (Unix ns), 0 when none; under hbMu
+	hbMu      sync.Mutex
+	hbStopped bool
 
 	// One goroutine at a time reads the socket: the handler itself, inside
 	// Receive with its own context, when no reader goroutine runs (an
@@ -118,26 +118,27 @@ type Conn struct {
 	rpending bool        // the reader goroutine is handing over: its last frame is (or goes) in in
 	rstop    bool        // the handler returned: no reader goroutine starts any more
 	rdone    bool        // reading ended: rerr is set and in is closed
-	rtimer   *time.Timer // starts the reader goroutine when the handler stays away (made lazily)
 	rarmed   bool        // rtimer is set to fire
+	rtimer   *time.Timer // starts the reader goroutine when the handler stays away (made lazily)
 	rleft    time.Time   // when the handler last left Receive with a frame it read itself
 
 	in      chan []byte   // frames from the reader goroutine to Receive; closed when reading ended (rerr is set)
 	eof     chan struct{} // closed on the client's null frame
 	eofSeen atomic.Bool
-	rerr    error // written once, before rerrSet
-	rerrSet atomic.Bool
-	parked  atomic.Bool // the reader goroutine waits for Receive: pongs are not read
-	reply   atomic.Bool // Receive returned a frame and no Send wrote inline since
-	busy    atomic.Bool // the writer is writing: pings would queue behind it
+	// finalCode is the code the connection closed with.
+	finalCode atomic.Int32
+	rerr      error // written once, before rerrSet
+	rerrSet   atomic.Bool
+	parked    atomic.Bool // the reader goroutine waits for Receive: pongs are not read
+	reply     atomic.Bool // Receive returned a frame and no Send wrote inline since
+	busy      atomic.Bool // the writer is writing: pings would queue behind it
 	// lastRead is when the last data frame or pong arrived (Unix ns): a
 	// peer that sends is alive even if it does not read, and so cannot
 	// answer pings (a Goa or gorilla client streaming to the server reads
 	// only at the end, and gorilla answers pings only while reading).
 	lastRead atomic.Int64
 
-	finalCode atomic.Int32   // the code the connection closed with
-	wg        sync.WaitGroup // the reader and the running writer
+	wg sync.WaitGroup // the reader and the running writer
 
 	limits *limits // message rate limits; nil without any (see ratelimit.go)
 }
