@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"sync/atomic"
-	"time"
 	"unicode/utf8"
 )
 
@@ -27,8 +26,8 @@ import (
 // heartbeat writes its pings without waiting for their pongs, see
 // Conn.beat).
 type closeReasonCheck struct {
-	r     io.Reader
-	heard *atomic.Int64 // set to the time (Unix ns) a pong goes by; nil on the client side
+	r      io.Reader
+	pinged *atomic.Int64 // the unanswered ping's time, cleared when a pong goes by; nil on the client side
 
 	hdr  [14]byte // the current frame's header, as far as it has gone by
 	hn   int      // bytes of hdr collected
@@ -104,8 +103,8 @@ func (c *closeReasonCheck) scan(b []byte) int {
 		length := payloadLen(c.hdr[:])
 		const opClose, opPong = 8, 10
 		if op := c.hdr[0] & 0x0f; op != opClose {
-			if op == opPong && c.heard != nil {
-				c.heard.Store(time.Now().UnixNano())
+			if op == opPong && c.pinged != nil {
+				c.pinged.Store(0)
 			}
 			c.skip = length
 			continue
@@ -194,16 +193,16 @@ func (c *checkedConn) Read(p []byte) (int, error) { return c.check.Read(p) }
 
 // checkCloseReasons returns nc with its reads checked by a
 // closeReasonCheck, the bytes br (nc's read buffer) already holds first:
-// they move out of br, which coder/websocket otherwise reads first. The
-// check notes the time of every pong in heard.
-func checkCloseReasons(nc net.Conn, br *bufio.Reader, heard *atomic.Int64) net.Conn {
+// they move out of br, which coder/websocket otherwise reads first. A pong
+// going by clears pinged.
+func checkCloseReasons(nc net.Conn, br *bufio.Reader, pinged *atomic.Int64) net.Conn {
 	var r io.Reader = nc
 	if n := br.Buffered(); n > 0 {
 		pending, _ := br.Peek(n)
 		r = io.MultiReader(bytes.NewReader(bytes.Clone(pending)), nc)
 		_, _ = br.Discard(n)
 	}
-	return &checkedConn{Conn: nc, check: &closeReasonCheck{r: r, heard: heard}}
+	return &checkedConn{Conn: nc, check: &closeReasonCheck{r: r, pinged: pinged}}
 }
 
 // checkingClient returns a copy of hc (http.DefaultClient when nil) whose

@@ -94,9 +94,11 @@ type Conn struct {
 
 	// The heartbeat is a timer, not a goroutine, so an idle connection
 	// costs no stack for it; beats are counted in hbWG until stopped.
-	hb        *time.Timer
-	hbWG      sync.WaitGroup
-	pinged    int64 // when the unanswered ping was written (Unix ns), 0 when none; under hbMu
+	hb   *time.Timer
+	hbWG sync.WaitGroup
+	// pinged is when the oldest unanswered ping was written (Unix ns), 0
+	// when none: a pong clears it.
+	pinged    atomic.Int64
 	hbMu      sync.Mutex
 	hbStopped bool
 
@@ -132,10 +134,10 @@ type Conn struct {
 	parked    atomic.Bool // the reader goroutine waits for Receive: pongs are not read
 	reply     atomic.Bool // Receive returned a frame and no Send wrote inline since
 	busy      atomic.Bool // the writer is writing: pings would queue behind it
-	// lastRead is when the last data frame or pong arrived (Unix ns): a
-	// peer that sends is alive even if it does not read, and so cannot
-	// answer pings (a Goa or gorilla client streaming to the server reads
-	// only at the end, and gorilla answers pings only while reading).
+	// lastRead is when the last data frame arrived (Unix ns): a peer that
+	// sends is alive even if it does not read, and so cannot answer pings
+	// (a Goa or gorilla client streaming to the server reads only at the
+	// end, and gorilla answers pings only while reading).
 	lastRead atomic.Int64
 
 	wg sync.WaitGroup // the reader and the running writer
@@ -317,7 +319,7 @@ func (c *Conn) Upgrade() error {
 	}
 	rw := c.w
 	if hj, ok := hijacker(c.w); ok {
-		rw = &corkingResponse{ResponseWriter: c.w, hj: hj, out: &c.out, heard: &c.lastRead, closing: c.ctx.Done()}
+		rw = &corkingResponse{ResponseWriter: c.w, hj: hj, out: &c.out, pinged: &c.pinged, closing: c.ctx.Done()}
 	}
 	wsc, err := accept(rw, c.r, c.ep.accept)
 	c.answered = true

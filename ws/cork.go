@@ -124,10 +124,10 @@ type corkingResponse struct {
 	http.ResponseWriter
 	hj  http.Hijacker
 	out *corkWriter
-	// heard is where the time of the peer's last pong goes (see
+	// pinged is the connection's unanswered ping, which a pong clears (see
 	// closeReasonCheck and idleReader); closing, the handler's context's
 	// done channel, tells the idleReader the connection is closing.
-	heard   *atomic.Int64
+	pinged  *atomic.Int64
 	closing <-chan struct{}
 }
 
@@ -141,9 +141,9 @@ func (r *corkingResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	rc, idle := swapReadBuffer(nc, brw.Reader)
 	if idle != nil {
-		idle.heard, idle.closing = r.heard, r.closing
+		idle.pinged, idle.closing = r.pinged, r.closing
 	}
-	rc = checkCloseReasons(rc, brw.Reader, r.heard)
+	rc = checkCloseReasons(rc, brw.Reader, r.pinged)
 	r.out.mu.Lock()
 	r.out.conn = nc
 	r.out.rbuf = brw.Reader

@@ -8,12 +8,14 @@ import (
 	"github.com/coder/websocket"
 )
 
-// beat runs in the heartbeat timer's goroutine. It pings the peer when
-// nothing was heard from it for an interval, and comes back a timeout
-// later: a peer that answered nothing since (no pong, no frame) is
-// released. Then it re-arms the timer. It writes the ping and returns; the
-// pong is noted as it goes by (closeReasonCheck, idleReader.awaitInput),
-// so a beat costs no goroutine waiting for it and the pong wakes no one.
+// beat runs in the heartbeat timer's goroutine, an interval after the
+// last frame heard or the last ping: it pings the peer when no data frame
+// came for an interval, and releases it when a ping stayed unanswered (no
+// pong, no frame) for the timeout. Then it re-arms the timer, for the
+// next interval or the end of the timeout, whichever comes first. It
+// writes the ping and returns: the pong clears pinged as it goes by
+// (closeReasonCheck, idleReader.awaitInput), so a beat costs no goroutine
+// waiting for it and the pong wakes no one.
 func (c *Conn) beat() {
 	c.hbMu.Lock()
 	if c.hbStopped {
@@ -21,28 +23,38 @@ func (c *Conn) beat() {
 		return
 	}
 	c.hbWG.Add(1)
-	sent := c.pinged
-	c.pinged = 0
 	c.hbMu.Unlock()
 	defer c.hbWG.Done()
 	if c.life.Err() != nil {
 		return
 	}
-	if sent != 0 && !c.heardSince(sent) && !c.excused() {
-		c.ep.log.Info("websocket peer missed heartbeat", "id", c.id, "timeout", c.ep.cfg.HeartbeatTimeout)
-		c.abort(ErrHeartbeatTimeout, StatusAbnormal)
-		return
+	interval, timeout := c.ep.cfg.HeartbeatInterval, c.ep.cfg.HeartbeatTimeout
+	now := time.Now()
+	excused := c.excused()
+	if sent := c.pinged.Load(); sent != 0 {
+		switch {
+		case c.heardSince(sent):
+			c.pinged.CompareAndSwap(sent, 0)
+		case now.UnixNano()-sent < int64(timeout):
+		case !excused:
+			c.ep.log.Info("websocket peer missed heartbeat", "id", c.id, "timeout", timeout)
+			c.abort(ErrHeartbeatTimeout, StatusAbnormal)
+			return
+		default:
+			// The missing pong says nothing about the peer: the next ping
+			// starts a timeout of its own.
+			c.pinged.CompareAndSwap(sent, 0)
+		}
 	}
-	next := c.ep.cfg.HeartbeatInterval
-	var pinged int64
-	if !c.excused() {
-		if idle := time.Since(time.Unix(0, c.lastRead.Load())); idle < next {
+	next := interval
+	if !excused {
+		if idle := now.Sub(time.Unix(0, c.lastRead.Load())); idle < next {
 			// Heard lately: look again an interval after the last frame,
 			// so that a silence is noticed within interval + timeout, not
 			// two intervals + timeout.
 			next -= idle
 		} else {
-			pinged = time.Now().UnixNano()
+			c.pinged.CompareAndSwap(0, now.UnixNano()) // before the write: the pong clears it
 			if err := c.ping(); err != nil {
 				if !c.closing() {
 					c.ep.log.Debug("websocket ping failed", "id", c.id, "error", err.Error())
@@ -50,12 +62,15 @@ func (c *Conn) beat() {
 				}
 				return
 			}
-			next = c.ep.cfg.HeartbeatTimeout
+		}
+	}
+	if sent := c.pinged.Load(); sent != 0 {
+		if left := time.Duration(sent + int64(timeout) - now.UnixNano()); left < next {
+			next = left
 		}
 	}
 	c.hbMu.Lock()
 	if !c.hbStopped {
-		c.pinged = pinged
 		c.hb.Reset(next)
 	}
 	c.hbMu.Unlock()
@@ -76,8 +91,7 @@ func (c *Conn) ping() error {
 	return c.ws.Write(context.Background(), opPing, nil)
 }
 
-// heardSince reports whether a data frame or a pong arrived after t (Unix
-// ns).
+// heardSince reports whether a data frame arrived after t (Unix ns).
 func (c *Conn) heardSince(t int64) bool { return c.lastRead.Load() > t }
 
 // excused reports whether a missing pong says nothing about the peer: the

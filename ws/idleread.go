@@ -9,7 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"time"
 )
 
 // An idle connection should not keep a read buffer. The library reads
@@ -32,10 +31,11 @@ type idleReader struct {
 	off   int
 	held  error // how a read in awaitInput failed, for the library's next Read
 
-	// heard is set to the time (Unix ns) awaitInput drops a pong; closing
-	// is closed once the connection is closing (the handler's context):
-	// then awaitInput drops nothing.
-	heard   *atomic.Int64
+	// pinged is the connection's unanswered ping (Unix ns), which
+	// awaitInput clears when it drops a pong; closing is closed once the
+	// connection is closing (the handler's context): then awaitInput drops
+	// nothing.
+	pinged  *atomic.Int64
 	closing <-chan struct{}
 
 	// read is readOnce as a func value, made once: a closure per fill
@@ -134,11 +134,11 @@ func (r *idleReader) filled(err error) error {
 // awaitInput waits until the socket has something to read (bytes, the end
 // of the stream or an error) and reads it, one read(2) into a pooled
 // chunk, for the library's next Read to find. The complete pong frames at
-// the head of what came are dropped, their time noted in heard, and the
-// wait goes on when nothing else came: a pong (the heartbeat's answer)
-// then costs an idle handler one read, not a trip into the library's
-// frame reader, where it would stay parked, its stack too deep for the
-// garbage collector to shrink. It returns at once when bytes are held
+// the head of what came are dropped, clearing pinged, and the wait goes on
+// when nothing else came: a pong (the heartbeat's answer) then costs an
+// idle handler one read, not a trip into the library's frame reader, where
+// it would stay parked, its stack too deep for the garbage collector to
+// shrink. It returns at once when bytes are held
 // already, and drops nothing once the connection is closing (the library's
 // close handshake may then have read part of a frame). A failed read is
 // held for the library's next Read.
@@ -171,10 +171,10 @@ func (r *idleReader) isClosing() bool {
 }
 
 // dropPongs drops the complete pong frames at the head of the chunk,
-// which starts at a frame's start (awaitInput reads only when the library
-// has consumed every byte read before); r.mu is held. A client's pong is
-// masked and carries at most 125 bytes: a header of 6 bytes and the
-// payload.
+// clearing pinged; the chunk starts at a frame's start (awaitInput reads
+// only when the library has consumed every byte read before); r.mu is
+// held. A client's pong is masked and carries at most 125 bytes: a header
+// of 6 bytes and the payload.
 //
 //go:noinline
 func (r *idleReader) dropPongs() {
@@ -191,8 +191,8 @@ func (r *idleReader) dropPongs() {
 	if i == 0 {
 		return
 	}
-	if r.heard != nil {
-		r.heard.Store(time.Now().UnixNano())
+	if r.pinged != nil {
+		r.pinged.Store(0)
 	}
 	r.off += i
 	if r.off == len(*r.chunk) {

@@ -11,7 +11,7 @@ import (
 // idleReader exists on unix only (see idleread.go); elsewhere a connection
 // keeps net/http's read buffer.
 type idleReader struct {
-	heard   *atomic.Int64
+	pinged  *atomic.Int64
 	closing <-chan struct{}
 }
 

@@ -148,3 +148,43 @@ func TestPongsDroppedInTheWaitKeepThePeerAlive(t *testing.T) {
 		t.Errorf("Handle = %v", err)
 	}
 }
+
+// TestAnsweredPingsKeepTheIntervalsPace: a peer that answers every ping
+// is pinged once an interval, however long the timeout (the default is 25
+// s and 60 s: proxies that drop a connection silent for a minute must see
+// a ping first). The pings are written without waiting for their pongs,
+// so a pong must let the next ping come an interval later, not a timeout.
+func TestAnsweredPingsKeepTheIntervalsPace(t *testing.T) {
+	const interval, timeout = 50 * time.Millisecond, 5 * time.Second
+	const pings = 5
+	ts := startServer(t, echoHandler, WithHeartbeat(interval, timeout))
+	c := dialRaw(t, ts, "/stream")
+	_ = c.conn.SetDeadline(time.Now().Add(30 * time.Second))
+	c.frame(t, true, opText, []byte(`{"n":0}`))
+	start := time.Now()
+	for got := 0; got < pings; {
+		op, payload := c.nextFrame(t)
+		switch op {
+		case opText: // the echo
+		case byte(opPing):
+			c.frame(t, true, opPong, payload)
+			got++
+		default:
+			t.Fatalf("got a frame of opcode %d", op)
+		}
+	}
+	// At the interval's pace the pings take about 5 × 50 ms; at the
+	// timeout's, 4 × 5 s.
+	if took := time.Since(start); took >= timeout {
+		t.Errorf("%d answered pings took %v, want them an interval (%v) apart, well within the timeout (%v)", pings, took.Round(time.Millisecond), interval, timeout)
+	}
+	c.closeFrame(t, StatusNormalClosure, nil)
+	for {
+		if op, _ := c.nextFrame(t); op == opClose {
+			break
+		}
+	}
+	if err := ts.handlerResult(t); err != nil {
+		t.Errorf("Handle = %v", err)
+	}
+}
