@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -21,9 +22,12 @@ import (
 // accepts 1002 or 1007) with a reason saying so: the library then answers
 // 1002 and ends the connection as for any close.
 // Every other byte passes through untouched; the cost is a look at each
-// frame header.
+// frame header. On the server side it also notes when a pong goes by (the
+// heartbeat writes its pings without waiting for their pongs, see
+// Conn.beat).
 type closeReasonCheck struct {
-	r io.Reader
+	r      io.Reader
+	pinged *atomic.Int64 // the unanswered ping's time, cleared when a pong goes by; nil on the client side
 
 	hdr  [14]byte // the current frame's header, as far as it has gone by
 	hn   int      // bytes of hdr collected
@@ -97,8 +101,11 @@ func (c *closeReasonCheck) scan(b []byte) int {
 		}
 		c.hn = 0
 		length := payloadLen(c.hdr[:])
-		const opClose = 8
-		if c.hdr[0]&0x0f != opClose {
+		const opClose, opPong = 8, 10
+		if op := c.hdr[0] & 0x0f; op != opClose {
+			if op == opPong && c.pinged != nil {
+				c.pinged.Store(0)
+			}
 			c.skip = length
 			continue
 		}
@@ -186,15 +193,16 @@ func (c *checkedConn) Read(p []byte) (int, error) { return c.check.Read(p) }
 
 // checkCloseReasons returns nc with its reads checked by a
 // closeReasonCheck, the bytes br (nc's read buffer) already holds first:
-// they move out of br, which coder/websocket otherwise reads first.
-func checkCloseReasons(nc net.Conn, br *bufio.Reader) net.Conn {
+// they move out of br, which coder/websocket otherwise reads first. A pong
+// going by clears pinged.
+func checkCloseReasons(nc net.Conn, br *bufio.Reader, pinged *atomic.Int64) net.Conn {
 	var r io.Reader = nc
 	if n := br.Buffered(); n > 0 {
 		pending, _ := br.Peek(n)
 		r = io.MultiReader(bytes.NewReader(bytes.Clone(pending)), nc)
 		_, _ = br.Discard(n)
 	}
-	return &checkedConn{Conn: nc, check: &closeReasonCheck{r: r}}
+	return &checkedConn{Conn: nc, check: &closeReasonCheck{r: r, pinged: pinged}}
 }
 
 // checkingClient returns a copy of hc (http.DefaultClient when nil) whose

@@ -46,11 +46,18 @@ type Conn struct {
 	srv *Server
 	ep  *endpoint
 	w   http.ResponseWriter
-	r   *http.Request
-	ip  string
+	r   *http.Request // the upgrade request; after the upgrade nil when kept is set
+	// kept is what the connection keeps of the request after the upgrade,
+	// from which Request builds it (nil: r is a trimmed copy).
+	kept *keptRequest
+	ip   string
 	// plain is set for a GET that is not a WebSocket handshake: Upgrade
 	// answers it 426 (see Server.Handle).
-	plain bool
+	plain    bool
+	answered bool        // an HTTP response was written while upgrading (guarded by umu)
+	ready    bool        // upgraded: a writer may run (guarded by qmu, as writing)
+	writing  bool        // a writer goroutine is running (at most one)
+	killed   atomic.Bool // the connection's life ended (kill ran)
 	// handoff is closed by a successful upgrade: Handle, waiting in
 	// net/http's goroutine, returns then (nil when not served by Handle).
 	handoff chan struct{}
@@ -67,24 +74,19 @@ type Conn struct {
 	umu      sync.Mutex // guards the upgrade
 	ws       *websocket.Conn
 	upErr    error
-	answered bool  // an HTTP response was written while upgrading
 	failErr  error // Fail called before the upgrade
 	upgraded atomic.Bool
 	handled  atomic.Bool // the handler returned: no upgrade any more
-	started  time.Time
 
 	// life ends the connection itself: kill cancels it and closes the
 	// socket (without a context.AfterFunc registration per connection).
 	life    context.Context
 	endLife context.CancelCauseFunc
 	sock    atomic.Pointer[websocket.Conn] // set by the upgrade, for kill
-	killed  atomic.Bool
 
 	qmu      sync.Mutex // guards queue, room, closeReq, ready and writing
 	queue    [][]byte
 	closeReq *CloseError   // set once: the close the writer sends after its queue
-	ready    bool          // upgraded: a writer may run
-	writing  bool          // a writer goroutine is running (at most one)
 	room     chan struct{} // closed when the writer makes room; made by a waiting Send
 	spare    [][]byte      // writer only: the previous batch, reused
 	// The write timeout (see beginWrite): wstart is when the write in
@@ -96,10 +98,13 @@ type Conn struct {
 
 	// The heartbeat is a timer, not a goroutine, so an idle connection
 	// costs no stack for it; beats are counted in hbWG until stopped.
-	hb        *time.Timer
+	hb   *time.Timer
+	hbWG sync.WaitGroup
+	// pinged is when the oldest unanswered ping was written (Unix ns), 0
+	// when none: a pong clears it.
+	pinged    atomic.Int64
 	hbMu      sync.Mutex
 	hbStopped bool
-	hbWG      sync.WaitGroup
 
 	// One goroutine at a time reads the socket: the handler itself, inside
 	// Receive with its own context, when no reader goroutine runs (an
@@ -119,28 +124,29 @@ type Conn struct {
 	rpending bool        // the reader goroutine is handing over: its last frame is (or goes) in in
 	rstop    bool        // the handler returned: no reader goroutine starts any more
 	rdone    bool        // reading ended: rerr is set and in is closed
-	rtimer   *time.Timer // starts the reader goroutine when the handler stays away (made lazily)
 	rarmed   bool        // rtimer is set to fire
+	rtimer   *time.Timer // starts the reader goroutine when the handler stays away (made lazily)
 	rleft    int64       // when the handler last left Receive with a frame it read itself (monotonic ns)
 
 	in      chan []byte   // frames from the reader goroutine to Receive; closed when reading ended (rerr is set)
 	eof     chan struct{} // closed on the client's null frame
 	eofSeen atomic.Bool
-	rerr    error // written once, before rerrSet
-	rerrSet atomic.Bool
-	parked  atomic.Bool // the reader goroutine waits for Receive: pongs are not read
-	reply   atomic.Bool // Receive returned a frame and no Send wrote inline since
-	busy    atomic.Bool // the writer is writing: pings would queue behind it
-	wwatch  atomic.Bool // wtimer is armed
-	wexpire atomic.Bool // a write outlasted the write timeout
+	// finalCode is the code the connection closed with.
+	finalCode atomic.Int32
+	rerr      error // written once, before rerrSet
+	rerrSet   atomic.Bool
+	parked    atomic.Bool // the reader goroutine waits for Receive: pongs are not read
+	reply     atomic.Bool // Receive returned a frame and no Send wrote inline since
+	busy      atomic.Bool // the writer is writing: pings would queue behind it
+	wwatch    atomic.Bool // wtimer is armed
+	wexpire   atomic.Bool // a write outlasted the write timeout
 	// lastRead is when the last data frame arrived (Unix ns): a peer that
 	// sends is alive even if it does not read, and so cannot answer pings
 	// (a Goa or gorilla client streaming to the server reads only at the
 	// end, and gorilla answers pings only while reading).
 	lastRead atomic.Int64
 
-	finalCode atomic.Int32   // the code the connection closed with
-	wg        sync.WaitGroup // the reader and the running writer
+	wg sync.WaitGroup // the reader and the running writer
 
 	limits *limits // message rate limits; nil without any (see ratelimit.go)
 }
@@ -188,8 +194,9 @@ func (c *Conn) ChosenSubprotocol() string {
 	if c.upgraded.Load() {
 		return c.ws.Subprotocol()
 	}
+	r := c.Request()
 	for _, name := range c.ep.cfg.Subprotocols {
-		if headerHasToken(c.r.Header, "Sec-WebSocket-Protocol", name) {
+		if headerHasToken(r.Header, "Sec-WebSocket-Protocol", name) {
 			return name
 		}
 	}
@@ -203,8 +210,17 @@ func (c *Conn) ChosenSubprotocol() string {
 // X-Forwarded-Proto, X-Real-Ip, X-Request-Id, Traceparent), so that a
 // connection that lives for hours does not keep a large request (or its
 // credentials): read any other header before the first Send or Receive,
-// as generated code does when it decodes the payload.
-func (c *Conn) Request() *http.Request { return c.r }
+// as generated code does when it decodes the payload. After the upgrade
+// each call returns a new copy, built from what the connection kept.
+func (c *Conn) Request() *http.Request {
+	c.umu.Lock() // the upgrade replaces r with kept
+	r, k := c.r, c.kept
+	c.umu.Unlock()
+	if k != nil {
+		return k.request()
+	}
+	return r
+}
 
 // keptHeaders are the request headers a connection keeps after the
 // upgrade: what logs and handlers use to tell who is connected.
@@ -229,21 +245,6 @@ func trimHeader(h http.Header) {
 		clear(vs)
 		delete(h, k)
 	}
-}
-
-// keptRequest returns what a connection keeps of its upgrade request r
-// (trimmed): a shallow copy (URL, path values, context) with the kept
-// headers in a map of their own, and no body, so that net/http's request
-// and its header map can be collected once net/http's goroutine is gone.
-func keptRequest(r *http.Request) *http.Request {
-	k := r.WithContext(r.Context())
-	k.Header = make(http.Header, len(r.Header))
-	for name, vs := range r.Header {
-		k.Header[name] = vs
-	}
-	k.Body, k.GetBody = http.NoBody, nil
-	k.Form, k.PostForm, k.MultipartForm, k.Trailer, k.Response = nil, nil, nil, nil, nil
-	return k
 }
 
 // Logger returns the logger the connection's events go to (WithLogger),
@@ -324,7 +325,7 @@ func (c *Conn) Upgrade() error {
 	}
 	rw := c.w
 	if hj, ok := hijacker(c.w); ok {
-		rw = &corkingResponse{ResponseWriter: c.w, hj: hj, out: &c.out}
+		rw = &corkingResponse{ResponseWriter: c.w, hj: hj, out: &c.out, pinged: &c.pinged, closing: c.ctx.Done()}
 	}
 	wsc, err := accept(rw, c.r, c.ep.accept)
 	c.answered = true
@@ -334,7 +335,6 @@ func (c *Conn) Upgrade() error {
 	}
 	wsc.SetReadLimit(-1) // the reader enforces ReadLimit with its own reason
 	c.ws = wsc
-	c.started = time.Now()
 	c.sock.Store(wsc)
 	if c.life.Err() != nil {
 		go wsc.CloseNow() // killed during the handshake
@@ -343,7 +343,11 @@ func (c *Conn) Upgrade() error {
 	c.ep.metrics.connected()
 	c.ep.log.Debug("websocket connected", "id", c.id, "remote", c.ip, "path", c.r.URL.Path, "subprotocol", wsc.Subprotocol())
 	trimHeader(c.r.Header)
-	c.r = keptRequest(c.r)
+	if c.kept = keepRequest(c.r); c.kept != nil {
+		c.r = nil
+	} else {
+		c.r = copyRequest(c.r)
+	}
 	c.w = nil // hijacked: nothing writes to it any more
 
 	// No reader goroutine yet: a handler that waits in Receive within
@@ -433,8 +437,9 @@ func (c *Conn) Receive(ctx context.Context, v any) error {
 // then waits here, a few frames below Receive, rather than deep inside the
 // library's frame reader: with the handler on a goroutine of its own (see
 // Server.Handle), its stack is then shallow enough for the garbage
-// collector to halve it (8 to 4 KB) while the connection idles. It reads
-// nothing: ReceiveRaw reads what came.
+// collector to halve it (8 to 4 KB) while the connection idles. What came
+// is read into the idleReader, for ReceiveRaw's read; pongs are dropped
+// there and the wait goes on (idleReader.awaitInput).
 func (c *Conn) awaitReadable(ctx context.Context) {
 	ir := c.out.idle
 	// Once the connection is closing (its context ends first), the
@@ -443,13 +448,13 @@ func (c *Conn) awaitReadable(ctx context.Context) {
 		return
 	}
 	c.rmu.Lock()
-	if c.rloop || c.rpending || c.rdone || c.rinline || c.out.rbuf.Buffered() > 0 || ir.buffered() > 0 {
+	if c.rloop || c.rpending || c.rdone || c.rinline || c.out.rbuf.Buffered() > 0 {
 		c.rmu.Unlock()
 		return
 	}
 	c.rinline = true // the reader goroutine must not start meanwhile
 	c.rmu.Unlock()
-	ir.waitReadable()
+	ir.awaitInput()
 	c.rmu.Lock()
 	c.rinline = false
 	c.rmu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 )
 
 // corkWriter sits between coder/websocket's buffered writer and the
@@ -30,8 +31,13 @@ type corkWriter struct {
 }
 
 // writeBufferSize is the size of the library's buffered writer on the
-// server side (see corkingResponse.Hijack).
-const writeBufferSize = 512
+// server side (see corkingResponse.Hijack), which a connection holds for
+// its whole life: the largest control frame (a ping, pong or close frame:
+// 2 bytes of header, at most 125 of payload), so that the library's own
+// frames still go out in one write. The connection's data frames are
+// written corked (Conn.writeBatch): what the library flushes of them is
+// collected below it and written at once.
+const writeBufferSize = 128
 
 // corkLimit bounds what a corked writer holds: past it the collected bytes
 // are written out, and larger writes go straight to the socket.
@@ -118,6 +124,11 @@ type corkingResponse struct {
 	http.ResponseWriter
 	hj  http.Hijacker
 	out *corkWriter
+	// pinged is the connection's unanswered ping, which a pong clears (see
+	// closeReasonCheck and idleReader); closing, the handler's context's
+	// done channel, tells the idleReader the connection is closing.
+	pinged  *atomic.Int64
+	closing <-chan struct{}
 }
 
 func (r *corkingResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -129,19 +140,22 @@ func (r *corkingResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nc, brw, fmt.Errorf("ws: flush handshake: %w", err)
 	}
 	rc, idle := swapReadBuffer(nc, brw.Reader)
-	rc = checkCloseReasons(rc, brw.Reader)
+	if idle != nil {
+		idle.pinged, idle.closing = r.pinged, r.closing
+	}
+	rc = checkCloseReasons(rc, brw.Reader, r.pinged)
 	r.out.mu.Lock()
 	r.out.conn = nc
 	r.out.rbuf = brw.Reader
 	r.out.idle = idle
 	r.out.mu.Unlock()
 	// The library writes a frame's header and payload through this buffer
-	// and flushes it after every message; a server's frames are not masked,
-	// so a payload larger than the buffer goes through without a copy, and
-	// a batch is collected by the corkWriter below it. A small buffer then
-	// costs no extra system call, and spares an idle connection net/http's
-	// 4 KB one, which net/http's connection (not used after the hijack)
-	// keeps a pointer to while the handler runs: its contents are replaced.
+	// and flushes it after every message; the connection's batches are
+	// collected by the corkWriter below it (writeBatch corks every one), so
+	// a small buffer costs no extra system call, and spares an idle
+	// connection net/http's 4 KB one, which net/http's connection (not used
+	// after the hijack) keeps a pointer to while the handler runs: its
+	// contents are replaced.
 	*brw.Writer = *bufio.NewWriterSize(r.out, writeBufferSize)
 	return rc, brw, nil
 }

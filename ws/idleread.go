@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -20,18 +21,28 @@ import (
 // buffer exists.
 type idleReader struct {
 	net.Conn
-	raw   syscall.RawConn
+	raw syscall.RawConn
+
+	// mu guards chunk, off and held: the handler fills the chunk while it
+	// waits (awaitInput), the library reads it, and the library's close
+	// handshake may read from the writer's goroutine.
+	mu    sync.Mutex
 	chunk *[]byte // unread bytes are (*chunk)[off:]; nil when there are none
 	off   int
+	held  error // how a read in awaitInput failed, for the library's next Read
+
+	// pinged is the connection's unanswered ping (Unix ns), which
+	// awaitInput clears when it drops a pong; closing is closed once the
+	// connection is closing (the handler's context): then awaitInput drops
+	// nothing.
+	pinged  *atomic.Int64
+	closing <-chan struct{}
 
 	// read is readOnce as a func value, made once: a closure per fill
 	// would cost allocations per frame. n and err are its results.
 	read func(fd uintptr) bool
 	n    int
 	err  error
-	// peek is peekOnce as a func value, made once; peekBuf is its byte.
-	peek    func(fd uintptr) bool
-	peekBuf [1]byte
 }
 
 // readChunk is the size of one read from the socket, as net/http's buffer.
@@ -57,7 +68,6 @@ func newIdleReader(nc net.Conn, pending []byte) (r *idleReader, ok bool) {
 	}
 	r = &idleReader{Conn: nc, raw: raw}
 	r.read = r.readOnce
-	r.peek = r.peekOnce
 	if len(pending) > 0 {
 		b := make([]byte, len(pending))
 		copy(b, pending)
@@ -70,7 +80,19 @@ func (r *idleReader) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	r.mu.Lock()
+	n, err := r.readLocked(p)
+	r.mu.Unlock()
+	return n, err
+}
+
+// readLocked is Read with r.mu held.
+func (r *idleReader) readLocked(p []byte) (int, error) {
 	if r.chunk == nil {
+		if err := r.held; err != nil {
+			r.held = nil
+			return 0, err
+		}
 		if len(p) >= readChunk {
 			return r.Conn.Read(p) // large enough to read into directly
 		}
@@ -90,10 +112,17 @@ func (r *idleReader) Read(p []byte) (int, error) {
 // pooled chunk.
 func (r *idleReader) fill() error {
 	r.n, r.err = 0, nil
-	if err := r.raw.Read(r.read); err != nil {
-		return err
-	}
+	return r.filled(r.raw.Read(r.read))
+}
+
+// filled returns the error of a read by readOnce through raw.Read, which
+// returned err.
+//
+//go:noinline
+func (r *idleReader) filled(err error) error {
 	switch {
+	case err != nil:
+		return err
 	case r.err != nil:
 		return &net.OpError{Op: "read", Net: r.LocalAddr().Network(), Source: r.LocalAddr(), Addr: r.RemoteAddr(), Err: r.err}
 	case r.n == 0:
@@ -102,21 +131,72 @@ func (r *idleReader) fill() error {
 	return nil
 }
 
-// waitReadable waits until the socket has something to read (bytes, the
-// end of the stream or an error), without reading it: whoever reads next
-// (the handler's Receive, or the library's close handshake meanwhile)
-// finds it there. It touches none of the reader's state, so it may wait
-// while another goroutine reads.
-func (r *idleReader) waitReadable() { _ = r.raw.Read(r.peek) }
-
-// peekOnce reports whether the socket has something to read, looking at
-// one byte without taking it.
-func (r *idleReader) peekOnce(fd uintptr) bool {
-	for {
-		_, _, err := syscall.Recvfrom(int(fd), r.peekBuf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		if err != syscall.EINTR {
-			return err != syscall.EAGAIN
+// awaitInput waits until the socket has something to read (bytes, the end
+// of the stream or an error) and reads it, one read(2) into a pooled
+// chunk, for the library's next Read to find. The complete pong frames at
+// the head of what came are dropped, clearing pinged, and the wait goes on
+// when nothing else came: a pong (the heartbeat's answer) then costs an
+// idle handler one read, not a trip into the library's frame reader, where
+// it would stay parked, its stack too deep for the garbage collector to
+// shrink. It returns at once when bytes are held
+// already, and drops nothing once the connection is closing (the library's
+// close handshake may then have read part of a frame). A failed read is
+// held for the library's next Read.
+func (r *idleReader) awaitInput() {
+	r.mu.Lock()
+	for r.chunk == nil && r.held == nil && !r.isClosing() {
+		// raw.Read is called here, not through fill: an idle handler parks
+		// in it, and every frame below it counts against the stack the
+		// garbage collector can shrink.
+		r.n, r.err = 0, nil
+		if err := r.filled(r.raw.Read(r.read)); err != nil {
+			r.held = err
+			break
 		}
+		if !r.isClosing() {
+			r.dropPongs()
+		}
+	}
+	r.mu.Unlock()
+}
+
+//go:noinline
+func (r *idleReader) isClosing() bool {
+	select {
+	case <-r.closing:
+		return true
+	default:
+		return false
+	}
+}
+
+// dropPongs drops the complete pong frames at the head of the chunk,
+// clearing pinged; the chunk starts at a frame's start (awaitInput reads
+// only when the library has consumed every byte read before); r.mu is
+// held. A client's pong is masked and carries at most 125 bytes: a header
+// of 6 bytes and the payload.
+//
+//go:noinline
+func (r *idleReader) dropPongs() {
+	b := (*r.chunk)[r.off:]
+	i := 0
+	for len(b)-i >= 6 {
+		const finPong, masked = 0x8a, 0x80
+		n := int(b[i+1] &^ masked)
+		if b[i] != finPong || b[i+1]&masked == 0 || n > 125 || len(b)-i < 6+n {
+			break
+		}
+		i += 6 + n
+	}
+	if i == 0 {
+		return
+	}
+	if r.pinged != nil {
+		r.pinged.Store(0)
+	}
+	r.off += i
+	if r.off == len(*r.chunk) {
+		r.release()
 	}
 }
 
@@ -158,7 +238,8 @@ func (r *idleReader) release() {
 }
 
 // buffered returns the number of bytes read from the socket and not handed
-// out yet.
+// out yet. It looks without r.mu: only the goroutine whose turn it is to
+// read calls it, while nobody else reads.
 func (r *idleReader) buffered() int {
 	if r.chunk == nil {
 		return 0

@@ -335,7 +335,7 @@ func (c *Conn) finish(res handled) {
 	if ce := (*CloseError)(nil); errors.As(context.Cause(c.ctx), &ce) {
 		reason = ce.Reason
 	}
-	e.log.Debug("websocket closed", "id", c.id, "code", int(code), "reason", reason, "duration", time.Since(c.started))
+	e.log.Debug("websocket closed", "id", c.id, "code", int(code), "reason", reason, "duration", time.Since(c.hstart))
 }
 
 // answer ends, in Handle's goroutine, a connection whose handler returned

@@ -75,14 +75,15 @@ func (c *Conn) delayWrite() {
 }
 
 // writeBatch writes batch back to back. coder/websocket flushes its
-// buffered writer after every message; with more than one frame the
-// flushes go to the corked writer, which hands the whole batch to the
-// socket in one write at the end.
+// buffered writer after every message, and its buffer is small (a frame
+// larger than writeBufferSize goes through it in pieces): the flushes go
+// to the corked writer, which hands the whole batch to the socket in one
+// write at the end.
 func (c *Conn) writeBatch(batch [][]byte) error {
 	c.busy.Store(true)
 	defer c.busy.Store(false)
 	c.beginWrite()
-	corked := len(batch) > 1 && c.out.cork()
+	corked := c.out.cork()
 	for _, f := range batch {
 		if err := c.ws.Write(context.Background(), websocket.MessageText, f); err != nil {
 			if corked {
