@@ -84,7 +84,7 @@ type Conn struct {
 	queue    [][]byte
 	closeReq *CloseError   // set once: the close the writer sends after its queue
 	ready    bool          // upgraded: a writer may run
-	writing  bool          // a writer goroutine is running (at most one)
+	writing  bool          // a writer runs: a goroutine, or a writing turn waiting or under way (at most one)
 	room     chan struct{} // closed when the writer makes room; made by a waiting Send
 	spare    [][]byte      // writer only: the previous batch, reused
 	wtimer   *time.Timer   // writer only: write timeout of the current batch (made lazily)
@@ -756,7 +756,10 @@ func (c *Conn) passWritingTurn() {
 // and returns errSlowConsumer; DropOldest drops the oldest queued frame,
 // counts it, and returns nil. A single producer that wants back-pressure
 // instead uses Send. Sending on a closed connection returns an error
-// wrapping the reason it closed.
+// wrapping the reason it closed. The frames SendRaw queues are written by
+// a few goroutines that serve the connections in turn (no goroutine per
+// connection and frame); the frames a connection has queued when its turn
+// comes go out in one write.
 func (c *Conn) SendRaw(frame []byte) error {
 	return c.enqueue(context.Background(), frame, false)
 }
@@ -823,7 +826,11 @@ func (c *Conn) enqueue(ctx context.Context, frame []byte, wait bool) error {
 	start := c.startWriter()
 	c.qmu.Unlock()
 	c.ep.metrics.queued(1)
-	if start {
+	switch {
+	case !start:
+	case !wait && c.out.direct:
+		turns.add(c) // fan-out: a writing turn, not a goroutine (see writeTurn)
+	default:
 		go c.writeLoop()
 	}
 	return nil
