@@ -75,6 +75,7 @@ func BuildBaseline(ctx context.Context, rev string, stderr io.Writer) (b *Baseli
 		}
 	}()
 	tree := filepath.Join(dir, "src")
+	fmt.Fprintf(stderr, "baseline: worktree of %s at %s (removed after the build)\n", short, tree)
 	add := exec.CommandContext(ctx, "git", "-C", root, "worktree", "add", "--detach", "--quiet", tree, full)
 	add.Stdout, add.Stderr = stderr, stderr
 	if err := add.Run(); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -45,12 +46,19 @@ func TestBaselineServerAnswers(t *testing.T) {
 	if !strings.Contains(report, "| echo 64 B × 2 conns, window 1, gorilla | duplex | "+name+" | ") {
 		t.Errorf("no comparison of duplex with %s in the report:\n%s", name, report)
 	}
-	list, err := exec.Command("git", "worktree", "list").Output()
+	m := regexp.MustCompile(`worktree of \S+ at (\S+)`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("no worktree named on standard error:\n%s", stderr.String())
+	}
+	list, err := exec.Command("git", "worktree", "list", "--porcelain").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(list), "duplex-baseline-") {
-		t.Errorf("the baseline's worktree is still there:\n%s", list)
+	if strings.Contains(string(list), m[1]) {
+		t.Errorf("the baseline's worktree %s is still registered:\n%s", m[1], list)
+	}
+	if _, err := os.Stat(m[1]); !os.IsNotExist(err) {
+		t.Errorf("the baseline's worktree %s is still on disk (stat: %v)", m[1], err)
 	}
 }
 
