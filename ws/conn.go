@@ -56,7 +56,7 @@ type Conn struct {
 	plain    bool
 	answered bool        // an HTTP response was written while upgrading (guarded by umu)
 	ready    bool        // upgraded: a writer may run (guarded by qmu, as writing)
-	writing  bool        // a writer goroutine is running (at most one)
+	writing  bool        // a writer runs: a goroutine, or a writing turn waiting or under way (at most one)
 	killed   atomic.Bool // the connection's life ended (kill ran)
 	// handoff is closed by a successful upgrade: Handle, waiting in
 	// net/http's goroutine, returns then (nil when not served by Handle).
@@ -767,7 +767,10 @@ func (c *Conn) passWritingTurn() {
 // and returns errSlowConsumer; DropOldest drops the oldest queued frame,
 // counts it, and returns nil. A single producer that wants back-pressure
 // instead uses Send. Sending on a closed connection returns an error
-// wrapping the reason it closed.
+// wrapping the reason it closed. The frames SendRaw queues are written by
+// a few goroutines that serve the connections in turn (no goroutine per
+// connection and frame); the frames a connection has queued when its turn
+// comes go out in one write.
 func (c *Conn) SendRaw(frame []byte) error {
 	return c.enqueue(context.Background(), frame, false)
 }
@@ -834,7 +837,11 @@ func (c *Conn) enqueue(ctx context.Context, frame []byte, wait bool) error {
 	start := c.startWriter()
 	c.qmu.Unlock()
 	c.ep.metrics.queued(1)
-	if start {
+	switch {
+	case !start:
+	case !wait && c.out.direct:
+		turns.add(c) // fan-out: a writing turn, not a goroutine (see writeTurn)
+	default:
 		go c.writeLoop()
 	}
 	return nil

@@ -19,7 +19,19 @@ type corkWriter struct {
 	mu     sync.Mutex // the library writes under its own lock; this orders those writes with uncork
 	conn   net.Conn
 	corked bool
-	buf    *[]byte // from corkBuffers while corked
+	// now: the batch being collected is written by uncorkNow, which never
+	// waits; nothing is written to the socket before (see Conn.writeTurn).
+	now bool
+	// direct: the socket can be written without waiting (writeNow); set
+	// once by the hijack. Without, every batch has a writer goroutine.
+	direct bool
+	// blocked is set while a write that may wait for the peer is under
+	// way (a ping, a pong, a batch of the writer goroutine).
+	blocked atomic.Bool
+	// buf is from corkBuffers while corked; outside a batch it holds the
+	// bytes uncorkNow could not write yet, which go out before anything
+	// else (nil when there are none).
+	buf *[]byte
 
 	// rbuf is the hijacked connection's read buffer, which the library
 	// reads frames from; set once by the hijack. Only the goroutine whose
@@ -57,11 +69,27 @@ func (w *corkWriter) cork() bool {
 	return true
 }
 
+// corkNow starts collecting a batch that uncorkNow writes without waiting;
+// it reports false, having done nothing, when the socket has no such
+// write, bytes are still waiting to be written, or a write that may wait
+// is under way (its caller holds the lock the batch would wait for).
+func (w *corkWriter) corkNow() bool {
+	if !w.direct || w.blocked.Load() || !w.mu.TryLock() {
+		return false
+	}
+	defer w.mu.Unlock()
+	if w.buf != nil {
+		return false
+	}
+	w.corked, w.now = true, true
+	return true
+}
+
 // uncork ends collecting and, when write is set, writes what was collected.
 func (w *corkWriter) uncork(write bool) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.corked = false
+	w.corked, w.now = false, false
 	var err error
 	if write {
 		err = w.flushLocked()
@@ -70,10 +98,72 @@ func (w *corkWriter) uncork(write bool) error {
 	return err
 }
 
+// uncorkNow ends a batch started by corkNow and writes it without waiting:
+// what the socket does not take at once stays in the buffer, and rest
+// reports that a writer that may wait must write it (flushRest) before
+// anything else goes out.
+func (w *corkWriter) uncorkNow() (rest bool, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.corked, w.now = false, false
+	if w.buf == nil {
+		return false, nil
+	}
+	b := *w.buf
+	n, err := writeNow(w.conn, b)
+	if err != nil {
+		w.release()
+		return false, fmt.Errorf("ws: write batch: %w", err)
+	}
+	if n == len(b) {
+		w.release()
+		return false, nil
+	}
+	*w.buf = b[:copy(b, b[n:])]
+	return true, nil
+}
+
+// hasRest reports whether bytes uncorkNow left wait to be written.
+func (w *corkWriter) hasRest() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf != nil && !w.corked
+}
+
+// flushRest writes, waiting as long as it takes, the bytes uncorkNow left.
+func (w *corkWriter) flushRest() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.corked {
+		return nil // written with the batch being collected
+	}
+	err := w.flushLocked()
+	w.release()
+	return err
+}
+
 func (w *corkWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.now {
+		// Collected only: uncorkNow writes it. Conn.writeTurn keeps the
+		// batch under corkLimit.
+		if w.buf == nil {
+			w.buf = corkBuffers.Get().(*[]byte)
+		}
+		*w.buf = append(*w.buf, p...)
+		return len(p), nil
+	}
 	if !w.corked {
+		if w.buf != nil {
+			// What uncorkNow left goes first.
+			if err := w.flushLocked(); err != nil {
+				return 0, err
+			}
+			w.release()
+		}
+		w.blocked.Store(true)
+		defer w.blocked.Store(false)
 		return w.conn.Write(p)
 	}
 	big := len(p) >= corkLimit/2 // not worth a copy: written as is, after what was collected
@@ -83,6 +173,8 @@ func (w *corkWriter) Write(p []byte) (int, error) {
 		}
 	}
 	if big {
+		w.blocked.Store(true)
+		defer w.blocked.Store(false)
 		return w.conn.Write(p)
 	}
 	if w.buf == nil {
@@ -97,6 +189,8 @@ func (w *corkWriter) flushLocked() error {
 	if w.buf == nil || len(*w.buf) == 0 {
 		return nil
 	}
+	w.blocked.Store(true)
+	defer w.blocked.Store(false)
 	_, err := w.conn.Write(*w.buf)
 	*w.buf = (*w.buf)[:0]
 	if err != nil {
@@ -146,6 +240,7 @@ func (r *corkingResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	rc = checkCloseReasons(rc, brw.Reader, r.pinged)
 	r.out.mu.Lock()
 	r.out.conn = nc
+	r.out.direct = canWriteNow(nc)
 	r.out.rbuf = brw.Reader
 	r.out.idle = idle
 	r.out.mu.Unlock()

@@ -144,10 +144,51 @@ func (r *Report) Markdown(w io.Writer, command, chart string) error {
 		fmt.Fprintf(bw, "| %s | %s | %s%s | %s | %s | %s | %s | %s | %s | %s |\n", name, row.Server, thr, note, relGoa, relRaw,
 			FormatDuration(m.P50), FormatDuration(m.P99), p99rel, FormatDuration(m.CPUPerOp()), cpurel)
 	}
+	r.baselineTable(bw)
 	if chart != "" {
 		fmt.Fprintf(bw, "\n![throughput and p99 per server](%s)\n", chart)
 	}
 	return bw.Flush()
+}
+
+// baselineOf returns the server a baseline server (KIND@REV, run from
+// another revision's build, see BuildBaseline) is the baseline of: KIND,
+// when it is in the run.
+func (r *Report) baselineOf(server string) (string, bool) {
+	kind, _, ok := strings.Cut(server, "@")
+	return kind, ok && slices.Contains(r.Servers, kind)
+}
+
+// baselineTable writes, when the run has baseline servers, each current
+// server's figures against its baseline's in the same rounds: throughput
+// (memory per connection for the idle scenarios), p99 and CPU per
+// operation, each as current ÷ baseline.
+func (r *Report) baselineTable(bw *bufio.Writer) {
+	var rows [][2]*Row
+	for _, row := range r.Rows {
+		kind, ok := r.baselineOf(row.Server)
+		if !ok {
+			continue
+		}
+		cur := r.baseRow(row, kind)
+		if b := r.baseRow(row, row.Server); b != nil && cur != nil {
+			rows = append(rows, [2]*Row{cur, b})
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintln(bw)
+	fmt.Fprintln(bw, "Against the baseline (`KIND@REV` is the same server built from revision REV, run in the same rounds): current ÷ baseline; throughput above 1.00 is faster, memory, p99 and CPU below 1.00 are better.")
+	fmt.Fprintln(bw)
+	fmt.Fprintln(bw, "| scenario | server | baseline | throughput (memory) × baseline | p99 × baseline | CPU × baseline |")
+	fmt.Fprintln(bw, "|---|---|---|--:|--:|--:|")
+	for _, p := range rows {
+		cur, b := p[0], p[1]
+		cm, bm := cur.Median(), b.Median()
+		fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s |\n", html.EscapeString(cur.Scenario.Name), cur.Server, b.Server,
+			ratio(figure(cur), figure(b)), ratio(float64(cm.P99), float64(bm.P99)), ratio(float64(cm.CPUPerOp()), float64(bm.CPUPerOp())))
+	}
 }
 
 func errText(errs []error) string {

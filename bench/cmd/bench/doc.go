@@ -11,4 +11,10 @@
 // works, not a measurement). -scenarios 'window 1$|churn' runs only the
 // scenarios whose names match the regular expression, and -cpuprofile DIR
 // writes one CPU profile per server: together, a profile of one scenario.
+//
+// -baseline REV also runs each duplex kind as built from git revision REV
+// of this repository (KIND@HASH, built in a temporary worktree), in the
+// same rounds, and adds a table of current ÷ baseline:
+//
+//	go run ./cmd/bench -rounds 3 -baseline HEAD~1 -servers goa,duplex
 package main
