@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -22,6 +23,10 @@ type Dialer struct {
 	Scheme, Host  string
 	DialOptions   []ws.DialOption
 	ResumeOptions []ResumeOption
+	// Mux, when set, opens the streams of methods that are not resumable
+	// on one multiplexed connection (package duplex.dev/mux) when the
+	// server offers it; each stream gets a socket of its own otherwise.
+	Mux Opener
 }
 
 // ResumeOption configures a client's resumable streams: a
@@ -49,6 +54,15 @@ func Dial[S, R any](ctx context.Context, d *Dialer, name, path string, q url.Val
 	u := URL(webSocketScheme(d.Scheme), d.Host, path, q)
 	opts = append(append([]ws.DialOption{ws.WithHeader(h)}, opts...), d.DialOptions...)
 	var c Carrier
+	if d.Mux != nil && !resumable {
+		mc, err := d.Mux.Open(ctx, path, q, h)
+		if err == nil {
+			return &ClientStream[S, R]{c: mc}, nil
+		}
+		if !errors.Is(err, ErrNotMultiplexed) {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
 	if resumable {
 		s, err := resume.Dial(ctx, u, append([]resume.ClientOption{resume.WithDialOptions(opts...)}, d.ResumeOptions...)...)
 		if err != nil {

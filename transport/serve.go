@@ -55,7 +55,9 @@ func Stream[P, S, R any](wsrv *ws.Server, mgr *resume.Manager, spec *StreamSpec[
 			return err
 		}
 		var err error
-		if mgr != nil && offers(r, resume.Subprotocol) {
+		if ms := multiplexed(r); ms != nil {
+			err = serveMultiplexed(ms, wsrv, spec, run)
+		} else if mgr != nil && offers(r, resume.Subprotocol) {
 			err = serveResumable(w, r, wsrv, mgr, spec, resumeSubject(payload), run, plain)
 		} else {
 			err = wsrv.Handle(w, r, spec.Endpoint, plain)
