@@ -85,6 +85,7 @@ type api struct {
 	wsrv     *ws.Server
 	upgrades atomic.Int64 // upgrade requests to the methods' own paths
 	opened   atomic.Int64 // streams whose handler started
+	flooded  atomic.Int64 // messages the flood handlers' Send accepted
 }
 
 type apiOption struct {
@@ -113,7 +114,17 @@ func newAPI(t *testing.T, o apiOption) *api {
 
 	floodSpec := &transport.StreamSpec[int, any]{Endpoint: &ws.Endpoint{Service: "test", Method: "flood",
 		Options: []ws.Option{ws.WithSendQueue(16, ws.Disconnect), ws.WithWriteTimeout(time.Minute)}}, Statuses: statuses}
-	routes.Handle("GET /flood", transport.Stream(a.wsrv, nil, floodSpec, count, decodeCount,
+	flood := func(ctx context.Context, in any) (any, error) {
+		ci := in.(*countInput)
+		for i := range ci.p.N {
+			if err := ci.s.SendWithContext(ctx, i); err != nil {
+				return nil, err
+			}
+			a.flooded.Add(1)
+		}
+		return nil, ci.s.Close()
+	}
+	routes.Handle("GET /flood", transport.Stream(a.wsrv, nil, floodSpec, flood, decodeCount,
 		func(p *countPayload, s *transport.ServerStream[int, any]) any { return &countInput{p, s} }))
 
 	echoSpec := &transport.StreamSpec[string, *note]{Endpoint: &ws.Endpoint{Service: "test", Method: "echo"}, Statuses: statuses, Validate: validateNote}
