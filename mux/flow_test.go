@@ -109,4 +109,3 @@ func fmtDurations(ds []time.Duration) string {
 	}
 	return s
 }
-
