@@ -25,7 +25,7 @@ import (
 //
 //	GET  /count?n=N       server→client: 0 … N-1, then the end (needs a token)
 //	GET  /flood?n=N       server→client: 0 … N-1, with a send queue of 16
-//	GET  /echo            both ways: each note's text back
+//	GET  /echo            both ways: each note's text back (read limit 1 KiB)
 //	GET  /sum             client→server: the sum of the ints, at the end
 //	POST /add?a=A&b=B     unary: A+B (needs a token)
 
@@ -127,7 +127,7 @@ func newAPI(t *testing.T, o apiOption) *api {
 	routes.Handle("GET /flood", transport.Stream(a.wsrv, nil, floodSpec, flood, decodeCount,
 		func(p *countPayload, s *transport.ServerStream[int, any]) any { return &countInput{p, s} }))
 
-	echoSpec := &transport.StreamSpec[string, *note]{Endpoint: &ws.Endpoint{Service: "test", Method: "echo"}, Statuses: statuses, Validate: validateNote}
+	echoSpec := &transport.StreamSpec[string, *note]{Endpoint: &ws.Endpoint{Service: "test", Method: "echo", Options: []ws.Option{ws.WithReadLimit(1024)}}, Statuses: statuses, Validate: validateNote}
 	echo := func(ctx context.Context, in any) (any, error) {
 		s := in.(*transport.ServerStream[string, *note])
 		a.opened.Add(1)

@@ -357,12 +357,7 @@ func (s *clientStream) ended(f *frame) {
 	s.cc.forget(s)
 	s.mu.Lock()
 	if !s.ok && !s.done && f.Status != 0 {
-		body := string(f.Body)
-		var text string
-		if json.Unmarshal(f.Body, &text) == nil {
-			body = text
-		}
-		s.refusal = &ws.HTTPError{StatusCode: f.Status, Body: body, Header: http.Header{}}
+		s.refusal = &ws.HTTPError{StatusCode: f.Status, Body: string(f.Body), Header: http.Header{}}
 	}
 	s.mu.Unlock()
 	var err error = &ws.CloseError{Code: f.Code, Reason: f.Reason}

@@ -225,7 +225,8 @@ func (c *conn) open(f *frame, size int) {
 	}
 	c.lastID = f.ID
 	refuse := func(status int, code ws.StatusCode, reason string) {
-		c.pushLocked((&frame{T: kindEnd, ID: f.ID, Code: code, Reason: reason, Status: status}).encode())
+		body, _ := json.Marshal(map[string]string{"name": refusalName(status), "message": reason})
+		c.pushLocked((&frame{T: kindEnd, ID: f.ID, Code: code, Reason: truncateReason(reason), Status: status, Body: body}).encode())
 		c.mu.Unlock()
 	}
 	switch {
@@ -265,6 +266,18 @@ func (c *conn) open(f *frame, size int) {
 	c.most = max(c.most, len(c.streams))
 	c.mu.Unlock()
 	go c.runStream(st, r)
+}
+
+// refusalName is the error name in the body of a stream the connection
+// refuses itself.
+func refusalName(status int) string {
+	switch status {
+	case http.StatusTooManyRequests:
+		return "too_many_streams"
+	case http.StatusRequestHeaderFieldsTooLarge:
+		return "open_too_large"
+	}
+	return "bad_request"
 }
 
 // request returns the request of the stream or call f opens: its path,
