@@ -350,7 +350,7 @@ func (s *stream) Fail(err error) {
 		return
 	}
 	code, reason := failStatus(err)
-	if code == ws.StatusInternalError && !s.ended && s.car != nil {
+	if code == ws.StatusInternalError && !s.ended && s.ctx.Err() == nil && s.car != nil {
 		s.car.Logger().Warn("stream handler failed", "stream", s.id, "error", err.Error())
 	}
 	drop := code == ws.StatusProtocolError || code == ws.StatusUnsupportedData || code == ws.StatusInvalidPayload || code == ws.StatusMessageTooBig
