@@ -24,7 +24,11 @@ import (
 // transport.ErrNotMultiplexed from then on, and each stream gets a socket
 // of its own.
 type Client struct {
+	// Fallback carries the requests RoundTrip does not (see RoundTrip).
+	Fallback http.RoundTripper
+
 	url  string
+	host string
 	opts []ws.DialOption
 
 	mu      sync.Mutex
@@ -45,7 +49,7 @@ func NewClient(scheme, host string, opts ...ws.DialOption) *Client {
 	if scheme == "https" || scheme == "wss" {
 		ws = "wss"
 	}
-	return &Client{url: transport.URL(ws, host, DefaultPath, nil), opts: opts}
+	return &Client{url: transport.URL(ws, host, DefaultPath, nil), host: host, opts: opts}
 }
 
 // Open implements transport.Opener: it opens the stream of the method at
@@ -135,7 +139,7 @@ func (c *Client) conn(ctx context.Context) (*clientConn, error) {
 			var he *ws.HTTPError
 			if errors.As(err, &he) && (he.StatusCode == http.StatusNotFound || he.StatusCode == http.StatusBadRequest ||
 				he.StatusCode == http.StatusMethodNotAllowed || he.StatusCode == http.StatusUpgradeRequired) || errors.Is(err, transport.ErrNotMultiplexed) {
-				c.off = fmt.Errorf("mux: %w (%v)", transport.ErrNotMultiplexed, err)
+				c.off = fmt.Errorf("mux: %w (%w, %v)", transport.ErrNotMultiplexed, errNotOffered, err)
 				err = c.off
 			}
 			c.mu.Unlock()
