@@ -211,11 +211,11 @@ func newAPI(t *testing.T, o apiOption) *api {
 // dialer returns the transport.Dialer a generated client of a would use,
 // with a mux client (closed at the test's end) unless perCall.
 func (a *api) dialer(t *testing.T, perCall bool, opts ...ws.DialOption) *transport.Dialer {
-	d := &transport.Dialer{Scheme: "http", Host: a.host, DialOptions: opts}
+	d := &transport.Dialer{Scheme: "http", Host: a.host, DialOptions: opts, Doer: http.DefaultClient}
 	if !perCall {
 		m := mux.NewClient("http", a.host, opts...)
 		t.Cleanup(func() { m.Close() })
-		d.Mux = m
+		d.Doer = &http.Client{Transport: m}
 	}
 	return d
 }

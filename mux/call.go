@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"duplex.dev/internal/multiplex"
 	"duplex.dev/ws"
 )
 
@@ -42,7 +43,7 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ctx := req.Context()
 	cc, err := c.conn(ctx)
-	if errors.Is(err, errNotOffered) {
+	if errors.Is(err, multiplex.ErrNotOffered) {
 		return fallback.RoundTrip(req)
 	}
 	if err != nil {
@@ -111,7 +112,3 @@ func (c *Client) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 var _ http.RoundTripper = (*Client)(nil)
-
-// errNotOffered is what conn returns when the server does not offer
-// multiplexed connections.
-var errNotOffered = errors.New("mux: not offered")

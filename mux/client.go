@@ -11,18 +11,24 @@ import (
 	"sync"
 	"time"
 
+	"duplex.dev/internal/multiplex"
 	"duplex.dev/transport"
 	"duplex.dev/ws"
 )
 
-// Client opens the streams of a generated client on one multiplexed
-// connection to a server, dialed at the first stream and again after the
-// connection ended. It is a transport.Opener: set it as the generated
-// client's transport.Dialer.Mux (its WithMux). When the server does not
-// offer multiplexed connections (it answers the upgrade with an HTTP error
-// such as 404, or without duplex.mux.v1), Open returns
-// transport.ErrNotMultiplexed from then on, and each stream gets a socket
-// of its own.
+// Client carries the streams and unary calls of a generated client on one
+// multiplexed connection to a server, dialed at the first stream or call
+// and again after the connection ended. Give it to the generated client as
+// the Transport of its HTTP client:
+//
+//	m := mux.NewClient("https", host, dialOptions...)
+//	c := chatclient.NewClient("https", host, &http.Client{Transport: m}, dialOptions...)
+//
+// Streams of methods that are not resumable then go on the connection
+// (transport.Dial finds it there), and so do unary calls (RoundTrip). When
+// the server does not offer multiplexed connections (it answers the
+// upgrade with an HTTP error such as 404, or without duplex.mux.v1), each
+// stream gets a socket of its own and each call goes over HTTP.
 type Client struct {
 	// Fallback carries the requests RoundTrip does not (see RoundTrip).
 	Fallback http.RoundTripper
@@ -38,7 +44,7 @@ type Client struct {
 	closed  bool
 }
 
-var _ transport.Opener = (*Client)(nil)
+var _ multiplex.Opener = (*Client)(nil)
 
 // NewClient returns a Client of the server at scheme://host, whose
 // connection is dialed at DefaultPath with opts (the generated client's
@@ -52,10 +58,10 @@ func NewClient(scheme, host string, opts ...ws.DialOption) *Client {
 	return &Client{url: transport.URL(ws, host, DefaultPath, nil), host: host, opts: opts}
 }
 
-// Open implements transport.Opener: it opens the stream of the method at
+// Open opens the stream of the method at
 // path with query q and headers h, and returns once the server started it
 // (ok) or refused it: a *ws.HTTPError then, as a socket's Dial returns.
-func (c *Client) Open(ctx context.Context, path string, q url.Values, h http.Header) (transport.Carrier, error) {
+func (c *Client) Open(ctx context.Context, path string, q url.Values, h http.Header) (multiplex.Carrier, error) {
 	cc, err := c.conn(ctx)
 	if err != nil {
 		return nil, err
@@ -138,8 +144,8 @@ func (c *Client) conn(ctx context.Context) (*clientConn, error) {
 		if err != nil {
 			var he *ws.HTTPError
 			if errors.As(err, &he) && (he.StatusCode == http.StatusNotFound || he.StatusCode == http.StatusBadRequest ||
-				he.StatusCode == http.StatusMethodNotAllowed || he.StatusCode == http.StatusUpgradeRequired) || errors.Is(err, transport.ErrNotMultiplexed) {
-				c.off = fmt.Errorf("mux: %w (%w, %v)", transport.ErrNotMultiplexed, errNotOffered, err)
+				he.StatusCode == http.StatusMethodNotAllowed || he.StatusCode == http.StatusUpgradeRequired) || errors.Is(err, multiplex.ErrNotOffered) {
+				c.off = fmt.Errorf("mux: %w (%v)", multiplex.ErrNotOffered, err)
 				err = c.off
 			}
 			c.mu.Unlock()
@@ -163,7 +169,7 @@ func (c *Client) dial(ctx context.Context) (*clientConn, error) {
 	}
 	if conn.Subprotocol() != Subprotocol {
 		conn.Close()
-		return nil, transport.ErrNotMultiplexed
+		return nil, multiplex.ErrNotOffered
 	}
 	cc := &clientConn{ws: conn, streams: map[uint64]*clientStream{}, calls: map[uint64]chan *frame{}, done: make(chan struct{})}
 	go cc.readLoop()
@@ -297,7 +303,7 @@ type clientStream struct {
 	closed     bool
 }
 
-var _ transport.Carrier = (*clientStream)(nil)
+var _ multiplex.Carrier = (*clientStream)(nil)
 
 func (s *clientStream) signal() {
 	select {

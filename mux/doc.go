@@ -7,13 +7,13 @@
 // On the server, a Server routes each stream a client opens to the
 // method's own handler (the generated server's, mounted on an
 // http.ServeMux) as the stream's upgrade request would be routed, and
-// carries it as a transport.Multiplexed stream: the method's parameters,
+// carries it on the connection: the method's parameters,
 // credentials, validation, views, read limit, send queue, slow-consumer
 // policy, metrics and close codes are its own. Each stream has its own
 // credits, so that a consumer that stalls holds up its stream only.
 //
-// On the client, a Client opens streams on one connection (a
-// transport.Opener: set it as a generated client's transport.Dialer.Mux)
-// and tells the caller, with transport.ErrNotMultiplexed, when the server
-// does not offer it, for the stream to get a socket of its own.
+// On the client, a Client, the Transport of a generated client's HTTP
+// client, opens its streams and sends its unary calls on one connection,
+// and falls back to a socket per stream and HTTP per call when the server
+// does not offer it (a Goa server, a Duplex server without the endpoint).
 package mux

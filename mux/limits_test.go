@@ -152,8 +152,8 @@ func TestFallbackWithoutMux(t *testing.T) {
 	if n := a.upgrades.Load(); n != 6 {
 		t.Errorf("%d upgrades to the methods' own paths, want 6 (one per stream)", n)
 	}
-	_, err := d.Mux.Open(ctx, "/count", nil, nil)
-	if !errors.Is(err, transport.ErrNotMultiplexed) {
-		t.Errorf("Open: %v, want ErrNotMultiplexed", err)
+	_, err := d.Doer.Transport.(*mux.Client).Open(ctx, "/count", nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "does not offer multiplexed connections") {
+		t.Errorf("Open: %v, want the server does not offer it", err)
 	}
 }

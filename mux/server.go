@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"duplex.dev/transport"
+	"duplex.dev/internal/multiplex"
 	"duplex.dev/ws"
 )
 
@@ -333,7 +333,7 @@ func (c *conn) runStream(st *stream, r *http.Request) {
 			}
 		}()
 		st.req = r.WithContext(st.ctx)
-		c.srv.handler.ServeHTTP(rec, transport.WithMultiplexed(st.req, st))
+		c.srv.handler.ServeHTTP(rec, multiplex.With(st.req, st))
 	}()
 	st.handled(rec)
 }

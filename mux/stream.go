@@ -11,12 +11,12 @@ import (
 	"time"
 
 	duplex "duplex.dev"
-	"duplex.dev/transport"
+	"duplex.dev/internal/multiplex"
 	"duplex.dev/ws"
 )
 
 // stream is one method stream of a multiplexed connection on the server:
-// the transport.Multiplexed carrier its method is served on. Its state is
+// the multiplex.Stream its method is served on (a transport.Carrier). Its state is
 // guarded by its connection's mutex.
 type stream struct {
 	c      *conn
@@ -57,7 +57,7 @@ type stream struct {
 	consumed int64         // messages taken since the last grant
 }
 
-var _ transport.Multiplexed = (*stream)(nil)
+var _ multiplex.Stream = (*stream)(nil)
 
 func newStream(c *conn, id uint64, credit int64) *stream {
 	if credit == 0 {
@@ -71,9 +71,9 @@ func newStream(c *conn, id uint64, credit int64) *stream {
 	}
 }
 
-// Serve implements transport.Multiplexed: h runs with the method's
+// Serve implements multiplex.Stream: h runs with the method's
 // settings, as ws.Server.Handle runs a socket's handler.
-func (s *stream) Serve(car *ws.Carrier, h func(ctx context.Context, c transport.Carrier) error) (err error) {
+func (s *stream) Serve(car *ws.Carrier, h func(ctx context.Context) error) (err error) {
 	cfg := car.Config()
 	s.c.mu.Lock()
 	s.car, s.queueSize, s.policy, s.readLimit, s.writeTimeout = car, cfg.SendQueue, cfg.SlowConsumer, cfg.ReadLimit, cfg.WriteTimeout
@@ -85,7 +85,7 @@ func (s *stream) Serve(car *ws.Carrier, h func(ctx context.Context, c transport.
 				err = &ws.CloseError{Code: ws.StatusInternalError, Reason: "internal error"}
 			}
 		}()
-		err = h(s.ctx, s)
+		err = h(s.ctx)
 	}()
 	if !s.Started() {
 		if err == nil {
@@ -103,7 +103,7 @@ func (s *stream) Serve(car *ws.Carrier, h func(ctx context.Context, c transport.
 	return nil
 }
 
-// Started implements transport.Multiplexed.
+// Started implements multiplex.Stream.
 func (s *stream) Started() bool {
 	s.c.mu.Lock()
 	defer s.c.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"time"
 
+	"duplex.dev/internal/multiplex"
 	"duplex.dev/ws"
 	"duplex.dev/ws/resume"
 )
@@ -23,10 +24,11 @@ type Dialer struct {
 	Scheme, Host  string
 	DialOptions   []ws.DialOption
 	ResumeOptions []ResumeOption
-	// Mux, when set, opens the streams of methods that are not resumable
-	// on one multiplexed connection (package duplex.dev/mux) when the
+	// Doer is the client's HTTP client. When its Transport is a
+	// duplex.dev/mux Client, the streams of methods that are not resumable
+	// go on its multiplexed connection, as its unary calls do, when the
 	// server offers it; each stream gets a socket of its own otherwise.
-	Mux Opener
+	Doer *http.Client
 }
 
 // ResumeOption configures a client's resumable streams: a
@@ -54,12 +56,12 @@ func Dial[S, R any](ctx context.Context, d *Dialer, name, path string, q url.Val
 	u := URL(webSocketScheme(d.Scheme), d.Host, path, q)
 	opts = append(append([]ws.DialOption{ws.WithHeader(h)}, opts...), d.DialOptions...)
 	var c Carrier
-	if d.Mux != nil && !resumable {
-		mc, err := d.Mux.Open(ctx, path, q, h)
+	if o, ok := d.opener(); ok && !resumable {
+		mc, err := o.Open(ctx, path, q, h)
 		if err == nil {
 			return &ClientStream[S, R]{c: mc}, nil
 		}
-		if !errors.Is(err, ErrNotMultiplexed) {
+		if !errors.Is(err, multiplex.ErrNotOffered) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
@@ -77,4 +79,13 @@ func Dial[S, R any](ctx context.Context, d *Dialer, name, path string, q url.Val
 		c = &clientConn{ClientConn: conn}
 	}
 	return &ClientStream[S, R]{c: c}, nil
+}
+
+// opener returns the multiplexed connection d's streams go on, if any.
+func (d *Dialer) opener() (multiplex.Opener, bool) {
+	if d.Doer == nil {
+		return nil, false
+	}
+	o, ok := d.Doer.Transport.(multiplex.Opener)
+	return o, ok
 }
