@@ -256,9 +256,9 @@ func New(cfg Config) (*Server, error) {
 	api := chatsvr.New(chat.NewEndpoints(svc), wsrv, http.FS(web.FS()), quotaUnary...)
 	mux := http.NewServeMux()
 	api.Mount(mux) // the methods, and the page at / (Files in the design)
+	mux.Handle("GET /metrics", metricsHandler)
 	// Many streams and calls on one WebSocket, for clients that ask (docs/protocol.md, section 4).
 	mux.Handle("GET "+dmux.DefaultPath, dmux.NewServer(mux, wsrv))
-	mux.Handle("GET /metrics", metricsHandler)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = fmt.Fprintln(w, "ok") // the process serves: liveness only
 	})
