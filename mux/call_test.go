@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"duplex.dev/mux"
 )
 
@@ -68,6 +70,15 @@ func TestUnaryCalls(t *testing.T) {
 	raw.send(ctx, `{"t":"call","id":1,"method":"POST","path":"/add","query":"a=1&b=1&token=secret&sleep=10s","timeout":50}`)
 	if f := raw.expect(ctx, 1); f.T != "reply" || f.Status != http.StatusGatewayTimeout {
 		t.Errorf("a call past its timeout: %+v, want reply 504", f)
+	}
+	// A connection that ends (here on a frame outside the protocol) ends
+	// its calls: the server's Shutdown at the test's end does not wait for
+	// the 30 s call.
+	raw2 := dialRaw(t, ctx, a)
+	raw2.send(ctx, `{"t":"call","id":1,"method":"POST","path":"/add","query":"a=1&b=1&token=secret&sleep=30s"}`)
+	raw2.send(ctx, `{`)
+	if _, _, err := raw2.c.Read(ctx); websocket.CloseStatus(err) != websocket.StatusInvalidFramePayloadData {
+		t.Errorf("after a bad frame: %v, want close 1007", err)
 	}
 	if n := a.upgrades.Load(); n != 0 {
 		t.Errorf("%d upgrades to the methods' own paths", n)

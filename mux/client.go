@@ -492,12 +492,12 @@ func (s *clientStream) Close(ws.StatusCode, string) error {
 		return nil
 	}
 	s.closed = true
-	done, null := s.done, s.sentNull
+	done, null, ok := s.done, s.sentNull, s.ok
 	s.mu.Unlock()
 	if done {
 		return nil
 	}
-	if !null {
+	if !null && ok {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = s.CloseSend(ctx)
 		cancel()

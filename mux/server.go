@@ -135,7 +135,9 @@ func (c *conn) serve() error {
 	}
 	c.mu.Unlock()
 	cause := err
-	if cause == nil {
+	if err != nil {
+		c.ws.Fail(err) // the connection's context ends: calls and streams return
+	} else {
 		cause = context.Cause(c.ctx)
 	}
 	for _, st := range streams {
@@ -143,13 +145,8 @@ func (c *conn) serve() error {
 	}
 	c.handlers.Wait()
 	c.srv.metrics.closed(most)
-	if err != nil {
-		c.ws.Fail(err)
-		<-writerDone
-		return err
-	}
 	<-writerDone
-	return nil
+	return err
 }
 
 // readLoop reads and dispatches frames until the connection ends: nil
@@ -390,9 +387,21 @@ func (c *conn) pushLocked(b []byte) {
 	if c.closed {
 		return
 	}
+	if len(c.control) >= maxControl {
+		// The client sends frames that need an answer (opens, credits,
+		// frames for unknown ids) and does not read the answers.
+		c.closed = true
+		go c.ws.Fail(&ws.CloseError{Code: ws.StatusSlowConsumer,
+			Reason: fmt.Sprintf("slow consumer: %d control frames unread", maxControl)})
+		return
+	}
 	c.control = append(c.control, b)
 	c.signal()
 }
+
+// maxControl bounds the control frames (ok, end, credit, reply, error)
+// waiting for the writer of one connection.
+const maxControl = 4096
 
 // schedule puts st in the writer's turn when it has something to write;
 // c.mu is held.
