@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	duplex "duplex.dev"
@@ -141,6 +142,28 @@ func (s *stream) Send(ctx context.Context, v any) error {
 	if err != nil {
 		return fmt.Errorf("mux: encode: %w", err)
 	}
+	return s.enqueue(ctx, b, true)
+}
+
+// SendFrame is Send for frame, one pre-encoded JSON document (a hub's
+// fan-out, encoded once per room).
+func (s *stream) SendFrame(ctx context.Context, frame []byte) error {
+	return s.enqueue(ctx, frame, true)
+}
+
+// SendRaw queues frame, one pre-encoded JSON document, without waiting:
+// when the send queue is full the slow-consumer policy applies at once,
+// as ws.Conn.SendRaw does.
+func (s *stream) SendRaw(frame []byte) error {
+	return s.enqueue(context.Background(), frame, false)
+}
+
+// ID identifies the stream for logs and rooms: its connection's id and
+// its own.
+func (s *stream) ID() string { return s.c.ws.ID() + "." + strconv.FormatUint(s.id, 10) }
+
+// enqueue queues the message b, waiting for room when wait.
+func (s *stream) enqueue(ctx context.Context, b []byte, wait bool) error {
 	f := msgFrame(s.id, b)
 	var deadline <-chan time.Time
 	s.c.mu.Lock()
@@ -162,6 +185,12 @@ func (s *stream) Send(ctx context.Context, v any) error {
 			s.out = s.out[1:]
 			s.car.Dropped()
 			break
+		}
+		if !wait {
+			n := len(s.out)
+			s.endLocked(ws.StatusSlowConsumer, fmt.Sprintf("slow consumer: send queue full (%d messages)", n), true)
+			s.c.mu.Unlock()
+			return errSlowConsumer
 		}
 		if s.room == nil {
 			s.room = make(chan struct{})

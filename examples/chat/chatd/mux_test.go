@@ -1,10 +1,13 @@
 package chatd_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"sync"
 	"testing"
+
+	"github.com/coder/websocket"
 
 	"duplex.dev/examples/chat/chatd"
 	"duplex.dev/examples/chat/gen/chat"
@@ -115,5 +118,83 @@ func TestGeneratedClientOnOneConnection(t *testing.T) {
 	}
 	if _, err := c.Analytics(ctx, &chat.AnalyticsPayload{Token: "forged", View: "summary"}); err == nil {
 		t.Error("analytics with a forged token opened")
+	}
+}
+
+// TestRoomsAndFeedOnOneSocket speaks duplex.mux.v1 by hand, as a page
+// would: with the token once, on the upgrade, it joins two rooms and opens
+// the activity feed on one WebSocket, posts to both rooms with call
+// frames, and gets each message on its room's stream (the hub's fan-out
+// writes into the connection's streams).
+func TestRoomsAndFeedOnOneSocket(t *testing.T) {
+	n := startChatd(t, chatd.Config{})
+	ctx := testContext(t)
+	tok := n.login(t, ctx, "alice")
+	c, _, err := websocket.Dial(ctx, "ws://"+n.host+mux.DefaultPath+"?token="+tok,
+		&websocket.DialOptions{Subprotocols: []string{mux.Subprotocol}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	send := func(frame string) {
+		if err := c.Write(ctx, websocket.MessageText, []byte(frame)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type muxFrame struct {
+		T      string          `json:"t"`
+		ID     int             `json:"id"`
+		Data   json.RawMessage `json:"data"`
+		Status int             `json:"status"`
+		Code   int             `json:"code"`
+		Reason string          `json:"reason"`
+	}
+	send(`{"t":"open","id":1,"path":"/rooms/lobby"}`)
+	send(`{"t":"open","id":2,"path":"/rooms/kitchen"}`)
+	send(`{"t":"open","id":3,"path":"/subscribe"}`)
+	auth := `"header":{"Authorization":["Bearer ` + tok + `"]}`
+	posted := false
+	want := map[int]string{1: "in the lobby", 2: "in the kitchen"}
+	got := map[int]bool{}
+	opened := map[int]bool{}
+	feed := false
+	for len(got) < 2 || !feed {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatalf("read: %v (opened %v, got %v, feed %v)", err, opened, got, feed)
+		}
+		var f muxFrame
+		if err := json.Unmarshal(b, &f); err != nil {
+			t.Fatalf("frame %s: %v", b, err)
+		}
+		switch f.T {
+		case "ok":
+			opened[f.ID] = true
+		case "end", "error":
+			t.Fatalf("stream %d ended: %s", f.ID, b)
+		case "reply":
+			if f.Status != http.StatusCreated {
+				t.Fatalf("post: %s", b)
+			}
+		case "credit":
+		case "msg":
+			switch f.ID {
+			case 1, 2:
+				var ev chat.RoomEvent
+				if err := json.Unmarshal(f.Data, &ev); err != nil {
+					t.Fatalf("room event %s: %v", f.Data, err)
+				}
+				if ev.Kind == "message" && ev.Message != nil && ev.Message.Text == want[f.ID] {
+					got[f.ID] = true
+				}
+			case 3:
+				feed = true
+			}
+		}
+		if !posted && opened[1] && opened[2] && opened[3] {
+			posted = true
+			send(`{"t":"call","id":4,"method":"POST","path":"/rooms/lobby/messages",` + auth + `,"body":{"text":"in the lobby"}}`)
+			send(`{"t":"call","id":5,"method":"POST","path":"/rooms/kitchen/messages",` + auth + `,"body":{"text":"in the kitchen"}}`)
+		}
 	}
 }
