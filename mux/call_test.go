@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +49,16 @@ func TestUnaryCalls(t *testing.T) {
 		if hs != ms || hb != mb {
 			t.Errorf("POST /add?%s: over HTTP %d %s, over the connection %d %s", q, hs, hb, ms, mb)
 		}
+	}
+	// A body larger than an open frame may be: the method limits it.
+	big := &http.Request{Method: "POST", URL: mustURL(t, a.URL+"/add?a=1&b=2&token=secret"), Header: http.Header{}}
+	bigBody := `{"pad":"` + strings.Repeat("x", 40<<10) + `"}`
+	big.Body = io.NopCloser(strings.NewReader(bigBody))
+	big = big.WithContext(ctx)
+	if res, err := overMux.Do(big); err != nil || res.StatusCode != 200 {
+		t.Errorf("a call with a 40 KiB body: %v, %v; want 200", res, err)
+	} else {
+		res.Body.Close()
 	}
 	if s, b := post(overMux, ctx, "a=2&b=3", http.Header{"Authorization": {"Bearer secret"}}); s != 200 || b != "5" {
 		t.Errorf("with a bearer header: %d %s", s, b)
@@ -98,4 +109,13 @@ func TestUnaryCalls(t *testing.T) {
 		t.Errorf("without the endpoint: %d %s", res.StatusCode, body)
 	}
 	http.DefaultClient.CloseIdleConnections()
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

@@ -49,7 +49,7 @@ var _ multiplex.Opener = (*Client)(nil)
 // NewClient returns a Client of the server at scheme://host, whose
 // connection is dialed at DefaultPath with opts (the generated client's
 // dial options: headers with credentials …): they are the credentials of
-// every stream.
+// every stream. Close it when done: it ends the connection.
 func NewClient(scheme, host string, opts ...ws.DialOption) *Client {
 	ws := "ws"
 	if scheme == "https" || scheme == "wss" {

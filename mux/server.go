@@ -227,9 +227,9 @@ func (c *conn) open(f *frame, size int) {
 		c.mu.Unlock()
 	}
 	switch {
-	case size > maxOpenFrame:
+	case size-len(f.Body) > maxOpenFrame: // a call's body is the method's to limit, as over HTTP
 		refuse(http.StatusRequestHeaderFieldsTooLarge, ws.StatusPolicyViolation,
-			fmt.Sprintf("mux: %s frame of %d bytes, above the limit of %d", f.T, size, maxOpenFrame))
+			fmt.Sprintf("mux: %s frame of %d bytes (without its body), above the limit of %d", f.T, size-len(f.Body), maxOpenFrame))
 		return
 	case len(c.streams)+c.calls >= c.srv.maxStreams:
 		refuse(http.StatusTooManyRequests, ws.StatusRateLimited,
