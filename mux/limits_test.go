@@ -157,3 +157,30 @@ func TestFallbackWithoutMux(t *testing.T) {
 		t.Errorf("Open: %v, want the server does not offer it", err)
 	}
 }
+
+// TestShutdownEndsStreamsWith1001: the server's Shutdown ends every stream
+// of a multiplexed connection with 1001, as it ends a socket, and returns
+// once their handlers did.
+func TestShutdownEndsStreamsWith1001(t *testing.T) {
+	a := newAPI(t, apiOption{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d := a.dialer(t, false)
+	var open []*transport.ClientStream[*note, string]
+	for range 3 {
+		s, err := dialEcho(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		open = append(open, s)
+	}
+	if err := a.wsrv.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	for i, s := range open {
+		_, err := s.RecvWithContext(ctx)
+		if ws.CloseStatus(err) != ws.StatusGoingAway {
+			t.Errorf("stream %d: %v, want close 1001", i, err)
+		}
+	}
+}
