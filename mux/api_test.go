@@ -83,9 +83,10 @@ type api struct {
 	URL      string
 	host     string
 	wsrv     *ws.Server
-	upgrades atomic.Int64 // upgrade requests to the methods' own paths
-	opened   atomic.Int64 // streams whose handler started
-	flooded  atomic.Int64 // messages the flood handlers' Send accepted
+	upgrades atomic.Int64  // upgrade requests to the methods' own paths
+	opened   atomic.Int64  // streams whose handler started
+	flooded  atomic.Int64  // messages the flood handlers' Send accepted
+	floodEnd chan struct{} // a flood handler returned
 }
 
 type apiOption struct {
@@ -95,7 +96,7 @@ type apiOption struct {
 
 func newAPI(t *testing.T, o apiOption) *api {
 	t.Helper()
-	a := &api{wsrv: ws.NewServer(ws.WithHeartbeat(0, 0))}
+	a := &api{wsrv: ws.NewServer(ws.WithHeartbeat(0, 0)), floodEnd: make(chan struct{}, 64)}
 	routes := http.NewServeMux()
 
 	countSpec := &transport.StreamSpec[int, any]{Endpoint: &ws.Endpoint{Service: "test", Method: "count"}, Statuses: statuses}
@@ -115,6 +116,7 @@ func newAPI(t *testing.T, o apiOption) *api {
 	floodSpec := &transport.StreamSpec[int, any]{Endpoint: &ws.Endpoint{Service: "test", Method: "flood",
 		Options: []ws.Option{ws.WithSendQueue(16, ws.Disconnect), ws.WithWriteTimeout(time.Minute)}}, Statuses: statuses}
 	flood := func(ctx context.Context, in any) (any, error) {
+		defer func() { a.floodEnd <- struct{}{} }()
 		ci := in.(*countInput)
 		for i := range ci.p.N {
 			if err := ci.s.SendWithContext(ctx, i); err != nil {

@@ -84,6 +84,11 @@ func TestStalledStreamDoesNotSlowOthers(t *testing.T) {
 			}
 		}
 		st.Close()
+		select { // its handler counts no more once it returned
+		case <-a.floodEnd:
+		case <-ctx.Done():
+			t.Fatalf("round %d: the flood handler did not return after the stream's close", round)
+		}
 	}
 	sum := func(ds []time.Duration) (s time.Duration) {
 		for _, d := range ds {
