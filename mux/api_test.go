@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -254,4 +253,3 @@ func dialSum(ctx context.Context, d *transport.Dialer) (*transport.ClientStream[
 
 func ptr[T any](v T) *T { return &v }
 
-var _ = sync.Mutex{}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"duplex.dev/transport"
-	"duplex.dev/ws"
 )
 
 // TestHundredStreamsOneConnection runs 100 concurrent streams of three
@@ -126,4 +125,3 @@ func sumOnce(ctx context.Context, d *transport.Dialer, n int) error {
 	return nil
 }
 
-var _ = ws.StatusNormalClosure
