@@ -252,4 +252,3 @@ func dialSum(ctx context.Context, d *transport.Dialer) (*transport.ClientStream[
 }
 
 func ptr[T any](v T) *T { return &v }
-

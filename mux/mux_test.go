@@ -124,4 +124,3 @@ func sumOnce(ctx context.Context, d *transport.Dialer, n int) error {
 	}
 	return nil
 }
-
