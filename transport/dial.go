@@ -2,11 +2,13 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"time"
 
+	"duplex.dev/internal/multiplex"
 	"duplex.dev/ws"
 	"duplex.dev/ws/resume"
 )
@@ -22,6 +24,11 @@ type Dialer struct {
 	Scheme, Host  string
 	DialOptions   []ws.DialOption
 	ResumeOptions []ResumeOption
+	// Doer is the client's HTTP client. When its Transport is a
+	// duplex.dev/mux Client, the streams of methods that are not resumable
+	// go on its multiplexed connection, as its unary calls do, when the
+	// server offers it; each stream gets a socket of its own otherwise.
+	Doer *http.Client
 }
 
 // ResumeOption configures a client's resumable streams: a
@@ -49,6 +56,15 @@ func Dial[S, R any](ctx context.Context, d *Dialer, name, path string, q url.Val
 	u := URL(webSocketScheme(d.Scheme), d.Host, path, q)
 	opts = append(append([]ws.DialOption{ws.WithHeader(h)}, opts...), d.DialOptions...)
 	var c Carrier
+	if o, ok := d.opener(); ok && !resumable {
+		mc, err := o.Open(ctx, path, q, h)
+		if err == nil {
+			return &ClientStream[S, R]{c: mc}, nil
+		}
+		if !errors.Is(err, multiplex.ErrNotOffered) {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
 	if resumable {
 		s, err := resume.Dial(ctx, u, append([]resume.ClientOption{resume.WithDialOptions(opts...)}, d.ResumeOptions...)...)
 		if err != nil {
@@ -63,4 +79,13 @@ func Dial[S, R any](ctx context.Context, d *Dialer, name, path string, q url.Val
 		c = &clientConn{ClientConn: conn}
 	}
 	return &ClientStream[S, R]{c: c}, nil
+}
+
+// opener returns the multiplexed connection d's streams go on, if any.
+func (d *Dialer) opener() (multiplex.Opener, bool) {
+	if d.Doer == nil {
+		return nil, false
+	}
+	o, ok := d.Doer.Transport.(multiplex.Opener)
+	return o, ok
 }

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	duplex "duplex.dev"
+	"duplex.dev/internal/multiplex"
 	"duplex.dev/ws"
 	"duplex.dev/ws/resume"
 )
@@ -54,7 +55,9 @@ func Stream[P, S, R any](wsrv *ws.Server, mgr *resume.Manager, spec *StreamSpec[
 			return err
 		}
 		var err error
-		if mgr != nil && offers(r, resume.Subprotocol) {
+		if ms := multiplex.From(r); ms != nil {
+			err = serveMultiplexed(ms, wsrv, spec, run)
+		} else if mgr != nil && offers(r, resume.Subprotocol) {
 			err = serveResumable(w, r, wsrv, mgr, spec, resumeSubject(payload), run, plain)
 		} else {
 			err = wsrv.Handle(w, r, spec.Endpoint, plain)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	duplex "duplex.dev"
+	"duplex.dev/internal/multiplex"
 	"duplex.dev/sse"
 	"duplex.dev/ws"
 	"duplex.dev/ws/resume"
@@ -49,7 +50,7 @@ func StreamOrEvents[P, S, R any](wsrv *ws.Server, mgr *resume.Manager, ssrv *sse
 	socket := Stream(wsrv, mgr, spec, endpoint, decode, input)
 	goa := spec.SSEEvent != nil
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if goa && isUpgrade(r) || !goa && !sse.Accepts(r) {
+		if multiplex.From(r) != nil || goa && isUpgrade(r) || !goa && !sse.Accepts(r) {
 			socket.ServeHTTP(w, r)
 			return
 		}

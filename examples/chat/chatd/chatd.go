@@ -23,6 +23,7 @@ import (
 	"duplex.dev/examples/chat/web"
 	"duplex.dev/hub"
 	"duplex.dev/hub/natsbroker"
+	dmux "duplex.dev/mux"
 	"duplex.dev/ws"
 )
 
@@ -256,6 +257,8 @@ func New(cfg Config) (*Server, error) {
 	mux := http.NewServeMux()
 	api.Mount(mux) // the methods, and the page at / (Files in the design)
 	mux.Handle("GET /metrics", metricsHandler)
+	// Many streams and calls on one WebSocket, for clients that ask (docs/protocol.md, section 4).
+	mux.Handle("GET "+dmux.DefaultPath, dmux.NewServer(mux, wsrv))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = fmt.Fprintln(w, "ok") // the process serves: liveness only
 	})

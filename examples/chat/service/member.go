@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"duplex.dev/sse"
+	"duplex.dev/transport"
 	"duplex.dev/ws"
 	"duplex.dev/ws/resume"
 )
@@ -24,6 +25,17 @@ type eventStream interface{ Events() *sse.Stream }
 // resumable is what the stream of a Resumable() method offers: a client
 // speaking duplex.v1 has a session, whose replay buffer takes the frames.
 type resumable interface{ Session() *resume.Session }
+
+// carried is a stream on another carrier, and frameSender that carrier
+// when it takes pre-encoded frames (a stream of a multiplexed connection).
+type (
+	carried     interface{ Carrier() transport.Carrier }
+	frameSender interface {
+		ID() string
+		SendRaw([]byte) error
+		SendFrame(context.Context, []byte) error
+	}
+)
 
 // rawSender returns the member ID and two raw-frame senders of stream:
 // sendRaw queues a frame without ever waiting (for the hub's live fan-out,
@@ -56,6 +68,11 @@ func rawSender(stream any) (id string, sendRaw func([]byte) error, sendWait func
 			return c.ID(), c.SendRaw, func(ctx context.Context, frame []byte) error {
 				return c.Send(ctx, json.RawMessage(frame))
 			}, nil
+		}
+	}
+	if cs, ok := stream.(carried); ok { // a stream of a multiplexed connection (duplex.dev/mux)
+		if c, ok := cs.Carrier().(frameSender); ok {
+			return c.ID(), c.SendRaw, c.SendFrame, nil
 		}
 	}
 	return "", nil, nil, fmt.Errorf("chat: stream %T exposes neither Session, Events nor Conn: regenerate examples/chat/gen", stream)

@@ -25,12 +25,13 @@ type Client struct {
 
 // NewClient returns a client for the service at scheme://host. doer sends
 // unary requests (http.DefaultClient when nil); dialOptions apply to every
-// WebSocket stream.
+// WebSocket stream. With a duplex.dev/mux Client as doer's Transport, streams
+// and unary calls share one connection when the server offers it.
 func NewClient(scheme, host string, doer *http.Client, dialOptions ...ws.DialOption) *Client {
 	if doer == nil {
 		doer = http.DefaultClient
 	}
-	return &Client{scheme: scheme, host: host, doer: doer, streams: &transport.Dialer{Scheme: scheme, Host: host, DialOptions: dialOptions}}
+	return &Client{scheme: scheme, host: host, doer: doer, streams: &transport.Dialer{Scheme: scheme, Host: host, DialOptions: dialOptions, Doer: doer}}
 }
 
 // Watch returns the endpoint of the "watch" method; its result is a feed.WatchClientStream.
