@@ -67,7 +67,7 @@ func decodeCount(r *http.Request) (*countPayload, error) {
 	}
 	n, err := strconv.Atoi(r.URL.Query().Get("n"))
 	if err != nil {
-		return nil, transport.Invalid(errors.New("n: not an integer"))
+		return nil, duplex.NewError(duplex.CodeInvalid, duplex.InvalidFieldType, "n: not an integer")
 	}
 	return &countPayload{N: n}, nil
 }

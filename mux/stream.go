@@ -390,11 +390,11 @@ func (s *stream) Fail(err error) {
 // on a socket (ws.Conn.Fail).
 func failStatus(err error) (ws.StatusCode, string) {
 	var ce *ws.CloseError
-	switch {
-	case errors.As(err, &ce):
+	if errors.As(err, &ce) {
 		return ce.Code, ce.Reason
-	case ws.IsInvalid(err) || duplex.IsValidationError(err):
-		return ws.StatusInvalidPayload, err.Error()
+	}
+	if code := duplex.CodeOf(err); code != duplex.CodeInternal {
+		return ws.StatusCode(code.CloseCode()), err.Error()
 	}
 	return ws.StatusInternalError, "internal error"
 }
