@@ -70,7 +70,7 @@ func Unary[P any](endpoint func(context.Context, any) (any, error), decode func(
 
 // Measure returns h, the handler of a unary method, with its requests
 // counted by status and timed in the metrics wsrv was given
-// (ws.WithMetrics; see ws.Metrics.HTTPHandler); h itself when it has none.
+// (ws.Config.Metrics; see ws.Metrics.HTTPHandler); h itself when it has none.
 func Measure(wsrv *ws.Server, service, method string, h http.Handler) http.Handler {
 	return wsrv.Config().Metrics.HTTPHandler(service, method, h)
 }

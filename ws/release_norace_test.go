@@ -93,7 +93,7 @@ func paddedEcho(ctx context.Context, c *Conn) error {
 func idleStackPerConn(t *testing.T, h func(context.Context, *Conn) error) int64 {
 	t.Helper()
 	const n = 200
-	srv := NewServer(WithLogger(slog.New(slog.DiscardHandler)))
+	srv := NewServer(Config{Logger: slog.New(slog.DiscardHandler)})
 	ep := &Endpoint{Service: "test", Method: "echo"}
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = srv.Handle(w, r, ep, h)

@@ -27,9 +27,9 @@ type Server struct {
 }
 
 // New returns the handlers of every {{ .Name }} endpoint. Streaming methods
-// run on wsrv (a new ws.Server with default options when nil), whose
+// run on wsrv (a new ws.Server with the default Config when nil), whose
 // Shutdown closes every open stream; the metrics wsrv was given
-// (ws.WithMetrics) count every method's requests, unary ones included;
+// (ws.Config.Metrics) count every method's requests, unary ones included;
 // opts configure the unary methods, after the design's options
 // (transport.WithSubjectRate, transport.WithIdempotency).
 {{- range .FileServers }}
@@ -38,7 +38,7 @@ type Server struct {
 {{- end }}
 func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, {{ range .FileServers }}{{ .ArgName }} http.FileSystem, {{ end }}opts ...transport.UnaryOption) *Server {
 	if wsrv == nil {
-		wsrv = ws.NewServer()
+		wsrv = ws.NewServer(ws.Config{})
 	}
 {{- if .AnyResumable }}
 	mgr := transport.NewSessions()
@@ -152,7 +152,7 @@ var {{ goifyLower .Name }}Statuses = transport.Statuses{
 // {{ goifyLower .Name }}Stream is what the design says about the messages of {{ quote .Name }}.
 var {{ goifyLower .Name }}Stream = &transport.StreamSpec[{{ .ServerStreamArgs }}]{ {{- if .SpecFields }}
 	{{ end }}Endpoint: &ws.Endpoint{Service: {{ quote $svc.Name }}, Method: {{ quote .Name }}
-{{- if .WSOptions }}, Options: []ws.Option{ {{- join .WSOptions ", " -}} }{{ end }}}{{ if .SpecFields }},{{ end }}
+{{- if .WSConfig }}, Config: ws.Config{ {{- join .WSConfig ", " -}} }{{ end }}}{{ if .SpecFields }},{{ end }}
 {{- if .Statuses }}
 	Statuses: {{ statuses . }},
 {{- end }}

@@ -45,9 +45,9 @@ type Server struct {
 }
 
 // New returns the handlers of every bench endpoint. Streaming methods
-// run on wsrv (a new ws.Server with default options when nil), whose
+// run on wsrv (a new ws.Server with the default Config when nil), whose
 // Shutdown closes every open stream; the metrics wsrv was given
-// (ws.WithMetrics) count every method's requests, unary ones included;
+// (ws.Config.Metrics) count every method's requests, unary ones included;
 // opts configure the unary methods, after the design's options
 // (transport.WithSubjectRate, transport.WithIdempotency).
 // fileSystemIndexHTML is the file system Files("/index.html", "index.html")
@@ -56,7 +56,7 @@ type Server struct {
 // reads "assets" from (http.Dir(".") when nil).
 func New(e *bench.Endpoints, wsrv *ws.Server, fileSystemIndexHTML http.FileSystem, fileSystemAssets http.FileSystem, opts ...transport.UnaryOption) *Server {
 	if wsrv == nil {
-		wsrv = ws.NewServer()
+		wsrv = ws.NewServer(ws.Config{})
 	}
 	return &Server{
 		Mounts: []*transport.MountPoint{

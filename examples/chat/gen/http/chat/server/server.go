@@ -48,16 +48,16 @@ type Server struct {
 }
 
 // New returns the handlers of every chat endpoint. Streaming methods
-// run on wsrv (a new ws.Server with default options when nil), whose
+// run on wsrv (a new ws.Server with the default Config when nil), whose
 // Shutdown closes every open stream; the metrics wsrv was given
-// (ws.WithMetrics) count every method's requests, unary ones included;
+// (ws.Config.Metrics) count every method's requests, unary ones included;
 // opts configure the unary methods, after the design's options
 // (transport.WithSubjectRate, transport.WithIdempotency).
 // fileSystemFiles is the file system Files("/{*filepath}", "/")
 // reads "/" from (http.Dir(".") when nil).
 func New(e *chat.Endpoints, wsrv *ws.Server, fileSystemFiles http.FileSystem, opts ...transport.UnaryOption) *Server {
 	if wsrv == nil {
-		wsrv = ws.NewServer()
+		wsrv = ws.NewServer(ws.Config{})
 	}
 	mgr := transport.NewSessions()
 	ssrv := transport.NewEventStreams(wsrv)
@@ -202,7 +202,7 @@ var subscribeStatuses = transport.Statuses{
 
 // subscribeStream is what the design says about the messages of "subscribe".
 var subscribeStream = &transport.StreamSpec[*chat.SubscribeResult, any]{
-	Endpoint: &ws.Endpoint{Service: "chat", Method: "subscribe", Options: []ws.Option{ws.WithHeartbeat(15*time.Second, 45*time.Second), ws.WithSubprotocols("duplex.v1")}},
+	Endpoint: &ws.Endpoint{Service: "chat", Method: "subscribe", Config: ws.Config{HeartbeatInterval: 15 * time.Second, HeartbeatTimeout: 45 * time.Second, Subprotocols: []string{"duplex.v1"}}},
 	Statuses: subscribeStatuses,
 }
 
@@ -262,7 +262,7 @@ var joinStatuses = transport.Statuses{
 
 // joinStream is what the design says about the messages of "join".
 var joinStream = &transport.StreamSpec[*chat.RoomEvent, any]{
-	Endpoint:    &ws.Endpoint{Service: "chat", Method: "join", Options: []ws.Option{ws.WithSubprotocols("duplex.v1", "chat.v1"), ws.WithSendQueue(1024, ws.DropOldest)}},
+	Endpoint:    &ws.Endpoint{Service: "chat", Method: "join", Config: ws.Config{Subprotocols: []string{"duplex.v1", "chat.v1"}, SendQueue: 1024, SlowConsumer: ws.DropOldest}},
 	Statuses:    joinStatuses,
 	View:        func(v *chat.RoomEvent, view string) any { return chat.NewViewedRoomEvent(v, view).Projected },
 	DefaultView: "default",
@@ -364,7 +364,7 @@ var analyticsStatuses = transport.Statuses{
 
 // analyticsStream is what the design says about the messages of "analytics".
 var analyticsStream = &transport.StreamSpec[*chat.Analytics, any]{
-	Endpoint:    &ws.Endpoint{Service: "chat", Method: "analytics", Options: []ws.Option{ws.WithReadLimit(4096)}},
+	Endpoint:    &ws.Endpoint{Service: "chat", Method: "analytics", Config: ws.Config{ReadLimit: 4096}},
 	Statuses:    analyticsStatuses,
 	View:        func(v *chat.Analytics, view string) any { return chat.NewViewedAnalytics(v, view).Projected },
 	DefaultView: "default",
