@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	"duplex.dev/internal/admit"
 	"duplex.dev/internal/ratelimit"
-	"duplex.dev/security"
 )
 
 // UnaryOption configures the handler of a unary method (see Unary). The
@@ -84,7 +84,7 @@ func (q *unaryQuota) admit(r *http.Request, retryAfter *time.Duration) *http.Req
 	if q.limit == nil {
 		return r
 	}
-	return r.WithContext(security.OnAuthenticated(r.Context(), func(subject string) error {
+	return r.WithContext(admit.OnAuthenticated(r.Context(), func(subject string) error {
 		ok, d := q.limit.Allow(subject)
 		if ok {
 			return nil

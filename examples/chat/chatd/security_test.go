@@ -453,7 +453,7 @@ func TestResumeTokenCannotAttachToAnotherUsersStream(t *testing.T) {
 	mgr := resume.NewManager()
 	ep := &ws.Endpoint{Service: "chat", Method: "private"}
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, _ := security.TokenFromRequest(r, "token")
+		token := r.URL.Query().Get("token")
 		actx, err := svc.JWTAuth(r.Context(), token, &security.JWTScheme{Name: "jwt"})
 		if err != nil {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
