@@ -97,7 +97,7 @@ type methodData struct {
 
 	Statuses      []*statusData
 	WSConfig      []string    // ws.Config fields ("ReadLimit: 4096") from the WebSocket block
-	UnaryOptions  []string    // Go expressions of transport.UnaryOption, from the HTTP block of a unary method
+	UnaryConfig   []string    // transport.UnaryConfig fields ("SubjectRate: 10"), from the HTTP block of a unary method
 	DialOptions   []string    // Go expressions of ws.DialOption the client adds (design subprotocols)
 	Resumable     bool        // the design says Resumable(): duplex.v1 on server and client
 	EventStream   bool        // SSEFallback: also served as Server-Sent Events (StreamOrEvents)

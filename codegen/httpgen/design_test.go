@@ -201,10 +201,10 @@ func TestModelReadsTheDesign(t *testing.T) {
 	for _, m := range s.Methods {
 		byName[m.Name] = m
 	}
-	if got := strings.Join(byName["search"].UnaryOptions, " "); got != "transport.WithSubjectRate(10, 20)" {
+	if got := strings.Join(byName["search"].UnaryConfig, ", "); got != "SubjectRate: 10, SubjectBurst: 20" {
 		t.Errorf("search options = %s", got)
 	}
-	if got := byName["history"].UnaryOptions; got != nil {
+	if got := byName["history"].UnaryConfig; got != nil {
 		t.Errorf("history options = %v, want none", got)
 	}
 	h := byName["history"]

@@ -214,7 +214,7 @@ func buildMethod(s *serviceData, e *expr.HTTPEndpointExpr) (*methodData, error) 
 		}
 	}
 	if r := e.SubjectRate; r != nil && !me.IsStreaming() {
-		m.UnaryOptions = append(m.UnaryOptions, fmt.Sprintf("transport.WithSubjectRate(%s, %d)", rateExpr(r.PerSecond), r.Burst))
+		m.UnaryConfig = append(m.UnaryConfig, "SubjectRate: "+rateExpr(r.PerSecond), fmt.Sprintf("SubjectBurst: %d", r.Burst))
 	}
 
 	// Errors.
@@ -550,7 +550,7 @@ func buildResultCookies(m *methodData, r *expr.HTTPResponseExpr, result *expr.At
 		}
 	}
 	m.NoResultBody = len(m.ResultBodyFields) == 0
-	m.UnaryOptions = append(m.UnaryOptions, "transport.WithResponseEncoder(encode"+m.GoName+"Response)")
+	m.UnaryConfig = append(m.UnaryConfig, "ResponseEncoder: encode"+m.GoName+"Response")
 	return nil
 }
 

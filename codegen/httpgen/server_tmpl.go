@@ -30,13 +30,13 @@ type Server struct {
 // run on wsrv (a new ws.Server with the default Config when nil), whose
 // Shutdown closes every open stream; the metrics wsrv was given
 // (ws.Config.Metrics) count every method's requests, unary ones included;
-// opts configure the unary methods, after the design's options
-// (transport.WithSubjectRate, transport.WithIdempotency).
+// the fields unary sets configure the unary methods over the design's
+// (transport.UnaryConfig: SubjectRate, IdempotencyTTL …).
 {{- range .FileServers }}
 // {{ .ArgName }} is the file system Files({{ quote .RequestPath }}, {{ quote .FilePath }})
 // reads {{ quote .FilePath }} from (http.Dir(".") when nil).
 {{- end }}
-func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, {{ range .FileServers }}{{ .ArgName }} http.FileSystem, {{ end }}opts ...transport.UnaryOption) *Server {
+func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, {{ range .FileServers }}{{ .ArgName }} http.FileSystem, {{ end }}unary ...transport.UnaryConfig) *Server {
 	if wsrv == nil {
 		wsrv = ws.NewServer(ws.Config{})
 	}
@@ -63,7 +63,7 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, {{ range .FileServers }}{
 {{- if .Streaming }}
 		{{ .Handler }}: transport.WithNames({{ quote $.Name }}, {{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .Endpoint }}, wsrv{{ if .Resumable }}, mgr{{ end }}{{ if .EventStream }}, ssrv{{ end }})),
 {{- else }}
-		{{ .Handler }}: transport.WithNames({{ quote $.Name }}, {{ quote .Name }}, transport.Measure(wsrv, {{ quote $.Name }}, {{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .Endpoint }}, opts...))),
+		{{ .Handler }}: transport.WithNames({{ quote $.Name }}, {{ quote .Name }}, transport.Measure(wsrv, {{ quote $.Name }}, {{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .Endpoint }}, unary...))),
 {{- end }}
 {{- end }}
 {{- range .FileServers }}
@@ -207,12 +207,12 @@ func decode{{ .GoName }}Events(r *http.Request) ({{ .PayloadRef }}, error) {
 {{- end }}
 {{- else }}
 // New{{ .GoName }}Handler returns the handler of the {{ quote .Name }} method,
-// configured by the design's options, then opts.
-func New{{ .GoName }}Handler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
-{{- if .UnaryOptions }}
-	opts = append([]transport.UnaryOption{ {{- join .UnaryOptions ", " -}} }, opts...)
+// configured by the design, then by the fields unary sets.
+func New{{ .GoName }}Handler(endpoint duplex.Endpoint, unary ...transport.UnaryConfig) http.Handler {
+{{- if .UnaryConfig }}
+	unary = append([]transport.UnaryConfig{ { {{- join .UnaryConfig ", " -}} } }, unary...)
 {{- end }}
-	return transport.Unary{{ if not .PayloadRef }}[any]{{ end }}(endpoint, {{ if .PayloadRef }}Decode{{ .GoName }}Request{{ else }}nil{{ end }}, {{ .SuccessStatus }}, {{ statuses . }}, opts...)
+	return transport.Unary{{ if not .PayloadRef }}[any]{{ end }}(endpoint, {{ if .PayloadRef }}Decode{{ .GoName }}Request{{ else }}nil{{ end }}, {{ .SuccessStatus }}, {{ statuses . }}, unary...)
 }
 {{- if .ResultCookies }}
 {{- $m := . }}

@@ -264,7 +264,7 @@ func New(cfg Config) (*Server, error) {
 		_ = be.close()
 		return nil, fmt.Errorf("chatd: %w", err)
 	}
-	api := chatsvr.New(chat.NewEndpoints(svc), wsrv, http.FS(web.FS()), quotaUnary...)
+	api := chatsvr.New(chat.NewEndpoints(svc), wsrv, http.FS(web.FS()), quotaUnary)
 	mux := http.NewServeMux()
 	api.Mount(mux) // the methods, and the page at / (Files in the design)
 	mux.Handle("GET /metrics", metricsHandler)

@@ -48,9 +48,9 @@ func DefaultQuotas() Quotas {
 }
 
 // options returns the runtime configuration and options that apply q.
-func (q Quotas) options() (wsCfg ws.Config, unary []transport.UnaryOption, hubOpts []hub.Option) {
+func (q Quotas) options() (wsCfg ws.Config, unary transport.UnaryConfig, hubOpts []hub.Option) {
 	if q.RequestRate > 0 {
-		unary = append(unary, transport.WithSubjectRate(q.RequestRate, q.RequestBurst))
+		unary.SubjectRate, unary.SubjectBurst = q.RequestRate, q.RequestBurst
 	}
 	if q.MessageRate > 0 {
 		wsCfg.MessageRate, wsCfg.MessageBurst = q.MessageRate, q.MessageBurst
