@@ -18,10 +18,12 @@ import (
 // surface stands today; the test keeps it from growing. Lower the ceiling
 // as the surface shrinks, until it reaches the goal. (166 before Server-Sent
 // Events added StreamOrEvents, EventStreams and NewEventStreams to
-// transport, 173; moving the depth check to internal/jsondepth took 3.)
+// transport, 173; moving the depth check to internal/jsondepth took 3;
+// ws.Config fields instead of 18 options, transport.UnaryConfig instead of
+// 4 names and a smaller security took 26.)
 const (
 	surfaceGoal    = 110
-	surfaceCeiling = 158
+	surfaceCeiling = 150
 )
 
 // TestGeneratedCodeImportsASmallRuntime runs `go doc -short` over every
