@@ -18,12 +18,14 @@ import (
 // surface stands today; the test keeps it from growing. Lower the ceiling
 // as the surface shrinks, until it reaches the goal. (166 before Server-Sent
 // Events added StreamOrEvents, EventStreams and NewEventStreams to
-// transport, 173; moving the depth check to internal/jsondepth took 3; one
+// transport, 173; moving the depth check to internal/jsondepth took 3;
+// ws.Config fields instead of 18 options, transport.UnaryConfig instead of
+// 4 names and a smaller security took 26; one
 // error classification, duplex.Code, took 3 more: 6 names in the root
 // package for 9 gone from ws, transport and security.)
 const (
 	surfaceGoal    = 110
-	surfaceCeiling = 173
+	surfaceCeiling = 150
 )
 
 // TestGeneratedCodeImportsASmallRuntime runs `go doc -short` over every

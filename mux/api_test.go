@@ -95,7 +95,7 @@ type apiOption struct {
 
 func newAPI(t *testing.T, o apiOption) *api {
 	t.Helper()
-	a := &api{wsrv: ws.NewServer(ws.WithHeartbeat(0, 0)), floodEnd: make(chan struct{}, 64)}
+	a := &api{wsrv: ws.NewServer(ws.Config{HeartbeatInterval: -1}), floodEnd: make(chan struct{}, 64)}
 	routes := http.NewServeMux()
 
 	countSpec := &transport.StreamSpec[int, any]{Endpoint: &ws.Endpoint{Service: "test", Method: "count"}, Statuses: statuses}
@@ -113,7 +113,7 @@ func newAPI(t *testing.T, o apiOption) *api {
 		func(p *countPayload, s *transport.ServerStream[int, any]) any { return &countInput{p, s} }))
 
 	floodSpec := &transport.StreamSpec[int, any]{Endpoint: &ws.Endpoint{Service: "test", Method: "flood",
-		Options: []ws.Option{ws.WithSendQueue(16, ws.Disconnect), ws.WithWriteTimeout(time.Minute)}}, Statuses: statuses}
+		Config: ws.Config{SendQueue: 16, SlowConsumer: ws.Disconnect, WriteTimeout: time.Minute}}, Statuses: statuses}
 	flood := func(ctx context.Context, in any) (any, error) {
 		defer func() { a.floodEnd <- struct{}{} }()
 		ci := in.(*countInput)
@@ -128,7 +128,7 @@ func newAPI(t *testing.T, o apiOption) *api {
 	routes.Handle("GET /flood", transport.Stream(a.wsrv, nil, floodSpec, flood, decodeCount,
 		func(p *countPayload, s *transport.ServerStream[int, any]) any { return &countInput{p, s} }))
 
-	echoSpec := &transport.StreamSpec[string, *note]{Endpoint: &ws.Endpoint{Service: "test", Method: "echo", Options: []ws.Option{ws.WithReadLimit(1024)}}, Statuses: statuses, Validate: validateNote}
+	echoSpec := &transport.StreamSpec[string, *note]{Endpoint: &ws.Endpoint{Service: "test", Method: "echo", Config: ws.Config{ReadLimit: 1024}}, Statuses: statuses, Validate: validateNote}
 	echo := func(ctx context.Context, in any) (any, error) {
 		s := in.(*transport.ServerStream[string, *note])
 		a.opened.Add(1)

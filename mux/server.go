@@ -43,12 +43,12 @@ func WithMetrics(m *Metrics) Option { return func(s *Server) { s.metrics = m } }
 // NewServer returns the multiplexed endpoint of the API that h routes
 // (the http.ServeMux the generated servers are mounted on). The
 // connections run on wsrv, as the endpoint "duplex" "mux" (its settings
-// can be changed with ws.ForMethod("duplex", "mux", …)); each stream runs
+// are the server Config's Methods["duplex.mux"]); each stream runs
 // with its own method's settings.
 func NewServer(h http.Handler, wsrv *ws.Server, opts ...Option) *Server {
 	s := &Server{
 		handler: h, wsrv: wsrv, maxStreams: DefaultMaxStreams,
-		ep: &ws.Endpoint{Service: "duplex", Method: "mux", Options: []ws.Option{ws.WithSubprotocols(Subprotocol)}},
+		ep: &ws.Endpoint{Service: "duplex", Method: "mux", Config: ws.Config{Subprotocols: []string{Subprotocol}}},
 	}
 	for _, o := range opts {
 		o(s)

@@ -102,12 +102,6 @@ func (s *OAuth2Scheme) Validate(scopes []string) error {
 	return validateScopes(s.RequiredScopes, scopes)
 }
 
-// ScopesList splits a space-separated scope claim ("chat:read chat:write",
-// the OAuth2 "scope" form) into a list, dropping empty entries.
-func ScopesList(scope string) []string {
-	return strings.Fields(scope)
-}
-
 func validateScopes(required, actual []string) error {
 	var missing []string
 	for _, r := range required {

@@ -1,10 +1,12 @@
 package security
 
-import "context"
+import (
+	"context"
+
+	"duplex.dev/internal/admit"
+)
 
 type subjectKey struct{}
-
-type authenticatedKey struct{}
 
 // Authenticated records subject (a user id, a token's "sub" claim) as the
 // identity the request authenticated as, and returns the context the method
@@ -19,8 +21,8 @@ type authenticatedKey struct{}
 // request has no subject and per-subject quotas do not apply to it.
 func Authenticated(ctx context.Context, subject string) (context.Context, error) {
 	ctx = context.WithValue(ctx, subjectKey{}, subject)
-	if admit, ok := ctx.Value(authenticatedKey{}).(func(string) error); ok && subject != "" {
-		if err := admit(subject); err != nil {
+	if check, ok := admit.From(ctx); ok && subject != "" {
+		if err := check(subject); err != nil {
 			return ctx, err
 		}
 	}
@@ -31,11 +33,4 @@ func Authenticated(ctx context.Context, subject string) (context.Context, error)
 func SubjectFromContext(ctx context.Context) (string, bool) {
 	s, ok := ctx.Value(subjectKey{}).(string)
 	return s, ok
-}
-
-// OnAuthenticated returns a context in which Authenticated calls admit with
-// the subject, and fails with admit's error. Transports use it to apply
-// per-subject quotas; applications have no need for it.
-func OnAuthenticated(ctx context.Context, admit func(subject string) error) context.Context {
-	return context.WithValue(ctx, authenticatedKey{}, admit)
 }

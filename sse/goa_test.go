@@ -16,7 +16,7 @@ import (
 // Goa's id:, event: and retry: lines, and Shutdown ends the response with
 // no end event (Goa's client would read it as one more result).
 func TestGoaWireHasNoEndEvent(t *testing.T) {
-	srv := sse.NewServer(ws.NewServer())
+	srv := sse.NewServer(ws.NewServer(ws.Config{}))
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := srv.HandleGoa(w, r, &ws.Endpoint{Service: "s", Method: "m"}, func(ctx context.Context, st *sse.Stream) error {
 			if err := st.SendEvent(ctx, sse.Event{ID: "7", Type: "tick", Retry: 1500, Data: []byte(`{"n":1}`)}); err != nil {

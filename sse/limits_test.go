@@ -27,9 +27,9 @@ type limited struct {
 	ended chan struct{}
 }
 
-func startLimited(t *testing.T, opts ...ws.Option) *limited {
+func startLimited(t *testing.T, cfg ws.Config) *limited {
 	t.Helper()
-	wsrv := ws.NewServer(opts...)
+	wsrv := ws.NewServer(cfg)
 	srv := sse.NewServer(wsrv)
 	ep := &ws.Endpoint{Service: "svc", Method: "feed"}
 	l := &limited{ended: make(chan struct{}, 16)}
@@ -118,7 +118,7 @@ func wantRefused(t *testing.T, what string, resp *http.Response, body string, st
 }
 
 func TestEventStreamsCountAgainstMaxConnections(t *testing.T) {
-	l := startLimited(t, ws.WithMaxConnections(2))
+	l := startLimited(t, ws.Config{MaxConnections: 2})
 	first, _ := l.events(t)
 	l.events(t)
 	resp, body := l.events(t)
@@ -136,13 +136,13 @@ func TestEventStreamsCountAgainstMaxConnections(t *testing.T) {
 }
 
 func TestWebSocketsHoldThePlacesOfEventStreams(t *testing.T) {
-	l := startLimited(t, ws.WithMaxConnections(2))
+	l := startLimited(t, ws.Config{MaxConnections: 2})
 	l.dial(t)
 	l.events(t)
 	resp, body := l.events(t)
 	wantRefused(t, "event stream past a WebSocket and a stream", resp, body, http.StatusServiceUnavailable, "too many connections: try again later")
 	<-l.ended
-	l2 := startLimited(t, ws.WithMaxConnections(2))
+	l2 := startLimited(t, ws.Config{MaxConnections: 2})
 	l2.dial(t)
 	l2.dial(t)
 	resp, body = l2.events(t)
@@ -150,7 +150,7 @@ func TestWebSocketsHoldThePlacesOfEventStreams(t *testing.T) {
 }
 
 func TestEventStreamsCountAgainstMaxConnectionsPerIP(t *testing.T) {
-	l := startLimited(t, ws.WithMaxConnectionsPerIP(1))
+	l := startLimited(t, ws.Config{MaxConnectionsPerIP: 1})
 	first, _ := l.events(t)
 	resp, body := l.events(t)
 	wantRefused(t, "second event stream", resp, body, http.StatusTooManyRequests, "too many connections from this address")
@@ -167,7 +167,7 @@ func TestEventStreamsCountAgainstMaxConnectionsPerIP(t *testing.T) {
 }
 
 func TestEventStreamsCountAgainstTheUpgradeRate(t *testing.T) {
-	l := startLimited(t, ws.WithUpgradeRate(0.001, 1))
+	l := startLimited(t, ws.Config{UpgradeRate: 0.001, UpgradeBurst: 1})
 	l.events(t)
 	resp, body := l.events(t)
 	wantRefused(t, "event stream past the upgrade rate", resp, body, http.StatusTooManyRequests, "too many new connections: try again later")
@@ -176,7 +176,7 @@ func TestEventStreamsCountAgainstTheUpgradeRate(t *testing.T) {
 }
 
 func TestShutdownGivesBackThePlacesOfEventStreams(t *testing.T) {
-	l := startLimited(t, ws.WithMaxConnections(1))
+	l := startLimited(t, ws.Config{MaxConnections: 1})
 	l.events(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -190,7 +190,7 @@ func TestShutdownGivesBackThePlacesOfEventStreams(t *testing.T) {
 }
 
 func TestShutdownOfTheWebSocketServerRefusesEventStreams(t *testing.T) {
-	wsrv := ws.NewServer()
+	wsrv := ws.NewServer(ws.Config{})
 	srv := sse.NewServer(wsrv)
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = srv.Handle(w, r, &ws.Endpoint{Service: "svc"}, false, "", func(ctx context.Context, st *sse.Stream) error { return nil })
@@ -284,7 +284,7 @@ func metric(t *testing.T, reg *prometheus.Registry, name, status string) float64
 
 func TestEventStreamsAreCountedInTheConnectionMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	l := startLimited(t, ws.WithMaxConnections(2), ws.WithMetrics(ws.NewMetrics(reg)))
+	l := startLimited(t, ws.Config{MaxConnections: 2, Metrics: ws.NewMetrics(reg)})
 	first, _ := l.events(t)
 	l.events(t)
 	if got := metric(t, reg, "duplex_connections_active", ""); got != 2 {

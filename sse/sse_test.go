@@ -27,7 +27,7 @@ type server struct {
 // ep (resumable or not) until the test ends.
 func startServer(t *testing.T, ep *ws.Endpoint, resumable bool, h func(ctx context.Context, st *sse.Stream) error, opts ...sse.Option) *server {
 	t.Helper()
-	srv := sse.NewServer(ws.NewServer(), opts...)
+	srv := sse.NewServer(ws.NewServer(ws.Config{}), opts...)
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := srv.Handle(w, r, ep, resumable, "subject", h); err != nil {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
@@ -156,7 +156,7 @@ func TestClientGoneEndsTheHandlerAndReleasesTheStream(t *testing.T) {
 func TestSlowReaderIsEndedWith4000UnderDisconnect(t *testing.T) {
 	got := make(chan error, 1)
 	big := []byte(`"` + strings.Repeat("x", 64<<10) + `"`)
-	ep := &ws.Endpoint{Service: "s", Method: "slow", Options: []ws.Option{ws.WithSendQueue(4, ws.Disconnect)}}
+	ep := &ws.Endpoint{Service: "s", Method: "slow", Config: ws.Config{SendQueue: 4, SlowConsumer: ws.Disconnect}}
 	s := startServer(t, ep, false, func(ctx context.Context, st *sse.Stream) error {
 		for range 10_000 {
 			if err := st.SendRaw(big); err != nil {
@@ -186,7 +186,7 @@ func TestSlowReaderIsEndedWith4000UnderDisconnect(t *testing.T) {
 func TestSlowReaderLosesTheOldestUnderDropOldest(t *testing.T) {
 	const n = 500 // of 64 KiB: more than loopback socket buffers hold
 	sent := make(chan struct{})
-	ep := &ws.Endpoint{Service: "s", Method: "drop", Options: []ws.Option{ws.WithSendQueue(2, ws.DropOldest)}}
+	ep := &ws.Endpoint{Service: "s", Method: "drop", Config: ws.Config{SendQueue: 2, SlowConsumer: ws.DropOldest}}
 	s := startServer(t, ep, false, func(ctx context.Context, st *sse.Stream) error {
 		pad := strings.Repeat("x", 64<<10)
 		for i := range n {

@@ -74,10 +74,10 @@ func errorServer(t *testing.T) string {
 	}
 	statuses := transport.Statuses{"not_found": http.StatusNotFound}
 	decode := func(r *http.Request) (url.Values, error) { return r.URL.Query(), nil }
-	wsrv := ws.NewServer()
+	wsrv := ws.NewServer(ws.Config{})
 	ssrv := sse.NewServer(wsrv)
 	mgr := resume.NewManager()
-	ep := &ws.Endpoint{Service: "svc", Method: "feed", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol)}}
+	ep := &ws.Endpoint{Service: "svc", Method: "feed", Config: ws.Config{Subprotocols: []string{resume.Subprotocol}}}
 	spec := &transport.StreamSpec[string, any]{Endpoint: ep, Statuses: statuses}
 	type call struct {
 		q url.Values

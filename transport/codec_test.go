@@ -165,9 +165,9 @@ func TestBadFramesGetTheSameAnswerEverywhere(t *testing.T) {
 func serverKind(subprotocol string, resumable bool) func(t *testing.T, ctx context.Context, b badFrame) answer {
 	return func(t *testing.T, ctx context.Context, b badFrame) answer {
 		recvd := make(chan error, 1)
-		wsrv := ws.NewServer(ws.WithReadLimit(codecLimit))
+		wsrv := ws.NewServer(ws.Config{ReadLimit: codecLimit})
 		mgr := resume.NewManager(resume.WithGrace(time.Second))
-		ep := &ws.Endpoint{Service: "svc", Method: "codec", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol)}}
+		ep := &ws.Endpoint{Service: "svc", Method: "codec", Config: ws.Config{Subprotocols: []string{resume.Subprotocol}}}
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			var m *resume.Manager
 			if resumable {

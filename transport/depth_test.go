@@ -137,7 +137,7 @@ var reasonTooDeep = "invalid JSON: nested deeper than " + strconv.Itoa(jsondepth
 // server's other connection, opened before, still echoes. The inputs within
 // the limit decode.
 func TestDeepInputIsRefusedBeforeDecoding(t *testing.T) {
-	wsrv := ws.NewServer(ws.WithReadLimit(1 << 20))
+	wsrv := ws.NewServer(ws.Config{ReadLimit: 1 << 20})
 	ep := &ws.Endpoint{Service: "tree", Method: "echo"}
 	mux := http.NewServeMux()
 	mux.Handle("GET /node", streamHandler(wsrv, nil, &transport.StreamSpec[*deepNode, *deepNode]{Endpoint: ep},

@@ -18,11 +18,12 @@ import (
 // answers 204). Errors are written with writeError and statuses.
 //
 // A request carrying an Idempotency-Key header runs the method once: its
-// retries get the stored response (see idempotencyKeyHeader,
-// WithIdempotency). With WithSubjectRate, a subject past its rate gets 429
-// with Retry-After and the method does not run.
-func Unary[P any](endpoint func(context.Context, any) (any, error), decode func(*http.Request) (P, error), status int, statuses Statuses, opts ...UnaryOption) http.Handler {
-	q := newUnaryQuota(opts)
+// retries get the stored response (see idempotencyKeyHeader). cfgs
+// configure it, the later ones' set fields winning (the design's, then the
+// deployment's): with a SubjectRate, a subject past its rate gets 429 with
+// Retry-After and the method does not run.
+func Unary[P any](endpoint func(context.Context, any) (any, error), decode func(*http.Request) (P, error), status int, statuses Statuses, cfgs ...UnaryConfig) http.Handler {
+	q := newUnaryQuota(cfgs)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var payload any
 		if decode != nil {
@@ -52,7 +53,7 @@ func Unary[P any](endpoint func(context.Context, any) (any, error), decode func(
 				w.WriteHeader(http.StatusNoContent)
 				return
 			}
-			if enc := q.cfg.encode; enc != nil {
+			if enc := q.cfg.ResponseEncoder; enc != nil {
 				if res = enc(w, res); res == nil {
 					w.WriteHeader(status)
 					return
@@ -70,7 +71,7 @@ func Unary[P any](endpoint func(context.Context, any) (any, error), decode func(
 
 // Measure returns h, the handler of a unary method, with its requests
 // counted by status and timed in the metrics wsrv was given
-// (ws.WithMetrics; see ws.Metrics.HTTPHandler); h itself when it has none.
+// (ws.Config.Metrics; see ws.Metrics.HTTPHandler); h itself when it has none.
 func Measure(wsrv *ws.Server, service, method string, h http.Handler) http.Handler {
 	return wsrv.Config().Metrics.HTTPHandler(service, method, h)
 }

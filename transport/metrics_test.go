@@ -21,7 +21,7 @@ import (
 // and times them, in the metrics the ws.Server was given.
 func TestUnaryRequestsAreMeasured(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	wsrv := ws.NewServer(ws.WithMetrics(ws.NewMetrics(reg)))
+	wsrv := ws.NewServer(ws.Config{Metrics: ws.NewMetrics(reg)})
 	endpoint := func(_ context.Context, p any) (any, error) {
 		if *p.(*string) != "ann" {
 			return nil, unauthorized("who is " + *p.(*string))
@@ -86,7 +86,7 @@ func TestUnaryRequestsAreMeasured(t *testing.T) {
 // transport.Stream and counted under that status.
 func TestServeStreamCountsTheUpgradesItRefuses(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	wsrv := ws.NewServer(ws.WithMetrics(ws.NewMetrics(reg)))
+	wsrv := ws.NewServer(ws.Config{Metrics: ws.NewMetrics(reg)})
 	ep := &ws.Endpoint{Service: "notes", Method: "post"}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		spec := &transport.StreamSpec[any, any]{Endpoint: ep, Statuses: transport.Statuses{"unauthorized": 401}}

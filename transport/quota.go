@@ -7,21 +7,37 @@ import (
 	"time"
 
 	duplex "duplex.dev"
+	"duplex.dev/internal/admit"
 	"duplex.dev/internal/ratelimit"
-	"duplex.dev/security"
 )
 
-// UnaryOption configures the handler of a unary method (see Unary). The
-// generated server passes the design's options first, then the ones given
-// to its New, so a deployment can override the design.
-type UnaryOption func(*unaryConfig)
-
-type unaryConfig struct {
-	subjectRate  float64
-	subjectBurst int
-	idemTTL      time.Duration
-	idemBytes    int
-	encode       func(http.ResponseWriter, any) any
+// UnaryConfig configures the handler of a unary method (see Unary); a zero
+// field means the default. The generated server passes the design's
+// configuration, then the one given to its New, whose set fields win, so a
+// deployment can override the design.
+type UnaryConfig struct {
+	// SubjectRate caps the requests of one subject (the identity its auth
+	// function gave to security.Authenticated) to SubjectRate a second on
+	// average, with bursts of SubjectBurst. A request past it is answered
+	// 429 with a Retry-After header, and the method does not run. Requests
+	// without a subject are not counted. Default unlimited; a negative
+	// SubjectRate turns off the design's.
+	SubjectRate  float64
+	SubjectBurst int
+	// IdempotencyTTL is how long the response to a request carrying an
+	// Idempotency-Key header is kept for its retries, and IdempotencyBytes
+	// how many bytes of such responses the method keeps at most (the
+	// oldest go first). Defaults 10 minutes and 4 MiB; a negative
+	// IdempotencyBytes turns Idempotency-Key off: every request runs the
+	// method.
+	IdempotencyTTL   time.Duration
+	IdempotencyBytes int
+	// ResponseEncoder, when set, is called with the method's result before
+	// it is written: it sets what travels outside the body (the cookies of
+	// Cookie in Response) and returns the body to write as JSON, or nil to
+	// write the status alone. Generated servers set it for the methods
+	// whose response sets cookies.
+	ResponseEncoder func(w http.ResponseWriter, result any) (body any)
 }
 
 // Default bounds of the Idempotency-Key store of one unary method.
@@ -30,51 +46,37 @@ const (
 	defaultIdempotencyBytes = 4 << 20
 )
 
-// WithSubjectRate caps the requests of one subject (the identity its auth
-// function gave to security.Authenticated) to perSecond a second on
-// average, with bursts of burst. A request past it is answered 429 with a
-// Retry-After header, and the method does not run. Requests without a
-// subject are not counted. 0 means unlimited (default).
-func WithSubjectRate(perSecond float64, burst int) UnaryOption {
-	return func(c *unaryConfig) { c.subjectRate, c.subjectBurst = perSecond, burst }
-}
-
-// WithIdempotency sets how long the response to a request carrying an
-// Idempotency-Key header is kept for its retries, and how many bytes of
-// such responses the method keeps at most (the oldest go first). maxBytes
-// of 0 or less turns Idempotency-Key off: every request runs the method.
-// Defaults defaultIdempotencyTTL and defaultIdempotencyBytes.
-func WithIdempotency(ttl time.Duration, maxBytes int) UnaryOption {
-	return func(c *unaryConfig) { c.idemTTL, c.idemBytes = ttl, maxBytes }
-}
-
-// WithResponseEncoder makes the handler call encode with the method's
-// result before writing it: encode sets what travels outside the body (the
-// cookies of Cookie in Response) and returns the body to write as JSON, or
-// nil to write the status alone. Generated servers pass it for the methods
-// whose response sets cookies.
-func WithResponseEncoder(encode func(w http.ResponseWriter, result any) (body any)) UnaryOption {
-	return func(c *unaryConfig) { c.encode = encode }
-}
-
 // unaryQuota is what Unary keeps between requests.
 type unaryQuota struct {
-	cfg   unaryConfig
+	cfg   UnaryConfig
 	limit *ratelimit.Keyed // nil: no per-subject rate
 	idem  *idempotencyStore
 }
 
-func newUnaryQuota(opts []UnaryOption) *unaryQuota {
-	cfg := unaryConfig{idemTTL: defaultIdempotencyTTL, idemBytes: defaultIdempotencyBytes}
-	for _, o := range opts {
-		o(&cfg)
+// newUnaryQuota returns the state of a handler configured by cfgs, the
+// later ones' set fields winning.
+func newUnaryQuota(cfgs []UnaryConfig) *unaryQuota {
+	cfg := UnaryConfig{IdempotencyTTL: defaultIdempotencyTTL, IdempotencyBytes: defaultIdempotencyBytes}
+	for _, c := range cfgs {
+		if c.SubjectRate != 0 {
+			cfg.SubjectRate, cfg.SubjectBurst = c.SubjectRate, c.SubjectBurst
+		}
+		if c.IdempotencyTTL != 0 {
+			cfg.IdempotencyTTL = c.IdempotencyTTL
+		}
+		if c.IdempotencyBytes != 0 {
+			cfg.IdempotencyBytes = c.IdempotencyBytes
+		}
+		if c.ResponseEncoder != nil {
+			cfg.ResponseEncoder = c.ResponseEncoder
+		}
 	}
 	q := &unaryQuota{cfg: cfg}
-	if cfg.subjectRate > 0 {
-		q.limit = ratelimit.NewKeyed(cfg.subjectRate, cfg.subjectBurst)
+	if cfg.SubjectRate > 0 {
+		q.limit = ratelimit.NewKeyed(cfg.SubjectRate, cfg.SubjectBurst)
 	}
-	if cfg.idemBytes > 0 && cfg.idemTTL > 0 {
-		q.idem = newIdempotencyStore(cfg.idemTTL, cfg.idemBytes)
+	if cfg.IdempotencyBytes > 0 && cfg.IdempotencyTTL > 0 {
+		q.idem = newIdempotencyStore(cfg.IdempotencyTTL, cfg.IdempotencyBytes)
 	}
 	return q
 }
@@ -85,13 +87,13 @@ func (q *unaryQuota) admit(r *http.Request, retryAfter *time.Duration) *http.Req
 	if q.limit == nil {
 		return r
 	}
-	return r.WithContext(security.OnAuthenticated(r.Context(), func(subject string) error {
+	return r.WithContext(admit.OnAuthenticated(r.Context(), func(subject string) error {
 		ok, d := q.limit.Allow(subject)
 		if ok {
 			return nil
 		}
 		*retryAfter = d
-		e := duplex.NewError(duplex.CodeResourceExhausted, "rate_limited", "rate limited: more than %g requests a second from this user; retry after %s", q.cfg.subjectRate, d.Round(time.Millisecond))
+		e := duplex.NewError(duplex.CodeResourceExhausted, "rate_limited", "rate limited: more than %g requests a second from this user; retry after %s", q.cfg.SubjectRate, d.Round(time.Millisecond))
 		e.Temporary = true
 		return e
 	}))

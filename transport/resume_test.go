@@ -61,9 +61,9 @@ func dialResumable(ctx context.Context, rawURL string, opts ...resume.ClientOpti
 // 401 when the request has no token, and echoes numbers otherwise.
 func startResumable(t *testing.T) (url string, calls *int) {
 	t.Helper()
-	wsrv := ws.NewServer()
+	wsrv := ws.NewServer(ws.Config{})
 	mgr := resume.NewManager()
-	ep := &ws.Endpoint{Service: "svc", Method: "echo", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol)}}
+	ep := &ws.Endpoint{Service: "svc", Method: "echo", Config: ws.Config{Subprotocols: []string{resume.Subprotocol}}}
 	n := 0
 	srv := httptest.NewServer(tokenStream(wsrv, mgr, ep, func(ctx context.Context, token string, s *transport.ServerStream[int, int]) error {
 		if token == "" {
@@ -170,9 +170,9 @@ func TestResumableMethodOverDuplexV1(t *testing.T) {
 // session, and a valid user who comes after them gets in.
 func TestForgedHellosGetNoSession(t *testing.T) {
 	const hostile, parallel = 2000, 32
-	wsrv := ws.NewServer(ws.WithLogger(slog.New(slog.DiscardHandler)))
+	wsrv := ws.NewServer(ws.Config{Logger: slog.New(slog.DiscardHandler)})
 	mgr := resume.NewManager()
-	ep := &ws.Endpoint{Service: "svc", Method: "feed", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol)}}
+	ep := &ws.Endpoint{Service: "svc", Method: "feed", Config: ws.Config{Subprotocols: []string{resume.Subprotocol}}}
 	srv := httptest.NewServer(tokenStream(wsrv, mgr, ep, func(ctx context.Context, token string, s *transport.ServerStream[int, int]) error {
 		if token != "valid" {
 			return transport.Unauthorized("invalid token")
@@ -276,9 +276,9 @@ func forgedHello(ctx context.Context, url string) string {
 // session began gets HTTP 401 instead of the session.
 func TestResumeIsAuthenticatedAgain(t *testing.T) {
 	var revoked atomic.Bool
-	wsrv := ws.NewServer(ws.WithLogger(slog.New(slog.DiscardHandler)))
+	wsrv := ws.NewServer(ws.Config{Logger: slog.New(slog.DiscardHandler)})
 	mgr := resume.NewManager()
-	ep := &ws.Endpoint{Service: "svc", Method: "feed", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol)}}
+	ep := &ws.Endpoint{Service: "svc", Method: "feed", Config: ws.Config{Subprotocols: []string{resume.Subprotocol}}}
 	srv := httptest.NewServer(tokenStream(wsrv, mgr, ep, func(ctx context.Context, token string, s *transport.ServerStream[int, int]) error {
 		if token != "valid" || revoked.Load() {
 			return transport.Unauthorized("invalid token")

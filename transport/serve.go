@@ -33,7 +33,7 @@ import (
 // failing with resume.ErrResumed. Errors the method returns after its
 // first use end the session with the same close codes. Any other
 // client gets the default wire. spec.Endpoint must then accept
-// resume.Subprotocol (ws.WithSubprotocols).
+// resume.Subprotocol (ws.Config.Subprotocols).
 func Stream[P, S, R any](wsrv *ws.Server, mgr *resume.Manager, spec *StreamSpec[S, R], endpoint duplex.Endpoint,
 	decode func(*http.Request) (P, error), input func(P, *ServerStream[S, R]) any) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -23,7 +23,7 @@ import (
 // decoder's error is HTTP, and an error the method returns after its
 // first event ends the stream with the close code it maps to (403: 4501).
 func TestStreamOrEventsRunsTheMethodOnTheSameStream(t *testing.T) {
-	wsrv := ws.NewServer()
+	wsrv := ws.NewServer(ws.Config{})
 	ssrv := sse.NewServer(wsrv)
 	spec := &transport.StreamSpec[map[string]string, any]{
 		Endpoint: &ws.Endpoint{Service: "svc", Method: "feed"},

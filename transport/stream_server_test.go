@@ -43,7 +43,7 @@ func validateCount(n int) error {
 // received and "default" as the default view.
 func servedStream[R any](t *testing.T, validate func(R) error, h func(ctx context.Context, s *transport.ServerStream[any, R]) error) (string, chan struct{}) {
 	t.Helper()
-	wsrv := ws.NewServer()
+	wsrv := ws.NewServer(ws.Config{})
 	ep := &ws.Endpoint{Service: "notes", Method: "post"}
 	statuses := transport.Statuses{"unauthorized": http.StatusUnauthorized}
 	done := make(chan struct{}, 16)

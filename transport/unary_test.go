@@ -141,7 +141,7 @@ func TestUnarySubjectRate(t *testing.T) {
 		return &stored{Seq: calls.Add(1)}, nil
 	}
 	// So slow a refill that exactly the burst passes.
-	srv := httptest.NewServer(transport.Unary(endpoint, decodePost, http.StatusCreated, nil, transport.WithSubjectRate(0.001, 3)))
+	srv := httptest.NewServer(transport.Unary(endpoint, decodePost, http.StatusCreated, nil, transport.UnaryConfig{SubjectRate: 0.001, SubjectBurst: 3}))
 	defer srv.Close()
 	statuses := map[int]int{}
 	var limited rawResult

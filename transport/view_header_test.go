@@ -20,9 +20,9 @@ import (
 // not empty, then sends one result. The handler ends when the client goes.
 func viewServer(t *testing.T, view string) string {
 	t.Helper()
-	wsrv := ws.NewServer()
+	wsrv := ws.NewServer(ws.Config{})
 	mgr := resume.NewManager()
-	ep := &ws.Endpoint{Service: "svc", Method: "feed", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol)}}
+	ep := &ws.Endpoint{Service: "svc", Method: "feed", Config: ws.Config{Subprotocols: []string{resume.Subprotocol}}}
 	mux := http.NewServeMux()
 	// Both paths serve the same method; /resumable with the resumable layer.
 	h := func(ctx context.Context, s *transport.ServerStream[any, any]) error {

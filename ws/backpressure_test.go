@@ -98,7 +98,7 @@ func TestSlowConsumerIsDisconnectedOthersGetEverything(t *testing.T) {
 		// The slow client reads only after the whole broadcast, which may
 		// take long on a loaded machine: the write timeout must not drop it
 		// before then.
-		streams(conns), WithSendQueue(queue, Disconnect), WithWriteTimeout(time.Minute))
+		streams(conns), Config{SendQueue: queue, SlowConsumer: Disconnect, WriteTimeout: time.Minute})
 	good := ts.goodPeer(t)
 
 	slowClient := dialSmallReadBuffer(t, ts.wsURL("/stream"))
@@ -211,12 +211,12 @@ func TestDropOldestKeepsNewest(t *testing.T) {
 // afterwards, under DropOldest with a queue of 4, checks that the newest
 // arrive in order with gaps, and returns how many arrived once the stream
 // is released.
-func dropOldest(t *testing.T, opts ...Option) (*testServer, int) {
+func dropOldest(t *testing.T, cfgs ...Config) (*testServer, int) {
 	t.Helper()
 	const queue, total = 4, dropOldestTotal
 	conns := make(chan *Conn, 1)
 	ts := startServerOn(t, func(l net.Listener) net.Listener { return smallBuffers{l} },
-		streams(conns), append([]Option{WithSendQueue(queue, DropOldest)}, opts...)...)
+		streams(conns), append([]Config{Config{SendQueue: queue, SlowConsumer: DropOldest}}, cfgs...)...)
 	good := ts.goodPeer(t)
 	client := dialSmallReadBuffer(t, ts.wsURL("/stream"))
 	c := <-conns

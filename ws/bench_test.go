@@ -20,7 +20,7 @@ import (
 func BenchmarkEchoRoundTrip(b *testing.B) {
 	for _, size := range []int{64, 16 << 10} {
 		b.Run(fmt.Sprintf("%dB", size), func(b *testing.B) {
-			srv := NewServer(WithLogger(slog.New(slog.DiscardHandler)))
+			srv := NewServer(Config{Logger: slog.New(slog.DiscardHandler)})
 			hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				_ = srv.Handle(w, r, nil, echoHandler)
 			}))
@@ -57,7 +57,7 @@ func BenchmarkEchoRoundTrip(b *testing.B) {
 // drains the queue in batches. One op is one burst.
 func BenchmarkSendBurst(b *testing.B) {
 	const burst = 32
-	srv := NewServer(WithLogger(slog.New(slog.DiscardHandler)))
+	srv := NewServer(Config{Logger: slog.New(slog.DiscardHandler)})
 	msg := json.RawMessage(`{"message":"` + strings.Repeat("x", 40) + `"}`)
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = srv.Handle(w, r, nil, func(ctx context.Context, c *Conn) error {

@@ -12,7 +12,7 @@ import (
 // Carrier is what a stream carried by something other than a WebSocket
 // (Server-Sent Events, package duplex.dev/sse) needs from the Server, so
 // that its limits, logs and metrics are the endpoint's own: the resolved
-// Config (the design's options and ForMethod's), the endpoint's logger,
+// Config (the design's settings and Config.Methods'), the endpoint's logger,
 // and the duplex_* series of the method.
 type Carrier struct {
 	s *Server

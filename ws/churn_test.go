@@ -175,7 +175,7 @@ func TestChurnNoLeak(t *testing.T) {
 		t.Skip("churn: skipped with -short")
 	}
 	reg := prometheus.NewRegistry()
-	srv := ws.NewServer(ws.WithLogger(slog.New(slog.DiscardHandler)), ws.WithMetrics(ws.NewMetrics(reg)))
+	srv := ws.NewServer(ws.Config{Logger: slog.New(slog.DiscardHandler), Metrics: ws.NewMetrics(reg)})
 	ep := &ws.Endpoint{Service: "churn", Method: "echo"}
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := srv.Handle(w, r, ep, churnHandler); err != nil {

@@ -43,7 +43,7 @@ func TestDialWithRetryHonoursRetryAfter(t *testing.T) {
 					http.Error(w, "busy", tc.status)
 					return
 				}
-				_ = ws.NewServer().Handle(w, r, nil, func(ctx context.Context, c *ws.Conn) error { return c.Upgrade() })
+				_ = ws.NewServer(ws.Config{}).Handle(w, r, nil, func(ctx context.Context, c *ws.Conn) error { return c.Upgrade() })
 			}))
 			defer hs.Close()
 			var delays []time.Duration

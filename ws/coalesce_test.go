@@ -52,18 +52,18 @@ func TestQueuedFramesAreCoalescedIntoFewWrites(t *testing.T) {
 	}
 	for _, compress := range []bool{false, true} {
 		name := "plain"
-		var opts []Option
+		var opts []Config
 		dial := &websocket.DialOptions{}
 		if compress {
 			name = "deflate"
-			opts = append(opts, WithCompression(512))
+			opts = append(opts, Config{CompressionThreshold: 512})
 			dial.CompressionMode = websocket.CompressionNoContextTakeover
 		}
 		t.Run(name, func(t *testing.T) {
 			var writes atomic.Int64
 			conns := make(chan *Conn, 1)
 			ts := startServerOn(t, func(l net.Listener) net.Listener { return countingListener{l, &writes} },
-				streams(conns), append(opts, WithSendQueue(2*total, Disconnect))...)
+				streams(conns), append(opts, Config{SendQueue: 2 * total, SlowConsumer: Disconnect})...)
 			client := ts.dial(t, "/stream", dial)
 			c := <-conns
 			before := writes.Load()
@@ -104,7 +104,7 @@ func TestQueuedFramesAreCoalescedIntoFewWrites(t *testing.T) {
 }
 
 // TestWriteDelayGathersABurstIntoOneWrite: with a write delay given to one
-// method (ForMethod), frames sent a few milliseconds apart wait for each
+// method (Config.Methods), frames sent a few milliseconds apart wait for each
 // other and reach the socket in one write, whole and in order; a close
 // requested behind queued frames still delivers them first. Other methods
 // keep writing at once.
@@ -116,13 +116,13 @@ func TestWriteDelayGathersABurstIntoOneWrite(t *testing.T) {
 	var writes atomic.Int64
 	conns := make(chan *Conn, 1)
 	ts := startServerOn(t, func(l net.Listener) net.Listener { return countingListener{l, &writes} },
-		streams(conns), ForMethod("test", "stream", WithWriteDelay(delay)))
+		streams(conns), Config{Methods: map[string]Config{"test.stream": {WriteDelay: delay}}})
 	if d := ts.ws.endpoint(&Endpoint{Service: "test", Method: "echo"}).cfg.WriteDelay; d != 0 {
-		t.Fatalf("the echo method has a write delay of %v; ForMethod gave it to stream only", d)
+		t.Fatalf("the echo method has a write delay of %v; Methods gave it to stream only", d)
 	}
-	nested := []Option{ForMethod("test", "other", WithWriteDelay(delay))}
+	nested := Config{Methods: map[string]Config{"test.other": {WriteDelay: delay}}}
 	if d := ts.ws.resolve("test", "other", nested).cfg.WriteDelay; d != 0 {
-		t.Fatalf("ForMethod among an endpoint's own options gave it a write delay of %v; want it ignored", d)
+		t.Fatalf("Methods in an endpoint's own Config gave it a write delay of %v; want it ignored", d)
 	}
 	client := ts.dial(t, "/stream", nil)
 	c := <-conns

@@ -247,7 +247,7 @@ func trimHeader(h http.Header) {
 	}
 }
 
-// Logger returns the logger the connection's events go to (WithLogger),
+// Logger returns the logger the connection's events go to (Config.Logger),
 // with the endpoint's service and method: for layers above the connection,
 // such as resumable sessions, to log where the server does.
 func (c *Conn) Logger() *slog.Logger { return c.ep.log }
@@ -676,7 +676,7 @@ func (c *Conn) endErr() error {
 // own context, writes in the caller's goroutine when nothing else is
 // queued or waiting to be read (a request answered costs no hand-off to
 // the writer goroutine); it then returns once the frame is written. With a
-// write delay (WithWriteDelay) every frame is queued.
+// write delay (Config.WriteDelay) every frame is queued.
 func (c *Conn) Send(ctx context.Context, v any) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -142,7 +142,7 @@ type plainServer struct {
 
 func startPlainServer(t *testing.T) *plainServer {
 	t.Helper()
-	wsrv := ws.NewServer(ws.WithLogger(slog.New(slog.DiscardHandler)))
+	wsrv := ws.NewServer(ws.Config{Logger: slog.New(slog.DiscardHandler)})
 	ep := &ws.Endpoint{Service: "test", Method: "stream"}
 	s := &plainServer{ended: make(chan error, 16)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,9 @@
-// Package ws is Duplex's WebSocket runtime: the server side that generated
-// stream handlers run on (Server, Conn) and the Go client that generated
-// clients use (Dial, ClientConn, reconnection with backoff).
+// Package ws is Duplex's WebSocket runtime: the server that generated
+// stream handlers run on (Server, configured by one Config whose zero
+// fields take DefaultConfig's values, per method too; Conn, one stream's
+// connection) and the Go client that generated clients use (Dial,
+// ClientConn, reconnection with backoff). It is not a general WebSocket
+// library (see the end of this comment).
 //
 // The server does what users of other WebSocket stacks write by hand:
 // every connection has an id and is registered while alive; the handler's

@@ -16,7 +16,7 @@ import (
 // first (net/http's Shutdown does not know hijacked connections), then the
 // HTTP server.
 func ExampleServer_Handle() {
-	wsrv := ws.NewServer(ws.WithHeartbeat(25*time.Second, 60*time.Second), ws.WithSendQueue(256, ws.Disconnect))
+	wsrv := ws.NewServer(ws.Config{HeartbeatInterval: 25 * time.Second, HeartbeatTimeout: 60 * time.Second, SendQueue: 256, SlowConsumer: ws.Disconnect})
 	echo := &ws.Endpoint{Service: "chat", Method: "echo"}
 
 	mux := http.NewServeMux()

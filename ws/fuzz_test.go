@@ -87,7 +87,7 @@ func startFrameServer(tb testing.TB) *frameServer {
 	tb.Helper()
 	fs := &frameServer{}
 	log := slog.New(countingHandler{Handler: slog.DiscardHandler, errors: &fs.errors})
-	fs.ws = ws.NewServer(ws.WithLogger(log), ws.WithReadLimit(fuzzReadLimit), ws.WithWriteTimeout(5*time.Second))
+	fs.ws = ws.NewServer(ws.Config{Logger: log, ReadLimit: fuzzReadLimit, WriteTimeout: 5 * time.Second})
 	ep := &ws.Endpoint{Service: "fuzz", Method: "echo"}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := fs.ws.Handle(w, r, ep, fuzzEcho); err != nil {
@@ -296,7 +296,7 @@ func startResumeServer(tb testing.TB) *resumeServer {
 	tb.Helper()
 	rs := &resumeServer{}
 	log := slog.New(countingHandler{Handler: slog.DiscardHandler, errors: &rs.errors})
-	wsrv := ws.NewServer(ws.WithLogger(log), ws.WithReadLimit(fuzzReadLimit), ws.WithSubprotocols(resume.Subprotocol))
+	wsrv := ws.NewServer(ws.Config{Logger: log, ReadLimit: fuzzReadLimit, Subprotocols: []string{resume.Subprotocol}})
 	// A short grace lets the sessions the fuzzer abandons expire quickly.
 	mgr := resume.NewManager(resume.WithGrace(50 * time.Millisecond))
 	ep := &ws.Endpoint{Service: "fuzz", Method: "resume"}

@@ -15,10 +15,11 @@ import (
 	"duplex.dev/ws"
 )
 
-// startHeaderServer starts a real server whose streams echo, with opts.
-func startHeaderServer(t *testing.T, opts ...ws.Option) (url string) {
+// startHeaderServer starts a real server, configured by cfg, whose streams
+// echo.
+func startHeaderServer(t *testing.T, cfg ws.Config) (url string) {
 	t.Helper()
-	wsrv := ws.NewServer(opts...)
+	wsrv := ws.NewServer(cfg)
 	ep := &ws.Endpoint{Service: "test", Method: "echo"}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := wsrv.Handle(w, r, ep, churnHandler); err != nil {
@@ -61,7 +62,7 @@ const (
 // only the headers a stream needs, so the live heap per connection stays
 // at an ordinary connection's size, not the request's.
 func TestUpgradeRequestIsNotKeptAfterTheUpgrade(t *testing.T) {
-	url := startHeaderServer(t, ws.WithUpgradeHeaderLimit(1<<20))
+	url := startHeaderServer(t, ws.Config{UpgradeHeaderLimit: 1 << 20})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	padding := strings.Repeat("a", hostileHeaderSize) // shared by the clients: only the server copies it
@@ -107,7 +108,7 @@ func TestUpgradeRequestIsNotKeptAfterTheUpgrade(t *testing.T) {
 // text naming the limit, a request under it is served, and an open
 // connection is not disturbed.
 func TestUpgradeHeadersAboveTheLimitGet431(t *testing.T) {
-	url := startHeaderServer(t)
+	url := startHeaderServer(t, ws.Config{})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	good, _, err := websocket.Dial(ctx, url, nil)

@@ -20,12 +20,12 @@ import (
 // next frame, deep enough to keep 8 or 16 KB (12.4 KB per connection here).
 // The clients are raw sockets, so the stacks counted are the server's.
 func TestIdleHandlerStackStaysShrunkAfterHeartbeats(t *testing.T) {
-	const n = 100
+	const n = 200 // the stacks of other tests' goroutines, still ending, weigh less per connection
 	// Pings a second apart (the beat comes back a timeout after a ping,
 	// finds the pong, and pings again an interval after it), time enough
 	// for the test to answer a round of pings on every connection.
 	const interval, timeout = time.Second, time.Second
-	srv := NewServer(WithLogger(slog.New(slog.DiscardHandler)), WithHeartbeat(interval, timeout))
+	srv := NewServer(Config{Logger: slog.New(slog.DiscardHandler), HeartbeatInterval: interval, HeartbeatTimeout: timeout})
 	ep := &Endpoint{Service: "test", Method: "echo"}
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = srv.Handle(w, r, ep, paddedEcho)
@@ -78,8 +78,10 @@ func TestIdleHandlerStackStaysShrunkAfterHeartbeats(t *testing.T) {
 	}
 	perConn := (stackInUse() - before) / n
 	t.Logf("stack per idle connection after three heartbeats: %d B", perConn)
-	if perConn > 5<<10 {
-		t.Errorf("stack per idle connection after three heartbeats = %d B, want at most 4 KB", perConn)
+	// 4 KB stacks read as up to 5.2 KB here (stack memory comes in spans
+	// the runtime holds on to); a handler a pong left deep keeps 8 KB.
+	if perConn > 6<<10 {
+		t.Errorf("stack per idle connection after three heartbeats = %d B, want at most 6 KB (4 KB stacks; 8 KB is a handler left deep in the library's reader)", perConn)
 	}
 	// Every connection is alive: an echo each.
 	for _, c := range conns {

@@ -35,7 +35,7 @@ func TestPeerThatAnswersPingsStaysConnected(t *testing.T) {
 				}
 				<-ctx.Done()
 				return nil
-			}, WithHeartbeat(20*time.Millisecond, 40*time.Millisecond))
+			}, Config{HeartbeatInterval: 20 * time.Millisecond, HeartbeatTimeout: 40 * time.Millisecond})
 			got := make(chan struct{}, pings)
 			c := ts.dial(t, "/stream", &websocket.DialOptions{
 				OnPingReceived: func(context.Context, []byte) bool {
@@ -94,7 +94,7 @@ func TestPeerThatSendsButNeverReadsStaysConnected(t *testing.T) {
 			}
 			count++
 		}
-	}, WithHeartbeat(interval, timeout))
+	}, Config{HeartbeatInterval: interval, HeartbeatTimeout: timeout})
 	sender := ts.dial(t, "/stream", nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -150,7 +150,7 @@ func TestFramesSentWhileTheHandlerWritesKeepTheirOrder(t *testing.T) {
 			}
 		}
 		return <-raw
-	}, WithSendQueue(2*each, Disconnect))
+	}, Config{SendQueue: 2 * each, SlowConsumer: Disconnect})
 	c := ts.dial(t, "/stream", nil)
 	readInSenderOrder(t, c, 2, each)
 	ts.endsNormally(t, c)
@@ -177,7 +177,7 @@ func TestABurstAnsweringOneFrameIsCoalesced(t *testing.T) {
 				}
 			}
 			return nil
-		}, WithSendQueue(total, Disconnect))
+		}, Config{SendQueue: total, SlowConsumer: Disconnect})
 	c := ts.dial(t, "/stream", nil)
 	write(t, c, websocket.MessageText, []byte(`{}`))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -300,7 +300,7 @@ func TestReadingTurnsUnderRandomSchedules(t *testing.T) {
 			return nil
 		}()
 		return nil
-	}, WithHeartbeat(5*time.Millisecond, time.Second))
+	}, Config{HeartbeatInterval: 5 * time.Millisecond, HeartbeatTimeout: time.Second})
 	// The clients stay open until every handler reported.
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -109,7 +109,7 @@ func TestSendIsSafeFromManyGoroutines(t *testing.T) {
 		}
 		wg.Wait()
 		return nil
-	}, WithSendQueue(senders*each, Disconnect))
+	}, Config{SendQueue: senders * each, SlowConsumer: Disconnect})
 	c := ts.dial(t, "/stream", nil)
 	readInSenderOrder(t, c, senders, each)
 	ts.endsNormally(t, c)
@@ -140,7 +140,7 @@ func readInSenderOrder(t *testing.T, c *websocket.Conn, senders, each int) {
 func TestPeerThatStopsReadingIsDroppedAfterWriteTimeout(t *testing.T) {
 	conns := make(chan *Conn, 1)
 	ts := startServerOn(t, func(l net.Listener) net.Listener { return smallBuffers{l} },
-		streams(conns), WithWriteTimeout(100*time.Millisecond), WithSendQueue(1<<20, Disconnect))
+		streams(conns), Config{WriteTimeout: 100 * time.Millisecond, SendQueue: 1 << 20, SlowConsumer: Disconnect})
 	good := ts.goodPeer(t)
 	dialSmallReadBuffer(t, ts.wsURL("/stream"))
 	c := <-conns
@@ -179,7 +179,7 @@ func TestWritesSpreadOverTheWriteTimeoutDoNotExpire(t *testing.T) {
 			<-tick.C
 		}
 		return nil
-	}, WithWriteTimeout(50*time.Millisecond))
+	}, Config{WriteTimeout: 50 * time.Millisecond})
 	c := ts.dial(t, "/stream", nil)
 	defer c.CloseNow()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -228,8 +228,8 @@ func TestReleasedConnectionHasNoWriteTimerArmed(t *testing.T) {
 }
 
 func TestEndpointOptionsApplyAfterTheServers(t *testing.T) {
-	srv := NewServer(WithReadLimit(1000), WithLogger(slog.New(slog.DiscardHandler)))
-	small := &Endpoint{Service: "s", Method: "small", Options: []Option{WithReadLimit(10)}}
+	srv := NewServer(Config{ReadLimit: 1000, Logger: slog.New(slog.DiscardHandler)})
+	small := &Endpoint{Service: "s", Method: "small", Config: Config{ReadLimit: 10}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/small", func(w http.ResponseWriter, r *http.Request) { _ = srv.Handle(w, r, small, echoHandler) })
 	mux.HandleFunc("/default", func(w http.ResponseWriter, r *http.Request) { _ = srv.Handle(w, r, nil, echoHandler) })

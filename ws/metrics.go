@@ -10,7 +10,7 @@ import (
 )
 
 // Metrics holds the Prometheus collectors of the runtime; create it with
-// NewMetrics and pass it with WithMetrics. Every series is labelled with
+// NewMetrics and set it as Config.Metrics. Every series is labelled with
 // the endpoint's service and method.
 type Metrics struct {
 	active   *prometheus.GaugeVec

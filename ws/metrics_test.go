@@ -72,7 +72,7 @@ next:
 
 func TestMetricsAreScrapedAndMove(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	ts := startServer(t, echoHandler, WithMetrics(NewMetrics(reg)))
+	ts := startServer(t, echoHandler, Config{Metrics: NewMetrics(reg)})
 	ts.mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	good := ts.goodPeer(t)
 	stream := map[string]string{"service": "test", "method": "stream"}
@@ -133,7 +133,7 @@ func TestMetricsAreScrapedAndMove(t *testing.T) {
 
 func TestMetricsCountDropOldestDrops(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	ts, got := dropOldest(t, WithMetrics(NewMetrics(reg)))
+	ts, got := dropOldest(t, Config{Metrics: NewMetrics(reg)})
 	ts.mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	fams := scrape(t, ts)
 	drops, _ := value(fams, "duplex_send_queue_drops_total", map[string]string{"method": "stream"})
@@ -149,7 +149,7 @@ func TestMetricsCountDropOldestDrops(t *testing.T) {
 // string that carries the token, and counted by status.
 func TestRefusedUpgradesAreLoggedAndCounted(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	ts := startServer(t, echoHandler, WithMetrics(NewMetrics(reg)), WithMaxConnectionsPerIP(2))
+	ts := startServer(t, echoHandler, Config{Metrics: NewMetrics(reg), MaxConnectionsPerIP: 2})
 	ts.mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	authEP := &Endpoint{Service: "test", Method: "auth"}
 	ts.mux.HandleFunc("/auth", func(w http.ResponseWriter, r *http.Request) {
@@ -220,7 +220,7 @@ func TestRefusedUpgradesAreLoggedAndCounted(t *testing.T) {
 // and no series has an empty label.
 func TestCloseCodeLabelsAreBounded(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	ts := startServer(t, echoHandler, WithMetrics(NewMetrics(reg)))
+	ts := startServer(t, echoHandler, Config{Metrics: NewMetrics(reg)})
 	ts.mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	ts.mux.HandleFunc("/unnamed", func(w http.ResponseWriter, r *http.Request) {
 		_ = ts.ws.Handle(w, r, nil, echoHandler)

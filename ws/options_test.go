@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -33,20 +34,20 @@ func originHeader(origin string) *websocket.DialOptions {
 func TestOriginPolicy(t *testing.T) {
 	cases := []struct {
 		name   string
-		opts   []Option
+		cfg    Config
 		origin string
 		status int
 	}{
 		{name: "cross-origin is refused by default", origin: "https://evil.example", status: http.StatusForbidden},
 		{name: "same origin is accepted", origin: "", status: http.StatusSwitchingProtocols},
 		{name: "no Origin header (not a browser) is accepted", status: http.StatusSwitchingProtocols},
-		{name: "an allowed origin is accepted", opts: []Option{WithOrigins("app.example")}, origin: "https://app.example", status: http.StatusSwitchingProtocols},
-		{name: "a pattern allows subdomains", opts: []Option{WithOrigins("*.example.com")}, origin: "https://chat.example.com", status: http.StatusSwitchingProtocols},
-		{name: "others stay refused with an allow-list", opts: []Option{WithOrigins("app.example")}, origin: "https://evil.example", status: http.StatusForbidden},
+		{name: "an allowed origin is accepted", cfg: Config{Origins: []string{"app.example"}}, origin: "https://app.example", status: http.StatusSwitchingProtocols},
+		{name: "a pattern allows subdomains", cfg: Config{Origins: []string{"*.example.com"}}, origin: "https://chat.example.com", status: http.StatusSwitchingProtocols},
+		{name: "others stay refused with an allow-list", cfg: Config{Origins: []string{"app.example"}}, origin: "https://evil.example", status: http.StatusForbidden},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := startServer(t, echoHandler, tc.opts...)
+			ts := startServer(t, echoHandler, tc.cfg)
 			good := ts.goodPeer(t)
 			origin := tc.origin
 			if tc.name == "same origin is accepted" {
@@ -78,17 +79,17 @@ func TestConnectionLimitsRefuseBeforeUpgrade(t *testing.T) {
 	}
 	cases := []struct {
 		name   string
-		opt    Option
+		cfg    Config
 		status int
 		body   string
 	}{
-		{name: "over MaxConnections gets 503", opt: WithMaxConnections(2), status: http.StatusServiceUnavailable, body: "too many connections"},
-		{name: "over MaxConnectionsPerIP gets 429", opt: WithMaxConnectionsPerIP(2), status: http.StatusTooManyRequests, body: "from this address"},
-		{name: "over the upgrade rate gets 429", opt: WithUpgradeRate(0.001, 2), status: http.StatusTooManyRequests, body: "too many new connections"},
+		{name: "over MaxConnections gets 503", cfg: Config{MaxConnections: 2}, status: http.StatusServiceUnavailable, body: "too many connections"},
+		{name: "over MaxConnectionsPerIP gets 429", cfg: Config{MaxConnectionsPerIP: 2}, status: http.StatusTooManyRequests, body: "from this address"},
+		{name: "over the upgrade rate gets 429", cfg: Config{UpgradeRate: 0.001, UpgradeBurst: 2}, status: http.StatusTooManyRequests, body: "too many new connections"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := startServer(t, hold, tc.opt)
+			ts := startServer(t, hold, tc.cfg)
 			good := ts.goodPeer(t) // the first of two allowed
 			held := ts.dial(t, "/stream", nil)
 			status, body := dialStatus(t, ts, nil)
@@ -121,7 +122,7 @@ func TestSubprotocolIsNegotiatedAndVisible(t *testing.T) {
 			return err
 		}
 		return c.Send(ctx, c.Subprotocol())
-	}, WithSubprotocols("duplex.v1", "chat"))
+	}, Config{Subprotocols: []string{"duplex.v1", "chat"}})
 	cases := []struct {
 		name  string
 		asked []string
@@ -151,17 +152,17 @@ func TestCompressionIsNegotiatedOnRequest(t *testing.T) {
 	big := `"` + strings.Repeat("compressible ", 200) + `"`
 	cases := []struct {
 		name string
-		opts []Option
+		cfg  Config
 		ask  bool
 		want bool
 	}{
-		{name: "enabled and asked for", opts: []Option{WithCompression(64)}, ask: true, want: true},
-		{name: "enabled but not asked for", opts: []Option{WithCompression(64)}, ask: false, want: false},
+		{name: "enabled and asked for", cfg: Config{CompressionThreshold: 64}, ask: true, want: true},
+		{name: "enabled but not asked for", cfg: Config{CompressionThreshold: 64}, ask: false, want: false},
 		{name: "asked for but off by default", ask: true, want: false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := startServer(t, echoHandler, tc.opts...)
+			ts := startServer(t, echoHandler, tc.cfg)
 			opts := &websocket.DialOptions{}
 			if tc.ask {
 				opts.CompressionMode = websocket.CompressionNoContextTakeover
@@ -185,6 +186,74 @@ func TestCompressionIsNegotiatedOnRequest(t *testing.T) {
 			}
 			_ = c.Close(websocket.StatusNormalClosure, "")
 			ts.handlerResult(t)
+		})
+	}
+}
+
+// TestConfigLayers resolves a method's configuration from the server's
+// Config, its Endpoint's and Config.Methods: zero fields take the layer
+// below, set ones win, negative ones turn off what a lower layer turned
+// on, and the server-wide fields are the server's only.
+func TestConfigLayers(t *testing.T) {
+	def := DefaultConfig()
+	cases := []struct {
+		name                  string
+		server, endpoint, cfg Config // cfg: the Methods entry for test.m
+		check                 func(Config) string
+	}{
+		{name: "the zero Config is DefaultConfig", check: func(c Config) string {
+			if c.ReadLimit != def.ReadLimit || c.HeartbeatInterval != def.HeartbeatInterval || c.HeartbeatTimeout != def.HeartbeatTimeout ||
+				c.WriteTimeout != def.WriteTimeout || c.SendQueue != def.SendQueue || c.SlowConsumer != Disconnect || c.UpgradeHeaderLimit != def.UpgradeHeaderLimit {
+				return "not the defaults"
+			}
+			return ""
+		}},
+		{name: "the endpoint's fields win over the server's", server: Config{ReadLimit: 1000, SendQueue: 8}, endpoint: Config{ReadLimit: 10},
+			check: func(c Config) string {
+				if c.ReadLimit != 10 || c.SendQueue != 8 {
+					return "read limit and send queue not 10 and 8"
+				}
+				return ""
+			}},
+		{name: "Methods wins over the endpoint", endpoint: Config{ReadLimit: 10, WriteDelay: time.Second}, cfg: Config{ReadLimit: 20},
+			check: func(c Config) string {
+				if c.ReadLimit != 20 || c.WriteDelay != time.Second {
+					return "read limit and write delay not 20 and 1s"
+				}
+				return ""
+			}},
+		{name: "a negative field turns off what the server turned on",
+			server:   Config{HeartbeatInterval: time.Second, WriteDelay: time.Second, CompressionThreshold: 64, MessageRate: 5, SubjectMessageRate: 5},
+			endpoint: Config{HeartbeatInterval: -1, WriteDelay: -1, CompressionThreshold: -1, MessageRate: -1, SubjectMessageRate: -1},
+			check: func(c Config) string {
+				if c.HeartbeatInterval > 0 || c.WriteDelay > 0 || c.CompressionThreshold > 0 || c.MessageRate > 0 || c.SubjectMessageRate > 0 {
+					return "something still on"
+				}
+				return ""
+			}},
+		{name: "Disconnect overrides the server's DropOldest", server: Config{SlowConsumer: DropOldest}, endpoint: Config{SlowConsumer: Disconnect},
+			check: func(c Config) string {
+				if c.SlowConsumer != Disconnect {
+					return "policy " + c.SlowConsumer.String()
+				}
+				return ""
+			}},
+		{name: "server-wide fields are the server's only", server: Config{MaxConnections: 5}, endpoint: Config{MaxConnections: 1, UpgradeRate: 1}, cfg: Config{MaxConnectionsPerIP: 1},
+			check: func(c Config) string {
+				if c.MaxConnections != 5 || c.MaxConnectionsPerIP != 0 || c.UpgradeRate != 0 || c.Methods != nil {
+					return "a method changed a server-wide field"
+				}
+				return ""
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			server := tc.server
+			server.Methods = map[string]Config{"test.m": tc.cfg}
+			got := NewServer(server).resolve("test", "m", tc.endpoint).cfg
+			if msg := tc.check(got); msg != "" {
+				t.Errorf("%s: %+v", msg, got)
+			}
 		})
 	}
 }

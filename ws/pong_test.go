@@ -106,7 +106,7 @@ func (c *rawClient) nextFrame(t *testing.T) (op byte, payload []byte) {
 // are echoed.
 func TestPongsDroppedInTheWaitKeepThePeerAlive(t *testing.T) {
 	const pings = 8 // with a timeout of two intervals: several timeouts pass
-	ts := startServer(t, echoHandler, WithHeartbeat(20*time.Millisecond, 40*time.Millisecond))
+	ts := startServer(t, echoHandler, Config{HeartbeatInterval: 20 * time.Millisecond, HeartbeatTimeout: 40 * time.Millisecond})
 	c := dialRaw(t, ts, "/stream")
 	c.frame(t, true, opText, []byte(`{"n":0}`))
 	got := 0
@@ -157,7 +157,7 @@ func TestPongsDroppedInTheWaitKeepThePeerAlive(t *testing.T) {
 func TestAnsweredPingsKeepTheIntervalsPace(t *testing.T) {
 	const interval, timeout = 50 * time.Millisecond, 5 * time.Second
 	const pings = 5
-	ts := startServer(t, echoHandler, WithHeartbeat(interval, timeout))
+	ts := startServer(t, echoHandler, Config{HeartbeatInterval: interval, HeartbeatTimeout: timeout})
 	c := dialRaw(t, ts, "/stream")
 	_ = c.conn.SetDeadline(time.Now().Add(30 * time.Second))
 	c.frame(t, true, opText, []byte(`{"n":0}`))

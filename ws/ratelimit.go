@@ -7,8 +7,8 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"duplex.dev/internal/admit"
 	"duplex.dev/internal/ratelimit"
-	"duplex.dev/security"
 )
 
 // limits are the message rate limits of one connection: its own bucket and,
@@ -32,7 +32,7 @@ func (c *Conn) withLimits() {
 		c.limits.conn = rate.NewLimiter(rate.Limit(cfg.MessageRate), max(cfg.MessageBurst, 1))
 	}
 	if cfg.SubjectMessageRate > 0 {
-		c.ctx = security.OnAuthenticated(c.ctx, func(subject string) error {
+		c.ctx = admit.OnAuthenticated(c.ctx, func(subject string) error {
 			c.limits.mu.Lock()
 			c.limits.subj = subject
 			c.limits.mu.Unlock()

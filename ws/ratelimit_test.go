@@ -61,7 +61,7 @@ func TestMessageRateLimits(t *testing.T) {
 	// The buckets refill so slowly that exactly burst frames pass.
 	const slow = 0.001
 	t.Run("a connection past its rate is closed with 4029 and another is unaffected", func(t *testing.T) {
-		ts := startServer(t, authedEcho, WithMessageRate(slow, 5))
+		ts := startServer(t, authedEcho, Config{MessageRate: slow, MessageBurst: 5})
 		flood := ts.dial(t, "/stream?user=mallory", nil)
 		other := ts.dial(t, "/stream?user=alice", nil)
 		n, err := echoes(t, flood, 100)
@@ -76,7 +76,7 @@ func TestMessageRateLimits(t *testing.T) {
 		}
 	})
 	t.Run("the connections of one subject share its rate and other subjects keep theirs", func(t *testing.T) {
-		ts := startServer(t, authedEcho, WithSubjectMessageRate(slow, 6))
+		ts := startServer(t, authedEcho, Config{SubjectMessageRate: slow, SubjectMessageBurst: 6})
 		a1 := ts.dial(t, "/stream?user=mallory", nil)
 		a2 := ts.dial(t, "/stream?user=mallory", nil)
 		bob := ts.dial(t, "/stream?user=bob", nil)

@@ -21,7 +21,7 @@ type releaseKey struct{}
 // Request returns keeps the URL, the path values, the kept headers and the
 // context's values, and nothing else.
 func TestUpgradeLetsTheRequestGo(t *testing.T) {
-	srv := NewServer(WithLogger(slog.New(slog.DiscardHandler)))
+	srv := NewServer(Config{Logger: slog.New(slog.DiscardHandler)})
 	ep := &Endpoint{Service: "test", Method: "hold"}
 	collected := make(chan struct{})
 	kept := make(chan *http.Request, 1)

@@ -48,7 +48,7 @@ func viewOf(r *http.Request, names []string) requestView {
 // SetPathValue outside them, the kept headers (several values of one
 // field included), the context's values; every call gives the same.
 func TestRequestAfterTheUpgradeIsTheSame(t *testing.T) {
-	srv := NewServer(WithLogger(slog.New(slog.DiscardHandler)))
+	srv := NewServer(Config{Logger: slog.New(slog.DiscardHandler)})
 	ep := &Endpoint{Service: "test", Method: "hold"}
 	names := []string{"name", "rest", "extra", "missing"}
 	type views struct{ before, after, again requestView }

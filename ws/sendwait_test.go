@@ -32,7 +32,7 @@ func TestSendWaitsForRoomInTheQueue(t *testing.T) {
 				}
 			}
 			return nil
-		}, WithSendQueue(queue, Disconnect))
+		}, Config{SendQueue: queue, SlowConsumer: Disconnect})
 	good := ts.goodPeer(t)
 	client := dialSmallReadBuffer(t, ts.wsURL("/stream"))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -80,7 +80,7 @@ func TestSendGivesUpWhenItsContextEnds(t *testing.T) {
 			}
 			sent <- n
 			return nil
-		}, WithSendQueue(1, Disconnect), WithWriteTimeout(time.Minute))
+		}, Config{SendQueue: 1, SlowConsumer: Disconnect, WriteTimeout: time.Minute})
 	client := dialSmallReadBuffer(t, ts.wsURL("/stream"))
 	var n int
 	select {
@@ -123,7 +123,7 @@ func TestSendToAPeerThatStopsReadingFails(t *testing.T) {
 			}
 			result <- err
 			return nil
-		}, WithSendQueue(4, Disconnect), WithWriteTimeout(100*time.Millisecond))
+		}, Config{SendQueue: 4, SlowConsumer: Disconnect, WriteTimeout: 100 * time.Millisecond})
 	good := ts.goodPeer(t)
 	dialSmallReadBuffer(t, ts.wsURL("/stream"))
 	select {

@@ -49,12 +49,13 @@ type Server struct {
 	released func(*Conn)
 }
 
-// Endpoint names the service method a stream belongs to (for logs and
-// metric labels) and carries the options that apply to it only, after the
-// server's. Do not change Options after the first request.
+// Endpoint names the service method a stream belongs to (for logs, metric
+// labels and Config.Methods) and carries the configuration that applies to
+// it only, over the server's: its non-zero fields. Do not change it after
+// the first request.
 type Endpoint struct {
 	Service, Method string
-	Options         []Option
+	Config          Config
 }
 
 // endpoint is an Endpoint resolved once: its configuration, accept options,
@@ -66,15 +67,15 @@ type endpoint struct {
 	metrics *endpointMetrics
 
 	subjOnce sync.Once
-	subj     *ratelimit.Keyed // per-subject message buckets (WithSubjectMessageRate)
+	subj     *ratelimit.Keyed // per-subject message buckets (SubjectMessageRate)
 }
 
-// NewServer returns a Server configured by opts over DefaultConfig.
-func NewServer(opts ...Option) *Server {
-	cfg := DefaultConfig()
-	for _, o := range opts {
-		o(&cfg)
-	}
+// NewServer returns a Server configured by cfg, whose zero fields take
+// DefaultConfig's values.
+func NewServer(cfg Config) *Server {
+	def := DefaultConfig()
+	overlay(&def, cfg)
+	cfg = def
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	s := &Server{
@@ -88,23 +89,19 @@ func NewServer(opts ...Option) *Server {
 		burst := max(cfg.UpgradeBurst, 1)
 		s.limiter = rate.NewLimiter(rate.Limit(cfg.UpgradeRate), burst)
 	}
-	s.def = s.resolve("", "", nil)
+	s.def = s.resolve("", "", Config{})
 	return s
 }
 
 // Config returns the server-wide configuration.
 func (s *Server) Config() Config { return s.cfg }
 
-func (s *Server) resolve(service, method string, opts []Option) *endpoint {
+func (s *Server) resolve(service, method string, own Config) *endpoint {
 	cfg := s.cfg
-	cfg.methods = nil // ForMethod among the endpoint's options is ignored
-	for _, o := range opts {
-		o(&cfg)
-	}
-	for _, o := range s.cfg.methods[[2]string{service, method}] {
-		o(&cfg)
-	}
-	cfg.methods = nil
+	overlay(&cfg, own)
+	overlay(&cfg, s.cfg.Methods[service+"."+method])
+	cfg.MaxConnections, cfg.MaxConnectionsPerIP = s.cfg.MaxConnections, s.cfg.MaxConnectionsPerIP
+	cfg.UpgradeRate, cfg.UpgradeBurst, cfg.Methods = s.cfg.UpgradeRate, s.cfg.UpgradeBurst, nil
 	if cfg.ReadLimit <= 0 {
 		cfg.ReadLimit = DefaultConfig().ReadLimit
 	}
@@ -145,7 +142,7 @@ func (s *Server) endpoint(ep *Endpoint) *endpoint {
 	if e, ok := s.eps.Load(ep); ok {
 		return e.(*endpoint)
 	}
-	e, _ := s.eps.LoadOrStore(ep, s.resolve(ep.Service, ep.Method, ep.Options))
+	e, _ := s.eps.LoadOrStore(ep, s.resolve(ep.Service, ep.Method, ep.Config))
 	return e.(*endpoint)
 }
 

@@ -38,18 +38,22 @@ type testServer struct {
 
 type handlerFunc = func(ctx context.Context, c *Conn) error
 
-func startServer(t *testing.T, h handlerFunc, opts ...Option) *testServer {
+func startServer(t *testing.T, h handlerFunc, cfgs ...Config) *testServer {
 	t.Helper()
-	return startServerOn(t, nil, h, opts...)
+	return startServerOn(t, nil, h, cfgs...)
 }
 
 // startServerOn is startServer with the listener wrapped by wrap, if any.
-func startServerOn(t *testing.T, wrap func(net.Listener) net.Listener, h handlerFunc, opts ...Option) *testServer {
+func startServerOn(t *testing.T, wrap func(net.Listener) net.Listener, h handlerFunc, cfgs ...Config) *testServer {
 	t.Helper()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ts := &testServer{logs: logs, done: make(chan error, 256), released: make(chan *Conn, 256)}
-	ts.ws = NewServer(append([]Option{WithLogger(logger)}, opts...)...)
+	cfg := Config{Logger: logger}
+	for _, c := range cfgs {
+		overlay(&cfg, c)
+	}
+	ts.ws = NewServer(cfg)
 	ts.ws.released = func(c *Conn) {
 		select {
 		case ts.released <- c:
@@ -308,7 +312,7 @@ func TestBadInputClosesWithCode(t *testing.T) {
 	cases := []struct {
 		name       string
 		handler    handlerFunc
-		opts       []Option
+		cfg        Config
 		typ        websocket.MessageType
 		frame      []byte
 		code       websocket.StatusCode
@@ -347,14 +351,14 @@ func TestBadInputClosesWithCode(t *testing.T) {
 			code: websocket.StatusMessageTooBig, reasonPart: "message too big: the limit is 1048576 bytes",
 		},
 		{
-			name: "a frame above a configured read limit closes 1009", handler: echoHandler, opts: []Option{WithReadLimit(100)},
+			name: "a frame above a configured read limit closes 1009", handler: echoHandler, cfg: Config{ReadLimit: 100},
 			typ: websocket.MessageText, frame: []byte(`"` + strings.Repeat("a", 100) + `"`),
 			code: websocket.StatusMessageTooBig, reasonPart: "message too big: the limit is 100 bytes",
 		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := startServer(t, tc.handler, tc.opts...)
+			ts := startServer(t, tc.handler, tc.cfg)
 			good := ts.goodPeer(t)
 			bad := ts.dial(t, "/stream", nil)
 			write(t, bad, tc.typ, tc.frame)
@@ -521,7 +525,7 @@ func TestSilentPeerIsReleasedAfterHeartbeatTimeout(t *testing.T) {
 			t.Errorf("context cause = %v, want ErrHeartbeatTimeout", context.Cause(ctx))
 		}
 		return err
-	}, WithHeartbeat(50*time.Millisecond, 200*time.Millisecond))
+	}, Config{HeartbeatInterval: 50 * time.Millisecond, HeartbeatTimeout: 200 * time.Millisecond})
 	good := ts.goodPeer(t)
 	// A coder/websocket client that never reads never answers pings.
 	silent := ts.dial(t, "/stream", nil)
@@ -565,7 +569,7 @@ func TestPeerThatFallsSilentIsReleasedWithinIntervalPlusTimeout(t *testing.T) {
 				return err
 			}
 		}
-	}, WithHeartbeat(interval, timeout))
+	}, Config{HeartbeatInterval: interval, HeartbeatTimeout: timeout})
 	peer := ts.dial(t, "/stream", nil) // never reads, so never answers a ping
 	upgraded := time.Now()
 	// Talk until just after the first beat, then fall silent.

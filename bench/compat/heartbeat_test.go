@@ -19,7 +19,7 @@ import (
 // frames as a sign of life rather than drop it for a missing pong.
 func TestGoaClientStreamOutlivesHeartbeat(t *testing.T) {
 	const interval, timeout = 20 * time.Millisecond, 50 * time.Millisecond
-	srv := httptest.NewServer(benchduplex.NewHandlerWith(slog.New(slog.DiscardHandler), ws.WithHeartbeat(interval, timeout)))
+	srv := httptest.NewServer(benchduplex.NewHandlerWith(slog.New(slog.DiscardHandler), ws.Config{HeartbeatInterval: interval, HeartbeatTimeout: timeout}))
 	defer srv.Close()
 	d := newGoaDriver(t, srv.URL).(*goaDriver)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -116,7 +116,7 @@ func waitPause(ctx context.Context) {
 // than pause.
 func newDuplexFeed(t *testing.T) *httptest.Server {
 	t.Helper()
-	srv := dfeedserver.New(dfeed.NewEndpoints(duplexFeed{}), ws.NewServer(ws.WithHeartbeat(10*time.Millisecond, time.Second)))
+	srv := dfeedserver.New(dfeed.NewEndpoints(duplexFeed{}), ws.NewServer(ws.Config{HeartbeatInterval: 10 * time.Millisecond, HeartbeatTimeout: time.Second}))
 	mux := http.NewServeMux()
 	srv.Mount(mux)
 	hs := httptest.NewServer(mux)

@@ -29,18 +29,23 @@ const sendQueue = 1 << 16
 
 // NewHandler returns the benchmark endpoints served by the code Duplex
 // generates; the runtime logs to logger.
-func NewHandler(logger *slog.Logger) http.Handler { return newHandler(newService(), logger) }
-
-// NewHandlerWith is NewHandler with runtime options added after the
-// harness's own (for example ws.WithHeartbeat, to test with short
-// heartbeats).
-func NewHandlerWith(logger *slog.Logger, opts ...ws.Option) http.Handler {
-	return newHandler(newService(), logger, opts...)
+func NewHandler(logger *slog.Logger) http.Handler {
+	return newHandler(newService(), logger, ws.Config{})
 }
 
-func newHandler(svc *service, logger *slog.Logger, opts ...ws.Option) http.Handler {
-	opts = append([]ws.Option{ws.WithLogger(logger), ws.WithSendQueue(sendQueue, ws.Disconnect)}, opts...)
-	wsrv := ws.NewServer(opts...)
+// NewHandlerWith is NewHandler with a runtime configuration whose set
+// fields win over the harness's own (for example HeartbeatInterval, to
+// test with short heartbeats).
+func NewHandlerWith(logger *slog.Logger, cfg ws.Config) http.Handler {
+	return newHandler(newService(), logger, cfg)
+}
+
+func newHandler(svc *service, logger *slog.Logger, cfg ws.Config) http.Handler {
+	cfg.Logger = logger
+	if cfg.SendQueue == 0 {
+		cfg.SendQueue = sendQueue
+	}
+	wsrv := ws.NewServer(cfg)
 	srv := benchsrv.New(bench.NewEndpoints(svc), wsrv, http.FS(static.FS), http.FS(static.FS))
 	mux := http.NewServeMux()
 	srv.Mount(mux)

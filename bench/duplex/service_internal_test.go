@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"duplex.dev/ws"
 )
 
 // TestPublishEncodesOnce joins a room with plain WebSocket clients and
@@ -19,7 +21,7 @@ import (
 // (not through the typed stream, which would encode it again per member).
 func TestPublishEncodesOnce(t *testing.T) {
 	svc := newService()
-	srv := httptest.NewServer(newHandler(svc, slog.New(slog.DiscardHandler)))
+	srv := httptest.NewServer(newHandler(svc, slog.New(slog.DiscardHandler), ws.Config{}))
 	defer srv.Close()
 	fallbacks := memberIDs.Load()
 

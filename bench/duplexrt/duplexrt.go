@@ -37,7 +37,7 @@ type event struct {
 var (
 	listenEndpoint    = &ws.Endpoint{Service: "bench", Method: "listener"}
 	subscribeEndpoint = &ws.Endpoint{Service: "bench", Method: "subscribe",
-		Options: []ws.Option{ws.WithSendQueue(streamQueue, ws.Disconnect)}}
+		Config: ws.Config{SendQueue: streamQueue, SlowConsumer: ws.Disconnect}}
 	echoEndpoint = &ws.Endpoint{Service: "bench", Method: "echo"}
 	joinEndpoint = &ws.Endpoint{Service: "bench", Method: "join"}
 )
@@ -46,7 +46,7 @@ var (
 // logs to logger.
 func NewHandler(logger *slog.Logger) http.Handler {
 	s := &service{
-		srv:   ws.NewServer(ws.WithLogger(logger)),
+		srv:   ws.NewServer(ws.Config{Logger: logger}),
 		rooms: make(map[string]map[*ws.Conn]struct{}),
 	}
 	mux := http.NewServeMux()

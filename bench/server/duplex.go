@@ -17,8 +17,8 @@ func init() { servers["duplex"] = duplex.NewHandler }
 
 // delayedPrefix names a variant of the Duplex row outside the default run:
 // "duplex-delay-30ms" is the same server with a write delay of 30 ms on its
-// room streams (ws.ForMethod("bench", "join", ws.WithWriteDelay(…))), for
-// measuring what the delay trades in the broadcast scenario.
+// room streams (ws.Config.Methods["bench.join"].WriteDelay), for measuring
+// what the delay trades in the broadcast scenario.
 const delayedPrefix = "duplex-delay-"
 
 // delayed returns the handler of a delayedPrefix kind; ok is false for any
@@ -32,5 +32,5 @@ func delayed(kind string, logger *slog.Logger) (h http.Handler, ok bool, err err
 	if err != nil || d <= 0 {
 		return nil, true, fmt.Errorf("server kind %q: want a positive duration after %q, as in %s30ms", kind, delayedPrefix, delayedPrefix)
 	}
-	return duplex.NewHandlerWith(logger, ws.ForMethod("bench", "join", ws.WithWriteDelay(d))), true, nil
+	return duplex.NewHandlerWith(logger, ws.Config{Methods: map[string]ws.Config{"bench.join": {WriteDelay: d}}}), true, nil
 }

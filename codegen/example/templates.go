@@ -110,7 +110,7 @@ func serve(addr string, tlsFiles []string, logger *slog.Logger) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// One WebSocket server for every service: it logs connections (not
 	// messages) and its Shutdown closes every open stream with 1001.
-	wsrv := ws.NewServer(ws.WithLogger(logger), ws.WithMetrics(ws.NewMetrics(reg)))
+	wsrv := ws.NewServer(ws.Config{Logger: logger, Metrics: ws.NewMetrics(reg)})
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 {{- range .HTTP }}

@@ -96,8 +96,8 @@ type methodData struct {
 	DefaultView       string
 
 	Statuses      []*statusData
-	WSOptions     []string    // Go expressions of ws.Option, from the WebSocket block
-	UnaryOptions  []string    // Go expressions of transport.UnaryOption, from the HTTP block of a unary method
+	WSConfig      []string    // ws.Config fields ("ReadLimit: 4096") from the WebSocket block
+	UnaryConfig   []string    // transport.UnaryConfig fields ("SubjectRate: 10"), from the HTTP block of a unary method
 	DialOptions   []string    // Go expressions of ws.DialOption the client adds (design subprotocols)
 	Resumable     bool        // the design says Resumable(): duplex.v1 on server and client
 	EventStream   bool        // SSEFallback: also served as Server-Sent Events (StreamOrEvents)

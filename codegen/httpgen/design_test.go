@@ -201,10 +201,10 @@ func TestModelReadsTheDesign(t *testing.T) {
 	for _, m := range s.Methods {
 		byName[m.Name] = m
 	}
-	if got := strings.Join(byName["search"].UnaryOptions, " "); got != "transport.WithSubjectRate(10, 20)" {
+	if got := strings.Join(byName["search"].UnaryConfig, ", "); got != "SubjectRate: 10, SubjectBurst: 20" {
 		t.Errorf("search options = %s", got)
 	}
-	if got := byName["history"].UnaryOptions; got != nil {
+	if got := byName["history"].UnaryConfig; got != nil {
 		t.Errorf("history options = %v, want none", got)
 	}
 	h := byName["history"]
@@ -244,11 +244,11 @@ func TestModelReadsTheDesign(t *testing.T) {
 	if sub.ViewedFn != "chat.NewViewedEvent" || sub.DefaultView != "default" {
 		t.Errorf("subscribe views = %q %q", sub.ViewedFn, sub.DefaultView)
 	}
-	if got := strings.Join(sub.WSOptions, " "); got != `ws.WithReadLimit(4096) ws.WithSubprotocols("chat.v1") ws.WithSendQueue(32, ws.DropOldest) ws.WithWriteDelay(5 * time.Millisecond) ws.WithMessageRate(2.5, 10) ws.WithSubjectMessageRate(100, 200)` {
-		t.Errorf("subscribe options = %s", got)
+	if got := strings.Join(sub.WSConfig, ", "); got != `ReadLimit: 4096, Subprotocols: []string{"chat.v1"}, SendQueue: 32, SlowConsumer: ws.DropOldest, WriteDelay: 5 * time.Millisecond, MessageRate: 2.5, MessageBurst: 10, SubjectMessageRate: 100, SubjectMessageBurst: 200` {
+		t.Errorf("subscribe config = %s", got)
 	}
-	if got := strings.Join(byName["echo"].WSOptions, " "); got != "ws.WithHeartbeat(10 * time.Second, 30 * time.Second) ws.WithSubprotocols(\"duplex.v1\")" {
-		t.Errorf("echo options = %s", got)
+	if got := strings.Join(byName["echo"].WSConfig, ", "); got != `HeartbeatInterval: 10 * time.Second, HeartbeatTimeout: 30 * time.Second, Subprotocols: []string{"duplex.v1"}` {
+		t.Errorf("echo config = %s", got)
 	}
 	if !byName["echo"].Resumable || byName["subscribe"].Resumable {
 		t.Errorf("Resumable: echo %v, subscribe %v; want true, false", byName["echo"].Resumable, byName["subscribe"].Resumable)

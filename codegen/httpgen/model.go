@@ -207,14 +207,14 @@ func buildMethod(s *serviceData, e *expr.HTTPEndpointExpr) (*methodData, error) 
 				m.DefaultView = service.ResultView(me)
 			}
 		}
-		m.WSOptions = wsOptions(e.WebSocket)
+		m.WSConfig = wsConfig(e.WebSocket)
 		m.Resumable = e.WebSocket != nil && e.WebSocket.Resumable
 		if w := e.WebSocket; w != nil && len(w.Subprotocols) > 0 && !m.Resumable {
 			m.DialOptions = []string{"ws.WithDialSubprotocols(" + quoteAll(w.Subprotocols) + ")"}
 		}
 	}
 	if r := e.SubjectRate; r != nil && !me.IsStreaming() {
-		m.UnaryOptions = append(m.UnaryOptions, fmt.Sprintf("transport.WithSubjectRate(%s, %d)", rateExpr(r.PerSecond), r.Burst))
+		m.UnaryConfig = append(m.UnaryConfig, "SubjectRate: "+rateExpr(r.PerSecond), fmt.Sprintf("SubjectBurst: %d", r.Burst))
 	}
 
 	// Errors.
@@ -550,32 +550,33 @@ func buildResultCookies(m *methodData, r *expr.HTTPResponseExpr, result *expr.At
 		}
 	}
 	m.NoResultBody = len(m.ResultBodyFields) == 0
-	m.UnaryOptions = append(m.UnaryOptions, "transport.WithResponseEncoder(encode"+m.GoName+"Response)")
+	m.UnaryConfig = append(m.UnaryConfig, "ResponseEncoder: encode"+m.GoName+"Response")
 	return nil
 }
 
-// wsOptions returns the ws.Option expressions of the settings of a
-// WebSocket block that differ from the runtime's defaults, so that options
-// given to ws.NewServer apply unless the design says otherwise.
-func wsOptions(w *expr.WebSocketExpr) []string {
+// wsConfig returns the ws.Config fields ("ReadLimit: 4096") of the
+// settings of a WebSocket block that differ from the runtime's defaults, so
+// that the Config given to ws.NewServer applies unless the design says
+// otherwise.
+func wsConfig(w *expr.WebSocketExpr) []string {
 	if w == nil {
 		return nil
 	}
-	var opts []string
+	var fields []string
 	if w.ReadLimit != 0 && w.ReadLimit != expr.DefaultReadLimit {
-		opts = append(opts, fmt.Sprintf("ws.WithReadLimit(%d)", w.ReadLimit))
+		fields = append(fields, fmt.Sprintf("ReadLimit: %d", w.ReadLimit))
 	}
 	if (w.HeartbeatInterval != 0 && w.HeartbeatInterval != expr.DefaultHeartbeatInterval) ||
 		(w.HeartbeatTimeout != 0 && w.HeartbeatTimeout != expr.DefaultHeartbeatTimeout) {
-		opts = append(opts, fmt.Sprintf("ws.WithHeartbeat(%s, %s)", durationExpr(w.HeartbeatInterval), durationExpr(w.HeartbeatTimeout)))
+		fields = append(fields, "HeartbeatInterval: "+durationExpr(w.HeartbeatInterval), "HeartbeatTimeout: "+durationExpr(w.HeartbeatTimeout))
 	}
 	switch {
 	case w.Resumable && len(w.Subprotocols) > 0:
-		opts = append(opts, "ws.WithSubprotocols("+quoteAll(append([]string{resumeSubprotocol}, w.Subprotocols...))+")")
+		fields = append(fields, "Subprotocols: []string{"+quoteAll(append([]string{resumeSubprotocol}, w.Subprotocols...))+"}")
 	case w.Resumable:
-		opts = append(opts, "ws.WithSubprotocols("+quoteAll([]string{resumeSubprotocol})+")")
+		fields = append(fields, "Subprotocols: []string{"+quoteAll([]string{resumeSubprotocol})+"}")
 	case len(w.Subprotocols) > 0:
-		opts = append(opts, "ws.WithSubprotocols("+quoteAll(w.Subprotocols)+")")
+		fields = append(fields, "Subprotocols: []string{"+quoteAll(w.Subprotocols)+"}")
 	}
 	if (w.SendQueue != 0 && w.SendQueue != expr.DefaultSendQueue) || w.SlowConsumer == expr.SlowConsumerDropOldest {
 		size := w.SendQueue
@@ -586,18 +587,18 @@ func wsOptions(w *expr.WebSocketExpr) []string {
 		if w.SlowConsumer == expr.SlowConsumerDropOldest {
 			policy = "ws.DropOldest"
 		}
-		opts = append(opts, fmt.Sprintf("ws.WithSendQueue(%d, %s)", size, policy))
+		fields = append(fields, fmt.Sprintf("SendQueue: %d", size), "SlowConsumer: "+policy)
 	}
 	if w.WriteDelay > 0 {
-		opts = append(opts, fmt.Sprintf("ws.WithWriteDelay(%s)", durationExpr(w.WriteDelay)))
+		fields = append(fields, "WriteDelay: "+durationExpr(w.WriteDelay))
 	}
 	if r := w.MessageRate; r != nil {
-		opts = append(opts, fmt.Sprintf("ws.WithMessageRate(%s, %d)", rateExpr(r.PerSecond), r.Burst))
+		fields = append(fields, "MessageRate: "+rateExpr(r.PerSecond), fmt.Sprintf("MessageBurst: %d", r.Burst))
 	}
 	if r := w.SubjectRate; r != nil {
-		opts = append(opts, fmt.Sprintf("ws.WithSubjectMessageRate(%s, %d)", rateExpr(r.PerSecond), r.Burst))
+		fields = append(fields, "SubjectMessageRate: "+rateExpr(r.PerSecond), fmt.Sprintf("SubjectMessageBurst: %d", r.Burst))
 	}
-	return opts
+	return fields
 }
 
 // rateExpr returns the Go literal of a rate a second.

@@ -27,18 +27,18 @@ type Server struct {
 }
 
 // New returns the handlers of every {{ .Name }} endpoint. Streaming methods
-// run on wsrv (a new ws.Server with default options when nil), whose
+// run on wsrv (a new ws.Server with the default Config when nil), whose
 // Shutdown closes every open stream; the metrics wsrv was given
-// (ws.WithMetrics) count every method's requests, unary ones included;
-// opts configure the unary methods, after the design's options
-// (transport.WithSubjectRate, transport.WithIdempotency).
+// (ws.Config.Metrics) count every method's requests, unary ones included;
+// the fields unary sets configure the unary methods over the design's
+// (transport.UnaryConfig: SubjectRate, IdempotencyTTL …).
 {{- range .FileServers }}
 // {{ .ArgName }} is the file system Files({{ quote .RequestPath }}, {{ quote .FilePath }})
 // reads {{ quote .FilePath }} from (http.Dir(".") when nil).
 {{- end }}
-func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, {{ range .FileServers }}{{ .ArgName }} http.FileSystem, {{ end }}opts ...transport.UnaryOption) *Server {
+func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, {{ range .FileServers }}{{ .ArgName }} http.FileSystem, {{ end }}unary ...transport.UnaryConfig) *Server {
 	if wsrv == nil {
-		wsrv = ws.NewServer()
+		wsrv = ws.NewServer(ws.Config{})
 	}
 {{- if .AnyResumable }}
 	mgr := transport.NewSessions()
@@ -63,7 +63,7 @@ func New(e *{{ .PkgName }}.Endpoints, wsrv *ws.Server, {{ range .FileServers }}{
 {{- if .Streaming }}
 		{{ .Handler }}: transport.WithNames({{ quote $.Name }}, {{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .Endpoint }}, wsrv{{ if .Resumable }}, mgr{{ end }}{{ if .EventStream }}, ssrv{{ end }})),
 {{- else }}
-		{{ .Handler }}: transport.WithNames({{ quote $.Name }}, {{ quote .Name }}, transport.Measure(wsrv, {{ quote $.Name }}, {{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .Endpoint }}, opts...))),
+		{{ .Handler }}: transport.WithNames({{ quote $.Name }}, {{ quote .Name }}, transport.Measure(wsrv, {{ quote $.Name }}, {{ quote .Name }}, New{{ .GoName }}Handler(e.{{ .Endpoint }}, unary...))),
 {{- end }}
 {{- end }}
 {{- range .FileServers }}
@@ -152,7 +152,7 @@ var {{ goifyLower .Name }}Statuses = transport.Statuses{
 // {{ goifyLower .Name }}Stream is what the design says about the messages of {{ quote .Name }}.
 var {{ goifyLower .Name }}Stream = &transport.StreamSpec[{{ .ServerStreamArgs }}]{ {{- if .SpecFields }}
 	{{ end }}Endpoint: &ws.Endpoint{Service: {{ quote $svc.Name }}, Method: {{ quote .Name }}
-{{- if .WSOptions }}, Options: []ws.Option{ {{- join .WSOptions ", " -}} }{{ end }}}{{ if .SpecFields }},{{ end }}
+{{- if .WSConfig }}, Config: ws.Config{ {{- join .WSConfig ", " -}} }{{ end }}}{{ if .SpecFields }},{{ end }}
 {{- if .Statuses }}
 	Statuses: {{ statuses . }},
 {{- end }}
@@ -207,12 +207,12 @@ func decode{{ .GoName }}Events(r *http.Request) ({{ .PayloadRef }}, error) {
 {{- end }}
 {{- else }}
 // New{{ .GoName }}Handler returns the handler of the {{ quote .Name }} method,
-// configured by the design's options, then opts.
-func New{{ .GoName }}Handler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
-{{- if .UnaryOptions }}
-	opts = append([]transport.UnaryOption{ {{- join .UnaryOptions ", " -}} }, opts...)
+// configured by the design, then by the fields unary sets.
+func New{{ .GoName }}Handler(endpoint duplex.Endpoint, unary ...transport.UnaryConfig) http.Handler {
+{{- if .UnaryConfig }}
+	unary = append([]transport.UnaryConfig{ { {{- join .UnaryConfig ", " -}} } }, unary...)
 {{- end }}
-	return transport.Unary{{ if not .PayloadRef }}[any]{{ end }}(endpoint, {{ if .PayloadRef }}Decode{{ .GoName }}Request{{ else }}nil{{ end }}, {{ .SuccessStatus }}, {{ statuses . }}, opts...)
+	return transport.Unary{{ if not .PayloadRef }}[any]{{ end }}(endpoint, {{ if .PayloadRef }}Decode{{ .GoName }}Request{{ else }}nil{{ end }}, {{ .SuccessStatus }}, {{ statuses . }}, unary...)
 }
 {{- if .ResultCookies }}
 {{- $m := . }}

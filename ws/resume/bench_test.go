@@ -64,7 +64,7 @@ func benchEcho(b *testing.B, send func(msg) error, recv func(*msg) error, payloa
 }
 
 func startPlainB(b *testing.B) string {
-	wsrv := ws.NewServer()
+	wsrv := ws.NewServer(ws.Config{})
 	return serveB(b, wsrv, func(ctx context.Context, c *ws.Conn) error {
 		for {
 			var v msg
@@ -79,7 +79,7 @@ func startPlainB(b *testing.B) string {
 }
 
 func startResumeB(b *testing.B) string {
-	wsrv := ws.NewServer(ws.WithSubprotocols(resume.Subprotocol))
+	wsrv := ws.NewServer(ws.Config{Subprotocols: []string{resume.Subprotocol}})
 	mgr := resume.NewManager()
 	b.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

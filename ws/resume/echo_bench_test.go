@@ -103,7 +103,7 @@ func echoLoop(b *testing.B, window int, payload msg, send func(msg) error, recv 
 // startDualB serves an echo endpoint that speaks duplex.v1 to clients
 // that offer it and the default wire to the others.
 func startDualB(b *testing.B) string {
-	wsrv := ws.NewServer(ws.WithSubprotocols(resume.Subprotocol), ws.WithLogger(slog.New(slog.DiscardHandler)))
+	wsrv := ws.NewServer(ws.Config{Subprotocols: []string{resume.Subprotocol}, Logger: slog.New(slog.DiscardHandler)})
 	mgr := resume.NewManager()
 	b.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

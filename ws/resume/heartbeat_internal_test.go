@@ -13,7 +13,7 @@ import (
 // heartbeat, which a Manager's connections keep, the client through its
 // own, with the same settings.
 func TestResumableHeartbeatsOnByDefault(t *testing.T) {
-	srv := ws.NewServer().Config()
+	srv := ws.NewServer(ws.Config{}).Config()
 	if srv.HeartbeatInterval <= 0 || srv.HeartbeatTimeout <= 0 {
 		t.Fatalf("server heartbeat %v/%v, want on by default", srv.HeartbeatInterval, srv.HeartbeatTimeout)
 	}

@@ -24,16 +24,18 @@ type testServer struct {
 
 func startServer(t *testing.T, h resume.Handler, opts ...resume.Option) *testServer {
 	t.Helper()
-	return startServerWith(t, nil, h, opts...)
+	return startServerWith(t, ws.Config{}, h, opts...)
 }
 
-// startServerWith is startServer with options for the ws.Server too.
-func startServerWith(t *testing.T, wsOpts []ws.Option, h resume.Handler, opts ...resume.Option) *testServer {
+// startServerWith is startServer with a configuration for the ws.Server
+// too.
+func startServerWith(t *testing.T, cfg ws.Config, h resume.Handler, opts ...resume.Option) *testServer {
 	t.Helper()
+	cfg.Subprotocols = []string{resume.Subprotocol}
 	// Dropped connections are the point of these tests: keep their
 	// warnings out of the output.
-	wsOpts = append([]ws.Option{ws.WithSubprotocols(resume.Subprotocol), ws.WithLogger(slog.New(slog.DiscardHandler))}, wsOpts...)
-	wsrv := ws.NewServer(wsOpts...)
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	wsrv := ws.NewServer(cfg)
 	mgr := resume.NewManager(opts...)
 	ep := &ws.Endpoint{Service: "test", Method: "stream"}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -41,7 +41,7 @@ func TestHandlerPanicIsLoggedToTheServersLogger(t *testing.T) {
 	defer slog.SetDefault(slog.Default())
 	slog.SetDefault(slog.New(slog.NewTextHandler(&global, nil)))
 
-	wsrv := ws.NewServer(ws.WithSubprotocols(resume.Subprotocol), ws.WithLogger(slog.New(slog.NewTextHandler(&configured, nil))))
+	wsrv := ws.NewServer(ws.Config{Subprotocols: []string{resume.Subprotocol}, Logger: slog.New(slog.NewTextHandler(&configured, nil))})
 	mgr := resume.NewManager()
 	ep := &ws.Endpoint{Service: "test", Method: "panics"}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

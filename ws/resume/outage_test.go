@@ -139,7 +139,7 @@ func survive(ctx context.Context, proxy *faultProxy, outage time.Duration) error
 // TestResumeHonoursRetryAfter: a resumable stream's dial waits at least
 // the Retry-After of a 429 refusal, however short its backoff.
 func TestResumeHonoursRetryAfter(t *testing.T) {
-	wsrv := ws.NewServer(ws.WithSubprotocols(resume.Subprotocol), ws.WithLogger(slog.New(slog.DiscardHandler)))
+	wsrv := ws.NewServer(ws.Config{Subprotocols: []string{resume.Subprotocol}, Logger: slog.New(slog.DiscardHandler)})
 	mgr := resume.NewManager()
 	var mu sync.Mutex
 	var attempts []time.Time
@@ -190,14 +190,14 @@ func TestResumeHonoursRetryAfter(t *testing.T) {
 // two minutes; not part of the default run).
 func TestBlackholeIsDetectedAndResumed(t *testing.T) {
 	interval, timeout, hole := 500*time.Millisecond, time.Second, 6*time.Second
-	serverOpts := []ws.Option{ws.WithHeartbeat(interval, timeout)}
+	serverCfg := ws.Config{HeartbeatInterval: interval, HeartbeatTimeout: timeout}
 	clientOpts := []resume.ClientOption{resume.WithHeartbeat(interval, timeout)}
 	if *blackholeDefault {
 		interval, timeout, hole = ws.DefaultConfig().HeartbeatInterval, ws.DefaultConfig().HeartbeatTimeout, 100*time.Second
-		serverOpts, clientOpts = nil, nil
+		serverCfg, clientOpts = ws.Config{}, nil
 	}
 	errs := make(chan error, 10)
-	srv := startServerWith(t, serverOpts, counter(50*time.Millisecond, errs))
+	srv := startServerWith(t, serverCfg, counter(50*time.Millisecond, errs))
 	proxy := newFaultProxy(t, srv.addr, 1, 0)
 	ctx := within(t, hole+30*time.Second)
 	lostAt := make(chan time.Time, 1)

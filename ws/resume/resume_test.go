@@ -265,7 +265,7 @@ func TestAckBatchingBoundsBuffer(t *testing.T) {
 // TestDefaultWireFallback: against an endpoint that does not offer
 // duplex.v1, Dial returns a working default-wire stream.
 func TestDefaultWireFallback(t *testing.T) {
-	wsrv := ws.NewServer()
+	wsrv := ws.NewServer(ws.Config{})
 	srv := startPlain(t, wsrv)
 	ctx := within(t, 10*time.Second)
 	s, err := resume.Dial(ctx, srv, resume.WithRetry(fastRetry))
@@ -473,8 +473,7 @@ func (b *syncBuffer) String() string {
 func TestMalformedResumeFrameHidesToken(t *testing.T) {
 	const token = "AbCdEfGhIjKlMnOpQrStUv" // 22 characters, as the server's
 	var logs syncBuffer
-	wsrv := ws.NewServer(ws.WithSubprotocols(resume.Subprotocol),
-		ws.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	wsrv := ws.NewServer(ws.Config{Subprotocols: []string{resume.Subprotocol}, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	mgr := resume.NewManager()
 	ep := &ws.Endpoint{Service: "test", Method: "stream"}
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -10,7 +10,7 @@ import (
 )
 
 // Subprotocol is the Sec-WebSocket-Protocol value that selects duplex.v1.
-// A server endpoint must list it in ws.WithSubprotocols; clients that do
+// A server endpoint must list it in ws.Config.Subprotocols; clients that do
 // not ask for it get the default wire.
 const Subprotocol = "duplex.v1"
 

@@ -41,7 +41,7 @@ func TestAuthMethodsPlainErrorIs401OnEveryKindOfEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	wsrv := ws.NewServer(ws.WithLogger(slog.New(slog.DiscardHandler)))
+	wsrv := ws.NewServer(ws.Config{Logger: slog.New(slog.DiscardHandler)})
 	api := chatsvr.New(chat.NewEndpoints(plainErrorAuth{svc}), wsrv, http.Dir(t.TempDir()))
 	mux := http.NewServeMux()
 	api.Mount(mux)

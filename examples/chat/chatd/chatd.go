@@ -47,12 +47,13 @@ type Config struct {
 	CatchUp int
 	// HubOptions are added to service.HubOptions, for example a NATS broker.
 	HubOptions []hub.Option
-	// WSOptions are added to the WebSocket server's options.
-	WSOptions []ws.Option
+	// WS configures the WebSocket server: the fields it sets win over
+	// chatd's (its logger, metrics and quotas) and the defaults.
+	WS ws.Config
 	// ShutdownTimeout bounds the graceful shutdown (default 10s).
 	ShutdownTimeout time.Duration
 	// Quotas bound what one user can take; nil means DefaultQuotas, and
-	// &Quotas{} no limit at all. WSOptions and HubOptions apply after
+	// &Quotas{} no limit at all. WS and HubOptions apply over
 	// them.
 	Quotas *Quotas
 
@@ -230,10 +231,21 @@ func New(cfg Config) (*Server, error) {
 	if r, ok := be.broker.(interface{ Ready() error }); ok {
 		ready = r.Ready
 	}
-	metricsOpt, metricsHandler := newMetrics(ready)
-	wsOpts := append([]ws.Option{ws.WithLogger(log)}, metricsOpt...)
-	wsOpts = append(wsOpts, quotaWS...)
-	wsrv := ws.NewServer(append(wsOpts, cfg.WSOptions...)...)
+	metrics, metricsHandler := newMetrics(ready)
+	wsCfg := cfg.WS
+	if wsCfg.Logger == nil {
+		wsCfg.Logger = log
+	}
+	if wsCfg.Metrics == nil {
+		wsCfg.Metrics = metrics
+	}
+	if wsCfg.MessageRate == 0 {
+		wsCfg.MessageRate, wsCfg.MessageBurst = quotaWS.MessageRate, quotaWS.MessageBurst
+	}
+	if wsCfg.SubjectMessageRate == 0 {
+		wsCfg.SubjectMessageRate, wsCfg.SubjectMessageBurst = quotaWS.SubjectMessageRate, quotaWS.SubjectMessageBurst
+	}
+	wsrv := ws.NewServer(wsCfg)
 	hubOpts := append(service.HubOptions(), quotaHub...)
 	if be.broker != nil {
 		hubOpts = append(hubOpts, hub.WithBroker(be.broker))
@@ -253,7 +265,7 @@ func New(cfg Config) (*Server, error) {
 		_ = be.close()
 		return nil, fmt.Errorf("chatd: %w", err)
 	}
-	api := chatsvr.New(chat.NewEndpoints(svc), wsrv, http.FS(web.FS()), quotaUnary...)
+	api := chatsvr.New(chat.NewEndpoints(svc), wsrv, http.FS(web.FS()), quotaUnary)
 	mux := http.NewServeMux()
 	api.Mount(mux) // the methods, and the page at / (Files in the design)
 	mux.Handle("GET /metrics", metricsHandler)

@@ -216,23 +216,27 @@ func Example_reconnect() {
 	// stopped: true
 }
 
-// Runtime options for production: chatd.Config.WSOptions go to the
-// WebSocket server (ws.NewServer) after chatd's own logger and metrics.
-// Methods' WebSocket blocks in the design apply on top, per method.
+// Runtime configuration for production: chatd.Config.WS configures the
+// WebSocket server (ws.NewServer), over chatd's own logger and metrics.
+// Methods' WebSocket blocks in the design apply on top, per method, and
+// Methods over them.
 func Example_serverOptions() {
 	srv := startExampleChatdWith(chatd.Config{
-		WSOptions: []ws.Option{
-			ws.WithOrigins("chat.example.com"),               // pages of this host may connect too
-			ws.WithReadLimit(64 << 10),                       // 1009 above 64 KiB
-			ws.WithHeartbeat(20*time.Second, 50*time.Second), // dead peers found within 50s
-			ws.WithWriteTimeout(5 * time.Second),             // a peer that stops reading is dropped
-			ws.WithSendQueue(512, ws.Disconnect),             // slow consumers get 4000 and reconnect
-			ws.WithCompression(1024),                         // permessage-deflate above 1 KiB
-			ws.WithMaxConnections(50_000),                    // HTTP 503 past it
-			ws.WithMaxConnectionsPerIP(100),                  // HTTP 429 past it
-			ws.WithUpgradeRate(500, 1000),                    // new connections per second, burst
+		WS: ws.Config{
+			Origins:              []string{"chat.example.com"}, // pages of this host may connect too
+			ReadLimit:            64 << 10,                     // 1009 above 64 KiB
+			HeartbeatInterval:    20 * time.Second,             // dead peers found within 50s
+			HeartbeatTimeout:     50 * time.Second,
+			WriteTimeout:         5 * time.Second, // a peer that stops reading is dropped
+			SendQueue:            512,             // slow consumers get 4000 and reconnect
+			SlowConsumer:         ws.Disconnect,
+			CompressionThreshold: 1024,   // permessage-deflate above 1 KiB
+			MaxConnections:       50_000, // HTTP 503 past it
+			MaxConnectionsPerIP:  100,    // HTTP 429 past it
+			UpgradeRate:          500,    // new connections per second, burst
+			UpgradeBurst:         1000,
 			// The room streams only: a burst of messages shares writes.
-			ws.ForMethod("chat", "join", ws.WithWriteDelay(5*time.Millisecond)),
+			Methods: map[string]ws.Config{"chat.join": {WriteDelay: 5 * time.Millisecond}},
 		},
 	})
 	defer srv.stop()

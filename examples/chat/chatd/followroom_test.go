@@ -21,7 +21,7 @@ import (
 // not dial at the pace of its first delay (about 50 dials in 3 s).
 func TestFollowRoomBacksOffWhenStreamsFailAtOnce(t *testing.T) {
 	var dials atomic.Int32
-	wsrv := ws.NewServer(ws.WithLogger(slog.New(slog.DiscardHandler)))
+	wsrv := ws.NewServer(ws.Config{Logger: slog.New(slog.DiscardHandler)})
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		dials.Add(1)
 		_ = wsrv.Handle(w, r, nil, func(ctx context.Context, c *ws.Conn) error {

@@ -10,11 +10,11 @@ import (
 	"duplex.dev/ws"
 )
 
-// newMetrics returns the WebSocket server option that records the
+// newMetrics returns the WebSocket server metrics that record the
 // runtime's metrics in a registry of this server's own, and the handler
 // that serves that registry. chatd_ready is 1 while ready returns nil
 // (the broker's connection is up: see /readyz), else 0.
-func newMetrics(ready func() error) ([]ws.Option, http.Handler) {
+func newMetrics(ready func() error) (*ws.Metrics, http.Handler) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -26,6 +26,5 @@ func newMetrics(ready func() error) ([]ws.Option, http.Handler) {
 		}
 		return 1
 	}))
-	m := ws.NewMetrics(reg)
-	return []ws.Option{ws.WithMetrics(m)}, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	return ws.NewMetrics(reg), promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }

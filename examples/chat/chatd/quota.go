@@ -47,16 +47,16 @@ func DefaultQuotas() Quotas {
 	}
 }
 
-// options returns the runtime options that apply q.
-func (q Quotas) options() (wsOpts []ws.Option, unary []transport.UnaryOption, hubOpts []hub.Option) {
+// options returns the runtime configuration and options that apply q.
+func (q Quotas) options() (wsCfg ws.Config, unary transport.UnaryConfig, hubOpts []hub.Option) {
 	if q.RequestRate > 0 {
-		unary = append(unary, transport.WithSubjectRate(q.RequestRate, q.RequestBurst))
+		unary.SubjectRate, unary.SubjectBurst = q.RequestRate, q.RequestBurst
 	}
 	if q.MessageRate > 0 {
-		wsOpts = append(wsOpts, ws.WithMessageRate(q.MessageRate, q.MessageBurst))
+		wsCfg.MessageRate, wsCfg.MessageBurst = q.MessageRate, q.MessageBurst
 	}
 	if q.UserMessageRate > 0 {
-		wsOpts = append(wsOpts, ws.WithSubjectMessageRate(q.UserMessageRate, q.UserMessageBurst))
+		wsCfg.SubjectMessageRate, wsCfg.SubjectMessageBurst = q.UserMessageRate, q.UserMessageBurst
 	}
 	if q.HistoryBytes > 0 {
 		hubOpts = append(hubOpts, hub.WithHistoryBytes(q.HistoryBytes))
@@ -67,5 +67,5 @@ func (q Quotas) options() (wsOpts []ws.Option, unary []transport.UnaryOption, hu
 	if q.MaxRoomsPerUser > 0 {
 		hubOpts = append(hubOpts, hub.WithMaxRoomsPerSubject(q.MaxRoomsPerUser))
 	}
-	return wsOpts, unary, hubOpts
+	return wsCfg, unary, hubOpts
 }

@@ -379,7 +379,7 @@ func TestCrossOriginUpgradeIsRefusedByDefault(t *testing.T) {
 
 func TestPerIPConnectionLimitHoldsUnderABurst(t *testing.T) {
 	const limit, burst = 20, 200
-	n := startSecChatd(t, chatd.Config{WSOptions: []ws.Option{ws.WithMaxConnectionsPerIP(limit)}})
+	n := startSecChatd(t, chatd.Config{WS: ws.Config{MaxConnectionsPerIP: limit}})
 	ctx := secContext(t)
 	tok := n.login(t, ctx, "alice")
 	u := "ws://" + n.host + "/subscribe?token=" + url.QueryEscape(tok)
@@ -449,11 +449,11 @@ func TestResumeTokenCannotAttachToAnotherUsersStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	wsrv := ws.NewServer(ws.WithSubprotocols(resume.Subprotocol), ws.WithLogger(slog.New(slog.DiscardHandler)))
+	wsrv := ws.NewServer(ws.Config{Subprotocols: []string{resume.Subprotocol}, Logger: slog.New(slog.DiscardHandler)})
 	mgr := resume.NewManager()
 	ep := &ws.Endpoint{Service: "chat", Method: "private"}
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, _ := security.TokenFromRequest(r, "token")
+		token := r.URL.Query().Get("token")
 		actx, err := svc.JWTAuth(r.Context(), token, &security.JWTScheme{Name: "jwt"})
 		if err != nil {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)

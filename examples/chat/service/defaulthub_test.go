@@ -97,7 +97,7 @@ func closeClientStream(s any) {
 // not nil, until the test ends, and returns its host:port.
 func serveChat(t *testing.T, svc *service.Service, front func(http.Handler) http.Handler) string {
 	t.Helper()
-	api := chatsvr.New(chat.NewEndpoints(svc), ws.NewServer(), http.Dir(t.TempDir()))
+	api := chatsvr.New(chat.NewEndpoints(svc), ws.NewServer(ws.Config{}), http.Dir(t.TempDir()))
 	mux := http.NewServeMux()
 	api.Mount(mux)
 	var h http.Handler = mux

@@ -81,7 +81,7 @@ func startFaulty(t *testing.T) *faulty {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &faulty{addr: l.Addr().String(), flakyWS: ws.NewServer(ws.WithLogger(slog.New(slog.DiscardHandler))), kick: make(chan struct{})}
+	f := &faulty{addr: l.Addr().String(), flakyWS: ws.NewServer(ws.Config{Logger: slog.New(slog.DiscardHandler)}), kick: make(chan struct{})}
 	f.flaky.Store("")
 	f.url = "http://" + f.addr
 	if err := f.up(l); err != nil {

@@ -56,9 +56,9 @@ func TestTypeScriptClientResumesWithoutLoss(t *testing.T) {
 // serveResumableJoin serves the chat design's join stream, resumable, and
 // POST /continue; it returns the server's URL.
 func serveResumableJoin(t *testing.T) string {
-	wsrv := ws.NewServer()
+	wsrv := ws.NewServer(ws.Config{})
 	mgr := resume.NewManager(resume.WithGrace(time.Minute))
-	ep := &ws.Endpoint{Service: "chat", Method: "join", Options: []ws.Option{ws.WithSubprotocols(resume.Subprotocol, "chat.v1")}}
+	ep := &ws.Endpoint{Service: "chat", Method: "join", Config: ws.Config{Subprotocols: []string{resume.Subprotocol, "chat.v1"}}}
 	var once sync.Once
 	cont := make(chan struct{})
 	mux := http.NewServeMux()

@@ -45,18 +45,18 @@ type Server struct {
 }
 
 // New returns the handlers of every bench endpoint. Streaming methods
-// run on wsrv (a new ws.Server with default options when nil), whose
+// run on wsrv (a new ws.Server with the default Config when nil), whose
 // Shutdown closes every open stream; the metrics wsrv was given
-// (ws.WithMetrics) count every method's requests, unary ones included;
-// opts configure the unary methods, after the design's options
-// (transport.WithSubjectRate, transport.WithIdempotency).
+// (ws.Config.Metrics) count every method's requests, unary ones included;
+// the fields unary sets configure the unary methods over the design's
+// (transport.UnaryConfig: SubjectRate, IdempotencyTTL …).
 // fileSystemIndexHTML is the file system Files("/index.html", "index.html")
 // reads "index.html" from (http.Dir(".") when nil).
 // fileSystemAssets is the file system Files("/assets/{*path}", "assets")
 // reads "assets" from (http.Dir(".") when nil).
-func New(e *bench.Endpoints, wsrv *ws.Server, fileSystemIndexHTML http.FileSystem, fileSystemAssets http.FileSystem, opts ...transport.UnaryOption) *Server {
+func New(e *bench.Endpoints, wsrv *ws.Server, fileSystemIndexHTML http.FileSystem, fileSystemAssets http.FileSystem, unary ...transport.UnaryConfig) *Server {
 	if wsrv == nil {
-		wsrv = ws.NewServer()
+		wsrv = ws.NewServer(ws.Config{})
 	}
 	return &Server{
 		Mounts: []*transport.MountPoint{
@@ -77,10 +77,10 @@ func New(e *bench.Endpoints, wsrv *ws.Server, fileSystemIndexHTML http.FileSyste
 		Echo:         transport.WithNames("bench", "echo", NewEchoHandler(e.Echo, wsrv)),
 		Join:         transport.WithNames("bench", "join", NewJoinHandler(e.Join, wsrv)),
 		Relay:        transport.WithNames("bench", "relay", NewRelayHandler(e.Relay, wsrv)),
-		PostActivity: transport.WithNames("bench", "post_activity", transport.Measure(wsrv, "bench", "post_activity", NewPostActivityHandler(e.PostActivity, opts...))),
-		Publish:      transport.WithNames("bench", "publish", transport.Measure(wsrv, "bench", "publish", NewPublishHandler(e.Publish, opts...))),
-		Session:      transport.WithNames("bench", "session", transport.Measure(wsrv, "bench", "session", NewSessionHandler(e.Session, opts...))),
-		Whoami:       transport.WithNames("bench", "whoami", transport.Measure(wsrv, "bench", "whoami", NewWhoamiHandler(e.Whoami, opts...))),
+		PostActivity: transport.WithNames("bench", "post_activity", transport.Measure(wsrv, "bench", "post_activity", NewPostActivityHandler(e.PostActivity, unary...))),
+		Publish:      transport.WithNames("bench", "publish", transport.Measure(wsrv, "bench", "publish", NewPublishHandler(e.Publish, unary...))),
+		Session:      transport.WithNames("bench", "session", transport.Measure(wsrv, "bench", "session", NewSessionHandler(e.Session, unary...))),
+		Whoami:       transport.WithNames("bench", "whoami", transport.Measure(wsrv, "bench", "whoami", NewWhoamiHandler(e.Whoami, unary...))),
 		IndexHTML:    transport.ServeFiles(fileSystemIndexHTML, "index.html", ""),
 		Assets:       transport.ServeFiles(fileSystemAssets, "assets", "path"),
 		ws:           wsrv,
@@ -222,9 +222,9 @@ func NewRelayHandler(endpoint duplex.Endpoint, wsrv *ws.Server) http.Handler {
 }
 
 // NewPostActivityHandler returns the handler of the "post_activity" method,
-// configured by the design's options, then opts.
-func NewPostActivityHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
-	return transport.Unary(endpoint, DecodePostActivityRequest, http.StatusOK, nil, opts...)
+// configured by the design, then by the fields unary sets.
+func NewPostActivityHandler(endpoint duplex.Endpoint, unary ...transport.UnaryConfig) http.Handler {
+	return transport.Unary(endpoint, DecodePostActivityRequest, http.StatusOK, nil, unary...)
 }
 
 // DecodePostActivityRequest reads the "post_activity" payload from r and validates it.
@@ -241,9 +241,9 @@ func DecodePostActivityRequest(r *http.Request) (*bench.RoomActivity, error) {
 }
 
 // NewPublishHandler returns the handler of the "publish" method,
-// configured by the design's options, then opts.
-func NewPublishHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
-	return transport.Unary(endpoint, DecodePublishRequest, http.StatusOK, nil, opts...)
+// configured by the design, then by the fields unary sets.
+func NewPublishHandler(endpoint duplex.Endpoint, unary ...transport.UnaryConfig) http.Handler {
+	return transport.Unary(endpoint, DecodePublishRequest, http.StatusOK, nil, unary...)
 }
 
 // DecodePublishRequest reads the "publish" payload from r and validates it.
@@ -265,10 +265,10 @@ func DecodePublishRequest(r *http.Request) (*bench.PublishPayload, error) {
 }
 
 // NewSessionHandler returns the handler of the "session" method,
-// configured by the design's options, then opts.
-func NewSessionHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
-	opts = append([]transport.UnaryOption{transport.WithResponseEncoder(encodeSessionResponse)}, opts...)
-	return transport.Unary(endpoint, DecodeSessionRequest, http.StatusOK, nil, opts...)
+// configured by the design, then by the fields unary sets.
+func NewSessionHandler(endpoint duplex.Endpoint, unary ...transport.UnaryConfig) http.Handler {
+	unary = append([]transport.UnaryConfig{{ResponseEncoder: encodeSessionResponse}}, unary...)
+	return transport.Unary(endpoint, DecodeSessionRequest, http.StatusOK, nil, unary...)
 }
 
 // encodeSessionResponse sets the cookies of the "session" response from
@@ -298,9 +298,9 @@ func DecodeSessionRequest(r *http.Request) (*bench.SessionPayload, error) {
 }
 
 // NewWhoamiHandler returns the handler of the "whoami" method,
-// configured by the design's options, then opts.
-func NewWhoamiHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
-	return transport.Unary(endpoint, DecodeWhoamiRequest, http.StatusOK, nil, opts...)
+// configured by the design, then by the fields unary sets.
+func NewWhoamiHandler(endpoint duplex.Endpoint, unary ...transport.UnaryConfig) http.Handler {
+	return transport.Unary(endpoint, DecodeWhoamiRequest, http.StatusOK, nil, unary...)
 }
 
 // DecodeWhoamiRequest reads the "whoami" payload from r and validates it.

@@ -29,14 +29,14 @@ type Server struct {
 }
 
 // New returns the handlers of every feed endpoint. Streaming methods
-// run on wsrv (a new ws.Server with default options when nil), whose
+// run on wsrv (a new ws.Server with the default Config when nil), whose
 // Shutdown closes every open stream; the metrics wsrv was given
-// (ws.WithMetrics) count every method's requests, unary ones included;
-// opts configure the unary methods, after the design's options
-// (transport.WithSubjectRate, transport.WithIdempotency).
-func New(e *feed.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Server {
+// (ws.Config.Metrics) count every method's requests, unary ones included;
+// the fields unary sets configure the unary methods over the design's
+// (transport.UnaryConfig: SubjectRate, IdempotencyTTL …).
+func New(e *feed.Endpoints, wsrv *ws.Server, unary ...transport.UnaryConfig) *Server {
 	if wsrv == nil {
-		wsrv = ws.NewServer()
+		wsrv = ws.NewServer(ws.Config{})
 	}
 	ssrv := transport.NewEventStreams(wsrv)
 	return &Server{

@@ -29,14 +29,14 @@ type Server struct {
 }
 
 // New returns the handlers of every intercept endpoint. Streaming methods
-// run on wsrv (a new ws.Server with default options when nil), whose
+// run on wsrv (a new ws.Server with the default Config when nil), whose
 // Shutdown closes every open stream; the metrics wsrv was given
-// (ws.WithMetrics) count every method's requests, unary ones included;
-// opts configure the unary methods, after the design's options
-// (transport.WithSubjectRate, transport.WithIdempotency).
-func New(e *intercept.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption) *Server {
+// (ws.Config.Metrics) count every method's requests, unary ones included;
+// the fields unary sets configure the unary methods over the design's
+// (transport.UnaryConfig: SubjectRate, IdempotencyTTL …).
+func New(e *intercept.Endpoints, wsrv *ws.Server, unary ...transport.UnaryConfig) *Server {
 	if wsrv == nil {
-		wsrv = ws.NewServer()
+		wsrv = ws.NewServer(ws.Config{})
 	}
 	return &Server{
 		Mounts: []*transport.MountPoint{
@@ -44,7 +44,7 @@ func New(e *intercept.Endpoints, wsrv *ws.Server, opts ...transport.UnaryOption)
 			{Method: "Chat", Verb: "GET", Pattern: "/intercept/chat"},
 			{Method: "Watch", Verb: "GET", Pattern: "/intercept/watch"},
 		},
-		Say:   transport.WithNames("intercept", "say", transport.Measure(wsrv, "intercept", "say", NewSayHandler(e.Say, opts...))),
+		Say:   transport.WithNames("intercept", "say", transport.Measure(wsrv, "intercept", "say", NewSayHandler(e.Say, unary...))),
 		Chat:  transport.WithNames("intercept", "chat", NewChatHandler(e.Chat, wsrv)),
 		Watch: transport.WithNames("intercept", "watch", NewWatchHandler(e.Watch, wsrv)),
 		ws:    wsrv,
@@ -78,9 +78,9 @@ var sayStatuses = transport.Statuses{
 }
 
 // NewSayHandler returns the handler of the "say" method,
-// configured by the design's options, then opts.
-func NewSayHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
-	return transport.Unary(endpoint, DecodeSayRequest, http.StatusOK, sayStatuses, opts...)
+// configured by the design, then by the fields unary sets.
+func NewSayHandler(endpoint duplex.Endpoint, unary ...transport.UnaryConfig) http.Handler {
+	return transport.Unary(endpoint, DecodeSayRequest, http.StatusOK, sayStatuses, unary...)
 }
 
 // DecodeSayRequest reads the "say" payload from r and validates it.

@@ -48,16 +48,16 @@ type Server struct {
 }
 
 // New returns the handlers of every chat endpoint. Streaming methods
-// run on wsrv (a new ws.Server with default options when nil), whose
+// run on wsrv (a new ws.Server with the default Config when nil), whose
 // Shutdown closes every open stream; the metrics wsrv was given
-// (ws.WithMetrics) count every method's requests, unary ones included;
-// opts configure the unary methods, after the design's options
-// (transport.WithSubjectRate, transport.WithIdempotency).
+// (ws.Config.Metrics) count every method's requests, unary ones included;
+// the fields unary sets configure the unary methods over the design's
+// (transport.UnaryConfig: SubjectRate, IdempotencyTTL …).
 // fileSystemFiles is the file system Files("/{*filepath}", "/")
 // reads "/" from (http.Dir(".") when nil).
-func New(e *chat.Endpoints, wsrv *ws.Server, fileSystemFiles http.FileSystem, opts ...transport.UnaryOption) *Server {
+func New(e *chat.Endpoints, wsrv *ws.Server, fileSystemFiles http.FileSystem, unary ...transport.UnaryConfig) *Server {
 	if wsrv == nil {
-		wsrv = ws.NewServer()
+		wsrv = ws.NewServer(ws.Config{})
 	}
 	mgr := transport.NewSessions()
 	ssrv := transport.NewEventStreams(wsrv)
@@ -74,15 +74,15 @@ func New(e *chat.Endpoints, wsrv *ws.Server, fileSystemFiles http.FileSystem, op
 			{Method: "Session", Verb: "POST", Pattern: "/session"},
 			{Method: "Serve /", Verb: "GET", Pattern: "/{filepath...}"},
 		},
-		Login:     transport.WithNames("chat", "login", transport.Measure(wsrv, "chat", "login", NewLoginHandler(e.Login, opts...))),
+		Login:     transport.WithNames("chat", "login", transport.Measure(wsrv, "chat", "login", NewLoginHandler(e.Login, unary...))),
 		Listener:  transport.WithNames("chat", "listener", NewListenerHandler(e.Listener, wsrv)),
 		Subscribe: transport.WithNames("chat", "subscribe", NewSubscribeHandler(e.Subscribe, wsrv, mgr, ssrv)),
 		Echo:      transport.WithNames("chat", "echo", NewEchoHandler(e.Echo, wsrv)),
 		Join:      transport.WithNames("chat", "join", NewJoinHandler(e.Join, wsrv, mgr, ssrv)),
-		Send:      transport.WithNames("chat", "send", transport.Measure(wsrv, "chat", "send", NewSendHandler(e.Send, opts...))),
-		History:   transport.WithNames("chat", "history", transport.Measure(wsrv, "chat", "history", NewHistoryHandler(e.History, opts...))),
+		Send:      transport.WithNames("chat", "send", transport.Measure(wsrv, "chat", "send", NewSendHandler(e.Send, unary...))),
+		History:   transport.WithNames("chat", "history", transport.Measure(wsrv, "chat", "history", NewHistoryHandler(e.History, unary...))),
 		Analytics: transport.WithNames("chat", "analytics", NewAnalyticsHandler(e.Analytics, wsrv, ssrv)),
-		Session:   transport.WithNames("chat", "session", transport.Measure(wsrv, "chat", "session", NewSessionHandler(e.Session, opts...))),
+		Session:   transport.WithNames("chat", "session", transport.Measure(wsrv, "chat", "session", NewSessionHandler(e.Session, unary...))),
 		Files:     transport.ServeFiles(fileSystemFiles, "/", "filepath"),
 		ws:        wsrv,
 		resume:    mgr,
@@ -141,9 +141,9 @@ var loginStatuses = transport.Statuses{
 }
 
 // NewLoginHandler returns the handler of the "login" method,
-// configured by the design's options, then opts.
-func NewLoginHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
-	return transport.Unary(endpoint, DecodeLoginRequest, http.StatusOK, loginStatuses, opts...)
+// configured by the design, then by the fields unary sets.
+func NewLoginHandler(endpoint duplex.Endpoint, unary ...transport.UnaryConfig) http.Handler {
+	return transport.Unary(endpoint, DecodeLoginRequest, http.StatusOK, loginStatuses, unary...)
 }
 
 // DecodeLoginRequest reads the "login" payload from r and validates it.
@@ -202,7 +202,7 @@ var subscribeStatuses = transport.Statuses{
 
 // subscribeStream is what the design says about the messages of "subscribe".
 var subscribeStream = &transport.StreamSpec[*chat.SubscribeResult, any]{
-	Endpoint: &ws.Endpoint{Service: "chat", Method: "subscribe", Options: []ws.Option{ws.WithHeartbeat(15*time.Second, 45*time.Second), ws.WithSubprotocols("duplex.v1")}},
+	Endpoint: &ws.Endpoint{Service: "chat", Method: "subscribe", Config: ws.Config{HeartbeatInterval: 15 * time.Second, HeartbeatTimeout: 45 * time.Second, Subprotocols: []string{"duplex.v1"}}},
 	Statuses: subscribeStatuses,
 }
 
@@ -262,7 +262,7 @@ var joinStatuses = transport.Statuses{
 
 // joinStream is what the design says about the messages of "join".
 var joinStream = &transport.StreamSpec[*chat.RoomEvent, any]{
-	Endpoint:    &ws.Endpoint{Service: "chat", Method: "join", Options: []ws.Option{ws.WithSubprotocols("duplex.v1", "chat.v1"), ws.WithSendQueue(1024, ws.DropOldest)}},
+	Endpoint:    &ws.Endpoint{Service: "chat", Method: "join", Config: ws.Config{Subprotocols: []string{"duplex.v1", "chat.v1"}, SendQueue: 1024, SlowConsumer: ws.DropOldest}},
 	Statuses:    joinStatuses,
 	View:        func(v *chat.RoomEvent, view string) any { return chat.NewViewedRoomEvent(v, view).Projected },
 	DefaultView: "default",
@@ -304,9 +304,9 @@ var sendStatuses = transport.Statuses{
 }
 
 // NewSendHandler returns the handler of the "send" method,
-// configured by the design's options, then opts.
-func NewSendHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
-	return transport.Unary(endpoint, DecodeSendRequest, http.StatusCreated, sendStatuses, opts...)
+// configured by the design, then by the fields unary sets.
+func NewSendHandler(endpoint duplex.Endpoint, unary ...transport.UnaryConfig) http.Handler {
+	return transport.Unary(endpoint, DecodeSendRequest, http.StatusCreated, sendStatuses, unary...)
 }
 
 // DecodeSendRequest reads the "send" payload from r and validates it.
@@ -335,9 +335,9 @@ var historyStatuses = transport.Statuses{
 }
 
 // NewHistoryHandler returns the handler of the "history" method,
-// configured by the design's options, then opts.
-func NewHistoryHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
-	return transport.Unary(endpoint, DecodeHistoryRequest, http.StatusOK, historyStatuses, opts...)
+// configured by the design, then by the fields unary sets.
+func NewHistoryHandler(endpoint duplex.Endpoint, unary ...transport.UnaryConfig) http.Handler {
+	return transport.Unary(endpoint, DecodeHistoryRequest, http.StatusOK, historyStatuses, unary...)
 }
 
 // DecodeHistoryRequest reads the "history" payload from r and validates it.
@@ -364,7 +364,7 @@ var analyticsStatuses = transport.Statuses{
 
 // analyticsStream is what the design says about the messages of "analytics".
 var analyticsStream = &transport.StreamSpec[*chat.Analytics, any]{
-	Endpoint:    &ws.Endpoint{Service: "chat", Method: "analytics", Options: []ws.Option{ws.WithReadLimit(4096)}},
+	Endpoint:    &ws.Endpoint{Service: "chat", Method: "analytics", Config: ws.Config{ReadLimit: 4096}},
 	Statuses:    analyticsStatuses,
 	View:        func(v *chat.Analytics, view string) any { return chat.NewViewedAnalytics(v, view).Projected },
 	DefaultView: "default",
@@ -402,10 +402,10 @@ var sessionStatuses = transport.Statuses{
 }
 
 // NewSessionHandler returns the handler of the "session" method,
-// configured by the design's options, then opts.
-func NewSessionHandler(endpoint duplex.Endpoint, opts ...transport.UnaryOption) http.Handler {
-	opts = append([]transport.UnaryOption{transport.WithResponseEncoder(encodeSessionResponse)}, opts...)
-	return transport.Unary(endpoint, DecodeSessionRequest, http.StatusOK, sessionStatuses, opts...)
+// configured by the design, then by the fields unary sets.
+func NewSessionHandler(endpoint duplex.Endpoint, unary ...transport.UnaryConfig) http.Handler {
+	unary = append([]transport.UnaryConfig{{ResponseEncoder: encodeSessionResponse}}, unary...)
+	return transport.Unary(endpoint, DecodeSessionRequest, http.StatusOK, sessionStatuses, unary...)
 }
 
 // encodeSessionResponse sets the cookies of the "session" response from
