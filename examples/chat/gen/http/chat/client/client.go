@@ -24,13 +24,13 @@ type Client struct {
 }
 
 // NewClient returns a client for the service at scheme://host. doer sends
-// unary requests (http.DefaultClient when nil); dialOptions apply to every
-// WebSocket stream.
-func NewClient(scheme, host string, doer *http.Client, dialOptions ...ws.DialOption) *Client {
+// unary requests (http.DefaultClient when nil); dial configures every
+// WebSocket stream (its zero value: the defaults).
+func NewClient(scheme, host string, doer *http.Client, dial ws.DialConfig) *Client {
 	if doer == nil {
 		doer = http.DefaultClient
 	}
-	return &Client{scheme: scheme, host: host, doer: doer, streams: &transport.Dialer{Scheme: scheme, Host: host, DialOptions: dialOptions}}
+	return &Client{scheme: scheme, host: host, doer: doer, streams: &transport.Dialer{Scheme: scheme, Host: host, Config: dial}}
 }
 
 // WithResumeOptions configures the resumable streams of c (the retry
