@@ -211,10 +211,14 @@ func newAPI(t *testing.T, o apiOption) *api {
 
 // dialer returns the transport.Dialer a generated client of a would use,
 // with a mux client (closed at the test's end) unless perCall.
-func (a *api) dialer(t *testing.T, perCall bool, opts ...ws.DialOption) *transport.Dialer {
-	d := &transport.Dialer{Scheme: "http", Host: a.host, DialOptions: opts, Doer: http.DefaultClient}
+func (a *api) dialer(t *testing.T, perCall bool, dials ...ws.DialConfig) *transport.Dialer {
+	var dial ws.DialConfig
+	if len(dials) > 0 {
+		dial = dials[0]
+	}
+	d := &transport.Dialer{Scheme: "http", Host: a.host, Config: dial, Doer: http.DefaultClient}
 	if !perCall {
-		m := mux.NewClient("http", a.host, opts...)
+		m := mux.NewClient("http", a.host, dial)
 		t.Cleanup(func() { m.Close() })
 		d.Doer = &http.Client{Transport: m}
 	}

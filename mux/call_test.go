@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"duplex.dev/mux"
+	"duplex.dev/ws"
 )
 
 // TestUnaryCalls: unary requests through a Client as an http.Client's
@@ -23,7 +24,7 @@ func TestUnaryCalls(t *testing.T) {
 	a := newAPI(t, apiOption{})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	m := mux.NewClient("http", a.host)
+	m := mux.NewClient("http", a.host, ws.DialConfig{})
 	defer m.Close()
 	overMux := &http.Client{Transport: m}
 	post := func(c *http.Client, ctx context.Context, query string, h http.Header) (int, string) {
@@ -96,7 +97,7 @@ func TestUnaryCalls(t *testing.T) {
 	}
 
 	b := newAPI(t, apiOption{noMux: true})
-	mb := mux.NewClient("http", b.host)
+	mb := mux.NewClient("http", b.host, ws.DialConfig{})
 	defer mb.Close()
 	req, _ = http.NewRequestWithContext(ctx, "POST", b.URL+"/add?a=2&b=3&token=secret", nil)
 	res, err := (&http.Client{Transport: mb}).Do(req)

@@ -21,8 +21,8 @@ import (
 // and again after the connection ended. Give it to the generated client as
 // the Transport of its HTTP client:
 //
-//	m := mux.NewClient("https", host, dialOptions...)
-//	c := chatclient.NewClient("https", host, &http.Client{Transport: m}, dialOptions...)
+//	m := mux.NewClient("https", host, dial)
+//	c := chatclient.NewClient("https", host, &http.Client{Transport: m}, dial)
 //
 // Streams of methods that are not resumable then go on the connection
 // (transport.Dial finds it there), and so do unary calls (RoundTrip). When
@@ -35,7 +35,7 @@ type Client struct {
 
 	url  string
 	host string
-	opts []ws.DialOption
+	cfg  ws.DialConfig
 
 	mu      sync.Mutex
 	cc      *clientConn
@@ -47,15 +47,15 @@ type Client struct {
 var _ multiplex.Opener = (*Client)(nil)
 
 // NewClient returns a Client of the server at scheme://host, whose
-// connection is dialed at DefaultPath with opts (the generated client's
-// dial options: headers with credentials …): they are the credentials of
-// every stream. Close it when done: it ends the connection.
-func NewClient(scheme, host string, opts ...ws.DialOption) *Client {
+// connection is dialed at DefaultPath with dial (the generated client's
+// dial configuration: headers with credentials …): they are the
+// credentials of every stream. Close it when done: it ends the connection.
+func NewClient(scheme, host string, dial ws.DialConfig) *Client {
 	ws := "ws"
 	if scheme == "https" || scheme == "wss" {
 		ws = "wss"
 	}
-	return &Client{url: transport.URL(ws, host, DefaultPath, nil), host: host, opts: opts}
+	return &Client{url: transport.URL(ws, host, DefaultPath, nil), host: host, cfg: dial}
 }
 
 // Open opens the stream of the method at
@@ -163,7 +163,9 @@ func (c *Client) conn(ctx context.Context) (*clientConn, error) {
 }
 
 func (c *Client) dial(ctx context.Context) (*clientConn, error) {
-	conn, err := ws.Dial(ctx, c.url, append(c.opts[:len(c.opts):len(c.opts)], ws.WithDialSubprotocols(Subprotocol))...)
+	cfg := c.cfg
+	cfg.Subprotocols = []string{Subprotocol}
+	conn, err := ws.Dial(ctx, c.url, cfg)
 	if err != nil {
 		return nil, err
 	}

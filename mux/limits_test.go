@@ -114,7 +114,7 @@ func TestCredentialsOncePerConnection(t *testing.T) {
 	a := newAPI(t, apiOption{})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	d := a.dialer(t, false, ws.WithHeader(http.Header{"Authorization": {"Bearer secret"}}))
+	d := a.dialer(t, false, ws.DialConfig{Header: http.Header{"Authorization": {"Bearer secret"}}})
 	for i := range 3 {
 		if err := countOnce(ctx, d, 10); err != nil { // no token of its own
 			t.Fatalf("stream %d: %v", i, err)

@@ -163,7 +163,7 @@ func TestEveryCodeMeansTheSameOnEveryWire(t *testing.T) {
 			})
 
 			t.Run("a stream refuses the handshake with the status", func(t *testing.T) {
-				_, err := ws.Dial(ctx, wsBase+"/stream"+q)
+				_, err := ws.Dial(ctx, wsBase+"/stream"+q, ws.DialConfig{})
 				var he *ws.HTTPError
 				if !errors.As(err, &he) || he.StatusCode != tc.status {
 					t.Fatalf("dial: %v, want HTTP %d", err, tc.status)
@@ -174,7 +174,7 @@ func TestEveryCodeMeansTheSameOnEveryWire(t *testing.T) {
 			})
 
 			t.Run("a stream closes with the close code after the upgrade", func(t *testing.T) {
-				c, err := ws.Dial(ctx, wsBase+"/stream"+q+"&after=1")
+				c, err := ws.Dial(ctx, wsBase+"/stream"+q+"&after=1", ws.DialConfig{})
 				if err != nil {
 					t.Fatal(err)
 				}

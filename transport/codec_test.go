@@ -300,7 +300,7 @@ func clientKind(subprotocol string, resumable bool) func(t *testing.T, ctx conte
 		defer srv.Close()
 		var a answer
 		d := &transport.Dialer{Scheme: "http", Host: strings.TrimPrefix(srv.URL, "http://"),
-			DialOptions: []ws.DialOption{ws.WithDialReadLimit(codecLimit)}, ResumeOptions: []resume.ClientOption{resume.WithRetry(ws.RetryPolicy{MaxAttempts: 1})}}
+			Config: ws.DialConfig{ReadLimit: codecLimit}, ResumeOptions: []resume.ClientOption{resume.WithRetry(ws.RetryPolicy{MaxAttempts: 1})}}
 		res, err := transport.Dial[any, *codecMsg](ctx, d, "codec", "/", nil, nil, resumable)
 		if err != nil {
 			t.Fatal(err)

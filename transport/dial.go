@@ -18,11 +18,11 @@ import (
 const closeSendTimeout = 5 * time.Second
 
 // Dialer opens the streams of a generated client: the server's scheme and
-// host, the dial options of every stream (headers with credentials …) and
-// the resumable streams' options.
+// host, the configuration of every stream's dial (headers with credentials,
+// an HTTP client …) and the resumable streams' options.
 type Dialer struct {
 	Scheme, Host  string
-	DialOptions   []ws.DialOption
+	Config        ws.DialConfig
 	ResumeOptions []ResumeOption
 	// Doer is the client's HTTP client. When its Transport is a
 	// duplex.dev/mux Client, the streams of methods that are not resumable
@@ -51,10 +51,26 @@ func NewSessions(opts ...resume.Option) *Sessions { return resume.NewManager(opt
 // client endpoint does: a *ClientStream[S, R], or nil and the error.
 // resumable selects the resumable layer (a resume.Stream that reconnects
 // and resumes with no loss when the server speaks duplex.v1, and speaks
-// the default wire otherwise); opts come before d's dial options.
-func Dial[S, R any](ctx context.Context, d *Dialer, name, path string, q url.Values, h http.Header, resumable bool, opts ...ws.DialOption) (any, error) {
+// the default wire otherwise). h is added to the headers of d's Config,
+// and subprotocols (the design's) are asked for unless d's Config names
+// its own.
+func Dial[S, R any](ctx context.Context, d *Dialer, name, path string, q url.Values, h http.Header, resumable bool, subprotocols ...string) (any, error) {
 	u := URL(webSocketScheme(d.Scheme), d.Host, path, q)
-	opts = append(append([]ws.DialOption{ws.WithHeader(h)}, opts...), d.DialOptions...)
+	cfg := d.Config
+	if len(h) > 0 {
+		cfg.Header = cfg.Header.Clone()
+		if cfg.Header == nil {
+			cfg.Header = make(http.Header, len(h))
+		}
+		for k, vs := range h {
+			for _, v := range vs {
+				cfg.Header.Add(k, v)
+			}
+		}
+	}
+	if len(cfg.Subprotocols) == 0 {
+		cfg.Subprotocols = subprotocols
+	}
 	var c Carrier
 	if o, ok := d.opener(); ok && !resumable {
 		mc, err := o.Open(ctx, path, q, h)
@@ -66,13 +82,13 @@ func Dial[S, R any](ctx context.Context, d *Dialer, name, path string, q url.Val
 		}
 	}
 	if resumable {
-		s, err := resume.Dial(ctx, u, append([]resume.ClientOption{resume.WithDialOptions(opts...)}, d.ResumeOptions...)...)
+		s, err := resume.Dial(ctx, u, append([]resume.ClientOption{resume.WithDial(cfg)}, d.ResumeOptions...)...)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		c = resumeClient{s}
 	} else {
-		conn, err := ws.Dial(ctx, u, opts...)
+		conn, err := ws.Dial(ctx, u, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}

@@ -124,7 +124,7 @@ func TestResumableMethodServesPlainClients(t *testing.T) {
 	if got, err := c.RecvWithContext(ctx); err != nil || got != 8 {
 		t.Fatalf("echo: %d, %v", got, err)
 	}
-	_, err := ws.Dial(ctx, url)
+	_, err := ws.Dial(ctx, url, ws.DialConfig{})
 	var herr *ws.HTTPError
 	if !errors.As(err, &herr) || herr.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("plain client without token: %v, want HTTP 401", err)
@@ -249,7 +249,7 @@ func TestForgedHellosGetNoSession(t *testing.T) {
 // forgedHello offers duplex.v1 with forged credentials and says hello as a
 // client in any language would; it reports what the server answered.
 func forgedHello(ctx context.Context, url string) string {
-	c, err := ws.Dial(ctx, url, ws.WithDialSubprotocols(resume.Subprotocol))
+	c, err := ws.Dial(ctx, url, ws.DialConfig{Subprotocols: []string{resume.Subprotocol}})
 	var herr *ws.HTTPError
 	switch {
 	case errors.As(err, &herr):
@@ -299,7 +299,7 @@ func TestResumeIsAuthenticatedAgain(t *testing.T) {
 	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/?token=valid"
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := ws.Dial(ctx, url, ws.WithDialSubprotocols(resume.Subprotocol))
+	c, err := ws.Dial(ctx, url, ws.DialConfig{Subprotocols: []string{resume.Subprotocol}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +315,7 @@ func TestResumeIsAuthenticatedAgain(t *testing.T) {
 	}
 	c.Close() // the connection drops; the session waits for a resume
 	revoked.Store(true)
-	_, err = ws.Dial(ctx, url, ws.WithDialSubprotocols(resume.Subprotocol))
+	_, err = ws.Dial(ctx, url, ws.DialConfig{Subprotocols: []string{resume.Subprotocol}})
 	var herr *ws.HTTPError
 	if !errors.As(err, &herr) || herr.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("resume with a revoked credential: %v, want HTTP 401 before the upgrade", err)

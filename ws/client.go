@@ -24,8 +24,8 @@ import (
 // maxHTTPErrorBody bounds the server text kept in an HTTPError.
 const maxHTTPErrorBody = 1024
 
-// State is a client connection's life-cycle state, reported to the function
-// given with WithStateFunc (for UIs showing "connecting…", "reconnecting…").
+// State is a client connection's life-cycle state, reported to
+// DialConfig.StateFunc (for UIs showing "connecting…", "reconnecting…").
 type State int
 
 // Client connection states.
@@ -56,9 +56,58 @@ func (s State) String() string {
 	return fmt.Sprintf("State(%d)", int(s))
 }
 
-// DialOption configures Dial, DialWithRetry and Reconnect.
-type DialOption func(*dialConfig)
+// DialConfig configures Dial, DialWithRetry and Reconnect; a zero field
+// means the default, the server's (DefaultConfig) where both sides have
+// the setting.
+type DialConfig struct {
+	// Header is added to the handshake request (for example
+	// Authorization).
+	Header http.Header
+	// HTTPClient performs the handshake instead of http.DefaultClient (for
+	// custom TLS, proxies or a handshake timeout via its Timeout). Its
+	// Transport must support protocol upgrades, as *http.Transport does.
+	HTTPClient *http.Client
+	// Subprotocols are asked of the server, in order of preference, with
+	// Sec-WebSocket-Protocol; ClientConn.Subprotocol reports the one the
+	// server chose ("" if none).
+	Subprotocols []string
+	// ReadLimit is the largest frame the client accepts; a larger frame
+	// closes the connection with 1009. Default 1 MiB.
+	ReadLimit int64
+	// SendQueue is how many frames Send may queue ahead of the
+	// connection's writer (when it is full, Send waits for room or for its
+	// context to end), and ReceiveQueue how many frames the connection
+	// reads ahead of Receive (when it is full, the connection stops reading
+	// until Receive takes a frame). Defaults 256 and 16.
+	SendQueue, ReceiveQueue int
+	// Compression asks the server for permessage-deflate without context
+	// takeover. The server decides; an uncompressed connection works the
+	// same.
+	Compression bool
+	// Retry is the backoff policy DialWithRetry and Reconnect follow
+	// (default DefaultRetryPolicy). When it is set, Dial retries with it
+	// too: a dial (as a generated client's) is retried while it fails for
+	// a reason retrying can fix (connection refused, 429, 502, 503, 504;
+	// see Retryable). Only the dial is retried: once the stream is open, a
+	// drop ends it (Reconnect or a resumable method reconnects).
+	// MaxAttempts 1 dials once.
+	Retry *RetryPolicy
+	// StateFunc is called on every state change: Connecting, Connected,
+	// Reconnecting, Closed. It runs synchronously on the goroutine that saw
+	// the change (possibly the connection's reader): it must return
+	// quickly and must not call ClientConn.Close.
+	StateFunc func(State)
+	// Hosts names other servers of the same service (host or host:port),
+	// tried in turn after the URL's own: DialWithRetry and Reconnect move
+	// to the next after each failed dial (a dropped connection is dialled
+	// again where it was first), and so does a resumable stream's first
+	// dial (its resumes stay with the server that holds the session).
+	Hosts []string
 
+	hooks retryHooks // tests only (export_test.go)
+}
+
+// dialConfig is a DialConfig with its defaults filled in.
 type dialConfig struct {
 	header       http.Header
 	httpClient   *http.Client
@@ -68,16 +117,27 @@ type dialConfig struct {
 	receiveQueue int // frames read ahead of Receive
 	compression  bool
 	retry        RetryPolicy
-	retrySet     bool // WithRetry was given: Dial retries too
+	retrySet     bool // Retry was given: Dial retries too
 	stateFunc    func(State)
-	hooks        retryHooks // withRetrySleep, withRetryRand (retry.go)
-	hosts        []string   // WithHosts (retry.go)
+	hooks        retryHooks
+	hosts        []string
 }
 
-func newDialConfig(opts []DialOption) *dialConfig {
-	cfg := &dialConfig{readLimit: defaults.ReadLimit, sendQueue: defaults.SendQueue, receiveQueue: defaults.ReceiveQueue, retry: DefaultRetryPolicy}
-	for _, o := range opts {
-		o(cfg)
+func newDialConfig(c DialConfig) *dialConfig {
+	cfg := &dialConfig{header: c.Header, httpClient: c.HTTPClient, subprotocols: c.Subprotocols,
+		readLimit: defaults.ReadLimit, sendQueue: defaults.SendQueue, receiveQueue: defaults.ReceiveQueue,
+		compression: c.Compression, retry: DefaultRetryPolicy, stateFunc: c.StateFunc, hooks: c.hooks, hosts: c.Hosts}
+	if c.ReadLimit != 0 {
+		cfg.readLimit = c.ReadLimit
+	}
+	if c.SendQueue > 0 {
+		cfg.sendQueue = c.SendQueue
+	}
+	if c.ReceiveQueue > 0 {
+		cfg.receiveQueue = c.ReceiveQueue
+	}
+	if c.Retry != nil {
+		cfg.retry, cfg.retrySet = *c.Retry, true
 	}
 	return cfg
 }
@@ -86,84 +146,6 @@ func (cfg *dialConfig) setState(s State) {
 	if cfg.stateFunc != nil {
 		cfg.stateFunc(s)
 	}
-}
-
-// WithHeader adds h to the handshake request (for example Authorization).
-// Later calls add to earlier ones.
-func WithHeader(h http.Header) DialOption {
-	return func(cfg *dialConfig) {
-		if cfg.header == nil {
-			cfg.header = make(http.Header, len(h))
-		}
-		for k, vs := range h {
-			for _, v := range vs {
-				cfg.header.Add(k, v)
-			}
-		}
-	}
-}
-
-// WithHTTPClient performs the handshake with c instead of
-// http.DefaultClient (for custom TLS, proxies or a handshake timeout via
-// c.Timeout). c's Transport must support protocol upgrades, as
-// *http.Transport does.
-func WithHTTPClient(c *http.Client) DialOption {
-	return func(cfg *dialConfig) { cfg.httpClient = c }
-}
-
-// WithDialSubprotocols asks the server for these subprotocols, in order of
-// preference, with Sec-WebSocket-Protocol; ClientConn.Subprotocol reports
-// the one the server chose ("" if none).
-func WithDialSubprotocols(names ...string) DialOption {
-	return func(cfg *dialConfig) { cfg.subprotocols = append([]string(nil), names...) }
-}
-
-// WithDialReadLimit sets the largest frame the client accepts (default
-// 1 MiB); a larger frame closes the connection with 1009.
-func WithDialReadLimit(n int64) DialOption {
-	return func(cfg *dialConfig) { cfg.readLimit = n }
-}
-
-// WithDialQueues sets how many frames Send may queue ahead of the
-// connection's writer (send, default 256; when it is full, Send waits for
-// room or for its context to end) and how many frames the connection reads
-// ahead of Receive (receive, default 16; when it is full, the connection
-// stops reading until Receive takes a frame). Below 1 keeps the default.
-func WithDialQueues(send, receive int) DialOption {
-	return func(cfg *dialConfig) {
-		if send > 0 {
-			cfg.sendQueue = send
-		}
-		if receive > 0 {
-			cfg.receiveQueue = receive
-		}
-	}
-}
-
-// WithDialCompression asks the server for permessage-deflate without
-// context takeover. The server decides; an uncompressed connection works
-// the same.
-func WithDialCompression() DialOption {
-	return func(cfg *dialConfig) { cfg.compression = true }
-}
-
-// WithRetry sets the backoff policy DialWithRetry and Reconnect follow
-// (default DefaultRetryPolicy), and makes Dial retry with it too: a dial
-// with WithRetry (as given to a generated client's NewClient) is retried
-// while it fails for a reason retrying can fix (connection refused, 429,
-// 502, 503, 504; see Retryable). Only the dial is retried: once the stream
-// is open, a drop ends it (Reconnect or a resumable method reconnects).
-// MaxAttempts 1 dials once.
-func WithRetry(p RetryPolicy) DialOption {
-	return func(cfg *dialConfig) { cfg.retry, cfg.retrySet = p, true }
-}
-
-// WithStateFunc calls f on every state change: Connecting, Connected,
-// Reconnecting, Closed. f runs synchronously on the goroutine that saw the
-// change (possibly the connection's reader): it must return quickly and
-// must not call ClientConn.Close.
-func WithStateFunc(f func(State)) DialOption {
-	return func(cfg *dialConfig) { cfg.stateFunc = f }
 }
 
 // HTTPError is the error Dial returns when the server answered the
@@ -210,12 +192,12 @@ func (e *HTTPError) Error() string {
 // https://). ctx bounds the handshake only; cancelling it later does not
 // affect the connection. A server that refuses the upgrade yields an
 // *HTTPError; use Retryable to decide whether to try again, or
-// DialWithRetry to do so with backoff. With WithRetry, Dial is
+// DialWithRetry to do so with backoff. With a Retry policy, Dial is
 // DialWithRetry.
-func Dial(ctx context.Context, url string, opts ...DialOption) (*ClientConn, error) {
-	cfg := newDialConfig(opts)
+func Dial(ctx context.Context, url string, config DialConfig) (*ClientConn, error) {
+	cfg := newDialConfig(config)
 	if cfg.retrySet && cfg.retry.MaxAttempts != 1 {
-		return DialWithRetry(ctx, url, opts...)
+		return DialWithRetry(ctx, url, config)
 	}
 	cfg.setState(Connecting)
 	c, err := dial(ctx, url, cfg)
@@ -335,7 +317,7 @@ type ClientConn struct {
 	// readErr is why the reader ended; set before in is closed.
 	readErr error
 
-	readLimit int64 // the largest frame accepted (WithDialReadLimit)
+	readLimit int64 // the largest frame accepted (DialConfig.ReadLimit)
 
 	termMu  sync.Mutex
 	termErr error // first reason the connection ended, for Send
@@ -403,8 +385,8 @@ func (c *ClientConn) terminalErr() error {
 }
 
 // Send encodes v as JSON and queues it as one text frame. It returns once
-// the frame is queued (the queue holds 256 frames, or WithDialQueues'
-// size; when full, Send waits for room or for ctx to end). A write failure
+// the frame is queued (the queue holds DialConfig.SendQueue frames, 256 by
+// default; when full, Send waits for room or for ctx to end). A write failure
 // ends the connection and is returned by later calls, and by Receive. After
 // the server closed the stream Send returns a *CloseError.
 func (c *ClientConn) Send(ctx context.Context, v any) error {

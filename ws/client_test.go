@@ -79,11 +79,16 @@ func echo(_ *http.Request, c *websocket.Conn) {
 	}
 }
 
-func dial(t testing.TB, url string, opts ...ws.DialOption) *ws.ClientConn {
+// dial dials url, configured by cfg (at most one).
+func dial(t testing.TB, url string, cfg ...ws.DialConfig) *ws.ClientConn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := ws.Dial(ctx, url, opts...)
+	var config ws.DialConfig
+	if len(cfg) > 0 {
+		config = cfg[0]
+	}
+	c, err := ws.Dial(ctx, url, config)
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
@@ -221,7 +226,7 @@ func TestDialRefusedReturnsHTTPErrorWithServerText(t *testing.T) {
 				_, _ = io.WriteString(w, tc.body)
 			}))
 			defer srv.Close()
-			_, err := ws.Dial(testContext(t), srv.URL+"/chat?token=secret")
+			_, err := ws.Dial(testContext(t), srv.URL+"/chat?token=secret", ws.DialConfig{})
 			var herr *ws.HTTPError
 			if !errors.As(err, &herr) {
 				t.Fatalf("Dial = %v (%T), want *ws.HTTPError", err, err)
@@ -238,7 +243,7 @@ func TestDialRefusedReturnsHTTPErrorWithServerText(t *testing.T) {
 
 func TestDialRejectsUnusableURLs(t *testing.T) {
 	for _, u := range []string{"ftp://127.0.0.1/x", "ws://", "::not a url"} {
-		_, err := ws.Dial(testContext(t), u)
+		_, err := ws.Dial(testContext(t), u, ws.DialConfig{})
 		if err == nil {
 			t.Fatalf("Dial(%q) succeeded", u)
 		}
@@ -406,7 +411,7 @@ func TestReceiveHonoursItsContext(t *testing.T) {
 func TestCancellingTheDialContextKeepsTheConnection(t *testing.T) {
 	p := newPeer(t, nil, echo)
 	ctx, cancel := context.WithCancel(t.Context())
-	c, err := ws.Dial(ctx, p.URL)
+	c, err := ws.Dial(ctx, p.URL, ws.DialConfig{})
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
@@ -427,13 +432,12 @@ func TestDialNegotiatesSubprotocolAndSendsHeaders(t *testing.T) {
 		auth <- r.Header.Get("Authorization")
 		echo(r, c)
 	})
-	c := dial(t, p.URL, ws.WithDialSubprotocols("duplex.v2", "duplex.v1"),
-		ws.WithHeader(http.Header{"Authorization": {"Bearer abc"}}), ws.WithHTTPClient(&http.Client{}))
+	c := dial(t, p.URL, ws.DialConfig{Subprotocols: []string{"duplex.v2", "duplex.v1"}, Header: http.Header{"Authorization": {"Bearer abc"}}, HTTPClient: &http.Client{}})
 	if got := c.Subprotocol(); got != "duplex.v1" {
 		t.Fatalf("Subprotocol = %q, want duplex.v1", got)
 	}
 	if got := <-auth; got != "Bearer abc" {
-		t.Fatalf("server saw Authorization %q, want the WithHeader value", got)
+		t.Fatalf("server saw Authorization %q, want the DialConfig.Header value", got)
 	}
 	plain := dial(t, p.URL)
 	if got := plain.Subprotocol(); got != "" {
@@ -444,7 +448,7 @@ func TestDialNegotiatesSubprotocolAndSendsHeaders(t *testing.T) {
 
 func TestCompressionRoundTrip(t *testing.T) {
 	p := newPeer(t, &websocket.AcceptOptions{CompressionMode: websocket.CompressionNoContextTakeover}, echo)
-	c := dial(t, p.URL, ws.WithDialCompression())
+	c := dial(t, p.URL, ws.DialConfig{Compression: true})
 	ctx := testContext(t)
 	big := strings.Repeat("compressible ", 500)
 	if err := c.Send(ctx, big); err != nil {
@@ -461,7 +465,7 @@ func TestFrameAboveReadLimitCloses1009(t *testing.T) {
 		_ = c.Write(context.Background(), websocket.MessageText, []byte(`"`+strings.Repeat("a", 200)+`"`))
 		_, _, _ = c.Read(context.Background())
 	})
-	c := dial(t, p.URL, ws.WithDialReadLimit(100))
+	c := dial(t, p.URL, ws.DialConfig{ReadLimit: 100})
 	var v string
 	err := c.Receive(testContext(t), &v)
 	if ws.CloseStatus(err) != ws.StatusMessageTooBig || ws.Retryable(err) {
@@ -514,7 +518,7 @@ func TestMalformedJSONCloses1007(t *testing.T) {
 	}
 }
 
-// stateRecorder collects the states WithStateFunc reports.
+// stateRecorder collects the states DialConfig.StateFunc reports.
 type stateRecorder struct {
 	mu     sync.Mutex
 	states []ws.State
@@ -543,7 +547,7 @@ func TestStateFuncReportsTheLifeCycle(t *testing.T) {
 		_ = c.Close(websocket.StatusGoingAway, "bye")
 	})
 	rec := newStateRecorder()
-	c := dial(t, p.URL, ws.WithStateFunc(rec.record))
+	c := dial(t, p.URL, ws.DialConfig{StateFunc: rec.record})
 	<-rec.closed
 	if got, want := rec.String(), "[connecting connected closed]"; got != want {
 		t.Fatalf("states = %s, want %s", got, want)

@@ -51,8 +51,7 @@ func TestDialWithRetryHonoursRetryAfter(t *testing.T) {
 				delays = append(delays, d)
 				return nil
 			}
-			c, err := ws.DialWithRetry(testContext(t), "ws"+strings.TrimPrefix(hs.URL, "http"),
-				ws.WithRetry(fastRetry), ws.WithRetrySleep(sleep))
+			c, err := ws.DialWithRetry(testContext(t), "ws"+strings.TrimPrefix(hs.URL, "http"), ws.WithRetrySleep(ws.DialConfig{Retry: &fastRetry}, sleep))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -76,7 +75,7 @@ func deadHost(t *testing.T) string {
 	return addr
 }
 
-// TestDialWithRetryMovesToTheNextHost: with WithHosts, a dial that fails
+// TestDialWithRetryMovesToTheNextHost: with Hosts, a dial that fails
 // on the URL's server moves to the next one.
 func TestDialWithRetryMovesToTheNextHost(t *testing.T) {
 	live := newRefusingServer(t, http.StatusOK, 0)
@@ -86,8 +85,7 @@ func TestDialWithRetryMovesToTheNextHost(t *testing.T) {
 		delays = append(delays, d)
 		return nil
 	}
-	c, err := ws.DialWithRetry(testContext(t), "ws://"+deadHost(t)+"/echo?x=1", ws.WithHosts(liveHost),
-		ws.WithRetry(ws.RetryPolicy{MaxAttempts: 2}), ws.WithRetrySleep(sleep))
+	c, err := ws.DialWithRetry(testContext(t), "ws://"+deadHost(t)+"/echo?x=1", ws.WithRetrySleep(ws.DialConfig{Hosts: []string{liveHost}, Retry: &ws.RetryPolicy{MaxAttempts: 2}}, sleep))
 	if err != nil {
 		t.Fatalf("DialWithRetry with a dead URL and a live host: %v", err)
 	}
@@ -95,7 +93,7 @@ func TestDialWithRetryMovesToTheNextHost(t *testing.T) {
 	if got := live.attempts.Load(); got != 1 || len(delays) != 1 {
 		t.Fatalf("live server saw %d handshakes after %d waits, want 1 after 1 (the dead one failed first)", got, len(delays))
 	}
-	if got, want := ws.DialURLs("ws://a:1/p?q=1", ws.WithHosts("b:2", "c")), []string{"ws://a:1/p?q=1", "ws://b:2/p?q=1", "ws://c/p?q=1"}; !slices.Equal(got, want) {
+	if got, want := ws.DialURLs("ws://a:1/p?q=1", ws.DialConfig{Hosts: []string{"b:2", "c"}}), []string{"ws://a:1/p?q=1", "ws://b:2/p?q=1", "ws://c/p?q=1"}; !slices.Equal(got, want) {
 		t.Fatalf("DialURLs = %v, want %v", got, want)
 	}
 }
@@ -116,8 +114,7 @@ func TestReconnectBacksOffWhenStreamsFailAtOnce(t *testing.T) {
 		delays = append(delays, d)
 		return nil
 	}
-	err := ws.Reconnect(testContext(t), p.URL, readAll, ws.WithRetry(policy), ws.WithRetrySleep(sleep),
-		ws.WithRetryRand(rand.New(rand.NewPCG(1, 2))))
+	err := ws.Reconnect(testContext(t), p.URL, readAll, ws.WithRetryRand(ws.WithRetrySleep(ws.DialConfig{Retry: &policy}, sleep), rand.New(rand.NewPCG(1, 2))))
 	if err != nil {
 		t.Fatalf("Reconnect = %v, want nil once the server ends the stream with 1000", err)
 	}

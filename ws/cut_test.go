@@ -220,7 +220,7 @@ func TestPlainStreamCutFailsWithRetryable1006(t *testing.T) {
 	srv := startPlainServer(t)
 	proxy := newCutProxy(t, srv.addr, 0)
 	ctx := testContext(t)
-	c, err := ws.Dial(ctx, proxy.url())
+	c, err := ws.Dial(ctx, proxy.url(), ws.DialConfig{})
 	if err != nil {
 		t.Fatalf("Dial through the proxy: %v", err)
 	}
@@ -265,7 +265,7 @@ func TestPlainStreamCutMidFrameFailsWithRetryable1006(t *testing.T) {
 	// with frames of 3 to 7 bytes, most likely inside a frame.
 	proxy := newCutProxy(t, srv.addr, 2500)
 	ctx := testContext(t)
-	c, err := ws.Dial(ctx, proxy.url())
+	c, err := ws.Dial(ctx, proxy.url(), ws.DialConfig{})
 	if err != nil {
 		t.Fatalf("Dial through the proxy: %v", err)
 	}
@@ -303,7 +303,7 @@ func TestPlainStreamPolicyCloseIsNotRetryable(t *testing.T) {
 	srv := startPlainServer(t)
 	proxy := newCutProxy(t, srv.addr, 0)
 	ctx := testContext(t)
-	c, err := ws.Dial(ctx, proxy.url())
+	c, err := ws.Dial(ctx, proxy.url(), ws.DialConfig{})
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
@@ -336,10 +336,10 @@ func TestReconnectAfterCutRetriesButNotAfterPolicyClose(t *testing.T) {
 	srv := startPlainServer(t)
 	proxy := newCutProxy(t, srv.addr, 0)
 	var delays []time.Duration
-	sleep := ws.WithRetrySleep(func(ctx context.Context, d time.Duration) error {
+	sleep := func(ctx context.Context, d time.Duration) error {
 		delays = append(delays, d)
 		return ctx.Err()
-	})
+	}
 	sessions := 0
 	err := ws.Reconnect(testContext(t), proxy.url(), func(ctx context.Context, c *ws.ClientConn) error {
 		sessions++
@@ -362,7 +362,7 @@ func TestReconnectAfterCutRetriesButNotAfterPolicyClose(t *testing.T) {
 			return err
 		}
 		return c.Receive(ctx, &v)
-	}, ws.WithRetry(ws.RetryPolicy{Initial: time.Hour, Max: time.Hour}), sleep)
+	}, ws.WithRetrySleep(ws.DialConfig{Retry: &ws.RetryPolicy{Initial: time.Hour, Max: time.Hour}}, sleep))
 	if ws.CloseStatus(err) != ws.StatusPolicyViolation {
 		t.Fatalf("Reconnect = %v, want the 1008 close", err)
 	}

@@ -20,7 +20,7 @@ import (
 // refuse frames its server sends.
 func TestDesignServerAndClientDefaultsAgree(t *testing.T) {
 	server := DefaultConfig()
-	client := newDialConfig(nil)
+	client := newDialConfig(DialConfig{})
 	for _, c := range []struct {
 		name                   string
 		design, server, client any // nil: that side has no such setting
@@ -43,7 +43,7 @@ func TestDesignServerAndClientDefaultsAgree(t *testing.T) {
 }
 
 // TestDialQueueOptionsSizeTheClientsQueues dials a real server with and
-// without WithDialQueues and checks the queues
+// without DialConfig.SendQueue and ReceiveQueue and checks the queues
 // the connection got.
 func TestDialQueueOptionsSizeTheClientsQueues(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -57,17 +57,17 @@ func TestDialQueueOptionsSizeTheClientsQueues(t *testing.T) {
 	defer srv.Close()
 	for _, c := range []struct {
 		name          string
-		opts          []DialOption
+		cfg           DialConfig
 		send, receive int
 	}{
-		{"defaults", nil, 256, 16},
-		{"options", []DialOption{WithDialQueues(3, 2)}, 3, 2},
-		{"options below 1 keep the defaults", []DialOption{WithDialQueues(0, -1)}, 256, 16},
+		{"defaults", DialConfig{}, 256, 16},
+		{"set", DialConfig{SendQueue: 3, ReceiveQueue: 2}, 3, 2},
+		{"below 1 keeps the defaults", DialConfig{SendQueue: 0, ReceiveQueue: -1}, 256, 16},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			conn, err := Dial(ctx, srv.URL, c.opts...)
+			conn, err := Dial(ctx, srv.URL, c.cfg)
 			if err != nil {
 				t.Fatal(err)
 			}

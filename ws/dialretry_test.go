@@ -36,10 +36,10 @@ func busyFront(t *testing.T, refusals int32) (string, *atomic.Int32) {
 }
 
 func TestDialRetriesTheHandshakeWithWithRetry(t *testing.T) {
-	noWait := ws.WithRetrySleep(func(context.Context, time.Duration) error { return nil })
-	t.Run("with WithRetry, two 503s then the upgrade", func(t *testing.T) {
+	noWait := func(context.Context, time.Duration) error { return nil }
+	t.Run("with a Retry policy, two 503s then the upgrade", func(t *testing.T) {
 		url, seen := busyFront(t, 2)
-		c, err := ws.Dial(testContext(t), url, ws.WithRetry(ws.RetryPolicy{MaxAttempts: 5}), noWait)
+		c, err := ws.Dial(testContext(t), url, ws.WithRetrySleep(ws.DialConfig{Retry: &ws.RetryPolicy{MaxAttempts: 5}}, noWait))
 		if err != nil {
 			t.Fatalf("Dial: %v", err)
 		}
@@ -48,9 +48,9 @@ func TestDialRetriesTheHandshakeWithWithRetry(t *testing.T) {
 			t.Errorf("%d handshakes, want 3", n)
 		}
 	})
-	t.Run("without WithRetry, the 503 at once", func(t *testing.T) {
+	t.Run("without a Retry policy, the 503 at once", func(t *testing.T) {
 		url, seen := busyFront(t, 2)
-		_, err := ws.Dial(testContext(t), url)
+		_, err := ws.Dial(testContext(t), url, ws.DialConfig{})
 		var herr *ws.HTTPError
 		if !errors.As(err, &herr) || herr.StatusCode != http.StatusServiceUnavailable || seen.Load() != 1 {
 			t.Fatalf("Dial: %v after %d handshakes, want the 503 after 1", err, seen.Load())
@@ -58,7 +58,7 @@ func TestDialRetriesTheHandshakeWithWithRetry(t *testing.T) {
 	})
 	t.Run("MaxAttempts 1 dials once, with Dial's own error", func(t *testing.T) {
 		url, seen := busyFront(t, 2)
-		_, err := ws.Dial(testContext(t), url, ws.WithRetry(ws.RetryPolicy{MaxAttempts: 1}), noWait)
+		_, err := ws.Dial(testContext(t), url, ws.WithRetrySleep(ws.DialConfig{Retry: &ws.RetryPolicy{MaxAttempts: 1}}, noWait))
 		var herr *ws.HTTPError
 		if !errors.As(err, &herr) || seen.Load() != 1 || strings.Contains(err.Error(), "giving up") {
 			t.Fatalf("Dial: %v after %d handshakes, want the plain 503 after 1", err, seen.Load())

@@ -97,7 +97,7 @@ func startFrameServer(tb testing.TB) *frameServer {
 	fs.url = "ws" + strings.TrimPrefix(srv.URL, "http")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	health, err := ws.Dial(ctx, fs.url)
+	health, err := ws.Dial(ctx, fs.url, ws.DialConfig{})
 	if err != nil {
 		srv.Close()
 		tb.Fatalf("dial the health connection: %v", err)

@@ -123,20 +123,10 @@ func isNetworkError(err error) bool {
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-// WithHosts names other servers of the same service (host or host:port),
-// tried in turn after the URL's own: DialWithRetry and Reconnect move to
-// the next after each failed dial (a dropped connection is dialled again
-// where it was first), and so does a resumable stream's first dial (its
-// resumes stay with the server that holds the session). Generated clients
-// take it among their dial options.
-func WithHosts(hosts ...string) DialOption {
-	return func(cfg *dialConfig) { cfg.hosts = append(cfg.hosts, hosts...) }
-}
-
-// DialURLs returns the URLs a client given opts tries, in order: rawURL,
-// then rawURL with each host of WithHosts in place of its own.
-func DialURLs(rawURL string, opts ...DialOption) []string {
-	return newDialConfig(opts).urls(rawURL)
+// DialURLs returns the URLs a client configured by config tries, in
+// order: rawURL, then rawURL with each of config.Hosts in place of its own.
+func DialURLs(rawURL string, config DialConfig) []string {
+	return newDialConfig(config).urls(rawURL)
 }
 
 func (cfg *dialConfig) urls(rawURL string) []string {
@@ -173,29 +163,15 @@ func RetryAfter(err error) time.Duration {
 }
 
 // retryHooks replace the waiting and the randomness of the backoff, for
-// tests (withRetrySleep, withRetryRand).
+// tests (export_test.go): sleep is called instead of waiting d before each
+// retry, a non-nil error stopping the retries (it must honour ctx as the
+// default wait does); jitter is the source of the backoff's jitter, so
+// that a test can predict the delays (with jitter seeded like a copy
+// handed to RetryPolicy.Delay, they are Delay(0, copy), Delay(1, copy) …;
+// one DialWithRetry or Reconnect call at a time uses it).
 type retryHooks struct {
 	sleep  func(ctx context.Context, d time.Duration) error
 	jitter *rand.Rand
-}
-
-// withRetrySleep makes DialWithRetry and Reconnect call sleep(ctx, d)
-// instead of waiting d before each retry; a non-nil error stops the
-// retries and is returned wrapped. It exists to test code that retries
-// without real waiting (record the delays, return nil at once); sleep
-// must honour ctx as the default wait does. The default waits on a timer
-// or until ctx ends.
-func withRetrySleep(sleep func(ctx context.Context, d time.Duration) error) DialOption {
-	return func(cfg *dialConfig) { cfg.hooks.sleep = sleep }
-}
-
-// withRetryRand draws the backoff's jitter from r instead of a source
-// seeded at random, so that a test can predict the delays: with r seeded
-// like a copy handed to RetryPolicy.Delay, the delays are Delay(0, copy),
-// Delay(1, copy) …. r is used by one DialWithRetry or Reconnect call at a
-// time (a *rand.Rand is not safe for concurrent use).
-func withRetryRand(r *rand.Rand) DialOption {
-	return func(cfg *dialConfig) { cfg.hooks.jitter = r }
 }
 
 func (cfg *dialConfig) jitterSource() *rand.Rand {
@@ -213,14 +189,14 @@ func (cfg *dialConfig) wait(ctx context.Context, d time.Duration) error {
 }
 
 // DialWithRetry dials like Dial and, while the failure is Retryable, dials
-// again after the backoff of the WithRetry policy (DefaultRetryPolicy if
-// none), until it connects, the policy's MaxAttempts is reached or ctx
-// ends. It returns at once on a failure that retrying cannot fix (401,
+// again after the backoff of config.Retry (DefaultRetryPolicy if none),
+// until it connects, the policy's MaxAttempts is reached or ctx ends. It
+// returns at once on a failure that retrying cannot fix (401,
 // 403, a bad URL …). Its error wraps the last dial error (and ctx's error
-// when ctx ended). WithStateFunc sees Connecting, then Reconnecting
+// when ctx ended). The StateFunc sees Connecting, then Reconnecting
 // before each retry, then Connected or Closed.
-func DialWithRetry(ctx context.Context, url string, opts ...DialOption) (*ClientConn, error) {
-	cfg := newDialConfig(opts)
+func DialWithRetry(ctx context.Context, url string, config DialConfig) (*ClientConn, error) {
+	cfg := newDialConfig(config)
 	cfg.setState(Connecting)
 	c, err := dialWithRetry(ctx, url, cfg, cfg.jitterSource())
 	if err != nil {
@@ -251,8 +227,8 @@ func dialWithRetry(ctx context.Context, url string, cfg *dialConfig, rnd *rand.R
 //
 // Messages sent on a connection that dropped are not replayed: that is
 // what the resumable protocol (docs/protocol.md) is for.
-func Reconnect(ctx context.Context, url string, session func(ctx context.Context, c *ClientConn) error, opts ...DialOption) error {
-	cfg := newDialConfig(opts)
+func Reconnect(ctx context.Context, url string, session func(ctx context.Context, c *ClientConn) error, config DialConfig) error {
+	cfg := newDialConfig(config)
 	p := cfg.retry.withDefaults()
 	rnd := cfg.jitterSource()
 	// Each connection's end is a step, not the end: Closed is reported

@@ -30,7 +30,7 @@ func refusedDialError(t *testing.T) error {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	_, err = ws.Dial(testContext(t), "ws://"+addr+"/chat?token=secret")
+	_, err = ws.Dial(testContext(t), "ws://"+addr+"/chat?token=secret", ws.DialConfig{})
 	if err == nil {
 		t.Fatal("Dial to a closed port succeeded")
 	}
@@ -198,7 +198,7 @@ func newRefusingServer(t *testing.T, status, refusals int) *refusingServer {
 func TestDialWithRetrySucceedsAfterRefusals(t *testing.T) {
 	s := newRefusingServer(t, http.StatusServiceUnavailable, 2)
 	rec := newStateRecorder()
-	c, err := ws.DialWithRetry(testContext(t), s.URL, ws.WithRetry(fastRetry), ws.WithStateFunc(rec.record))
+	c, err := ws.DialWithRetry(testContext(t), s.URL, ws.DialConfig{Retry: &fastRetry, StateFunc: rec.record})
 	if err != nil {
 		t.Fatalf("DialWithRetry: %v", err)
 	}
@@ -225,7 +225,7 @@ func TestDialWithRetryStopsAtOnceWhenRetryingCannotHelp(t *testing.T) {
 	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusBadRequest} {
 		t.Run(fmt.Sprintf("HTTP %d", status), func(t *testing.T) {
 			s := newRefusingServer(t, status, -1)
-			_, err := ws.DialWithRetry(testContext(t), s.URL, ws.WithRetry(fastRetry))
+			_, err := ws.DialWithRetry(testContext(t), s.URL, ws.DialConfig{Retry: &fastRetry})
 			var herr *ws.HTTPError
 			if !errors.As(err, &herr) || herr.StatusCode != status {
 				t.Fatalf("DialWithRetry = %v, want *HTTPError %d", err, status)
@@ -241,7 +241,7 @@ func TestDialWithRetryHonoursMaxAttempts(t *testing.T) {
 	s := newRefusingServer(t, http.StatusServiceUnavailable, -1)
 	p := fastRetry
 	p.MaxAttempts = 4
-	_, err := ws.DialWithRetry(testContext(t), s.URL, ws.WithRetry(p))
+	_, err := ws.DialWithRetry(testContext(t), s.URL, ws.DialConfig{Retry: &p})
 	var herr *ws.HTTPError
 	if !errors.As(err, &herr) || herr.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("DialWithRetry = %v, want the last *HTTPError 503", err)
@@ -263,12 +263,12 @@ func TestDialWithRetryStopsWhenTheContextEnds(t *testing.T) {
 	// An hour-long backoff: only the context can end the wait.
 	p := ws.RetryPolicy{Initial: time.Hour, Max: time.Hour, Multiplier: 1}
 	// The caller gives up as the client starts waiting for its backoff.
-	giveUp := ws.WithStateFunc(func(s ws.State) {
+	giveUp := func(s ws.State) {
 		if s == ws.Reconnecting {
 			cancel()
 		}
-	})
-	_, err := ws.DialWithRetry(ctx, srv.URL, ws.WithRetry(p), giveUp)
+	}
+	_, err := ws.DialWithRetry(ctx, srv.URL, ws.DialConfig{Retry: &p, StateFunc: giveUp})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("DialWithRetry = %v, want context.Canceled", err)
 	}
@@ -313,7 +313,7 @@ func readAll(ctx context.Context, c *ws.ClientConn) error {
 func TestReconnectReconnectsOnRetryableCloses(t *testing.T) {
 	p, conns := closingServer(t, ws.StatusGoingAway, ws.StatusSlowConsumer, ws.StatusServiceRestart)
 	rec := newStateRecorder()
-	err := ws.Reconnect(testContext(t), p.URL, readAll, ws.WithRetry(fastRetry), ws.WithStateFunc(rec.record))
+	err := ws.Reconnect(testContext(t), p.URL, readAll, ws.DialConfig{Retry: &fastRetry, StateFunc: rec.record})
 	if err != nil {
 		t.Fatalf("Reconnect = %v, want nil once the server ends the stream with 1000", err)
 	}
@@ -330,7 +330,7 @@ func TestReconnectStopsAtOnceWhenRetryingCannotHelp(t *testing.T) {
 	for _, code := range []ws.StatusCode{ws.StatusPolicyViolation, ws.StatusInvalidPayload, ws.StatusResumeFailed, ws.StatusUnauthorized} {
 		t.Run(fmt.Sprintf("close %d", code), func(t *testing.T) {
 			p, conns := closingServer(t, code)
-			err := ws.Reconnect(testContext(t), p.URL, readAll, ws.WithRetry(fastRetry))
+			err := ws.Reconnect(testContext(t), p.URL, readAll, ws.DialConfig{Retry: &fastRetry})
 			if ws.CloseStatus(err) != code {
 				t.Fatalf("Reconnect = %v, want the *CloseError %d", err, code)
 			}
@@ -349,7 +349,7 @@ func TestReconnectHonoursMaxAttemptsOnRefusals(t *testing.T) {
 	err := ws.Reconnect(testContext(t), s.URL, func(ctx context.Context, c *ws.ClientConn) error {
 		sessions.Add(1)
 		return nil
-	}, ws.WithRetry(p))
+	}, ws.DialConfig{Retry: &p})
 	var herr *ws.HTTPError
 	if !errors.As(err, &herr) || herr.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("Reconnect = %v, want the last *HTTPError 503", err)
@@ -367,7 +367,7 @@ func TestDialWithRetryFromManyClientsAtOnce(t *testing.T) {
 	errs := make(chan error, 20)
 	for range 20 {
 		wg.Go(func() {
-			c, err := ws.DialWithRetry(testContext(t), s.URL, ws.WithRetry(fastRetry))
+			c, err := ws.DialWithRetry(testContext(t), s.URL, ws.DialConfig{Retry: &fastRetry})
 			if err != nil {
 				errs <- err
 				return

@@ -56,8 +56,7 @@ func TestDialWithRetryDelaysFollowThePolicy(t *testing.T) {
 	s := newRefusingServer(t, http.StatusServiceUnavailable, -1)
 	rec := &delayRecorder{}
 	start := time.Now()
-	_, err := ws.DialWithRetry(testContext(t), s.URL, ws.WithRetry(policy),
-		ws.WithRetryRand(rand.New(rand.NewPCG(seed, seed))), ws.WithRetrySleep(rec.sleep))
+	_, err := ws.DialWithRetry(testContext(t), s.URL, ws.WithRetrySleep(ws.WithRetryRand(ws.DialConfig{Retry: &policy}, rand.New(rand.NewPCG(seed, seed))), rec.sleep))
 	var herr *ws.HTTPError
 	if !errors.As(err, &herr) || herr.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("DialWithRetry = %v, want the last *HTTPError 503", err)
@@ -96,8 +95,7 @@ func TestDialWithRetryDelaysAreCappedAtMax(t *testing.T) {
 	p := ws.RetryPolicy{Initial: 10 * time.Millisecond, Max: 15 * time.Millisecond, Multiplier: 10, MaxAttempts: 41}
 	s := newRefusingServer(t, http.StatusTooManyRequests, -1)
 	rec := &delayRecorder{}
-	_, err := ws.DialWithRetry(testContext(t), s.URL, ws.WithRetry(p),
-		ws.WithRetryRand(rand.New(rand.NewPCG(7, 7))), ws.WithRetrySleep(rec.sleep))
+	_, err := ws.DialWithRetry(testContext(t), s.URL, ws.WithRetrySleep(ws.WithRetryRand(ws.DialConfig{Retry: &p}, rand.New(rand.NewPCG(7, 7))), rec.sleep))
 	if err == nil {
 		t.Fatal("DialWithRetry succeeded against a server that always answers 429")
 	}
@@ -120,8 +118,7 @@ func TestDialWithRetryDoesNotWaitOnANonRetryableError(t *testing.T) {
 	for _, status := range []int{http.StatusUnauthorized, http.StatusForbidden} {
 		s := newRefusingServer(t, status, -1)
 		rec := &delayRecorder{}
-		_, err := ws.DialWithRetry(testContext(t), s.URL, ws.WithRetry(policy),
-			ws.WithRetryRand(rand.New(rand.NewPCG(1, 1))), ws.WithRetrySleep(rec.sleep))
+		_, err := ws.DialWithRetry(testContext(t), s.URL, ws.WithRetrySleep(ws.WithRetryRand(ws.DialConfig{Retry: &policy}, rand.New(rand.NewPCG(1, 1))), rec.sleep))
 		if ws.Retryable(err) {
 			t.Fatalf("HTTP %d: Retryable(%v) = true", status, err)
 		}
@@ -136,14 +133,13 @@ func TestDialWithRetryStopsWhenTheSleepHookFails(t *testing.T) {
 	// wait does when ctx ends during a backoff.
 	s := newRefusingServer(t, http.StatusServiceUnavailable, -1)
 	calls := 0
-	_, err := ws.DialWithRetry(testContext(t), s.URL, ws.WithRetry(policy),
-		ws.WithRetrySleep(func(ctx context.Context, d time.Duration) error {
-			calls++
-			if calls == 3 {
-				return context.Canceled
-			}
-			return nil
-		}))
+	_, err := ws.DialWithRetry(testContext(t), s.URL, ws.WithRetrySleep(ws.DialConfig{Retry: &policy}, func(ctx context.Context, d time.Duration) error {
+		calls++
+		if calls == 3 {
+			return context.Canceled
+		}
+		return nil
+	}))
 	if !errors.Is(err, context.Canceled) || ws.Retryable(err) {
 		t.Fatalf("DialWithRetry = %v, want it to wrap context.Canceled", err)
 	}
@@ -160,8 +156,7 @@ func TestReconnectDelaysFollowThePolicy(t *testing.T) {
 		ws.StatusSlowConsumer, ws.StatusServiceRestart, ws.StatusPolicyViolation)
 	rec := &delayRecorder{}
 	const seed = 9
-	err := ws.Reconnect(testContext(t), p.URL, readAll, ws.WithRetry(policy),
-		ws.WithRetryRand(rand.New(rand.NewPCG(seed, seed))), ws.WithRetrySleep(rec.sleep))
+	err := ws.Reconnect(testContext(t), p.URL, readAll, ws.WithRetrySleep(ws.WithRetryRand(ws.DialConfig{Retry: &policy}, rand.New(rand.NewPCG(seed, seed))), rec.sleep))
 	if ws.CloseStatus(err) != ws.StatusPolicyViolation || ws.Retryable(err) {
 		t.Fatalf("Reconnect = %v, want the non-retryable 1008", err)
 	}
@@ -178,8 +173,7 @@ func TestReconnectStopsAtMaxAttemptsWithTheExpectedDelays(t *testing.T) {
 	p := policy
 	p.MaxAttempts = 5
 	rec := &delayRecorder{}
-	err := ws.Reconnect(testContext(t), s.URL, readAll, ws.WithRetry(p),
-		ws.WithRetryRand(rand.New(rand.NewPCG(3, 3))), ws.WithRetrySleep(rec.sleep))
+	err := ws.Reconnect(testContext(t), s.URL, readAll, ws.WithRetrySleep(ws.WithRetryRand(ws.DialConfig{Retry: &p}, rand.New(rand.NewPCG(3, 3))), rec.sleep))
 	var herr *ws.HTTPError
 	if !errors.As(err, &herr) || herr.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("Reconnect = %v, want the last *HTTPError 503", err)

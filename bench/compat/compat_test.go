@@ -25,6 +25,7 @@ import (
 	benchgoa "duplex.dev/bench/goa"
 	gbench "duplex.dev/bench/goa/gen/bench"
 	gclient "duplex.dev/bench/goa/gen/http/bench/client"
+	"duplex.dev/ws"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -368,7 +369,7 @@ func newDuplexDriver(t *testing.T, base string) driver {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := dclient.NewClient(u.Scheme, u.Host, nil)
+	c := dclient.NewClient(u.Scheme, u.Host, nil, ws.DialConfig{})
 	return &duplexDriver{dbench.NewClient(c.Listener(), c.Subscribe(), c.Echo(), c.Join(), c.Relay(), c.PostActivity(), c.Publish(), c.Session(), c.Whoami())}
 }
 

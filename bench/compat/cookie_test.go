@@ -18,6 +18,7 @@ import (
 	dclient "duplex.dev/bench/duplex/gen/http/bench/client"
 	gbench "duplex.dev/bench/goa/gen/bench"
 	gclient "duplex.dev/bench/goa/gen/http/bench/client"
+	"duplex.dev/ws"
 )
 
 // cookieClient calls the cookie methods of the bench design (session sets
@@ -67,7 +68,7 @@ func newCookieClient(t *testing.T, name, base string) cookieClient {
 			false, &websocket.Dialer{HandshakeTimeout: 5 * time.Second}, nil)
 		return goaCookies{gbench.NewClient(c.Listener(), c.Subscribe(), c.Echo(), c.Join(), c.Relay(), c.PostActivity(), c.Publish(), c.Session(), c.Whoami())}
 	}
-	c := dclient.NewClient(u.Scheme, u.Host, nil)
+	c := dclient.NewClient(u.Scheme, u.Host, nil, ws.DialConfig{})
 	return duplexCookies{dbench.NewClient(c.Listener(), c.Subscribe(), c.Echo(), c.Join(), c.Relay(), c.PostActivity(), c.Publish(), c.Session(), c.Whoami())}
 }
 

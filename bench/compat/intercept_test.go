@@ -93,7 +93,7 @@ func newInterceptDriver(t *testing.T, name, base string) interceptDriver {
 		ci := &gimpl.ClientInterceptors{}
 		return &goaIntercept{gintercept.NewClient(c.Say(), c.Chat(), c.Watch(), ci), ci}
 	}
-	c := dclienti.NewClient(u.Scheme, u.Host, nil)
+	c := dclienti.NewClient(u.Scheme, u.Host, nil, ws.DialConfig{})
 	ci := &dimpl.ClientInterceptors{}
 	return &duplexIntercept{dintercept.NewClient(c.Say(), c.Chat(), c.Watch(), ci), ci}
 }

@@ -246,7 +246,7 @@ func TestDuplexClientAgainstGoaSSEServer(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			c := dfeedclient.NewClient("http", strings.TrimPrefix(hs.URL, "http://"), hs.Client())
+			c := dfeedclient.NewClient("http", strings.TrimPrefix(hs.URL, "http://"), hs.Client(), ws.DialConfig{})
 			fc := dfeed.NewClient(c.Watch(), c.Texts())
 			since, n := "7", 3
 			st, err := fc.Watch(ctx, &dfeed.WatchPayload{Since: &since, Count: &n})

@@ -277,7 +277,7 @@ func TestGoaClientUnionStreamBadFrame(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	conn, err := ws.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/relay")
+	conn, err := ws.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/relay", ws.DialConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 	field := func(name string) { fields[name] = fs.String(name, "", name) }
 {{- end }}
 {{- range .Services }}
-	{{ .CLIClient }} := {{ .PkgName }}c.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
+	{{ .CLIClient }} := {{ .PkgName }}c.NewClient(scheme, host, doer, ws.DialConfig{HTTPClient: doer})
 {{- end }}
 	switch args[0] + " " + args[1] {
 {{- range .Services }}{{ $svc := . }}

@@ -10,14 +10,15 @@ type Client struct {
 }
 
 // NewClient returns a client for the service at scheme://host. doer sends
-// unary requests (http.DefaultClient when nil); dialOptions apply to every
-// WebSocket stream. With a duplex.dev/mux Client as doer's Transport, streams
-// and unary calls share one connection when the server offers it.
-func NewClient(scheme, host string, doer *http.Client, dialOptions ...ws.DialOption) *Client {
+// unary requests (http.DefaultClient when nil); dial configures every
+// WebSocket stream (its zero value: the defaults). With a duplex.dev/mux
+// Client as doer's Transport, streams and unary calls share one connection
+// when the server offers it.
+func NewClient(scheme, host string, doer *http.Client, dial ws.DialConfig) *Client {
 	if doer == nil {
 		doer = http.DefaultClient
 	}
-	return &Client{scheme: scheme, host: host, doer: doer, streams: &transport.Dialer{Scheme: scheme, Host: host, DialOptions: dialOptions, Doer: doer}}
+	return &Client{scheme: scheme, host: host, doer: doer, streams: &transport.Dialer{Scheme: scheme, Host: host, Config: dial, Doer: doer}}
 }
 {{- if .AnyResumable }}
 
@@ -71,7 +72,7 @@ func (c *Client) {{ .GoName }}() duplex.Endpoint {
 	}
 }
 {{- else if .Streaming }}
-		return transport.Dial[{{ .ClientStreamArgs }}](ctx, c.streams, "{{ $svc.Name }} {{ .Name }}", {{ .GoName }}{{ $svc.GoName }}Path({{ range $i, $p := .PathArgs }}{{ if $i }}, {{ end }}{{ pathArg $p }}{{ end }}), {{ if or .HasParams .Tokens }}q, h{{ else }}nil, nil{{ end }}, {{ .Resumable }}{{ range .DialOptions }}, {{ . }}{{ end }})
+		return transport.Dial[{{ .ClientStreamArgs }}](ctx, c.streams, "{{ $svc.Name }} {{ .Name }}", {{ .GoName }}{{ $svc.GoName }}Path({{ range $i, $p := .PathArgs }}{{ if $i }}, {{ end }}{{ pathArg $p }}{{ end }}), {{ if or .HasParams .Tokens }}q, h{{ else }}nil, nil{{ end }}, {{ .Resumable }}{{ range .DialSubprotocols }}, {{ . }}{{ end }})
 	}
 }
 {{- else }}

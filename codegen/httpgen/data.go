@@ -95,15 +95,15 @@ type methodData struct {
 	ViewedFn          string // "chat.NewViewedEvent" when the result has views
 	DefaultView       string
 
-	Statuses      []*statusData
-	WSConfig      []string    // ws.Config fields ("ReadLimit: 4096") from the WebSocket block
-	UnaryConfig   []string    // transport.UnaryConfig fields ("SubjectRate: 10"), from the HTTP block of a unary method
-	DialOptions   []string    // Go expressions of ws.DialOption the client adds (design subprotocols)
-	Resumable     bool        // the design says Resumable(): duplex.v1 on server and client
-	EventStream   bool        // SSEFallback: also served as Server-Sent Events (StreamOrEvents)
-	SSE           *goaSSEData // Goa's ServerSentEvents (EventStream is then true)
-	PathArgs      []*paramData
-	SuccessStatus string // "http.StatusOK"
+	Statuses         []*statusData
+	WSConfig         []string    // ws.Config fields ("ReadLimit: 4096") from the WebSocket block
+	UnaryConfig      []string    // transport.UnaryConfig fields ("SubjectRate: 10"), from the HTTP block of a unary method
+	DialSubprotocols []string    // the Go literals of the subprotocols the client asks for (the design's)
+	Resumable        bool        // the design says Resumable(): duplex.v1 on server and client
+	EventStream      bool        // SSEFallback: also served as Server-Sent Events (StreamOrEvents)
+	SSE              *goaSSEData // Goa's ServerSentEvents (EventStream is then true)
+	PathArgs         []*paramData
+	SuccessStatus    string // "http.StatusOK"
 }
 
 // bodyField is one payload field sent in a request body.

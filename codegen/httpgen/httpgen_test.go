@@ -32,7 +32,7 @@ func fixtureChat() *serviceData {
 			{Name: "subscribe", GoName: "Subscribe", Verb: "GET", Pattern: "/subscribe", Stream: serverStream, PayloadRef: "*chat.SubscribePayload", PayloadType: "chat.SubscribePayload", PayloadObj: true,
 				Tokens:          []*tokenData{{Name: "token", Field: "Token", Query: "token"}},
 				StreamResultRef: "*chat.Event", StreamResultType: "chat.Event", StreamResultPtr: true, ViewedFn: "chat.NewViewedEvent", DefaultView: "default", WSConfig: []string{"ReadLimit: 1024", `Subprotocols: []string{"chat.v1"}`, "HeartbeatInterval: 10 * time.Second", "HeartbeatTimeout: 30 * time.Second"},
-				DialOptions: []string{`ws.WithDialSubprotocols("chat.v1")`}},
+				DialSubprotocols: []string{`"chat.v1"`}},
 			{Name: "echo", GoName: "Echo", Verb: "GET", Pattern: "/echo", Stream: bidiStream, StreamPayloadRef: "*chat.EchoStreamingPayload", StreamPayloadType: "chat.EchoStreamingPayload", StreamPayloadPtr: true, ValidateStream: "chat.ValidateEchoStreamingPayload",
 				StreamResultRef: "*chat.EchoResult", StreamResultType: "chat.EchoResult", StreamResultPtr: true},
 		},

@@ -210,7 +210,7 @@ func buildMethod(s *serviceData, e *expr.HTTPEndpointExpr) (*methodData, error) 
 		m.WSConfig = wsConfig(e.WebSocket)
 		m.Resumable = e.WebSocket != nil && e.WebSocket.Resumable
 		if w := e.WebSocket; w != nil && len(w.Subprotocols) > 0 && !m.Resumable {
-			m.DialOptions = []string{"ws.WithDialSubprotocols(" + quoteAll(w.Subprotocols) + ")"}
+			m.DialSubprotocols = []string{quoteAll(w.Subprotocols)}
 		}
 	}
 	if r := e.SubjectRate; r != nil && !me.IsStreaming() {

@@ -19,7 +19,7 @@ func BenchmarkEcho(b *testing.B) {
 	b.Run("default", func(b *testing.B) {
 		url := startPlainB(b)
 		ctx := context.Background()
-		c, err := ws.Dial(ctx, url)
+		c, err := ws.Dial(ctx, url, ws.DialConfig{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -20,7 +20,7 @@ import (
 type ClientOption func(*clientConfig)
 
 type clientConfig struct {
-	dialOpts         []ws.DialOption
+	dial             ws.DialConfig
 	retry            ws.RetryPolicy
 	state            func(ws.State)
 	rnd              *rand.Rand
@@ -32,12 +32,13 @@ type clientConfig struct {
 	heartbeat        [2]time.Duration // interval, timeout
 }
 
-// WithDialOptions passes options to every ws.Dial of the stream (headers
-// with credentials, an HTTP client, a read limit …). Subprotocols are
-// replaced by duplex.v1; give the retry policy and state function with
-// this package's WithRetry and WithStateFunc.
-func WithDialOptions(opts ...ws.DialOption) ClientOption {
-	return func(c *clientConfig) { c.dialOpts = append(c.dialOpts, opts...) }
+// WithDial configures every ws.Dial of the stream (headers with
+// credentials, an HTTP client, a read limit, other hosts …). Its
+// Subprotocols are replaced by duplex.v1 and its Retry by one attempt:
+// give the stream's retry policy and state function with this package's
+// WithRetry and WithStateFunc.
+func WithDial(cfg ws.DialConfig) ClientOption {
+	return func(c *clientConfig) { c.dial = cfg }
 }
 
 // WithRetry sets the backoff between reconnection attempts (default
@@ -172,9 +173,9 @@ func Dial(ctx context.Context, url string, opts ...ClientOption) (*Stream, error
 		e    envelope
 		err  error
 	)
-	// The first dial moves through the servers of ws.WithHosts; a resume
-	// must reach the one that holds the session.
-	urls := ws.DialURLs(url, cfg.dialOpts...)
+	// The first dial moves through the servers of DialConfig.Hosts; a
+	// resume must reach the one that holds the session.
+	urls := ws.DialURLs(url, cfg.dial)
 	for attempt := 0; ; attempt++ {
 		s.url = urls[attempt%len(urls)]
 		conn, e, err = s.connect(ctx, envelope{Hello: &helloBody{}}, true)
@@ -220,8 +221,9 @@ func (s *Stream) connect(ctx context.Context, first envelope, initial bool) (*ws
 	hctx, cancel := context.WithTimeout(ctx, s.cfg.handshakeTimeout)
 	defer cancel()
 	// One attempt: the stream's own backoff (WithRetry) retries.
-	opts := append(append([]ws.DialOption(nil), s.cfg.dialOpts...), ws.WithDialSubprotocols(Subprotocol), ws.WithRetry(ws.RetryPolicy{MaxAttempts: 1}))
-	conn, err := ws.Dial(hctx, s.url, opts...)
+	dial := s.cfg.dial
+	dial.Subprotocols, dial.Retry = []string{Subprotocol}, &ws.RetryPolicy{MaxAttempts: 1}
+	conn, err := ws.Dial(hctx, s.url, dial)
 	if err != nil {
 		if hctx.Err() != nil && ctx.Err() == nil {
 			err = &errHandshake{fmt.Errorf("handshake timed out: %w", err)}

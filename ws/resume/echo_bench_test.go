@@ -39,7 +39,7 @@ func BenchmarkEchoWire(b *testing.B) {
 	for _, window := range []int{1, 64} {
 		b.Run(fmt.Sprintf("window=%d/wire=default", window), func(b *testing.B) {
 			ctx := context.Background()
-			c, err := ws.Dial(ctx, url)
+			c, err := ws.Dial(ctx, url, ws.DialConfig{})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -63,8 +63,8 @@ func startServerWith(t *testing.T, cfg ws.Config, h resume.Handler, opts ...resu
 // fastRetry reconnects quickly, for tests.
 var fastRetry = ws.RetryPolicy{Initial: 5 * time.Millisecond, Max: 40 * time.Millisecond, Multiplier: 2}
 
-func userHeader(name string) ws.DialOption {
-	return ws.WithHeader(http.Header{"X-User": {name}})
+func userHeader(name string) http.Header {
+	return http.Header{"X-User": {name}}
 }
 
 // msg is the test payload; Pad makes frames big enough for the proxy's

@@ -268,7 +268,7 @@ func TestBlackholeIsDetectedAndResumed(t *testing.T) {
 }
 
 // TestDialMovesToTheNextHost: a resumable stream whose URL's server is
-// dead opens on the next host of ws.WithHosts.
+// dead opens on the next host of ws.DialConfig.Hosts.
 func TestDialMovesToTheNextHost(t *testing.T) {
 	srv := startServer(t, counter(time.Hour, make(chan error, 1)))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -278,7 +278,7 @@ func TestDialMovesToTheNextHost(t *testing.T) {
 	dead := ln.Addr().String()
 	ln.Close() // nothing listens there any more: connections are refused
 	ctx := within(t, 10*time.Second)
-	s, err := resume.Dial(ctx, "ws://"+dead+"/", resume.WithRetry(fastRetry), resume.WithDialOptions(ws.WithHosts(srv.addr)))
+	s, err := resume.Dial(ctx, "ws://"+dead+"/", resume.WithRetry(fastRetry), resume.WithDial(ws.DialConfig{Hosts: []string{srv.addr}}))
 	if err != nil {
 		t.Fatalf("dial with a dead URL and a live host: %v", err)
 	}

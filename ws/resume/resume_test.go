@@ -147,7 +147,7 @@ func TestTooManySessions(t *testing.T) {
 // language would, with the frames of docs/protocol.md.
 func rawDial(t *testing.T, ctx context.Context, url, user string, first string) (*ws.ClientConn, []byte, error) {
 	t.Helper()
-	c, err := ws.Dial(ctx, url, ws.WithDialSubprotocols(resume.Subprotocol), userHeader(user))
+	c, err := ws.Dial(ctx, url, ws.DialConfig{Subprotocols: []string{resume.Subprotocol}, Header: userHeader(user)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,11 +415,7 @@ func TestSessionCapsPerIPAndSubject(t *testing.T) {
 	other := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}).DialContext}}
 	defer other.CloseIdleConnections()
 	open := func(user string, from *http.Client) error {
-		opts := []ws.DialOption{userHeader(user)}
-		if from != nil {
-			opts = append(opts, ws.WithHTTPClient(from))
-		}
-		s, err := resume.Dial(ctx, srv.url, once, resume.WithDialOptions(opts...))
+		s, err := resume.Dial(ctx, srv.url, once, resume.WithDial(ws.DialConfig{Header: userHeader(user), HTTPClient: from}))
 		if err == nil {
 			t.Cleanup(func() { s.Close() })
 		}
@@ -495,7 +491,7 @@ func TestMalformedResumeFrameHidesToken(t *testing.T) {
 		`{"resume":{"token":"` + token + `","last":7}`,    // truncated
 		`{"resume":{"token":"` + token + `","last":7}}}`,  // trailing data
 	} {
-		c, err := ws.Dial(ctx, url, ws.WithDialSubprotocols(resume.Subprotocol))
+		c, err := ws.Dial(ctx, url, ws.DialConfig{Subprotocols: []string{resume.Subprotocol}})
 		if err != nil {
 			t.Fatal(err)
 		}

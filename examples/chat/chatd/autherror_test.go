@@ -79,7 +79,7 @@ func TestAuthMethodsPlainErrorIs401OnEveryKindOfEndpoint(t *testing.T) {
 	})
 	t.Run("plain stream", func(t *testing.T) {
 		for _, path := range []string{"/subscribe", "/analytics", "/listen", "/rooms/general"} {
-			c, err := ws.Dial(ctx, "ws://"+host+path+"?token=some.jwt.token", ws.WithHTTPClient(hs.Client()))
+			c, err := ws.Dial(ctx, "ws://"+host+path+"?token=some.jwt.token", ws.DialConfig{HTTPClient: hs.Client()})
 			if err == nil {
 				_ = c.Close()
 				t.Fatalf("%s: upgraded, want HTTP 401", path)
@@ -93,8 +93,7 @@ func TestAuthMethodsPlainErrorIs401OnEveryKindOfEndpoint(t *testing.T) {
 		// A duplex.v1 client is refused with HTTP 401 before the upgrade or,
 		// where the session's stream is upgraded first, with close 4501:
 		// either way an authentication failure, never 500 or 1011.
-		c, err := ws.Dial(ctx, "ws://"+host+"/rooms/general?token=some.jwt.token",
-			ws.WithHTTPClient(hs.Client()), ws.WithDialSubprotocols(resume.Subprotocol))
+		c, err := ws.Dial(ctx, "ws://"+host+"/rooms/general?token=some.jwt.token", ws.DialConfig{HTTPClient: hs.Client(), Subprotocols: []string{resume.Subprotocol}})
 		if err != nil {
 			if !isStatus(err, http.StatusUnauthorized) {
 				t.Fatalf("dial: %v, want HTTP 401 or close 4501", err)

@@ -81,7 +81,7 @@ func serveChatd(t testing.TB, cfg chatd.Config) *node {
 
 // client returns a generated chat client of n.
 func (n *node) client() *chat.Client {
-	c := chatc.NewClient("http", n.host, n.http)
+	c := chatc.NewClient("http", n.host, n.http, ws.DialConfig{})
 	return chat.NewClient(c.Login(), c.Listener(), c.Subscribe(), c.Echo(), c.Join(), c.Send(), c.History(), c.Analytics(), c.Session())
 }
 
@@ -136,7 +136,7 @@ func TestStreamsRefuseMissingOrBadTokenBeforeUpgrade(t *testing.T) {
 		{"listener without token", "/listen"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			conn, err := ws.Dial(ctx, "ws://"+n.host+tc.path, ws.WithHTTPClient(n.http))
+			conn, err := ws.Dial(ctx, "ws://"+n.host+tc.path, ws.DialConfig{HTTPClient: n.http})
 			if err == nil {
 				conn.Close()
 				t.Fatal("dial succeeded, want 401")

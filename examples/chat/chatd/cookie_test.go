@@ -61,7 +61,7 @@ func TestBrowserSessionCookie(t *testing.T) {
 		}
 	})
 	dial := func(path string, h http.Header) error {
-		c, err := ws.Dial(ctx, "ws://"+n.host+path, ws.WithHTTPClient(n.http), ws.WithHeader(h))
+		c, err := ws.Dial(ctx, "ws://"+n.host+path, ws.DialConfig{HTTPClient: n.http, Header: h})
 		if err == nil {
 			_ = c.Close()
 		}

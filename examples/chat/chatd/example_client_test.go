@@ -27,7 +27,7 @@ func Example_client() {
 
 	// The transport client knows the wire; chat.NewClient gives it the
 	// service's typed methods.
-	hc := chatc.NewClient("http", srv.addr, srv.http)
+	hc := chatc.NewClient("http", srv.addr, srv.http, ws.DialConfig{})
 	client := chat.NewClient(hc.Login(), hc.Listener(), hc.Subscribe(), hc.Echo(),
 		hc.Join(), hc.Send(), hc.History(), hc.Analytics(), hc.Session())
 
@@ -163,7 +163,7 @@ func Example_reconnect() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	hc := chatc.NewClient("http", srv.addr, srv.http)
+	hc := chatc.NewClient("http", srv.addr, srv.http, ws.DialConfig{})
 	client := chat.NewClient(hc.Login(), hc.Listener(), hc.Subscribe(), hc.Echo(),
 		hc.Join(), hc.Send(), hc.History(), hc.Analytics(), hc.Session())
 	token, err := client.Login(ctx, &chat.LoginPayload{User: "alice", Password: "secret"})
@@ -243,7 +243,7 @@ func Example_serverOptions() {
 	ctx := context.Background()
 
 	for _, origin := range []string{"https://chat.example.com", "https://elsewhere.example"} {
-		c, err := ws.Dial(ctx, "ws://"+srv.addr+"/echo", ws.WithHeader(http.Header{"Origin": {origin}}))
+		c, err := ws.Dial(ctx, "ws://"+srv.addr+"/echo", ws.DialConfig{Header: http.Header{"Origin": {origin}}})
 		var httpErr *ws.HTTPError
 		switch {
 		case err == nil:

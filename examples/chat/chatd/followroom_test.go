@@ -37,7 +37,7 @@ func TestFollowRoomBacksOffWhenStreamsFailAtOnce(t *testing.T) {
 		defer cancel()
 		_ = wsrv.Shutdown(ctx)
 	}()
-	hc := chatc.NewClient("http", strings.TrimPrefix(hs.URL, "http://"), nil)
+	hc := chatc.NewClient("http", strings.TrimPrefix(hs.URL, "http://"), nil, ws.DialConfig{})
 	client := chat.NewClient(hc.Login(), hc.Listener(), hc.Subscribe(), hc.Echo(),
 		hc.Join(), hc.Send(), hc.History(), hc.Analytics(), hc.Session())
 	const window = 3 * time.Second

@@ -13,6 +13,7 @@ import (
 	"duplex.dev/examples/chat/chatd"
 	"duplex.dev/examples/chat/gen/chat"
 	chatc "duplex.dev/examples/chat/gen/http/chat/client"
+	"duplex.dev/ws"
 )
 
 // cutProxy forwards requests to its backends in turn. The first post of a
@@ -103,7 +104,7 @@ func TestARetriedPostIsStoredOnce(t *testing.T) {
 			token := nodes[0].login(t, ctx, "alice")
 			tr := &http.Transport{}
 			t.Cleanup(tr.CloseIdleConnections)
-			c := chatc.NewClient("http", addr, &http.Client{Transport: tr, Timeout: 10 * time.Second})
+			c := chatc.NewClient("http", addr, &http.Client{Transport: tr, Timeout: 10 * time.Second}, ws.DialConfig{})
 			msg, err := chat.NewClient(nil, nil, nil, nil, nil, c.Send(), nil, nil, nil).Send(ctx, &chat.SendPayload{Token: token, Room: "lobby", Text: "once"})
 			if err != nil {
 				t.Fatalf("Send through the cut: %v", err)

@@ -13,6 +13,7 @@ import (
 	"duplex.dev/examples/chat/gen/chat"
 	chatc "duplex.dev/examples/chat/gen/http/chat/client"
 	"duplex.dev/mux"
+	"duplex.dev/ws"
 )
 
 // TestGeneratedClientOnOneConnection: the generated chat client, with a
@@ -21,9 +22,9 @@ import (
 func TestGeneratedClientOnOneConnection(t *testing.T) {
 	n := startChatd(t, chatd.Config{})
 	ctx := testContext(t)
-	m := mux.NewClient("http", n.host)
+	m := mux.NewClient("http", n.host, ws.DialConfig{})
 	defer m.Close()
-	hc := chatc.NewClient("http", n.host, &http.Client{Transport: m})
+	hc := chatc.NewClient("http", n.host, &http.Client{Transport: m}, ws.DialConfig{})
 	c := chat.NewClient(hc.Login(), hc.Listener(), hc.Subscribe(), hc.Echo(), hc.Join(), hc.Send(), hc.History(), hc.Analytics(), hc.Session())
 	tok, err := c.Login(ctx, &chat.LoginPayload{User: "alice", Password: "secret"})
 	if err != nil {

@@ -41,7 +41,7 @@ func roomRequest(t *testing.T, ctx context.Context, n *node, method, room, suffi
 // was refused with, or 101 if it upgraded.
 func joinStatus(t *testing.T, ctx context.Context, n *node, room, token string) (int, string) {
 	t.Helper()
-	c, err := ws.Dial(ctx, "ws://"+n.host+"/rooms/"+url.PathEscape(room)+"?token="+url.QueryEscape(token), ws.WithHTTPClient(n.http))
+	c, err := ws.Dial(ctx, "ws://"+n.host+"/rooms/"+url.PathEscape(room)+"?token="+url.QueryEscape(token), ws.DialConfig{HTTPClient: n.http})
 	if err == nil {
 		_ = c.Close()
 		return http.StatusSwitchingProtocols, ""
@@ -101,7 +101,7 @@ func TestReservedRoomsAreNeitherWritableNorReadable(t *testing.T) {
 	alice, bob := n.login(t, ctx, "alice"), n.login(t, ctx, "bob")
 
 	// Bob follows the activity feed, raw, to see exactly what it delivers.
-	feed, err := ws.Dial(ctx, "ws://"+n.host+"/subscribe?token="+url.QueryEscape(bob), ws.WithHTTPClient(n.http))
+	feed, err := ws.Dial(ctx, "ws://"+n.host+"/subscribe?token="+url.QueryEscape(bob), ws.DialConfig{HTTPClient: n.http})
 	if err != nil {
 		t.Fatal(err)
 	}

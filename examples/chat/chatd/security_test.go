@@ -97,7 +97,7 @@ func startSecChatd(t *testing.T, cfg chatd.Config) *secNode {
 }
 
 func (n *secNode) client() *chat.Client {
-	c := chatc.NewClient("http", n.host, n.http)
+	c := chatc.NewClient("http", n.host, n.http, ws.DialConfig{})
 	return chat.NewClient(c.Login(), c.Listener(), c.Subscribe(), c.Echo(), c.Join(), c.Send(), c.History(), c.Analytics(), c.Session())
 }
 
@@ -194,14 +194,13 @@ func rs256HeaderWithHMAC(t *testing.T, claims jwt.MapClaims) string {
 func refusedBeforeUpgrade(t *testing.T, ctx context.Context, n *secNode, path, token string, inHeader bool) {
 	t.Helper()
 	u := "ws://" + n.host + path
-	var opts []ws.DialOption
-	opts = append(opts, ws.WithHTTPClient(n.http))
+	cfg := ws.DialConfig{HTTPClient: n.http}
 	if inHeader {
-		opts = append(opts, ws.WithHeader(http.Header{"Authorization": {"Bearer " + token}}))
+		cfg.Header = http.Header{"Authorization": {"Bearer " + token}}
 	} else {
 		u += "?token=" + url.QueryEscape(token)
 	}
-	c, err := ws.Dial(ctx, u, opts...)
+	c, err := ws.Dial(ctx, u, cfg)
 	if err == nil {
 		_ = c.Close()
 		t.Fatalf("%s: the upgrade succeeded, want HTTP 401 before it", path)
@@ -223,7 +222,7 @@ func TestBadTokensGet401BeforeAnyUpgradeOnEveryStreamingEndpoint(t *testing.T) {
 	// refusals below are about the tokens.
 	good := n.login(t, ctx, "alice")
 	for _, path := range streamingPaths {
-		c, err := ws.Dial(ctx, "ws://"+n.host+path+"?token="+url.QueryEscape(good), ws.WithHTTPClient(n.http))
+		c, err := ws.Dial(ctx, "ws://"+n.host+path+"?token="+url.QueryEscape(good), ws.DialConfig{HTTPClient: n.http})
 		if err != nil {
 			t.Fatalf("%s with a valid token: %v", path, err)
 		}
@@ -286,7 +285,7 @@ func TestTokensNeverReachLogsOrMetricLabels(t *testing.T) {
 	if _, err := c.History(ctx, &chat.HistoryPayload{Token: bob, Room: "secrets", Limit: 10}); err != nil {
 		t.Fatal(err)
 	}
-	an, err := ws.Dial(ctx, "ws://"+n.host+"/analytics", ws.WithHTTPClient(n.http), ws.WithHeader(http.Header{"Authorization": {"Bearer " + bob}}))
+	an, err := ws.Dial(ctx, "ws://"+n.host+"/analytics", ws.DialConfig{HTTPClient: n.http, Header: http.Header{"Authorization": {"Bearer " + bob}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +294,7 @@ func TestTokensNeverReachLogsOrMetricLabels(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = an.Close()
-	lis, err := ws.Dial(ctx, "ws://"+n.host+"/listen?token="+url.QueryEscape(alice), ws.WithHTTPClient(n.http))
+	lis, err := ws.Dial(ctx, "ws://"+n.host+"/listen?token="+url.QueryEscape(alice), ws.DialConfig{HTTPClient: n.http})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,8 +355,7 @@ func TestCrossOriginUpgradeIsRefusedByDefault(t *testing.T) {
 	ctx := secContext(t)
 	tok := n.login(t, ctx, "alice")
 	dial := func(path, origin string) error {
-		c, err := ws.Dial(ctx, "ws://"+n.host+path+"?token="+url.QueryEscape(tok),
-			ws.WithHTTPClient(n.http), ws.WithHeader(http.Header{"Origin": {origin}}))
+		c, err := ws.Dial(ctx, "ws://"+n.host+path+"?token="+url.QueryEscape(tok), ws.DialConfig{HTTPClient: n.http, Header: http.Header{"Origin": {origin}}})
 		if err == nil {
 			_ = c.Close()
 		}
@@ -395,7 +393,7 @@ func TestPerIPConnectionLimitHoldsUnderABurst(t *testing.T) {
 	for range burst {
 		wg.Go(func() {
 			<-start
-			c, err := ws.Dial(ctx, u, ws.WithHTTPClient(n.http))
+			c, err := ws.Dial(ctx, u, ws.DialConfig{HTTPClient: n.http})
 			mu.Lock()
 			defer mu.Unlock()
 			var he *ws.HTTPError
@@ -425,7 +423,7 @@ func TestPerIPConnectionLimitHoldsUnderABurst(t *testing.T) {
 	// server has let the closed ones go.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		c, err := ws.Dial(ctx, u, ws.WithHTTPClient(n.http))
+		c, err := ws.Dial(ctx, u, ws.DialConfig{HTTPClient: n.http})
 		if err == nil {
 			_ = c.Close()
 			break
@@ -496,7 +494,7 @@ func TestResumeTokenCannotAttachToAnotherUsersStream(t *testing.T) {
 	alice, bob := login("alice"), login("bob")
 	open := func(jwtToken, first string) *ws.ClientConn {
 		t.Helper()
-		c, err := ws.Dial(ctx, base+url.QueryEscape(jwtToken), ws.WithDialSubprotocols(resume.Subprotocol))
+		c, err := ws.Dial(ctx, base+url.QueryEscape(jwtToken), ws.DialConfig{Subprotocols: []string{resume.Subprotocol}})
 		if err != nil {
 			t.Fatalf("dial: %v", err)
 		}
@@ -538,7 +536,7 @@ func TestResumeTokenCannotAttachToAnotherUsersStream(t *testing.T) {
 	}
 
 	// Without credentials the upgrade itself is refused.
-	if _, err := ws.Dial(ctx, base, ws.WithDialSubprotocols(resume.Subprotocol)); !isStatus(err, http.StatusUnauthorized) {
+	if _, err := ws.Dial(ctx, base, ws.DialConfig{Subprotocols: []string{resume.Subprotocol}}); !isStatus(err, http.StatusUnauthorized) {
 		t.Fatalf("resume without a JWT: %v, want HTTP 401", err)
 	}
 

@@ -32,7 +32,7 @@ func TestDefaultHubSendsTheGeneratedClientOnlyWhatItDecodes(t *testing.T) {
 	host := serveChat(t, svc, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	hc := chatc.NewClient("http", host, nil)
+	hc := chatc.NewClient("http", host, nil, ws.DialConfig{})
 	c := chat.NewClient(hc.Login(), hc.Listener(), hc.Subscribe(), hc.Echo(), hc.Join(), hc.Send(), hc.History(), hc.Analytics(), hc.Session())
 	token := func(user string) string {
 		tok, err := c.Login(ctx, &chat.LoginPayload{User: user, Password: service.DemoPassword})

@@ -15,7 +15,7 @@ import (
 	"duplex.dev/ws"
 )
 
-// ws.WithRetry given to a generated NewClient applies to the dial of a
+// A ws.DialConfig.Retry given to a generated NewClient applies to the dial of a
 // stream that is not resumable (echo): refusals retrying can fix (503) are
 // retried with its backoff, others (401) are not, and without it a refusal
 // is returned at once.
@@ -42,8 +42,8 @@ func TestGeneratedClientRetriesTheDialWithWithRetry(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	echo := func(opts ...ws.DialOption) error {
-		hc := chatc.NewClient("http", host, nil, opts...)
+	echo := func(dial ws.DialConfig) error {
+		hc := chatc.NewClient("http", host, nil, dial)
 		c := chat.NewClient(hc.Login(), hc.Listener(), hc.Subscribe(), hc.Echo(), hc.Join(), hc.Send(), hc.History(), hc.Analytics(), hc.Session())
 		s, err := c.Echo(ctx)
 		if err != nil {
@@ -59,7 +59,7 @@ func TestGeneratedClientRetriesTheDialWithWithRetry(t *testing.T) {
 		}
 		return err
 	}
-	retry := ws.WithRetry(ws.RetryPolicy{Initial: time.Millisecond, Max: 5 * time.Millisecond, MaxAttempts: 5})
+	retry := ws.DialConfig{Retry: &ws.RetryPolicy{Initial: time.Millisecond, Max: 5 * time.Millisecond, MaxAttempts: 5}}
 
 	t.Run("503 twice, then the upgrade: WithRetry connects on the third dial", func(t *testing.T) {
 		refuse.Store(2)
@@ -75,7 +75,7 @@ func TestGeneratedClientRetriesTheDialWithWithRetry(t *testing.T) {
 		refuse.Store(1)
 		refusals.Store(0)
 		var herr *ws.HTTPError
-		if err := echo(); !errors.As(err, &herr) || herr.StatusCode != http.StatusServiceUnavailable {
+		if err := echo(ws.DialConfig{}); !errors.As(err, &herr) || herr.StatusCode != http.StatusServiceUnavailable {
 			t.Fatalf("echo without WithRetry: %v, want the 503", err)
 		}
 		if n := refusals.Load(); n != 1 {

@@ -17,6 +17,7 @@ import (
 
 	"duplex.dev/examples/chat/gen/chat"
 	chatclient "duplex.dev/examples/chat/gen/http/chat/client"
+	"duplex.dev/ws"
 )
 
 // buildChatd builds examples/chat/cmd/chatd into a temporary directory and
@@ -129,7 +130,7 @@ func TestWebPageSurvivesChatdSIGKILL(t *testing.T) {
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
-	cl := chatclient.NewClient("http", addr, hc)
+	cl := chatclient.NewClient("http", addr, hc, ws.DialConfig{})
 
 	restart := func() error {
 		p, _, err := startChatd(bin, &logs, &logMu, "-addr", addr, "-data", dir, "-jwt-secret", secret)

@@ -43,7 +43,7 @@ func start(t *testing.T) (string, *e2e.Client) {
 		hs.Close()
 	})
 	host := strings.TrimPrefix(hs.URL, "http://")
-	c := e2ec.NewClient("http", host, hs.Client())
+	c := e2ec.NewClient("http", host, hs.Client(), ws.DialConfig{})
 	return host, e2e.NewClient(c.Add(), c.Sum(), c.Ticks(), c.Echo(), c.Tag())
 }
 
@@ -207,7 +207,7 @@ func TestInvalidStreamedMessageCloses1007NamingTheAttribute(t *testing.T) {
 func TestMissingJWTIs401BeforeUpgrade(t *testing.T) {
 	host, _ := start(t)
 	ctx := testCtx(t)
-	c := e2ec.NewClient("http", host, nil)
+	c := e2ec.NewClient("http", host, nil, ws.DialConfig{})
 	for _, token := range []string{"", "bad"} {
 		_, err := c.Ticks()(ctx, &e2e.TicksPayload{Token: token})
 		var he *ws.HTTPError

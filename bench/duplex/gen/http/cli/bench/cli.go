@@ -68,9 +68,9 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 	body := fs.String("body", "", "JSON payload")
 	fields := map[string]*string{}
 	field := func(name string) { fields[name] = fs.String(name, "", name) }
-	benchClient := benchc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
-	interceptClient := interceptc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
-	feedClient := feedc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
+	benchClient := benchc.NewClient(scheme, host, doer, ws.DialConfig{HTTPClient: doer})
+	interceptClient := interceptc.NewClient(scheme, host, doer, ws.DialConfig{HTTPClient: doer})
+	feedClient := feedc.NewClient(scheme, host, doer, ws.DialConfig{HTTPClient: doer})
 	switch args[0] + " " + args[1] {
 	case "bench listener":
 		if err := transport.ParseFlags(fs, "usage: bench-cli [-url URL] bench listener [flags] < JSON lines\n\nflags:", args[2:]); err != nil {

@@ -59,7 +59,7 @@ func Run(ctx context.Context, scheme, host string, doer *http.Client, args []str
 	body := fs.String("body", "", "JSON payload")
 	fields := map[string]*string{}
 	field := func(name string) { fields[name] = fs.String(name, "", name) }
-	chatClient := chatc.NewClient(scheme, host, doer, ws.WithHTTPClient(doer))
+	chatClient := chatc.NewClient(scheme, host, doer, ws.DialConfig{HTTPClient: doer})
 	switch args[0] + " " + args[1] {
 	case "chat login":
 		field("user")
