@@ -308,19 +308,11 @@ type clientStream struct {
 var _ multiplex.Carrier = (*clientStream)(nil)
 
 func (s *clientStream) signal() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
+	poke(s.wake)
 	s.signalRoom()
 }
 
-func (s *clientStream) signalRoom() {
-	select {
-	case s.room <- struct{}{}:
-	default:
-	}
-}
+func (s *clientStream) signalRoom() { poke(s.room) }
 
 func (s *clientStream) started(credit int64) {
 	s.mu.Lock()

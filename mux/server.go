@@ -413,9 +413,13 @@ func (c *conn) scheduleLocked(st *stream) {
 	}
 }
 
-func (c *conn) signal() {
+func (c *conn) signal() { poke(c.wake) }
+
+// poke wakes the goroutine that waits on ch (a channel of one slot), or
+// leaves the wake-up pending for it.
+func poke(ch chan struct{}) {
 	select {
-	case c.wake <- struct{}{}:
+	case ch <- struct{}{}:
 	default:
 	}
 }

@@ -292,12 +292,7 @@ func (s *stream) received(data json.RawMessage) {
 	s.wakeReceiver()
 }
 
-func (s *stream) wakeReceiver() {
-	select {
-	case s.inWake <- struct{}{}:
-	default:
-	}
-}
+func (s *stream) wakeReceiver() { poke(s.inWake) }
 
 // ReceiveRaw implements transport.Carrier: the client's next message, as
 // a socket's ReceiveRaw returns it (io.EOF after its null or its end

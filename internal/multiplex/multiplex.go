@@ -14,15 +14,36 @@ import (
 	"duplex.dev/ws"
 )
 
-// Carrier has the methods of transport.Carrier (which see): a stream of a
-// multiplexed connection, on either side.
+// Carrier moves the frames of one stream (transport.Carrier is this
+// interface): a per-call WebSocket, a resumable session, an event stream,
+// or a stream of a multiplexed connection, on either side.
 type Carrier interface {
+	// Send encodes v as one JSON document and queues it for the peer,
+	// waiting for room (back-pressure) until ctx ends. Send(ctx, nil) sends
+	// JSON null.
 	Send(ctx context.Context, v any) error
+	// ReceiveRaw returns the peer's next JSON document, undecoded; io.EOF
+	// once the peer ended its side normally, the carrier's end (a
+	// *ws.CloseError, ctx's error) otherwise.
 	ReceiveRaw(ctx context.Context) ([]byte, error)
+	// CloseSend ends this side's messages and keeps receiving: a client's
+	// JSON null (or the resumable wire's end). On a server it does nothing:
+	// the server's end is Close.
 	CloseSend(ctx context.Context) error
+	// Close ends the stream with code and reason (ws.StatusNormalClosure
+	// and "" for a normal end), after the frames already queued.
 	Close(code ws.StatusCode, reason string) error
+	// Fail ends the stream because of err: before a server's upgrade it is
+	// answered as HTTP; after it, with the close code err carries (see
+	// ws.Conn.Fail). The *ws.CloseError ws.Decode returns for a bad frame
+	// drops what is still queued.
 	Fail(err error)
+	// Context ends when the carrier does: the peer left, its heartbeat
+	// timed out, the stream was closed (context.Background on a client,
+	// whose end ReceiveRaw reports).
 	Context() context.Context
+	// Request returns the request that opened the stream: the peer's
+	// address, headers and credentials. Nil on a client.
 	Request() *http.Request
 }
 
