@@ -104,6 +104,11 @@ func TestHostileClient(t *testing.T) {
 		{"duplicate id", `{"t":"open","id":1,"path":"/echo"}`, 1, "error", 1002, 0, "stream id 1 was already used"},
 		{"huge open frame", `{"t":"open","id":2,"path":"/echo","header":{"X-Big":["` + strings.Repeat("x", 20<<10) + `"]}}`, 2, "end", 1008, http.StatusRequestHeaderFieldsTooLarge, "above the limit of 16384"},
 		{"path without slash", `{"t":"open","id":3,"path":"echo"}`, 3, "end", 1008, http.StatusBadRequest, "does not start with /"},
+		// A handler's refusals end the stream with the code their status
+		// maps to after an upgrade (duplex.CodeForStatus).
+		{"invalid parameter", `{"t":"open","id":4,"path":"/count","query":"token=secret&n=x"}`, 4, "end", 1007, http.StatusBadRequest, "n: not an integer"},
+		{"no credentials", `{"t":"open","id":5,"path":"/count","query":"n=1"}`, 5, "end", 4501, http.StatusUnauthorized, "missing or wrong token"},
+		{"no such route", `{"t":"open","id":6,"path":"/nowhere"}`, 6, "end", 1008, http.StatusNotFound, ""},
 		{"credit overflow", `{"t":"credit","id":1,"n":1073741824}`, 1, "end", 1002, 0, "credit 1073741824"},
 	}
 	for _, c := range checks {

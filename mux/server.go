@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	duplex "duplex.dev"
 	"duplex.dev/internal/multiplex"
 	"duplex.dev/ws"
 )
@@ -555,9 +556,9 @@ func (r *recorder) result() (int, http.Header, json.RawMessage) {
 }
 
 // refusal returns the close code and reason of a stream its handler
-// answered as HTTP: the code the status maps to after an upgrade (401 and
-// 403 → 4501, 429 → 4029, other 4xx → 1008, else 1011) and the answer's
-// message.
+// answered as HTTP: the code the status maps to after an upgrade
+// (duplex.CodeForStatus: 400 → 1007, 401 and 403 → 4501, 413 → 1009, 429 →
+// 4029, other 4xx → 1008, else 1011) and the answer's message.
 func refusal(status int, body json.RawMessage) (ws.StatusCode, string) {
 	var msg struct {
 		Message string `json:"message"`
@@ -574,13 +575,5 @@ func refusal(status int, body json.RawMessage) (ws.StatusCode, string) {
 	if reason == "" {
 		reason = http.StatusText(status)
 	}
-	switch {
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return ws.StatusUnauthorized, reason
-	case status == http.StatusTooManyRequests:
-		return ws.StatusRateLimited, reason
-	case status >= 400 && status < 500:
-		return ws.StatusPolicyViolation, reason
-	}
-	return ws.StatusInternalError, reason
+	return ws.StatusCode(duplex.CodeForStatus(status).CloseCode()), reason
 }
