@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"duplex.dev/internal/closereason"
 	"duplex.dev/internal/multiplex"
 	"duplex.dev/transport"
 	"duplex.dev/ws"
@@ -519,7 +520,7 @@ func (s *clientStream) finish(code ws.StatusCode, reason string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	_ = s.cc.ws.SendRaw(ctx, endFrame(s.id, code, reason))
 	cancel()
-	var err error = &ws.CloseError{Code: code, Reason: truncateReason(reason)}
+	var err error = &ws.CloseError{Code: code, Reason: closereason.Truncate(reason)}
 	if code == ws.StatusNormalClosure {
 		err = &ws.CloseError{Code: code, Reason: "stream closed"}
 	}

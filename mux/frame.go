@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"unicode/utf8"
 
+	"duplex.dev/internal/closereason"
 	"duplex.dev/ws"
 )
 
@@ -94,22 +94,5 @@ func creditFrame(id uint64, n int64) []byte {
 
 // endFrame returns the end frame of stream id.
 func endFrame(id uint64, code ws.StatusCode, reason string) []byte {
-	return (&frame{T: kindEnd, ID: id, Code: code, Reason: truncateReason(reason)}).encode()
-}
-
-// maxReason is the longest close reason a close frame can carry: an end
-// frame's reason is cut as a socket's close reason is.
-const maxReason = 123
-
-// truncateReason cuts s to what a close frame can carry, on a rune
-// boundary.
-func truncateReason(s string) string {
-	if len(s) <= maxReason {
-		return s
-	}
-	i := maxReason
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i]
+	return (&frame{T: kindEnd, ID: id, Code: code, Reason: closereason.Truncate(reason)}).encode()
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	duplex "duplex.dev"
+	"duplex.dev/internal/closereason"
 	"duplex.dev/internal/multiplex"
 	"duplex.dev/ws"
 )
@@ -224,7 +225,7 @@ func (c *conn) open(f *frame, size int) {
 	c.lastID = f.ID
 	refuse := func(status int, code ws.StatusCode, reason string) {
 		body, _ := json.Marshal(map[string]string{"name": refusalName(status), "message": reason})
-		c.pushLocked((&frame{T: kindEnd, ID: f.ID, Code: code, Reason: truncateReason(reason), Status: status, Body: body}).encode())
+		c.pushLocked((&frame{T: kindEnd, ID: f.ID, Code: code, Reason: closereason.Truncate(reason), Status: status, Body: body}).encode())
 		c.mu.Unlock()
 	}
 	switch {
@@ -240,7 +241,7 @@ func (c *conn) open(f *frame, size int) {
 		refuse(http.StatusBadRequest, ws.StatusProtocolError, fmt.Sprintf("mux: credit %d is not between 1 and %d", f.Credit, maxCredit))
 		return
 	case f.Path == "" || f.Path[0] != '/':
-		refuse(http.StatusBadRequest, ws.StatusPolicyViolation, fmt.Sprintf("mux: path %q does not start with /", truncateReason(f.Path)))
+		refuse(http.StatusBadRequest, ws.StatusPolicyViolation, fmt.Sprintf("mux: path %q does not start with /", closereason.Truncate(f.Path)))
 		return
 	}
 	method := http.MethodGet
@@ -283,7 +284,7 @@ func refusalName(status int) string {
 func (c *conn) request(f *frame, method string) (*http.Request, error) {
 	u, err := url.Parse(f.Path)
 	if err != nil || u.Path == "" || u.Host != "" || u.Scheme != "" || u.RawQuery != "" {
-		return nil, fmt.Errorf("invalid path %q", truncateReason(f.Path))
+		return nil, fmt.Errorf("invalid path %q", closereason.Truncate(f.Path))
 	}
 	q, err := url.ParseQuery(f.Query)
 	if err != nil {

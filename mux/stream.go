@@ -12,6 +12,7 @@ import (
 	"time"
 
 	duplex "duplex.dev"
+	"duplex.dev/internal/closereason"
 	"duplex.dev/internal/multiplex"
 	"duplex.dev/ws"
 )
@@ -401,7 +402,7 @@ func (s *stream) endLocked(code ws.StatusCode, reason string, drop bool) {
 		return
 	}
 	s.ended, s.code = true, code
-	s.endErr = &ws.CloseError{Code: code, Reason: truncateReason(reason)}
+	s.endErr = &ws.CloseError{Code: code, Reason: closereason.Truncate(reason)}
 	if code == ws.StatusNormalClosure {
 		s.endErr = io.EOF
 	}
@@ -502,7 +503,7 @@ func (s *stream) handled(rec *recorder) {
 	s.ended, s.endDone = true, true
 	s.endErr = &ws.CloseError{Code: code, Reason: reason}
 	s.cancel(s.endErr)
-	s.c.pushLocked((&frame{T: kindEnd, ID: s.id, Code: code, Reason: truncateReason(reason), Status: status, Body: body}).encode())
+	s.c.pushLocked((&frame{T: kindEnd, ID: s.id, Code: code, Reason: closereason.Truncate(reason), Status: status, Body: body}).encode())
 	s.finishedLocked()
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/coder/websocket"
 
 	duplex "duplex.dev"
+	"duplex.dev/internal/closereason"
 	"duplex.dev/internal/defaults"
 )
 
@@ -465,7 +466,7 @@ func (c *ClientConn) Receive(ctx context.Context, v any) error {
 // connection's end. Receive and Send return that close from then on.
 func (c *ClientConn) Fail(err error) {
 	code, reason := failStatus(err)
-	c.refuse(&CloseError{Code: code, Reason: truncateReason(reason), err: err})
+	c.refuse(&CloseError{Code: code, Reason: closereason.Truncate(reason), err: err})
 }
 
 // refuse closes the connection with ce's code and reason, because of a

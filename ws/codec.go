@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	duplex "duplex.dev"
+	"duplex.dev/internal/closereason"
 	"duplex.dev/internal/jsondepth"
 )
 
@@ -51,9 +52,9 @@ func decodeError(err error) *CloseError {
 	if duplex.CodeOf(err) == duplex.CodeInvalid {
 		// A generated UnmarshalJSON found a required attribute missing:
 		// the reason names it, as for any failed validation.
-		return &CloseError{Code: StatusInvalidPayload, Reason: truncateReason(err.Error()), err: err, input: true}
+		return &CloseError{Code: StatusInvalidPayload, Reason: closereason.Truncate(err.Error()), err: err, input: true}
 	}
-	return &CloseError{Code: StatusInvalidPayload, Reason: truncateReason("invalid JSON: " + strings.TrimPrefix(err.Error(), "json: ")), err: err, input: true}
+	return &CloseError{Code: StatusInvalidPayload, Reason: closereason.Truncate("invalid JSON: " + strings.TrimPrefix(err.Error(), "json: ")), err: err, input: true}
 }
 
 // StrictUnmarshaler is a json.Unmarshaler that rejects any input that is

@@ -17,6 +17,7 @@ import (
 	"github.com/coder/websocket"
 
 	duplex "duplex.dev"
+	"duplex.dev/internal/closereason"
 )
 
 // errSlowConsumer is returned, under the Disconnect policy, by SendRaw when
@@ -31,9 +32,6 @@ var ErrHeartbeatTimeout = errors.New("ws: peer did not answer ping within the he
 
 // errWriteTimeout ends a connection whose peer stopped reading.
 var errWriteTimeout = errors.New("ws: write timeout: peer is not reading")
-
-// maxReason is the longest close reason a close frame can carry.
-const maxReason = 123
 
 // Conn is one WebSocket stream on the server side. The handler given to
 // Server.Handle receives it before the upgrade; the first Send, SendRaw,
@@ -934,19 +932,6 @@ func sendable(code StatusCode) bool {
 	return false
 }
 
-// truncateReason cuts s to what a close frame can carry, on a rune
-// boundary.
-func truncateReason(s string) string {
-	if len(s) <= maxReason {
-		return s
-	}
-	i := maxReason
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i]
-}
-
 // wakeSenders wakes the Send calls waiting for room; c.qmu is held.
 func (c *Conn) wakeSenders() {
 	if c.room != nil {
@@ -966,7 +951,7 @@ func (c *Conn) closing() bool {
 // after the queued frames when flush is set, else instead of them. The
 // handler's context is cancelled at once. Only the first call counts.
 func (c *Conn) closeWith(code StatusCode, reason string, flush bool) {
-	ce := &CloseError{Code: code, Reason: truncateReason(reason)}
+	ce := &CloseError{Code: code, Reason: closereason.Truncate(reason)}
 	c.qmu.Lock()
 	if c.closeReq != nil || c.life.Err() != nil {
 		c.qmu.Unlock()
@@ -993,7 +978,7 @@ func (c *Conn) closeWith(code StatusCode, reason string, flush bool) {
 // queued, and returns the error the reader or Receive reports.
 func (c *Conn) refuse(code StatusCode, reason string) error {
 	c.closeWith(code, reason, false)
-	return &CloseError{Code: code, Reason: truncateReason(reason)}
+	return &CloseError{Code: code, Reason: closereason.Truncate(reason)}
 }
 
 // kill ends the connection's life with cause and closes its socket, in
