@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"time"
 
-	duplex "duplex.dev"
 	"duplex.dev/internal/closereason"
 	"duplex.dev/internal/multiplex"
 	"duplex.dev/ws"
@@ -383,14 +382,10 @@ func (s *stream) Fail(err error) {
 }
 
 // failStatus returns the close code and reason err ends a stream with, as
-// on a socket (ws.Conn.Fail).
+// on a socket (ws.Conn.Fail, closereason.Of).
 func failStatus(err error) (ws.StatusCode, string) {
-	var ce *ws.CloseError
-	if errors.As(err, &ce) {
-		return ce.Code, ce.Reason
-	}
-	if code := duplex.CodeOf(err); code != duplex.CodeInternal {
-		return ws.StatusCode(code.CloseCode()), err.Error()
+	if code, reason, ok := closereason.Of(err); ok {
+		return ws.StatusCode(code), reason
 	}
 	return ws.StatusInternalError, "internal error"
 }

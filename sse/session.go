@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	duplex "duplex.dev"
+	"duplex.dev/internal/closereason"
 	"duplex.dev/internal/ratelimit"
 	"duplex.dev/ws"
 	"duplex.dev/ws/resume"
@@ -196,14 +196,13 @@ func (ss *session) end(err error) {
 // for invalid input) with the error's text; a session that expired or a
 // server shutting down 1001; anything else 1011 "internal error".
 func endStatus(err error) (ws.StatusCode, string) {
-	var ce *ws.CloseError
-	switch {
-	case err == nil:
+	if err == nil {
 		return ws.StatusNormalClosure, ""
-	case errors.As(err, &ce):
-		return ce.Code, ce.Reason
-	case duplex.CodeOf(err) != duplex.CodeInternal:
-		return ws.StatusCode(duplex.CodeOf(err).CloseCode()), err.Error()
+	}
+	if code, reason, ok := closereason.Of(err); ok {
+		return ws.StatusCode(code), reason
+	}
+	switch {
 	case errors.Is(err, resume.ErrManagerClosed):
 		return ws.StatusGoingAway, "server shutting down"
 	case errors.Is(err, context.Canceled), errors.Is(err, resume.ErrExpired), errors.Is(err, resume.ErrSessionClosed):

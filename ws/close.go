@@ -120,6 +120,9 @@ type CloseError struct {
 	input bool
 }
 
+// CloseFrame returns the code and reason of the close frame.
+func (e *CloseError) CloseFrame() (code int, reason string) { return int(e.Code), e.Reason }
+
 // Unwrap returns the error this side closed because of, if any.
 func (e *CloseError) Unwrap() error { return e.err }
 

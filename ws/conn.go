@@ -16,7 +16,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	duplex "duplex.dev"
 	"duplex.dev/internal/closereason"
 )
 
@@ -901,35 +900,13 @@ func (c *Conn) Fail(err error) {
 	c.closeWith(code, reason, !bad)
 }
 
-// failStatus maps a handler's error to the close code and reason sent.
+// failStatus maps a handler's error to the close code and reason sent
+// (closereason.Of; 1011 "internal error" for an error without a code).
 func failStatus(err error) (StatusCode, string) {
-	if code := CloseStatus(err); sendable(code) {
-		var ce *CloseError
-		if errors.As(err, &ce) {
-			return code, ce.Reason
-		}
-		var wce websocket.CloseError
-		if errors.As(err, &wce) {
-			return code, wce.Reason
-		}
-		return code, err.Error()
-	}
-	if code := duplex.CodeOf(err); code != duplex.CodeInternal {
-		return StatusCode(code.CloseCode()), err.Error()
+	if code, reason, ok := closereason.Of(err); ok {
+		return StatusCode(code), reason
 	}
 	return StatusInternalError, "internal error"
-}
-
-// sendable reports whether code may appear in a close frame (RFC 6455
-// section 7.4).
-func sendable(code StatusCode) bool {
-	switch {
-	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1014:
-		return true
-	case code >= 3000 && code <= 4999:
-		return true
-	}
-	return false
 }
 
 // wakeSenders wakes the Send calls waiting for room; c.qmu is held.

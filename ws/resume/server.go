@@ -16,7 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"duplex.dev"
+	"duplex.dev/internal/closereason"
 	"duplex.dev/internal/ratelimit"
 	"duplex.dev/ws"
 )
@@ -496,12 +496,8 @@ func endStatus(err error) (ws.StatusCode, string) {
 	if err == nil {
 		return ws.StatusNormalClosure, ""
 	}
-	var ce *ws.CloseError
-	if errors.As(err, &ce) {
-		return ce.Code, ce.Reason
-	}
-	if code := duplex.CodeOf(err); code != duplex.CodeInternal {
-		return ws.StatusCode(code.CloseCode()), err.Error()
+	if code, reason, ok := closereason.Of(err); ok {
+		return ws.StatusCode(code), reason
 	}
 	return ws.StatusInternalError, "internal error"
 }
